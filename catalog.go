@@ -1,0 +1,616 @@
+package khabar
+
+import (
+	"cmp"
+	"container/heap"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ErrNotFound is returned when an article, category, tag or author is not in
+// the catalog.
+var ErrNotFound = errors.New("khabar: not found")
+
+// KeyKind says what a Key selects.
+type KeyKind uint8
+
+// The kinds of Key.
+const (
+	KindSite     KeyKind = iota // every article
+	KindCategory                // a category and its descendants
+	KindTag                     // one tag
+	KindAuthor                  // one author
+)
+
+func (k KeyKind) String() string {
+	switch k {
+	case KindSite:
+		return "site"
+	case KindCategory:
+		return "category"
+	case KindTag:
+		return "tag"
+	case KindAuthor:
+		return "author"
+	}
+	return fmt.Sprintf("KeyKind(%d)", uint8(k))
+}
+
+// Key names one of the article lists a Catalog keeps, and so one feed: the
+// whole site, a category (Slug is its Key path, "उत्तर-प्रदेश/कानपुर"), a tag
+// or an author (Slug is the slug). The zero Key is the site.
+type Key struct {
+	Kind KeyKind
+	Slug string
+}
+
+// SiteKey selects every article.
+func SiteKey() Key { return Key{} }
+
+// CategoryKey selects a category by its path (Category.Key) and includes
+// its descendants.
+func CategoryKey(path string) Key { return Key{KindCategory, path} }
+
+// TagKey selects a tag by slug.
+func TagKey(slug string) Key { return Key{KindTag, slug} }
+
+// AuthorKey selects an author by slug.
+func AuthorKey(slug string) Key { return Key{KindAuthor, slug} }
+
+// String returns "site", "category/उत्तर-प्रदेश/कानपुर", "tag/…" or "author/…".
+func (k Key) String() string {
+	if k.Kind == KindSite {
+		return "site"
+	}
+	return k.Kind.String() + "/" + k.Slug
+}
+
+// Change describes one change to a Catalog, precisely enough for a cache to
+// drop only what it touched.
+type Change struct {
+	// Version is the catalog version after the change.
+	Version uint64
+	// IDs are the articles inserted, updated or deleted.
+	IDs []string
+	// Keys are the lists whose content or order changed: the site, and each
+	// category (with its ancestors), tag and author of the old and the new
+	// version of every article in IDs. Empty when MetricsOnly.
+	Keys []Key
+	// MetricsOnly is set when only counters (views, shares, comments)
+	// changed: no feed changes, but rankings may.
+	MetricsOnly bool
+}
+
+// CategoryCount is a category with the number of articles filed under it or
+// any of its descendants.
+type CategoryCount struct {
+	Category *Category
+	Count    int
+}
+
+// TagCount is a tag with its number of articles.
+type TagCount struct {
+	Tag   Tag
+	Count int
+}
+
+// AuthorCount is an author with their number of articles.
+type AuthorCount struct {
+	Author Author
+	Count  int
+}
+
+// Query selects articles from one list of a Catalog, newest first.
+type Query struct {
+	// Key selects the list; the zero Key is the whole site.
+	Key Key
+	// Since and Until bound Published to [Since, Until); zero means
+	// unbounded.
+	Since, Until time.Time
+	// Offset skips that many articles (after the time bounds).
+	Offset int
+	// Limit caps the result; zero or less means no cap.
+	Limit int
+}
+
+type doc struct {
+	id string
+	a  *Article
+}
+
+// Catalog is a concurrent in-memory index of articles: by ID, and newest
+// first for the site, each category (descendants included), tag and author.
+// All methods are safe for concurrent use.
+//
+// The catalog keeps its own copy of what it is given. The *Article values
+// it returns are read-only snapshots: an update replaces the stored article
+// instead of changing it, so a snapshot never changes under its reader.
+// Callers must not modify them (use Clone for a copy to edit).
+//
+// The zero Catalog is empty and ready to use.
+type Catalog struct {
+	mu      sync.RWMutex
+	docs    map[string]*doc
+	lists   map[Key]*list
+	cats    map[string]*Category // canonical category by path
+	tags    map[string]Tag       // canonical tag by slug
+	authors map[string]Author    // canonical author by slug
+	version uint64
+
+	notifyMu sync.Mutex
+	watchers []*watcher
+}
+
+type watcher struct{ fn func(Change) }
+
+// NewCatalog returns an empty catalog.
+func NewCatalog() *Catalog { return &Catalog{} }
+
+func (c *Catalog) init() {
+	if c.docs == nil {
+		c.docs = make(map[string]*doc)
+		c.lists = make(map[Key]*list)
+		c.cats = make(map[string]*Category)
+		c.tags = make(map[string]Tag)
+		c.authors = make(map[string]Author)
+	}
+}
+
+// Upsert validates a and stores a copy of it, replacing any article with
+// the same ID. An invalid article is refused with a *ValidationError and
+// the catalog is left as it was. Storing an article equal to the one stored
+// changes nothing and notifies no one.
+func (c *Catalog) Upsert(a *Article) error {
+	return c.UpsertAll([]*Article{a})
+}
+
+// UpsertAll stores every valid article of as as Upsert does, in one change
+// (one notification). Invalid articles are skipped; the error joins their
+// *ValidationError values (errors.As finds the first, errors.Join's
+// Unwrap lists them all).
+func (c *Catalog) UpsertAll(as []*Article) error {
+	var errs []error
+	prepared := make([]*Article, 0, len(as))
+	for _, a := range as {
+		if a == nil {
+			errs = append(errs, errors.New("khabar: nil article"))
+			continue
+		}
+		if err := a.Validate(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		prepared = append(prepared, a.Clone())
+	}
+	c.mu.Lock()
+	c.init()
+	ch := Change{}
+	keys := make(map[Key]struct{})
+	metricsOnly := true
+	for _, a := range prepared {
+		c.intern(a)
+		old := c.docs[a.ID]
+		if old != nil {
+			switch sameExceptMetrics(old.a, a) {
+			case sameAll:
+				continue
+			case sameContent:
+				old.a = a // counters only: lists and feeds are unaffected
+				ch.IDs = append(ch.IDs, a.ID)
+				continue
+			}
+			c.unindex(old, keys)
+			old.a = a
+			c.index(old, keys)
+		} else {
+			d := &doc{id: a.ID, a: a}
+			c.docs[a.ID] = d
+			c.index(d, keys)
+		}
+		metricsOnly = false
+		ch.IDs = append(ch.IDs, a.ID)
+	}
+	if len(ch.IDs) == 0 {
+		c.mu.Unlock()
+		return errors.Join(errs...)
+	}
+	c.version++
+	ch.Version = c.version
+	ch.MetricsOnly = metricsOnly
+	for k := range keys {
+		c.lists[k].version = c.version
+		ch.Keys = append(ch.Keys, k)
+	}
+	c.publish(ch)
+	return errors.Join(errs...)
+}
+
+// Delete removes the article with the given ID and reports whether it was
+// there.
+func (c *Catalog) Delete(id string) bool {
+	c.mu.Lock()
+	c.init()
+	d := c.docs[id]
+	if d == nil {
+		c.mu.Unlock()
+		return false
+	}
+	keys := make(map[Key]struct{})
+	c.unindex(d, keys)
+	delete(c.docs, id)
+	c.version++
+	ch := Change{Version: c.version, IDs: []string{id}}
+	for k := range keys {
+		c.lists[k].version = c.version
+		ch.Keys = append(ch.Keys, k)
+	}
+	c.publish(ch)
+	return true
+}
+
+// publish releases c.mu (held for writing) and calls the watchers with ch,
+// in the order of the changes.
+func (c *Catalog) publish(ch Change) {
+	slices.SortFunc(ch.Keys, func(a, b Key) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.Slug, b.Slug))
+	})
+	c.notifyMu.Lock()
+	c.mu.Unlock()
+	defer c.notifyMu.Unlock()
+	for _, w := range c.watchers {
+		w.fn(ch)
+	}
+}
+
+// Watch calls fn after every change, in order, with the catalog already
+// updated. fn runs on the goroutine that made the change, must be quick,
+// may read the catalog but must not change it. The returned function stops
+// the calls.
+func (c *Catalog) Watch(fn func(Change)) (stop func()) {
+	w := &watcher{fn: fn}
+	c.notifyMu.Lock()
+	c.watchers = append(c.watchers, w)
+	c.notifyMu.Unlock()
+	return func() {
+		c.notifyMu.Lock()
+		defer c.notifyMu.Unlock()
+		c.watchers = slices.DeleteFunc(c.watchers, func(x *watcher) bool { return x == w })
+	}
+}
+
+// Version returns the number of changes made so far. It grows with every
+// change and never goes back.
+func (c *Catalog) Version() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.version
+}
+
+// KeyVersion returns the catalog version of the last change to the list k
+// selects, 0 if it never had one. A cache that remembers the KeyVersion it
+// rendered a feed at is stale exactly when KeyVersion has moved on.
+func (c *Catalog) KeyVersion(k Key) uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if l := c.lists[k]; l != nil {
+		return l.version
+	}
+	return 0
+}
+
+// Len returns the number of articles.
+func (c *Catalog) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.docs)
+}
+
+// Get returns the article with the given ID.
+func (c *Catalog) Get(id string) (*Article, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if d := c.docs[id]; d != nil {
+		return d.a, true
+	}
+	return nil, false
+}
+
+// Count returns the number of articles in the list k selects.
+func (c *Catalog) Count(k Key) int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if l := c.lists[k]; l != nil {
+		return l.n
+	}
+	return 0
+}
+
+// Newest returns up to limit articles of the list k selects, newest first,
+// after skipping offset; limit <= 0 means all. The second result is the
+// list's length, for paging.
+func (c *Catalog) Newest(k Key, offset, limit int) ([]*Article, int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	l := c.lists[k]
+	if l == nil {
+		return nil, 0
+	}
+	return c.collect(l, 0, l.n, offset, limit), l.n
+}
+
+// Find returns the articles q selects, newest first.
+func (c *Catalog) Find(q Query) []*Article {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	l := c.lists[q.Key]
+	if l == nil {
+		return nil
+	}
+	from, to := l.bounds(q.Since, q.Until)
+	return c.collect(l, from, to, q.Offset, q.Limit)
+}
+
+// bounds returns the rank range of articles published in [since, until).
+func (l *list) bounds(since, until time.Time) (from, to int) {
+	from, to = 0, l.n
+	if !until.IsZero() {
+		from = l.rankOf(until.UnixNano())
+	}
+	if !since.IsZero() {
+		to = l.rankOf(since.UnixNano())
+	}
+	return from, max(from, to)
+}
+
+func (c *Catalog) collect(l *list, from, to, offset, limit int) []*Article {
+	from += max(offset, 0)
+	if limit > 0 && from+limit < to {
+		to = from + limit
+	}
+	if from >= to {
+		return nil
+	}
+	out := make([]*Article, 0, to-from)
+	l.each(from, to, func(e entry) bool {
+		out = append(out, e.d.a)
+		return true
+	})
+	return out
+}
+
+// Top returns up to q.Limit articles of q's list and time window with the
+// highest score, best first (q.Limit <= 0 means 10; q.Offset is ignored).
+// Ties go to the newer article, then the smaller ID, so the order is
+// stable. score is called once per candidate, under the catalog's read
+// lock: it must not call the catalog.
+func (c *Catalog) Top(q Query, score func(*Article) float64) []*Article {
+	n := q.Limit
+	if n <= 0 {
+		n = 10
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	l := c.lists[q.Key]
+	if l == nil {
+		return nil
+	}
+	from, to := l.bounds(q.Since, q.Until)
+	h := make(scoreHeap, 0, n)
+	l.each(from, to, func(e entry) bool {
+		s := scored{e: e, score: score(e.d.a)}
+		if len(h) < n {
+			heap.Push(&h, s)
+		} else if s.better(h[0]) {
+			h[0] = s
+			heap.Fix(&h, 0)
+		}
+		return true
+	})
+	out := make([]*Article, len(h))
+	for i := len(h) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&h).(scored).e.d.a
+	}
+	return out
+}
+
+type scored struct {
+	e     entry
+	score float64
+}
+
+func (s scored) better(t scored) bool {
+	if s.score != t.score {
+		return s.score > t.score
+	}
+	return s.e.before(t.e)
+}
+
+// scoreHeap is a min-heap: the worst kept candidate on top.
+type scoreHeap []scored
+
+func (h scoreHeap) Len() int           { return len(h) }
+func (h scoreHeap) Less(i, j int) bool { return h[j].better(h[i]) }
+func (h scoreHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *scoreHeap) Push(x any)        { *h = append(*h, x.(scored)) }
+func (h *scoreHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// Category returns the category with the given path (Category.Key).
+func (c *Catalog) Category(path string) (*Category, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	cat, ok := c.cats[path]
+	return cat, ok
+}
+
+// Tag returns the tag with the given slug.
+func (c *Catalog) Tag(slug string) (Tag, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, ok := c.tags[slug]
+	return t, ok
+}
+
+// Author returns the author with the given slug.
+func (c *Catalog) Author(slug string) (Author, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	a, ok := c.authors[slug]
+	return a, ok
+}
+
+// Categories returns every category that has articles (counting those of
+// its descendants), ordered by path.
+func (c *Catalog) Categories() []CategoryCount {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []CategoryCount
+	for path, cat := range c.cats {
+		if l := c.lists[CategoryKey(path)]; l != nil && l.n > 0 {
+			out = append(out, CategoryCount{cat, l.n})
+		}
+	}
+	slices.SortFunc(out, func(a, b CategoryCount) int { return strings.Compare(a.Category.Key(), b.Category.Key()) })
+	return out
+}
+
+// Tags returns every tag that has articles, ordered by slug.
+func (c *Catalog) Tags() []TagCount {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []TagCount
+	for slug, t := range c.tags {
+		if l := c.lists[TagKey(slug)]; l != nil && l.n > 0 {
+			out = append(out, TagCount{t, l.n})
+		}
+	}
+	slices.SortFunc(out, func(a, b TagCount) int { return strings.Compare(a.Tag.Key(), b.Tag.Key()) })
+	return out
+}
+
+// Authors returns every author who has articles, ordered by slug.
+func (c *Catalog) Authors() []AuthorCount {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []AuthorCount
+	for slug, a := range c.authors {
+		if l := c.lists[AuthorKey(slug)]; l != nil && l.n > 0 {
+			out = append(out, AuthorCount{a, l.n})
+		}
+	}
+	slices.SortFunc(out, func(a, b AuthorCount) int { return strings.Compare(a.Author.Key(), b.Author.Key()) })
+	return out
+}
+
+// intern fills in derived slugs and replaces a's categories, tags and
+// authors by the catalog's canonical values, so that a million articles
+// share one copy of each name. Called with c.mu held.
+func (c *Catalog) intern(a *Article) {
+	for i := range a.Categories {
+		a.Categories[i] = *c.internCategory(&a.Categories[i])
+	}
+	for i, t := range a.Tags {
+		t.Slug = t.Key()
+		if ct, ok := c.tags[t.Slug]; ok && ct == t {
+			a.Tags[i] = ct
+			continue
+		}
+		c.tags[t.Slug] = t
+		a.Tags[i] = t
+	}
+	for i, au := range a.Authors {
+		au.Slug = au.Key()
+		if ca, ok := c.authors[au.Slug]; ok && ca == au {
+			a.Authors[i] = ca
+			continue
+		}
+		c.authors[au.Slug] = au
+		a.Authors[i] = au
+	}
+}
+
+func (c *Catalog) internCategory(cat *Category) *Category {
+	if cat == nil {
+		return nil
+	}
+	parent := c.internCategory(cat.Parent)
+	slug := cat.slug()
+	key := slug
+	if parent != nil {
+		key = parent.Key() + "/" + slug
+	}
+	if cc, ok := c.cats[key]; ok && cc.Name == cat.Name && cc.Parent == parent {
+		return cc
+	}
+	nc := &Category{Name: cat.Name, Slug: slug, Parent: parent}
+	c.cats[key] = nc
+	return nc
+}
+
+// keysOf calls fn with every list key article a belongs to.
+func keysOf(a *Article, fn func(Key)) {
+	fn(SiteKey())
+	for i := range a.Categories {
+		for x := &a.Categories[i]; x != nil; x = x.Parent {
+			fn(CategoryKey(x.Key()))
+		}
+	}
+	for _, t := range a.Tags {
+		fn(TagKey(t.Key()))
+	}
+	for _, au := range a.Authors {
+		fn(AuthorKey(au.Key()))
+	}
+}
+
+func (c *Catalog) index(d *doc, touched map[Key]struct{}) {
+	e := entry{ts: d.a.Published.UnixNano(), d: d}
+	keysOf(d.a, func(k Key) {
+		l := c.lists[k]
+		if l == nil {
+			l = &list{}
+			c.lists[k] = l
+		}
+		l.insert(e) // a key listed twice (two categories sharing a parent) is inserted once
+		touched[k] = struct{}{}
+	})
+}
+
+func (c *Catalog) unindex(d *doc, touched map[Key]struct{}) {
+	e := entry{ts: d.a.Published.UnixNano(), d: d}
+	keysOf(d.a, func(k Key) {
+		if l := c.lists[k]; l != nil {
+			l.remove(e)
+		}
+		touched[k] = struct{}{}
+	})
+}
+
+type sameness int
+
+const (
+	different sameness = iota
+	sameContent
+	sameAll
+)
+
+func sameExceptMetrics(a, b *Article) sameness {
+	x, y := *a, *b
+	x.Metrics, y.Metrics = Metrics{}, Metrics{}
+	if !reflect.DeepEqual(&x, &y) {
+		return different
+	}
+	if a.Metrics == b.Metrics {
+		return sameAll
+	}
+	return sameContent
+}

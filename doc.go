@@ -1,0 +1,19 @@
+// Package khabar is the domain model of a news site: articles with their
+// authors, hierarchical categories, tags, images and counters, and a
+// Catalog that indexes them for the queries feeds and digests make.
+//
+// The subpackages build on it:
+//
+//   - feed renders RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site and
+//     each category, tag and author, and serves them over HTTP;
+//   - feed/upstream fetches and parses other sites' feeds into Articles;
+//   - digest selects, renders and sends a daily email of the top stories.
+//
+// The root package does no I/O beyond reading and writing JSON Lines
+// through io.Reader and io.Writer. Text helpers shared by the subpackages
+// live here too: Slugify and EscapeSlug for WordPress-style Unicode slugs,
+// URI for turning IRIs into URLs, CleanText for XML-safe text, PlainText
+// for the text of an HTML fragment, and Truncate and Excerpt, which cut by
+// grapheme cluster so that Devanagari conjuncts, vowel signs and emoji
+// sequences are never split.
+package khabar

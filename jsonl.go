@@ -1,0 +1,184 @@
+package khabar
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// LineError is a bad line of a JSON Lines input.
+type LineError struct {
+	// Line is the 1-based line number.
+	Line int
+	// ID is the article's id when the line parsed far enough to have one.
+	ID string
+	// Err is the reason: a JSON syntax or type error, or a *ValidationError.
+	Err error
+}
+
+func (e *LineError) Error() string {
+	if e.ID != "" {
+		return fmt.Sprintf("line %d (id %q): %v", e.Line, e.ID, e.Err)
+	}
+	return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+}
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// LoadError reports the bad lines of a JSON Lines input whose good lines
+// were loaded anyway.
+type LoadError struct {
+	Lines []*LineError
+}
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "khabar: %d bad line", len(e.Lines))
+	if len(e.Lines) != 1 {
+		b.WriteByte('s')
+	}
+	for i, l := range e.Lines {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Lines)-i)
+			break
+		}
+		b.WriteString("; ")
+		b.WriteString(l.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the line errors, for errors.Is and errors.As.
+func (e *LoadError) Unwrap() []error {
+	out := make([]error, len(e.Lines))
+	for i, l := range e.Lines {
+		out[i] = l
+	}
+	return out
+}
+
+// MaxLineBytes is the longest line ReadJSONL accepts.
+const MaxLineBytes = 64 << 20
+
+// ReadJSONL reads articles in JSON Lines form, one Article object a line
+// (blank lines and a leading byte order mark are ignored). Lines that are
+// not valid JSON, or whose article fails Validate, are skipped and reported
+// together in a *LoadError; every good line is returned. A read error ends
+// the input and is returned wrapped, after the articles read so far.
+func ReadJSONL(r io.Reader) ([]*Article, error) {
+	var out []*Article
+	var bad []*LineError
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
+	for n := 1; ; n++ {
+		var err error
+		line, err = readLine(br, line[:0])
+		if n == 1 {
+			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			if a, lerr := parseLine(line, n); lerr != nil {
+				bad = append(bad, lerr)
+			} else {
+				out = append(out, a)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var le *LineError
+			if errors.As(err, &le) {
+				le.Line = n
+				bad = append(bad, le)
+				continue
+			}
+			return out, errors.Join(loadErr(bad), fmt.Errorf("khabar: reading line %d: %w", n, err))
+		}
+	}
+	return out, loadErr(bad)
+}
+
+func loadErr(bad []*LineError) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	return &LoadError{Lines: bad}
+}
+
+var errLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
+
+// readLine appends the next line (without its end) to buf. A line over
+// MaxLineBytes is skipped and reported as a *LineError.
+func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
+	tooLong := false
+	for {
+		frag, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(buf)+len(frag) > MaxLineBytes {
+				tooLong, buf = true, buf[:0]
+			} else {
+				buf = append(buf, frag...)
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		buf = bytes.TrimSuffix(bytes.TrimSuffix(buf, []byte("\n")), []byte("\r"))
+		if tooLong && (err == nil || err == io.EOF) {
+			return buf, &LineError{Err: errLineTooLong}
+		}
+		return buf, err
+	}
+}
+
+func parseLine(line []byte, n int) (*Article, *LineError) {
+	a := new(Article)
+	if err := json.Unmarshal(line, a); err != nil {
+		var probe struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(line, &probe)
+		return nil, &LineError{Line: n, ID: probe.ID, Err: err}
+	}
+	if err := a.Validate(); err != nil {
+		return nil, &LineError{Line: n, ID: a.ID, Err: err}
+	}
+	return a, nil
+}
+
+// WriteJSONL writes the articles in JSON Lines form, one a line, in the
+// order given.
+func WriteJSONL(w io.Writer, as []*Article) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, a := range as {
+		if err := enc.Encode(a); err != nil {
+			return fmt.Errorf("khabar: writing article %q: %w", a.ID, err)
+		}
+	}
+	return bw.Flush()
+}
+
+// ReadJSONL loads articles in JSON Lines form into the catalog (see the
+// function ReadJSONL) in one change, and returns how many were stored.
+// Bad lines are reported in a *LoadError; the good ones are stored anyway.
+func (c *Catalog) ReadJSONL(r io.Reader) (int, error) {
+	as, err := ReadJSONL(r)
+	if uerr := c.UpsertAll(as); uerr != nil {
+		err = errors.Join(err, uerr)
+	}
+	return len(as), err
+}
+
+// WriteJSONL writes every article, newest first, in JSON Lines form. The
+// same catalog state always gives the same bytes.
+func (c *Catalog) WriteJSONL(w io.Writer) error {
+	as, _ := c.Newest(SiteKey(), 0, 0)
+	return WriteJSONL(w, as)
+}

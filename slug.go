@@ -1,0 +1,131 @@
+package khabar
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Slugify turns a name into a URL slug the way WordPress does: Unicode
+// letters, combining marks and digits are kept (so Devanagari stays
+// Devanagari: "उत्तर प्रदेश" → "उत्तर-प्रदेश"), Latin letters are lowered,
+// every run of anything else becomes one "-", and dashes at the ends are
+// dropped. The result is in Unicode normalization form C. Use EscapeSlug to
+// put a slug into a URL.
+func Slugify(name string) string {
+	name = norm.NFC.String(name)
+	var b strings.Builder
+	b.Grow(len(name))
+	dash := false
+	for _, r := range name {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(unicode.ToLower(r))
+		case unicode.Is(unicode.Cf, r):
+			// zero-width joiners and marks of direction: invisible in a URL
+		default:
+			dash = true
+		}
+	}
+	return b.String()
+}
+
+// EscapeSlug percent-encodes a slug for use as one URL path segment:
+// "उत्तर-प्रदेश" → "%E0%A4%89%E0%A4%A4...". UnescapeSlug reverses it.
+func EscapeSlug(slug string) string { return url.PathEscape(slug) }
+
+// UnescapeSlug decodes a percent-encoded path segment back to the slug; a
+// segment that is not encoded is returned as it is (in NFC), so raw and
+// encoded forms of a Unicode slug resolve alike. Upper- and lower-case hex
+// digits are both accepted.
+func UnescapeSlug(seg string) (string, error) {
+	s, err := url.PathUnescape(seg)
+	if err != nil {
+		return "", err
+	}
+	if !utf8.ValidString(s) {
+		return "", &url.Error{Op: "unescape", URL: seg, Err: errInvalidUTF8}
+	}
+	return norm.NFC.String(s), nil
+}
+
+// EscapePath percent-encodes each "/"-separated segment of a category key
+// such as "उत्तर-प्रदेश/कानपुर".
+func EscapePath(key string) string {
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// URI turns an IRI (an address that may hold non-ASCII characters, such as
+// https://khabar.example/2026/11/24/कानपुर-में-बारिश/) into a URI, which is
+// what RSS and email headers require: the host goes to its ASCII (punycode)
+// form and every other non-ASCII byte, space or character URLs forbid is
+// percent-encoded. Existing percent escapes are kept. A string that is not
+// a URL is returned with the same encoding applied.
+func URI(iri string) string {
+	rest := iri
+	prefix := ""
+	if i := strings.Index(iri, "://"); i > 0 {
+		authEnd := len(iri)
+		if j := strings.IndexAny(iri[i+3:], "/?#"); j >= 0 {
+			authEnd = i + 3 + j
+		}
+		auth := iri[i+3 : authEnd]
+		userinfo := ""
+		if k := strings.LastIndexByte(auth, '@'); k >= 0 {
+			userinfo, auth = auth[:k+1], auth[k+1:]
+		}
+		host, port := auth, ""
+		if k := strings.LastIndexByte(auth, ':'); k >= 0 && !strings.Contains(auth[k:], "]") {
+			host, port = auth[:k], auth[k:]
+		}
+		if needsEscape(host) {
+			if a, err := idna.Lookup.ToASCII(host); err == nil {
+				host = a
+			}
+		}
+		prefix = iri[:i+3] + escapeIRI(userinfo) + host + port
+		rest = iri[authEnd:]
+	}
+	if !needsEscape(rest) {
+		return prefix + rest
+	}
+	return prefix + escapeIRI(rest)
+}
+
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c <= ' ' || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func escapeIRI(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) * 2)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c <= ' ' || c == 0x7f || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,219 @@
+package khabar
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+var errInvalidUTF8 = errors.New("invalid UTF-8")
+
+// Ellipsis is what Truncate appends to shortened text.
+const Ellipsis = "…"
+
+// CleanText returns s as valid UTF-8 holding only characters XML 1.0 allows:
+// invalid bytes become U+FFFD, and C0 control characters other than tab,
+// newline and carriage return, U+FFFE, U+FFFF and unpaired surrogates are
+// dropped. It returns s itself when nothing needs to change.
+func CleanText(s string) string {
+	if cleanOK(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+			continue
+		}
+		if xmlChar(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func cleanOK(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && n == 1) || !xmlChar(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// xmlChar reports whether r is a Char in the XML 1.0 grammar.
+func xmlChar(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20:
+		return false
+	case r <= 0xD7FF:
+		return true
+	case r >= 0xE000 && r <= 0xFFFD:
+		return true
+	case r >= 0x10000 && r <= 0x10FFFF:
+		return true
+	}
+	return false
+}
+
+// PlainText extracts the readable text of an HTML fragment: tags are
+// dropped, entities decoded, the contents of script, style, template and
+// similar elements skipped, runs of white space folded to one space, and
+// block elements (p, h1–h6, li, br, div, figure, …) end a paragraph;
+// paragraphs are separated by "\n\n". The result is passed through
+// CleanText.
+func PlainText(fragment string) string {
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	var b strings.Builder
+	skip := 0
+	pendingSpace, pendingBreak := false, false
+	write := func(text string) {
+		if text == "" {
+			return
+		}
+		if isSpace(firstRune(text)) {
+			pendingSpace = true
+		}
+		fields := strings.FieldsFunc(text, isSpace)
+		for i, f := range fields {
+			switch {
+			case pendingBreak && b.Len() > 0:
+				b.WriteString("\n\n")
+			case (pendingSpace || i > 0) && b.Len() > 0:
+				b.WriteByte(' ')
+			}
+			pendingBreak, pendingSpace = false, false
+			b.WriteString(f)
+		}
+		if isSpace(lastRune(text)) {
+			pendingSpace = true
+		}
+	}
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return CleanText(b.String())
+		case html.TextToken:
+			if skip == 0 {
+				write(string(z.Text()))
+			}
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if skippedElement(a) {
+				if tt == html.StartTagToken {
+					skip++
+				} else if tt == html.EndTagToken && skip > 0 {
+					skip--
+				}
+				continue
+			}
+			if blockElement(a) {
+				pendingBreak = true
+			} else if a == atom.Img && tt != html.EndTagToken && skip == 0 {
+				pendingSpace = true
+			}
+		}
+	}
+}
+
+func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
+func lastRune(s string) rune  { r, _ := utf8.DecodeLastRuneInString(s); return r }
+
+func isSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' }
+
+func skippedElement(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Template, atom.Noscript, atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Head, atom.Title:
+		return true
+	}
+	return false
+}
+
+func blockElement(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Br, atom.Hr, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+		atom.Li, atom.Ul, atom.Ol, atom.Dl, atom.Dt, atom.Dd, atom.Blockquote, atom.Pre,
+		atom.Figure, atom.Figcaption, atom.Table, atom.Tr, atom.Section, atom.Article,
+		atom.Header, atom.Footer, atom.Aside, atom.Nav, atom.Main, atom.Address:
+		return true
+	}
+	return false
+}
+
+// Truncate shortens s to at most max grapheme clusters (user-perceived
+// characters), Ellipsis included. It never splits a cluster, so a
+// Devanagari conjunct or vowel sign, an emoji ZWJ sequence or a flag stays
+// whole. When a space lies in the last fifth of the kept text, it cuts
+// there rather than inside a word; trailing spaces and punctuation before
+// the ellipsis are dropped. Text of max clusters or fewer is returned
+// unchanged; max < 1 gives "".
+func Truncate(s string, max int) string {
+	if max < 1 {
+		return ""
+	}
+	if len(s) <= max { // at most max bytes is at most max clusters
+		return s
+	}
+	keep := max - 1 // room for the ellipsis
+	state := -1
+	rest := s
+	n, end, lastSpace := 0, 0, -1
+	for len(rest) > 0 {
+		var cluster string
+		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		if n == keep {
+			end = len(s) - len(rest) - len(cluster)
+		}
+		n++
+		if n > keep && n > max {
+			break
+		}
+		if n <= keep && isSpace(firstRune(cluster)) {
+			lastSpace = len(s) - len(rest) - len(cluster)
+		}
+	}
+	if n <= max {
+		return s
+	}
+	if keep == 0 {
+		return Ellipsis
+	}
+	if lastSpace > 0 && lastSpace >= end-end/5 {
+		end = lastSpace
+	}
+	out := strings.TrimRightFunc(s[:end], func(r rune) bool {
+		return isSpace(r) || strings.ContainsRune(",;:-–—|/(", r)
+	})
+	if out == "" {
+		out = s[:end]
+	}
+	return out + Ellipsis
+}
+
+// Excerpt returns the plain text of an HTML fragment on one line,
+// truncated to at most max grapheme clusters with Truncate.
+func Excerpt(fragment string, max int) string {
+	return Truncate(strings.Join(strings.Fields(PlainText(fragment)), " "), max)
+}
