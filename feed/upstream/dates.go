@@ -1,0 +1,149 @@
+package upstream
+
+import (
+	"strings"
+	"time"
+)
+
+// ist is India Standard Time. Feeds write it "IST"; Go's time.Parse (and
+// so gofeed) gives an unknown abbreviation a zero offset, which puts every
+// Indian article five and a half hours in the future.
+var ist = time.FixedZone("IST", 5*3600+30*60)
+
+// zonedLayouts are tried after "IST", "GMT", "UTC", "UT" and "Z" have been
+// replaced with numeric offsets and "am"/"pm" upper-cased.
+var zonedLayouts = []string{
+	time.RFC3339Nano,
+	"Mon, 2 Jan 2006 15:04:05 -0700",
+	"Mon, 2 Jan 2006 15:04 -0700",
+	"Mon, 2 Jan 2006 3:04:05 PM -0700",
+	"Mon, 2 Jan 2006 3:04 PM -0700",
+	"Mon, 2 January 2006 15:04:05 -0700",
+	"Mon, 2 January 2006 3:04:05 PM -0700",
+	"Mon, 2 January 2006 3:04 PM -0700",
+	"Monday, 2 January 2006 15:04:05 -0700",
+	"Monday, 2 January 2006 3:04 PM -0700",
+	"Monday, January 2, 2006 3:04 PM -0700",
+	"Monday, January 2, 2006 15:04 -0700",
+	"Mon Jan 2 2006 15:04:05 -0700",
+	"Mon Jan 2 15:04:05 -0700 2006",
+	"2 Jan 2006 15:04:05 -0700",
+	"2 Jan 2006 15:04 -0700",
+	"2 Jan 2006 3:04:05 PM -0700",
+	"2 Jan 2006 3:04 PM -0700",
+	"2 January 2006 15:04:05 -0700",
+	"2 January 2006 3:04 PM -0700",
+	"January 2, 2006 3:04:05 PM -0700",
+	"January 2, 2006 3:04 PM -0700",
+	"January 2, 2006 15:04 -0700",
+	"Jan 2, 2006 3:04:05 PM -0700",
+	"Jan 2, 2006 3:04 PM -0700",
+	"Jan 2, 2006 15:04 -0700",
+	"2006-01-02 15:04:05 -0700",
+	"2006-01-02 15:04 -0700",
+	"2006-01-02 3:04:05 PM -0700",
+	"2006-01-02 3:04 PM -0700",
+	"2006-01-02T15:04:05 -0700",
+	"2006-01-02T15:04:05-0700",
+	"02-01-2006 15:04:05 -0700",
+	"02-01-2006 3:04 PM -0700",
+	"02/01/2006 3:04 PM -0700",
+	"Mon, 2 Jan 2006 15:04:05 -07:00",
+	"2006-01-02 15:04:05 -07:00",
+}
+
+// localLayouts carry no zone; they are read in the parser's Location.
+var localLayouts = []string{
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04",
+	"2006-01-02 3:04:05 PM",
+	"2006-01-02 3:04 PM",
+	"Mon, 2 Jan 2006 15:04:05",
+	"Mon, 2 Jan 2006 3:04:05 PM",
+	"Mon, 2 Jan 2006 3:04 PM",
+	"2 Jan 2006 15:04:05",
+	"2 Jan 2006 3:04 PM",
+	"January 2, 2006 3:04 PM",
+	"January 2, 2006 15:04",
+	"Jan 2, 2006 3:04 PM",
+	"02-01-2006 3:04 PM",
+	"2006-01-02",
+}
+
+// zoneWords maps zone names that gofeed gets wrong or that the layouts
+// above spell numerically.
+var zoneWords = map[string]string{
+	"IST": "+0530",
+	"GMT": "+0000",
+	"UTC": "+0000",
+	"UT":  "+0000",
+	"Z":   "+0000",
+}
+
+// parseDate reads the date forms gofeed misses or misreads. ok is false
+// when s is in none of them; the caller then falls back to gofeed's result.
+func parseDate(s string, loc *time.Location) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	norm := normalizeDate(s)
+	for _, l := range zonedLayouts {
+		if t, err := time.Parse(l, norm); err == nil {
+			if name, off := t.Zone(); off == 5*3600+30*60 && name == "" {
+				t = t.In(ist)
+			}
+			return t, true
+		}
+	}
+	for _, l := range localLayouts {
+		if t, err := time.ParseInLocation(l, norm, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// mentionsIST reports whether s names India Standard Time.
+func mentionsIST(s string) bool {
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' }) {
+		if f == "IST" {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeDate upper-cases am/pm, turns known zone words into numeric
+// offsets, separates "10:30PM" into "10:30 PM", drops a trailing
+// parenthesised zone comment and folds runs of spaces.
+func normalizeDate(s string) string {
+	fields := strings.Fields(s)
+	out := make([]string, 0, len(fields)+1)
+	for i, f := range fields {
+		if strings.HasPrefix(f, "(") && i == len(fields)-1 && i > 0 {
+			continue // "+0530 (IST)"
+		}
+		up := strings.ToUpper(f)
+		if off, ok := zoneWords[up]; ok && i > 0 {
+			out = append(out, off)
+			continue
+		}
+		if up == "AM" || up == "PM" || up == "A.M." || up == "P.M." {
+			out = append(out, up[:1]+"M")
+			continue
+		}
+		if len(f) > 2 && strings.Contains(f, ":") {
+			if suf := up[len(up)-2:]; suf == "AM" || suf == "PM" {
+				out = append(out, f[:len(f)-2], suf)
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return strings.Join(out, " ")
+}

@@ -1,0 +1,53 @@
+// Package upstream brings other sites' feeds into khabar: it fetches them
+// politely and safely, parses them with gofeed, and normalizes every item
+// into a khabar.Article.
+//
+// # Fetching
+//
+// A Fetcher makes conditional GET requests (ETag, Last-Modified), asks for
+// gzip, names the library in its User-Agent, bounds connect and total time,
+// follows at most five redirects and refuses bodies larger than its limit
+// after decompression (a *TooLargeError, never a silently cut feed). Its
+// SSRF guard checks the address actually dialed, so a host name that
+// resolves, or a redirect that leads, to a loopback, private, CGNAT,
+// link-local (cloud metadata), unique-local, multicast or unspecified
+// address is refused with an *AddressError unless AllowPrivate is set.
+// Each result says when to poll next, from Retry-After, Cache-Control
+// max-age, Expires, the RSS ttl and sy:updatePeriod, or an exponential
+// backoff with jitter after errors.
+//
+// # Parsing
+//
+// Parser.Parse decodes the document to UTF-8 (byte order mark, HTTP
+// charset, XML declaration, else windows-1252 for bytes that are not UTF-8)
+// and hands it to gofeed, which reads RSS 0.9x–2.0, RSS 1.0, Atom 0.3/1.0
+// and JSON Feed 1.0/1.1. It then fixes what gofeed leaves: dates in IST
+// (+05:30, which gofeed reads as UTC) and 12-hour forms, relative URLs
+// (xml:base, then the item link, then the feed URL), tracking parameters,
+// media:thumbnail and other image sources, authors and categories from
+// every element that lists them, and untrusted HTML, which is sanitized
+// with an allow-list (bluemonday) that keeps iframes only from
+// IFrameHosts and gives every link rel="noopener noreferrer". Titles
+// become plain text.
+//
+// Nothing is invented: an item without a date keeps a zero Published time
+// and is reported as an *ItemError. A document that breaks part-way still
+// yields the items before (and, for a broken item, after) the break,
+// together with a *ParseError. Entity declarations in a DOCTYPE are never
+// expanded (gofeed's XML decoder does not read them), so "billion laughs"
+// and external-entity documents are harmless.
+//
+// Every article gets a stable ID derived from the feed URL and the item's
+// dedupe key (GUID, else canonical link, else a hash of title and
+// content), so polling the same item again updates its article.
+//
+// # Polling
+//
+// A Poller polls many feeds with a global and a per-host concurrency
+// limit, keeps per-feed state (validators, next poll time, last error,
+// consecutive failures) in a Store — FileStore, a JSON file written
+// atomically, survives restarts — and upserts the articles into a
+// khabar.Catalog. ReadOPML and WriteOPML import and export feed lists.
+//
+// Parser, Fetcher, Poller and FileStore are safe for concurrent use.
+package upstream

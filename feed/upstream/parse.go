@@ -1,0 +1,592 @@
+package upstream
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/khabar/khabar"
+	"github.com/mmcdole/gofeed"
+	ext "github.com/mmcdole/gofeed/extensions"
+	jsonfeed "github.com/mmcdole/gofeed/json"
+	"github.com/mmcdole/gofeed/rss"
+	"golang.org/x/text/language"
+)
+
+// Parser reads upstream feed documents (RSS 0.9x–2.0, RSS 1.0, Atom
+// 0.3/1.0, JSON Feed 1.0/1.1) into khabar articles. It uses gofeed
+// underneath and covers what gofeed leaves to its callers: charsets,
+// Indian dates, relative URLs, tracking parameters, sanitizing, images,
+// dedupe keys and partial results.
+//
+// The zero value is ready to use. A Parser is safe for concurrent use once
+// its fields are no longer changed.
+type Parser struct {
+	// Location is the time zone of dates written without one. Nil means
+	// UTC.
+	Location *time.Location
+	// IFrameHosts lists the hosts whose https iframes (video players and
+	// similar embeds) survive sanitizing. Nil means DefaultIFrameHosts; an
+	// empty, non-nil slice removes every iframe.
+	IFrameHosts []string
+	// KeepTracking keeps tracking parameters (utm_*, fbclid, gclid, …) in
+	// item links. False strips them.
+	KeepTracking bool
+
+	once sync.Once
+	san  *sanitizer
+}
+
+// Feed is one parsed upstream document.
+type Feed struct {
+	// URL is the address the document was fetched from (as given to Parse).
+	URL string
+	// Format is "rss", "atom" or "json"; Version is the format's version
+	// as gofeed reports it ("2.0", "1.0", …).
+	Format  string
+	Version string
+	// Title is the feed's title as plain text; Description likewise.
+	Title       string
+	Description string
+	// Link is the site's home page, absolute.
+	Link string
+	// Language is the feed's BCP 47 language tag, or "".
+	Language string
+	// Updated is when the feed says it last changed; zero when it does not.
+	Updated time.Time
+	// TTL is the RSS <ttl> (minutes, converted); zero when absent.
+	TTL time.Duration
+	// UpdatePeriod is the interval sy:updatePeriod and
+	// sy:updateFrequency describe; zero when absent.
+	UpdatePeriod time.Duration
+	// Articles holds one article per item read, in document order. An
+	// article whose item had problems (see ItemError) is still here with
+	// what could be read, so it may not pass khabar's Validate: a missing
+	// date stays zero.
+	Articles []*khabar.Article
+}
+
+// Parse reads one feed document. feedURL is the address it came from (the
+// base of last resort for relative links, and the namespace of article
+// IDs); contentType is the HTTP Content-Type, or "" when unknown.
+//
+// The returned Feed holds everything that could be read. The error, when
+// not nil, is a *ParseError: document-level problems (ErrTruncated,
+// ErrMalformed) and one *ItemError per item problem. The Feed is nil only
+// when nothing at all could be read.
+func (p *Parser) Parse(data []byte, feedURL, contentType string) (*Feed, error) {
+	p.once.Do(func() { p.san = newSanitizer(p.IFrameHosts) })
+	perr := &ParseError{FeedURL: feedURL}
+	utf8Data, _ := ToUTF8(data, contentType)
+	gf, err := parseGofeed(utf8Data)
+	var dropped []int
+	if err != nil {
+		fixed, docErr, ok := []byte(nil), error(nil), false
+		switch firstByte(utf8Data) {
+		case '<':
+			fixed, dropped, docErr, ok = repairXML(utf8Data)
+		case '{', '[':
+			fixed, docErr, ok = repairJSON(utf8Data)
+		}
+		if ok {
+			gf, err = parseGofeed(fixed)
+		}
+		if err != nil || gf == nil {
+			if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+				perr.Err = ErrUnknownFormat
+			} else {
+				perr.Err = fmt.Errorf("%w: %v", ErrMalformed, err)
+			}
+			return nil, perr
+		}
+		perr.Err = docErr
+		for _, i := range dropped {
+			perr.Items = append(perr.Items, &ItemError{FeedURL: feedURL, Index: i, Field: "xml", Err: ErrMalformed})
+		}
+	}
+	f := p.convert(gf, feedURL, dropped, perr)
+	if perr.Err == nil && len(perr.Items) == 0 {
+		return f, nil
+	}
+	sortItemErrors(perr.Items)
+	return f, perr
+}
+
+func firstByte(data []byte) byte {
+	t := bytes.TrimLeft(data[:min(len(data), 1024)], " \t\r\n")
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0]
+}
+
+func sortItemErrors(errs []*ItemError) {
+	for i := 1; i < len(errs); i++ {
+		for j := i; j > 0 && errs[j].Index < errs[j-1].Index; j-- {
+			errs[j], errs[j-1] = errs[j-1], errs[j]
+		}
+	}
+}
+
+// rssTranslator keeps what gofeed's universal feed drops: the RSS ttl.
+type rssTranslator struct{ gofeed.DefaultRSSTranslator }
+
+func (t *rssTranslator) Translate(feed any) (*gofeed.Feed, error) {
+	f, err := t.DefaultRSSTranslator.Translate(feed)
+	if err != nil {
+		return nil, err
+	}
+	if rf, ok := feed.(*rss.Feed); ok && rf.TTL != "" {
+		if f.Custom == nil {
+			f.Custom = map[string]string{}
+		}
+		f.Custom["ttl"] = rf.TTL
+	}
+	return f, nil
+}
+
+// jsonTranslator marks JSON Feed content_text as text: gofeed puts it
+// where HTML goes, so "<" in it would be read as markup.
+type jsonTranslator struct{ gofeed.DefaultJSONTranslator }
+
+func (t *jsonTranslator) Translate(feed any) (*gofeed.Feed, error) {
+	f, err := t.DefaultJSONTranslator.Translate(feed)
+	if err != nil {
+		return nil, err
+	}
+	if jf, ok := feed.(*jsonfeed.Feed); ok && len(jf.Items) == len(f.Items) {
+		for i, it := range jf.Items {
+			if it != nil && it.ContentHTML == "" && it.ContentText != "" && f.Items[i] != nil {
+				f.Items[i].Content = textToHTML(it.ContentText)
+			}
+		}
+	}
+	return f, nil
+}
+
+// textToHTML escapes plain text and turns its blank-line separated
+// paragraphs into <p> elements.
+func textToHTML(s string) string {
+	var b strings.Builder
+	for _, para := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		if para = strings.TrimSpace(para); para != "" {
+			b.WriteString("<p>")
+			b.WriteString(strings.ReplaceAll(html.EscapeString(para), "\n", "<br>"))
+			b.WriteString("</p>")
+		}
+	}
+	return b.String()
+}
+
+func parseGofeed(data []byte) (f *gofeed.Feed, err error) {
+	defer func() {
+		// gofeed is not expected to panic, but a feed reader takes input
+		// from anyone: a panic in it must not take the poller down.
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("gofeed panicked: %v", r)
+		}
+	}()
+	gp := gofeed.NewParser()
+	gp.RSSTranslator = &rssTranslator{gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
+	gp.JSONTranslator = &jsonTranslator{}
+	return gp.Parse(bytes.NewReader(data))
+}
+
+func (p *Parser) loc() *time.Location {
+	if p.Location != nil {
+		return p.Location
+	}
+	return time.UTC
+}
+
+// convert turns gofeed's feed into ours, item by item; gofeed's items are
+// released as they are converted to keep peak memory down.
+func (p *Parser) convert(gf *gofeed.Feed, feedURL string, dropped []int, perr *ParseError) *Feed {
+	base := absHTTP(feedURL)
+	f := &Feed{
+		URL:         feedURL,
+		Format:      gf.FeedType,
+		Version:     gf.FeedVersion,
+		Title:       oneLine(khabar.PlainText(gf.Title)),
+		Description: oneLine(khabar.PlainText(gf.Description)),
+		Link:        resolve(gf.Link, base),
+		Language:    normLanguage(gf.Language),
+	}
+	if f.Link == "" {
+		f.Link = resolve(gf.Link, absHTTP(f.URL))
+	}
+	if gf.UpdatedParsed != nil {
+		f.Updated = *gf.UpdatedParsed
+	}
+	if t, ok := parseDate(gf.Updated, p.loc()); ok {
+		f.Updated = t
+	}
+	if ttl, err := strconv.Atoi(strings.TrimSpace(gf.Custom["ttl"])); err == nil && ttl > 0 && ttl < 60*24*365 {
+		f.TTL = time.Duration(ttl) * time.Minute
+	}
+	f.UpdatePeriod = syndicationPeriod(gf.Extensions)
+	var feedAuthors []*gofeed.Person
+	if gf.FeedType == "atom" || gf.FeedType == "json" {
+		// Atom entries and JSON Feed items inherit the feed's authors.
+		feedAuthors = gf.Authors
+	}
+	f.Articles = make([]*khabar.Article, 0, len(gf.Items))
+	skip := 0 // dropped items before the current one shift indexes
+	for i, it := range gf.Items {
+		for skip < len(dropped) && dropped[skip] <= i+skip {
+			skip++
+		}
+		if it == nil {
+			continue
+		}
+		if len(it.Authors) == 0 {
+			it.Authors = feedAuthors
+		}
+		f.Articles = append(f.Articles, p.article(it, f, base, i+skip, perr))
+		gf.Items[i] = nil
+	}
+	return f
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func normLanguage(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	tag, err := language.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return tag.String()
+}
+
+// syndicationPeriod reads sy:updatePeriod and sy:updateFrequency.
+func syndicationPeriod(e ext.Extensions) time.Duration {
+	sy := e["sy"]
+	if sy == nil {
+		return 0
+	}
+	var period time.Duration
+	switch strings.ToLower(strings.TrimSpace(extValue(sy["updatePeriod"]))) {
+	case "hourly":
+		period = time.Hour
+	case "daily", "":
+		period = 24 * time.Hour
+	case "weekly":
+		period = 7 * 24 * time.Hour
+	case "monthly":
+		period = 30 * 24 * time.Hour
+	case "yearly":
+		period = 365 * 24 * time.Hour
+	default:
+		return 0
+	}
+	if sy["updatePeriod"] == nil && sy["updateFrequency"] == nil {
+		return 0
+	}
+	freq := 1
+	if v := strings.TrimSpace(extValue(sy["updateFrequency"])); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return period
+		}
+		freq = n
+	}
+	return period / time.Duration(freq)
+}
+
+func extValue(es []ext.Extension) string {
+	if len(es) == 0 {
+		return ""
+	}
+	return es[0].Value
+}
+
+// article converts one item.
+func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase *url.URL, index int, perr *ParseError) *khabar.Article {
+	guid := strings.TrimSpace(it.GUID)
+	report := func(field string, err error) {
+		perr.Items = append(perr.Items, &ItemError{FeedURL: f.URL, Index: index, GUID: guid, Field: field, Err: err})
+	}
+	a := &khabar.Article{
+		Language: f.Language,
+		Source:   &khabar.Source{FeedURL: f.URL, GUID: guid, Title: f.Title},
+	}
+
+	// Link: the item's, made absolute against the feed URL (gofeed has
+	// already applied xml:base), else a permalink GUID.
+	link := ""
+	for _, l := range append([]string{it.Link}, it.Links...) {
+		if u := absHTTP(resolve(l, feedBase)); u != nil {
+			link = u.String()
+			break
+		}
+	}
+	if link == "" {
+		if u := absHTTP(guid); u != nil {
+			link = u.String()
+		}
+	}
+	if link != "" && !p.KeepTracking {
+		link = StripTracking(link)
+	}
+	a.URL = link
+	if link == "" {
+		report("url", ErrMissingLink)
+	}
+	itemBase := absHTTP(link)
+	if itemBase == nil {
+		itemBase = feedBase
+	}
+
+	// Body and summary.
+	content, desc := it.Content, it.Description
+	if strings.TrimSpace(content) == "" {
+		content, desc = desc, ""
+	}
+	var firstImg string
+	a.ContentHTML, firstImg = p.san.clean(content, itemBase)
+	if strings.TrimSpace(desc) != "" {
+		a.Summary = khabar.Excerpt(desc, 400)
+	} else {
+		a.Summary = khabar.Excerpt(a.ContentHTML, 300)
+	}
+
+	a.Title = oneLine(khabar.PlainText(it.Title))
+	if a.Title == "" {
+		if a.Title = khabar.Truncate(a.Summary, 100); a.Title == "" {
+			report("title", ErrMissingTitle)
+		}
+	}
+
+	// Dates.
+	pub, pubErr := p.date(it.Published, it.PublishedParsed)
+	upd, updErr := p.date(it.Updated, it.UpdatedParsed)
+	if pubErr != nil {
+		report("published", pubErr)
+	}
+	if updErr != nil {
+		report("updated", updErr)
+	}
+	if pub.IsZero() {
+		pub = upd
+		if pub.IsZero() && pubErr == nil && updErr == nil {
+			report("published", ErrMissingDate)
+		}
+	}
+	if !upd.After(pub) {
+		upd = time.Time{}
+	}
+	a.Published, a.Updated = pub, upd
+
+	a.Authors = authors(it)
+	a.Categories = categories(it)
+	a.Image = p.image(it, itemBase, firstImg)
+	a.ID = articleID(f.URL, guid, link, a.Title, content)
+	return a
+}
+
+// date returns the date raw names, preferring this package's reading
+// (IST, AM/PM, zone-less in Location) over gofeed's.
+func (p *Parser) date(raw string, parsed *time.Time) (time.Time, error) {
+	if strings.TrimSpace(raw) == "" {
+		if parsed != nil {
+			return *parsed, nil
+		}
+		return time.Time{}, nil
+	}
+	if t, ok := parseDate(raw, p.loc()); ok {
+		return t, nil
+	}
+	if parsed != nil && !mentionsIST(raw) {
+		return *parsed, nil
+	}
+	return time.Time{}, &DateError{Raw: raw}
+}
+
+// DedupeKey returns the key that identifies an item within its feed: its
+// GUID, else its canonical link, else a hash of its title and content.
+func DedupeKey(guid, link, title, content string) string {
+	switch {
+	case strings.TrimSpace(guid) != "":
+		return "guid:" + strings.TrimSpace(guid)
+	case link != "":
+		return "link:" + link
+	}
+	h := sha256.New()
+	h.Write([]byte(title))
+	h.Write([]byte{0})
+	h.Write([]byte(content))
+	return "hash:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// ArticleID returns the stable article ID of an item of the feed at
+// feedURL with the given dedupe key: the same item polled again gets the
+// same ID, so it updates its article instead of adding one.
+func ArticleID(feedURL, key string) string {
+	h := sha256.New()
+	h.Write([]byte(feedURL))
+	h.Write([]byte{'\n'})
+	h.Write([]byte(key))
+	return "up-" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func articleID(feedURL, guid, link, title, content string) string {
+	return ArticleID(feedURL, DedupeKey(guid, link, title, content))
+}
+
+func authors(it *gofeed.Item) []khabar.Author {
+	var out []khabar.Author
+	seen := map[string]bool{}
+	add := func(name, email string) {
+		name = oneLine(khabar.PlainText(name))
+		email = strings.TrimSpace(email)
+		if !strings.Contains(email, "@") {
+			email = ""
+		}
+		if name == "" {
+			name = email
+		}
+		if name == "" || khabar.Slugify(name) == "" {
+			return
+		}
+		k := khabar.Slugify(name)
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		out = append(out, khabar.Author{Name: name, Email: email})
+	}
+	for _, p := range it.Authors {
+		if p != nil {
+			add(p.Name, p.Email)
+		}
+	}
+	if dc := it.DublinCoreExt; dc != nil {
+		for _, n := range dc.Creator {
+			add(n, "")
+		}
+		for _, n := range dc.Author {
+			add(n, "")
+		}
+	}
+	if itn := it.ITunesExt; itn != nil {
+		add(itn.Author, "")
+	}
+	return out
+}
+
+func categories(it *gofeed.Item) []khabar.Category {
+	var out []khabar.Category
+	seen := map[string]bool{}
+	add := func(name string) {
+		name = oneLine(khabar.PlainText(name))
+		k := khabar.Slugify(name)
+		if k == "" || seen[k] {
+			return
+		}
+		seen[k] = true
+		out = append(out, khabar.Category{Name: name})
+	}
+	for _, c := range it.Categories {
+		add(c)
+	}
+	if dc := it.DublinCoreExt; dc != nil {
+		for _, s := range dc.Subject {
+			add(s)
+		}
+	}
+	return out
+}
+
+// image picks the featured image: media:content, media:thumbnail (also
+// inside media:group), an image enclosure, itunes:image, the feed format's
+// own image field (JSON Feed), else the first img of the content.
+func (p *Parser) image(it *gofeed.Item, base *url.URL, firstImg string) *khabar.Image {
+	mk := func(raw string, attrs map[string]string) *khabar.Image {
+		u := absHTTP(resolve(raw, base))
+		if u == nil {
+			return nil
+		}
+		im := &khabar.Image{URL: u.String()}
+		if attrs != nil {
+			im.Width, _ = strconv.Atoi(attrs["width"])
+			im.Height, _ = strconv.Atoi(attrs["height"])
+			im.Width, im.Height = max(im.Width, 0), max(im.Height, 0)
+			if t := attrs["type"]; strings.HasPrefix(t, "image/") {
+				im.Type = t
+			}
+			if n, err := strconv.ParseInt(attrs["fileSize"], 10, 64); err == nil && n > 0 {
+				im.Length = n
+			}
+		}
+		return im
+	}
+	if media := it.Extensions["media"]; media != nil {
+		groups := []map[string][]ext.Extension{media}
+		for _, g := range media["group"] {
+			groups = append(groups, g.Children)
+		}
+		for _, g := range groups {
+			for _, c := range g["content"] {
+				t, medium := c.Attrs["type"], c.Attrs["medium"]
+				if strings.HasPrefix(t, "image/") || medium == "image" || (t == "" && medium == "" && looksLikeImage(c.Attrs["url"])) {
+					if im := mk(c.Attrs["url"], c.Attrs); im != nil {
+						return im
+					}
+				}
+			}
+		}
+		for _, g := range groups {
+			for _, c := range g["thumbnail"] {
+				if im := mk(c.Attrs["url"], c.Attrs); im != nil {
+					return im
+				}
+			}
+		}
+	}
+	for _, e := range it.Enclosures {
+		if e != nil && strings.HasPrefix(e.Type, "image/") {
+			if im := mk(e.URL, map[string]string{"type": e.Type, "fileSize": e.Length}); im != nil {
+				return im
+			}
+		}
+	}
+	if it.ITunesExt != nil && it.ITunesExt.Image != "" {
+		if im := mk(it.ITunesExt.Image, nil); im != nil {
+			return im
+		}
+	}
+	if it.Image != nil {
+		if im := mk(it.Image.URL, nil); im != nil {
+			return im
+		}
+	}
+	if firstImg != "" {
+		return &khabar.Image{URL: firstImg}
+	}
+	return nil
+}
+
+func looksLikeImage(u string) bool {
+	u = strings.ToLower(u)
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	for _, s := range []string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"} {
+		if strings.HasSuffix(u, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,187 @@
+package upstream
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// DefaultIFrameHosts are the hosts whose players survive sanitizing when
+// Parser.IFrameHosts is nil: video and social embeds news sites use.
+var DefaultIFrameHosts = []string{
+	"www.youtube.com",
+	"www.youtube-nocookie.com",
+	"youtube.com",
+	"player.vimeo.com",
+	"www.dailymotion.com",
+	"geo.dailymotion.com",
+	"www.facebook.com",
+	"platform.twitter.com",
+	"www.instagram.com",
+	"open.spotify.com",
+	"w.soundcloud.com",
+}
+
+// linkRel is the rel every link in sanitized content carries.
+const linkRel = "noopener noreferrer"
+
+// sanitizer turns untrusted HTML into safe HTML in two steps: a rewrite
+// pass (absolute URLs, link rel, iframes outside the allow-list removed,
+// first image noted) and bluemonday's allow-list.
+type sanitizer struct {
+	policy *bluemonday.Policy
+	hosts  map[string]bool
+}
+
+var (
+	defaultSanitizerOnce sync.Once
+	defaultSanitizer     *sanitizer
+)
+
+func newSanitizer(hosts []string) *sanitizer {
+	if hosts == nil {
+		defaultSanitizerOnce.Do(func() { defaultSanitizer = buildSanitizer(DefaultIFrameHosts) })
+		return defaultSanitizer
+	}
+	return buildSanitizer(hosts)
+}
+
+func buildSanitizer(hosts []string) *sanitizer {
+	s := &sanitizer{hosts: make(map[string]bool, len(hosts))}
+	var alts []string
+	for _, h := range hosts {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		s.hosts[h] = true
+		alts = append(alts, regexp.QuoteMeta(h))
+	}
+	p := bluemonday.UGCPolicy()
+	p.RequireNoFollowOnLinks(false)
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireParseableURLs(true)
+	p.AllowRelativeURLs(false)
+	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^` + linkRel + `$`)).OnElements("a")
+	p.AllowElements("figure", "figcaption", "picture", "source", "video", "audio")
+	p.AllowAttrs("src", "type", "media").OnElements("source")
+	p.AllowAttrs("src", "poster", "controls", "width", "height", "preload").OnElements("video")
+	p.AllowAttrs("src", "controls", "preload").OnElements("audio")
+	// UGCPolicy only lets alt and title through when they match a
+	// pattern without combining marks, which drops Devanagari text.
+	p.AllowAttrs("alt", "title").OnElements("img")
+	p.AllowAttrs("title").OnElements("a", "abbr")
+	p.AllowAttrs("loading").OnElements("img")
+	if len(alts) > 0 {
+		src := regexp.MustCompile(`^https://(` + strings.Join(alts, "|") + `)/`)
+		p.AllowElements("iframe")
+		p.AllowAttrs("src").Matching(src).OnElements("iframe")
+		p.AllowAttrs("width", "height").Matching(regexp.MustCompile(`^[0-9]{1,4}%?$`)).OnElements("iframe")
+		p.AllowAttrs("allowfullscreen", "frameborder", "title", "loading").OnElements("iframe")
+		p.AllowAttrs("allow").Matching(regexp.MustCompile(`^[a-z\-; ]*$`)).OnElements("iframe")
+	}
+	s.policy = p
+	return s
+}
+
+// urlAttr reports whether attribute key of element a holds a URL that must
+// be made absolute.
+func urlAttr(a atom.Atom, key string) bool {
+	switch key {
+	case "href":
+		return a == atom.A || a == atom.Area
+	case "src":
+		return true
+	case "poster":
+		return a == atom.Video
+	case "cite":
+		return a == atom.Blockquote || a == atom.Q || a == atom.Del || a == atom.Ins
+	}
+	return false
+}
+
+// clean returns fragment rewritten and sanitized, with every URL absolute
+// against base, and the first image's absolute URL.
+func (s *sanitizer) clean(fragment string, base *url.URL) (out, firstImg string) {
+	if strings.TrimSpace(fragment) == "" {
+		return "", ""
+	}
+	if !strings.ContainsAny(fragment, "<&") {
+		return s.policy.Sanitize(fragment), ""
+	}
+	var b strings.Builder
+	b.Grow(len(fragment))
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	skipIframe := 0
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		if skipIframe > 0 {
+			if tt == html.EndTagToken {
+				if name, _ := z.TagName(); string(name) == "iframe" {
+					skipIframe--
+				}
+			}
+			continue
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			b.Write(z.Raw())
+			continue
+		}
+		tok := z.Token()
+		switch tok.DataAtom {
+		case atom.Iframe:
+			if !s.iframeAllowed(tok, base) {
+				if tt == html.StartTagToken {
+					skipIframe = 1
+				}
+				continue
+			}
+		case atom.Img:
+			if firstImg == "" {
+				for _, a := range tok.Attr {
+					if a.Key == "src" {
+						if u := resolve(a.Val, base); absHTTP(u) != nil {
+							firstImg = u
+						}
+					}
+				}
+			}
+		}
+		attrs := tok.Attr[:0]
+		for _, a := range tok.Attr {
+			if tok.DataAtom == atom.A && a.Key == "rel" {
+				continue
+			}
+			if urlAttr(tok.DataAtom, a.Key) {
+				if u := resolve(a.Val, base); u != "" {
+					a.Val = u
+				}
+			}
+			attrs = append(attrs, a)
+		}
+		if tok.DataAtom == atom.A {
+			attrs = append(attrs, html.Attribute{Key: "rel", Val: linkRel})
+		}
+		tok.Attr = attrs
+		b.WriteString(tok.String())
+	}
+	return s.policy.Sanitize(b.String()), firstImg
+}
+
+func (s *sanitizer) iframeAllowed(tok html.Token, base *url.URL) bool {
+	for _, a := range tok.Attr {
+		if a.Key == "src" {
+			u := absHTTP(resolve(a.Val, base))
+			return u != nil && u.Scheme == "https" && s.hosts[strings.ToLower(u.Hostname())]
+		}
+	}
+	return false
+}

@@ -1,0 +1,104 @@
+package upstream
+
+import (
+	"net/url"
+	"strings"
+)
+
+// resolve returns ref made absolute against the first absolute http(s) base
+// of bases. It returns "" when ref is empty or cannot be made an absolute
+// http(s) URL. Schemes other than http and https (mailto:, data:,
+// javascript:) are returned as they are for the sanitizer to judge.
+func resolve(ref string, bases ...*url.URL) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		// An IRI with spaces or other stray characters: try it escaped.
+		if u, err = url.Parse(strings.ReplaceAll(ref, " ", "%20")); err != nil {
+			return ""
+		}
+	}
+	if u.Scheme != "" {
+		if u.Scheme == "http" || u.Scheme == "https" {
+			if u.Host == "" {
+				return ""
+			}
+		}
+		return u.String()
+	}
+	for _, b := range bases {
+		if b != nil && (b.Scheme == "http" || b.Scheme == "https") && b.Host != "" {
+			return b.ResolveReference(u).String()
+		}
+	}
+	return ""
+}
+
+// absHTTP parses s when it is an absolute http(s) URL.
+func absHTTP(s string) *url.URL {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil
+	}
+	return u
+}
+
+// trackingParam reports whether a query parameter only tracks the reader.
+func trackingParam(name string) bool {
+	n := strings.ToLower(name)
+	if strings.HasPrefix(n, "utm_") {
+		return true
+	}
+	switch n {
+	case "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
+		"mc_cid", "mc_eid", "igshid", "_hsenc", "_hsmi", "mkt_tok":
+		return true
+	}
+	return false
+}
+
+// StripTracking removes tracking parameters (utm_*, fbclid, gclid and
+// similar click ids) from the query of rawURL, keeping the other
+// parameters in their order and spelling. It returns rawURL unchanged when
+// there is nothing to remove or it does not parse.
+func StripTracking(rawURL string) string {
+	q := strings.IndexByte(rawURL, '?')
+	if q < 0 {
+		return rawURL
+	}
+	frag := ""
+	rest := rawURL[q+1:]
+	if h := strings.IndexByte(rest, '#'); h >= 0 {
+		frag, rest = rest[h:], rest[:h]
+	}
+	var kept []string
+	changed := false
+	for _, p := range strings.Split(rest, "&") {
+		name := p
+		if i := strings.IndexByte(p, '='); i >= 0 {
+			name = p[:i]
+		}
+		if un, err := url.QueryUnescape(name); err == nil {
+			name = un
+		}
+		if trackingParam(name) || p == "" {
+			changed = true
+			continue
+		}
+		kept = append(kept, p)
+	}
+	if !changed {
+		return rawURL
+	}
+	out := rawURL[:q]
+	if len(kept) > 0 {
+		out += "?" + strings.Join(kept, "&")
+	}
+	return out + frag
+}
