@@ -1,0 +1,443 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+	_ "time/tzdata" // Asia/Kolkata and subscribers' zones work without a system zone database
+
+	"github.com/khabar/khabar"
+)
+
+// ErrSkipped is wrapped by every *SkipError.
+var ErrSkipped = errors.New("digest: skipped")
+
+// SkipReason says why a subscriber gets no message.
+type SkipReason int
+
+// The reasons.
+const (
+	// SkipUnsubscribed: the subscriber unsubscribed.
+	SkipUnsubscribed SkipReason = iota + 1
+	// SkipBounced: mail to the address bounced.
+	SkipBounced
+	// SkipNoStories: nothing new in the window.
+	SkipNoStories
+	// SkipAlreadySent: the subscriber's last sent edition already covers
+	// this one's window.
+	SkipAlreadySent
+)
+
+// String returns "unsubscribed", "bounced", "no new story" or "already sent".
+func (r SkipReason) String() string {
+	switch r {
+	case SkipUnsubscribed:
+		return "unsubscribed"
+	case SkipBounced:
+		return "bounced"
+	case SkipNoStories:
+		return "no new story"
+	case SkipAlreadySent:
+		return "already sent"
+	}
+	return fmt.Sprintf("SkipReason(%d)", int(r))
+}
+
+// SkipError says that a subscriber gets no message for an edition, and
+// why. It is not a failure: Each reports it and goes on.
+type SkipError struct {
+	Edition Edition
+	Email   string
+	Reason  SkipReason
+}
+
+func (e *SkipError) Error() string {
+	return fmt.Sprintf("digest: %s for %s skipped: %s", e.Edition.ID(), e.Email, e.Reason)
+}
+
+// Unwrap returns ErrSkipped.
+func (e *SkipError) Unwrap() error { return ErrSkipped }
+
+// BuildError is a failure to compose one subscriber's message (a bad time
+// zone, a template that fails); Each reports it and goes on with the next
+// subscriber.
+type BuildError struct {
+	Edition Edition
+	Email   string
+	Err     error
+}
+
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("digest: build %s for %s: %v", e.Edition.ID(), e.Email, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *BuildError) Unwrap() error { return e.Err }
+
+// Publisher is who sends the digest; its name and postal address are in
+// every message's footer (anti-spam law asks for both).
+type Publisher struct {
+	// Name is the publication's name ("ख़बर").
+	Name string
+	// Address is the postal address, one line or several.
+	Address string
+	// URL is the site's home page.
+	URL string
+}
+
+// Config configures a Builder. Zero fields take the defaults in brackets;
+// fields without a default are required.
+type Config struct {
+	// Source supplies the stories (a *khabar.Catalog).
+	Source Source
+	// Subscribers is the store Each walks; Build does not need it.
+	Subscribers SubscriberStore
+	// Sent says when each subscriber was last sent an edition, so the
+	// window starts there; nil means never [the full Window].
+	Sent SentLog
+	// From is the sender, "Name <addr@domain>"; the domain is used for
+	// Message-IDs.
+	From string
+	// Publisher goes into the footer; Name and Address are required.
+	Publisher Publisher
+	// UnsubscribeURL is the https address of the unsubscribe handler; the
+	// token is added as the query parameter "t".
+	UnsubscribeURL string
+	// UnsubscribeMailto is an optional address for List-Unsubscribe's
+	// mailto: URI (subject "unsubscribe").
+	UnsubscribeMailto string
+	// BrowserURL is the address the browser handler is mounted at; an
+	// edition's web version is BrowserURL + "/" + date + "?lang=" + lang.
+	BrowserURL string
+	// Tokens signs the unsubscribe links.
+	Tokens *Tokens
+	// Ranking scores and counts stories.
+	Ranking Ranking
+	// Templates renders the messages [the embedded ones].
+	Templates *Templates
+	// Location is the zone of subscribers without one and of the web
+	// version [Asia/Kolkata].
+	Location *time.Location
+	// Language is the language of subscribers without one and of stories
+	// without one ["hi"].
+	Language string
+	// Window is the longest span of stories a digest covers [24h].
+	Window time.Duration
+	// Cutoff is when an edition's window ends, counted from the start of
+	// its date in the subscriber's zone [24h: the end of the day].
+	// A scheduler that sends at 07:00 and wants the 24 hours before sets 7h.
+	Cutoff time.Duration
+	// MaxHTML is the largest HTML body in bytes; longer digests lose their
+	// last stories until they fit (Message.Trimmed) [100,000, under
+	// Gmail's clipping at about 102 KB].
+	MaxHTML int
+	// Now is the clock; it sets messages' Date [time.Now].
+	Now func() time.Time
+}
+
+// Builder composes digests. It is safe for concurrent use; build one with
+// NewBuilder and share it.
+type Builder struct {
+	cfg      Config
+	rank     Ranking
+	from     mail.Address
+	domain   string
+	unsub    *url.URL
+	browser  *url.URL
+	tmpl     *Templates
+	lang     string
+	cache    poolCache
+	versions versioned
+}
+
+// NewBuilder checks cfg and returns a Builder. Every problem is reported at
+// once.
+func NewBuilder(cfg Config) (*Builder, error) {
+	b := &Builder{cfg: cfg, rank: cfg.Ranking.withDefaults()}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if cfg.Source == nil {
+		bad("no Source")
+	}
+	if v, ok := cfg.Source.(versioned); ok {
+		b.versions = v
+	}
+	if a, err := mail.ParseAddress(cfg.From); err != nil {
+		bad("From %q: %v", cfg.From, err)
+	} else {
+		b.from = *a
+		b.domain = strings.ToLower(a.Address[strings.LastIndexByte(a.Address, '@')+1:])
+	}
+	if strings.TrimSpace(cfg.Publisher.Name) == "" || strings.TrimSpace(cfg.Publisher.Address) == "" {
+		bad("Publisher needs a Name and a postal Address")
+	}
+	if u, err := url.Parse(cfg.UnsubscribeURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		bad("UnsubscribeURL %q is not an https URL (RFC 8058 one-click needs one)", cfg.UnsubscribeURL)
+	} else {
+		b.unsub = u
+	}
+	if u, err := url.Parse(cfg.BrowserURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("BrowserURL %q is not an http(s) URL", cfg.BrowserURL)
+	} else {
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = ""
+		b.browser = u
+	}
+	if cfg.UnsubscribeMailto != "" {
+		if _, err := mail.ParseAddress(cfg.UnsubscribeMailto); err != nil {
+			bad("UnsubscribeMailto %q: %v", cfg.UnsubscribeMailto, err)
+		}
+	}
+	if cfg.Tokens == nil {
+		bad("no Tokens")
+	} else if err := cfg.Tokens.Check(); err != nil {
+		errs = append(errs, err)
+	}
+	b.tmpl = cfg.Templates
+	if b.tmpl == nil {
+		t, err := DefaultTemplates()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		b.tmpl = t
+	}
+	if b.cfg.Location == nil {
+		loc, err := loadLocation("Asia/Kolkata")
+		if err != nil {
+			errs = append(errs, err)
+		}
+		b.cfg.Location = loc
+	}
+	b.lang = baseLanguage(cfg.Language)
+	if b.lang == "" {
+		b.lang = "hi"
+	}
+	if b.cfg.Window <= 0 {
+		b.cfg.Window = 24 * time.Hour
+	}
+	if b.cfg.Cutoff < 0 {
+		bad("negative Cutoff %v", b.cfg.Cutoff)
+	}
+	if b.cfg.MaxHTML <= 0 {
+		b.cfg.MaxHTML = 100_000
+	}
+	if b.cfg.Now == nil {
+		b.cfg.Now = time.Now
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("digest: config: %w", errors.Join(errs...))
+	}
+	return b, nil
+}
+
+// Domain returns the From address's domain, which Message-IDs use.
+func (b *Builder) Domain() string { return b.domain }
+
+// Location returns the default time zone.
+func (b *Builder) Location() *time.Location { return b.cfg.Location }
+
+// Window returns the window [since, until) of an edition for a subscriber
+// in the given zone (the Builder's when nil), before LastSent shortens it.
+func (b *Builder) Window(ed Edition, loc *time.Location) (since, until time.Time) {
+	if loc == nil {
+		loc = b.cfg.Location
+	}
+	if b.cfg.Cutoff == 0 {
+		until = ed.Next().Start(loc) // midnight, also on a day of 23 or 25 hours
+	} else {
+		until = ed.Start(loc).Add(b.cfg.Cutoff)
+	}
+	return until.Add(-b.cfg.Window), until
+}
+
+func (b *Builder) pool(since, until time.Time, lang string, local *poolCache) *pool {
+	k := poolKey{since.UnixNano(), until.UnixNano(), lang}
+	build := func() *pool { return buildPool(b.cfg.Source, &b.rank, since, until, lang, b.lang) }
+	if b.versions != nil {
+		return b.cache.get(k, b.versions.Version(), build)
+	}
+	if local != nil {
+		return local.get(k, 0, build)
+	}
+	return build()
+}
+
+// Build composes the edition for one subscriber. A subscriber who gets no
+// message gives a *SkipError (errors.Is(err, ErrSkipped)); other errors
+// are *BuildError.
+func (b *Builder) Build(ctx context.Context, ed Edition, sub *Subscriber) (*Message, error) {
+	return b.build(ctx, ed, sub, nil)
+}
+
+func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local *poolCache) (*Message, error) {
+	if err := ed.Validate(); err != nil {
+		return nil, err
+	}
+	skip := func(r SkipReason) error { return &SkipError{Edition: ed, Email: sub.Email, Reason: r} }
+	fail := func(err error) error { return &BuildError{Edition: ed, Email: sub.Email, Err: err} }
+	switch sub.Status {
+	case StatusUnsubscribed:
+		return nil, skip(SkipUnsubscribed)
+	case StatusBounced:
+		return nil, skip(SkipBounced)
+	}
+	if err := checkEmail(sub.Email); err != nil {
+		return nil, fail(fmt.Errorf("address %q: %w", sub.Email, err))
+	}
+	since, until := b.Window(ed, sub.TimeZone)
+	if b.cfg.Sent != nil {
+		last, ok, err := b.cfg.Sent.LastSent(ctx, sub.Email)
+		if err != nil {
+			return nil, fail(err)
+		}
+		if ok {
+			if !last.Before(until) {
+				return nil, skip(SkipAlreadySent)
+			}
+			if last.After(since) {
+				since = last
+			}
+		}
+	}
+	lang := baseLanguage(sub.Language)
+	if lang == "" {
+		lang = b.lang
+	}
+	p := b.pool(since, until, lang, local)
+	followed, top := p.selectStories(&b.rank, sub.Follows)
+	if len(followed)+len(top) == 0 {
+		return nil, skip(SkipNoStories)
+	}
+	m := &Message{
+		Edition:    ed,
+		Subscriber: sub,
+		From:       b.from,
+		MessageID:  ed.MessageID(sub.Email, b.domain),
+		Date:       b.cfg.Now(),
+		Since:      since,
+		Until:      until,
+		Language:   lang,
+		Followed:   followed,
+		Top:        top,
+		BrowserURL: b.browserURL(ed, lang),
+		ListID:     ed.ListName() + "." + b.domain,
+	}
+	token, err := b.cfg.Tokens.Sign(sub.Email, ed.ListName())
+	if err != nil {
+		return nil, fail(err)
+	}
+	u := *b.unsub
+	q := u.Query()
+	q.Set("t", token)
+	u.RawQuery = q.Encode()
+	m.UnsubscribeURL = u.String()
+	if b.cfg.UnsubscribeMailto != "" {
+		m.UnsubscribeMailto = "mailto:" + b.cfg.UnsubscribeMailto + "?subject=unsubscribe"
+	}
+	if err := b.render(m, true); err != nil {
+		return nil, fail(err)
+	}
+	return m, nil
+}
+
+func (b *Builder) browserURL(ed Edition, lang string) string {
+	u := *b.browser
+	u.Path += "/" + ed.Date
+	q := url.Values{"lang": {lang}}
+	if ed.List != "" && ed.List != DefaultList {
+		q.Set("list", ed.List)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Each builds the edition for every subscriber of the store, in the
+// store's order, and calls fn with each: with the message, or with a nil
+// message and a *SkipError (unsubscribed, bounced, nothing new, already
+// sent) or a *BuildError. Messages are built one at a time, so memory does
+// not grow with the number of subscribers. A non-nil error from fn stops
+// the walk and is returned; so is the context's error when it is
+// cancelled.
+func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error) error) error {
+	if b.cfg.Subscribers == nil {
+		return errors.New("digest: Each needs Config.Subscribers")
+	}
+	if err := ed.Validate(); err != nil {
+		return err
+	}
+	local := &poolCache{}
+	return b.cfg.Subscribers.EachSubscriber(ctx, func(sub *Subscriber) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m, err := b.build(ctx, ed, sub, local)
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fn(m, err)
+	})
+}
+
+// Page is the web version of an edition: the general digest, the same for
+// everyone, with no personal data in it.
+type Page struct {
+	Edition  Edition
+	Language string
+	Title    string
+	HTML     []byte
+	Stories  int
+	// Version is the source's version when the page was rendered (zero
+	// for a source without versions).
+	Version uint64
+}
+
+// General renders the web version of an edition in a language: the top
+// stories of the edition's day in the Builder's zone, no followed section,
+// no greeting and no unsubscribe link. An edition with no stories gives a
+// *SkipError with SkipNoStories.
+func (b *Builder) General(ed Edition, lang string) (*Page, error) {
+	if err := ed.Validate(); err != nil {
+		return nil, err
+	}
+	lang = baseLanguage(lang)
+	if lang == "" {
+		lang = b.lang
+	}
+	var version uint64
+	if b.versions != nil {
+		version = b.versions.Version()
+	}
+	since, until := b.Window(ed, nil)
+	p := b.pool(since, until, lang, nil)
+	_, top := p.selectStories(&b.rank, Follows{})
+	if len(top) == 0 {
+		return nil, &SkipError{Edition: ed, Reason: SkipNoStories}
+	}
+	m := &Message{
+		Edition:    ed,
+		Subscriber: &Subscriber{},
+		From:       b.from,
+		Date:       b.cfg.Now(),
+		Since:      since,
+		Until:      until,
+		Language:   lang,
+		Top:        top,
+		BrowserURL: b.browserURL(ed, lang),
+	}
+	if err := b.render(m, false); err != nil {
+		return nil, fmt.Errorf("digest: render web version of %s: %w", ed.ID(), err)
+	}
+	return &Page{Edition: ed, Language: lang, Title: m.Subject, HTML: m.HTML, Stories: m.Stories(), Version: version}, nil
+}
+
+// storyLabel returns the label of the first category of a, for display.
+func storyLabel(a *khabar.Article) string {
+	if len(a.Categories) == 0 {
+		return ""
+	}
+	return a.Categories[0].Label()
+}

@@ -1,0 +1,188 @@
+package digest
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// CSVError is one bad row of a subscriber CSV file.
+type CSVError struct {
+	// Line is the 1-based line the row starts on.
+	Line int
+	// Column is the header name of the bad field, empty for the row.
+	Column string
+	Err    error
+}
+
+func (e *CSVError) Error() string {
+	if e.Column != "" {
+		return fmt.Sprintf("digest: csv line %d, column %s: %v", e.Line, e.Column, e.Err)
+	}
+	return fmt.Sprintf("digest: csv line %d: %v", e.Line, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *CSVError) Unwrap() error { return e.Err }
+
+// The columns ReadCSV knows. Only email is required; the others may be
+// absent or in any order. List columns (categories, tags, authors) hold
+// values separated by "|" or ";".
+var csvColumns = []string{"email", "name", "language", "time_zone", "categories", "tags", "authors", "status"}
+
+// ReadCSV reads subscribers from CSV with a header row naming its columns:
+// email (required), name, language, time_zone (an IANA name such as
+// Asia/Kolkata), categories (category paths), tags and authors (slugs or
+// names; names are slugified) and status (active, unsubscribed, bounced;
+// empty is active). A UTF-8 byte order mark is allowed; lines starting
+// with '#' are comments.
+//
+// Bad rows are left out and reported, each as a *CSVError, joined into the
+// error; every good row is returned all the same. An address that appears
+// twice is an error on its second row.
+func ReadCSV(r io.Reader) ([]*Subscriber, error) {
+	cr := csv.NewReader(r)
+	cr.Comment = '#'
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &CSVError{Line: 1, Err: errors.New("no header row")}
+		}
+		return nil, &CSVError{Line: 1, Err: err}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		h = strings.ReplaceAll(h, " ", "_")
+		if h == "timezone" || h == "tz" {
+			h = "time_zone"
+		}
+		known := false
+		for _, c := range csvColumns {
+			known = known || c == h
+		}
+		if !known {
+			return nil, &CSVError{Line: 1, Column: h, Err: fmt.Errorf("unknown column (known: %s)", strings.Join(csvColumns, ", "))}
+		}
+		if _, dup := col[h]; dup {
+			return nil, &CSVError{Line: 1, Column: h, Err: errors.New("column given twice")}
+		}
+		col[h] = i
+	}
+	if _, ok := col["email"]; !ok {
+		return nil, &CSVError{Line: 1, Err: errors.New("no email column")}
+	}
+	var out []*Subscriber
+	var errs []error
+	seen := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			errs = append(errs, &CSVError{Line: line, Err: err})
+			if pe == nil {
+				break
+			}
+			continue
+		}
+		if len(rec) > len(header) {
+			errs = append(errs, &CSVError{Line: line, Err: fmt.Errorf("%d fields, the header has %d", len(rec), len(header))})
+			continue
+		}
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		rowErrs := len(errs)
+		bad := func(column string, err error) { errs = append(errs, &CSVError{Line: line, Column: column, Err: err}) }
+		sub := &Subscriber{
+			Email:    get("email"),
+			Name:     get("name"),
+			Language: get("language"),
+			Follows: Follows{
+				Categories: splitList(get("categories")),
+				Tags:       splitList(get("tags")),
+				Authors:    splitList(get("authors")),
+			},
+		}
+		if tz := get("time_zone"); tz != "" {
+			loc, err := loadLocation(tz)
+			if err != nil {
+				bad("time_zone", err)
+			}
+			sub.TimeZone = loc
+		}
+		st, err := ParseStatus(get("status"))
+		if err != nil {
+			bad("status", err)
+		}
+		sub.Status = st
+		if err := sub.Validate(); err != nil {
+			bad("", err)
+		}
+		if first, dup := seen[sub.Key()]; dup && sub.Email != "" {
+			bad("email", fmt.Errorf("address %s already on line %d", sub.Email, first))
+		}
+		if len(errs) > rowErrs {
+			continue
+		}
+		seen[sub.Key()] = line
+		out = append(out, sub)
+	}
+	return out, errors.Join(errs...)
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for _, v := range strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ';' }) {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// WriteCSV writes subscribers in the form ReadCSV reads, with a header.
+func WriteCSV(w io.Writer, subs []*Subscriber) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvColumns); err != nil {
+		return fmt.Errorf("digest: write csv: %w", err)
+	}
+	for _, s := range subs {
+		tz := ""
+		if s.TimeZone != nil {
+			tz = s.TimeZone.String()
+		}
+		st := s.Status
+		if st == "" {
+			st = StatusActive
+		}
+		rec := []string{s.Email, s.Name, s.Language, tz,
+			strings.Join(s.Follows.Categories, "|"), strings.Join(s.Follows.Tags, "|"),
+			strings.Join(s.Follows.Authors, "|"), string(st)}
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("digest: write csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("digest: write csv: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+// Package digest composes the daily email digest of a news site: it keeps
+// subscribers, selects and ranks each subscriber's stories, renders an
+// HTML and a plain-text body, and signs the one-click unsubscribe links it
+// serves. Sending (DKIM, SMTP pools, the delivery journal) lives in
+// digest/deliver, which builds on the names below; they are stable.
+//
+// # Subscribers
+//
+// A Subscriber has an address, a name, a language (hi, en, ur), a time zone,
+// Follows (category paths with their descendants, tag and author slugs) and
+// a Status (StatusActive, StatusUnsubscribed, StatusBounced). The Builder
+// reads them through the SubscriberStore interface. Store is the embedded
+// default: one SQLite file (modernc.org/sqlite, WAL, synchronous=FULL,
+// busy_timeout 10 s, BEGIN IMMEDIATE), opened with OpenStore; Store.DB gives
+// the *sql.DB so that the delivery journal lives in the same file. ReadCSV
+// reads a subscriber list and Store.Import loads it without ever turning an
+// unsubscribed or bounced address back to active.
+//
+// # Editions and windows
+//
+// An Edition is a list and a calendar date ("daily", "2026-11-24"); its ID
+// is "daily-2026-11-24". For each subscriber the date is read in the
+// subscriber's zone (Config.Location, Asia/Kolkata, by default): the window
+// ends at Config.Cutoff after the start of the date (midnight at its end by
+// default) and starts Config.Window (24 h) earlier, or where the last sent
+// edition's window ended when that is later (SentLog.LastSent). A
+// deliverer records each send with Store.MarkSent(Message.Sent(at)).
+// Edition.RecipientKey is the deterministic per-(edition, address) key and
+// Edition.MessageID the Message-ID built from it.
+//
+// # Selection and ranking
+//
+// Stories come from a Source (*khabar.Catalog). Each is scored as Ranking
+// documents: weighted log1p of views, shares and comments, halved every
+// HalfLife of age, ties broken newest first then by ID. The digest holds
+// first the best stories from the subscriber's follows, then the top
+// stories for everyone, at most Ranking.PerCategory of one category, each
+// story once, in the subscriber's language. A subscriber with nothing new
+// gets no message: Build returns a *SkipError saying why (SkipNoStories,
+// SkipUnsubscribed, SkipBounced, SkipAlreadySent).
+//
+// # Rendering
+//
+// Templates (html/template and text/template, embedded, each file
+// overridable from an fs.FS with ParseTemplates) render a 600 px table
+// layout with inline CSS, color-scheme light dark, a hidden preheader, lang
+// and dir on <html> (Urdu is right-to-left), a font stack for Devanagari and
+// Nastaliq, sized images with alt text, a visible unsubscribe link, a view-
+// in-browser link and the publisher's name and postal address. The text
+// part is wrapped by display width without splitting grapheme clusters
+// (Wrap). The HTML is kept under Config.MaxHTML (100,000 bytes) by dropping
+// the last stories; Message.Trimmed says how many, and the email says so.
+//
+// # Messages
+//
+// Builder.Build composes one Message; Builder.Each walks every subscriber
+// of the store, one at a time, calling back with a *Message or with the
+// reason it is skipped. Message.Msg turns a message into a go-mail *mail.Msg
+// with Date, the deterministic Message-ID, List-Id, List-Unsubscribe (https
+// one-click URL, optional mailto) and List-Unsubscribe-Post:
+// List-Unsubscribe=One-Click, Precedence: bulk, and base64-encoded
+// multipart/alternative bodies. Its MIME boundary is derived from the
+// Message-ID, so the same message always gives the same bytes. A deliverer
+// adds DKIM and sends.
+//
+// # Unsubscribing and the web version
+//
+// Tokens signs (address, list, expiry) with HMAC-SHA256 under a key ID, so
+// keys can be rotated with a grace period; Verify compares in constant
+// time and refuses forged, altered and expired tokens. UnsubscribeHandler
+// shows a confirmation page with a button on GET (mail scanners follow
+// links, so GET never unsubscribes) and unsubscribes on POST, including
+// RFC 8058 one-click POSTs, writing the change to the store before it
+// answers 200. BrowserHandler serves an edition's web version: the general
+// digest, with no personal data in it.
+//
+// # Concurrency
+//
+// Builder, Store, Tokens, Templates and the handlers are safe for
+// concurrent use. A Message is immutable once built.
+package digest

@@ -1,0 +1,136 @@
+package digest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/mail"
+	"time"
+
+	"github.com/khabar/khabar"
+	gomail "github.com/wneessen/go-mail"
+)
+
+// Story is one article chosen for a digest.
+type Story struct {
+	// Article is the catalog's read-only snapshot; do not modify it.
+	Article *khabar.Article
+	// Score is the ranking score (see Ranking).
+	Score float64
+	// Because names the follow that chose the story (a category path,
+	// "tag/slug" or "author/slug"); empty for top stories.
+	Because string
+
+	item *poolItem // the ranked candidate, which caches the story's view
+}
+
+// Message is one composed digest: one edition for one subscriber, ready to
+// be turned into mail with Msg or written out with WriteTo. A Message is
+// not modified by the package after Build returns it; it may be read from
+// several goroutines.
+type Message struct {
+	// Edition and Subscriber say what and for whom.
+	Edition    Edition
+	Subscriber *Subscriber
+	// From is the sender; its domain is the Message-ID's.
+	From mail.Address
+	// Subject is the rendered subject line, one line of plain text.
+	Subject string
+	// HTML and Text are the two alternative bodies, UTF-8.
+	HTML, Text []byte
+	// MessageID is the deterministic Message-ID without angle brackets:
+	// Edition.MessageID(Subscriber.Email, From's domain).
+	MessageID string
+	// Date is the Date header: the Builder's clock when it built the
+	// message.
+	Date time.Time
+	// Since and Until bound the window of stories, [Since, Until).
+	Since, Until time.Time
+	// Language is the language the digest is written in; Dir is "ltr" or
+	// "rtl".
+	Language, Dir string
+	// Followed are the stories from the subscriber's follows, best first;
+	// Top are the top stories for everyone that follow them.
+	Followed, Top []Story
+	// Trimmed is how many stories were dropped to keep HTML under the
+	// Builder's MaxHTML; zero when none were.
+	Trimmed int
+	// UnsubscribeURL is the https one-click URL (with its token) in the
+	// List-Unsubscribe header and the footer link. UnsubscribeMailto is
+	// the optional mailto: URI listed after it.
+	UnsubscribeURL, UnsubscribeMailto string
+	// BrowserURL is the address of the web version of the edition.
+	BrowserURL string
+	// ListID is the List-Id header value without angle brackets.
+	ListID string
+}
+
+// Stories returns the number of stories in the message.
+func (m *Message) Stories() int { return len(m.Followed) + len(m.Top) }
+
+// Key returns Edition.RecipientKey for the subscriber: the journal key of
+// this message, stable across runs.
+func (m *Message) Key() string { return m.Edition.RecipientKey(m.Subscriber.Email) }
+
+// Sent returns the record that says this message was delivered at the
+// given time, for SentLog stores (Store.MarkSent).
+func (m *Message) Sent(at time.Time) Sent {
+	return Sent{Edition: m.Edition.ID(), Email: m.Subscriber.Email, Until: m.Until, At: at}
+}
+
+// Boundary returns the MIME boundary Msg uses: derived from MessageID, so
+// the same message always has the same bytes. It is made of characters
+// that base64 never produces ('-'), so it cannot occur in a body part.
+func (m *Message) Boundary() string {
+	sum := sha256.Sum256([]byte("boundary\x00" + m.MessageID))
+	return "khabar-" + hex.EncodeToString(sum[:12])
+}
+
+// Msg builds the go-mail message: From, To (with the subscriber's name),
+// Subject, Date, Message-ID, List-Id, List-Unsubscribe and
+// List-Unsubscribe-Post (RFC 8058), Precedence: bulk, Content-Language,
+// and a multipart/alternative body of the text and HTML parts, both
+// base64-encoded UTF-8. The result is a fresh *mail.Msg each time: a
+// deliverer adds DKIM (Msg.SetDKIM) and sends it.
+func (m *Message) Msg() (*gomail.Msg, error) {
+	msg := gomail.NewMsg(
+		gomail.WithEncoding(gomail.EncodingB64),
+		gomail.WithCharset(gomail.CharsetUTF8),
+		gomail.WithBoundary(m.Boundary()),
+		gomail.WithNoDefaultUserAgent(),
+	)
+	from := m.From
+	msg.FromMailAddress(&from)
+	msg.ToMailAddress(&mail.Address{Name: m.Subscriber.Name, Address: m.Subscriber.Email})
+	msg.Subject(m.Subject)
+	msg.SetDateWithValue(m.Date)
+	msg.SetMessageIDWithValue(m.MessageID)
+	if m.ListID != "" {
+		msg.SetGenHeaderPreformatted(gomail.Header("List-Id"), "<"+m.ListID+">")
+	}
+	var extra []string
+	if m.UnsubscribeMailto != "" {
+		extra = append(extra, m.UnsubscribeMailto)
+	}
+	if err := msg.SetListUnsubscribeOneClick(m.UnsubscribeURL, extra...); err != nil {
+		return nil, fmt.Errorf("digest: message %s: %w", m.MessageID, err)
+	}
+	msg.SetBulk()
+	if m.Language != "" {
+		msg.SetGenHeader(gomail.HeaderContentLang, m.Language)
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, string(m.Text))
+	msg.AddAlternativeString(gomail.TypeTextHTML, string(m.HTML))
+	return msg, nil
+}
+
+// WriteTo writes the message as an RFC 5322 .eml file: what Msg produces,
+// without DKIM.
+func (m *Message) WriteTo(w io.Writer) (int64, error) {
+	msg, err := m.Msg()
+	if err != nil {
+		return 0, err
+	}
+	return msg.WriteTo(w)
+}

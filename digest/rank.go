@@ -1,0 +1,325 @@
+package digest
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/khabar/khabar"
+)
+
+// Source is where a digest's stories come from. *khabar.Catalog
+// satisfies it. Implementations must be safe for concurrent use.
+type Source interface {
+	// Find returns the articles q selects, newest first; the Builder asks
+	// for the whole site (the zero Key) between Since and Until.
+	Find(q khabar.Query) []*khabar.Article
+}
+
+var _ Source = (*khabar.Catalog)(nil)
+
+// versioned is implemented by sources whose content has a version
+// (*khabar.Catalog): the Builder then caches ranked windows across calls
+// and drops them when the version moves on.
+type versioned interface{ Version() uint64 }
+
+// Ranking says how stories are scored and how many are shown. The zero
+// value gives the defaults in brackets.
+//
+// The score of a story published at p, for a window ending at u, is
+//
+//	(Base + Views·ln(1+views) + Shares·ln(1+shares) + Comments·ln(1+comments)) · 2^(−(u−p)/HalfLife)
+//
+// so engagement counts with diminishing returns and halves in weight every
+// HalfLife of age. Stories not in the subscriber's language are multiplied
+// by OtherLanguages. Equal scores go to the newer story, then the smaller
+// ID, so the order is stable.
+type Ranking struct {
+	// Views, Shares and Comments weigh the counters; when all three are
+	// zero they are [1], [2] and [3]. A negative weight counts as zero.
+	Views, Shares, Comments float64
+	// Base is what a story without engagement scores before decay [1]; a
+	// negative value counts as zero.
+	Base float64
+	// HalfLife is the age at which a score halves [12h].
+	HalfLife time.Duration
+	// PerCategory is the most stories one category may have in the top
+	// list [2]. Categories that hold more than half of a window's stories
+	// (a generic "Latest News") are not counted. Negative means no cap.
+	PerCategory int
+	// Followed is the most stories from the subscriber's follows [5];
+	// negative means the digest has no followed section.
+	Followed int
+	// Top is the most top stories for everyone [7].
+	Top int
+	// OtherLanguages multiplies the score of stories in another language
+	// than the subscriber's; zero [0] leaves them out.
+	OtherLanguages float64
+}
+
+func (r Ranking) withDefaults() Ranking {
+	r.Views, r.Shares, r.Comments = max(r.Views, 0), max(r.Shares, 0), max(r.Comments, 0)
+	if r.Views == 0 && r.Shares == 0 && r.Comments == 0 {
+		r.Views, r.Shares, r.Comments = 1, 2, 3
+	}
+	if r.Base == 0 {
+		r.Base = 1
+	}
+	r.Base = max(r.Base, 0)
+	if r.HalfLife <= 0 {
+		r.HalfLife = 12 * time.Hour
+	}
+	if r.PerCategory == 0 {
+		r.PerCategory = 2
+	}
+	if r.Followed == 0 {
+		r.Followed = 5
+	}
+	if r.Top <= 0 {
+		r.Top = 7
+	}
+	r.OtherLanguages = max(r.OtherLanguages, 0)
+	return r
+}
+
+// Score returns the score of a at the end of a window that ends at until,
+// with r's weights (defaults filled in).
+func (r Ranking) Score(a *khabar.Article, until time.Time) float64 {
+	r = r.withDefaults()
+	return r.score(a, until)
+}
+
+func (r *Ranking) score(a *khabar.Article, until time.Time) float64 {
+	m := a.Metrics
+	s := r.Base + r.Views*math.Log1p(float64(max(m.Views, 0))) +
+		r.Shares*math.Log1p(float64(max(m.Shares, 0))) +
+		r.Comments*math.Log1p(float64(max(m.Comments, 0)))
+	age := until.Sub(a.Published)
+	if age < 0 {
+		age = 0
+	}
+	return s * math.Exp2(-float64(age)/float64(r.HalfLife))
+}
+
+// baseLanguage returns the primary subtag of a language tag, lower-cased.
+func baseLanguage(tag string) string {
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	return strings.ToLower(tag)
+}
+
+// pool is the ranked candidates of one window for one language: built once
+// and shared by every subscriber with that window.
+type pool struct {
+	items []*poolItem
+	// byKey lists the indexes (ascending, so best first) of the items
+	// filed under a follow key: "c:" category path (ancestors included),
+	// "t:" tag slug, "a:" author slug.
+	byKey map[string][]int32
+}
+
+type poolItem struct {
+	a     *khabar.Article
+	score float64
+	// cats are the category paths counted for diversity.
+	cats []string
+	// sv caches the story's view, built on first use.
+	sv atomic.Pointer[StoryView]
+}
+
+// view returns the item's StoryView, building it once.
+func (it *poolItem) view() StoryView {
+	if v := it.sv.Load(); v != nil {
+		return *v
+	}
+	v := storyViewOf(it.a)
+	it.sv.Store(&v)
+	return v
+}
+
+type poolKey struct {
+	since, until int64
+	lang         string
+}
+
+// buildPool ranks the source's stories in [since, until) for lang.
+func buildPool(src Source, r *Ranking, since, until time.Time, lang, defLang string) *pool {
+	arts := src.Find(khabar.Query{Since: since, Until: until})
+	p := &pool{items: make([]*poolItem, 0, len(arts)), byKey: make(map[string][]int32)}
+	for _, a := range arts {
+		al := baseLanguage(a.Language)
+		if al == "" {
+			al = defLang
+		}
+		s := r.score(a, until)
+		if al != lang {
+			if r.OtherLanguages == 0 {
+				continue
+			}
+			s *= r.OtherLanguages
+		}
+		p.items = append(p.items, &poolItem{a: a, score: s})
+	}
+	slices.SortFunc(p.items, func(x, y *poolItem) int {
+		if x.score != y.score {
+			return cmp.Compare(y.score, x.score)
+		}
+		if c := y.a.Published.Compare(x.a.Published); c != 0 {
+			return c
+		}
+		return strings.Compare(x.a.ID, y.a.ID)
+	})
+	catCount := map[string]int{}
+	for i := range p.items {
+		it := p.items[i]
+		seen := map[string]bool{}
+		add := func(k string) {
+			if !seen[k] {
+				seen[k] = true
+				p.byKey[k] = append(p.byKey[k], int32(i))
+			}
+		}
+		for j := range it.a.Categories {
+			c := &it.a.Categories[j]
+			key := c.Key()
+			if !slices.Contains(it.cats, key) {
+				it.cats = append(it.cats, key)
+				catCount[key]++
+			}
+			for x := c; x != nil; x = x.Parent {
+				add("c:" + x.Key())
+			}
+		}
+		for _, t := range it.a.Tags {
+			add("t:" + t.Key())
+		}
+		for _, au := range it.a.Authors {
+			add("a:" + au.Key())
+		}
+	}
+	// A category holding more than half of the stories is a generic one
+	// ("Latest News"): capping it would cap the whole list.
+	if n := len(p.items); n >= 4 {
+		for i := range p.items {
+			it := p.items[i]
+			it.cats = slices.DeleteFunc(it.cats, func(k string) bool { return catCount[k]*2 > n })
+		}
+	}
+	return p
+}
+
+// followKeys turns a subscriber's follows into pool keys, with the label
+// Story.Because reports.
+func followKeys(f Follows) (keys, labels []string) {
+	f = normalizeFollows(f)
+	for _, c := range f.Categories {
+		keys, labels = append(keys, "c:"+c), append(labels, "category/"+c)
+	}
+	for _, t := range f.Tags {
+		keys, labels = append(keys, "t:"+t), append(labels, "tag/"+t)
+	}
+	for _, a := range f.Authors {
+		keys, labels = append(keys, "a:"+a), append(labels, "author/"+a)
+	}
+	return keys, labels
+}
+
+// selectStories picks the followed section (best stories matching any
+// follow, each once) and then the top list (best of the rest, at most
+// PerCategory per category).
+func (p *pool) selectStories(r *Ranking, f Follows) (followed, top []Story) {
+	taken := make(map[int32]bool, r.Followed+r.Top)
+	if r.Followed > 0 && !f.Empty() {
+		keys, labels := followKeys(f)
+		lists := make([][]int32, len(keys))
+		for i, k := range keys {
+			lists[i] = p.byKey[k]
+		}
+		for len(followed) < r.Followed {
+			best, bi := int32(-1), -1
+			for i, l := range lists {
+				for len(l) > 0 && taken[l[0]] {
+					l = l[1:]
+				}
+				lists[i] = l
+				if len(l) > 0 && (best < 0 || l[0] < best) {
+					best, bi = l[0], i
+				}
+			}
+			if bi < 0 {
+				break
+			}
+			taken[best] = true
+			it := p.items[best]
+			followed = append(followed, Story{Article: it.a, Score: it.score, Because: labels[bi], item: it})
+		}
+	}
+	var perCat map[string]int
+	for i := range p.items {
+		if len(top) >= r.Top {
+			break
+		}
+		if taken[int32(i)] {
+			continue
+		}
+		it := p.items[i]
+		if r.PerCategory > 0 && len(it.cats) > 0 {
+			if perCat == nil {
+				perCat = map[string]int{}
+			}
+			full := false
+			for _, c := range it.cats {
+				if perCat[c] >= r.PerCategory {
+					full = true
+					break
+				}
+			}
+			if full {
+				continue
+			}
+			for _, c := range it.cats {
+				perCat[c]++
+			}
+		}
+		taken[int32(i)] = true
+		top = append(top, Story{Article: it.a, Score: it.score, item: it})
+	}
+	return followed, top
+}
+
+// poolCache keeps the pools of recent windows. With a versioned source it
+// lives as long as the Builder and is dropped when the version moves; with
+// another source a fresh one serves one Each call.
+type poolCache struct {
+	mu      sync.Mutex
+	version uint64
+	m       map[poolKey]*poolEntry
+}
+
+type poolEntry struct {
+	once sync.Once
+	p    *pool
+}
+
+const poolCacheMax = 256
+
+func (c *poolCache) get(k poolKey, version uint64, build func() *pool) *pool {
+	c.mu.Lock()
+	if c.m == nil || c.version != version || len(c.m) >= poolCacheMax {
+		c.m = make(map[poolKey]*poolEntry)
+		c.version = version
+	}
+	e := c.m[k]
+	if e == nil {
+		e = &poolEntry{}
+		c.m[k] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.p = build() })
+	return e.p
+}

@@ -1,0 +1,462 @@
+package digest
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"math"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/khabar/khabar"
+)
+
+//go:embed templates
+var embedded embed.FS
+
+// The template files. An fs.FS given to ParseTemplates may hold any of
+// them; the embedded ones fill in the rest.
+const (
+	// TemplateHTML is the HTML body, an html/template executed with a
+	// *View.
+	TemplateHTML = "email.html.tmpl"
+	// TemplateText is the plain-text body, a text/template executed with
+	// a *View.
+	TemplateText = "email.txt.tmpl"
+	// TemplateSubject is the subject line, a text/template executed with
+	// a *View; line breaks in its output become spaces.
+	TemplateSubject = "subject.txt.tmpl"
+	// TemplatePages holds the unsubscribe handler's pages: the
+	// html/template definitions "confirm", "done" and "error", executed
+	// with a *PageView.
+	TemplatePages = "pages.html.tmpl"
+	// LocaleDir holds one JSON file per language ("hi.json") mapping
+	// {"dir": "ltr"|"rtl", "months": [12 names], "strings": {...}}.
+	LocaleDir = "locales"
+)
+
+// Locale is the strings of one language.
+type Locale struct {
+	// Dir is "ltr" or "rtl".
+	Dir string `json:"dir"`
+	// Months are the names of the months, January first.
+	Months []string `json:"months"`
+	// Strings are the texts the templates use by key ({{.T.top}}).
+	Strings map[string]string `json:"strings"`
+}
+
+// Templates are the parsed templates and locales. A *Templates is
+// read-only once parsed and safe for concurrent use.
+type Templates struct {
+	html    *htmltemplate.Template
+	text    *texttemplate.Template
+	subject *texttemplate.Template
+	pages   *htmltemplate.Template
+	locales map[string]*Locale
+}
+
+var (
+	defaultOnce sync.Once
+	defaultTmpl *Templates
+	defaultErr  error
+)
+
+// DefaultTemplates returns the embedded templates and the hi, en and ur
+// locales, parsed once.
+func DefaultTemplates() (*Templates, error) {
+	defaultOnce.Do(func() { defaultTmpl, defaultErr = ParseTemplates(nil) })
+	return defaultTmpl, defaultErr
+}
+
+// ParseTemplates parses the templates, taking each file from fsys when it
+// has it and from the embedded set otherwise; a locale in fsys
+// (locales/xx.json) adds a language or replaces the strings it names in an
+// embedded one. fsys may be nil.
+func ParseTemplates(fsys fs.FS) (*Templates, error) {
+	base, _ := fs.Sub(embedded, "templates")
+	read := func(name string) (string, string, error) {
+		if fsys != nil {
+			b, err := fs.ReadFile(fsys, name)
+			if err == nil {
+				return string(b), name, nil
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				return "", "", fmt.Errorf("digest: template %s: %w", name, err)
+			}
+		}
+		b, err := fs.ReadFile(base, name)
+		if err != nil {
+			return "", "", fmt.Errorf("digest: embedded template %s: %w", name, err)
+		}
+		return string(b), "embedded " + name, nil
+	}
+	t := &Templates{locales: map[string]*Locale{}}
+	var err error
+	src, where, err := read(TemplateHTML)
+	if err != nil {
+		return nil, err
+	}
+	if t.html, err = htmltemplate.New(TemplateHTML).Funcs(htmlFuncs).Parse(src); err != nil {
+		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
+	}
+	if src, where, err = read(TemplateText); err != nil {
+		return nil, err
+	}
+	if t.text, err = texttemplate.New(TemplateText).Funcs(textFuncs).Parse(src); err != nil {
+		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
+	}
+	if src, where, err = read(TemplateSubject); err != nil {
+		return nil, err
+	}
+	if t.subject, err = texttemplate.New(TemplateSubject).Funcs(textFuncs).Parse(src); err != nil {
+		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
+	}
+	if src, where, err = read(TemplatePages); err != nil {
+		return nil, err
+	}
+	if t.pages, err = htmltemplate.New(TemplatePages).Funcs(htmlFuncs).Parse(src); err != nil {
+		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
+	}
+	for _, name := range []string{"confirm", "done", "error"} {
+		if t.pages.Lookup(name) == nil {
+			return nil, fmt.Errorf("digest: %s defines no %q template", where, name)
+		}
+	}
+	for _, fsx := range []fs.FS{base, fsys} {
+		if fsx == nil {
+			continue
+		}
+		files, err := fs.Glob(fsx, LocaleDir+"/*.json")
+		if err != nil {
+			return nil, fmt.Errorf("digest: locales: %w", err)
+		}
+		for _, f := range files {
+			if err := t.addLocale(fsx, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(t.locales) == 0 {
+		return nil, errors.New("digest: no locales")
+	}
+	return t, nil
+}
+
+func (t *Templates) addLocale(fsys fs.FS, name string) error {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return fmt.Errorf("digest: locale %s: %w", name, err)
+	}
+	var l Locale
+	if err := json.Unmarshal(b, &l); err != nil {
+		return fmt.Errorf("digest: locale %s: %w", name, err)
+	}
+	lang := baseLanguage(strings.TrimSuffix(path.Base(name), ".json"))
+	old := t.locales[lang]
+	if old == nil {
+		old = &Locale{Dir: "ltr", Strings: map[string]string{}}
+	}
+	merged := &Locale{Dir: old.Dir, Months: old.Months, Strings: map[string]string{}}
+	for k, v := range old.Strings {
+		merged.Strings[k] = v
+	}
+	if l.Dir != "" {
+		if l.Dir != "ltr" && l.Dir != "rtl" {
+			return fmt.Errorf("digest: locale %s: dir %q (want ltr or rtl)", name, l.Dir)
+		}
+		merged.Dir = l.Dir
+	}
+	if l.Months != nil {
+		if len(l.Months) != 12 {
+			return fmt.Errorf("digest: locale %s: %d months, want 12", name, len(l.Months))
+		}
+		merged.Months = l.Months
+	}
+	for k, v := range l.Strings {
+		merged.Strings[k] = v
+	}
+	t.locales[lang] = merged
+	return nil
+}
+
+// Languages returns the languages that have a locale, sorted.
+func (t *Templates) Languages() []string {
+	out := make([]string, 0, len(t.locales))
+	for l := range t.locales {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// locale returns the strings of lang, or of fallback, or English.
+func (t *Templates) locale(lang, fallback string) (string, *Locale) {
+	for _, l := range []string{lang, fallback, "en"} {
+		if loc := t.locales[l]; loc != nil {
+			return l, loc
+		}
+	}
+	for l, loc := range t.locales {
+		return l, loc
+	}
+	return "", &Locale{}
+}
+
+// View is what the message templates are executed with.
+type View struct {
+	// Lang and Dir go on <html>: the digest's language and its direction.
+	Lang, Dir string
+	// T are the locale's strings by key.
+	T map[string]string
+	// Personal is false for the web version: no greeting, no unsubscribe.
+	Personal bool
+	// Name is the subscriber's name (empty on the web version).
+	Name string
+	// Email is the subscriber's address (empty on the web version).
+	Email string
+	// Subject is the rendered subject (empty while rendering the subject).
+	Subject string
+	// Preheader is the inbox preview text: the first headlines.
+	Preheader string
+	// Date is the edition's date written in the language ("24 नवंबर 2026").
+	Date string
+	// Edition is the edition.
+	Edition Edition
+	// Lead is the first story; Followed and Top are the two sections.
+	Lead          *StoryView
+	Followed, Top []StoryView
+	// Publisher is the sender, AddressLines its postal address by line.
+	Publisher    Publisher
+	AddressLines []string
+	// UnsubscribeURL, BrowserURL and HomeURL are the footer's links.
+	UnsubscribeURL, BrowserURL, HomeURL string
+	// Trimmed is how many stories were left out to keep the size down.
+	Trimmed int
+}
+
+// StoryView is one story as the templates show it.
+type StoryView struct {
+	// Title is the headline, plain text on one line.
+	Title string
+	// URL is the article's address as a URI (IRIs percent-encoded).
+	URL string
+	// Summary is the standfirst (or the start of the body), at most 240
+	// characters.
+	Summary string
+	// Category is the first category's label ("उत्तर प्रदेश › कानपुर").
+	Category string
+	// Author is the first byline.
+	Author string
+	// Time is the publication time in the subscriber's zone ("14:05").
+	Time string
+	// Image is the featured image scaled to 552 px wide, or nil when there
+	// is none or its size is unknown; Thumb is the same at 120 px.
+	Image, Thumb *ImageView
+}
+
+// ImageView is an image with the size it is shown at.
+type ImageView struct {
+	URL, Alt      string
+	Width, Height int
+}
+
+// storyViewOf builds the language-independent view of a story.
+func storyViewOf(a *khabar.Article) StoryView {
+	sv := StoryView{
+		Title:    oneLine(a.Title),
+		URL:      khabar.URI(a.URL),
+		Category: storyLabel(a),
+	}
+	if sv.Title == "" {
+		sv.Title = sv.URL
+	}
+	sv.Title = khabar.Truncate(sv.Title, 160)
+	if s := oneLine(a.Summary); s != "" {
+		sv.Summary = khabar.Truncate(s, 240)
+	} else if a.ContentHTML != "" {
+		sv.Summary = khabar.Excerpt(a.ContentHTML, 240)
+	}
+	if len(a.Authors) > 0 {
+		sv.Author = oneLine(a.Authors[0].Name)
+	}
+	if im := a.Image; im != nil && im.Width > 0 && im.Height > 0 && im.URL != "" {
+		alt := oneLine(im.Alt)
+		if alt == "" {
+			alt = sv.Title
+		}
+		u := khabar.URI(im.URL)
+		sv.Image = scaled(u, alt, im.Width, im.Height, 552)
+		sv.Thumb = scaled(u, alt, im.Width, im.Height, 120)
+	}
+	return sv
+}
+
+func scaled(u, alt string, w, h, to int) *ImageView {
+	if w < to {
+		to = w // never upscale
+	}
+	height := int(math.Round(float64(to) * float64(h) / float64(w)))
+	return &ImageView{URL: u, Alt: alt, Width: to, Height: max(height, 1)}
+}
+
+// oneLine returns s cleaned for XML, on one line, with runs of white space
+// folded.
+func oneLine(s string) string {
+	s = khabar.CleanText(s)
+	if !strings.ContainsAny(s, "\t\n\r\u00a0  ") && !strings.Contains(s, "  ") {
+		return strings.TrimSpace(s)
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func (b *Builder) views(stories []Story, loc *time.Location) []StoryView {
+	out := make([]StoryView, len(stories))
+	for i, s := range stories {
+		var v StoryView
+		if s.item != nil {
+			v = s.item.view()
+		} else {
+			v = storyViewOf(s.Article)
+		}
+		v.Time = s.Article.Published.In(loc).Format("15:04")
+		out[i] = v
+	}
+	return out
+}
+
+// render fills m.Subject, m.HTML, m.Text and m.Dir, dropping stories from
+// the end (top list first) while the HTML is over MaxHTML.
+func (b *Builder) render(m *Message, personal bool) error {
+	lang, loc := b.tmpl.locale(m.Language, b.lang)
+	m.Language = lang
+	m.Dir = loc.Dir
+	if m.Dir == "" {
+		m.Dir = "ltr"
+	}
+	zone := b.cfg.Location
+	if personal && m.Subscriber.TimeZone != nil {
+		zone = m.Subscriber.TimeZone
+	}
+	v := &View{
+		Lang:           lang,
+		Dir:            m.Dir,
+		T:              loc.Strings,
+		Personal:       personal,
+		Edition:        m.Edition,
+		Date:           dateLabel(m.Edition, loc),
+		Publisher:      b.cfg.Publisher,
+		AddressLines:   splitLines(b.cfg.Publisher.Address),
+		UnsubscribeURL: m.UnsubscribeURL,
+		BrowserURL:     m.BrowserURL,
+		HomeURL:        b.cfg.Publisher.URL,
+	}
+	if personal {
+		v.Name = oneLine(m.Subscriber.Name)
+		v.Email = m.Subscriber.Email
+	}
+	followed := b.views(m.Followed, zone)
+	top := b.views(m.Top, zone)
+	var buf bytes.Buffer
+	for {
+		v.Followed, v.Top = followed, top
+		v.Trimmed = m.Trimmed
+		v.Lead = nil
+		if len(followed) > 0 {
+			v.Lead = &followed[0]
+		} else if len(top) > 0 {
+			v.Lead = &top[0]
+		}
+		v.Preheader = preheader(followed, top)
+		v.Subject = ""
+		buf.Reset()
+		if err := b.tmpl.subject.Execute(&buf, v); err != nil {
+			return fmt.Errorf("subject template: %w", err)
+		}
+		v.Subject = oneLine(buf.String())
+		buf.Reset()
+		if err := b.tmpl.html.Execute(&buf, v); err != nil {
+			return fmt.Errorf("HTML template: %w", err)
+		}
+		if buf.Len() <= b.cfg.MaxHTML || len(followed)+len(top) <= 1 {
+			break
+		}
+		// Drop from the end of the longer list (top first on a tie), and
+		// say so in the message.
+		if len(top) >= len(followed) {
+			top = top[:len(top)-1]
+		} else {
+			followed = followed[:len(followed)-1]
+		}
+		m.Trimmed++
+	}
+	m.Subject = v.Subject
+	m.HTML = bytes.Clone(buf.Bytes())
+	m.Followed = m.Followed[:len(followed)]
+	m.Top = m.Top[:len(top)]
+	buf.Reset()
+	if err := b.tmpl.text.Execute(&buf, v); err != nil {
+		return fmt.Errorf("text template: %w", err)
+	}
+	m.Text = bytes.Clone(buf.Bytes())
+	return nil
+}
+
+func preheader(lists ...[]StoryView) string {
+	var parts []string
+	n := 0
+	for _, l := range lists {
+		for _, s := range l {
+			parts = append(parts, s.Title)
+			n += len(s.Title)
+			if n > 300 {
+				break
+			}
+		}
+	}
+	return khabar.Truncate(strings.Join(parts, " · "), 140)
+}
+
+func dateLabel(ed Edition, loc *Locale) string {
+	d := ed.Day()
+	month := d.Month().String()
+	if len(loc.Months) == 12 {
+		month = loc.Months[d.Month()-1]
+	}
+	return strconv.Itoa(d.Day()) + " " + month + " " + strconv.Itoa(d.Year())
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = oneLine(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+var htmlFuncs = htmltemplate.FuncMap{
+	// padding returns the zero-width filler that keeps an inbox preview
+	// from running on into the body after the preheader.
+	"padding": func(n int) htmltemplate.HTML {
+		return htmltemplate.HTML(strings.Repeat("&#847;&zwnj;&nbsp;", max(n, 0)))
+	},
+	"add": func(a, b int) int { return a + b },
+}
+
+var textFuncs = texttemplate.FuncMap{
+	"wrap":     Wrap,
+	"indent":   Indent,
+	"truncate": func(n int, s string) string { return khabar.Truncate(s, n) },
+	"add":      func(a, b int) int { return a + b },
+	"rule":     func(n int) string { return strings.Repeat("-", max(n, 0)) },
+}

@@ -1,0 +1,365 @@
+package digest
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store is the embedded default SubscriberStore and SentLog: one SQLite
+// database file (through modernc.org/sqlite, pure Go) that survives
+// restarts.
+//
+// The database runs in WAL mode with synchronous=FULL, so every committed
+// write is on disk before the call that made it returns, even across a
+// power loss; busy_timeout is 10 s, and write transactions take the write
+// lock when they begin (BEGIN IMMEDIATE), so concurrent writers queue
+// instead of failing. Other packages may keep their own tables in the same
+// file through DB (the delivery journal does); the tables Store owns are
+// subscribers, sent_editions and digest_meta.
+//
+// A Store is safe for concurrent use, also from several processes.
+type Store struct {
+	db *sql.DB
+}
+
+var (
+	_ SubscriberStore = (*Store)(nil)
+	_ SentLog         = (*Store)(nil)
+)
+
+// storeSchema is applied by OpenStore; every statement is idempotent.
+const storeSchema = `
+CREATE TABLE IF NOT EXISTS subscribers (
+	key        TEXT PRIMARY KEY,
+	email      TEXT NOT NULL,
+	name       TEXT NOT NULL DEFAULT '',
+	language   TEXT NOT NULL DEFAULT '',
+	time_zone  TEXT NOT NULL DEFAULT '',
+	follows    TEXT NOT NULL DEFAULT '{}',
+	status     TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'unsubscribed', 'bounced')),
+	updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sent_editions (
+	key     TEXT NOT NULL,
+	edition TEXT NOT NULL,
+	until   INTEGER NOT NULL,
+	sent_at INTEGER NOT NULL,
+	PRIMARY KEY (key, edition)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sent_editions_until ON sent_editions (key, until);
+CREATE TABLE IF NOT EXISTS digest_meta (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO digest_meta (name, value) VALUES ('schema', '1');
+`
+
+// OpenStore opens the database file at path, creating it and its tables
+// when missing. Close it when done.
+func OpenStore(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("digest: empty store path")
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("digest: open store %s: %w", path, err)
+	}
+	if _, err := db.Exec(storeSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("digest: open store %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the underlying database, for packages that keep their own
+// tables in the same file. Use BEGIN IMMEDIATE semantics (the default of
+// db.BeginTx here) for transactions that write.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Put stores sub, replacing any subscriber with the same Key, status
+// included. The follows are normalized to catalog keys first.
+func (s *Store) Put(ctx context.Context, sub *Subscriber) error {
+	if err := sub.Validate(); err != nil {
+		return err
+	}
+	row, err := encodeSubscriber(sub)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO subscribers (key, email, name, language, time_zone, follows, status, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET email = excluded.email, name = excluded.name, language = excluded.language,
+			time_zone = excluded.time_zone, follows = excluded.follows, status = excluded.status, updated_at = excluded.updated_at`,
+		row...)
+	if err != nil {
+		return fmt.Errorf("digest: store subscriber %s: %w", sub.Email, err)
+	}
+	return nil
+}
+
+// ImportResult counts what Import did.
+type ImportResult struct {
+	Added, Updated int
+	// Kept counts subscribers whose stored status (unsubscribed or bounced)
+	// was kept although the import said active.
+	Kept int
+}
+
+// Import adds or updates subs in one transaction. It never turns an
+// unsubscribed or bounced subscriber back to active: a re-imported list
+// must not undo an unsubscribe. Invalid subscribers are refused before
+// anything is written, with an error naming each.
+func (s *Store) Import(ctx context.Context, subs []*Subscriber) (ImportResult, error) {
+	var res ImportResult
+	var errs []error
+	for i, sub := range subs {
+		if err := sub.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("subscriber %d (%s): %w", i+1, sub.Email, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return res, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("digest: import: %w", err)
+	}
+	defer tx.Rollback()
+	for _, sub := range subs {
+		var old string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE key = ?`, sub.Key()).Scan(&old)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			res.Added++
+		case err != nil:
+			return ImportResult{}, fmt.Errorf("digest: import %s: %w", sub.Email, err)
+		default:
+			res.Updated++
+		}
+		c := sub
+		if old != "" && old != string(StatusActive) && sub.Active() {
+			c = sub.Clone()
+			c.Status = Status(old)
+			res.Kept++
+		}
+		row, err := encodeSubscriber(c)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO subscribers (key, email, name, language, time_zone, follows, status, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, row...); err != nil {
+			return ImportResult{}, fmt.Errorf("digest: import %s: %w", sub.Email, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return ImportResult{}, fmt.Errorf("digest: import: %w", err)
+	}
+	return res, nil
+}
+
+func encodeSubscriber(sub *Subscriber) ([]any, error) {
+	f, err := json.Marshal(normalizeFollows(sub.Follows))
+	if err != nil {
+		return nil, fmt.Errorf("digest: encode follows of %s: %w", sub.Email, err)
+	}
+	tz := ""
+	if sub.TimeZone != nil {
+		tz = sub.TimeZone.String()
+	}
+	st := sub.Status
+	if st == "" {
+		st = StatusActive
+	}
+	return []any{sub.Key(), sub.Email, sub.Name, sub.Language, tz, string(f), string(st), time.Now().UnixNano()}, nil
+}
+
+const subscriberColumns = `email, name, language, time_zone, follows, status`
+
+func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
+	var sub Subscriber
+	var tz, follows, status string
+	if err := sc.Scan(&sub.Email, &sub.Name, &sub.Language, &tz, &follows, &status); err != nil {
+		return nil, err
+	}
+	sub.Status = Status(status)
+	if err := json.Unmarshal([]byte(follows), &sub.Follows); err != nil {
+		return nil, fmt.Errorf("digest: subscriber %s: follows: %w", sub.Email, err)
+	}
+	if tz != "" {
+		loc, err := loadLocation(tz)
+		if err != nil {
+			return nil, fmt.Errorf("digest: subscriber %s: %w", sub.Email, err)
+		}
+		sub.TimeZone = loc
+	}
+	return &sub, nil
+}
+
+// Subscriber returns the subscriber with the given address.
+func (s *Store) Subscriber(ctx context.Context, email string) (*Subscriber, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE key = ?`, EmailKey(email))
+	sub, err := scanSubscriber(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("digest: read subscriber %s: %w", email, err)
+	}
+	return sub, nil
+}
+
+// storePage is how many subscribers EachSubscriber reads per query.
+const storePage = 256
+
+// EachSubscriber calls fn with every subscriber ordered by key, reading
+// them a page at a time: no read transaction stays open while fn runs, so
+// fn may write to the store.
+func (s *Store) EachSubscriber(ctx context.Context, fn func(*Subscriber) error) error {
+	after := ""
+	first := true
+	for {
+		page, last, err := s.page(ctx, after, first)
+		if err != nil {
+			return err
+		}
+		for _, sub := range page {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(sub); err != nil {
+				return err
+			}
+		}
+		if len(page) < storePage {
+			return nil
+		}
+		after, first = last, false
+	}
+}
+
+func (s *Store) page(ctx context.Context, after string, first bool) ([]*Subscriber, string, error) {
+	q := `SELECT key, ` + subscriberColumns + ` FROM subscribers WHERE key > ? OR ? ORDER BY key LIMIT ?`
+	rows, err := s.db.QueryContext(ctx, q, after, first, storePage)
+	if err != nil {
+		return nil, "", fmt.Errorf("digest: list subscribers: %w", err)
+	}
+	defer rows.Close()
+	var out []*Subscriber
+	var last string
+	for rows.Next() {
+		var key string
+		sub, err := scanSubscriber(scanPrefix{rows, &key})
+		if err != nil {
+			return nil, "", fmt.Errorf("digest: list subscribers: %w", err)
+		}
+		last = key
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("digest: list subscribers: %w", err)
+	}
+	return out, last, nil
+}
+
+// scanPrefix scans one leading column into key before the subscriber's.
+type scanPrefix struct {
+	rows *sql.Rows
+	key  *string
+}
+
+func (p scanPrefix) Scan(dest ...any) error { return p.rows.Scan(append([]any{p.key}, dest...)...) }
+
+// Count returns the number of subscribers with the given status, or of
+// all subscribers when status is "".
+func (s *Store) Count(ctx context.Context, status Status) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM subscribers WHERE ? = '' OR status = ?`, string(status), string(status)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("digest: count subscribers: %w", err)
+	}
+	return n, nil
+}
+
+// SetStatus changes a subscriber's status; it returns once the change is
+// committed to disk.
+func (s *Store) SetStatus(ctx context.Context, email string, status Status) error {
+	if !status.Valid() {
+		return fmt.Errorf("%w: status %q", ErrInvalidSubscriber, status)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE subscribers SET status = ?, updated_at = ? WHERE key = ?`,
+		string(status), time.Now().UnixNano(), EmailKey(email))
+	if err != nil {
+		return fmt.Errorf("digest: set status of %s: %w", email, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+	}
+	return nil
+}
+
+// LastSent returns the window end of the newest edition MarkSent recorded
+// for the address.
+func (s *Store) LastSent(ctx context.Context, email string) (time.Time, bool, error) {
+	var until sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT max(until) FROM sent_editions WHERE key = ?`, EmailKey(email)).Scan(&until)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("digest: last sent to %s: %w", email, err)
+	}
+	if !until.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(0, until.Int64), true, nil
+}
+
+// MarkSent records that an edition went to a subscriber. Recording the
+// same (edition, address) again keeps the first record.
+func (s *Store) MarkSent(ctx context.Context, r Sent) error {
+	return markSent(ctx, s.db, r)
+}
+
+// MarkSentTx is MarkSent inside the caller's transaction on DB, so that a
+// journal can record a send and its own state change atomically.
+func (s *Store) MarkSentTx(ctx context.Context, tx *sql.Tx, r Sent) error {
+	return markSent(ctx, tx, r)
+}
+
+func markSent(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, r Sent) error {
+	if r.Edition == "" || r.Email == "" || r.Until.IsZero() {
+		return errors.New("digest: mark sent: edition, email and until are required")
+	}
+	_, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO sent_editions (key, edition, until, sent_at) VALUES (?, ?, ?, ?)`,
+		EmailKey(r.Email), r.Edition, r.Until.UnixNano(), r.At.UnixNano())
+	if err != nil {
+		return fmt.Errorf("digest: mark %s sent to %s: %w", r.Edition, r.Email, err)
+	}
+	return nil
+}
+
+// WasSent reports whether MarkSent recorded the edition for the address.
+func (s *Store) WasSent(ctx context.Context, editionID, email string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sent_editions WHERE key = ? AND edition = ?`, EmailKey(email), editionID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("digest: was %s sent to %s: %w", editionID, email, err)
+	}
+	return n > 0, nil
+}

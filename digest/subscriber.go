@@ -1,0 +1,257 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/khabar/khabar"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Errors about subscribers.
+var (
+	// ErrUnknownSubscriber is returned for an address the store does not hold.
+	ErrUnknownSubscriber = errors.New("digest: unknown subscriber")
+	// ErrInvalidSubscriber wraps every problem Subscriber.Validate finds.
+	ErrInvalidSubscriber = errors.New("digest: invalid subscriber")
+)
+
+// Status says whether a subscriber gets mail.
+type Status string
+
+// The statuses. Only StatusActive subscribers ever get mail.
+const (
+	StatusActive       Status = "active"
+	StatusUnsubscribed Status = "unsubscribed"
+	StatusBounced      Status = "bounced"
+)
+
+// Valid reports whether s is one of the three statuses.
+func (s Status) Valid() bool {
+	return s == StatusActive || s == StatusUnsubscribed || s == StatusBounced
+}
+
+// ParseStatus reads a status name, case-insensitively; "" is StatusActive.
+func ParseStatus(v string) (Status, error) {
+	s := Status(strings.ToLower(strings.TrimSpace(v)))
+	if s == "" {
+		return StatusActive, nil
+	}
+	if !s.Valid() {
+		return "", fmt.Errorf("%w: status %q (want active, unsubscribed or bounced)", ErrInvalidSubscriber, v)
+	}
+	return s, nil
+}
+
+// Follows are the sections a subscriber asked for. A story matches when it
+// is filed under one of Categories or any of their descendants, carries one
+// of Tags, or is by one of Authors.
+type Follows struct {
+	// Categories are category paths as Category.Key gives them
+	// ("उत्तर-प्रदेश/कानपुर"); a path includes its descendants.
+	Categories []string `json:"categories,omitempty"`
+	// Tags are tag slugs (Tag.Key).
+	Tags []string `json:"tags,omitempty"`
+	// Authors are author slugs (Author.Key).
+	Authors []string `json:"authors,omitempty"`
+}
+
+// Empty reports whether f follows nothing.
+func (f Follows) Empty() bool {
+	return len(f.Categories) == 0 && len(f.Tags) == 0 && len(f.Authors) == 0
+}
+
+// Subscriber is one recipient of the digest.
+type Subscriber struct {
+	// Email is the address mail goes to. Addresses are compared without
+	// regard to case (see Key).
+	Email string
+	// Name is how the digest greets the subscriber; it may be empty.
+	Name string
+	// Language is "hi", "en" or "ur" (any language the templates have
+	// strings for); empty means the Builder's default language.
+	Language string
+	// TimeZone is the subscriber's zone: an edition's date is a date there.
+	// Nil means the Builder's Location (Asia/Kolkata by default).
+	TimeZone *time.Location
+	// Follows are the sections shown first.
+	Follows Follows
+	// Status says whether the subscriber gets mail; "" counts as active.
+	Status Status
+}
+
+// Key returns the address in the form stores and journals key it by: the
+// whole address lower-cased and trimmed.
+func (s *Subscriber) Key() string { return EmailKey(s.Email) }
+
+// EmailKey returns the key of an address: lower-cased and trimmed.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// Active reports whether the subscriber gets mail.
+func (s *Subscriber) Active() bool { return s.Status == StatusActive || s.Status == "" }
+
+// Validate reports every problem with s at once, joined, each wrapping
+// ErrInvalidSubscriber.
+func (s *Subscriber) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidSubscriber}, args...)...))
+	}
+	if err := checkEmail(s.Email); err != nil {
+		bad("email %q: %v", s.Email, err)
+	}
+	if s.Status != "" && !s.Status.Valid() {
+		bad("status %q (want active, unsubscribed or bounced)", s.Status)
+	}
+	if s.Language != "" && !validLanguage(s.Language) {
+		bad("language %q is not a BCP 47 tag", s.Language)
+	}
+	if strings.ContainsAny(s.Name, "\r\n") {
+		bad("name %q contains a line break", s.Name)
+	}
+	for _, list := range [][]string{s.Follows.Categories, s.Follows.Tags, s.Follows.Authors} {
+		for _, v := range list {
+			if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\r\n\t") {
+				bad("follow %q is empty or contains white space other than spaces", v)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkEmail(addr string) error {
+	if addr == "" {
+		return errors.New("empty")
+	}
+	if strings.ContainsAny(addr, "\r\n<>,\"") || strings.TrimSpace(addr) != addr {
+		return errors.New("not a bare address")
+	}
+	a, err := mail.ParseAddress(addr)
+	if err != nil {
+		return err
+	}
+	if a.Address != addr {
+		return errors.New("not a bare address")
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at < 1 || at == len(addr)-1 || !strings.Contains(addr[at+1:], ".") && addr[at+1:] != "localhost" {
+		return errors.New("no domain")
+	}
+	return nil
+}
+
+func validLanguage(tag string) bool {
+	if len(tag) > 35 {
+		return false
+	}
+	for i, part := range strings.Split(tag, "-") {
+		if len(part) == 0 || len(part) > 8 || (i == 0 && len(part) < 2) {
+			return false
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Clone returns a deep copy of s.
+func (s *Subscriber) Clone() *Subscriber {
+	c := *s
+	c.Follows.Categories = slices.Clone(s.Follows.Categories)
+	c.Follows.Tags = slices.Clone(s.Follows.Tags)
+	c.Follows.Authors = slices.Clone(s.Follows.Authors)
+	return &c
+}
+
+// normalizeFollows cleans follow keys the way the catalog keys them:
+// categories and tags given as names are slugified segment by segment,
+// duplicates dropped, order kept.
+func normalizeFollows(f Follows) Follows {
+	return Follows{
+		Categories: normList(f.Categories, func(v string) string {
+			segs := strings.Split(strings.Trim(v, "/ "), "/")
+			for i, s := range segs {
+				segs[i] = slugKey(s)
+			}
+			return strings.Join(segs, "/")
+		}),
+		Tags:    normList(f.Tags, slugKey),
+		Authors: normList(f.Authors, slugKey),
+	}
+}
+
+// slugKey turns a slug or a display name into a catalog key. A value that
+// is already a slug is returned unchanged.
+func slugKey(v string) string {
+	v = norm.NFC.String(strings.TrimSpace(v))
+	if v == strings.ToLower(v) && !strings.ContainsFunc(v, unicode.IsSpace) {
+		return v // already a slug; keep it verbatim (custom slugs may hold "_")
+	}
+	if s := khabar.Slugify(v); s != "" {
+		return s
+	}
+	return v
+}
+
+func normList(in []string, norm func(string) string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(in))
+	for _, v := range in {
+		v = norm(v)
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// SubscriberStore keeps subscribers. Implementations must be safe for
+// concurrent use. *Store is the embedded default.
+type SubscriberStore interface {
+	// Subscriber returns the subscriber with the given address (compared
+	// with EmailKey), or an error wrapping ErrUnknownSubscriber.
+	Subscriber(ctx context.Context, email string) (*Subscriber, error)
+	// EachSubscriber calls fn with every subscriber, active or not, ordered
+	// by Key, until fn returns an error, which it returns. Implementations
+	// must not hold all subscribers in memory at once, nor a transaction
+	// open across calls to fn for longer than a page of them.
+	EachSubscriber(ctx context.Context, fn func(*Subscriber) error) error
+	// SetStatus changes the status of the subscriber with the given
+	// address and returns only once the change is durable. An unknown
+	// address gives an error wrapping ErrUnknownSubscriber.
+	SetStatus(ctx context.Context, email string, status Status) error
+}
+
+// SentLog tells which editions a subscriber was sent; the Builder asks it
+// where a subscriber's window starts. Implementations must be safe for
+// concurrent use. *Store is the embedded default; a nil SentLog means
+// nothing was ever sent.
+type SentLog interface {
+	// LastSent returns the end of the window (Message.Until) of the newest
+	// edition sent to the address, and false when none was.
+	LastSent(ctx context.Context, email string) (until time.Time, ok bool, err error)
+}
+
+// Sent records that one edition went to one subscriber.
+type Sent struct {
+	// Edition is the Edition.ID of the message.
+	Edition string
+	// Email is the recipient's address.
+	Email string
+	// Until is the end of the message's window (Message.Until): the next
+	// edition for this subscriber starts there.
+	Until time.Time
+	// At is when the message was accepted for delivery.
+	At time.Time
+}
