@@ -142,7 +142,9 @@ type Catalog struct {
 	authors map[string]Author    // canonical author by slug
 	version uint64
 
-	notifyMu sync.Mutex
+	pending  []Change // changes not yet delivered, in version order; under mu
+
+	notifyMu sync.Mutex // serializes delivery; held while watchers run
 	watchers []*watcher
 }
 
@@ -253,24 +255,36 @@ func (c *Catalog) Delete(id string) bool {
 	return true
 }
 
-// publish releases c.mu (held for writing) and calls the watchers with ch,
-// in the order of the changes.
+// publish queues ch, releases c.mu (held for writing) and delivers the
+// queued changes to the watchers in version order. Watchers run without
+// c.mu held, so they may read the catalog; by the time publish returns,
+// ch has been delivered (by this goroutine or by another writer's).
 func (c *Catalog) publish(ch Change) {
 	slices.SortFunc(ch.Keys, func(a, b Key) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.Slug, b.Slug))
 	})
-	c.notifyMu.Lock()
+	c.pending = append(c.pending, ch)
 	c.mu.Unlock()
+
+	c.notifyMu.Lock()
 	defer c.notifyMu.Unlock()
-	for _, w := range c.watchers {
-		w.fn(ch)
+	c.mu.Lock()
+	queue := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for _, ch := range queue {
+		for _, w := range c.watchers {
+			w.fn(ch)
+		}
 	}
 }
 
-// Watch calls fn after every change, in order, with the catalog already
-// updated. fn runs on the goroutine that made the change, must be quick,
-// may read the catalog but must not change it. The returned function stops
-// the calls.
+// Watch calls fn after every change, in version order, with the catalog
+// already updated. Calls are never concurrent with each other, and a
+// change has been delivered by the time the Upsert, UpsertAll or Delete
+// that made it returns. fn runs on a writer's goroutine: it must be quick,
+// may read the catalog, but must not change it (that deadlocks). The
+// returned function stops the calls.
 func (c *Catalog) Watch(fn func(Change)) (stop func()) {
 	w := &watcher{fn: fn}
 	c.notifyMu.Lock()

@@ -50,7 +50,9 @@ func (l *list) find(e entry) (int, int) {
 
 func (l *list) insert(e entry) {
 	if len(l.blocks) == 0 {
-		l.blocks = append(l.blocks, make([]entry, 0, 8))
+		l.blocks = append(l.blocks, append(make([]entry, 0, 8), e))
+		l.n++
+		return
 	}
 	b, i := l.find(e)
 	blk := l.blocks[b]

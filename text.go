@@ -6,7 +6,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/rivo/uniseg"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -163,9 +162,10 @@ func blockElement(a atom.Atom) bool {
 }
 
 // Truncate shortens s to at most max grapheme clusters (user-perceived
-// characters), Ellipsis included. It never splits a cluster, so a
+// characters, as Graphemes splits them), Ellipsis included. It never splits a cluster, so a
 // Devanagari conjunct or vowel sign, an emoji ZWJ sequence or a flag stays
-// whole. When a space lies in the last fifth of the kept text, it cuts
+// whole. When a space lies in the last fifth of the kept text (or its last
+// three clusters), it cuts
 // there rather than inside a word; trailing spaces and punctuation before
 // the ellipsis are dropped. Text of max clusters or fewer is returned
 // unchanged; max < 1 gives "".
@@ -177,22 +177,21 @@ func Truncate(s string, max int) string {
 		return s
 	}
 	keep := max - 1 // room for the ellipsis
-	state := -1
-	rest := s
-	n, end, lastSpace := 0, 0, -1
-	for len(rest) > 0 {
-		var cluster string
-		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+	n, end, lastSpace, spaceIdx, atSpace := 0, 0, -1, 0, false
+	pos := 0
+	for c := range Graphemes(s) {
 		if n == keep {
-			end = len(s) - len(rest) - len(cluster)
+			end = pos
+			atSpace = isSpace(firstRune(c))
 		}
 		n++
-		if n > keep && n > max {
+		if n > max {
 			break
 		}
-		if n <= keep && isSpace(firstRune(cluster)) {
-			lastSpace = len(s) - len(rest) - len(cluster)
+		if n <= keep && isSpace(firstRune(c)) {
+			lastSpace, spaceIdx = pos, n
 		}
+		pos += len(c)
 	}
 	if n <= max {
 		return s
@@ -200,7 +199,10 @@ func Truncate(s string, max int) string {
 	if keep == 0 {
 		return Ellipsis
 	}
-	if lastSpace > 0 && lastSpace >= end-end/5 {
+	// Cut at a word end when one is near: the first dropped cluster is a
+	// space, or a space lies in the last fifth (at least 3 clusters) of the
+	// kept text.
+	if !atSpace && lastSpace > 0 && keep-spaceIdx <= nearSpace(keep) {
 		end = lastSpace
 	}
 	out := strings.TrimRightFunc(s[:end], func(r rune) bool {
@@ -217,3 +219,6 @@ func Truncate(s string, max int) string {
 func Excerpt(fragment string, max int) string {
 	return Truncate(strings.Join(strings.Fields(PlainText(fragment)), " "), max)
 }
+
+// nearSpace is how many clusters Truncate gives up to end at a word.
+func nearSpace(keep int) int { return max(keep/5, 3) }

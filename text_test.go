@@ -1,0 +1,176 @@
+package khabar
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		max  int
+		want string
+	}{
+		{"short unchanged", "कानपुर", 10, "कानपुर"},
+		{"exact length unchanged", "abcde", 5, "abcde"},
+		{"zero", "abc", 0, ""},
+		{"one gives ellipsis", "abcdef", 1, "…"},
+		{"cuts inside a word when no space is near", "hello wonderful world", 14, "hello wonderf…"},
+		{"cuts at a near space", "hello wonderful world", 18, "hello wonderful…"},
+		{"keeps a word that ends at the cut", "नमस्ते, दुनिया के लोग", 9, "नमस्ते, दुनिया…"},
+		{"no near space cuts inside", "abcdefghijklmnop", 6, "abcde…"},
+		// "क्षत्रिय" is 3 clusters: क्ष, त्रि, य; a cut never leaves a half conjunct.
+		{"devanagari conjuncts whole", "क्षत्रिय", 3, "क्षत्रिय"},
+		{"devanagari conjunct cut", "क्षत्रिय वंश", 3, "क्षत्रि…"},
+		{"vowel sign stays", "कि कि कि कि", 2, "कि…"},
+		{"emoji zwj family whole", "👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧", 2, "👨‍👩‍👧…"},
+		{"flag whole", "🇮🇳🇮🇳🇮🇳", 2, "🇮🇳…"},
+		{"skin tone whole", "👍🏽👍🏽👍🏽", 2, "👍🏽…"},
+		{"trailing punctuation dropped", "नमस्ते, दुनिया के लोग", 7, "नमस्ते…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Truncate(tt.in, tt.max)
+			if got != tt.want {
+				t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+			}
+			if n := GraphemeCount(got); tt.max > 0 && n > tt.max {
+				t.Errorf("Truncate(%q, %d) has %d clusters", tt.in, tt.max, n)
+			}
+		})
+	}
+}
+
+// TestTruncateNeverSplitsClusters checks every cut of a long mixed text: the
+// kept part must be a prefix made of whole clusters of the input.
+func TestTruncateNeverSplitsClusters(t *testing.T) {
+	in := "उत्तर प्रदेश के कानपुर में 👨‍👩‍👧 परिवार 🇮🇳 ने स्वतंत्रता दिवस मनाया; क्षत्रिय श्रृंखला ज्ञान"
+	var bounds = map[int]bool{0: true}
+	pos := 0
+	for c := range Graphemes(in) {
+		pos += len(c)
+		bounds[pos] = true
+	}
+	for max := 1; max <= GraphemeCount(in)+1; max++ {
+		got := Truncate(in, max)
+		if !utf8.ValidString(got) {
+			t.Fatalf("max %d: invalid UTF-8 %q", max, got)
+		}
+		kept := strings.TrimSuffix(got, Ellipsis)
+		if !strings.HasPrefix(in, kept) || !bounds[len(kept)] {
+			t.Errorf("max %d: %q is not a whole-cluster prefix", max, got)
+		}
+		if n := GraphemeCount(got); n > max {
+			t.Errorf("max %d: %q has %d clusters", max, got, n)
+		}
+	}
+}
+
+func TestPlainText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"paragraphs", "<p>पहला  अनुच्छेद</p><p>दूसरा</p>", "पहला अनुच्छेद\n\nदूसरा"},
+		{"inline tags join", "<p>R<b>&amp;</b>D पर <i>5%</i> टैक्स</p>", "R&D पर 5% टैक्स"},
+		{"entities", "&lt;टैक्स&gt; &quot;x&quot; &#x915;", `<टैक्स> "x" क`},
+		{"script and style skipped", "<p>a</p><script>alert(1)</script><style>p{}</style><p>b</p>", "a\n\nb"},
+		{"headings and br", "<h2>शीर्षक</h2>पंक्ति<br>दूसरी", "शीर्षक\n\nपंक्ति\n\nदूसरी"},
+		{"control chars dropped", "a\x01b\x08c", "abc"},
+		{"plain text passes", "no tags here", "no tags here"},
+		{"figure caption", "<figure><img src=x alt=y><figcaption>चित्र</figcaption></figure>", "चित्र"},
+		{"nbsp folds", "a&nbsp;&nbsp;b", "a b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := PlainText(tt.in); got != tt.want {
+				t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCleanText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ok देवनागरी\t\n", "ok देवनागरी\t\n"},
+		{"a\x00b\x1fc\x0bd", "abcd"},
+		{"x\uFFFEy\uFFFFz", "xyz"},
+		{"bad\xffbyte", "bad\uFFFDbyte"},
+		{"emoji 👨‍👩‍👧", "emoji 👨‍👩‍👧"},
+	}
+	for _, tt := range tests {
+		if got := CleanText(tt.in); got != tt.want {
+			t.Errorf("CleanText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	got := Excerpt("<p>उत्तर प्रदेश के कानपुर में</p><p>भारी बारिश</p>", 16)
+	if want := "उत्तर प्रदेश के कानपुर…"; got != want {
+		t.Errorf("Excerpt = %q, want %q", got, want)
+	}
+}
+
+func FuzzTruncate(f *testing.F) {
+	for _, s := range []string{"क्षत्रिय वंश", "👨‍👩‍👧 🇮🇳", "hello world", "\xff\xfe"} {
+		f.Add(s, 5)
+	}
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max > 1000 || max < -5 {
+			return
+		}
+		got := Truncate(s, max)
+		if max < 1 {
+			if got != "" {
+				t.Fatalf("Truncate(%q, %d) = %q", s, max, got)
+			}
+			return
+		}
+		if n := GraphemeCount(got); n > max {
+			t.Fatalf("Truncate(%q, %d) = %q has %d clusters", s, max, got, n)
+		}
+		if got != s && !strings.HasPrefix(s, strings.TrimSuffix(got, Ellipsis)) {
+			t.Fatalf("Truncate(%q, %d) = %q is not a prefix", s, max, got)
+		}
+	})
+}
+
+func FuzzPlainText(f *testing.F) {
+	for _, s := range []string{"<p>a</p>", "<script>x", "&amp;&", "<b>क</b>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := PlainText(s)
+		if !utf8.ValidString(got) || CleanText(got) != got {
+			t.Fatalf("PlainText(%q) = %q is not clean text", s, got)
+		}
+	})
+}
+
+func TestGraphemes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"क्षत्रिय", []string{"क्ष", "त्रि", "य"}},
+		{"स्त्री", []string{"स्त्री"}},
+		{"उत्तर", []string{"उ", "त्त", "र"}},
+		{"क्‍ष", []string{"क्‍ष"}}, // virama + ZWJ still joins
+		{"क् ष", []string{"क्", " ", "ष"}},
+		{"👨‍👩‍👧🇮🇳", []string{"👨‍👩‍👧", "🇮🇳"}},
+		{"ab", []string{"a", "b"}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for c := range Graphemes(tt.in) {
+			got = append(got, c)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Graphemes(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
