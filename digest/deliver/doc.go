@@ -1,0 +1,56 @@
+// Package deliver sends the daily digest over SMTP, reliably: pooled and
+// rate-limited, DKIM-signed, retried on temporary failures, journaled so that
+// a crash at any moment never causes a second copy, and scheduled at a local
+// time of day in each subscriber's own time zone.
+//
+// # Sending
+//
+// A Sender runs a pool of workers. Each worker holds one SMTP session
+// (opened through a go-mail *mail.Client, so TLS, STARTTLS and SMTP AUTH are
+// go-mail's) and sends many messages over it, reconnecting when it drops. A
+// global token bucket (golang.org/x/time/rate) limits messages per second.
+// For every job the worker builds the go-mail message, writes it once with
+// Msg.WriteTo, signs those bytes with DKIM if configured (see DKIM for why
+// go-mail's own signer is not used), and sends exactly those bytes on every
+// attempt.
+//
+// Replies decide what happens next:
+//
+//   - 250 after the end of DATA: sent.
+//   - 5xx at any step: failed, never retried.
+//   - 4xx at any step, or a connection lost before the end of DATA: retried
+//     with exponential backoff, up to Config.MaxAttempts attempts counted
+//     across runs, then failed.
+//   - no reply after the end of DATA (connection lost, timeout): unknown. The
+//     server may have accepted the message, so it is never resent
+//     automatically.
+//
+// Cancelling the context stops a run between messages: a message whose DATA
+// has started is finished and recorded first.
+//
+// # Journal
+//
+// A Journal holds one Record per Key (edition, recipient), moving
+// pending → sending → sent | failed | unknown (and skipped, for the
+// scheduler). Each transition is committed before the next SMTP step, and
+// "sending" is recorded after RCPT TO is accepted and before DATA begins.
+// Running an edition again therefore resumes it: pending records are sent,
+// terminal ones are left alone, and a record a crash left in "sending" becomes
+// unknown (it may have been delivered) instead of being sent twice. The
+// sending transition is a compare-and-swap, so even two overlapping runs
+// cannot both send one message. SQLiteJournal keeps the journal in its own
+// table of the digest's SQLite database; MemJournal keeps it in memory.
+//
+// # Schedule
+//
+// A Scheduler sends each recipient's edition once per local day, at a local
+// time of day (07:00 by default) in the recipient's own time zone, skipping
+// recipients with nothing new, and picks up after a restart from the
+// journal. Its clock and sleep are injectable.
+//
+// # Concurrency
+//
+// Sender, Scheduler, MemJournal and SQLiteJournal are safe for concurrent use.
+// Config and DKIM values must not be changed while in use. Progress callbacks
+// are called one at a time.
+package deliver

@@ -1,0 +1,223 @@
+package deliver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// journalSchema creates the journal table. One row per (edition,
+// recipient); state is one of the State strings; times are Unix
+// milliseconds (UTC).
+const journalSchema = `
+CREATE TABLE IF NOT EXISTS deliver_journal (
+	edition    TEXT    NOT NULL,
+	recipient  TEXT    NOT NULL,
+	state      TEXT    NOT NULL CHECK (state IN ('pending','sending','sent','failed','unknown','skipped')),
+	attempts   INTEGER NOT NULL DEFAULT 0,
+	message_id TEXT    NOT NULL DEFAULT '',
+	detail     TEXT    NOT NULL DEFAULT '',
+	updated_ms INTEGER NOT NULL,
+	PRIMARY KEY (edition, recipient)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliver_journal_recipient ON deliver_journal (recipient, edition);
+`
+
+// SQLiteJournal is a Journal stored in a SQLite database (modernc.org/sqlite,
+// pure Go) in its own table, deliver_journal, created if missing. It can
+// share the database of the digest's subscriber store (NewSQLiteJournal with
+// that store's *sql.DB) or own a database file (OpenSQLiteJournal).
+//
+// Each method is one autocommitted statement, so a transition is on disk
+// before the method returns, as far as the database's synchronous setting
+// makes it: with journal_mode=WAL, synchronous=NORMAL survives a killed
+// process (kill -9) but not a power cut; synchronous=FULL survives both.
+// OpenSQLiteJournal uses FULL.
+//
+// Writes are serialized inside the journal, so a shared *sql.DB without a
+// busy timeout still sees no SQLITE_BUSY from this process. SQLiteJournal is
+// safe for concurrent use.
+type SQLiteJournal struct {
+	db    *sql.DB
+	owned bool
+	wmu   sync.Mutex // serializes writes
+}
+
+var _ Journal = (*SQLiteJournal)(nil)
+
+// NewSQLiteJournal returns a journal in db, creating its table if missing.
+// db must be opened with the modernc.org/sqlite driver ("sqlite"). Closing the
+// journal does not close db.
+func NewSQLiteJournal(ctx context.Context, db *sql.DB) (*SQLiteJournal, error) {
+	if db == nil {
+		return nil, errors.New("deliver: nil *sql.DB for the journal")
+	}
+	if _, err := db.ExecContext(ctx, journalSchema); err != nil {
+		return nil, fmt.Errorf("deliver: create journal table: %w", err)
+	}
+	return &SQLiteJournal{db: db}, nil
+}
+
+// OpenSQLiteJournal opens (creating if needed) the SQLite database file at
+// path with WAL journaling, synchronous=FULL and a busy timeout, and returns
+// a journal in it. Close closes the database.
+func OpenSQLiteJournal(ctx context.Context, path string) (*SQLiteJournal, error) {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("deliver: open journal %s: %w", path, err)
+	}
+	j, err := NewSQLiteJournal(ctx, db)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("deliver: open journal %s: %w", path, err)
+	}
+	j.owned = true
+	return j, nil
+}
+
+// Close closes the database if the journal opened it (OpenSQLiteJournal).
+func (j *SQLiteJournal) Close() error {
+	if j.owned {
+		return j.db.Close()
+	}
+	return nil
+}
+
+const selectRecord = `SELECT state, attempts, message_id, detail, updated_ms FROM deliver_journal WHERE edition = ? AND recipient = ?`
+
+func (j *SQLiteJournal) get(ctx context.Context, k Key) (Record, bool, error) {
+	r := Record{Key: k}
+	var state string
+	var ms int64
+	err := j.db.QueryRowContext(ctx, selectRecord, k.Edition, k.Recipient).Scan(&state, &r.Attempts, &r.MessageID, &r.Detail, &ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Record{}, false, nil
+	}
+	if err != nil {
+		return Record{}, false, fmt.Errorf("deliver: journal read %s: %w", k, err)
+	}
+	r.State = State(state)
+	r.Updated = time.UnixMilli(ms).UTC()
+	return r, true, nil
+}
+
+// Get implements Journal.
+func (j *SQLiteJournal) Get(ctx context.Context, k Key) (Record, bool, error) {
+	return j.get(ctx, k)
+}
+
+// Open implements Journal.
+func (j *SQLiteJournal) Open(ctx context.Context, k Key, at time.Time) (Record, error) {
+	if r, ok, err := j.get(ctx, k); err != nil || ok {
+		return r, err
+	}
+	j.wmu.Lock()
+	_, err := j.db.ExecContext(ctx,
+		`INSERT INTO deliver_journal (edition, recipient, state, updated_ms) VALUES (?, ?, 'pending', ?) ON CONFLICT (edition, recipient) DO NOTHING`,
+		k.Edition, k.Recipient, at.UnixMilli())
+	j.wmu.Unlock()
+	if err != nil {
+		return Record{}, fmt.Errorf("deliver: journal insert %s: %w", k, err)
+	}
+	r, ok, err := j.get(ctx, k)
+	if err == nil && !ok {
+		err = fmt.Errorf("deliver: journal insert %s: row vanished", k)
+	}
+	return r, err
+}
+
+// Transition implements Journal.
+func (j *SQLiteJournal) Transition(ctx context.Context, k Key, from, to State, u Update) error {
+	if !to.Valid() {
+		return fmt.Errorf("deliver: journal %s: invalid state %q", k, to)
+	}
+	inc := 0
+	if u.Attempt {
+		inc = 1
+	}
+	j.wmu.Lock()
+	res, err := j.db.ExecContext(ctx,
+		`UPDATE deliver_journal SET state = ?, attempts = attempts + ?, detail = ?,
+			message_id = CASE WHEN ? = '' THEN message_id ELSE ? END, updated_ms = ?
+		 WHERE edition = ? AND recipient = ? AND state = ?`,
+		string(to), inc, u.Detail, u.MessageID, u.MessageID, u.At.UnixMilli(), k.Edition, k.Recipient, string(from))
+	j.wmu.Unlock()
+	if err != nil {
+		return fmt.Errorf("deliver: journal %s %s→%s: %w", k, from, to, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("deliver: journal %s %s→%s: %w", k, from, to, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	r, ok, err := j.get(ctx, k)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNoRecord, k)
+	}
+	return &ConflictError{Key: k, Want: from, Got: r.State, Wanted: to}
+}
+
+// Count implements Journal.
+func (j *SQLiteJournal) Count(ctx context.Context, edition string) (map[State]int, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM deliver_journal WHERE edition = ? GROUP BY state`, edition)
+	if err != nil {
+		return nil, fmt.Errorf("deliver: journal count %s: %w", edition, err)
+	}
+	defer rows.Close()
+	c := make(map[State]int)
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("deliver: journal count %s: %w", edition, err)
+		}
+		c[State(s)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("deliver: journal count %s: %w", edition, err)
+	}
+	return c, nil
+}
+
+// Records calls fn for each record of an edition in recipient order, stopping
+// at the first error fn returns.
+func (j *SQLiteJournal) Records(ctx context.Context, edition string, fn func(Record) error) error {
+	rows, err := j.db.QueryContext(ctx,
+		`SELECT recipient, state, attempts, message_id, detail, updated_ms FROM deliver_journal WHERE edition = ? ORDER BY recipient`, edition)
+	if err != nil {
+		return fmt.Errorf("deliver: journal records %s: %w", edition, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := Record{Key: Key{Edition: edition}}
+		var s string
+		var ms int64
+		if err := rows.Scan(&r.Recipient, &s, &r.Attempts, &r.MessageID, &r.Detail, &ms); err != nil {
+			return fmt.Errorf("deliver: journal records %s: %w", edition, err)
+		}
+		r.State = State(s)
+		r.Updated = time.UnixMilli(ms).UTC()
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("deliver: journal records %s: %w", edition, err)
+	}
+	return nil
+}
