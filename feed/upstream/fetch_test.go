@@ -1,0 +1,387 @@
+package upstream
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// testFetcher fetches from the loopback servers tests start.
+func testFetcher() *Fetcher {
+	return &Fetcher{AllowPrivate: true, Timeout: 5 * time.Second, ConnectTimeout: 2 * time.Second}
+}
+
+func TestFetchConditionalGET(t *testing.T) {
+	const etag = `"v1"`
+	const lastMod = "Tue, 24 Nov 2026 10:00:00 GMT"
+	var hits, notModified atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if !strings.HasPrefix(r.Header.Get("User-Agent"), "khabar-upstream/") {
+			t.Errorf("User-Agent = %q, want the library's", r.Header.Get("User-Agent"))
+		}
+		if r.Header.Get("If-None-Match") == etag && r.Header.Get("If-Modified-Since") == lastMod {
+			notModified.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Last-Modified", lastMod)
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(readFixture(t, "rss1.rdf"))
+	}))
+	defer srv.Close()
+	f := testFetcher()
+	st := &State{URL: srv.URL}
+	res, err := f.Fetch(context.Background(), srv.URL, st)
+	if err != nil {
+		t.Fatalf("first fetch: %v", err)
+	}
+	if res.NotModified || len(res.Body) == 0 || res.ETag != etag {
+		t.Fatalf("first fetch = %+v, want a 200 with a body and ETag %s", res, etag)
+	}
+	f.Update(st, res, nil, nil)
+	if st.ETag != etag || st.LastModified != lastMod {
+		t.Fatalf("state validators = %q, %q; want %q, %q", st.ETag, st.LastModified, etag, lastMod)
+	}
+	res, err = f.Fetch(context.Background(), srv.URL, st)
+	if err != nil {
+		t.Fatalf("second fetch: %v", err)
+	}
+	if !res.NotModified || res.StatusCode != 304 || len(res.Body) != 0 {
+		t.Errorf("second fetch = %+v, want 304 not modified", res)
+	}
+	if hits.Load() != 2 || notModified.Load() != 1 {
+		t.Errorf("server saw %d requests, %d conditional; want 2, 1", hits.Load(), notModified.Load())
+	}
+}
+
+func gzipped(t testing.TB, data []byte) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestFetchGzipAndLimit(t *testing.T) {
+	big := bytes.Repeat([]byte("<!-- padding padding padding -->\n"), 4000) // 132 kB, compresses to ~1 kB
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			t.Errorf("Accept-Encoding = %q, want gzip", r.Header.Get("Accept-Encoding"))
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		switch r.URL.Path {
+		case "/small":
+			w.Write(gzipped(t, []byte("<rss/>")))
+		case "/big":
+			w.Write(gzipped(t, big))
+		case "/plain-big":
+			w.Header().Del("Content-Encoding")
+			w.Write(big)
+		}
+	}))
+	defer srv.Close()
+	f := testFetcher()
+	f.MaxBodyBytes = 64 << 10
+	res, err := f.Fetch(context.Background(), srv.URL+"/small", nil)
+	if err != nil || string(res.Body) != "<rss/>" {
+		t.Fatalf("small gzip fetch = %v, %v; want the decompressed body", res, err)
+	}
+	for _, path := range []string{"/big", "/plain-big"} {
+		t.Run(path, func(t *testing.T) {
+			_, err := f.Fetch(context.Background(), srv.URL+path, nil)
+			var tl *TooLargeError
+			if !errors.As(err, &tl) || tl.Limit != 64<<10 || !errors.Is(err, ErrBodyTooLarge) {
+				t.Fatalf("err = %v, want a *TooLargeError with limit %d", err, 64<<10)
+			}
+		})
+	}
+}
+
+func TestFetchRedirects(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/feed" {
+			w.Write([]byte("<rss/>"))
+			return
+		}
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/hop/"))
+		if n <= 1 {
+			http.Redirect(w, r, "/feed", http.StatusFound)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/hop/%d", n-1), http.StatusMovedPermanently)
+	}))
+	defer srv.Close()
+	f := testFetcher()
+	tests := []struct {
+		hops    int
+		wantErr error
+	}{{1, nil}, {5, nil}, {6, ErrTooManyRedirects}, {20, ErrTooManyRedirects}}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.hops), func(t *testing.T) {
+			res, err := f.Fetch(context.Background(), fmt.Sprintf("%s/hop/%d", srv.URL, tt.hops), nil)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && res.URL != srv.URL+"/feed" {
+				t.Errorf("final URL = %s, want %s/feed", res.URL, srv.URL)
+			}
+		})
+	}
+}
+
+func TestSSRFGuard(t *testing.T) {
+	var hits atomic.Int32
+	inside := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte("<rss>secret</rss>"))
+	}))
+	defer inside.Close()
+
+	t.Run("loopback refused by default", func(t *testing.T) {
+		f := &Fetcher{}
+		_, err := f.Fetch(context.Background(), inside.URL, nil)
+		var ae *AddressError
+		if !errors.As(err, &ae) || ae.Reason != "loopback" || !errors.Is(err, ErrForbiddenAddress) {
+			t.Fatalf("err = %v, want an *AddressError for loopback", err)
+		}
+	})
+	t.Run("name resolving to loopback refused", func(t *testing.T) {
+		f := &Fetcher{}
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(inside.URL, "http://"))
+		_, err := f.Fetch(context.Background(), "http://localhost:"+port+"/", nil)
+		if !errors.Is(err, ErrForbiddenAddress) {
+			t.Fatalf("err = %v, want ErrForbiddenAddress", err)
+		}
+	})
+	t.Run("redirect to 127.0.0.1 refused", func(t *testing.T) {
+		// The "public" server listens on 127.0.0.2, which AllowNets lets
+		// through; it redirects to the server on 127.0.0.1.
+		ln, err := net.Listen("tcp", "127.0.0.2:0")
+		if err != nil {
+			t.Skipf("cannot listen on 127.0.0.2: %v", err)
+		}
+		outside := httptest.NewUnstartedServer(http.RedirectHandler(inside.URL+"/metadata", http.StatusFound))
+		outside.Listener.Close()
+		outside.Listener = ln
+		outside.Start()
+		defer outside.Close()
+		f := &Fetcher{AllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}
+		before := hits.Load()
+		_, err = f.Fetch(context.Background(), outside.URL+"/feed", nil)
+		var ae *AddressError
+		if !errors.As(err, &ae) || ae.Addr != netip.MustParseAddr("127.0.0.1") {
+			t.Fatalf("err = %v, want an *AddressError for 127.0.0.1", err)
+		}
+		if hits.Load() != before {
+			t.Errorf("the private server was reached")
+		}
+	})
+	t.Run("AllowPrivate", func(t *testing.T) {
+		res, err := testFetcher().Fetch(context.Background(), inside.URL, nil)
+		if err != nil || string(res.Body) != "<rss>secret</rss>" {
+			t.Fatalf("Fetch = %v, %v; want the body", res, err)
+		}
+	})
+}
+
+func TestForbiddenReason(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"127.0.0.1", "loopback"},
+		{"127.8.9.10", "loopback"},
+		{"::1", "loopback"},
+		{"10.1.2.3", "private"},
+		{"172.16.0.1", "private"},
+		{"172.31.255.255", "private"},
+		{"192.168.1.1", "private"},
+		{"100.64.0.1", "shared (CGNAT)"},
+		{"100.127.255.254", "shared (CGNAT)"},
+		{"169.254.169.254", "link-local"},
+		{"fe80::1", "link-local"},
+		{"fd00::1", "unique-local"},
+		{"fc00::1", "unique-local"},
+		{"224.0.0.1", "multicast"},
+		{"ff02::1", "multicast"},
+		{"0.0.0.0", "unspecified"},
+		{"::", "unspecified"},
+		{"::ffff:127.0.0.1", "loopback"},
+		{"::ffff:169.254.169.254", "link-local"},
+		{"::ffff:10.0.0.1", "private"},
+		{"64:ff9b::a9fe:a9fe", "link-local"},
+		{"2002:7f00:1::", "loopback"},
+		{"::7f00:1", "loopback"},
+		{"0.1.2.3", "reserved"},
+		{"240.0.0.1", "reserved"},
+		{"255.255.255.255", "reserved"},
+		{"8.8.8.8", ""},
+		{"100.63.255.255", ""},
+		{"172.32.0.1", ""},
+		{"2606:4700::1111", ""},
+		{"::ffff:8.8.8.8", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			if got := ForbiddenReason(netip.MustParseAddr(tt.addr)); got != tt.want {
+				t.Errorf("ForbiddenReason(%s) = %q, want %q", tt.addr, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFetchTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.WriteHeader(200)
+		w.Write([]byte("<rss>"))
+		w.(http.Flusher).Flush()
+		select { // a server that stalls mid-body
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	f := &Fetcher{AllowPrivate: true, Timeout: 300 * time.Millisecond}
+	start := time.Now()
+	_, err := f.Fetch(context.Background(), srv.URL, nil)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("timed out after %v, want about 300ms", d)
+	}
+}
+
+func TestFetchRetryAfter(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/429":
+			w.Header().Set("Retry-After", "3600")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+		case "/503":
+			w.Header().Set("Retry-After", "Wed, 25 Nov 2026 12:30:00 GMT")
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+		case "/404":
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	f := testFetcher()
+	f.Now = func() time.Time { return now }
+	f.Rand = func() float64 { return 0 }
+	tests := []struct {
+		path       string
+		status     int
+		retryAfter time.Duration
+		temporary  bool
+		nextPoll   time.Duration
+	}{
+		{"/429", 429, time.Hour, true, time.Hour},
+		{"/503", 503, 30 * time.Minute, true, 30 * time.Minute},
+		{"/404", 404, 0, false, DefaultMinInterval / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			_, err := f.Fetch(context.Background(), srv.URL+tt.path, nil)
+			var he *HTTPError
+			if !errors.As(err, &he) {
+				t.Fatalf("err = %v, want *HTTPError", err)
+			}
+			if he.StatusCode != tt.status || he.RetryAfter != tt.retryAfter || he.Temporary() != tt.temporary {
+				t.Errorf("got status %d, retry after %v, temporary %v; want %d, %v, %v", he.StatusCode, he.RetryAfter, he.Temporary(), tt.status, tt.retryAfter, tt.temporary)
+			}
+			st := &State{}
+			f.Update(st, nil, nil, err)
+			if got := st.NextPoll.Sub(now); got != tt.nextPoll {
+				t.Errorf("next poll in %v, want %v", got, tt.nextPoll)
+			}
+			if st.Failures != 1 || st.LastError == "" {
+				t.Errorf("state = %+v, want one failure with its error", st)
+			}
+		})
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	errBoom := errors.New("boom")
+	tests := []struct {
+		name     string
+		failures int
+		rand     float64
+		res      *Result
+		feed     *Feed
+		err      error
+		want     time.Duration
+	}{
+		{"no hints", 0, 0, &Result{}, &Feed{}, nil, DefaultInterval},
+		{"max-age", 0, 0, &Result{Fresh: 2 * time.Hour}, &Feed{}, nil, 2 * time.Hour},
+		{"ttl", 0, 0, &Result{}, &Feed{TTL: 45 * time.Minute}, nil, 45 * time.Minute},
+		{"longest hint wins", 0, 0, &Result{Fresh: time.Hour}, &Feed{TTL: 45 * time.Minute, UpdatePeriod: 3 * time.Hour}, nil, 3 * time.Hour},
+		{"hint below minimum", 0, 0, &Result{Fresh: time.Second}, nil, nil, DefaultMinInterval},
+		{"hint above maximum", 0, 0, &Result{Fresh: 100 * time.Hour}, nil, nil, DefaultMaxInterval},
+		{"304", 0, 0, &Result{NotModified: true}, nil, nil, DefaultInterval},
+		{"first failure, low jitter", 0, 0, nil, nil, errBoom, DefaultMinInterval / 2},
+		{"first failure, high jitter", 0, 0.5, nil, nil, errBoom, DefaultMinInterval * 3 / 4},
+		{"third failure", 2, 0, nil, nil, errBoom, DefaultMinInterval * 2},
+		{"backoff cap", 60, 0, nil, nil, errBoom, DefaultMaxBackoff / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &Fetcher{Now: func() time.Time { return now }, Rand: func() float64 { return tt.rand }}
+			st := &State{Failures: tt.failures, LastError: "old"}
+			f.Update(st, tt.res, tt.feed, tt.err)
+			if got := st.NextPoll.Sub(now); got != tt.want {
+				t.Errorf("next poll in %v, want %v", got, tt.want)
+			}
+			if tt.err == nil && (st.Failures != 0 || st.LastError != "" || !st.LastSuccess.Equal(now)) {
+				t.Errorf("state after success = %+v, want failures and error cleared", st)
+			}
+		})
+	}
+}
+
+func TestRetryAfterAndFreshness(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	if got := retryAfter("120", now); got != 2*time.Minute {
+		t.Errorf("retryAfter(120) = %v, want 2m", got)
+	}
+	if got := retryAfter("-5", now); got != 0 {
+		t.Errorf("retryAfter(-5) = %v, want 0", got)
+	}
+	if got := retryAfter("soon", now); got != 0 {
+		t.Errorf("retryAfter(soon) = %v, want 0", got)
+	}
+	h := http.Header{}
+	h.Set("Cache-Control", "public, max-age=600")
+	if got := freshness(h, now); got != 10*time.Minute {
+		t.Errorf("freshness(max-age=600) = %v, want 10m", got)
+	}
+	h = http.Header{}
+	h.Set("Date", "Wed, 25 Nov 2026 11:00:00 GMT")
+	h.Set("Expires", "Wed, 25 Nov 2026 12:00:00 GMT")
+	if got := freshness(h, now); got != time.Hour {
+		t.Errorf("freshness(Expires) = %v, want 1h (from Date)", got)
+	}
+	h.Set("Cache-Control", "no-cache")
+	if got := freshness(h, now); got != 0 {
+		t.Errorf("freshness(no-cache) = %v, want 0", got)
+	}
+}
