@@ -1,0 +1,126 @@
+package feed
+
+import (
+	"github.com/khabar/khabar"
+)
+
+const atomNS = "http://www.w3.org/2005/Atom"
+
+func (r *Renderer) appendAtom(b []byte, p *Page) []byte {
+	s := r.s
+	b = append(b, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<feed xmlns="`+atomNS+`"`...)
+	b = appendAttrPair(b, "xml:lang", s.Language)
+	b = append(b, ">\n<id>"...)
+	b = appendText(b, r.FeedURL(p.Key, Atom, 1))
+	b = append(b, "</id>\n"...)
+	b = append(b, `<title type="text">`...)
+	b = appendText(b, p.Title)
+	b = append(b, "</title>\n"...)
+	b = append(b, `<subtitle type="text">`...)
+	b = appendText(b, s.Description)
+	b = append(b, "</subtitle>\n<updated>"...)
+	b = appendDate3339(b, p.Updated, s.Location)
+	b = append(b, "</updated>\n"...)
+	b = append(b, `<link rel="alternate" type="text/html"`...)
+	b = appendAttrPair(b, "href", r.PageURL(p.Key))
+	b = append(b, "/>\n"...)
+	b = r.appendAtomLinks(b, "link", p, Atom)
+	b = r.appendAtomPerson(b, "author", r.feedAuthor(p), p.Author != nil)
+	b = appendElem(b, "generator", s.Generator)
+	if s.Icon != "" {
+		b = appendElem(b, "icon", khabar.URI(s.Icon))
+	}
+	if s.Copyright != "" {
+		b = append(b, `<rights type="text">`...)
+		b = appendText(b, s.Copyright)
+		b = append(b, "</rights>\n"...)
+	}
+	for _, a := range p.Items {
+		b = r.item(b, a, Atom)
+	}
+	return append(b, "</feed>\n"...)
+}
+
+// appendAtomPerson appends an Atom person construct. Emails are not
+// published. archive says to link to the site's author page when the author
+// has no URL.
+func (r *Renderer) appendAtomPerson(b []byte, elem string, a khabar.Author, archive bool) []byte {
+	b = append(b, '<')
+	b = append(b, elem...)
+	b = append(b, ">\n"...)
+	b = appendElem(b, "name", a.Name)
+	switch {
+	case a.URL != "":
+		b = appendElem(b, "uri", khabar.URI(a.URL))
+	case archive:
+		b = appendElem(b, "uri", r.s.authorURL(a))
+	}
+	b = append(b, "</"...)
+	b = append(b, elem...)
+	return append(b, ">\n"...)
+}
+
+func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article) []byte {
+	s := r.s
+	b = append(b, "<entry"...)
+	if a.Language != "" && a.Language != s.Language {
+		b = appendAttrPair(b, "xml:lang", a.Language)
+	}
+	b = append(b, ">\n<id>"...)
+	b = appendText(b, r.GUID(a))
+	b = append(b, "</id>\n"...)
+	b = append(b, `<title type="text">`...)
+	b = appendText(b, itemTitle(a))
+	b = append(b, "</title>\n"...)
+	u := khabar.URI(a.URL)
+	b = append(b, `<link rel="alternate" type="text/html"`...)
+	b = appendAttrPair(b, "href", u)
+	b = append(b, "/>\n<published>"...)
+	b = appendDate3339(b, a.Published, s.Location)
+	b = append(b, "</published>\n<updated>"...)
+	b = appendDate3339(b, a.LastModified(), s.Location)
+	b = append(b, "</updated>\n"...)
+	for _, au := range a.Authors {
+		b = r.appendAtomPerson(b, "author", au, true)
+	}
+	for i := range a.Categories {
+		c := &a.Categories[i]
+		b = append(b, "<category"...)
+		b = appendAttrPair(b, "term", c.Name)
+		b = appendAttrPair(b, "scheme", s.catDom)
+		b = appendAttrPair(b, "label", c.Label())
+		b = append(b, "/>\n"...)
+	}
+	for _, t := range a.Tags {
+		b = append(b, "<category"...)
+		b = appendAttrPair(b, "term", t.Name)
+		b = appendAttrPair(b, "scheme", s.tagDom)
+		b = append(b, "/>\n"...)
+	}
+	if sum := summary(a); sum != "" {
+		b = append(b, `<summary type="text">`...)
+		b = appendText(b, sum)
+		b = append(b, "</summary>\n"...)
+	}
+	if a.ContentHTML != "" {
+		b = append(b, `<content type="html"`...)
+		b = appendAttrPair(b, "xml:base", u)
+		b = append(b, '>')
+		b = appendText(b, a.ContentHTML)
+		b = append(b, "</content>\n"...)
+	}
+	if im := a.Image; im != nil {
+		b = append(b, `<link rel="enclosure"`...)
+		if typ := imageType(im); typ != "" {
+			b = appendAttrPair(b, "type", typ)
+		}
+		if im.Length > 0 {
+			b = append(b, ` length="`...)
+			b = appendInt(b, im.Length)
+			b = append(b, '"')
+		}
+		b = appendAttrPair(b, "href", khabar.URI(im.URL))
+		b = append(b, "/>\n"...)
+	}
+	return append(b, "</entry>\n"...)
+}

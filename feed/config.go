@@ -1,0 +1,222 @@
+package feed
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/khabar/khabar"
+)
+
+// Errors returned by the package.
+var (
+	// ErrConfig is wrapped by every error NewRenderer and NewHandler return
+	// for an unusable Config.
+	ErrConfig = errors.New("feed: invalid config")
+	// ErrNoFeed is wrapped when a key names no category, tag or author the
+	// catalog knows.
+	ErrNoFeed = errors.New("feed: no such feed")
+	// ErrNoPage is wrapped when a page number is past the last page.
+	ErrNoPage = errors.New("feed: no such page")
+)
+
+// Defaults used for zero Config fields.
+const (
+	DefaultLanguage  = "hi"
+	DefaultGenerator = "khabar"
+	DefaultPageSize  = 20
+	DefaultTTL       = 15 * time.Minute
+	DefaultMaxAge    = 5 * time.Minute
+	// MaxPageSize caps Config.PageSize.
+	MaxPageSize = 500
+)
+
+// Config describes the site the feeds belong to. Only HomeURL is required;
+// the comment of each field says what its zero value means.
+type Config struct {
+	// HomeURL is the absolute http(s) address of the site's home page, such
+	// as "https://example.com/". Category, tag and author pages are assumed
+	// at WordPress's paths below it (category/{path}/, tag/{slug}/,
+	// author/{slug}/). Required.
+	HomeURL string
+	// BaseURL is where the feeds are served (the Handler's mount point);
+	// feed URLs are BaseURL + "feed/", BaseURL + "category/…/feed/atom/"
+	// and so on. Empty means HomeURL.
+	BaseURL string
+	// Title is the site's name. Empty means the host of HomeURL.
+	Title string
+	// Description is the channel description and Atom subtitle. Empty
+	// means Title.
+	Description string
+	// Language is the feeds' BCP 47 language tag. Empty means
+	// DefaultLanguage ("hi").
+	Language string
+	// Copyright is the rights statement. Empty means none is written.
+	Copyright string
+	// Icon is the absolute URL of a square image of the site (RSS image,
+	// Atom icon, JSON Feed icon). Empty means none.
+	Icon string
+	// Favicon is the absolute URL of a small icon for JSON Feed's favicon.
+	// Empty means Icon.
+	Favicon string
+	// Author is the feed-level author (Atom and JSON Feed). A zero Author
+	// means the site itself: Title as name, HomeURL as URL. Author feeds
+	// use the author they are about.
+	Author khabar.Author
+	// Generator names the software in RSS generator and Atom generator.
+	// Empty means DefaultGenerator.
+	Generator string
+	// TTL is RSS's ttl: how long a reader may cache the feed, written in
+	// whole minutes. Zero means DefaultTTL; negative means none is written.
+	TTL time.Duration
+	// PageSize is the number of items per feed page. Zero means
+	// DefaultPageSize; it is capped at MaxPageSize.
+	PageSize int
+	// Hub is the WebSub hub's URL. Empty means no hub: no rel="hub" links
+	// and no publish pings.
+	Hub string
+	// MaxAge is the Cache-Control max-age of served feeds. Zero means
+	// DefaultMaxAge; negative means "no-cache".
+	MaxAge time.Duration
+	// Location is the time zone dates are written in. Nil means UTC.
+	Location *time.Location
+	// Now is the clock: the updated date of an empty feed and the
+	// Last-Modified of served feeds. Nil means time.Now.
+	Now func() time.Time
+	// Client sends WebSub publish pings. Nil means a client with a
+	// 10-second timeout.
+	Client *http.Client
+	// ErrorLog receives errors that have no caller to return to (failed
+	// WebSub pings). Nil means they are dropped.
+	ErrorLog func(error)
+}
+
+// site is a Config with defaults applied and URLs parsed.
+type site struct {
+	Config
+	home     string // URI form, ends with "/"
+	base     string // URI form, ends with "/"
+	basePath string // path of base, ends with "/"
+	host     string // host of HomeURL, for tag: URIs
+	catDom   string // RSS category domain / Atom scheme for categories
+	tagDom   string
+	author   khabar.Author
+}
+
+func absHTTP(field, s string) (*url.URL, error) {
+	u, err := url.Parse(khabar.URI(s))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s %q: %v", ErrConfig, field, s, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: %s %q is not an absolute http(s) URL", ErrConfig, field, s)
+	}
+	return u, nil
+}
+
+func newSite(cfg Config) (*site, error) {
+	s := &site{Config: cfg}
+	if cfg.HomeURL == "" {
+		return nil, fmt.Errorf("%w: HomeURL is empty", ErrConfig)
+	}
+	hu, err := absHTTP("HomeURL", cfg.HomeURL)
+	if err != nil {
+		return nil, err
+	}
+	hu.RawQuery, hu.Fragment = "", ""
+	if !strings.HasSuffix(hu.Path, "/") {
+		hu.Path += "/"
+		hu.RawPath = ""
+	}
+	s.home = hu.String()
+	s.host = hu.Hostname()
+	bu := hu
+	if cfg.BaseURL != "" {
+		if bu, err = absHTTP("BaseURL", cfg.BaseURL); err != nil {
+			return nil, err
+		}
+		bu.RawQuery, bu.Fragment = "", ""
+		if !strings.HasSuffix(bu.Path, "/") {
+			bu.Path += "/"
+			bu.RawPath = ""
+		}
+	}
+	s.base = bu.String()
+	s.basePath = bu.EscapedPath()
+	for _, f := range []struct{ name, v string }{{"Icon", cfg.Icon}, {"Favicon", cfg.Favicon}, {"Hub", cfg.Hub}, {"Author.URL", cfg.Author.URL}} {
+		if f.v != "" {
+			if _, err := absHTTP(f.name, f.v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if s.Title = strings.TrimSpace(cfg.Title); s.Title == "" {
+		s.Title = s.host
+	}
+	if s.Description = strings.TrimSpace(cfg.Description); s.Description == "" {
+		s.Description = s.Title
+	}
+	if s.Language == "" {
+		s.Language = DefaultLanguage
+	}
+	if s.Favicon == "" {
+		s.Favicon = s.Icon
+	}
+	if s.Generator == "" {
+		s.Generator = DefaultGenerator
+	}
+	if s.TTL == 0 {
+		s.TTL = DefaultTTL
+	}
+	switch {
+	case s.PageSize <= 0:
+		s.PageSize = DefaultPageSize
+	case s.PageSize > MaxPageSize:
+		s.PageSize = MaxPageSize
+	}
+	if s.MaxAge == 0 {
+		s.MaxAge = DefaultMaxAge
+	}
+	if s.Location == nil {
+		s.Location = time.UTC
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Client == nil {
+		s.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	s.author = cfg.Author
+	if strings.TrimSpace(s.author.Name) == "" {
+		s.author = khabar.Author{Name: s.Title, URL: s.home}
+	}
+	s.catDom = s.home + "category/"
+	s.tagDom = s.home + "tag/"
+	return s, nil
+}
+
+// keyPath is the path of k's archive page relative to the home or base
+// URL, escaped, ending with "/" (empty for the site).
+func keyPath(k khabar.Key) string {
+	switch k.Kind {
+	case khabar.KindCategory:
+		return "category/" + khabar.EscapePath(k.Slug) + "/"
+	case khabar.KindTag:
+		return "tag/" + khabar.EscapeSlug(k.Slug) + "/"
+	case khabar.KindAuthor:
+		return "author/" + khabar.EscapeSlug(k.Slug) + "/"
+	}
+	return ""
+}
+
+// authorURL is the page of an author: their own URL or the site's author
+// archive.
+func (s *site) authorURL(a khabar.Author) string {
+	if a.URL != "" {
+		return khabar.URI(a.URL)
+	}
+	return s.home + "author/" + khabar.EscapeSlug(a.Key()) + "/"
+}

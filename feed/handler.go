@@ -1,0 +1,419 @@
+package feed
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/khabar/khabar"
+)
+
+// Handler serves a catalog's feeds under WordPress's URL scheme, relative
+// to the path of Config.BaseURL:
+//
+//	feed/                      site, RSS (also feed/rss/ and feed/rss2/)
+//	feed/atom/                 site, Atom
+//	feed/json/                 site, JSON Feed
+//	category/{a/b}/feed/[atom/|json/]
+//	tag/{slug}/feed/[atom/|json/]
+//	author/{slug}/feed/[atom/|json/]
+//
+// The trailing slash is optional and slugs may be raw UTF-8 or
+// percent-encoded. ?paged=N selects a page. Unknown feeds and pages get a
+// 404 with a short plain-text reason.
+//
+// Responses carry a strong ETag computed from the bytes, Last-Modified,
+// Cache-Control and Vary: Accept-Encoding; conditional requests get 304;
+// HEAD is supported; gzip is used when the client accepts it. Rendered and
+// gzipped bytes are cached per feed page and reused until the catalog's
+// KeyVersion for that feed moves on; concurrent requests for a feed that is
+// not cached render it once.
+//
+// When Config.Hub is set, the Handler pings the hub (hub.mode=publish) with
+// the URLs of every feed a catalog change touches, from a background
+// goroutine; Close stops it.
+//
+// A Handler is safe for concurrent use.
+type Handler struct {
+	r *Renderer
+	c *khabar.Catalog
+	s *site
+
+	mu    sync.RWMutex
+	cache map[khabar.Key]map[pageKey]*entry
+
+	flight flight[cacheKey, *entry]
+	ping   *pinger
+	stop   func()
+}
+
+type pageKey struct {
+	f Format
+	n int
+}
+
+type cacheKey struct {
+	k khabar.Key
+	pageKey
+}
+
+// entry is a rendered feed page as served.
+type entry struct {
+	version  uint64 // KeyVersion it was rendered at
+	body, gz []byte
+	etag     string // strong ETag of body; gz's is etag with "-gz" inside the quotes
+	gzETag   string
+	modified time.Time
+	lastMod  string // modified in HTTP date format
+	links    []string
+}
+
+// NewHandler returns a Handler serving c's feeds for the site cfg
+// describes, or an error wrapping ErrConfig. Call Close when done with it.
+func NewHandler(c *khabar.Catalog, cfg Config) (*Handler, error) {
+	r, err := NewRenderer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{r: r, c: c, s: r.s, cache: make(map[khabar.Key]map[pageKey]*entry)}
+	if h.s.Hub != "" {
+		h.ping = newPinger(khabar.URI(h.s.Hub), h.s.Client, h.s.ErrorLog)
+	}
+	h.stop = c.Watch(h.changed)
+	return h, nil
+}
+
+// Renderer returns the Renderer the Handler uses.
+func (h *Handler) Renderer() *Renderer { return h.r }
+
+// Close stops watching the catalog and stops the WebSub pinger after the
+// pings already queued have been sent (or have failed).
+func (h *Handler) Close() error {
+	h.stop()
+	if h.ping != nil {
+		h.ping.close()
+	}
+	return nil
+}
+
+// changed is the catalog watcher: it drops cached pages past the first of
+// every touched feed (page 1 stays, stale, so an identical re-render keeps
+// its Last-Modified), forgets deleted articles' items and queues pings.
+func (h *Handler) changed(ch khabar.Change) {
+	if ch.MetricsOnly {
+		return
+	}
+	for _, id := range ch.IDs {
+		if _, ok := h.c.Get(id); !ok {
+			h.r.Forget(id)
+		}
+	}
+	h.mu.Lock()
+	for _, k := range ch.Keys {
+		for pk := range h.cache[k] {
+			if pk.n > 1 {
+				delete(h.cache[k], pk)
+			}
+		}
+	}
+	h.mu.Unlock()
+	if h.ping != nil {
+		urls := make([]string, 0, len(ch.Keys)*len(Formats))
+		for _, k := range ch.Keys {
+			for _, f := range Formats {
+				urls = append(urls, h.r.FeedURL(k, f, 1))
+			}
+		}
+		h.ping.queue(urls)
+	}
+}
+
+// Discovery returns the autodiscovery links of k's feed, one
+// <link rel="alternate"> per format, to put in the <head> of k's HTML page.
+// It returns an error wrapping ErrNoFeed when the catalog does not know k.
+func (h *Handler) Discovery(k khabar.Key) (template.HTML, error) {
+	return h.r.Discovery(h.c, k)
+}
+
+// Discovery returns the autodiscovery links of k's feed in c (see
+// Handler.Discovery).
+func (r *Renderer) Discovery(c *khabar.Catalog, k khabar.Key) (template.HTML, error) {
+	p, err := r.Page(c, k, 1)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, f := range Formats {
+		fmt.Fprintf(&b, `<link rel="alternate" type="%s" title="%s" href="%s">`+"\n",
+			f.MediaType(), template.HTMLEscapeString(khabar.CleanText(p.Title)+" ("+f.Name()+")"),
+			template.HTMLEscapeString(r.FeedURL(k, f, 1)))
+	}
+	return template.HTML(b.String()), nil
+}
+
+// ServeHTTP serves one feed request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		plain(w, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed: use GET or HEAD")
+		return
+	}
+	k, f, err := h.route(req.URL.EscapedPath())
+	if err != nil {
+		plain(w, http.StatusNotFound, err.Error())
+		return
+	}
+	n := 1
+	if v := req.URL.Query()["paged"]; len(v) > 0 {
+		n, err = strconv.Atoi(v[len(v)-1])
+		if err != nil || n < 1 {
+			plain(w, http.StatusBadRequest, fmt.Sprintf("feed: paged=%q is not a page number (1, 2, …)", v[len(v)-1]))
+			return
+		}
+	}
+	e, err := h.get(cacheKey{k, pageKey{f, n}})
+	switch {
+	case errors.Is(err, ErrNoFeed), errors.Is(err, ErrNoPage):
+		plain(w, http.StatusNotFound, err.Error())
+		return
+	case err != nil:
+		plain(w, http.StatusInternalServerError, "feed: cannot render this feed")
+		if h.s.ErrorLog != nil {
+			h.s.ErrorLog(err)
+		}
+		return
+	}
+	useGzip := acceptsGzip(req.Header.Get("Accept-Encoding"))
+	hd := w.Header()
+	etag := e.etag
+	if useGzip {
+		etag = e.gzETag
+	}
+	hd["Vary"] = varyAE
+	hd["Etag"] = []string{etag}
+	hd["Last-Modified"] = []string{e.lastMod}
+	hd["Cache-Control"] = h.cacheControl()
+	if len(e.links) > 0 {
+		hd["Link"] = e.links
+	}
+	if notModified(req, e) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := e.body
+	if useGzip {
+		body = e.gz
+		hd["Content-Encoding"] = gzipHdr
+	}
+	hd["Content-Type"] = contentTypes[f]
+	hd["X-Content-Type-Options"] = nosniff
+	hd["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(http.StatusOK)
+	if req.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+var (
+	varyAE       = []string{"Accept-Encoding"}
+	gzipHdr      = []string{"gzip"}
+	nosniff      = []string{"nosniff"}
+	contentTypes = [...][]string{{RSS.ContentType()}, {Atom.ContentType()}, {JSON.ContentType()}}
+)
+
+func (h *Handler) cacheControl() []string {
+	if h.s.MaxAge < 0 {
+		return []string{"no-cache"}
+	}
+	return []string{"public, max-age=" + strconv.Itoa(int(h.s.MaxAge/time.Second))}
+}
+
+func plain(w http.ResponseWriter, code int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	fmt.Fprintln(w, msg)
+}
+
+// route parses an escaped request path into a feed key and format.
+func (h *Handler) route(path string) (khabar.Key, Format, error) {
+	var zero khabar.Key
+	rest, ok := strings.CutPrefix(path, h.s.basePath)
+	if !ok {
+		if path+"/" != h.s.basePath {
+			return zero, 0, fmt.Errorf("%w: %s is outside %s", ErrNoFeed, path, h.s.basePath)
+		}
+		rest = ""
+	}
+	rest = strings.TrimSuffix(rest, "/")
+	segs := strings.Split(rest, "/")
+	f := RSS
+	switch segs[len(segs)-1] {
+	case "atom":
+		f = Atom
+		segs = segs[:len(segs)-1]
+	case "json":
+		f = JSON
+		segs = segs[:len(segs)-1]
+	case "rss", "rss2":
+		segs = segs[:len(segs)-1]
+	}
+	if len(segs) == 0 || segs[len(segs)-1] != "feed" {
+		return zero, 0, fmt.Errorf("%w: %s is not a feed address (…/feed/, …/feed/atom/, …/feed/json/)", ErrNoFeed, path)
+	}
+	segs = segs[:len(segs)-1]
+	for i, s := range segs {
+		u, err := khabar.UnescapeSlug(s)
+		if err != nil || u == "" {
+			return zero, 0, fmt.Errorf("%w: bad path segment %q in %s", ErrNoFeed, s, path)
+		}
+		segs[i] = u
+	}
+	switch {
+	case len(segs) == 0:
+		return khabar.SiteKey(), f, nil
+	case segs[0] == "category" && len(segs) > 1:
+		return khabar.CategoryKey(strings.Join(segs[1:], "/")), f, nil
+	case segs[0] == "tag" && len(segs) == 2:
+		return khabar.TagKey(segs[1]), f, nil
+	case segs[0] == "author" && len(segs) == 2:
+		return khabar.AuthorKey(segs[1]), f, nil
+	}
+	return zero, 0, fmt.Errorf("%w: %s is not a site, category, tag or author feed", ErrNoFeed, path)
+}
+
+// get returns the cached page, rendering it when missing or stale.
+func (h *Handler) get(ck cacheKey) (*entry, error) {
+	v := h.c.KeyVersion(ck.k)
+	h.mu.RLock()
+	e := h.cache[ck.k][ck.pageKey]
+	h.mu.RUnlock()
+	if e != nil && e.version == v {
+		return e, nil
+	}
+	e, err, _ := h.flight.do(ck, func() (*entry, error) { return h.fill(ck) })
+	return e, err
+}
+
+func (h *Handler) fill(ck cacheKey) (*entry, error) {
+	v := h.c.KeyVersion(ck.k) // read before rendering: a change meanwhile makes the entry stale, never wrong
+	h.mu.RLock()
+	old := h.cache[ck.k][ck.pageKey]
+	h.mu.RUnlock()
+	if old != nil && old.version == v {
+		return old, nil
+	}
+	p, err := h.r.Page(h.c, ck.k, ck.n)
+	if err != nil {
+		return nil, err
+	}
+	e := &entry{version: v}
+	e.body = h.r.AppendPage(make([]byte, 0, h.r.sizeHint(p, ck.f)), p, ck.f)
+	sum := sha256.Sum256(e.body)
+	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
+	e.etag = `"` + tag + `"`
+	e.gzETag = `"` + tag + `-gz"`
+	if old != nil && old.etag == e.etag {
+		e.gz, e.modified = old.gz, old.modified
+	} else {
+		var buf bytes.Buffer
+		buf.Grow(len(e.body) / 3)
+		zw := gzipPool.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		zw.Write(e.body)
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		gzipPool.Put(zw)
+		e.gz = buf.Bytes()
+		e.modified = h.s.Now().UTC().Truncate(time.Second)
+		if old != nil && !e.modified.After(old.modified) {
+			e.modified = old.modified.Add(time.Second) // keep Last-Modified moving forward
+		}
+	}
+	e.lastMod = e.modified.Format(http.TimeFormat)
+	e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, ck.n)+`>; rel="self"`)
+	if h.s.Hub != "" {
+		e.links = append(e.links, "<"+khabar.URI(h.s.Hub)+`>; rel="hub"`)
+	}
+	for _, l := range navLinks(p) {
+		e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, l.n)+`>; rel="`+l.rel+`"`)
+	}
+	h.mu.Lock()
+	m := h.cache[ck.k]
+	if m == nil {
+		m = make(map[pageKey]*entry)
+		h.cache[ck.k] = m
+	}
+	m[ck.pageKey] = e
+	h.mu.Unlock()
+	return e, nil
+}
+
+var gzipPool = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	return zw
+}}
+
+// notModified applies If-None-Match (weak comparison, as RFC 9110 asks
+// for GET and HEAD), or If-Modified-Since when there is no If-None-Match.
+func notModified(req *http.Request, e *entry) bool {
+	if inm := req.Header.Values("If-None-Match"); len(inm) > 0 {
+		for _, line := range inm {
+			for t := range strings.SplitSeq(line, ",") {
+				t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+				if t == "*" || t == e.etag || t == e.gzETag {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
+		t, err := http.ParseTime(ims)
+		return err == nil && !e.modified.After(t)
+	}
+	return false
+}
+
+// acceptsGzip reports whether an Accept-Encoding value allows gzip (by
+// name or through "*") with a non-zero quality.
+func acceptsGzip(ae string) bool {
+	if ae == "" {
+		return false
+	}
+	star := false
+	for part := range strings.SplitSeq(ae, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name != "gzip" && name != "x-gzip" && name != "*" {
+			continue
+		}
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		if name == "*" {
+			star = q > 0
+			continue
+		}
+		return q > 0
+	}
+	return star
+}

@@ -1,0 +1,149 @@
+package feed
+
+import (
+	"github.com/khabar/khabar"
+)
+
+// JSONFeedVersion is the version URL of the JSON Feed format written.
+const JSONFeedVersion = "https://jsonfeed.org/version/1.1"
+
+func (r *Renderer) appendJSON(b []byte, p *Page) []byte {
+	s := r.s
+	first := true
+	b = append(b, "{\n"...)
+	str := func(name, v string) {
+		b = appendJSONMember(b, "  ", name, &first)
+		b = appendJSONString(b, v)
+	}
+	str("version", JSONFeedVersion)
+	str("title", p.Title)
+	str("home_page_url", r.PageURL(p.Key))
+	str("feed_url", r.FeedURL(p.Key, JSON, p.Number))
+	str("description", s.Description)
+	if p.Number < p.Last {
+		str("next_url", r.FeedURL(p.Key, JSON, p.Number+1))
+	}
+	if s.Icon != "" {
+		str("icon", khabar.URI(s.Icon))
+	}
+	if s.Favicon != "" {
+		str("favicon", khabar.URI(s.Favicon))
+	}
+	str("language", s.Language)
+	b = appendJSONMember(b, "  ", "authors", &first)
+	b = append(b, '[')
+	b = r.appendJSONAuthor(b, r.feedAuthor(p), p.Author != nil)
+	b = append(b, ']')
+	if s.Hub != "" {
+		b = appendJSONMember(b, "  ", "hubs", &first)
+		b = append(b, `[{"type": "WebSub", "url": `...)
+		b = appendJSONString(b, khabar.URI(s.Hub))
+		b = append(b, "}]"...)
+	}
+	b = appendJSONMember(b, "  ", "items", &first)
+	if len(p.Items) == 0 {
+		return append(b, "[]\n}\n"...)
+	}
+	b = append(b, "[\n"...)
+	for i, a := range p.Items {
+		if i > 0 {
+			b = append(b, ",\n"...)
+		}
+		b = r.item(b, a, JSON)
+	}
+	return append(b, "\n  ]\n}\n"...)
+}
+
+func (r *Renderer) appendJSONAuthor(b []byte, a khabar.Author, archive bool) []byte {
+	b = append(b, `{"name": `...)
+	b = appendJSONString(b, a.Name)
+	switch {
+	case a.URL != "":
+		b = append(b, `, "url": `...)
+		b = appendJSONString(b, khabar.URI(a.URL))
+	case archive:
+		b = append(b, `, "url": `...)
+		b = appendJSONString(b, r.s.authorURL(a))
+	}
+	return append(b, '}')
+}
+
+func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article) []byte {
+	s := r.s
+	const ind = "      "
+	first := true
+	b = append(b, "    {\n"...)
+	str := func(name, v string) {
+		b = appendJSONMember(b, ind, name, &first)
+		b = appendJSONString(b, v)
+	}
+	str("id", r.GUID(a))
+	str("url", khabar.URI(a.URL))
+	str("title", itemTitle(a))
+	if a.ContentHTML != "" {
+		str("content_html", a.ContentHTML)
+	}
+	if sum := summary(a); sum != "" {
+		str("summary", sum)
+	}
+	if a.Image != nil {
+		str("image", khabar.URI(a.Image.URL))
+	}
+	b = appendJSONMember(b, ind, "date_published", &first)
+	b = append(b, '"')
+	b = appendDate3339(b, a.Published, s.Location)
+	b = append(b, '"')
+	if a.Updated.After(a.Published) {
+		b = appendJSONMember(b, ind, "date_modified", &first)
+		b = append(b, '"')
+		b = appendDate3339(b, a.Updated, s.Location)
+		b = append(b, '"')
+	}
+	if len(a.Authors) > 0 {
+		b = appendJSONMember(b, ind, "authors", &first)
+		b = append(b, '[')
+		for i, au := range a.Authors {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = r.appendJSONAuthor(b, au, true)
+		}
+		b = append(b, ']')
+	}
+	if tags := itemTags(a); len(tags) > 0 {
+		b = appendJSONMember(b, ind, "tags", &first)
+		b = append(b, '[')
+		for i, t := range tags {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendJSONString(b, t)
+		}
+		b = append(b, ']')
+	}
+	if a.Language != "" {
+		str("language", a.Language)
+	}
+	return append(b, "\n    }"...)
+}
+
+// itemTags returns the names of a's categories then tags, without
+// duplicates: JSON Feed has one flat list of tags.
+func itemTags(a *khabar.Article) []string {
+	out := make([]string, 0, len(a.Categories)+len(a.Tags))
+	add := func(n string) {
+		for _, o := range out {
+			if o == n {
+				return
+			}
+		}
+		out = append(out, n)
+	}
+	for i := range a.Categories {
+		add(a.Categories[i].Name)
+	}
+	for _, t := range a.Tags {
+		add(t.Name)
+	}
+	return out
+}

@@ -1,0 +1,354 @@
+package feed
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/khabar/khabar"
+)
+
+// Page is one page of one feed: what the writers need besides the site's
+// Config. Renderer.Page builds it from a catalog; it may also be built by
+// hand (Items newest first) and written with Renderer.Write.
+type Page struct {
+	// Key is the feed the page belongs to.
+	Key khabar.Key
+	// Title is the feed title ("Site » उत्तर प्रदेश › कानपुर").
+	Title string
+	// Name is what the feed is about: the category label, tag name or
+	// author name; the site title for the site feed.
+	Name string
+	// Author is set for an author feed.
+	Author *khabar.Author
+	// Number is the page number, from 1; Last is the last page's number
+	// (1 for an empty feed). Total is the number of items over all pages.
+	Number, Last, Total int
+	// Items are the page's articles, newest first.
+	Items []*khabar.Article
+	// Updated is the newest LastModified among Items, or the clock's time
+	// when there are none.
+	Updated time.Time
+}
+
+// Renderer writes feed pages for one site. It is safe for concurrent use.
+//
+// It keeps each article's rendered item, per format, until it is asked to
+// render a different snapshot of the same article ID (the catalog replaces
+// the snapshot on every update) or Forget drops it.
+type Renderer struct {
+	s *site
+
+	mu    sync.RWMutex
+	items map[string]*itemCache
+}
+
+type itemCache struct {
+	a   *khabar.Article
+	out [len(Formats)][]byte
+}
+
+// NewRenderer returns a Renderer for the site cfg describes, or an error
+// wrapping ErrConfig.
+func NewRenderer(cfg Config) (*Renderer, error) {
+	s, err := newSite(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{s: s, items: make(map[string]*itemCache)}, nil
+}
+
+// Forget drops the cached items of the article with the given ID (call it
+// when an article is deleted, so its bytes do not stay in memory).
+func (r *Renderer) Forget(id string) {
+	r.mu.Lock()
+	delete(r.items, id)
+	r.mu.Unlock()
+}
+
+// HomeURL returns the home page URL in URI form, ending with "/".
+func (r *Renderer) HomeURL() string { return r.s.home }
+
+// PageURL returns the address of k's HTML archive page: the home page for
+// the site, HomeURL + "category/{path}/" and so on otherwise.
+func (r *Renderer) PageURL(k khabar.Key) string { return r.s.home + keyPath(k) }
+
+// FeedURL returns the address of page n (from 1) of k's feed in format f:
+// BaseURL + "category/{path}/feed/atom/?paged=2", percent-encoded.
+func (r *Renderer) FeedURL(k khabar.Key, f Format, n int) string {
+	u := r.s.base + keyPath(k) + "feed/" + f.suffix()
+	if n > 1 {
+		u += "?paged=" + strconv.Itoa(n)
+	}
+	return u
+}
+
+// GUID returns the stable id of an article in every format: a tag: URI
+// (RFC 4151) built from the site's host, the article's publication date
+// (UTC) and its ID, such as "tag:example.com,2026-11-20:a-1042". It changes
+// only if the ID, the publication date or the site's host does.
+func (r *Renderer) GUID(a *khabar.Article) string {
+	return "tag:" + r.s.host + "," + a.Published.UTC().Format("2006-01-02") + ":" + escapeTag(a.ID)
+}
+
+// escapeTag percent-encodes what RFC 4151's specific part does not allow
+// (it allows RFC 3986 pchar, "/" and "?").
+func escapeTag(id string) string {
+	ok := true
+	for i := 0; i < len(id); i++ {
+		if !tagChar(id[i]) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return id
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(id)*3)
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if tagChar(c) {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	return string(b)
+}
+
+func tagChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '-', '.', '_', '~', '!', '$', '&', '\'', '(', ')', '*', '+', ',', ';', '=', ':', '@', '/', '?':
+		return true
+	}
+	return false
+}
+
+// Page builds page n (from 1) of k's feed from c. It returns an error
+// wrapping ErrNoFeed when c knows no such category, tag or author, and
+// ErrNoPage when n is out of range. The site feed and page 1 of any known
+// feed always exist, even empty.
+func (r *Renderer) Page(c *khabar.Catalog, k khabar.Key, n int) (*Page, error) {
+	p := &Page{Key: k, Number: n}
+	switch k.Kind {
+	case khabar.KindSite:
+		p.Name = r.s.Title
+		p.Title = r.s.Title
+	case khabar.KindCategory:
+		cat, ok := c.Category(k.Slug)
+		if !ok {
+			return nil, fmt.Errorf("%w: category %q", ErrNoFeed, k.Slug)
+		}
+		p.Name = cat.Label()
+	case khabar.KindTag:
+		t, ok := c.Tag(k.Slug)
+		if !ok {
+			return nil, fmt.Errorf("%w: tag %q", ErrNoFeed, k.Slug)
+		}
+		p.Name = t.Name
+	case khabar.KindAuthor:
+		a, ok := c.Author(k.Slug)
+		if !ok {
+			return nil, fmt.Errorf("%w: author %q", ErrNoFeed, k.Slug)
+		}
+		p.Name = a.Name
+		p.Author = &a
+	default:
+		return nil, fmt.Errorf("%w: key %v", ErrNoFeed, k)
+	}
+	if k.Kind != khabar.KindSite {
+		p.Title = r.s.Title + " » " + p.Name
+	}
+	if n < 1 {
+		return nil, fmt.Errorf("%w: page %d of %v", ErrNoPage, n, k)
+	}
+	size := r.s.PageSize
+	p.Items, p.Total = c.Newest(k, (n-1)*size, size)
+	p.Last = max(1, (p.Total+size-1)/size)
+	if n > p.Last {
+		return nil, fmt.Errorf("%w: page %d of %v (last is %d)", ErrNoPage, n, k, p.Last)
+	}
+	for _, a := range p.Items {
+		if t := a.LastModified(); t.After(p.Updated) {
+			p.Updated = t
+		}
+	}
+	if p.Updated.IsZero() {
+		p.Updated = r.s.Now()
+	}
+	return p, nil
+}
+
+// Render writes page n of k's feed in format f to w: Page then Write.
+func (r *Renderer) Render(w io.Writer, c *khabar.Catalog, k khabar.Key, f Format, n int) error {
+	p, err := r.Page(c, k, n)
+	if err != nil {
+		return err
+	}
+	return r.Write(w, p, f)
+}
+
+// Write writes p in format f to w with a single Write call.
+func (r *Renderer) Write(w io.Writer, p *Page, f Format) error {
+	b := r.AppendPage(make([]byte, 0, r.sizeHint(p, f)), p, f)
+	_, err := w.Write(b)
+	return err
+}
+
+// AppendPage appends p rendered in format f to dst and returns the
+// extended slice.
+func (r *Renderer) AppendPage(dst []byte, p *Page, f Format) []byte {
+	switch f {
+	case Atom:
+		return r.appendAtom(dst, p)
+	case JSON:
+		return r.appendJSON(dst, p)
+	}
+	return r.appendRSS(dst, p)
+}
+
+func (r *Renderer) sizeHint(p *Page, f Format) int {
+	n := 2048
+	r.mu.RLock()
+	for _, a := range p.Items {
+		if ic := r.items[a.ID]; ic != nil && ic.a == a && ic.out[f] != nil {
+			n += len(ic.out[f])
+		} else {
+			n += 2*len(a.ContentHTML) + 1024
+		}
+	}
+	r.mu.RUnlock()
+	return n
+}
+
+// item appends a's rendered item in format f, from the cache when it
+// holds this snapshot of a.
+func (r *Renderer) item(dst []byte, a *khabar.Article, f Format) []byte {
+	r.mu.RLock()
+	ic := r.items[a.ID]
+	var cached []byte
+	if ic != nil && ic.a == a {
+		cached = ic.out[f]
+	}
+	r.mu.RUnlock()
+	if cached != nil {
+		return append(dst, cached...)
+	}
+	start := len(dst)
+	switch f {
+	case Atom:
+		dst = r.appendAtomEntry(dst, a)
+	case JSON:
+		dst = r.appendJSONItem(dst, a)
+	default:
+		dst = r.appendRSSItem(dst, a)
+	}
+	out := append([]byte(nil), dst[start:]...)
+	r.mu.Lock()
+	ic = r.items[a.ID]
+	if ic == nil || ic.a != a {
+		ic = &itemCache{a: a}
+		r.items[a.ID] = ic
+	}
+	ic.out[f] = out
+	r.mu.Unlock()
+	return dst
+}
+
+// summary returns the item's plain-text summary: the standfirst, or an
+// excerpt of the body when there is none.
+func summary(a *khabar.Article) string {
+	if a.Summary != "" {
+		return a.Summary
+	}
+	if a.ContentHTML != "" {
+		return khabar.Excerpt(a.ContentHTML, 300)
+	}
+	return ""
+}
+
+// imageType returns the image's media type, or one inferred from a
+// well-known file extension, or "".
+func imageType(im *khabar.Image) string {
+	if im.Type != "" {
+		return im.Type
+	}
+	u, err := url.Parse(khabar.URI(im.URL))
+	if err != nil {
+		return ""
+	}
+	p := u.Path
+	for i := len(p) - 1; i >= 0 && i >= len(p)-6; i-- {
+		if p[i] == '.' {
+			switch lower(p[i+1:]) {
+			case "jpg", "jpeg":
+				return "image/jpeg"
+			case "png":
+				return "image/png"
+			case "gif":
+				return "image/gif"
+			case "webp":
+				return "image/webp"
+			case "avif":
+				return "image/avif"
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// navLinks returns the RFC 5005 paging links of p: rel and page number.
+func navLinks(p *Page) []struct {
+	rel string
+	n   int
+} {
+	if p.Last <= 1 {
+		return nil
+	}
+	type l = struct {
+		rel string
+		n   int
+	}
+	out := []l{{"first", 1}}
+	if p.Number > 1 {
+		out = append(out, l{"previous", p.Number - 1})
+	}
+	if p.Number < p.Last {
+		out = append(out, l{"next", p.Number + 1})
+	}
+	return append(out, l{"last", p.Last})
+}
+
+// feedAuthor is the feed-level author of p.
+func (r *Renderer) feedAuthor(p *Page) khabar.Author {
+	if p.Author != nil {
+		return *p.Author
+	}
+	return r.s.author
+}
+
+// itemTitle is the article's title as written: XML-safe, without
+// surrounding white space.
+func itemTitle(a *khabar.Article) string {
+	return strings.TrimSpace(khabar.CleanText(a.Title))
+}

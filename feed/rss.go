@@ -1,0 +1,169 @@
+package feed
+
+import (
+	"github.com/khabar/khabar"
+)
+
+const rssHead = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/">
+<channel>
+`
+
+func (r *Renderer) appendRSS(b []byte, p *Page) []byte {
+	s := r.s
+	b = append(b, rssHead...)
+	b = appendElem(b, "title", p.Title)
+	link := r.PageURL(p.Key)
+	b = appendElem(b, "link", link)
+	b = appendElem(b, "description", s.Description)
+	b = appendElem(b, "language", s.Language)
+	if s.Copyright != "" {
+		b = appendElem(b, "copyright", s.Copyright)
+	}
+	b = append(b, "<lastBuildDate>"...)
+	b = appendDate822(b, p.Updated, s.Location)
+	b = append(b, "</lastBuildDate>\n"...)
+	b = appendElem(b, "generator", s.Generator)
+	if s.TTL > 0 {
+		b = append(b, "<ttl>"...)
+		b = appendInt(b, int64(max(1, s.TTL.Minutes())))
+		b = append(b, "</ttl>\n"...)
+	}
+	if s.Icon != "" {
+		b = append(b, "<image>\n"...)
+		b = appendElem(b, "url", khabar.URI(s.Icon))
+		b = appendElem(b, "title", p.Title) // must match the channel's
+		b = appendElem(b, "link", link)
+		b = append(b, "</image>\n"...)
+	}
+	b = r.appendAtomLinks(b, "atom:link", p, RSS)
+	for _, a := range p.Items {
+		b = r.item(b, a, RSS)
+	}
+	return append(b, "</channel>\n</rss>\n"...)
+}
+
+// appendAtomLinks appends the self, hub and paging links, as atom:link in
+// RSS (elem "atom:link") or link in Atom.
+func (r *Renderer) appendAtomLinks(b []byte, elem string, p *Page, f Format) []byte {
+	link := func(b []byte, rel, href string) []byte {
+		b = append(b, '<')
+		b = append(b, elem...)
+		b = appendAttrPair(b, "rel", rel)
+		b = appendAttrPair(b, "href", href)
+		if rel != "hub" {
+			b = appendAttrPair(b, "type", f.MediaType())
+		}
+		return append(b, "/>\n"...)
+	}
+	b = link(b, "self", r.FeedURL(p.Key, f, p.Number))
+	if r.s.Hub != "" {
+		b = link(b, "hub", khabar.URI(r.s.Hub))
+	}
+	for _, l := range navLinks(p) {
+		b = link(b, l.rel, r.FeedURL(p.Key, f, l.n))
+	}
+	return b
+}
+
+func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article) []byte {
+	s := r.s
+	b = append(b, "<item>\n"...)
+	b = appendElem(b, "title", itemTitle(a))
+	b = appendElem(b, "link", khabar.URI(a.URL))
+	b = append(b, `<guid isPermaLink="false">`...)
+	b = appendText(b, r.GUID(a))
+	b = append(b, "</guid>\n<pubDate>"...)
+	b = appendDate822(b, a.Published, s.Location)
+	b = append(b, "</pubDate>\n"...)
+	for _, au := range a.Authors {
+		b = appendElem(b, "dc:creator", au.Name)
+	}
+	for i := range a.Categories {
+		b = append(b, "<category"...)
+		b = appendAttrPair(b, "domain", s.catDom)
+		b = append(b, '>')
+		b = appendText(b, a.Categories[i].Name)
+		b = append(b, "</category>\n"...)
+	}
+	for _, t := range a.Tags {
+		b = append(b, "<category"...)
+		b = appendAttrPair(b, "domain", s.tagDom)
+		b = append(b, '>')
+		b = appendText(b, t.Name)
+		b = append(b, "</category>\n"...)
+	}
+	if sum := summary(a); sum != "" {
+		b = appendElem(b, "description", sum)
+	}
+	if a.ContentHTML != "" {
+		b = appendElem(b, "content:encoded", a.ContentHTML)
+	}
+	if im := a.Image; im != nil {
+		u := khabar.URI(im.URL)
+		typ := imageType(im)
+		if im.Length > 0 && typ != "" {
+			b = append(b, "<enclosure"...)
+			b = appendAttrPair(b, "url", u)
+			b = append(b, ` length="`...)
+			b = appendInt(b, im.Length)
+			b = append(b, '"')
+			b = appendAttrPair(b, "type", typ)
+			b = append(b, "/>\n"...)
+		}
+		b = append(b, "<media:content"...)
+		b = appendAttrPair(b, "url", u)
+		b = append(b, ` medium="image"`...)
+		if typ != "" {
+			b = appendAttrPair(b, "type", typ)
+		}
+		b = appendSize(b, im)
+		if im.Length > 0 {
+			b = append(b, ` fileSize="`...)
+			b = appendInt(b, im.Length)
+			b = append(b, '"')
+		}
+		desc := im.Caption
+		if desc == "" {
+			desc = im.Alt
+		}
+		if desc != "" {
+			b = append(b, ">\n"...)
+			b = append(b, `<media:description type="plain">`...)
+			b = appendText(b, desc)
+			b = append(b, "</media:description>\n</media:content>\n"...)
+		} else {
+			b = append(b, "/>\n"...)
+		}
+		b = append(b, "<media:thumbnail"...)
+		b = appendAttrPair(b, "url", u)
+		b = appendSize(b, im)
+		b = append(b, "/>\n"...)
+	}
+	if src := a.Source; src != nil {
+		b = append(b, "<source"...)
+		b = appendAttrPair(b, "url", khabar.URI(src.FeedURL))
+		b = append(b, '>')
+		t := src.Title
+		if t == "" {
+			t = src.FeedURL
+		}
+		b = appendText(b, t)
+		b = append(b, "</source>\n"...)
+	}
+	return append(b, "</item>\n"...)
+}
+
+func appendSize(b []byte, im *khabar.Image) []byte {
+	if im.Width > 0 {
+		b = append(b, ` width="`...)
+		b = appendInt(b, int64(im.Width))
+		b = append(b, '"')
+	}
+	if im.Height > 0 {
+		b = append(b, ` height="`...)
+		b = appendInt(b, int64(im.Height))
+		b = append(b, '"')
+	}
+	return b
+}
