@@ -1,0 +1,152 @@
+package upstream
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/net/html/charset"
+)
+
+// Subscription is one upstream feed to poll.
+type Subscription struct {
+	// URL is the feed's address (OPML xmlUrl).
+	URL string
+	// Title is the name the list gives it (OPML text or title).
+	Title string
+	// SiteURL is the site's home page (OPML htmlUrl); may be empty.
+	SiteURL string
+	// Category is the folder the feed is filed under, outer folders first
+	// and joined by "/" ("News/India"); may be empty.
+	Category string
+}
+
+type opmlDoc struct {
+	XMLName xml.Name    `xml:"opml"`
+	Version string      `xml:"version,attr"`
+	Title   string      `xml:"head>title"`
+	Created string      `xml:"head>dateCreated,omitempty"`
+	Body    []opmlEntry `xml:"body>outline"`
+}
+
+type opmlEntry struct {
+	Text     string      `xml:"text,attr"`
+	Title    string      `xml:"title,attr,omitempty"`
+	Type     string      `xml:"type,attr,omitempty"`
+	XMLURL   string      `xml:"xmlUrl,attr,omitempty"`
+	HTMLURL  string      `xml:"htmlUrl,attr,omitempty"`
+	Category string      `xml:"category,attr,omitempty"`
+	Children []opmlEntry `xml:"outline"`
+}
+
+// OPMLError lists the outlines ReadOPML skipped; it wraps ErrBadOPML.
+type OPMLError struct {
+	// Problems holds one line per skipped outline.
+	Problems []string
+}
+
+func (e *OPMLError) Error() string {
+	return "upstream: bad OPML: " + strings.Join(e.Problems, "; ")
+}
+
+// Unwrap returns ErrBadOPML.
+func (e *OPMLError) Unwrap() error { return ErrBadOPML }
+
+// ReadOPML reads a feed list in OPML 1.0 or 2.0. Outlines with an xmlUrl
+// are feeds (nested folders become Category); a feed listed twice is kept
+// once. xmlUrl values that are relative are resolved against base when it
+// is not nil. Outlines whose xmlUrl is not an http(s) URL are skipped and
+// reported in an *OPMLError returned with the good subscriptions.
+func ReadOPML(r io.Reader, base *url.URL) ([]Subscription, error) {
+	d := xml.NewDecoder(r)
+	d.CharsetReader = charset.NewReaderLabel
+	var doc opmlDoc
+	if err := d.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadOPML, err)
+	}
+	var subs []Subscription
+	var problems []string
+	seen := map[string]bool{}
+	var walk func(es []opmlEntry, folder []string)
+	walk = func(es []opmlEntry, folder []string) {
+		for _, e := range es {
+			name := strings.TrimSpace(e.Text)
+			if name == "" {
+				name = strings.TrimSpace(e.Title)
+			}
+			if e.XMLURL == "" {
+				walk(e.Children, append(folder[:len(folder):len(folder)], name))
+				continue
+			}
+			u := resolve(e.XMLURL, base)
+			if absHTTP(u) == nil {
+				problems = append(problems, fmt.Sprintf("outline %q: xmlUrl %q is not an http(s) URL", name, e.XMLURL))
+				continue
+			}
+			if seen[u] {
+				continue
+			}
+			seen[u] = true
+			cat := strings.Join(folder, "/")
+			if cat == "" {
+				cat = strings.TrimSpace(e.Category)
+			}
+			subs = append(subs, Subscription{
+				URL:      u,
+				Title:    name,
+				SiteURL:  resolve(e.HTMLURL, base),
+				Category: strings.Trim(cat, "/"),
+			})
+			walk(e.Children, folder)
+		}
+	}
+	walk(doc.Body, nil)
+	if len(problems) > 0 {
+		return subs, &OPMLError{Problems: problems}
+	}
+	return subs, nil
+}
+
+// WriteOPML writes subs as an OPML 2.0 document titled title, one folder
+// outline per Category.
+func WriteOPML(w io.Writer, title string, subs []Subscription, now time.Time) error {
+	doc := opmlDoc{Version: "2.0", Title: title}
+	if !now.IsZero() {
+		doc.Created = now.UTC().Format(time.RFC1123Z)
+	}
+	folders := map[string]int{}
+	for _, s := range subs {
+		e := opmlEntry{Text: s.Title, Title: s.Title, Type: "rss", XMLURL: s.URL, HTMLURL: s.SiteURL}
+		if e.Text == "" {
+			e.Text = s.URL
+			e.Title = ""
+		}
+		if s.Category == "" {
+			doc.Body = append(doc.Body, e)
+			continue
+		}
+		i, ok := folders[s.Category]
+		if !ok {
+			i = len(doc.Body)
+			folders[s.Category] = i
+			doc.Body = append(doc.Body, opmlEntry{Text: s.Category})
+		}
+		doc.Body[i].Children = append(doc.Body[i].Children, e)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("upstream: write OPML: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

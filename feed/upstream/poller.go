@@ -1,0 +1,315 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/khabar/khabar"
+)
+
+// Defaults of the Poller's limits.
+const (
+	DefaultConcurrency = 8
+	DefaultPerHost     = 2
+)
+
+// Poller polls many upstream feeds and upserts their articles into a
+// Catalog. Articles are only ever added or updated, never removed: an item
+// that drops off its feed stays in the catalog.
+//
+// Set the fields, Add subscriptions, then call PollDue (one round) or Run
+// (rounds until the context ends). A Poller is safe for concurrent use;
+// the fields must not change after the first poll.
+type Poller struct {
+	// Catalog receives the articles. Required.
+	Catalog *khabar.Catalog
+	// Fetcher fetches; nil means a Fetcher with default settings (and so
+	// the SSRF guard on).
+	Fetcher *Fetcher
+	// Parser parses; nil means a zero Parser.
+	Parser *Parser
+	// Store keeps the per-feed state; nil means a MemoryStore.
+	Store Store
+	// Concurrency bounds the polls in flight; 0 means 8.
+	Concurrency int
+	// PerHost bounds the polls in flight to one host; 0 means 2.
+	PerHost int
+	// OnPoll, when set, is called after each poll with its report (from
+	// the polling goroutine: it must be safe for concurrent use).
+	OnPoll func(Report)
+
+	initOnce sync.Once
+	fetcher  *Fetcher
+	parser   *Parser
+	store    Store
+	global   chan struct{}
+
+	mu    sync.Mutex
+	subs  []Subscription
+	hosts map[string]chan struct{}
+}
+
+// Report is the outcome of polling one feed.
+type Report struct {
+	// URL is the feed's address.
+	URL string
+	// NotModified is true when the server answered 304.
+	NotModified bool
+	// Articles is how many articles were read; Stored how many of them
+	// were valid and upserted (new, changed or unchanged).
+	Articles int
+	Stored   int
+	// Err is why the poll failed, or, when it succeeded, the *ParseError
+	// and *ValidationError values of what could not be stored (nil when
+	// everything was).
+	Err error
+	// Failed is true when the poll failed as a whole (fetch error or an
+	// unreadable document).
+	Failed bool
+	// NextPoll is when the feed is due again.
+	NextPoll time.Time
+}
+
+func (p *Poller) init() {
+	p.fetcher = p.Fetcher
+	if p.fetcher == nil {
+		p.fetcher = &Fetcher{}
+	}
+	p.parser = p.Parser
+	if p.parser == nil {
+		p.parser = &Parser{}
+	}
+	p.store = p.Store
+	if p.store == nil {
+		p.store = &MemoryStore{}
+	}
+	n := p.Concurrency
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	p.global = make(chan struct{}, n)
+}
+
+// Add subscribes to feeds; a URL already subscribed is updated in place.
+func (p *Poller) Add(subs ...Subscription) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range subs {
+		if i := slices.IndexFunc(p.subs, func(x Subscription) bool { return x.URL == s.URL }); i >= 0 {
+			p.subs[i] = s
+			continue
+		}
+		p.subs = append(p.subs, s)
+	}
+}
+
+// Remove unsubscribes from feedURL; its articles stay in the catalog.
+func (p *Poller) Remove(feedURL string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.subs = slices.DeleteFunc(p.subs, func(x Subscription) bool { return x.URL == feedURL })
+}
+
+// Subscriptions returns the feeds subscribed to, in the order added.
+func (p *Poller) Subscriptions() []Subscription {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.subs)
+}
+
+func (p *Poller) hostSem(feedURL string) chan struct{} {
+	host := feedURL
+	if u, err := url.Parse(feedURL); err == nil {
+		host = strings.ToLower(u.Hostname())
+	}
+	n := p.PerHost
+	if n <= 0 {
+		n = DefaultPerHost
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hosts == nil {
+		p.hosts = make(map[string]chan struct{})
+	}
+	sem := p.hosts[host]
+	if sem == nil {
+		sem = make(chan struct{}, n)
+		p.hosts[host] = sem
+	}
+	return sem
+}
+
+// PollDue polls, concurrently within the limits, every subscribed feed
+// whose next poll time has come (feeds never polled are due), waits for
+// them, and returns their reports in subscription order. A store error
+// is returned in the affected report's Err.
+func (p *Poller) PollDue(ctx context.Context) []Report {
+	return p.poll(ctx, false)
+}
+
+// PollAll polls every subscribed feed now, whatever its schedule.
+func (p *Poller) PollAll(ctx context.Context) []Report {
+	return p.poll(ctx, true)
+}
+
+func (p *Poller) poll(ctx context.Context, all bool) []Report {
+	p.initOnce.Do(p.init)
+	subs := p.Subscriptions()
+	now := p.fetcher.now()
+	reports := make([]Report, len(subs))
+	due := make([]bool, len(subs))
+	var wg sync.WaitGroup
+	for i, s := range subs {
+		st, err := p.store.Load(ctx, s.URL)
+		if err != nil && !errors.Is(err, ErrUnknownFeed) {
+			reports[i] = Report{URL: s.URL, Err: err, Failed: true}
+			due[i] = true
+			continue
+		}
+		if !all && st.NextPoll.After(now) {
+			continue
+		}
+		due[i] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reports[i] = p.pollOne(ctx, s, st)
+			if p.OnPoll != nil {
+				p.OnPoll(reports[i])
+			}
+		}()
+	}
+	wg.Wait()
+	out := reports[:0]
+	for i, r := range reports {
+		if due[i] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// pollOne fetches, parses and stores one feed within the limits.
+func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
+	rep := Report{URL: s.URL}
+	host := p.hostSem(s.URL)
+	select {
+	case p.global <- struct{}{}:
+	case <-ctx.Done():
+		rep.Err, rep.Failed = ctx.Err(), true
+		return rep
+	}
+	defer func() { <-p.global }()
+	select {
+	case host <- struct{}{}:
+	case <-ctx.Done():
+		rep.Err, rep.Failed = ctx.Err(), true
+		return rep
+	}
+	defer func() { <-host }()
+
+	st.URL = s.URL
+	res, err := p.fetcher.Fetch(ctx, s.URL, &st)
+	if err != nil && ctx.Err() != nil {
+		// Shutting down is not the feed's failure: leave its state alone.
+		rep.Err, rep.Failed = err, true
+		return rep
+	}
+	var feed *Feed
+	var partial error
+	switch {
+	case err != nil:
+	case res.NotModified:
+		rep.NotModified = true
+	default:
+		feed, partial = p.parser.Parse(res.Body, s.URL, res.ContentType)
+		if feed == nil {
+			err, partial = partial, nil
+		}
+	}
+	if err != nil {
+		rep.Err, rep.Failed = err, true
+		p.fetcher.Update(&st, nil, nil, err)
+	} else {
+		p.fetcher.Update(&st, res, feed, nil)
+	}
+	var errs []error
+	if partial != nil {
+		errs = append(errs, partial)
+		st.LastError = partial.Error()
+		var pe *ParseError
+		if errors.As(partial, &pe) && pe.Err != nil {
+			// A cut or broken document must be fetched whole next time,
+			// not answered with 304.
+			st.ETag, st.LastModified = "", ""
+		}
+	}
+	if feed != nil {
+		rep.Articles = len(feed.Articles)
+		valid := make([]*khabar.Article, 0, len(feed.Articles))
+		for _, a := range feed.Articles {
+			if a.Source != nil && a.Source.Title == "" {
+				a.Source.Title = s.Title
+			}
+			if verr := a.Validate(); verr != nil {
+				errs = append(errs, verr)
+				continue
+			}
+			valid = append(valid, a)
+		}
+		if uerr := p.Catalog.UpsertAll(valid); uerr != nil {
+			errs = append(errs, uerr)
+		}
+		rep.Stored = len(valid)
+	}
+	if serr := p.store.Save(ctx, st); serr != nil {
+		errs = append(errs, serr)
+	}
+	if rep.Err == nil {
+		rep.Err = errors.Join(errs...)
+	} else {
+		rep.Err = errors.Join(append([]error{rep.Err}, errs...)...)
+	}
+	rep.NextPoll = st.NextPoll
+	return rep
+}
+
+// Run polls due feeds in rounds until ctx ends, sleeping until the next
+// feed is due (at most maxSleep between rounds; 0 means one minute, so
+// that feeds added meanwhile are picked up). It returns ctx's error.
+func (p *Poller) Run(ctx context.Context, maxSleep time.Duration) error {
+	if maxSleep <= 0 {
+		maxSleep = time.Minute
+	}
+	for {
+		reports := p.PollDue(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		now := p.fetcher.now()
+		wait := maxSleep
+		for _, s := range p.Subscriptions() {
+			st, err := p.store.Load(ctx, s.URL)
+			if err != nil {
+				wait = 0
+				break
+			}
+			wait = min(wait, max(st.NextPoll.Sub(now), 0))
+		}
+		if len(reports) == 0 && wait == 0 {
+			wait = time.Second // a store that keeps failing: do not spin
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

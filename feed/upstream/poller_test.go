@@ -1,0 +1,323 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/khabar/khabar"
+)
+
+// fixtureServer serves testdata/upstream with ETags (so polls can be
+// answered 304) and lets tests replace a document.
+type fixtureServer struct {
+	*httptest.Server
+	mu        sync.Mutex
+	overrides map[string]override
+	version   int
+	delay     time.Duration
+	inFlight  atomic.Int32
+	peak      atomic.Int32
+	requests  atomic.Int32
+}
+
+func newFixtureServer(t *testing.T) *fixtureServer {
+	fs := &fixtureServer{overrides: map[string]override{}}
+	files := http.FileServer(http.Dir(fixtureDir))
+	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// In-flight requests are counted until the response starts, so
+		// that a client cannot see a response before it is uncounted.
+		n := fs.inFlight.Add(1)
+		for {
+			p := fs.peak.Load()
+			if n <= p || fs.peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		fs.requests.Add(1)
+		fs.mu.Lock()
+		o, ok := fs.overrides[strings.TrimPrefix(r.URL.Path, "/")]
+		delay := fs.delay
+		fs.mu.Unlock()
+		if delay > 0 {
+			time.Sleep(delay)
+		}
+		fs.inFlight.Add(-1)
+		if ok {
+			http.ServeContent(w, r, "feed.xml", o.modified, bytes.NewReader(o.body))
+			return
+		}
+		// http.FileServer sends Last-Modified and answers
+		// If-Modified-Since with 304.
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(fs.Close)
+	return fs
+}
+
+type override struct {
+	body     []byte
+	modified time.Time
+}
+
+// set replaces a document; each version gets a later Last-Modified.
+func (fs *fixtureServer) set(name string, body []byte) {
+	fs.mu.Lock()
+	fs.version++
+	fs.overrides[name] = override{body, time.Date(2026, 11, 24, fs.version, 0, 0, 0, time.UTC)}
+	fs.mu.Unlock()
+}
+
+func subsFor(fs *fixtureServer, names ...string) []Subscription {
+	var subs []Subscription
+	for _, n := range names {
+		subs = append(subs, Subscription{URL: fs.URL + "/" + n, Title: n})
+	}
+	return subs
+}
+
+func TestPollerUpsertsWithoutDuplicates(t *testing.T) {
+	fs := newFixtureServer(t)
+	feedDoc := func(title string) []byte {
+		return []byte(`<rss version="2.0"><channel><title>Live</title><link>https://live.example/</link>
+<item><title>` + title + `</title><link>https://live.example/1</link><guid>live-1</guid><pubDate>Mon, 23 Nov 2026 10:00:00 IST</pubDate></item>
+<item><title>Second</title><link>https://live.example/2</link><guid>live-2</guid><pubDate>Mon, 23 Nov 2026 11:00:00 IST</pubDate></item>
+</channel></rss>`)
+	}
+	fs.set("live.xml", feedDoc("First"))
+	store, err := OpenFileStore(filepath.Join(t.TempDir(), "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := khabar.NewCatalog()
+	p := &Poller{Catalog: cat, Fetcher: testFetcher(), Store: store}
+	p.Add(subsFor(fs, "live.xml", "hindi-ist.xml", "atom-xmlbase.xml")...)
+
+	reports := p.PollAll(context.Background())
+	if len(reports) != 3 {
+		t.Fatalf("got %d reports, want 3", len(reports))
+	}
+	for _, r := range reports {
+		if r.Failed {
+			t.Fatalf("poll of %s failed: %v", r.URL, r.Err)
+		}
+	}
+	// hindi-ist.xml has 5 items, two without a usable date: 3 stored.
+	if hindi := reports[1]; hindi.Articles != 5 || hindi.Stored != 3 || hindi.Err == nil {
+		t.Errorf("hindi report = %+v, want 5 read, 3 stored, and the item errors", hindi)
+	}
+	first := cat.Len()
+	if first != 2+3+2 {
+		t.Errorf("catalog holds %d articles, want 7", first)
+	}
+
+	// The second round is answered 304 (file server) or with the same
+	// document: nothing is duplicated.
+	for _, r := range p.PollAll(context.Background()) {
+		if r.Failed {
+			t.Fatalf("second poll of %s failed: %v", r.URL, r.Err)
+		}
+	}
+	if cat.Len() != first {
+		t.Errorf("after re-polling the catalog holds %d articles, want %d", cat.Len(), first)
+	}
+
+	// An edited item updates its article.
+	fs.set("live.xml", feedDoc("First, corrected"))
+	p.PollAll(context.Background())
+	if cat.Len() != first {
+		t.Errorf("after an edit the catalog holds %d articles, want %d", cat.Len(), first)
+	}
+	id := ArticleID(fs.URL+"/live.xml", "guid:live-1")
+	if a, ok := cat.Get(id); !ok || a.Title != "First, corrected" {
+		t.Errorf("article %s = %+v, want the corrected title", id, a)
+	}
+
+	// The state survives a restart.
+	again, err := OpenFileStore(store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := again.Load(context.Background(), fs.URL+"/hindi-ist.xml")
+	if err != nil {
+		t.Fatalf("Load after reopen: %v", err)
+	}
+	if st.LastModified == "" || st.NextPoll.IsZero() || st.LastSuccess.IsZero() {
+		t.Errorf("reloaded state = %+v, want validators and schedule", st)
+	}
+	if _, err := again.Load(context.Background(), "https://nowhere.example/"); !errors.Is(err, ErrUnknownFeed) {
+		t.Errorf("Load(unknown) error = %v, want ErrUnknownFeed", err)
+	}
+}
+
+func TestPollerScheduleAndFailures(t *testing.T) {
+	fs := newFixtureServer(t)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&now)
+	f := testFetcher()
+	f.Now = func() time.Time { return *clock.Load() }
+	f.Rand = func() float64 { return 0 }
+	p := &Poller{Catalog: khabar.NewCatalog(), Fetcher: f}
+	p.Add(subsFor(fs, "rss1.rdf", "missing.xml", "truncated.xml")...)
+
+	reports := p.PollDue(context.Background())
+	if len(reports) != 3 {
+		t.Fatalf("first round polled %d feeds, want 3", len(reports))
+	}
+	if !reports[1].Failed || !strings.Contains(reports[1].Err.Error(), "404") {
+		t.Errorf("missing feed report = %+v, want a 404 failure", reports[1])
+	}
+	if reports[2].Failed || !errors.Is(reports[2].Err, ErrTruncated) || reports[2].Stored != 2 {
+		t.Errorf("truncated feed report = %+v, want 2 stored and ErrTruncated", reports[2])
+	}
+	// Nothing is due a minute later: the failure backs off 2.5 min, the
+	// others wait DefaultInterval.
+	later := now.Add(time.Minute)
+	clock.Store(&later)
+	if got := p.PollDue(context.Background()); len(got) != 0 {
+		t.Errorf("a minute later %d feeds were polled, want 0", len(got))
+	}
+	later = now.Add(3 * time.Minute)
+	clock.Store(&later)
+	got := p.PollDue(context.Background())
+	if len(got) != 1 || got[0].URL != fs.URL+"/missing.xml" {
+		t.Fatalf("after 3 min polled %v, want only the failing feed", got)
+	}
+	st, _ := p.store.Load(context.Background(), fs.URL+"/missing.xml")
+	if st.Failures != 2 || st.LastError == "" {
+		t.Errorf("state = %+v, want 2 consecutive failures", st)
+	}
+	st, _ = p.store.Load(context.Background(), fs.URL+"/truncated.xml")
+	if st.LastModified != "" || st.LastError == "" {
+		t.Errorf("truncated feed state = %+v, want no validators (refetch in full) and the error kept", st)
+	}
+}
+
+func TestPollerConcurrencyLimits(t *testing.T) {
+	fs := newFixtureServer(t)
+	fs.delay = 40 * time.Millisecond
+	u, _ := url.Parse(fs.URL)
+	other := "http://localhost:" + u.Port() // a second host name for the same server
+	var subs []Subscription
+	for i := range 6 {
+		q := "?n=" + string(rune('a'+i))
+		subs = append(subs, Subscription{URL: fs.URL + "/rss1.rdf" + q}, Subscription{URL: other + "/rss1.rdf" + q})
+	}
+	tests := []struct {
+		name                 string
+		concurrency, perHost int
+		wantPeak             int32
+	}{
+		{"per host", 10, 1, 2},
+		{"global", 3, 2, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs.peak.Store(0)
+			p := &Poller{Catalog: khabar.NewCatalog(), Fetcher: testFetcher(), Concurrency: tt.concurrency, PerHost: tt.perHost}
+			p.Add(subs...)
+			for _, r := range p.PollAll(context.Background()) {
+				if r.Failed {
+					t.Fatalf("%s: %v", r.URL, r.Err)
+				}
+			}
+			if got := fs.peak.Load(); got > tt.wantPeak {
+				t.Errorf("peak in-flight requests = %d, want at most %d", got, tt.wantPeak)
+			}
+		})
+	}
+}
+
+func TestPollerConcurrentUse(t *testing.T) {
+	fs := newFixtureServer(t)
+	cat := khabar.NewCatalog()
+	p := &Poller{Catalog: cat, Fetcher: testFetcher(), Store: &MemoryStore{}}
+	p.Add(subsFor(fs, "rss1.rdf", "jsonfeed.json", "media-rss.xml")...)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch i % 3 {
+			case 0:
+				p.PollAll(context.Background())
+			case 1:
+				p.Add(subsFor(fs, "atom-xmlbase.xml")...)
+				p.PollDue(context.Background())
+			default:
+				_ = p.Subscriptions()
+				cat.Newest(khabar.SiteKey(), 0, 10)
+			}
+		}()
+	}
+	wg.Wait()
+	p.PollAll(context.Background())
+	if want := 2 + 2 + 3 + 2; cat.Len() != want {
+		t.Errorf("catalog holds %d articles, want %d", cat.Len(), want)
+	}
+}
+
+func TestOPMLRoundTrip(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(fixtureDir, "feeds.opml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := url.Parse("http://127.0.0.1:8080/")
+	subs, err := ReadOPML(bytes.NewReader(data), base)
+	if err != nil {
+		t.Fatalf("ReadOPML: %v", err)
+	}
+	if len(subs) != 13 {
+		t.Fatalf("read %d subscriptions, want 13", len(subs))
+	}
+	if s := subs[0]; s.URL != "http://127.0.0.1:8080/hindi-ist.xml" || s.Category != "देश" || s.Title != "समाचार दर्पण" {
+		t.Errorf("first subscription = %+v", s)
+	}
+	var buf bytes.Buffer
+	if err := WriteOPML(&buf, "export", subs, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadOPML(&buf, nil)
+	if err != nil {
+		t.Fatalf("ReadOPML(export): %v", err)
+	}
+	if len(back) != len(subs) {
+		t.Fatalf("round trip kept %d of %d subscriptions", len(back), len(subs))
+	}
+	for i := range subs {
+		if back[i] != subs[i] {
+			t.Errorf("subscription %d: got %+v, want %+v", i, back[i], subs[i])
+		}
+	}
+}
+
+func TestReadOPMLErrors(t *testing.T) {
+	doc := `<opml version="1.0"><head/><body>
+<outline text="ok" xmlUrl="https://ok.example/feed"/>
+<outline text="dup" xmlUrl="https://ok.example/feed"/>
+<outline text="file" xmlUrl="file:///etc/passwd"/>
+<outline text="relative" xmlUrl="feed.xml"/>
+</body></opml>`
+	subs, err := ReadOPML(strings.NewReader(doc), nil)
+	var oe *OPMLError
+	if !errors.As(err, &oe) || len(oe.Problems) != 2 || !errors.Is(err, ErrBadOPML) {
+		t.Fatalf("err = %v, want an *OPMLError with 2 problems", err)
+	}
+	if len(subs) != 1 || subs[0].URL != "https://ok.example/feed" {
+		t.Errorf("subs = %+v, want the one good feed", subs)
+	}
+	if _, err := ReadOPML(strings.NewReader("<opml><body>"), nil); !errors.Is(err, ErrBadOPML) {
+		t.Errorf("truncated OPML: err = %v, want ErrBadOPML", err)
+	}
+}
