@@ -7,3 +7,19 @@ export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
 if ! command -v staticcheck >/dev/null 2>&1; then
 	go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
+
+# feed: interop tests read the rendered feeds with Python's feedparser and
+# the npm package rss-parser; feed/bench/wrk.sh needs wrk and nginx.
+feed_apt=()
+/usr/bin/python3 -c 'import feedparser' >/dev/null 2>&1 || feed_apt+=(python3-feedparser)
+command -v wrk >/dev/null 2>&1 || feed_apt+=(wrk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || feed_apt+=(nginx-light)
+if [ ${#feed_apt[@]} -gt 0 ]; then
+	sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${feed_apt[@]}"
+fi
+if [ ! -d .ci/node/node_modules/rss-parser ]; then
+	mkdir -p .ci/node
+	npm install --prefix .ci/node --no-audit --no-fund --silent rss-parser@3.13.0
+fi
