@@ -62,6 +62,11 @@ type Job struct {
 	// address; it must have exactly one recipient (To, Cc and Bcc together).
 	// An error marks the delivery failed with the error as its detail.
 	Compose func() (*gomail.Msg, error)
+	// Sent, when set, is called after the journal records the message as
+	// sent, with the time it was accepted; the digest uses it to note where
+	// the subscriber's next window starts. An error does not change the
+	// delivery's state; it is added to the Result's Detail.
+	Sent func(ctx context.Context, at time.Time) error
 }
 
 // Counts are the tallies of one Run.
@@ -442,6 +447,11 @@ func (w *worker) deliver(job Job) {
 		switch out {
 		case outSent:
 			res.State = StateSent
+			if job.Sent != nil {
+				if err := job.Sent(w.jctx(), cfg.Now()); err != nil {
+					res.Detail += "; after-send hook: " + err.Error()
+				}
+			}
 			r.report(res)
 			return
 		case outPerm:

@@ -1,0 +1,179 @@
+package deliver
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/digest"
+	"github.com/khabar/khabar/internal/synth"
+)
+
+var ist = time.FixedZone("IST", 5*3600+1800)
+
+// digestSetup opens a digest store with subscribers, a catalog of a
+// synthetic day and a Builder whose clock is fixed at now.
+func digestSetup(t testing.TB, subs []*digest.Subscriber, articles int, now time.Time) (*digest.Store, *digest.Builder) {
+	t.Helper()
+	store, err := digest.OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	if _, err := store.Import(context.Background(), subs); err != nil {
+		t.Fatal(err)
+	}
+	cat := khabar.NewCatalog()
+	if err := cat.UpsertAll(synth.Generate(synth.Config{Articles: articles, Span: 48 * time.Hour, ContentBytes: -1})); err != nil {
+		t.Fatal(err)
+	}
+	b, err := digest.NewBuilder(digest.Config{
+		Source:         cat,
+		Subscribers:    store,
+		Sent:           store,
+		From:           "ख़बर <digest@khabar.example>",
+		Publisher:      digest.Publisher{Name: "ख़बर", Address: "12, माल रोड\nकानपुर 208001, भारत", URL: "https://khabar.example/"},
+		UnsubscribeURL: "https://khabar.example/digest/unsubscribe",
+		BrowserURL:     "https://khabar.example/digest",
+		Tokens:         &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")}}, Now: func() time.Time { return now }},
+		Cutoff:         7 * time.Hour,
+		Now:            func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, b
+}
+
+func testSubscribers(t testing.TB) []*digest.Subscriber {
+	lon := mustZone(t, "Europe/London")
+	kol := mustZone(t, "Asia/Kolkata")
+	return []*digest.Subscriber{
+		{Email: "Asha@Example.org", Name: "आशा", Language: "hi", TimeZone: kol},
+		{Email: "bilal@example.org", Name: "بلال", Language: "ur", TimeZone: kol},
+		{Email: "chris@example.org", Name: "Chris", Language: "en", TimeZone: lon},
+		{Email: "deepa@example.org", Name: "दीपा", Language: "hi"},
+		{Email: "gone@example.org", Name: "Gone", Language: "hi", Status: digest.StatusUnsubscribed},
+		{Email: "bounce@example.org", Name: "Bounce", Language: "hi", Status: digest.StatusBounced},
+	}
+}
+
+// TestDigestEditionEndToEnd sends a digest edition built from the store to
+// the test server, DKIM-signed, with the journal in the store's database,
+// then runs it again: nothing more is sent.
+func TestDigestEditionEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 7, 0, 0, 0, ist)
+	store, b := digestSetup(t, testSubscribers(t), 400, now)
+	j, err := NewSQLiteJournal(ctx, store.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ek := testKeys(t)
+	srv := startServer(t)
+	dk := &DKIM{Domain: b.Domain(), Selector: "k2026", Key: ek}
+	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 2, DKIM: dk})
+	var mu sync.Mutex
+	skipped := map[string]string{}
+	d := &Digest{Builder: b, Store: store, OnSkip: func(who string, err error) {
+		mu.Lock()
+		skipped[digest.EmailKey(who)] = err.Error()
+		mu.Unlock()
+	}}
+	ed := digest.Edition{Date: "2026-11-25"}
+	counts, err := s.Run(ctx, d.Jobs(ctx, ed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"gone@example.org", "bounce@example.org"} {
+		if _, ok := skipped[who]; !ok || srv.countFor(who) != 0 {
+			t.Errorf("%s: skipped %t, received %d; want skipped, nothing received", who, ok, srv.countFor(who))
+		}
+	}
+	if counts.Sent == 0 || counts.Sent+len(skipped) != 6 || counts.Failed+counts.Unknown != 0 {
+		t.Fatalf("counts %+v, skipped %v: want every active subscriber with stories sent", counts, skipped)
+	}
+	for _, m := range srv.received() {
+		for _, v := range verifyDKIM(t, m.Data, ek, dk.Domain, dk.Selector) {
+			if v.Err != nil {
+				t.Errorf("%s: DKIM: %v", m.To, v.Err)
+			}
+		}
+		for _, re := range []*regexp.Regexp{
+			regexp.MustCompile(`\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n`),
+			regexp.MustCompile(`\r\nMessage-ID:\s+<daily-2026-11-25\.[0-9a-f]{32}@khabar\.example>\r\n`),
+		} {
+			if !re.Match(m.Data) {
+				t.Errorf("%s: no header matching %s", m.To, re)
+			}
+		}
+		key := Key{ed.ID(), digest.EmailKey(m.To)}
+		r, ok, err := j.Get(ctx, key)
+		if err != nil || !ok || r.State != StateSent {
+			t.Errorf("%s: journal %+v, %v", key, r, err)
+		}
+		if sent, err := store.WasSent(ctx, ed.ID(), m.To); err != nil || !sent {
+			t.Errorf("%s: store.WasSent = %t, %v; want the send recorded for the next window", m.To, sent, err)
+		}
+	}
+
+	// Again: the builder skips what was sent, the journal holds, nothing goes out.
+	before := srv.total()
+	again, err := s.Run(ctx, d.Jobs(ctx, ed))
+	if err != nil || again.Sent != 0 || srv.total() != before {
+		t.Errorf("second run: %+v, %v, server %d→%d; want nothing sent", again, err, before, srv.total())
+	}
+}
+
+// TestDigestScheduler uses Digest as the scheduler's Audience: at 07:00 IST
+// the Kolkata subscribers get the day's edition, the London one does not
+// yet; at 07:00 London time he does.
+func TestDigestScheduler(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Date(2026, 11, 25, 7, 0, 0, 0, ist)}
+	store, b := digestSetup(t, testSubscribers(t), 400, clock.t)
+	j, err := NewSQLiteJournal(ctx, store.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t)
+	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 2, Now: clock.Now})
+	sch := &Scheduler{Sender: s, Audience: &Digest{Builder: b, Store: store}, Location: b.Location(), Now: clock.Now}
+	p, err := sch.RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Recipients != 4 || p.Due+p.Skipped+p.Failed != 3 {
+		t.Errorf("07:00 IST pass: %+v; want 4 active recipients, 3 of them in IST", p)
+	}
+	if srv.countFor("chris@example.org") != 0 {
+		t.Errorf("chris (London) was sent at 01:30 his time")
+	}
+	if want := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC); !p.Next.Equal(want) {
+		t.Errorf("next = %s, want %s", p.Next.UTC(), want)
+	}
+	clock.set(p.Next)
+	p2, err := sch.RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2.Due+p2.Skipped != 1 {
+		t.Errorf("07:00 London pass: %+v; want only chris", p2)
+	}
+	if p2.Due == 1 && srv.countFor("chris@example.org") != 1 {
+		t.Errorf("chris received %d", srv.countFor("chris@example.org"))
+	}
+	for _, sub := range testSubscribers(t) {
+		if n := srv.countFor(sub.Key()); n > 1 {
+			t.Errorf("%s received %d", sub.Email, n)
+		}
+	}
+	c, err := j.Count(ctx, "daily-2026-11-25")
+	if err != nil || c[StateSent]+c[StateSkipped] != 4 {
+		t.Errorf("journal %v, %v; want the 4 active subscribers settled", c, err)
+	}
+}
