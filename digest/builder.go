@@ -434,10 +434,24 @@ func (b *Builder) General(ed Edition, lang string) (*Page, error) {
 	return &Page{Edition: ed, Language: lang, Title: m.Subject, HTML: m.HTML, Stories: m.Stories(), Version: version}, nil
 }
 
-// storyLabel returns the label of the first category of a, for display.
-func storyLabel(a *khabar.Article) string {
-	if len(a.Categories) == 0 {
+// categoryLabel returns the label of the category a story is shown
+// under: the first of prefer (the categories that are not generic in the
+// story's window) when there is one, else the deepest of its categories,
+// the first on a tie.
+func categoryLabel(a *khabar.Article, prefer []string) string {
+	var best *khabar.Category
+	depth := 0
+	for i := range a.Categories {
+		c := &a.Categories[i]
+		if len(prefer) > 0 && c.Key() == prefer[0] {
+			return c.Label()
+		}
+		if d := len(c.Path()); d > depth {
+			best, depth = c, d
+		}
+	}
+	if best == nil {
 		return ""
 	}
-	return a.Categories[0].Label()
+	return best.Label()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"net/url"
 	"time"
 
 	"github.com/khabar/khabar"
@@ -106,16 +107,22 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(m.Date)
 	msg.SetMessageIDWithValue(m.MessageID)
+	// go-mail writes "preformatted" headers (SetGenHeaderPreformatted,
+	// SetListUnsubscribeOneClick) in map order, which changes from run to
+	// run; these values are ASCII, so the generic headers, written sorted
+	// and folded at spaces, carry them unchanged and keep the bytes stable.
 	if m.ListID != "" {
-		msg.SetGenHeaderPreformatted(gomail.Header("List-Id"), "<"+m.ListID+">")
+		msg.SetGenHeader(gomail.Header("List-Id"), "<"+m.ListID+">")
 	}
-	var extra []string
+	if u, err := url.Parse(m.UnsubscribeURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("digest: message %s: unsubscribe URL %q: %w", m.MessageID, m.UnsubscribeURL, gomail.ErrNoHTTPSUnsubURL)
+	}
+	unsub := "<" + m.UnsubscribeURL + ">"
 	if m.UnsubscribeMailto != "" {
-		extra = append(extra, m.UnsubscribeMailto)
+		unsub += ", <" + m.UnsubscribeMailto + ">"
 	}
-	if err := msg.SetListUnsubscribeOneClick(m.UnsubscribeURL, extra...); err != nil {
-		return nil, fmt.Errorf("digest: message %s: %w", m.MessageID, err)
-	}
+	msg.SetGenHeader(gomail.HeaderListUnsubscribe, unsub)
+	msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
 	msg.SetBulk()
 	if m.Language != "" {
 		msg.SetGenHeader(gomail.HeaderContentLang, m.Language)

@@ -138,6 +138,7 @@ func (it *poolItem) view() StoryView {
 		return *v
 	}
 	v := storyViewOf(it.a)
+	v.Category = categoryLabel(it.a, it.cats)
 	it.sv.Store(&v)
 	return v
 }

@@ -274,7 +274,7 @@ func storyViewOf(a *khabar.Article) StoryView {
 	sv := StoryView{
 		Title:    oneLine(a.Title),
 		URL:      khabar.URI(a.URL),
-		Category: storyLabel(a),
+		Category: categoryLabel(a, nil),
 	}
 	if sv.Title == "" {
 		sv.Title = sv.URL

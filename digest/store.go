@@ -2,7 +2,9 @@ package digest
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -362,4 +364,32 @@ func (s *Store) WasSent(ctx context.Context, editionID, email string) (bool, err
 		return false, fmt.Errorf("digest: was %s sent to %s: %w", editionID, email, err)
 	}
 	return n > 0, nil
+}
+
+// Secret returns the random secret of n bytes stored under name, creating
+// it on first use: a persistent key (an unsubscribe token key, say) for
+// deployments that keep no key elsewhere. Every process sharing the file
+// gets the same bytes.
+func (s *Store) Secret(ctx context.Context, name string, n int) ([]byte, error) {
+	if name == "" || n < 16 {
+		return nil, fmt.Errorf("digest: secret %q of %d bytes: want a name and at least 16 bytes", name, n)
+	}
+	key := "secret:" + name
+	buf := make([]byte, n)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, fmt.Errorf("digest: secret %s: %w", name, err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO digest_meta (name, value) VALUES (?, ?)`,
+		key, hex.EncodeToString(buf)); err != nil {
+		return nil, fmt.Errorf("digest: secret %s: %w", name, err)
+	}
+	var v string
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM digest_meta WHERE name = ?`, key).Scan(&v); err != nil {
+		return nil, fmt.Errorf("digest: secret %s: %w", name, err)
+	}
+	b, err := hex.DecodeString(v)
+	if err != nil || len(b) != n {
+		return nil, fmt.Errorf("digest: secret %s: stored value is not %d hex bytes", name, n)
+	}
+	return b, nil
 }

@@ -1,0 +1,250 @@
+package digest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rivo/uniseg"
+	"golang.org/x/net/html"
+)
+
+var goldenSubscribers = []*Subscriber{
+	{Email: "asha@example.com", Name: "आशा", Language: "hi", Follows: Follows{Categories: []string{"उत्तर-प्रदेश/कानपुर"}, Tags: []string{"क्रिकेट"}}},
+	{Email: "Ben.Jones@Example.com", Name: "Ben \"BJ\" Jones", Language: "en", TimeZone: time.UTC, Follows: Follows{Categories: []string{"sports"}}},
+	{Email: "zainab@example.com", Name: "زینب", Language: "ur", TimeZone: time.FixedZone("PKT", 5*3600)},
+}
+
+func buildGolden(t *testing.T, sub *Subscriber) (*Message, []byte) {
+	t.Helper()
+	b := newTestBuilder(t, nil)
+	m, err := b.Build(context.Background(), testEdition, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return m, buf.Bytes()
+}
+
+// TestGoldenEML compares whole messages, byte for byte, with the golden
+// files: the clock is fixed and the Message-ID and MIME boundary are
+// derived from the edition and the address, so nothing needs normalizing.
+func TestGoldenEML(t *testing.T) {
+	for _, sub := range goldenSubscribers {
+		t.Run(sub.Language, func(t *testing.T) {
+			m, eml := buildGolden(t, sub)
+			golden(t, "digest-"+sub.Language+".eml", eml)
+			golden(t, "digest-"+sub.Language+".html", m.HTML)
+			golden(t, "digest-"+sub.Language+".txt", m.Text)
+			_, again := buildGolden(t, sub)
+			if !bytes.Equal(eml, again) {
+				t.Error("two builds of the same message differ")
+			}
+		})
+	}
+}
+
+func TestMessageHeaders(t *testing.T) {
+	for _, sub := range goldenSubscribers {
+		t.Run(sub.Language, func(t *testing.T) {
+			m, eml := buildGolden(t, sub)
+			msg, err := mail.ReadMessage(bytes.NewReader(eml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := msg.Header
+			check := func(name, want string) {
+				t.Helper()
+				if got := h.Get(name); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+			wantID := "<daily-2026-11-24." + m.Edition.RecipientKey(sub.Email)[len("daily-2026-11-24."):] + "@khabar.example>"
+			check("Message-Id", wantID)
+			check("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+			check("List-Id", "<daily.khabar.example>")
+			check("Precedence", "bulk")
+			check("Content-Language", m.Language)
+			date, err := h.Date()
+			if err != nil || !date.Equal(fixedNow) {
+				t.Errorf("Date = %v, %v; want %v", date, err, fixedNow)
+			}
+			lu := h.Get("List-Unsubscribe")
+			if !regexp.MustCompile(`^<https://khabar\.example/digest/unsubscribe\?t=[A-Za-z0-9._-]+>, <mailto:unsubscribe@khabar\.example\?subject=unsubscribe>$`).MatchString(lu) {
+				t.Errorf("List-Unsubscribe = %q", lu)
+			}
+			to, err := h.AddressList("To")
+			if err != nil || len(to) != 1 || to[0].Address != sub.Email || to[0].Name != sub.Name {
+				t.Errorf("To = %v, %v; want %s <%s>", to, err, sub.Name, sub.Email)
+			}
+			from, err := h.AddressList("From")
+			if err != nil || len(from) != 1 || from[0].Name != "ख़बर" || from[0].Address != "digest@khabar.example" {
+				t.Errorf("From = %v, %v", from, err)
+			}
+			subj, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+			if err != nil || subj != m.Subject {
+				t.Errorf("Subject decodes to %q, %v; want %q", subj, err, m.Subject)
+			}
+			for _, line := range strings.Split(string(eml), "\r\n") {
+				if len(line) > 998 {
+					t.Errorf("line of %d octets (RFC 5322 allows 998)", len(line))
+				}
+			}
+			// The body: multipart/alternative, text first, both base64 UTF-8.
+			mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+			if err != nil || mt != "multipart/alternative" {
+				t.Fatalf("Content-Type = %q, %v", h.Get("Content-Type"), err)
+			}
+			mr := multipart.NewReader(msg.Body, params["boundary"])
+			for i, want := range []struct {
+				ct   string
+				body []byte
+			}{{"text/plain", m.Text}, {"text/html", m.HTML}} {
+				p, err := mr.NextRawPart()
+				if err != nil {
+					t.Fatalf("part %d: %v", i, err)
+				}
+				ct, cp, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+				if ct != want.ct || !strings.EqualFold(cp["charset"], "utf-8") || p.Header.Get("Content-Transfer-Encoding") != "base64" {
+					t.Errorf("part %d: Content-Type %q, encoding %q", i, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"))
+				}
+				raw, _ := io.ReadAll(p)
+				got, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, bytes.NewReader(bytes.ReplaceAll(raw, []byte("\r\n"), nil))))
+				if err != nil || !bytes.Equal(got, want.body) {
+					t.Errorf("part %d does not decode to the message's body (%v)", i, err)
+				}
+			}
+			if _, err := mr.NextPart(); err != io.EOF {
+				t.Errorf("more than two parts: %v", err)
+			}
+		})
+	}
+}
+
+func TestRenderedHTML(t *testing.T) {
+	for _, sub := range goldenSubscribers {
+		t.Run(sub.Language, func(t *testing.T) {
+			m, _ := buildGolden(t, sub)
+			if len(m.HTML) > 100_000 {
+				t.Errorf("HTML is %d bytes", len(m.HTML))
+			}
+			doc, err := html.Parse(bytes.NewReader(m.HTML))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantDir := map[string]string{"hi": "ltr", "en": "ltr", "ur": "rtl"}[sub.Language]
+			var imgs, links int
+			var unsub, browser bool
+			var text strings.Builder
+			var walk func(*html.Node)
+			walk = func(n *html.Node) {
+				attr := func(k string) (string, bool) {
+					for _, a := range n.Attr {
+						if a.Key == k {
+							return a.Val, true
+						}
+					}
+					return "", false
+				}
+				if n.Type == html.TextNode {
+					text.WriteString(n.Data)
+				}
+				if n.Type == html.ElementNode {
+					switch n.Data {
+					case "html":
+						if l, _ := attr("lang"); l != sub.Language {
+							t.Errorf("<html lang=%q>, want %q", l, sub.Language)
+						}
+						if d, _ := attr("dir"); d != wantDir {
+							t.Errorf("<html dir=%q>, want %q", d, wantDir)
+						}
+					case "img":
+						imgs++
+						for _, k := range []string{"width", "height", "alt", "src"} {
+							if v, ok := attr(k); !ok || v == "" {
+								t.Errorf("<img> without %s", k)
+							}
+						}
+					case "a":
+						links++
+						href, _ := attr("href")
+						if href == m.UnsubscribeURL {
+							unsub = true
+						}
+						if href == m.BrowserURL {
+							browser = true
+						}
+						if !strings.HasPrefix(href, "https://") {
+							t.Errorf("link %q is not https", href)
+						}
+					}
+				}
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					walk(c)
+				}
+			}
+			walk(doc)
+			if imgs == 0 || !unsub || !browser {
+				t.Errorf("images %d, unsubscribe link %v, browser link %v", imgs, unsub, browser)
+			}
+			s := string(m.HTML)
+			for _, want := range []string{"color-scheme", "max-width:600px", "display:none", "Noto", "12, माल रोड", "कानपुर 208001, भारत"} {
+				if !strings.Contains(s, want) {
+					t.Errorf("HTML lacks %q", want)
+				}
+			}
+			for _, st := range append(m.Followed, m.Top...) {
+				title := storyViewOf(st.Article).Title
+				if !strings.Contains(text.String(), title) {
+					t.Errorf("HTML text lacks the title %q", title)
+				}
+				if !strings.Contains(string(m.Text), strings.Fields(title)[0]) {
+					t.Errorf("text part lacks the title %q", title)
+				}
+			}
+			if strings.Contains(s, "<b>") || strings.Contains(s, "\x01") || strings.Contains(s, "\uFFFF") {
+				t.Error("HTML carries markup or control characters from a title")
+			}
+		})
+	}
+}
+
+func TestTextPart(t *testing.T) {
+	for _, sub := range goldenSubscribers {
+		t.Run(sub.Language, func(t *testing.T) {
+			m, _ := buildGolden(t, sub)
+			for i, line := range strings.Split(string(m.Text), "\n") {
+				if w := uniseg.StringWidth(line); w > 72 && !strings.Contains(line, "://") {
+					t.Errorf("line %d is %d columns wide: %q", i+1, w, line)
+				}
+			}
+			for _, want := range []string{m.UnsubscribeURL, m.BrowserURL, "कानपुर 208001, भारत"} {
+				if !strings.Contains(string(m.Text), want) {
+					t.Errorf("text part lacks %q", want)
+				}
+			}
+			if sub.Name != "" && !strings.Contains(string(m.Text), sub.Name) {
+				t.Errorf("text part does not greet %s", sub.Name)
+			}
+		})
+	}
+}
+
+func TestSubjectTemplate(t *testing.T) {
+	m, _ := buildGolden(t, goldenSubscribers[0])
+	lead := m.Followed[0].Article.Title
+	if !strings.HasPrefix(m.Subject, "आज की बड़ी ख़बर: ") || !strings.Contains(m.Subject, lead) {
+		t.Errorf("Subject = %q, want the prefix and the top headline %q", m.Subject, lead)
+	}
+}

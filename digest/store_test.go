@@ -1,0 +1,253 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestStoreRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kolkata := mustLoc(t, "Asia/Kolkata")
+	in := &Subscriber{Email: "Asha@Example.com", Name: "आशा", Language: "hi", TimeZone: kolkata,
+		Follows: Follows{Categories: []string{"उत्तर प्रदेश/कानपुर"}, Tags: []string{"Yogi Adityanath", "yogi-adityanath"}, Authors: []string{"reena"}}}
+	if err := s.Put(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Reopen: the subscriber survived.
+	s, err = OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Subscriber(ctx, "asha@example.COM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Email != in.Email || got.Name != in.Name || got.Language != "hi" || got.TimeZone.String() != "Asia/Kolkata" || got.Status != StatusActive {
+		t.Errorf("got %+v", got)
+	}
+	wantF := Follows{Categories: []string{"उत्तर-प्रदेश/कानपुर"}, Tags: []string{"yogi-adityanath"}, Authors: []string{"reena"}}
+	if !slices.Equal(got.Follows.Categories, wantF.Categories) || !slices.Equal(got.Follows.Tags, wantF.Tags) || !slices.Equal(got.Follows.Authors, wantF.Authors) {
+		t.Errorf("Follows = %+v, want %+v (normalized)", got.Follows, wantF)
+	}
+	if _, err := s.Subscriber(ctx, "nobody@example.com"); !errors.Is(err, ErrUnknownSubscriber) {
+		t.Errorf("unknown address: %v, want ErrUnknownSubscriber", err)
+	}
+	if err := s.SetStatus(ctx, "ASHA@example.com", StatusUnsubscribed); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Subscriber(ctx, in.Email); got.Status != StatusUnsubscribed {
+		t.Errorf("status = %q after SetStatus", got.Status)
+	}
+	if err := s.SetStatus(ctx, "nobody@example.com", StatusBounced); !errors.Is(err, ErrUnknownSubscriber) {
+		t.Errorf("SetStatus of unknown address: %v", err)
+	}
+	if err := s.SetStatus(ctx, in.Email, "gone"); !errors.Is(err, ErrInvalidSubscriber) {
+		t.Errorf("SetStatus to a bad status: %v", err)
+	}
+	if err := s.Put(ctx, &Subscriber{Email: "bad"}); !errors.Is(err, ErrInvalidSubscriber) {
+		t.Errorf("Put of a bad address: %v", err)
+	}
+}
+
+func TestStoreImportKeepsUnsubscribes(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	first := []*Subscriber{{Email: "a@example.com"}, {Email: "b@example.com"}, {Email: "c@example.com", Status: StatusBounced}}
+	res, err := s.Import(ctx, first)
+	if err != nil || res != (ImportResult{Added: 3}) {
+		t.Fatalf("Import = %+v, %v", res, err)
+	}
+	if err := s.SetStatus(ctx, "b@example.com", StatusUnsubscribed); err != nil {
+		t.Fatal(err)
+	}
+	again := []*Subscriber{{Email: "a@example.com", Name: "A"}, {Email: "B@example.com"}, {Email: "c@example.com"}, {Email: "d@example.com"}}
+	res, err = s.Import(ctx, again)
+	if err != nil || res != (ImportResult{Added: 1, Updated: 3, Kept: 2}) {
+		t.Fatalf("second Import = %+v, %v", res, err)
+	}
+	for email, want := range map[string]Status{"a@example.com": StatusActive, "b@example.com": StatusUnsubscribed, "c@example.com": StatusBounced, "d@example.com": StatusActive} {
+		got, err := s.Subscriber(ctx, email)
+		if err != nil || got.Status != want {
+			t.Errorf("%s: status %v, %v; want %s", email, got, err, want)
+		}
+	}
+	// A bad subscriber refuses the whole import, naming it.
+	_, err = s.Import(ctx, []*Subscriber{{Email: "e@example.com"}, {Email: "nope"}})
+	if err == nil || !errors.Is(err, ErrInvalidSubscriber) {
+		t.Fatalf("Import with a bad row = %v", err)
+	}
+	if _, err := s.Subscriber(ctx, "e@example.com"); !errors.Is(err, ErrUnknownSubscriber) {
+		t.Errorf("a refused import wrote e@example.com: %v", err)
+	}
+}
+
+func TestStoreEachPages(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	var subs []*Subscriber
+	for i := range 600 {
+		subs = append(subs, &Subscriber{Email: fmt.Sprintf("user%04d@example.com", i)})
+	}
+	if _, err := s.Import(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := s.EachSubscriber(ctx, func(sub *Subscriber) error {
+		got = append(got, sub.Email)
+		// Writing while walking must not deadlock or disturb the walk.
+		return s.SetStatus(ctx, sub.Email, StatusBounced)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 600 || !slices.IsSorted(got) || got[0] != "user0000@example.com" {
+		t.Fatalf("EachSubscriber gave %d addresses, sorted %v", len(got), slices.IsSorted(got))
+	}
+	if n, _ := s.Count(ctx, StatusBounced); n != 600 {
+		t.Errorf("Count(bounced) = %d, want 600", n)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := s.EachSubscriber(ctx, func(*Subscriber) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		t.Errorf("EachSubscriber = %v after %d calls, want stop after 1", err, n)
+	}
+}
+
+func TestStoreSentLog(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	if _, ok, err := s.LastSent(ctx, "a@example.com"); ok || err != nil {
+		t.Fatalf("LastSent before any send = %v, %v", ok, err)
+	}
+	recs := []Sent{
+		{Edition: "daily-2026-11-23", Email: "a@example.com", Until: at(0, 0), At: at(7, 0)},
+		{Edition: "daily-2026-11-24", Email: "A@example.com", Until: at(24, 0), At: at(31, 0)},
+		{Edition: "daily-2026-11-24", Email: "a@example.com", Until: at(48, 0), At: at(32, 0)}, // duplicate: ignored
+	}
+	for _, r := range recs {
+		if err := s.MarkSent(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	until, ok, err := s.LastSent(ctx, "a@EXAMPLE.com")
+	if err != nil || !ok || !until.Equal(at(24, 0)) {
+		t.Errorf("LastSent = %v, %v, %v; want %v", until, ok, err, at(24, 0))
+	}
+	if sent, _ := s.WasSent(ctx, "daily-2026-11-24", "a@example.com"); !sent {
+		t.Error("WasSent = false")
+	}
+	if err := s.MarkSent(ctx, Sent{Email: "a@example.com"}); err == nil {
+		t.Error("MarkSent without edition succeeded")
+	}
+	// Inside the caller's transaction, as a journal would.
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSentTx(ctx, tx, Sent{Edition: "daily-2026-11-25", Email: "a@example.com", Until: at(48, 0), At: at(55, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if until, _, _ := s.LastSent(ctx, "a@example.com"); !until.Equal(at(24, 0)) {
+		t.Errorf("a rolled-back MarkSentTx is visible: LastSent = %v", until)
+	}
+}
+
+func TestStoreSecret(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Secret(ctx, "k", 32)
+	if err != nil || len(a) != 32 {
+		t.Fatalf("Secret = %x, %v", a, err)
+	}
+	s.Close()
+	s, _ = OpenStore(path)
+	defer s.Close()
+	b, err := s.Secret(ctx, "k", 32)
+	if err != nil || string(a) != string(b) {
+		t.Errorf("secret changed across reopen: %x vs %x (%v)", a, b, err)
+	}
+	if _, err := s.Secret(ctx, "k", 16); err == nil {
+		t.Error("Secret with another size succeeded")
+	}
+}
+
+func TestOpenStoreErrors(t *testing.T) {
+	if _, err := OpenStore(""); err == nil {
+		t.Error("OpenStore(\"\") succeeded")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "junk.db"), []byte("this is not a database, just text that is long enough to have a header"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenStore(filepath.Join(dir, "junk.db")); err == nil {
+		t.Error("OpenStore of a text file succeeded")
+	}
+}
+
+// TestStoreConcurrent hammers one Store from goroutines: writers and
+// readers at once, under -race, with no "database is locked" errors.
+func TestStoreConcurrent(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	var subs []*Subscriber
+	for i := range 40 {
+		subs = append(subs, &Subscriber{Email: fmt.Sprintf("u%02d@example.com", i)})
+	}
+	if _, err := s.Import(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				email := fmt.Sprintf("u%02d@example.com", (g*20+i)%40)
+				var err error
+				switch i % 4 {
+				case 0:
+					err = s.SetStatus(ctx, email, StatusBounced)
+				case 1:
+					err = s.MarkSent(ctx, Sent{Edition: fmt.Sprintf("e%d", i), Email: email, Until: time.Unix(int64(i), 0), At: time.Now()})
+				case 2:
+					_, _, err = s.LastSent(ctx, email)
+				case 3:
+					_, err = s.Subscriber(ctx, email)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
