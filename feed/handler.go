@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/khabar/khabar"
@@ -51,9 +52,10 @@ type Handler struct {
 	mu    sync.RWMutex
 	cache map[khabar.Key]map[pageKey]*entry
 
-	flight flight[cacheKey, *entry]
-	ping   *pinger
-	stop   func()
+	flight  flight[cacheKey, *entry]
+	ping    *pinger
+	stop    func()
+	renders atomic.Int64 // pages rendered, for tests
 }
 
 type pageKey struct {
@@ -318,6 +320,7 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.renders.Add(1)
 	e := &entry{version: v}
 	e.body = h.r.AppendPage(make([]byte, 0, h.r.sizeHint(p, ck.f)), p, ck.f)
 	sum := sha256.Sum256(e.body)

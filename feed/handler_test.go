@@ -1,0 +1,519 @@
+package feed
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/khabar/khabar"
+)
+
+func newTestHandler(t testing.TB, c *khabar.Catalog, mod func(*Config)) *Handler {
+	t.Helper()
+	cfg := testConfig()
+	cfg.Hub = ""
+	if mod != nil {
+		mod(&cfg)
+	}
+	h, err := NewHandler(c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+func do(h http.Handler, method, target string, hdr ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+func TestHandlerRoutes(t *testing.T) {
+	c := fixture(t)
+	h := newTestHandler(t, c, nil)
+	r := h.Renderer()
+	up := url.PathEscape("उत्तर-प्रदेश")
+	kanpur := url.PathEscape("कानपुर")
+	tests := []struct {
+		path   string
+		code   int
+		key    khabar.Key
+		format Format
+	}{
+		{"/feed/", 200, khabar.SiteKey(), RSS},
+		{"/feed", 200, khabar.SiteKey(), RSS},
+		{"/feed/rss2/", 200, khabar.SiteKey(), RSS},
+		{"/feed/atom/", 200, khabar.SiteKey(), Atom},
+		{"/feed/json", 200, khabar.SiteKey(), JSON},
+		{"/feed/?paged=2", 200, khabar.SiteKey(), RSS},
+		{"/category/" + up + "/feed/", 200, khabar.CategoryKey("उत्तर-प्रदेश"), RSS},
+		{"/category/उत्तर-प्रदेश/कानपुर/feed/atom/", 200, khabar.CategoryKey("उत्तर-प्रदेश/कानपुर"), Atom},
+		{"/category/" + up + "/" + kanpur + "/feed/json/", 200, khabar.CategoryKey("उत्तर-प्रदेश/कानपुर"), JSON},
+		{"/tag/tom-jerry/feed/", 200, khabar.TagKey("tom-jerry"), RSS},
+		{"/tag/" + url.PathEscape("क्रिकेट") + "/feed/atom/", 200, khabar.TagKey("क्रिकेट"), Atom},
+		{"/author/anita-rao/feed/json/", 200, khabar.AuthorKey("anita-rao"), JSON},
+		{"/category/nowhere/feed/", 404, khabar.Key{}, 0},
+		{"/category/feed/", 404, khabar.Key{}, 0},
+		{"/tag/a/b/feed/", 404, khabar.Key{}, 0},
+		{"/tag/nobody/feed/", 404, khabar.Key{}, 0},
+		{"/", 404, khabar.Key{}, 0},
+		{"/2026/11/some-post/", 404, khabar.Key{}, 0},
+		{"/feed/?paged=3", 404, khabar.Key{}, 0},
+		{"/feed/?paged=0", 400, khabar.Key{}, 0},
+		{"/feed/?paged=x", 400, khabar.Key{}, 0},
+		{"/tag/%ff/feed/", 404, khabar.Key{}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			w := do(h, "GET", tt.path)
+			if w.Code != tt.code {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.code, w.Body)
+			}
+			if tt.code != 200 {
+				if ct := w.Header().Get("Content-Type"); ct != "text/plain; charset=utf-8" || w.Body.Len() == 0 || w.Body.Len() > 300 {
+					t.Errorf("error response %q %q: want a short plain-text reason", ct, w.Body)
+				}
+				return
+			}
+			if got := w.Header().Get("Content-Type"); got != tt.format.ContentType() {
+				t.Errorf("Content-Type %q, want %q", got, tt.format.ContentType())
+			}
+			n := 1
+			if strings.Contains(tt.path, "paged=2") {
+				n = 2
+			}
+			want := render(t, r, c, tt.key, tt.format, n)
+			if !bytes.Equal(w.Body.Bytes(), want) {
+				t.Errorf("body differs from Render(%v, %v)", tt.key, tt.format)
+			}
+			for _, h := range []string{"Etag", "Last-Modified", "Cache-Control", "Vary", "Content-Length"} {
+				if w.Header().Get(h) == "" {
+					t.Errorf("missing %s header", h)
+				}
+			}
+		})
+	}
+	if w := do(h, "POST", "/feed/"); w.Code != 405 || w.Header().Get("Allow") != "GET, HEAD" {
+		t.Errorf("POST: %d Allow=%q", w.Code, w.Header().Get("Allow"))
+	}
+}
+
+func TestHandlerBaseURL(t *testing.T) {
+	h := newTestHandler(t, fixture(t), func(c *Config) { c.BaseURL = "https://news.example.in/hi/" })
+	if w := do(h, "GET", "/hi/feed/atom/"); w.Code != 200 || !strings.Contains(w.Body.String(), `href="https://news.example.in/hi/feed/atom/"`) {
+		t.Errorf("GET /hi/feed/atom/: %d", w.Code)
+	}
+	if w := do(h, "GET", "/feed/"); w.Code != 404 {
+		t.Errorf("GET /feed/ outside the base: %d, want 404", w.Code)
+	}
+}
+
+func TestHandlerConditional(t *testing.T) {
+	h := newTestHandler(t, fixture(t), nil)
+	first := do(h, "GET", "/feed/")
+	etag, lm := first.Header().Get("Etag"), first.Header().Get("Last-Modified")
+	if !strings.HasPrefix(etag, `"`) {
+		t.Fatalf("ETag %q is not a strong entity tag", etag)
+	}
+	gz := do(h, "GET", "/feed/", "Accept-Encoding", "gzip")
+	gzTag := gz.Header().Get("Etag")
+	if gzTag == etag {
+		t.Error("gzip and identity responses share an ETag")
+	}
+	tests := []struct {
+		name string
+		hdr  []string
+		code int
+	}{
+		{"if-none-match", []string{"If-None-Match", etag}, 304},
+		{"weak", []string{"If-None-Match", "W/" + etag}, 304},
+		{"list", []string{"If-None-Match", `"x", ` + etag}, 304},
+		{"star", []string{"If-None-Match", "*"}, 304},
+		{"gz tag", []string{"If-None-Match", gzTag, "Accept-Encoding", "gzip"}, 304},
+		{"other", []string{"If-None-Match", `"nope"`}, 200},
+		{"ims equal", []string{"If-Modified-Since", lm}, 304},
+		{"ims later", []string{"If-Modified-Since", fixedNow.Add(time.Hour).UTC().Format(http.TimeFormat)}, 304},
+		{"ims earlier", []string{"If-Modified-Since", fixedNow.Add(-time.Hour).UTC().Format(http.TimeFormat)}, 200},
+		{"inm wins", []string{"If-None-Match", `"nope"`, "If-Modified-Since", lm}, 200},
+		{"bad ims", []string{"If-Modified-Since", "yesterday"}, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(h, "GET", "/feed/", tt.hdr...)
+			if w.Code != tt.code {
+				t.Fatalf("status %d, want %d", w.Code, tt.code)
+			}
+			if tt.code == 304 {
+				if w.Body.Len() != 0 || w.Header().Get("Etag") == "" || w.Header().Get("Vary") == "" {
+					t.Errorf("304 with body %d bytes, ETag %q, Vary %q", w.Body.Len(), w.Header().Get("Etag"), w.Header().Get("Vary"))
+				}
+			}
+		})
+	}
+	head := do(h, "HEAD", "/feed/")
+	if head.Code != 200 || head.Body.Len() != 0 || head.Header().Get("Content-Length") != fmt.Sprint(first.Body.Len()) {
+		t.Errorf("HEAD: %d, %d body bytes, Content-Length %q (GET body %d)", head.Code, head.Body.Len(), head.Header().Get("Content-Length"), first.Body.Len())
+	}
+}
+
+func TestHandlerGzip(t *testing.T) {
+	h := newTestHandler(t, fixture(t), nil)
+	plainBody := do(h, "GET", "/feed/json/").Body.Bytes()
+	tests := []struct {
+		ae   string
+		gzip bool
+	}{
+		{"gzip", true},
+		{"br, gzip;q=0.5", true},
+		{"GZIP", true},
+		{"*", true},
+		{"gzip;q=0", false},
+		{"gzip; q=0.0, *", false},
+		{"identity", false},
+		{"*;q=0", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ae, func(t *testing.T) {
+			w := do(h, "GET", "/feed/json/", "Accept-Encoding", tt.ae)
+			if got := w.Header().Get("Content-Encoding") == "gzip"; got != tt.gzip {
+				t.Fatalf("gzip %v, want %v", got, tt.gzip)
+			}
+			if w.Header().Get("Vary") != "Accept-Encoding" {
+				t.Errorf("Vary %q", w.Header().Get("Vary"))
+			}
+			body := w.Body.Bytes()
+			if tt.gzip {
+				zr, err := gzip.NewReader(bytes.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if body, err = io.ReadAll(zr); err != nil {
+					t.Fatal(err)
+				}
+				if w.Header().Get("Content-Length") != fmt.Sprint(w.Body.Len()) {
+					t.Errorf("Content-Length %q, want the gzipped size %d", w.Header().Get("Content-Length"), w.Body.Len())
+				}
+			}
+			if !bytes.Equal(body, plainBody) {
+				t.Error("body differs from the identity response")
+			}
+		})
+	}
+}
+
+func TestHandlerPagingLinks(t *testing.T) {
+	h := newTestHandler(t, fixture(t), func(c *Config) { c.Hub = "https://hub.example.org/" })
+	w := do(h, "GET", "/feed/atom/?paged=2")
+	links := strings.Join(w.Header().Values("Link"), ", ")
+	for _, want := range []string{
+		`<https://news.example.in/feed/atom/?paged=2>; rel="self"`,
+		`<https://hub.example.org/>; rel="hub"`,
+		`<https://news.example.in/feed/atom/>; rel="first"`,
+		`<https://news.example.in/feed/atom/>; rel="previous"`,
+		`<https://news.example.in/feed/atom/?paged=2>; rel="last"`,
+	} {
+		if !strings.Contains(links, want) {
+			t.Errorf("Link headers %s\nlack %s", links, want)
+		}
+	}
+	if strings.Contains(links, `rel="next"`) {
+		t.Error("last page has a next link")
+	}
+}
+
+func TestHandlerCache(t *testing.T) {
+	c := fixture(t)
+	h := newTestHandler(t, c, nil)
+	get := func(path string) string {
+		t.Helper()
+		w := do(h, "GET", path, "Accept-Encoding", "gzip")
+		if w.Code != 200 {
+			t.Fatalf("%s: %d", path, w.Code)
+		}
+		return w.Header().Get("Etag")
+	}
+	siteTag := get("/feed/")
+	tagTag := get("/tag/tom-jerry/feed/")
+	get("/feed/?paged=2")
+	if n := h.renders.Load(); n != 3 {
+		t.Fatalf("%d renders, want 3", n)
+	}
+	get("/feed/")
+	get("/tag/tom-jerry/feed/")
+	if n := h.renders.Load(); n != 3 {
+		t.Fatalf("cached feeds were rendered again: %d renders, want 3", n)
+	}
+	// A change to an article in क्रिकेट touches the site feed, not the
+	// tom-jerry tag feed.
+	a, _ := c.Get("a-1003")
+	b := a.Clone()
+	b.Title = "क्रिकेट: भारत ने मैच जीता (अपडेट)"
+	b.Updated = b.Published.Add(time.Hour)
+	if err := c.Upsert(b); err != nil {
+		t.Fatal(err)
+	}
+	if got := get("/tag/tom-jerry/feed/"); got != tagTag || h.renders.Load() != 3 {
+		t.Errorf("untouched feed re-rendered (%d renders) or changed", h.renders.Load())
+	}
+	if got := get("/feed/"); got == siteTag || h.renders.Load() != 4 {
+		t.Errorf("touched feed: ETag %s (old %s), %d renders, want a new ETag and 4", got, siteTag, h.renders.Load())
+	}
+	// A metrics-only change touches no feed.
+	m, _ := c.Get("a-1001")
+	m2 := m.Clone()
+	m2.Metrics.Views += 100
+	c.Upsert(m2)
+	get("/feed/")
+	if n := h.renders.Load(); n != 4 {
+		t.Errorf("metrics-only change re-rendered: %d renders", n)
+	}
+	// Deleting an article forgets its cached items.
+	c.Delete("a-1003")
+	h.r.mu.RLock()
+	_, kept := h.r.items["a-1003"]
+	h.r.mu.RUnlock()
+	if kept {
+		t.Error("deleted article's items still cached")
+	}
+}
+
+func TestHandlerLastModifiedKeptWhenBytesSame(t *testing.T) {
+	c := fixture(t)
+	now := fixedNow
+	var mu sync.Mutex
+	h := newTestHandler(t, c, func(cfg *Config) {
+		cfg.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	})
+	first := do(h, "GET", "/category/खेल/feed/")
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	// A change outside खेल leaves that feed cached and its Last-Modified
+	// where it was; a change to the site feed moves the site's.
+	a, _ := c.Get("a-1004")
+	b := a.Clone()
+	b.Summary = "बदला हुआ सारांश"
+	c.Upsert(b)
+	second := do(h, "GET", "/category/खेल/feed/")
+	if first.Header().Get("Last-Modified") != second.Header().Get("Last-Modified") {
+		t.Errorf("Last-Modified moved for an unchanged feed: %s -> %s", first.Header().Get("Last-Modified"), second.Header().Get("Last-Modified"))
+	}
+	site1 := do(h, "GET", "/feed/").Header().Get("Last-Modified")
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	b2 := b.Clone()
+	b2.Summary = "फिर बदला"
+	c.Upsert(b2)
+	site2 := do(h, "GET", "/feed/").Header().Get("Last-Modified")
+	if site1 == site2 {
+		t.Errorf("Last-Modified did not move after a change: %s", site1)
+	}
+}
+
+func TestHandlerColdSingleflight(t *testing.T) {
+	c := corpusOrFixture(t)
+	h := newTestHandler(t, c, func(cfg *Config) { cfg.PageSize = 100 })
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if w := do(h, "GET", "/feed/atom/"); w.Code != 200 {
+				t.Errorf("status %d", w.Code)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := h.renders.Load(); n != 1 {
+		t.Errorf("%d renders for 32 concurrent cold requests, want 1", n)
+	}
+}
+
+func corpusOrFixture(t *testing.T) *khabar.Catalog {
+	if _, err := http.Dir("..").Open("/testdata/articles.jsonl"); err == nil {
+		return loadCatalog(t, corpusPath)
+	}
+	return fixture(t)
+}
+
+// TestHandlerHammer serves every feed from many goroutines while another
+// changes the catalog (run with -race).
+func TestHandlerHammer(t *testing.T) {
+	c := corpusOrFixture(t)
+	h := newTestHandler(t, c, func(cfg *Config) { cfg.PageSize = 10 })
+	var paths []string
+	for _, k := range allKeys(c) {
+		for _, f := range Formats {
+			paths = append(paths, h.r.FeedURL(k, f, 1)[len("https://news.example.in"):])
+		}
+	}
+	ids := []string{}
+	for _, a := range c.Find(khabar.Query{Limit: 20}) {
+		ids = append(ids, a.ID)
+	}
+	stop := make(chan struct{})
+	var writer sync.WaitGroup
+	writer.Add(1)
+	go func() {
+		defer writer.Done()
+		for i := 0; i < 40; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			a, ok := c.Get(ids[i%len(ids)])
+			if !ok {
+				continue
+			}
+			b := a.Clone()
+			b.Title = fmt.Sprintf("%s (%d)", strings.SplitN(a.Title, " (", 2)[0], i)
+			c.Upsert(b)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				p := paths[(g*31+i)%len(paths)]
+				ae := ""
+				if i%2 == 0 {
+					ae = "gzip"
+				}
+				w := do(h, "GET", p, "Accept-Encoding", ae)
+				if w.Code != 200 || w.Header().Get("Etag") == "" {
+					t.Errorf("%s: %d", p, w.Code)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	writer.Wait()
+}
+
+func TestWebSubPing(t *testing.T) {
+	type ping struct{ mode, url string }
+	got := make(chan ping, 64)
+	var fail sync.Once
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.Method != "POST" {
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		failed := false
+		fail.Do(func() { failed = true })
+		if failed { // the first ping fails once: the pinger must retry
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		got <- ping{r.PostForm.Get("hub.mode"), r.PostForm.Get("hub.url")}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hub.Close()
+	old := pingBackoff
+	pingBackoff = time.Millisecond
+	defer func() { pingBackoff = old }()
+	c := fixture(t)
+	h := newTestHandler(t, c, func(cfg *Config) { cfg.Hub = hub.URL + "/hub" })
+	if w := do(h, "GET", "/tag/tom-jerry/feed/json/"); !strings.Contains(w.Body.String(), `"hubs": [{"type": "WebSub", "url": "`+hub.URL+`/hub"}]`) {
+		t.Errorf("JSON feed lacks the hub:\n%s", w.Body)
+	}
+	if w := do(h, "GET", "/feed/"); !strings.Contains(w.Body.String(), `<atom:link rel="hub" href="`+hub.URL+`/hub"/>`) {
+		t.Error("RSS feed lacks the hub link")
+	}
+	a, _ := c.Get("a-1003") // खेल, क्रिकेट, virat-kohli
+	b := a.Clone()
+	b.Summary = "नया सारांश"
+	c.Upsert(b)
+	want := map[string]bool{}
+	for _, k := range []khabar.Key{khabar.SiteKey(), khabar.CategoryKey("खेल"), khabar.TagKey("क्रिकेट"), khabar.TagKey("virat-kohli")} {
+		for _, f := range Formats {
+			want[h.r.FeedURL(k, f, 1)] = true
+		}
+	}
+	deadline := time.After(10 * time.Second)
+	for len(want) > 0 {
+		select {
+		case p := <-got:
+			if p.mode != "publish" {
+				t.Errorf("hub.mode %q", p.mode)
+			}
+			if !want[p.url] {
+				t.Errorf("unexpected ping for %s", p.url)
+			}
+			delete(want, p.url)
+		case <-deadline:
+			t.Fatalf("no ping for %v", want)
+		}
+	}
+}
+
+func TestWebSubPingError(t *testing.T) {
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	defer hub.Close()
+	old := pingBackoff
+	pingBackoff = time.Millisecond
+	defer func() { pingBackoff = old }()
+	errs := make(chan error, 64)
+	c := fixture(t)
+	h := newTestHandler(t, c, func(cfg *Config) {
+		cfg.Hub = hub.URL
+		cfg.ErrorLog = func(err error) { errs <- err }
+	})
+	_ = h
+	if !c.Delete("a-1003") {
+		t.Fatal("a-1003 not in the fixture")
+	}
+	select {
+	case err := <-errs:
+		pe, ok := err.(*PingError)
+		if !ok || pe.Status != http.StatusForbidden || !strings.Contains(err.Error(), "403") {
+			t.Errorf("got %v, want a *PingError with status 403", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no error reported")
+	}
+}
+
+func TestDiscovery(t *testing.T) {
+	h := newTestHandler(t, fixture(t), nil)
+	got, err := h.Discovery(khabar.TagKey("tom-jerry"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<link rel="alternate" type="application/rss+xml" title="ख़बर Example » Tom &amp; Jerry (RSS)" href="https://news.example.in/tag/tom-jerry/feed/">
+<link rel="alternate" type="application/atom+xml" title="ख़बर Example » Tom &amp; Jerry (Atom)" href="https://news.example.in/tag/tom-jerry/feed/atom/">
+<link rel="alternate" type="application/feed+json" title="ख़बर Example » Tom &amp; Jerry (JSON Feed)" href="https://news.example.in/tag/tom-jerry/feed/json/">
+`
+	if string(got) != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if _, err := h.Discovery(khabar.TagKey("nobody")); err == nil {
+		t.Error("no error for an unknown tag")
+	}
+}
