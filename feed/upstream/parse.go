@@ -215,8 +215,8 @@ func (p *Parser) convert(gf *gofeed.Feed, feedURL string, dropped []int, perr *P
 		URL:         feedURL,
 		Format:      gf.FeedType,
 		Version:     gf.FeedVersion,
-		Title:       oneLine(khabar.PlainText(gf.Title)),
-		Description: oneLine(khabar.PlainText(gf.Description)),
+		Title:       plainLine(gf.Title),
+		Description: plainLine(gf.Description),
 		Link:        resolve(gf.Link, base),
 		Language:    normLanguage(gf.Language),
 	}
@@ -257,6 +257,24 @@ func (p *Parser) convert(gf *gofeed.Feed, feedURL string, dropped []int, perr *P
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// plainLine returns the text of an HTML fragment on one line. Text without
+// markup or entities (most titles, categories and names) skips the HTML
+// tokenizer.
+func plainLine(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return oneLine(khabar.CleanText(s))
+	}
+	return oneLine(khabar.PlainText(s))
+}
+
+// excerpt is khabar.Excerpt with the same shortcut as plainLine.
+func excerpt(s string, max int) string {
+	if !strings.ContainsAny(s, "<&") {
+		return khabar.Truncate(oneLine(khabar.CleanText(s)), max)
+	}
+	return khabar.Excerpt(s, max)
+}
 
 func normLanguage(s string) string {
 	s = strings.TrimSpace(s)
@@ -357,12 +375,12 @@ func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase *url.URL, index int,
 	var firstImg string
 	a.ContentHTML, firstImg = p.san.clean(content, itemBase)
 	if strings.TrimSpace(desc) != "" {
-		a.Summary = khabar.Excerpt(desc, 400)
+		a.Summary = excerpt(desc, 400)
 	} else {
-		a.Summary = khabar.Excerpt(a.ContentHTML, 300)
+		a.Summary = excerpt(a.ContentHTML, 300)
 	}
 
-	a.Title = oneLine(khabar.PlainText(it.Title))
+	a.Title = plainLine(it.Title)
 	if a.Title == "" {
 		if a.Title = khabar.Truncate(a.Summary, 100); a.Title == "" {
 			report("title", ErrMissingTitle)
@@ -449,7 +467,7 @@ func authors(it *gofeed.Item) []khabar.Author {
 	var out []khabar.Author
 	seen := map[string]bool{}
 	add := func(name, email string) {
-		name = oneLine(khabar.PlainText(name))
+		name = plainLine(name)
 		email = strings.TrimSpace(email)
 		if !strings.Contains(email, "@") {
 			email = ""
@@ -490,7 +508,7 @@ func categories(it *gofeed.Item) []khabar.Category {
 	var out []khabar.Category
 	seen := map[string]bool{}
 	add := func(name string) {
-		name = oneLine(khabar.PlainText(name))
+		name = plainLine(name)
 		k := khabar.Slugify(name)
 		if k == "" || seen[k] {
 			return

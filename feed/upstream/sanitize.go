@@ -89,6 +89,18 @@ func buildSanitizer(hosts []string) *sanitizer {
 	return s
 }
 
+// rewritten reports whether the rewrite pass has work on a start tag.
+func rewritten(a atom.Atom, hasAttr bool) bool {
+	switch a {
+	case atom.A, atom.Iframe:
+		return true // rel is always set; iframes are always checked
+	case atom.Img, atom.Area, atom.Video, atom.Audio, atom.Source, atom.Blockquote,
+		atom.Q, atom.Del, atom.Ins, atom.Embed, atom.Track:
+		return hasAttr
+	}
+	return false
+}
+
 // urlAttr reports whether attribute key of element a holds a URL that must
 // be made absolute.
 func urlAttr(a atom.Atom, key string) bool {
@@ -135,7 +147,23 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out, firstImg string)
 			b.Write(z.Raw())
 			continue
 		}
-		tok := z.Token()
+		raw := z.Raw()
+		name, hasAttr := z.TagName()
+		if !rewritten(atom.Lookup(name), hasAttr) {
+			// Nothing to rewrite: bluemonday judges the tag as written.
+			b.Write(raw)
+			continue
+		}
+		a := atom.Lookup(name)
+		tok := html.Token{Type: tt, DataAtom: a, Data: a.String()}
+		if a == 0 {
+			tok.Data = string(name)
+		}
+		for more := hasAttr; more; {
+			var k, v []byte
+			k, v, more = z.TagAttr()
+			tok.Attr = append(tok.Attr, html.Attribute{Key: string(k), Val: string(v)})
+		}
 		switch tok.DataAtom {
 		case atom.Iframe:
 			if !s.iframeAllowed(tok, base) {
