@@ -64,6 +64,8 @@ type Category struct {
 	// Slugify when empty.
 	Slug   string    `json:"slug,omitempty"`
 	Parent *Category `json:"parent,omitempty"`
+
+	key string // Key, cached on the catalog's canonical categories
 }
 
 // Tag is a free label.
@@ -110,6 +112,9 @@ type Source struct {
 func (c *Category) Key() string {
 	if c == nil {
 		return ""
+	}
+	if c.key != "" {
+		return c.key
 	}
 	segs := c.segments(nil)
 	return strings.Join(segs, "/")
@@ -203,5 +208,6 @@ func cloneCategory(c *Category) *Category {
 	}
 	d := *c
 	d.Parent = cloneCategory(c.Parent)
+	d.key = ""
 	return &d
 }

@@ -2,7 +2,6 @@ package khabar
 
 import (
 	"cmp"
-	"container/heap"
 	"errors"
 	"fmt"
 	"reflect"
@@ -142,7 +141,7 @@ type Catalog struct {
 	authors map[string]Author    // canonical author by slug
 	version uint64
 
-	pending  []Change // changes not yet delivered, in version order; under mu
+	pending []Change // changes not yet delivered, in version order; under mu
 
 	notifyMu sync.Mutex // serializes delivery; held while watchers run
 	watchers []*watcher
@@ -187,15 +186,15 @@ func (c *Catalog) UpsertAll(as []*Article) error {
 			errs = append(errs, err)
 			continue
 		}
-		prepared = append(prepared, a.Clone())
+		prepared = append(prepared, a)
 	}
 	c.mu.Lock()
 	c.init()
 	ch := Change{}
-	keys := make(map[Key]struct{})
+	var keys keySet
 	metricsOnly := true
-	for _, a := range prepared {
-		c.intern(a)
+	for _, in := range prepared {
+		a := c.intern(in)
 		old := c.docs[a.ID]
 		if old != nil {
 			switch sameExceptMetrics(old.a, a) {
@@ -206,13 +205,13 @@ func (c *Catalog) UpsertAll(as []*Article) error {
 				ch.IDs = append(ch.IDs, a.ID)
 				continue
 			}
-			c.unindex(old, keys)
+			c.unindex(old, &keys)
 			old.a = a
-			c.index(old, keys)
+			c.index(old, &keys)
 		} else {
 			d := &doc{id: a.ID, a: a}
 			c.docs[a.ID] = d
-			c.index(d, keys)
+			c.index(d, &keys)
 		}
 		metricsOnly = false
 		ch.IDs = append(ch.IDs, a.ID)
@@ -224,9 +223,9 @@ func (c *Catalog) UpsertAll(as []*Article) error {
 	c.version++
 	ch.Version = c.version
 	ch.MetricsOnly = metricsOnly
-	for k := range keys {
+	ch.Keys = keys.keys
+	for _, k := range ch.Keys {
 		c.lists[k].version = c.version
-		ch.Keys = append(ch.Keys, k)
 	}
 	c.publish(ch)
 	return errors.Join(errs...)
@@ -242,14 +241,13 @@ func (c *Catalog) Delete(id string) bool {
 		c.mu.Unlock()
 		return false
 	}
-	keys := make(map[Key]struct{})
-	c.unindex(d, keys)
+	var keys keySet
+	c.unindex(d, &keys)
 	delete(c.docs, id)
 	c.version++
-	ch := Change{Version: c.version, IDs: []string{id}}
-	for k := range keys {
+	ch := Change{Version: c.version, IDs: []string{id}, Keys: keys.keys}
+	for _, k := range ch.Keys {
 		c.lists[k].version = c.version
-		ch.Keys = append(ch.Keys, k)
 	}
 	c.publish(ch)
 	return true
@@ -418,16 +416,22 @@ func (c *Catalog) Top(q Query, score func(*Article) float64) []*Article {
 	l.each(from, to, func(e entry) bool {
 		s := scored{e: e, score: score(e.d.a)}
 		if len(h) < n {
-			heap.Push(&h, s)
+			h.push(s)
 		} else if s.better(h[0]) {
 			h[0] = s
-			heap.Fix(&h, 0)
+			h.down(0)
 		}
 		return true
 	})
+	slices.SortFunc(h, func(a, b scored) int {
+		if a.better(b) {
+			return -1
+		}
+		return 1
+	})
 	out := make([]*Article, len(h))
-	for i := len(h) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(&h).(scored).e.d.a
+	for i, s := range h {
+		out[i] = s.e.d.a
 	}
 	return out
 }
@@ -444,18 +448,40 @@ func (s scored) better(t scored) bool {
 	return s.e.before(t.e)
 }
 
-// scoreHeap is a min-heap: the worst kept candidate on top.
+// scoreHeap is a min-heap of candidates: the worst kept one on top. It is
+// written out rather than using container/heap, whose interface boxes every
+// element.
 type scoreHeap []scored
 
-func (h scoreHeap) Len() int           { return len(h) }
-func (h scoreHeap) Less(i, j int) bool { return h[j].better(h[i]) }
-func (h scoreHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *scoreHeap) Push(x any)        { *h = append(*h, x.(scored)) }
-func (h *scoreHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *scoreHeap) push(s scored) {
+	*h = append(*h, s)
+	x := *h
+	for i := len(x) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !x[p].better(x[i]) {
+			break
+		}
+		x[p], x[i] = x[i], x[p]
+		i = p
+	}
+}
+
+func (h scoreHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		w := l
+		if r := l + 1; r < len(h) && h[l].better(h[r]) {
+			w = r
+		}
+		if !h[i].better(h[w]) {
+			return
+		}
+		h[i], h[w] = h[w], h[i]
+		i = w
+	}
 }
 
 // Category returns the category with the given path (Category.Key).
@@ -525,31 +551,51 @@ func (c *Catalog) Authors() []AuthorCount {
 	return out
 }
 
-// intern fills in derived slugs and replaces a's categories, tags and
-// authors by the catalog's canonical values, so that a million articles
-// share one copy of each name. Called with c.mu held.
-func (c *Catalog) intern(a *Article) {
-	for i := range a.Categories {
-		a.Categories[i] = *c.internCategory(&a.Categories[i])
-	}
-	for i, t := range a.Tags {
-		t.Slug = t.Key()
-		if ct, ok := c.tags[t.Slug]; ok && ct == t {
-			a.Tags[i] = ct
-			continue
+// intern returns a copy of a whose categories, tags and authors are the
+// catalog's canonical values (with derived slugs filled in), so that a
+// million articles share one copy of each name. a itself is not changed
+// and nothing of it but immutable strings is shared. Called with c.mu held.
+func (c *Catalog) intern(a *Article) *Article {
+	b := *a
+	if a.Categories != nil {
+		b.Categories = make([]Category, len(a.Categories))
+		for i := range a.Categories {
+			b.Categories[i] = *c.internCategory(&a.Categories[i])
 		}
-		c.tags[t.Slug] = t
-		a.Tags[i] = t
 	}
-	for i, au := range a.Authors {
-		au.Slug = au.Key()
-		if ca, ok := c.authors[au.Slug]; ok && ca == au {
-			a.Authors[i] = ca
-			continue
+	if a.Tags != nil {
+		b.Tags = make([]Tag, len(a.Tags))
+		for i, t := range a.Tags {
+			t.Slug = t.Key()
+			if ct, ok := c.tags[t.Slug]; ok && ct == t {
+				t = ct
+			} else {
+				c.tags[t.Slug] = t
+			}
+			b.Tags[i] = t
 		}
-		c.authors[au.Slug] = au
-		a.Authors[i] = au
 	}
+	if a.Authors != nil {
+		b.Authors = make([]Author, len(a.Authors))
+		for i, au := range a.Authors {
+			au.Slug = au.Key()
+			if ca, ok := c.authors[au.Slug]; ok && ca == au {
+				au = ca
+			} else {
+				c.authors[au.Slug] = au
+			}
+			b.Authors[i] = au
+		}
+	}
+	if a.Image != nil {
+		im := *a.Image
+		b.Image = &im
+	}
+	if a.Source != nil {
+		src := *a.Source
+		b.Source = &src
+	}
+	return &b
 }
 
 func (c *Catalog) internCategory(cat *Category) *Category {
@@ -560,12 +606,12 @@ func (c *Catalog) internCategory(cat *Category) *Category {
 	slug := cat.slug()
 	key := slug
 	if parent != nil {
-		key = parent.Key() + "/" + slug
+		key = parent.key + "/" + slug
 	}
 	if cc, ok := c.cats[key]; ok && cc.Name == cat.Name && cc.Parent == parent {
 		return cc
 	}
-	nc := &Category{Name: cat.Name, Slug: slug, Parent: parent}
+	nc := &Category{Name: cat.Name, Slug: slug, Parent: parent, key: key}
 	c.cats[key] = nc
 	return nc
 }
@@ -586,7 +632,7 @@ func keysOf(a *Article, fn func(Key)) {
 	}
 }
 
-func (c *Catalog) index(d *doc, touched map[Key]struct{}) {
+func (c *Catalog) index(d *doc, touched *keySet) {
 	e := entry{ts: d.a.Published.UnixNano(), d: d}
 	keysOf(d.a, func(k Key) {
 		l := c.lists[k]
@@ -595,17 +641,17 @@ func (c *Catalog) index(d *doc, touched map[Key]struct{}) {
 			c.lists[k] = l
 		}
 		l.insert(e) // a key listed twice (two categories sharing a parent) is inserted once
-		touched[k] = struct{}{}
+		touched.add(k)
 	})
 }
 
-func (c *Catalog) unindex(d *doc, touched map[Key]struct{}) {
+func (c *Catalog) unindex(d *doc, touched *keySet) {
 	e := entry{ts: d.a.Published.UnixNano(), d: d}
 	keysOf(d.a, func(k Key) {
 		if l := c.lists[k]; l != nil {
 			l.remove(e)
 		}
-		touched[k] = struct{}{}
+		touched.add(k)
 	})
 }
 
@@ -627,4 +673,34 @@ func sameExceptMetrics(a, b *Article) sameness {
 		return sameAll
 	}
 	return sameContent
+}
+
+// keySet collects the keys a change touches, in first-seen order: a slice
+// while small (one article touches a dozen), a map index past that.
+type keySet struct {
+	keys []Key
+	idx  map[Key]struct{}
+}
+
+func (s *keySet) add(k Key) {
+	if s.idx != nil {
+		if _, ok := s.idx[k]; ok {
+			return
+		}
+		s.idx[k] = struct{}{}
+		s.keys = append(s.keys, k)
+		return
+	}
+	for _, x := range s.keys {
+		if x == k {
+			return
+		}
+	}
+	s.keys = append(s.keys, k)
+	if len(s.keys) > 32 {
+		s.idx = make(map[Key]struct{}, 2*len(s.keys))
+		for _, x := range s.keys {
+			s.idx[x] = struct{}{}
+		}
+	}
 }

@@ -17,40 +17,56 @@ func (e entry) before(f entry) bool {
 }
 
 // blockMax is the most entries one block of a list holds before it splits.
-// Inserting costs a binary search over blocks, one within the block and a
-// copy of at most blockMax entries, whatever the list's length.
-const blockMax = 512
+// Inserting costs a binary search over the blocks' last entries, one within
+// the block and a copy of at most blockMax entries, whatever the list's
+// length.
+const blockMax = 128
 
 // list is an ordered set of entries kept in blocks of at most blockMax: a
 // flat B-tree of one level, enough for lists of millions (a million entries
-// are about 4,000 blocks).
+// are about 10,000 blocks). lasts[i] is the last entry of blocks[i], kept
+// in one array so that finding a block touches one cache-friendly slice.
 type list struct {
 	blocks  [][]entry
+	lasts   []entry
 	n       int
 	version uint64 // catalog version of the last change to this key
 }
 
 // find returns the block holding e's position and the index within it.
 func (l *list) find(e entry) (int, int) {
-	b := sort.Search(len(l.blocks), func(i int) bool {
-		blk := l.blocks[i]
-		return !blk[len(blk)-1].before(e)
-	})
-	if b == len(l.blocks) {
-		if b == 0 {
-			return 0, 0
+	lasts := l.lasts
+	lo, hi := 0, len(lasts)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if lasts[m].before(e) {
+			lo = m + 1
+		} else {
+			hi = m
 		}
+	}
+	b := lo
+	if b == len(lasts) {
 		b--
 		return b, len(l.blocks[b])
 	}
 	blk := l.blocks[b]
-	i := sort.Search(len(blk), func(i int) bool { return !blk[i].before(e) })
-	return b, i
+	lo, hi = 0, len(blk)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if blk[m].before(e) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return b, lo
 }
 
 func (l *list) insert(e entry) {
 	if len(l.blocks) == 0 {
-		l.blocks = append(l.blocks, append(make([]entry, 0, 8), e))
+		l.blocks = append(l.blocks, append(make([]entry, 0, 4), e))
+		l.lasts = append(l.lasts, e)
 		l.n++
 		return
 	}
@@ -58,24 +74,34 @@ func (l *list) insert(e entry) {
 	blk := l.blocks[b]
 	if i < len(blk) && blk[i].d == e.d {
 		blk[i] = e
+		if i == len(blk)-1 {
+			l.lasts[b] = e
+		}
 		return
 	}
 	blk = append(blk, entry{})
 	copy(blk[i+1:], blk[i:])
 	blk[i] = e
 	l.n++
-	if len(blk) > blockMax {
-		half := len(blk) / 2
-		right := make([]entry, len(blk)-half, blockMax)
-		copy(right, blk[half:])
-		clear(blk[half:]) // drop the moved pointers from the spare capacity
-		l.blocks = append(l.blocks, nil)
-		copy(l.blocks[b+2:], l.blocks[b+1:])
-		l.blocks[b] = blk[:half]
-		l.blocks[b+1] = right
+	if len(blk) <= blockMax {
+		l.blocks[b] = blk
+		l.lasts[b] = blk[len(blk)-1]
 		return
 	}
-	l.blocks[b] = blk
+	half := len(blk) / 2
+	right := make([]entry, len(blk)-half, blockMax+1)
+	copy(right, blk[half:])
+	clear(blk[half:]) // drop the moved pointers from the spare capacity
+	left := blk[:half]
+	if cap(left) < blockMax+1 {
+		left = append(make([]entry, 0, blockMax+1), left...)
+	}
+	l.blocks = append(l.blocks, nil)
+	copy(l.blocks[b+2:], l.blocks[b+1:])
+	l.blocks[b], l.blocks[b+1] = left, right
+	l.lasts = append(l.lasts, entry{})
+	copy(l.lasts[b+2:], l.lasts[b+1:])
+	l.lasts[b], l.lasts[b+1] = left[len(left)-1], right[len(right)-1]
 }
 
 func (l *list) remove(e entry) bool {
@@ -92,12 +118,14 @@ func (l *list) remove(e entry) bool {
 	blk = blk[:len(blk)-1]
 	l.n--
 	if len(blk) == 0 {
-		copy(l.blocks[b:], l.blocks[b+1:])
-		l.blocks[len(l.blocks)-1] = nil
-		l.blocks = l.blocks[:len(l.blocks)-1]
+		l.blocks = append(l.blocks[:b], l.blocks[b+1:]...)
+		l.blocks[:len(l.blocks)+1][len(l.blocks)] = nil
+		l.lasts = append(l.lasts[:b], l.lasts[b+1:]...)
+		l.lasts[:len(l.lasts)+1][len(l.lasts)] = entry{}
 		return true
 	}
 	l.blocks[b] = blk
+	l.lasts[b] = blk[len(blk)-1]
 	return true
 }
 
@@ -105,8 +133,9 @@ func (l *list) remove(e entry) bool {
 // sort first).
 func (l *list) rankOf(ts int64) int {
 	r := 0
-	for _, blk := range l.blocks {
-		if blk[len(blk)-1].ts < ts {
+	for b, last := range l.lasts {
+		blk := l.blocks[b]
+		if last.ts < ts {
 			return r + sort.Search(len(blk), func(i int) bool { return blk[i].ts < ts })
 		}
 		r += len(blk)

@@ -3,7 +3,10 @@ package khabar
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/text/language"
 )
@@ -56,10 +59,10 @@ func (a *Article) Validate() error {
 	add := func(field, format string, args ...any) {
 		v.Problems = append(v.Problems, FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
 	}
-	if strings.TrimSpace(a.ID) == "" {
+	if blank(a.ID) {
 		add("id", "is empty")
 	}
-	if strings.TrimSpace(a.Title) == "" {
+	if blank(a.Title) {
 		add("title", "is empty")
 	}
 	if a.URL == "" {
@@ -68,44 +71,45 @@ func (a *Article) Validate() error {
 		add("url", "%v", err)
 	}
 	for i, au := range a.Authors {
-		f := fmt.Sprintf("authors[%d]", i)
-		if strings.TrimSpace(au.Name) == "" {
-			add(f+".name", "is empty")
+		if blank(au.Name) {
+			add(indexed("authors", i, ".name"), "is empty")
 		} else if au.Key() == "" {
-			add(f+".slug", "is empty and cannot be derived from the name")
+			add(indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
 		}
 		if au.URL != "" {
 			if err := checkAbsURL(au.URL); err != nil {
-				add(f+".url", "%v", err)
+				add(indexed("authors", i, ".url"), "%v", err)
 			}
 		}
 		if au.Email != "" && !strings.Contains(au.Email, "@") {
-			add(f+".email", "%q is not an email address", au.Email)
+			add(indexed("authors", i, ".email"), "%q is not an email address", au.Email)
 		}
 	}
 	for i := range a.Categories {
 		depth := 0
-		for c, f := &a.Categories[i], fmt.Sprintf("categories[%d]", i); c != nil; c, f = c.Parent, f+".parent" {
+		for c := &a.Categories[i]; c != nil; c = c.Parent {
+			field := func(sub string) string {
+				return indexed("categories", i, strings.Repeat(".parent", depth-1)+sub)
+			}
 			if depth++; depth > maxCategoryDepth {
-				add(f, "category tree deeper than %d levels", maxCategoryDepth)
+				add(field(""), "category tree deeper than %d levels", maxCategoryDepth)
 				break
 			}
-			if strings.TrimSpace(c.Name) == "" {
-				add(f+".name", "is empty")
+			if blank(c.Name) {
+				add(field(".name"), "is empty")
 			} else if c.slug() == "" {
-				add(f+".slug", "is empty and cannot be derived from the name")
+				add(field(".slug"), "is empty and cannot be derived from the name")
 			}
 			if strings.Contains(c.Slug, "/") {
-				add(f+".slug", "%q contains a slash", c.Slug)
+				add(field(".slug"), "%q contains a slash", c.Slug)
 			}
 		}
 	}
 	for i, t := range a.Tags {
-		f := fmt.Sprintf("tags[%d]", i)
-		if strings.TrimSpace(t.Name) == "" {
-			add(f+".name", "is empty")
+		if blank(t.Name) {
+			add(indexed("tags", i, ".name"), "is empty")
 		} else if t.Key() == "" {
-			add(f+".slug", "is empty and cannot be derived from the name")
+			add(indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
 		}
 	}
 	if im := a.Image; im != nil {
@@ -136,7 +140,7 @@ func (a *Article) Validate() error {
 		add("updated", "%s is before published %s", a.Updated.Format("2006-01-02T15:04:05Z07:00"), a.Published.Format("2006-01-02T15:04:05Z07:00"))
 	}
 	if a.Language != "" {
-		if _, err := language.Parse(a.Language); err != nil {
+		if err := checkLanguage(a.Language); err != nil {
 			add("language", "%q is not a BCP 47 tag", a.Language)
 		}
 	}
@@ -176,6 +180,40 @@ func checkAbsURL(s string) error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("%q has no host", s)
+	}
+	return nil
+}
+
+func indexed(name string, i int, sub string) string {
+	return name + "[" + strconv.Itoa(i) + "]" + sub
+}
+
+// blank reports whether s is empty or only white space.
+func blank(s string) bool {
+	for _, r := range s {
+		if !isSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// goodLanguages caches tags language.Parse accepted: a catalog sees the
+// same few tags millions of times.
+var (
+	goodLanguages     sync.Map
+	goodLanguageCount atomic.Int32
+)
+
+func checkLanguage(tag string) error {
+	if _, ok := goodLanguages.Load(tag); ok {
+		return nil
+	}
+	if _, err := language.Parse(tag); err != nil {
+		return err
+	}
+	if goodLanguageCount.Add(1) <= 1000 {
+		goodLanguages.Store(tag, struct{}{})
 	}
 	return nil
 }

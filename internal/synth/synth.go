@@ -96,7 +96,7 @@ func Generate(cfg Config) []*khabar.Article {
 			Authors:   []khabar.Author{authors[zipf(rng, len(authors))]},
 			Published: pub,
 			Language:  "hi",
-			Image: &khabar.Image{URL: "https://img.khabar.example/" + id + ".jpg", Alt: title,
+			Image: &khabar.Image{URL: "https://img.khabar.example/" + id + ".jpg", Alt: "चित्र: " + title,
 				Width: 1200, Height: 675, Type: "image/jpeg"},
 			Metrics: khabar.Metrics{
 				Views:    int64(math.Exp(rng.Float64()*12)) + 10,
