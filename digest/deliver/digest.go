@@ -2,24 +2,28 @@ package deliver
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 	"time"
 
 	"github.com/khabar/khabar/digest"
+	gomail "github.com/wneessen/go-mail"
 )
 
 // Digest connects package digest to the Sender and the Scheduler: it turns
-// built digest messages into Jobs, and is the Scheduler's Audience over the
-// digest's subscriber store. Journal keys are
+// subscribers into Jobs whose Compose builds their digest (so that digests
+// are built by the Sender's workers, in parallel), and is the Scheduler's
+// Audience over the digest's subscriber store. Journal keys are
 // Key{Edition: Edition.ID(), Recipient: Subscriber.Key()}, e.g.
 // {"daily-2026-11-24", "reader@example.org"}.
 //
-// When a message is sent, Digest records it in the SentLog with MarkSent so
-// the subscriber's next window starts where this one ended. That record is
-// written after the journal says sent; if the process dies in between, the
-// next window simply starts Window (24 h) back, as it would by default.
+// When a message is sent, Digest records it with MarkSent so that the
+// subscriber's next window starts where this one ended; with a
+// SQLiteJournal on the store's database (NewSQLiteJournal(ctx, store.DB()))
+// that record is committed in the same transaction as the journal's "sent".
 //
 // For the daily schedule, set the Builder's Config.Cutoff to the send time
 // (7h for 07:00), so that each edition covers the 24 hours before it is
@@ -29,15 +33,17 @@ import (
 type Digest struct {
 	// Builder composes the messages. Required.
 	Builder *digest.Builder
-	// Store lists subscribers (for the Scheduler) and records sends
-	// (MarkSent). Required for Recipients and Job; optional for Jobs,
-	// which uses the Builder's own subscriber store.
+	// Store lists subscribers and records sends. Required.
 	Store DigestStore
 	// List is the edition's list; empty means digest.DefaultList.
 	List string
-	// OnSkip, when set, is called by Jobs for each subscriber who gets no
-	// message, with the *digest.SkipError or *digest.BuildError.
-	OnSkip func(sub string, err error)
+	// OnSkip, when set, is called for each subscriber who gets no message
+	// (inactive, nothing new, already sent) with the reason, and for each
+	// whose message cannot be built with the *digest.BuildError. It may be
+	// called from the Sender's workers, one call at a time.
+	OnSkip func(email string, err error)
+
+	mu sync.Mutex // serializes OnSkip
 }
 
 // DigestStore is what Digest needs from the subscriber store; *digest.Store
@@ -45,6 +51,7 @@ type Digest struct {
 type DigestStore interface {
 	digest.SubscriberStore
 	MarkSent(ctx context.Context, r digest.Sent) error
+	MarkSentTx(ctx context.Context, tx *sql.Tx, r digest.Sent) error
 }
 
 var (
@@ -60,47 +67,68 @@ func (d *Digest) Edition(date string) digest.Edition {
 // EditionID implements Audience.
 func (d *Digest) EditionID(date string) string { return d.Edition(date).ID() }
 
-// MessageJob returns the job that sends m.
-func (d *Digest) MessageJob(m *digest.Message) Job {
-	return Job{
-		Key:     Key{Edition: m.Edition.ID(), Recipient: m.Subscriber.Key()},
-		Compose: m.Msg,
-		Sent: func(ctx context.Context, at time.Time) error {
-			if d.Store == nil {
-				return nil
-			}
-			return d.Store.MarkSent(ctx, m.Sent(at))
-		},
+func (d *Digest) skip(email string, err error) {
+	if d.OnSkip != nil {
+		d.mu.Lock()
+		d.OnSkip(email, err)
+		d.mu.Unlock()
 	}
 }
 
-// Jobs builds the edition for every subscriber of the Builder's store, one
-// at a time, and yields a job for each message. Subscribers who get none
-// (unsubscribed, bounced, nothing new, already sent) or whose message
-// cannot be built are reported to OnSkip and not yielded. A store error
-// ends the sequence with that error.
+// job returns the job that builds and sends ed to sub.
+func (d *Digest) job(ctx context.Context, ed digest.Edition, sub *digest.Subscriber) Job {
+	var m *digest.Message
+	return Job{
+		Key: Key{Edition: ed.ID(), Recipient: sub.Key()},
+		Compose: func() (*gomail.Msg, error) {
+			var err error
+			m, err = d.Builder.Build(ctx, ed, sub)
+			if err != nil {
+				d.skip(sub.Email, err)
+				if errors.Is(err, digest.ErrSkipped) {
+					return nil, fmt.Errorf("%w: %w", ErrSkip, err)
+				}
+				return nil, err
+			}
+			return m.Msg()
+		},
+		Sent: d.markSent(&m),
+	}
+}
+
+// markSent returns the Job.Sent hook that records *m as sent.
+func (d *Digest) markSent(m **digest.Message) func(context.Context, *sql.Tx, time.Time) error {
+	return func(ctx context.Context, tx *sql.Tx, at time.Time) error {
+		if tx != nil {
+			return d.Store.MarkSentTx(ctx, tx, (*m).Sent(at))
+		}
+		return d.Store.MarkSent(ctx, (*m).Sent(at))
+	}
+}
+
+// Jobs yields a job for every active subscriber of the store, in the
+// store's order, reading them a page at a time. Inactive subscribers are
+// reported to OnSkip and not yielded. Each job's Compose builds the
+// subscriber's digest; nothing new gives ErrSkip (recorded skipped), a
+// build failure fails the delivery. A store error ends the sequence with
+// that error.
 func (d *Digest) Jobs(ctx context.Context, ed digest.Edition) iter.Seq2[Job, error] {
 	return func(yield func(Job, error) bool) {
+		if err := d.check(); err != nil {
+			yield(Job{}, err)
+			return
+		}
+		if err := ed.Validate(); err != nil {
+			yield(Job{}, err)
+			return
+		}
 		stopped := errors.New("stopped")
-		err := d.Builder.Each(ctx, ed, func(m *digest.Message, err error) error {
-			if err != nil {
-				var se *digest.SkipError
-				var be *digest.BuildError
-				if errors.As(err, &se) || errors.As(err, &be) {
-					if d.OnSkip != nil {
-						who := ""
-						if se != nil {
-							who = se.Email
-						} else {
-							who = be.Email
-						}
-						d.OnSkip(who, err)
-					}
-					return nil
-				}
-				return err
+		err := d.Store.EachSubscriber(ctx, func(sub *digest.Subscriber) error {
+			if !sub.Active() {
+				d.skip(sub.Email, fmt.Errorf("%w: status %s", ErrSkip, sub.Status))
+				return nil
 			}
-			if !yield(d.MessageJob(m), nil) {
+			if !yield(d.job(ctx, ed, sub), nil) {
 				return stopped
 			}
 			return nil
@@ -111,13 +139,20 @@ func (d *Digest) Jobs(ctx context.Context, ed digest.Edition) iter.Seq2[Job, err
 	}
 }
 
+func (d *Digest) check() error {
+	if d.Builder == nil || d.Store == nil {
+		return errors.New("deliver: Digest needs a Builder and a Store")
+	}
+	return nil
+}
+
 // Recipients implements Audience: the active subscribers of Store, with
 // their time zones (nil for the Builder's default, which the Scheduler
 // should then be given as its Location).
 func (d *Digest) Recipients(ctx context.Context) iter.Seq2[Recipient, error] {
 	return func(yield func(Recipient, error) bool) {
-		if d.Store == nil {
-			yield(Recipient{}, errors.New("deliver: Digest.Store is required for scheduling"))
+		if err := d.check(); err != nil {
+			yield(Recipient{}, err)
 			return
 		}
 		stopped := errors.New("stopped")
@@ -140,12 +175,12 @@ func (d *Digest) Recipients(ctx context.Context) iter.Seq2[Recipient, error] {
 	}
 }
 
-// Job implements Audience: it builds the subscriber's edition of the date.
-// A digest skip (nothing new, unsubscribed meanwhile, already sent) wraps
-// ErrSkip.
+// Job implements Audience: a job for the subscriber's edition of the date.
+// The digest is built first, so that a subscriber with nothing new gives
+// an error wrapping ErrSkip here, without touching the Sender.
 func (d *Digest) Job(ctx context.Context, r Recipient, date string) (Job, error) {
-	if d.Store == nil {
-		return Job{}, errors.New("deliver: Digest.Store is required for scheduling")
+	if err := d.check(); err != nil {
+		return Job{}, err
 	}
 	sub, err := d.Store.Subscriber(ctx, r.Key)
 	if err != nil {
@@ -159,5 +194,5 @@ func (d *Digest) Job(ctx context.Context, r Recipient, date string) (Job, error)
 	if err != nil {
 		return Job{}, err
 	}
-	return d.MessageJob(m), nil
+	return Job{Key: Key{Edition: ed.ID(), Recipient: sub.Key()}, Compose: m.Msg, Sent: d.markSent(&m)}, nil
 }

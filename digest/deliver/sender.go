@@ -3,6 +3,7 @@ package deliver
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"iter"
@@ -60,13 +61,17 @@ type Job struct {
 	// message has not been sent yet, from a worker goroutine, at most once
 	// per Run. The message's envelope sender is its Envelope-From or From
 	// address; it must have exactly one recipient (To, Cc and Bcc together).
-	// An error marks the delivery failed with the error as its detail.
+	// An error wrapping ErrSkip records the delivery as skipped (nothing to
+	// send); any other error marks it failed, with the error as its detail.
 	Compose func() (*gomail.Msg, error)
-	// Sent, when set, is called after the journal records the message as
-	// sent, with the time it was accepted; the digest uses it to note where
-	// the subscriber's next window starts. An error does not change the
-	// delivery's state; it is added to the Result's Detail.
-	Sent func(ctx context.Context, at time.Time) error
+	// Sent, when set, records the send somewhere else too; the digest uses
+	// it to note where the subscriber's next window starts. With a
+	// TxJournal (SQLiteJournal) it runs inside the transaction that records
+	// the message as sent, with that transaction, so both are committed
+	// together; with other journals tx is nil and it runs after. If it
+	// fails, the message is recorded as sent all the same (it was) and the
+	// error is added to the Result's Detail.
+	Sent func(ctx context.Context, tx *sql.Tx, at time.Time) error
 }
 
 // Counts are the tallies of one Run.
@@ -77,6 +82,8 @@ type Counts struct {
 	// this run. Unknown includes records found in "sending", left there by
 	// an interrupted earlier run.
 	Sent, Failed, Unknown int
+	// Skipped counts jobs whose Compose said there was nothing to send.
+	Skipped int
 	// Done counts jobs whose record was already terminal (sent, failed,
 	// unknown or skipped) before this run, so nothing was sent.
 	Done int
@@ -262,6 +269,8 @@ func (r *run) report(res Result) {
 		r.counts.Failed++
 	case res.State == StateUnknown:
 		r.counts.Unknown++
+	case res.State == StateSkipped:
+		r.counts.Skipped++
 	default:
 		r.counts.Deferred++
 	}
@@ -335,6 +344,8 @@ type worker struct {
 	c      *smtp.Client
 	fresh  bool // c was opened for the current message
 	dialed int
+	// hookErr is the error of the last job's Sent hook, if any.
+	hookErr error
 }
 
 func (w *worker) loop() {
@@ -390,6 +401,15 @@ func (w *worker) deliver(job Job) {
 	}
 
 	msg, err := job.Compose()
+	if errors.Is(err, ErrSkip) {
+		res.State, res.Detail = StateSkipped, err.Error()
+		if err := cfg.Journal.Transition(w.jctx(), job.Key, StatePending, StateSkipped, Update{Detail: res.Detail, At: cfg.Now()}); err != nil {
+			w.journalError(&res, err)
+			return
+		}
+		r.report(res)
+		return
+	}
 	if err != nil {
 		fail("compose: " + err.Error())
 		return
@@ -442,15 +462,13 @@ func (w *worker) deliver(job Job) {
 			return
 		}
 		res.Attempts++
-		out, detail := w.transact(job.Key, from, rcpts[0], raw, res.MessageID)
+		out, detail := w.transact(job, from, rcpts[0], raw, res.MessageID)
 		res.Detail = detail
 		switch out {
 		case outSent:
 			res.State = StateSent
-			if job.Sent != nil {
-				if err := job.Sent(w.jctx(), cfg.Now()); err != nil {
-					res.Detail += "; after-send hook: " + err.Error()
-				}
+			if w.hookErr != nil {
+				res.Detail += "; " + w.hookErr.Error()
 			}
 			r.report(res)
 			return
@@ -492,6 +510,32 @@ func (w *worker) deliver(job Job) {
 			}
 		}
 	}
+}
+
+// recordSent records a sent message together with the job's Sent hook: in
+// one transaction with a TxJournal, else one after the other. A failing
+// hook never stops the message being recorded as sent.
+func (w *worker) recordSent(job Job, u Update) error {
+	j := w.r.s.cfg.Journal
+	ctx := w.jctx()
+	if tj, ok := j.(TxJournal); ok {
+		err := tj.TransitionTx(ctx, job.Key, StateSending, StateSent, u, func(tx *sql.Tx) error {
+			return job.Sent(ctx, tx, u.At)
+		})
+		var he *HookError
+		if !errors.As(err, &he) {
+			return err
+		}
+		w.hookErr = he
+		return j.Transition(ctx, job.Key, StateSending, StateSent, u)
+	}
+	if err := j.Transition(ctx, job.Key, StateSending, StateSent, u); err != nil {
+		return err
+	}
+	if err := job.Sent(ctx, nil, u.At); err != nil {
+		w.hookErr = fmt.Errorf("after-send hook: %w", err)
+	}
+	return nil
 }
 
 // jctx is the context for journal writes made by workers. It ignores the
@@ -595,8 +639,10 @@ func classify(err error) (outcome, string, bool) {
 
 // transact runs one SMTP transaction for raw on the worker's session and
 // records its outcome in the journal.
-func (w *worker) transact(k Key, from, to string, raw []byte, msgID string) (outcome, string) {
+func (w *worker) transact(job Job, from, to string, raw []byte, msgID string) (outcome, string) {
 	r, cfg := w.r, &w.r.s.cfg
+	k := job.Key
+	w.hookErr = nil
 	j := cfg.Journal
 	c := w.c
 	if err := c.UpdateDeadline(cfg.Timeout); err != nil {
@@ -650,7 +696,14 @@ func (w *worker) transact(k Key, from, to string, raw []byte, msgID string) (out
 
 	// settle records the outcome.
 	settle := func(to State, out outcome, detail string) (outcome, string) {
-		if jerr := j.Transition(w.jctx(), k, StateSending, to, Update{Detail: detail, At: cfg.Now()}); jerr != nil {
+		u := Update{Detail: detail, At: cfg.Now()}
+		var jerr error
+		if to == StateSent && job.Sent != nil {
+			jerr = w.recordSent(job, u)
+		} else {
+			jerr = j.Transition(w.jctx(), k, StateSending, to, u)
+		}
+		if jerr != nil {
 			r.fail(jerr)
 			return outFatal, jerr.Error()
 		}

@@ -40,13 +40,103 @@ CREATE INDEX IF NOT EXISTS deliver_journal_recipient ON deliver_journal (recipie
 // process (kill -9) but not a power cut; synchronous=FULL survives both.
 // OpenSQLiteJournal uses FULL.
 //
-// Writes are serialized inside the journal, so a shared *sql.DB without a
-// busy timeout still sees no SQLITE_BUSY from this process. SQLiteJournal is
-// safe for concurrent use.
+// Writes from concurrent callers are committed together (group commit: one
+// transaction and one fsync for all the writes waiting at that moment, each
+// returning only after that commit), and are serialized inside the journal,
+// so a shared *sql.DB without a busy timeout still sees no SQLITE_BUSY from
+// this process. SQLiteJournal is safe for concurrent use.
 type SQLiteJournal struct {
 	db    *sql.DB
 	owned bool
-	wmu   sync.Mutex // serializes writes
+
+	// Group commit: writers queue their write; whoever holds wmu runs the
+	// whole queue in one transaction, so concurrent workers share fsyncs.
+	wmu   sync.Mutex // held by the writer committing a batch
+	qmu   sync.Mutex // guards queue
+	queue []*writeOp
+}
+
+// writeOp is one queued write: run executes it inside the batch's
+// transaction; done receives its result once the batch is committed.
+type writeOp struct {
+	run  func(*sql.Tx) (int64, error)
+	n    int64
+	err  error
+	done chan struct{}
+}
+
+// write queues run and returns its result once it is committed. Writes
+// of concurrent callers are committed together (group commit): each runs
+// inside its own savepoint, so one failing write is rolled back alone,
+// and all return only after the one COMMIT. A queued write is not
+// interrupted by its caller's context.
+func (j *SQLiteJournal) write(run func(*sql.Tx) (int64, error)) (int64, error) {
+	op := &writeOp{run: run, done: make(chan struct{})}
+	j.qmu.Lock()
+	j.queue = append(j.queue, op)
+	j.qmu.Unlock()
+
+	j.wmu.Lock()
+	select {
+	case <-op.done: // an earlier leader committed it
+		j.wmu.Unlock()
+		return op.n, op.err
+	default:
+	}
+	j.qmu.Lock()
+	batch := j.queue
+	j.queue = nil
+	j.qmu.Unlock()
+	j.commit(batch)
+	j.wmu.Unlock()
+	<-op.done
+	return op.n, op.err
+}
+
+// commit runs a batch of writes in one transaction.
+func (j *SQLiteJournal) commit(batch []*writeOp) {
+	finish := func(err error) {
+		for _, op := range batch {
+			if err != nil && op.err == nil {
+				op.n, op.err = 0, err
+			}
+			close(op.done)
+		}
+	}
+	ctx := context.Background()
+	tx, err := j.db.BeginTx(ctx, nil)
+	if err != nil {
+		finish(err)
+		return
+	}
+	for _, op := range batch {
+		if _, err := tx.Exec(`SAVEPOINT deliver_op`); err != nil {
+			_ = tx.Rollback()
+			finish(err)
+			return
+		}
+		op.n, op.err = op.run(tx)
+		if op.err != nil {
+			if _, err := tx.Exec(`ROLLBACK TO deliver_op`); err != nil {
+				_ = tx.Rollback()
+				finish(err)
+				return
+			}
+		}
+		if _, err := tx.Exec(`RELEASE deliver_op`); err != nil {
+			_ = tx.Rollback()
+			finish(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		for _, op := range batch {
+			op.err = nil // every write was lost with the transaction
+		}
+		finish(err)
+		return
+	}
+	finish(nil)
 }
 
 var _ Journal = (*SQLiteJournal)(nil)
@@ -72,6 +162,7 @@ func OpenSQLiteJournal(ctx context.Context, path string) (*SQLiteJournal, error)
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "busy_timeout(10000)")
+	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("deliver: open journal %s: %w", path, err)
@@ -121,11 +212,14 @@ func (j *SQLiteJournal) Open(ctx context.Context, k Key, at time.Time) (Record, 
 	if r, ok, err := j.get(ctx, k); err != nil || ok {
 		return r, err
 	}
-	j.wmu.Lock()
-	_, err := j.db.ExecContext(ctx,
-		`INSERT INTO deliver_journal (edition, recipient, state, updated_ms) VALUES (?, ?, 'pending', ?) ON CONFLICT (edition, recipient) DO NOTHING`,
-		k.Edition, k.Recipient, at.UnixMilli())
-	j.wmu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return Record{}, err
+	}
+	_, err := j.write(func(tx *sql.Tx) (int64, error) {
+		_, err := tx.Exec(`INSERT INTO deliver_journal (edition, recipient, state, updated_ms) VALUES (?, ?, 'pending', ?) ON CONFLICT (edition, recipient) DO NOTHING`,
+			k.Edition, k.Recipient, at.UnixMilli())
+		return 0, err
+	})
 	if err != nil {
 		return Record{}, fmt.Errorf("deliver: journal insert %s: %w", k, err)
 	}
@@ -138,6 +232,18 @@ func (j *SQLiteJournal) Open(ctx context.Context, k Key, at time.Time) (Record, 
 
 // Transition implements Journal.
 func (j *SQLiteJournal) Transition(ctx context.Context, k Key, from, to State, u Update) error {
+	return j.TransitionTx(ctx, k, from, to, u, nil)
+}
+
+const updateRecord = `UPDATE deliver_journal SET state = ?, attempts = attempts + ?, detail = ?,
+	message_id = CASE WHEN ? = '' THEN message_id ELSE ? END, updated_ms = ?
+	WHERE edition = ? AND recipient = ? AND state = ?`
+
+// TransitionTx is Transition that also runs fn, when not nil, in the same
+// transaction, so that the state change and fn's writes (for the digest,
+// Store.MarkSentTx) are committed together or not at all. An error from
+// fn rolls both back and is returned wrapped in a *HookError.
+func (j *SQLiteJournal) TransitionTx(ctx context.Context, k Key, from, to State, u Update, fn func(*sql.Tx) error) error {
 	if !to.Valid() {
 		return fmt.Errorf("deliver: journal %s: invalid state %q", k, to)
 	}
@@ -145,17 +251,28 @@ func (j *SQLiteJournal) Transition(ctx context.Context, k Key, from, to State, u
 	if u.Attempt {
 		inc = 1
 	}
-	j.wmu.Lock()
-	res, err := j.db.ExecContext(ctx,
-		`UPDATE deliver_journal SET state = ?, attempts = attempts + ?, detail = ?,
-			message_id = CASE WHEN ? = '' THEN message_id ELSE ? END, updated_ms = ?
-		 WHERE edition = ? AND recipient = ? AND state = ?`,
-		string(to), inc, u.Detail, u.MessageID, u.MessageID, u.At.UnixMilli(), k.Edition, k.Recipient, string(from))
-	j.wmu.Unlock()
-	if err != nil {
-		return fmt.Errorf("deliver: journal %s %s→%s: %w", k, from, to, err)
+	args := []any{string(to), inc, u.Detail, u.MessageID, u.MessageID, u.At.UnixMilli(), k.Edition, k.Recipient, string(from)}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	n, err := res.RowsAffected()
+	n, err := j.write(func(tx *sql.Tx) (int64, error) {
+		res, err := tx.Exec(updateRecord, args...)
+		if err != nil {
+			return 0, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n != 1 || fn == nil {
+			return n, err
+		}
+		if err := fn(tx); err != nil {
+			return 0, &HookError{Key: k, Err: err}
+		}
+		return 1, nil
+	})
+	var he *HookError
+	if errors.As(err, &he) {
+		return he
+	}
 	if err != nil {
 		return fmt.Errorf("deliver: journal %s %s→%s: %w", k, from, to, err)
 	}
@@ -171,6 +288,31 @@ func (j *SQLiteJournal) Transition(ctx context.Context, k Key, from, to State, u
 	}
 	return &ConflictError{Key: k, Want: from, Got: r.State, Wanted: to}
 }
+
+// HookError is returned by TransitionTx when the function run inside the
+// transaction fails; nothing was committed.
+type HookError struct {
+	Key Key
+	Err error
+}
+
+// Error describes the failure.
+func (e *HookError) Error() string {
+	return fmt.Sprintf("deliver: journal %s: in-transaction hook: %v", e.Key, e.Err)
+}
+
+// Unwrap returns the hook's error.
+func (e *HookError) Unwrap() error { return e.Err }
+
+// TxJournal is a Journal that can run more writes in the transaction of a
+// state change; SQLiteJournal is one. The Sender uses it to run Job.Sent
+// in the transaction that records the message as sent.
+type TxJournal interface {
+	Journal
+	TransitionTx(ctx context.Context, k Key, from, to State, u Update, fn func(*sql.Tx) error) error
+}
+
+var _ TxJournal = (*SQLiteJournal)(nil)
 
 // Count implements Journal.
 func (j *SQLiteJournal) Count(ctx context.Context, edition string) (map[State]int, error) {
