@@ -1,0 +1,391 @@
+// Command aggregator polls the upstream feeds listed in an OPML file and
+// serves everything it has fetched as one site's feeds (RSS, Atom and JSON
+// Feed, per category, tag and author) with package feed's handler.
+//
+//	go run ./examples/aggregator                      # bundled fixtures
+//	go run ./examples/aggregator -opml feeds.opml     # your feeds
+//
+// With no -opml it serves testdata/upstream itself on a loopback port and
+// aggregates the feeds listed in testdata/upstream/feeds.opml (their
+// xmlUrl values are relative to that server); only that one loopback
+// address is let through the fetcher's SSRF guard.
+//
+// Flags:
+//
+//	-opml FILE        feed list (OPML); relative xmlUrl values are refused
+//	-addr HOST:PORT   where to serve the feeds (default 127.0.0.1:8081)
+//	-allow-private    let the fetcher reach loopback and private addresses
+//	-state FILE       keep per-feed state (validators, schedule, errors)
+//	                  in FILE across restarts (default: in memory)
+//	-archive FILE     keep the fetched articles in FILE (JSON Lines)
+//	                  across restarts (default: in memory)
+//	-max-age DURATION drop articles published longer ago than this after
+//	                  each round (default 0: keep every article fetched)
+//	-once             poll every feed once, print a summary and exit
+//	-fixtures DIR     the fixture folder served without -opml
+//	-fixtures-addr A  where to serve it (default 127.0.0.1:0, a free port;
+//	                  article IDs include the feed URL, so keep it fixed
+//	                  across restarts when using -archive)
+//
+// GET / lists the feeds being polled and their state; the feeds are at
+// /feed/, /feed/atom/, /feed/json/, /category/{path}/feed/ and so on.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"html/template"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/feed"
+	"github.com/khabar/khabar/feed/upstream"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, nil); err != nil && !errors.Is(err, context.Canceled) {
+		log.Fatal(err)
+	}
+}
+
+// options are the command-line flags.
+type options struct {
+	opml, addr, state, archive, fixtures string
+	fixturesAddr                         string
+	allowPrivate, once                   bool
+	maxAge                               time.Duration
+}
+
+func parseFlags(args []string, out io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("aggregator", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&o.opml, "opml", "", "OPML `file` listing the feeds to poll (default: the bundled fixtures)")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8081", "`address` to serve the merged feeds on")
+	fs.BoolVar(&o.allowPrivate, "allow-private", false, "allow fetching from loopback and private addresses")
+	fs.StringVar(&o.state, "state", "", "JSON `file` keeping per-feed state across restarts")
+	fs.StringVar(&o.archive, "archive", "", "JSON Lines `file` keeping the fetched articles across restarts")
+	fs.DurationVar(&o.maxAge, "max-age", 0, "drop articles published longer ago than this (0 keeps all)")
+	fs.BoolVar(&o.once, "once", false, "poll every feed once, print a summary and exit")
+	fs.StringVar(&o.fixtures, "fixtures", "", "fixture `folder` served when no -opml is given (default: testdata/upstream)")
+	fs.StringVar(&o.fixturesAddr, "fixtures-addr", "127.0.0.1:0", "loopback `address` the fixtures are served on (article IDs depend on it: keep it fixed across restarts when using -archive)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return o, nil
+}
+
+// fixtureDir finds testdata/upstream from the working directory or from
+// this source file.
+func fixtureDir() (string, error) {
+	cands := []string{"testdata/upstream"}
+	if _, file, _, ok := runtime.Caller(0); ok {
+		cands = append(cands, filepath.Join(filepath.Dir(file), "..", "..", "testdata", "upstream"))
+	}
+	for _, c := range cands {
+		if _, err := os.Stat(filepath.Join(c, "feeds.opml")); err == nil {
+			return c, nil
+		}
+	}
+	return "", errors.New("cannot find testdata/upstream/feeds.opml: run from the repository root or pass -fixtures")
+}
+
+// run is the program; ready, when not nil, receives the address served on.
+func run(ctx context.Context, args []string, out io.Writer, ready chan<- string) error {
+	o, err := parseFlags(args, out)
+	if err != nil {
+		return err
+	}
+	fetcher := &upstream.Fetcher{AllowPrivate: o.allowPrivate}
+	var subs []upstream.Subscription
+	if o.opml != "" {
+		data, err := os.ReadFile(o.opml)
+		if err != nil {
+			return err
+		}
+		subs, err = upstream.ReadOPML(bytes.NewReader(data), nil)
+		if err != nil {
+			if len(subs) == 0 {
+				return err
+			}
+			fmt.Fprintf(out, "warning: %v\n", err)
+		}
+	} else {
+		dir := o.fixtures
+		if dir == "" {
+			if dir, err = fixtureDir(); err != nil {
+				return err
+			}
+		}
+		base, closeFixtures, err := serveFixtures(dir, o.fixturesAddr)
+		if err != nil {
+			return err
+		}
+		defer closeFixtures()
+		data, err := os.ReadFile(filepath.Join(dir, "feeds.opml"))
+		if err != nil {
+			return err
+		}
+		if subs, err = upstream.ReadOPML(bytes.NewReader(data), base); err != nil {
+			return err
+		}
+		// Let the guard through to the fixture server only.
+		ap, _ := netip.ParseAddrPort(base.Host)
+		fetcher.AllowNets = []netip.Prefix{netip.PrefixFrom(ap.Addr(), ap.Addr().BitLen())}
+		fmt.Fprintf(out, "serving %s at %s\n", dir, base)
+	}
+	if len(subs) == 0 {
+		return errors.New("no feeds to poll")
+	}
+
+	cat := khabar.NewCatalog()
+	if o.archive != "" {
+		if f, err := os.Open(o.archive); err == nil {
+			n, rerr := cat.ReadJSONL(f)
+			f.Close()
+			if rerr != nil {
+				fmt.Fprintf(out, "warning: archive: %v\n", rerr)
+			}
+			fmt.Fprintf(out, "loaded %d articles from %s\n", n, o.archive)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	var store upstream.Store = &upstream.MemoryStore{}
+	if o.state != "" {
+		fs, err := upstream.OpenFileStore(o.state)
+		if err != nil {
+			return err
+		}
+		store = fs
+	}
+	st := &status{}
+	poller := &upstream.Poller{
+		Catalog: cat,
+		Fetcher: fetcher,
+		Parser:  &upstream.Parser{Location: time.FixedZone("IST", 5*3600+1800)},
+		Store:   store,
+		OnPoll:  st.record,
+	}
+	poller.Add(subs...)
+
+	if o.once {
+		reports := poller.PollAll(ctx)
+		for _, r := range reports {
+			fmt.Fprintln(out, summary(r))
+		}
+		fmt.Fprintf(out, "%d feeds, %d articles in the catalog\n", len(reports), cat.Len())
+		return saveArchive(o.archive, cat)
+	}
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	home := "http://" + ln.Addr().String() + "/"
+	h, err := feed.NewHandler(cat, feed.Config{
+		HomeURL:     home,
+		Title:       "khabar aggregator",
+		Description: "Articles merged from upstream feeds",
+		Language:    "hi",
+		Location:    time.FixedZone("IST", 5*3600+1800),
+	})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		st.index(w, cat, poller.Subscriptions())
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	fmt.Fprintf(out, "serving the merged feeds at %sfeed/ (and /feed/atom/, /feed/json/); status at %s\n", home, home)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	for {
+		for _, r := range poller.PollDue(ctx) {
+			fmt.Fprintln(out, summary(r))
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if o.maxAge > 0 {
+			prune(cat, time.Now().Add(-o.maxAge))
+		}
+		if err := saveArchive(o.archive, cat); err != nil {
+			fmt.Fprintf(out, "warning: %v\n", err)
+		}
+		t := time.NewTimer(time.Minute)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// serveFixtures serves dir on a loopback port and returns its base URL.
+func serveFixtures(dir, addr string) (*url.URL, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	base, _ := url.Parse("http://" + ln.Addr().String() + "/")
+	return base, func() { srv.Close() }, nil
+}
+
+func summary(r upstream.Report) string {
+	var b strings.Builder
+	switch {
+	case r.Failed:
+		fmt.Fprintf(&b, "FAIL %s: %v", r.URL, r.Err)
+	case r.NotModified:
+		fmt.Fprintf(&b, "304  %s", r.URL)
+	default:
+		fmt.Fprintf(&b, "ok   %s: %d read, %d stored", r.URL, r.Articles, r.Stored)
+		if r.Err != nil {
+			fmt.Fprintf(&b, " (%s)", firstLine(r.Err))
+		}
+	}
+	if !r.NextPoll.IsZero() {
+		fmt.Fprintf(&b, "; next poll %s", r.NextPoll.Format(time.TimeOnly))
+	}
+	return b.String()
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// prune deletes articles published before cutoff.
+func prune(cat *khabar.Catalog, cutoff time.Time) {
+	for _, a := range cat.Find(khabar.Query{Until: cutoff}) {
+		cat.Delete(a.ID)
+	}
+}
+
+// saveArchive writes the catalog to path atomically; "" does nothing.
+func saveArchive(path string, cat *khabar.Catalog) error {
+	if path == "" {
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := cat.WriteJSONL(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// status remembers the last report of each feed for the index page.
+type status struct {
+	mu   sync.Mutex
+	last map[string]upstream.Report
+}
+
+func (s *status) record(r upstream.Report) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last = make(map[string]upstream.Report)
+	}
+	s.last[r.URL] = r
+}
+
+var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
+<html lang="hi"><meta charset="utf-8"><title>khabar aggregator</title>
+<link rel="alternate" type="application/rss+xml" href="/feed/">
+<link rel="alternate" type="application/atom+xml" href="/feed/atom/">
+<link rel="alternate" type="application/feed+json" href="/feed/json/">
+<h1>khabar aggregator</h1>
+<p>{{.Count}} articles: <a href="/feed/">RSS</a> · <a href="/feed/atom/">Atom</a> · <a href="/feed/json/">JSON Feed</a></p>
+<h2>Upstream feeds</h2>
+<table><tr><th>Feed</th><th>Last poll</th><th>Articles</th><th>Next poll</th></tr>
+{{range .Feeds}}<tr><td><a href="{{.URL}}">{{.Title}}</a></td><td>{{.Status}}</td><td>{{.Stored}}</td><td>{{.Next}}</td></tr>
+{{end}}</table>
+<h2>Categories</h2>
+<ul>{{range .Categories}}<li><a href="/category/{{.Path}}/feed/">{{.Label}}</a> ({{.Count}})</li>{{end}}</ul>
+</html>
+`))
+
+func (s *status) index(w http.ResponseWriter, cat *khabar.Catalog, subs []upstream.Subscription) {
+	type row struct {
+		URL, Title, Status, Next string
+		Stored                   int
+	}
+	type catRow struct {
+		Path  string
+		Label string
+		Count int
+	}
+	data := struct {
+		Count      int
+		Feeds      []row
+		Categories []catRow
+	}{Count: cat.Len()}
+	s.mu.Lock()
+	for _, sub := range subs {
+		r := row{URL: sub.URL, Title: sub.Title, Status: "not yet polled"}
+		if rep, ok := s.last[sub.URL]; ok {
+			switch {
+			case rep.Failed:
+				r.Status = "failed: " + firstLine(rep.Err)
+			case rep.NotModified:
+				r.Status = "not modified"
+			case rep.Err != nil:
+				r.Status = "partial: " + firstLine(rep.Err)
+			default:
+				r.Status = "ok"
+			}
+			r.Stored = rep.Stored
+			r.Next = rep.NextPoll.Format(time.DateTime)
+		}
+		data.Feeds = append(data.Feeds, r)
+	}
+	s.mu.Unlock()
+	for _, c := range cat.Categories() {
+		data.Categories = append(data.Categories, catRow{Path: khabar.EscapePath(c.Category.Key()), Label: c.Category.Label(), Count: c.Count})
+	}
+	sort.SliceStable(data.Categories, func(i, j int) bool { return data.Categories[i].Count > data.Categories[j].Count })
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := indexTmpl.Execute(w, data); err != nil {
+		log.Printf("index: %v", err)
+	}
+}
