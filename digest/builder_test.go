@@ -64,31 +64,31 @@ func TestSelection(t *testing.T) {
 		{
 			name:         "category follow includes descendants and comes first",
 			sub:          Subscriber{Email: "a@example.com", Follows: Follows{Categories: []string{"उत्तर-प्रदेश"}}},
-			wantFollowed: []string{"l1", "k1", "k2", "k3"},
-			wantTop:      []string{"s1", "t1", "w1", "s2"}, // s3 would be a third sports story
+			wantFollowed: []string{"l1", "k1", "k2", "k3", "e1"}, // Hindi first, then the English Kanpur story
+			wantTop:      []string{"s1", "t1", "w1", "s2", "u1"}, // s3, e2 and u2 would be a third sports story
 		},
 		{
 			name:         "follow given by display name is slugified; tag follow",
 			sub:          Subscriber{Email: "a@example.com", Follows: Follows{Categories: []string{"उत्तर प्रदेश/कानपुर"}, Tags: []string{"Yogi Adityanath"}}},
-			wantFollowed: []string{"l1", "k1", "k2", "k3"},
-			wantTop:      []string{"s1", "t1", "w1", "s2"}, // s3 would be a third sports story
+			wantFollowed: []string{"l1", "k1", "k2", "k3", "e1"}, // Hindi first, then the English Kanpur story
+			wantTop:      []string{"s1", "t1", "w1", "s2", "u1"}, // s3, e2 and u2 would be a third sports story
 		},
 		{
 			name:         "author follow",
 			sub:          Subscriber{Email: "a@example.com", Follows: Follows{Authors: []string{"reena"}}},
 			wantFollowed: []string{"k1", "k2"},
-			wantTop:      []string{"s1", "l1", "t1", "w1", "s2", "k3"}, // the cap counts the top list only
+			wantTop:      []string{"s1", "l1", "t1", "w1", "s2", "k3", "e1"}, // the cap counts the top list only
 		},
 		{
-			name:         "english reader gets english stories only",
+			name:         "english reader: english stories first in each section, then the rest",
 			sub:          Subscriber{Email: "a@example.com", Language: "en", Follows: Follows{Categories: []string{"उत्तर-प्रदेश/कानपुर"}}},
-			wantFollowed: []string{"e1"},
-			wantTop:      []string{"e2"},
+			wantFollowed: []string{"e1", "k1", "u1", "k2", "k3"},
+			wantTop:      []string{"e2", "s1", "l1", "t1", "w1"}, // u2, s2, s3: sports is full
 		},
 		{
 			name:    "urdu reader, region subtag",
 			sub:     Subscriber{Email: "a@example.com", Language: "ur-PK"},
-			wantTop: []string{"u2", "u1"},
+			wantTop: []string{"u2", "u1", "s1", "l1", "t1", "w1", "k1"},
 		},
 	}
 	for _, tt := range tests {
@@ -119,18 +119,31 @@ func TestSelection(t *testing.T) {
 
 func TestRankingOptions(t *testing.T) {
 	ctx := context.Background()
-	t.Run("other languages mixed in at a discount", func(t *testing.T) {
-		b := newTestBuilder(t, func(c *Config) { c.Ranking = Ranking{OtherLanguages: 0.5, Top: 20, PerCategory: -1} })
+	t.Run("LanguageOnly leaves other languages out", func(t *testing.T) {
+		b := newTestBuilder(t, func(c *Config) { c.Ranking = Ranking{Languages: LanguageOnly, Top: 20, PerCategory: -1} })
+		m, err := b.Build(ctx, testEdition, &Subscriber{Email: "a@example.com", Language: "en", Follows: Follows{Categories: []string{"उत्तर-प्रदेश/कानपुर"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := ids(m.Followed), []string{"e1"}; !slices.Equal(got, want) {
+			t.Errorf("Followed = %v, want %v", got, want)
+		}
+		if got, want := ids(m.Top), []string{"e2"}; !slices.Equal(got, want) {
+			t.Errorf("Top = %v, want %v", got, want)
+		}
+		_, err = b.Build(ctx, testEdition, &Subscriber{Email: "a@example.com", Language: "ta"})
+		if !errors.Is(err, ErrSkipped) {
+			t.Errorf("a Tamil reader got %v, want skipped: no story in Tamil", err)
+		}
+	})
+	t.Run("no cap, long list: every story of the day once", func(t *testing.T) {
+		b := newTestBuilder(t, func(c *Config) { c.Ranking = Ranking{Top: 50, PerCategory: -1} })
 		m, err := b.Build(ctx, testEdition, &Subscriber{Email: "a@example.com", Language: "en"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := ids(m.Top)
-		if len(got) != 13 {
-			t.Fatalf("Top has %d stories (%v), want all 13 of the day", len(got), got)
-		}
-		if got[0] != "e2" && got[0] != "s1" {
-			t.Errorf("Top starts with %s", got[0])
+		if got := ids(m.Top); len(got) != 13 || got[0] != "e2" || got[1] != "e1" {
+			t.Errorf("Top = %v, want the 13 stories of the day, English first", got)
 		}
 	})
 	t.Run("per-category cap of one", func(t *testing.T) {
@@ -207,7 +220,6 @@ func TestSkips(t *testing.T) {
 	}{
 		{"unsubscribed", sub(Subscriber{Email: "u@example.com", Status: StatusUnsubscribed}), testEdition, SkipUnsubscribed},
 		{"bounced", sub(Subscriber{Email: "b@example.com", Status: StatusBounced}), testEdition, SkipBounced},
-		{"nothing in the language", sub(Subscriber{Email: "x@example.com", Language: "ta"}), testEdition, SkipNoStories},
 		{"empty day", sub(Subscriber{Email: "x@example.com"}), Edition{Date: "2026-10-01"}, SkipNoStories},
 		{"already sent", sub(Subscriber{Email: "DONE@example.com"}), testEdition, SkipAlreadySent},
 	}
@@ -253,7 +265,7 @@ func TestWindow(t *testing.T) {
 			t.Errorf("story %s published %v, before the last send", s.Article.ID, s.Article.Published)
 		}
 	}
-	if got, want := ids(m.Top), []string{"s1", "t1", "w1"}; !slices.Equal(got, want) {
+	if got, want := ids(m.Top), []string{"s1", "t1", "w1", "e2", "u2"}; !slices.Equal(got, want) {
 		t.Errorf("Top = %v, want %v", got, want)
 	}
 
@@ -324,7 +336,8 @@ func TestEach(t *testing.T) {
 	}
 	want := map[string]string{
 		"a@example.com": "sent hi", "b@example.com": "sent en", "c@example.com": "unsubscribed",
-		"d@example.com": "bounced", "e@example.com": "no new story", "f@example.com": "sent ur",
+		"d@example.com": "bounced", "f@example.com": "sent ur",
+		"e@example.com": "sent hi", // no Tamil locale: the default language
 	}
 	for k, v := range want {
 		if got[k] != v {

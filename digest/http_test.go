@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -60,7 +61,8 @@ func TestUnsubscribeHandler(t *testing.T) {
 	written := false
 	rec := &recordingStore{Store: store, written: &written}
 	tk := testTokens()
-	h := &UnsubscribeHandler{Tokens: tk, Store: rec, Publisher: Publisher{Name: "ख़बर", Address: "12, माल रोड\nकानपुर"}}
+	h := &UnsubscribeHandler{Tokens: tk, Store: rec, Publisher: Publisher{Name: "ख़बर", Address: "12, माल रोड\nकानपुर"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		written = false
 		h.ServeHTTP(flagWriter{w, &written}, r)

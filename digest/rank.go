@@ -35,9 +35,9 @@ type versioned interface{ Version() uint64 }
 //	(Base + Views·ln(1+views) + Shares·ln(1+shares) + Comments·ln(1+comments)) · 2^(−(u−p)/HalfLife)
 //
 // so engagement counts with diminishing returns and halves in weight every
-// HalfLife of age. Stories not in the subscriber's language are multiplied
-// by OtherLanguages. Equal scores go to the newer story, then the smaller
-// ID, so the order is stable.
+// HalfLife of age. Equal scores go to the newer story, then the smaller
+// ID, so the order is stable. Languages says how the subscriber's language
+// is honored.
 type Ranking struct {
 	// Views, Shares and Comments weigh the counters; when all three are
 	// zero they are [1], [2] and [3]. A negative weight counts as zero.
@@ -56,10 +56,24 @@ type Ranking struct {
 	Followed int
 	// Top is the most top stories for everyone [7].
 	Top int
-	// OtherLanguages multiplies the score of stories in another language
-	// than the subscriber's; zero [0] leaves them out.
-	OtherLanguages float64
+	// Languages says what to do with stories in other languages than the
+	// subscriber's [LanguageFirst].
+	Languages LanguagePolicy
 }
+
+// LanguagePolicy says how a subscriber's language shapes the digest. A
+// story without a Language is in the Builder's default language.
+type LanguagePolicy int
+
+const (
+	// LanguageFirst ranks every story in the subscriber's language above
+	// every other story, in each section; other languages fill what is
+	// left, so a reader of a language the site rarely writes in still gets
+	// the day's news.
+	LanguageFirst LanguagePolicy = iota
+	// LanguageOnly leaves stories in other languages out.
+	LanguageOnly
+)
 
 func (r Ranking) withDefaults() Ranking {
 	r.Views, r.Shares, r.Comments = max(r.Views, 0), max(r.Shares, 0), max(r.Comments, 0)
@@ -82,7 +96,6 @@ func (r Ranking) withDefaults() Ranking {
 	if r.Top <= 0 {
 		r.Top = 7
 	}
-	r.OtherLanguages = max(r.OtherLanguages, 0)
 	return r
 }
 
@@ -126,6 +139,8 @@ type pool struct {
 type poolItem struct {
 	a     *khabar.Article
 	score float64
+	// other is set for a story in another language than the pool's.
+	other bool
 	// cats are the category paths counted for diversity.
 	cats []string
 	// sv caches the story's view, built on first use.
@@ -157,16 +172,19 @@ func buildPool(src Source, r *Ranking, since, until time.Time, lang, defLang str
 		if al == "" {
 			al = defLang
 		}
-		s := r.score(a, until)
-		if al != lang {
-			if r.OtherLanguages == 0 {
-				continue
-			}
-			s *= r.OtherLanguages
+		other := al != lang
+		if other && r.Languages == LanguageOnly {
+			continue
 		}
-		p.items = append(p.items, &poolItem{a: a, score: s})
+		p.items = append(p.items, &poolItem{a: a, score: r.score(a, until), other: other})
 	}
 	slices.SortFunc(p.items, func(x, y *poolItem) int {
+		if x.other != y.other {
+			if y.other {
+				return -1
+			}
+			return 1
+		}
 		if x.score != y.score {
 			return cmp.Compare(y.score, x.score)
 		}
