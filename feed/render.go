@@ -199,10 +199,24 @@ func (r *Renderer) Render(w io.Writer, c *khabar.Catalog, k khabar.Key, f Format
 
 // Write writes p in format f to w with a single Write call.
 func (r *Renderer) Write(w io.Writer, p *Page, f Format) error {
-	b := r.AppendPage(make([]byte, 0, r.sizeHint(p, f)), p, f)
+	bp := bufPool.Get().(*[]byte)
+	b := *bp
+	if n := r.sizeHint(p, f); cap(b) < n {
+		b = make([]byte, 0, n)
+	}
+	b = r.AppendPage(b[:0], p, f)
 	_, err := w.Write(b)
+	if cap(b) <= maxPooledBuf {
+		*bp = b[:0]
+		bufPool.Put(bp)
+	}
 	return err
 }
+
+// maxPooledBuf caps the buffers Write keeps for reuse.
+const maxPooledBuf = 4 << 20
+
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // AppendPage appends p rendered in format f to dst and returns the
 // extended slice.

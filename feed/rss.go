@@ -97,7 +97,10 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article) []byte {
 		b = appendElem(b, "description", sum)
 	}
 	if a.ContentHTML != "" {
-		b = appendElem(b, "content:encoded", a.ContentHTML)
+		// CDATA, as WordPress writes it: the body is copied, not escaped.
+		b = append(b, "<content:encoded>"...)
+		b = appendCDATA(b, a.ContentHTML)
+		b = append(b, "</content:encoded>\n"...)
 	}
 	if im := a.Image; im != nil {
 		u := khabar.URI(im.URL)

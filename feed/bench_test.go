@@ -1,0 +1,163 @@
+package feed
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gorilla/feeds"
+	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/synth"
+)
+
+// benchCatalog holds 50 articles with full Hindi bodies (about 6 KB of
+// HTML each, like a real story), categories, tags, an author and an image.
+func benchCatalog(b *testing.B) *khabar.Catalog {
+	b.Helper()
+	c := khabar.NewCatalog()
+	if err := c.UpsertAll(synth.Generate(synth.Config{Articles: 50, ContentBytes: 6000, Categories: 20, Tags: 60, Authors: 8})); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+func benchConfig() Config {
+	cfg := testConfig()
+	cfg.PageSize = 50
+	return cfg
+}
+
+// gorillaWrite renders f with gorilla/feeds in the format that matches ours.
+func gorillaWrite(gf *feeds.Feed, f Format, w io.Writer) error {
+	switch f {
+	case Atom:
+		return gf.WriteAtom(w)
+	case JSON:
+		return gf.WriteJSON(w)
+	}
+	return gf.WriteRss(w)
+}
+
+// BenchmarkColdRender renders the 50-article site feed from the catalog
+// with an empty item cache (a new Renderer each time), side by side with
+// gorilla/feeds' WriteRss / WriteAtom / WriteJSON on the same articles
+// (converted once, outside the timing). ratio = khabar / gorilla time;
+// the target is at most 0.5.
+func BenchmarkColdRender(b *testing.B) {
+	c := benchCatalog(b)
+	r0, _ := NewRenderer(benchConfig())
+	p, err := r0.Page(c, khabar.SiteKey(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gf := r0.Gorilla(p)
+	for _, f := range Formats {
+		b.Run(f.String(), func(b *testing.B) {
+			var ours, theirs time.Duration
+			var buf bytes.Buffer
+			b.ReportAllocs()
+			for b.Loop() {
+				buf.Reset()
+				t0 := time.Now()
+				if err := gorillaWrite(gf, f, &buf); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				buf.Reset()
+				r, _ := NewRenderer(benchConfig())
+				if err := r.Render(&buf, c, khabar.SiteKey(), f, 1); err != nil {
+					b.Fatal(err)
+				}
+				t2 := time.Now()
+				theirs += t1.Sub(t0)
+				ours += t2.Sub(t1)
+			}
+			report(b, ours, theirs)
+		})
+	}
+}
+
+// BenchmarkRerender changes one of the 50 articles (outside the timing),
+// then renders the site feed again with the Renderer's item cache warm:
+// one item is rendered, 49 are copied. ratio = khabar / gorilla full
+// render time; the target is at most 0.05.
+func BenchmarkRerender(b *testing.B) {
+	c := benchCatalog(b)
+	r, _ := NewRenderer(benchConfig())
+	p, _ := r.Page(c, khabar.SiteKey(), 1)
+	gf := r.Gorilla(p)
+	ids := make([]string, len(p.Items))
+	for i, a := range p.Items {
+		ids[i] = a.ID
+	}
+	for _, f := range Formats {
+		b.Run(f.String(), func(b *testing.B) {
+			var ours, theirs time.Duration
+			var buf bytes.Buffer
+			r.Render(&buf, c, khabar.SiteKey(), f, 1) // warm
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				a, _ := c.Get(ids[i%len(ids)])
+				na := a.Clone()
+				na.Title = fmt.Sprintf("%s %d", p.Items[i%len(ids)].Title, i)
+				if err := c.Upsert(na); err != nil {
+					b.Fatal(err)
+				}
+				i++
+				buf.Reset()
+				t0 := time.Now()
+				gorillaWrite(gf, f, &buf)
+				theirs += time.Since(t0)
+				buf.Reset()
+				b.StartTimer()
+				t1 := time.Now()
+				if err := r.Render(&buf, c, khabar.SiteKey(), f, 1); err != nil {
+					b.Fatal(err)
+				}
+				ours += time.Since(t1)
+			}
+			report(b, ours, theirs)
+		})
+	}
+}
+
+func report(b *testing.B, ours, theirs time.Duration) {
+	n := float64(b.N)
+	b.ReportMetric(float64(ours.Nanoseconds())/n, "khabar-ns/op")
+	b.ReportMetric(float64(theirs.Nanoseconds())/n, "gorilla-ns/op")
+	b.ReportMetric(float64(ours)/float64(theirs), "ratio")
+}
+
+// BenchmarkServeCached serves the cached, gzipped site feed through the
+// Handler (no network): the per-request cost wrk measures on top of HTTP.
+func BenchmarkServeCached(b *testing.B) {
+	c := benchCatalog(b)
+	h, err := NewHandler(c, benchConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	req := httptest.NewRequest("GET", "/feed/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		w := &discardWriter{h: make(http.Header)}
+		for pb.Next() {
+			clear(w.h)
+			h.ServeHTTP(w, req)
+		}
+	})
+}
+
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}

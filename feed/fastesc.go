@@ -1,0 +1,201 @@
+package feed
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/khabar/khabar"
+)
+
+// The escapers below validate and escape in two quick passes: the
+// standard library's UTF-8 check, then a scan that skips eight bytes at a
+// time while none of them can need attention (SWAR: "SIMD within a
+// register"). Anything XML forbids sends them to khabar.CleanText, so the
+// output is always exactly what escaping CleanText(s) would give; the fast
+// path only avoids decoding runes that need nothing.
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// word returns s[i:i+8] as a little-endian integer.
+func word(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// hasByte reports whether any byte of x equals c.
+func hasByte(x uint64, c byte) bool {
+	y := x ^ (lsb * uint64(c))
+	return (y-lsb)&^y&msb != 0
+}
+
+// hasControl reports whether any byte of x is below 0x20.
+func hasControl(x uint64) bool { return (x-lsb*0x20)&^x&msb != 0 }
+
+// Escaping modes.
+const (
+	modeText = iota // XML character data
+	modeAttr        // XML attribute value in double quotes
+	modeJSON        // JSON string body
+)
+
+// quiet reports whether none of the eight bytes in x needs attention in
+// the given mode.
+func quiet(x uint64, mode int) bool {
+	if hasControl(x) || hasByte(x, 0xEF) { // controls; U+FFFE and U+FFFF start with EF
+		return false
+	}
+	switch mode {
+	case modeText:
+		return !hasByte(x, '&') && !hasByte(x, '<') && !hasByte(x, '>')
+	case modeAttr:
+		return !hasByte(x, '&') && !hasByte(x, '<') && !hasByte(x, '>') && !hasByte(x, '"')
+	}
+	return !hasByte(x, '"') && !hasByte(x, '\\') && !hasByte(x, 0xE2) // E2 80 A8/A9: U+2028/9
+}
+
+// appendEscaped appends s escaped for mode; see the comment at the top.
+func appendEscaped(b []byte, s string, mode int) []byte {
+	if !utf8.ValidString(s) {
+		return appendEscapedClean(b, khabar.CleanText(s), mode)
+	}
+	start := len(b)
+	last := 0
+	i := 0
+	for i < len(s) {
+		if i+8 <= len(s) && quiet(word(s, i), mode) {
+			i += 8
+			continue
+		}
+		end := min(i+8, len(s))
+		for ; i < end; i++ {
+			c := s[i]
+			var esc string
+			switch {
+			case c == 0xEF:
+				if i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE {
+					return appendEscapedClean(b[:start], khabar.CleanText(s), mode)
+				}
+				continue
+			case c == 0xE2 && mode == modeJSON:
+				if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+					esc = `\u2028`
+					if s[i+2] == 0xA9 {
+						esc = `\u2029`
+					}
+					b = append(b, s[last:i]...)
+					b = append(b, esc...)
+					i += 2
+					last = i + 1
+				}
+				continue
+			case c >= 0x80:
+				continue
+			case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
+				return appendEscapedClean(b[:start], khabar.CleanText(s), mode)
+			}
+			if esc = escapeOf(c, mode); esc == "" {
+				continue
+			}
+			b = append(b, s[last:i]...)
+			b = append(b, esc...)
+			last = i + 1
+		}
+	}
+	return append(b, s[last:]...)
+}
+
+// appendEscapedClean is appendEscaped for a string already cleaned (it
+// cannot loop back).
+func appendEscapedClean(b []byte, s string, mode int) []byte {
+	return appendEscaped(b, s, mode)
+}
+
+// escapeOf returns the escape of the ASCII byte c in mode, "" for none.
+func escapeOf(c byte, mode int) string {
+	if mode == modeJSON {
+		switch c {
+		case '"':
+			return `\"`
+		case '\\':
+			return `\\`
+		case '\n':
+			return `\n`
+		case '\r':
+			return `\r`
+		case '\t':
+			return `\t`
+		}
+		return ""
+	}
+	switch c {
+	case '&':
+		return "&amp;"
+	case '<':
+		return "&lt;"
+	case '>':
+		return "&gt;"
+	case '\r':
+		return "&#xD;"
+	}
+	if mode == modeAttr {
+		switch c {
+		case '"':
+			return "&quot;"
+		case '\t':
+			return "&#x9;"
+		case '\n':
+			return "&#xA;"
+		}
+	}
+	return ""
+}
+
+// xmlClean reports whether s is UTF-8 made only of characters XML allows,
+// that is whether khabar.CleanText(s) == s, quickly.
+func xmlClean(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			if x := word(s, i); !hasControl(x) && !hasByte(x, 0xEF) {
+				i += 8
+				continue
+			}
+		}
+		for end := min(i+8, len(s)); i < end; i++ {
+			switch c := s[i]; {
+			case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
+				return false
+			case c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// appendCDATA appends s, cleaned, as one or more CDATA sections: a "]]>"
+// inside s ends one section after "]]" and starts the next with ">".
+// Nothing is escaped, so HTML bodies are copied as they are.
+func appendCDATA(b []byte, s string) []byte {
+	if !xmlClean(s) {
+		s = khabar.CleanText(s)
+	}
+	b = append(b, "<![CDATA["...)
+	for {
+		i := strings.Index(s, "]]>")
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+2]...)
+		b = append(b, "]]><![CDATA["...)
+		s = s[i+2:]
+	}
+	b = append(b, s...)
+	return append(b, "]]>"...)
+}
