@@ -112,8 +112,8 @@ func TestOnceWithStateAndArchive(t *testing.T) {
 	if err := run(context.Background(), args, out, nil); err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
-	if !strings.Contains(out.String(), "13 feeds, 22 articles") {
-		t.Errorf("summary = %s, want 13 feeds and 22 articles", out)
+	if !strings.Contains(out.String(), "16 feeds, 24 articles") {
+		t.Errorf("summary = %s, want 16 feeds and 24 articles", out)
 	}
 	for _, f := range []string{"state.json", "archive.jsonl"} {
 		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
@@ -124,7 +124,7 @@ func TestOnceWithStateAndArchive(t *testing.T) {
 	if err := run(context.Background(), args, out2, nil); err != nil {
 		t.Fatalf("second run: %v", err)
 	}
-	if !strings.Contains(out2.String(), "loaded 22 articles") || !strings.Contains(out2.String(), "22 articles in the catalog") {
+	if !strings.Contains(out2.String(), "loaded 24 articles") || !strings.Contains(out2.String(), "24 articles in the catalog") {
 		t.Errorf("second run = %s, want the archive reloaded and no duplicates", out2)
 	}
 }

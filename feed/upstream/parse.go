@@ -83,6 +83,22 @@ type Feed struct {
 // ErrMalformed) and one *ItemError per item problem. The Feed is nil only
 // when nothing at all could be read.
 func (p *Parser) Parse(data []byte, feedURL, contentType string) (*Feed, error) {
+	return p.parse(data, feedURL, feedURL, contentType)
+}
+
+// ParseResult parses the body of a Fetch result for the feed subscribed to
+// at feedURL. Relative links are resolved against the address the body
+// was finally fetched from (res.URL, after redirects), while article IDs
+// stay namespaced by feedURL, so that a redirected feed keeps its IDs.
+func (p *Parser) ParseResult(res *Result, feedURL string) (*Feed, error) {
+	base := res.URL
+	if absHTTP(base) == nil {
+		base = feedURL
+	}
+	return p.parse(res.Body, feedURL, base, res.ContentType)
+}
+
+func (p *Parser) parse(data []byte, feedURL, baseURL, contentType string) (*Feed, error) {
 	p.once.Do(func() { p.san = newSanitizer(p.IFrameHosts) })
 	perr := &ParseError{FeedURL: feedURL}
 	utf8Data, _ := ToUTF8(data, contentType)
@@ -112,7 +128,7 @@ func (p *Parser) Parse(data []byte, feedURL, contentType string) (*Feed, error) 
 			perr.Items = append(perr.Items, &ItemError{FeedURL: feedURL, Index: i, Field: "xml", Err: ErrMalformed})
 		}
 	}
-	f := p.convert(gf, feedURL, dropped, perr)
+	f := p.convert(gf, feedURL, baseURL, dropped, perr)
 	if perr.Err == nil && len(perr.Items) == 0 {
 		return f, nil
 	}
@@ -209,8 +225,11 @@ func (p *Parser) loc() *time.Location {
 
 // convert turns gofeed's feed into ours, item by item; gofeed's items are
 // released as they are converted to keep peak memory down.
-func (p *Parser) convert(gf *gofeed.Feed, feedURL string, dropped []int, perr *ParseError) *Feed {
-	base := absHTTP(feedURL)
+func (p *Parser) convert(gf *gofeed.Feed, feedURL, baseURL string, dropped []int, perr *ParseError) *Feed {
+	base := absHTTP(baseURL)
+	if base == nil {
+		base = absHTTP(feedURL)
+	}
 	f := &Feed{
 		URL:         feedURL,
 		Format:      gf.FeedType,

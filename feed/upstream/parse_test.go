@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,8 +126,6 @@ func byURL(f *Feed, u string) *khabar.Article {
 	}
 	return nil
 }
-
-var _ = time.Second
 
 func TestParseDate(t *testing.T) {
 	kolkata := time.FixedZone("IST", 5*3600+30*60)
@@ -401,5 +400,85 @@ func TestStableIDs(t *testing.T) {
 	if a, _ := c.Get(f1.Articles[0].ID); a.Title != "edited title" {
 		// The last poll was f2.
 		t.Errorf("title = %q, want the edited title", a.Title)
+	}
+}
+
+func TestParserConcurrentUse(t *testing.T) {
+	p := &Parser{Location: time.FixedZone("IST", 5*3600+1800)}
+	names := fixtures(t)
+	want := map[string]int{}
+	for _, n := range names {
+		f, _ := (&Parser{Location: p.Location}).Parse(readFixture(t, n), fixtureURL(n), "")
+		if f != nil {
+			want[n] = len(f.Articles)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				n := names[(g+i)%len(names)]
+				f, _ := p.Parse(readFixture(t, n), fixtureURL(n), "")
+				if f != nil && len(f.Articles) != want[n] {
+					t.Errorf("%s: %d articles, want %d", n, len(f.Articles), want[n])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestParseResultResolvesAgainstFinalURL(t *testing.T) {
+	res := &Result{
+		URL:  "https://cdn.example.net/mirror/feed.xml",
+		Body: []byte(`<rss version="2.0"><channel><title>t</title><item><title>x</title><link>story.html</link><guid>g</guid><pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>`),
+	}
+	f, err := (&Parser{}).ParseResult(res, "https://example.com/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := f.Articles[0]
+	if a.URL != "https://cdn.example.net/mirror/story.html" {
+		t.Errorf("URL = %s, want it resolved against the final URL", a.URL)
+	}
+	if a.ID != ArticleID("https://example.com/feed.xml", "guid:g") || a.Source.FeedURL != "https://example.com/feed.xml" {
+		t.Errorf("ID %s / source %s, want them tied to the subscribed URL", a.ID, a.Source.FeedURL)
+	}
+}
+
+func TestLargeGeneratedFeed(t *testing.T) {
+	var buf bytes.Buffer
+	genRSS(&buf, 800, 1000)
+	f, err := (&Parser{}).Parse(buf.Bytes(), "https://synth.example.in/feed/", "")
+	if err != nil {
+		t.Fatalf("Parse of %d bytes: %v", buf.Len(), err)
+	}
+	if len(f.Articles) != 800 {
+		t.Fatalf("got %d articles, want 800", len(f.Articles))
+	}
+	ids := map[string]bool{}
+	for _, a := range f.Articles {
+		if err := a.Validate(); err != nil {
+			t.Fatalf("article %s: %v", a.ID, err)
+		}
+		if ids[a.ID] {
+			t.Fatalf("duplicate ID %s", a.ID)
+		}
+		ids[a.ID] = true
+		if strings.Contains(a.URL, "utm_") || a.Published.Location().String() != "IST" {
+			t.Fatalf("article %s: URL %s, published %v", a.ID, a.URL, a.Published)
+		}
+	}
+	// Cut the document in the middle: the items before the cut remain.
+	cut := buf.Bytes()[:buf.Len()/2]
+	f, err = (&Parser{}).Parse(cut, "https://synth.example.in/feed/", "")
+	if !errors.Is(err, ErrTruncated) || f == nil || len(f.Articles) < 350 || len(f.Articles) >= 400 {
+		n := -1
+		if f != nil {
+			n = len(f.Articles)
+		}
+		t.Errorf("half a feed: %d articles, err %v; want about 400 and ErrTruncated", n, err)
 	}
 }

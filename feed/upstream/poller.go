@@ -227,7 +227,7 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 	case res.NotModified:
 		rep.NotModified = true
 	default:
-		feed, partial = p.parser.Parse(res.Body, s.URL, res.ContentType)
+		feed, partial = p.parser.ParseResult(res, s.URL)
 		if feed == nil {
 			err, partial = partial, nil
 		}
