@@ -261,6 +261,10 @@ type StoryView struct {
 	// Image is the featured image scaled to 552 px wide, or nil when there
 	// is none or its size is unknown; Thumb is the same at 120 px.
 	Image, Thumb *ImageView
+	// Lang and Dir are the story's language ("" when it is the Builder's
+	// default) and direction ("ltr" or "rtl"), so an Urdu headline reads
+	// right to left inside a Hindi digest and the reverse.
+	Lang, Dir string
 }
 
 // ImageView is an image with the size it is shown at.
@@ -275,6 +279,11 @@ func storyViewOf(a *khabar.Article) StoryView {
 		Title:    oneLine(a.Title),
 		URL:      khabar.URI(a.URL),
 		Category: categoryLabel(a, nil),
+		Lang:     baseLanguage(a.Language),
+		Dir:      "ltr",
+	}
+	if rtlLanguage(sv.Lang) {
+		sv.Dir = "rtl"
 	}
 	if sv.Title == "" {
 		sv.Title = sv.URL
@@ -298,6 +307,15 @@ func storyViewOf(a *khabar.Article) StoryView {
 		sv.Thumb = scaled(u, alt, im.Width, im.Height, 120)
 	}
 	return sv
+}
+
+// rtlLanguage reports whether a language is written right to left.
+func rtlLanguage(lang string) bool {
+	switch lang {
+	case "ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi":
+		return true
+	}
+	return false
 }
 
 func scaled(u, alt string, w, h, to int) *ImageView {
@@ -450,7 +468,8 @@ var htmlFuncs = htmltemplate.FuncMap{
 	"padding": func(n int) htmltemplate.HTML {
 		return htmltemplate.HTML(strings.Repeat("&#847;&zwnj;&nbsp;", max(n, 0)))
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":  func(a, b int) int { return a + b },
+	"bidi": bidiIsolate,
 }
 
 var textFuncs = texttemplate.FuncMap{
@@ -458,5 +477,11 @@ var textFuncs = texttemplate.FuncMap{
 	"indent":   Indent,
 	"truncate": func(n int, s string) string { return khabar.Truncate(s, n) },
 	"add":      func(a, b int) int { return a + b },
+	"bidi":     bidiIsolate,
 	"rule":     func(n int) string { return strings.Repeat("-", max(n, 0)) },
 }
+
+// bidiIsolate wraps s in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE,
+// so an address or a Hindi name inside an Urdu sentence (or the reverse)
+// keeps its own direction without reordering the text around it.
+func bidiIsolate(s string) string { return "\u2068" + s + "\u2069" }

@@ -1,0 +1,289 @@
+// Command digest-sender builds one edition of the daily digest for every
+// subscriber and writes each message to a folder: an .eml file (the whole
+// message, as it would be sent) and an .html file (its HTML body, to open
+// in a browser). It then prints a table of who got what and who was
+// skipped, and why.
+//
+// Run from the repository root with no flags, it reads
+// testdata/articles.jsonl and testdata/subscribers.csv, keeps its state
+// (subscribers, sends, the unsubscribe token key) in ./khabar-state.db,
+// and writes ./out. The edition's date defaults to the day (in
+// Asia/Kolkata) of the newest article, so the bundled corpus always gives
+// a full edition.
+//
+//	go run ./examples/digest-sender
+//	go run ./examples/digest-sender -date 2026-11-23 -out /tmp/digest
+//
+// Flags:
+//
+//	-data FILE         articles, JSON Lines (testdata/articles.jsonl)
+//	-subscribers FILE  subscribers, CSV (testdata/subscribers.csv); "" keeps the store's
+//	-out DIR           where the .eml and .html files go (out)
+//	-state FILE        the embedded store (khabar-state.db)
+//	-from "N <a@d>"    the sender; its domain is the Message-ID's
+//	-date YYYY-MM-DD   the edition's date (the newest article's day)
+//	-site URL          the site, for the unsubscribe and web-version links
+//
+// The step that hands a finished message over is one function, deliver
+// (see writeFiles); sending over SMTP replaces it without touching the
+// rest.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/digest"
+	"github.com/rivo/uniseg"
+)
+
+type options struct {
+	data, subscribers, out, state, from, date, site string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.data, "data", "testdata/articles.jsonl", "articles, JSON Lines")
+	flag.StringVar(&o.subscribers, "subscribers", "testdata/subscribers.csv", `subscribers, CSV ("" uses the store's)`)
+	flag.StringVar(&o.out, "out", "out", "folder for the .eml and .html files")
+	flag.StringVar(&o.state, "state", "khabar-state.db", "the embedded store (SQLite file)")
+	flag.StringVar(&o.from, "from", "ख़बर <digest@khabar.example>", `sender, "Name <addr@domain>"`)
+	flag.StringVar(&o.date, "date", "", "edition date YYYY-MM-DD (default: the day of the newest article)")
+	flag.StringVar(&o.site, "site", "https://khabar.example", "site address for the unsubscribe and web-version links")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "digest-sender: unexpected arguments %q\n", flag.Args())
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "digest-sender:", err)
+		os.Exit(1)
+	}
+}
+
+// deliverFunc hands one finished message over: writes it to files here,
+// sends it elsewhere. It is called from one goroutine, in subscriber
+// order.
+type deliverFunc func(ctx context.Context, m *digest.Message) (detail string, err error)
+
+// row is one line of the summary table.
+type row struct {
+	email, lang, result, detail string
+}
+
+func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	cat := khabar.NewCatalog()
+	f, err := os.Open(o.data)
+	if err != nil {
+		return err
+	}
+	n, err := cat.ReadJSONL(f)
+	f.Close()
+	if err != nil {
+		// Bad lines are reported; the good articles are loaded all the same.
+		fmt.Fprintf(stderr, "warning: %s: %v\n", o.data, err)
+	}
+	if cat.Len() == 0 {
+		return fmt.Errorf("%s: no articles", o.data)
+	}
+	fmt.Fprintf(stdout, "articles: %d read, %d in the catalog\n", n, cat.Len())
+
+	store, err := digest.OpenStore(o.state)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if o.subscribers != "" {
+		if err := importSubscribers(ctx, store, o.subscribers, stdout, stderr); err != nil {
+			return err
+		}
+	}
+
+	secret, err := store.Secret(ctx, "unsubscribe-key-1", 32)
+	if err != nil {
+		return err
+	}
+	tokens := &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}}
+	site := strings.TrimSuffix(o.site, "/")
+	b, err := digest.NewBuilder(digest.Config{
+		Source:      cat,
+		Subscribers: store,
+		Sent:        store,
+		From:        o.from,
+		Publisher: digest.Publisher{
+			Name:    "ख़बर",
+			Address: "ख़बर मीडिया प्राइवेट लिमिटेड\n12, माल रोड, कानपुर 208001, उत्तर प्रदेश, भारत",
+			URL:     site + "/",
+		},
+		UnsubscribeURL:    site + "/digest/unsubscribe",
+		UnsubscribeMailto: "unsubscribe@" + domainOf(o.from),
+		BrowserURL:        site + "/digest",
+		Tokens:            tokens,
+	})
+	if err != nil {
+		return err
+	}
+
+	ed, err := edition(o.date, cat, b.Location())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "edition: %s\n\n", ed.ID())
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	rows, err := buildAll(ctx, b, ed, writeFiles(o.out))
+	printSummary(stdout, rows, o.out)
+	return err
+}
+
+func importSubscribers(ctx context.Context, store *digest.Store, path string, stdout, stderr io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	subs, rerr := digest.ReadCSV(f)
+	f.Close()
+	if rerr != nil {
+		// Bad rows are reported and left out; the good ones are imported.
+		fmt.Fprintf(stderr, "warning: %s: %v\n", path, rerr)
+	}
+	res, err := store.Import(ctx, subs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "subscribers: %d read (%d new, %d updated", len(subs), res.Added, res.Updated)
+	if res.Kept > 0 {
+		fmt.Fprintf(stdout, ", %d kept unsubscribed or bounced", res.Kept)
+	}
+	fmt.Fprintln(stdout, ")")
+	return nil
+}
+
+// edition returns the edition for -date, or for the day of the newest
+// article in loc.
+func edition(date string, cat *khabar.Catalog, loc *time.Location) (digest.Edition, error) {
+	if date != "" {
+		return digest.ParseEdition(date)
+	}
+	newest, _ := cat.Newest(khabar.SiteKey(), 0, 1)
+	if len(newest) == 0 {
+		return digest.Edition{}, errors.New("no articles to date the edition by")
+	}
+	return digest.EditionOf(newest[0].Published, loc), nil
+}
+
+// buildAll builds the edition for every subscriber and hands each message
+// to deliver, collecting the summary. A failure for one subscriber is
+// reported in its row and does not stop the others.
+func buildAll(ctx context.Context, b *digest.Builder, ed digest.Edition, deliver deliverFunc) ([]row, error) {
+	var rows []row
+	err := b.Each(ctx, ed, func(m *digest.Message, err error) error {
+		var skip *digest.SkipError
+		var berr *digest.BuildError
+		switch {
+		case errors.As(err, &skip):
+			rows = append(rows, row{email: skip.Email, result: "skipped", detail: skip.Reason.String()})
+		case errors.As(err, &berr):
+			rows = append(rows, row{email: berr.Email, result: "failed", detail: berr.Err.Error()})
+		case err != nil:
+			return err
+		default:
+			r := row{email: m.Subscriber.Email, lang: m.Language}
+			detail, derr := deliver(ctx, m)
+			if derr != nil {
+				r.result, r.detail = "failed", derr.Error()
+			} else {
+				r.result, r.detail = "written", detail
+			}
+			rows = append(rows, r)
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// writeFiles returns the deliver step that writes NAME.eml and NAME.html
+// into dir, NAME being the address made safe for a file name.
+func writeFiles(dir string) deliverFunc {
+	return func(_ context.Context, m *digest.Message) (string, error) {
+		name := fileName(m.Subscriber.Email)
+		emlPath := filepath.Join(dir, name+".eml")
+		f, err := os.Create(emlPath)
+		if err != nil {
+			return "", err
+		}
+		size, err := m.WriteTo(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", fmt.Errorf("write %s: %w", emlPath, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".html"), m.HTML, 0o644); err != nil {
+			return "", err
+		}
+		detail := fmt.Sprintf("%d stories (%d followed), %s .eml, %s HTML",
+			m.Stories(), len(m.Followed), kb(size), kb(int64(len(m.HTML))))
+		if m.Trimmed > 0 {
+			detail += fmt.Sprintf(", %d trimmed to fit", m.Trimmed)
+		}
+		return detail, nil
+	}
+}
+
+func kb(n int64) string { return fmt.Sprintf("%.1f KB", float64(n)/1000) }
+
+// fileName keeps letters, digits and ".-_@+" of an address.
+func fileName(email string) string {
+	var b strings.Builder
+	for _, r := range digest.EmailKey(email) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', strings.ContainsRune(".-_@+", r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func domainOf(from string) string {
+	from = strings.TrimSuffix(strings.TrimSpace(from), ">")
+	if i := strings.LastIndexByte(from, '@'); i >= 0 {
+		return from[i+1:]
+	}
+	return "localhost"
+}
+
+func printSummary(w io.Writer, rows []row, out string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SUBSCRIBER\tLANG\tRESULT\tDETAIL")
+	counts := map[string]int{}
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.email, pad(r.lang), r.result, r.detail)
+		counts[r.result]++
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d written to %s, %d skipped, %d failed\n", counts["written"], out, counts["skipped"], counts["failed"])
+}
+
+// pad keeps an empty cell visible.
+func pad(s string) string {
+	if uniseg.StringWidth(s) == 0 {
+		return "-"
+	}
+	return s
+}
