@@ -1,0 +1,217 @@
+// Command feed-server serves a JSON Lines file of articles as RSS, Atom and
+// JSON feeds under WordPress's URL scheme, with an HTML index at / that
+// links every feed: the site's, and each category's, tag's and author's,
+// in all three formats.
+//
+//	go run ./examples/feed-server                 # testdata/articles.jsonl on 127.0.0.1:8080
+//	go run ./examples/feed-server -addr :9000 -data my.jsonl -hub https://hub.example/
+//
+// When -data is left at its default and the file is not in the current
+// directory, the parent directories are searched, so the command works from
+// anywhere inside the repository.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"html/template"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/feed"
+)
+
+const defaultData = "testdata/articles.jsonl"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "feed-server:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, loads the data and serves until ctx is done.
+func run(ctx context.Context, args []string, logw io.Writer) error {
+	fs := flag.NewFlagSet("feed-server", flag.ContinueOnError)
+	fs.SetOutput(logw)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	data := fs.String("data", defaultData, "JSON Lines file of articles")
+	home := fs.String("home", "", "the site's home URL (default http://<addr>/)")
+	title := fs.String("title", "ख़बर", "the site's title")
+	hub := fs.String("hub", "", "WebSub hub URL to advertise and ping (default none)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path, err := findData(*data, *data == defaultData)
+	if err != nil {
+		return err
+	}
+	c, err := load(path, logw)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if *home == "" {
+		*home = "http://" + ln.Addr().String() + "/"
+	}
+	h, err := newServer(c, feed.Config{HomeURL: *home, Title: *title, Description: "ताज़ा ख़बरें", Hub: *hub,
+		ErrorLog: func(err error) { fmt.Fprintln(logw, err) }})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer h.Close()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(logw, "", 0)}
+	fmt.Fprintf(logw, "serving %d articles from %s at %s\n", c.Len(), path, *home)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// findData returns path, or with search set and path missing, the first
+// parent directory's copy of it.
+func findData(path string, search bool) (string, error) {
+	if _, err := os.Stat(path); err == nil || !search {
+		return path, err
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, path)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("%s not found in this directory or any parent (use -data)", path)
+		}
+		dir = parent
+	}
+}
+
+// load reads the articles; invalid lines are reported and skipped.
+func load(path string, logw io.Writer) (*khabar.Catalog, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	c := khabar.NewCatalog()
+	n, err := c.ReadJSONL(f)
+	if err != nil {
+		if n == 0 {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Fprintf(logw, "%s: skipped invalid articles: %v\n", path, err)
+	}
+	return c, nil
+}
+
+// server is the feed handler plus the index page.
+type server struct {
+	*feed.Handler
+	c   *khabar.Catalog
+	mux *http.ServeMux
+}
+
+func newServer(c *khabar.Catalog, cfg feed.Config) (*server, error) {
+	h, err := feed.NewHandler(c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{Handler: h, c: c, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /{$}", s.index)
+	s.mux.Handle("/", h)
+	return s, nil
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// row is one feed on the index page.
+type row struct {
+	Name  string
+	Count int
+	Links []link
+}
+
+type link struct{ Format, URL string }
+
+func (s *server) row(k khabar.Key, name string, count int) row {
+	r := row{Name: name, Count: count}
+	for _, f := range feed.Formats {
+		r.Links = append(r.Links, link{f.Name(), s.Renderer().FeedURL(k, f, 1)})
+	}
+	return r
+}
+
+func (s *server) index(w http.ResponseWriter, r *http.Request) {
+	disc, err := s.Discovery(khabar.SiteKey())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	data := struct {
+		Discovery                       template.HTML
+		Site, Categories, Tags, Authors []row
+	}{Discovery: disc, Site: []row{s.row(khabar.SiteKey(), "सभी ख़बरें (site)", s.c.Len())}}
+	for _, cc := range s.c.Categories() {
+		data.Categories = append(data.Categories, s.row(khabar.CategoryKey(cc.Category.Key()), cc.Category.Label(), cc.Count))
+	}
+	for _, tc := range s.c.Tags() {
+		data.Tags = append(data.Tags, s.row(khabar.TagKey(tc.Tag.Key()), tc.Tag.Name, tc.Count))
+	}
+	for _, ac := range s.c.Authors() {
+		data.Authors = append(data.Authors, s.row(khabar.AuthorKey(ac.Author.Key()), ac.Author.Name, ac.Count))
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := indexTmpl.Execute(w, data); err != nil {
+		fmt.Fprintln(os.Stderr, "feed-server: index:", err)
+	}
+}
+
+var indexTmpl = template.Must(template.New("index").Funcs(template.FuncMap{"clean": khabar.CleanText}).Parse(`<!doctype html>
+<html lang="hi">
+<head>
+<meta charset="utf-8">
+<title>Feeds</title>
+{{.Discovery}}<style>body{font-family:sans-serif;max-width:60em;margin:auto}td{padding:.2em .6em}</style>
+</head>
+<body>
+<h1>Feeds</h1>
+{{define "rows"}}<table>
+{{range .}}<tr><td>{{clean .Name}}</td><td>{{.Count}}</td>{{range .Links}}<td><a href="{{.URL}}">{{.Format}}</a></td>{{end}}</tr>
+{{end}}</table>{{end}}
+<h2>Site</h2>
+{{template "rows" .Site}}
+<h2>Categories</h2>
+{{template "rows" .Categories}}
+<h2>Tags</h2>
+{{template "rows" .Tags}}
+<h2>Authors</h2>
+{{template "rows" .Authors}}
+</body>
+</html>
+`))

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/feed"
+)
+
+func testServer(t *testing.T) (*httptest.Server, *khabar.Catalog) {
+	t.Helper()
+	path, err := findData(defaultData, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(path, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s *server
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.ServeHTTP(w, r) }))
+	ts.Start()
+	s, err = newServer(c, feed.Config{HomeURL: ts.URL + "/", Title: "ख़बर"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ts.Close(); s.Close() })
+	return ts, c
+}
+
+// TestIndexLinksEveryFeed checks that the index lists the site, every
+// category, tag and author in all three formats, and that every link
+// serves a feed.
+func TestIndexLinksEveryFeed(t *testing.T) {
+	ts, c := testServer(t)
+	resp, err := http.Get(ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("index: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(string(body), `<link rel="alternate" type="application/rss+xml"`) {
+		t.Error("index has no autodiscovery links")
+	}
+	links := regexp.MustCompile(`<a href="([^"]+)">`).FindAllStringSubmatch(string(body), -1)
+	want := 3 * (1 + len(c.Categories()) + len(c.Tags()) + len(c.Authors()))
+	if len(links) != want {
+		t.Errorf("%d feed links, want %d", len(links), want)
+	}
+	for _, l := range links {
+		u := strings.ReplaceAll(l[1], "&amp;", "&")
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", u, resp.StatusCode)
+		}
+	}
+}
+
+func TestFindData(t *testing.T) {
+	if _, err := findData("no/such/file.jsonl", false); err == nil {
+		t.Error("missing explicit file: no error")
+	}
+	if _, err := findData("no/such/file.jsonl", true); err == nil {
+		t.Error("missing file searched upward: no error")
+	}
+	p, err := findData(defaultData, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(filepath.Dir(p)) != "testdata" {
+		t.Errorf("found %s", p)
+	}
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	pr, pw := io.Pipe()
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, pw); pw.Close() }()
+	buf := make([]byte, 512)
+	n, _ := pr.Read(buf)
+	line := string(buf[:n])
+	m := regexp.MustCompile(`at (http://\S+/)`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no address in %q", line)
+	}
+	go io.Copy(io.Discard, pr)
+	resp, err := http.Get(m[1] + "feed/atom/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/atom+xml; charset=utf-8" {
+		t.Errorf("feed: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+}
+
+func TestRunBadData(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte("{not json\n"), 0o644)
+	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-data", bad}, io.Discard); err == nil {
+		t.Error("no error for a file without one valid article")
+	}
+}
