@@ -16,7 +16,10 @@ import (
 // must: a byte order mark (UTF-8, UTF-16 LE/BE) first, then the charset
 // parameter of contentType (the HTTP Content-Type; may be empty), then the
 // encoding named in the XML declaration; a document that declares nothing
-// and is not valid UTF-8 is read as windows-1252. Bytes that are invalid in
+// and is not valid UTF-8 is read as windows-1252. One exception: a
+// single-byte label (Latin-1, windows-1252, …) on a body that is valid
+// UTF-8 and not plain ASCII is taken to be wrong, and the body is read as
+// UTF-8. Bytes that are invalid in
 // the chosen encoding never cause an error: in a UTF-8 document each one is
 // read as its windows-1252 character, elsewhere it becomes U+FFFD.
 //
@@ -51,6 +54,13 @@ func ToUTF8(data []byte, contentType string) ([]byte, string) {
 		return fixDeclaration(repairUTF8(data)), "windows-1252"
 	}
 	enc, name := charset.Lookup(label)
+	if enc != nil && singleByte(name) && hasNonASCII(data) && utf8.Valid(data) {
+		// A legacy single-byte label on a body that is valid UTF-8 with
+		// non-ASCII text is a misconfigured server (or a declaration
+		// left over from an old template): real windows-1252 or Latin-1
+		// text is practically never valid UTF-8.
+		return fixDeclaration(data), "utf-8"
+	}
 	switch {
 	case enc == nil || name == "utf-8":
 		// Unknown labels are read as UTF-8 (repaired) rather than failing.
@@ -171,4 +181,21 @@ func fixDeclaration(data []byte) []byte {
 	out = append(out, data[:vs]...)
 	out = append(out, "UTF-8"...)
 	return append(out, data[ve:]...)
+}
+
+// singleByte reports whether an encoding name (as charset.Lookup returns
+// it) is a legacy single-byte encoding.
+func singleByte(name string) bool {
+	return strings.HasPrefix(name, "windows-125") || strings.HasPrefix(name, "iso-8859-") ||
+		name == "koi8-r" || name == "koi8-u" || name == "macintosh" || name == "ibm866" ||
+		name == "windows-874" || name == "x-mac-cyrillic"
+}
+
+func hasNonASCII(data []byte) bool {
+	for _, c := range data {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }

@@ -128,6 +128,11 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType string) (*Feed
 			perr.Items = append(perr.Items, &ItemError{FeedURL: feedURL, Index: i, Field: "xml", Err: ErrMalformed})
 		}
 	}
+	if gf.FeedType == "json" && gf.FeedVersion == "" {
+		// JSON, but without JSON Feed's required "version": not a feed.
+		perr.Err = ErrUnknownFormat
+		return nil, perr
+	}
 	f := p.convert(gf, feedURL, baseURL, dropped, perr)
 	if perr.Err == nil && len(perr.Items) == 0 {
 		return f, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -261,6 +262,7 @@ func TestToUTF8(t *testing.T) {
 		{"http charset wins", "application/rss+xml; charset=iso-8859-1", []byte(`<?xml version="1.0" encoding="utf-8"?><a>` + "\xe9</a>"), `<?xml version="1.0" encoding="utf-8"?><a>é</a>`, "windows-1252"},
 		{"declaration rewritten", "", []byte(`<?xml version="1.0" encoding='koi8-r'?><a>` + "\xc1</a>"), `<?xml version="1.0" encoding='UTF-8'?><a>а</a>`, "koi8-r"},
 		{"declared utf-8 with stray byte", "", []byte(`<?xml version="1.0" encoding="utf-8"?><a>` + "\xe9t\xe9 ठीक</a>"), `<?xml version="1.0" encoding="utf-8"?><a>été ठीक</a>`, "utf-8"},
+		{"latin-1 label on utf-8 body", "text/xml; charset=ISO-8859-1", []byte(`<?xml version="1.0" encoding="ISO-8859-1"?><a>समाचार</a>`), `<?xml version="1.0" encoding="UTF-8"?><a>समाचार</a>`, "utf-8"},
 		{"unknown label", "", []byte(`<?xml version="1.0" encoding="x-bogus"?><a/>`), `<?xml version="1.0" encoding="UTF-8"?><a/>`, "utf-8"},
 	}
 	for _, tt := range tests {
@@ -480,5 +482,60 @@ func TestLargeGeneratedFeed(t *testing.T) {
 			n = len(f.Articles)
 		}
 		t.Errorf("half a feed: %d articles, err %v; want about 400 and ErrTruncated", n, err)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want error
+	}{
+		{"empty", "", ErrUnknownFormat},
+		{"html page", "<!doctype html><html><body><p>not a feed</p></body></html>", ErrUnknownFormat},
+		{"plain text", "hello", ErrUnknownFormat},
+		{"json that is not a feed", `{"hello": "world"}`, ErrUnknownFormat},
+		{"xml that is not a feed", `<?xml version="1.0"?><note><to>x</to></note>`, ErrUnknownFormat},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := (&Parser{}).Parse([]byte(tt.in), "https://x.example/feed", "")
+			if f != nil && len(f.Articles) > 0 {
+				t.Errorf("got %d articles from a non-feed", len(f.Articles))
+			}
+			if !errors.Is(err, tt.want) {
+				t.Errorf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestIFrameHostsOption(t *testing.T) {
+	doc := []byte(`<rss version="2.0"><channel><title>t</title><item><title>v</title><link>https://v.example/1</link>
+<pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate>
+<description><![CDATA[<iframe src="https://www.youtube.com/embed/a"></iframe><iframe src="https://video.example.org/e/1"></iframe>]]></description></item></channel></rss>`)
+	tests := []struct {
+		hosts     []string
+		youtube   bool
+		videoHost bool
+	}{
+		{nil, true, false},
+		{[]string{}, false, false},
+		{[]string{"video.example.org"}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.hosts), func(t *testing.T) {
+			f, err := (&Parser{IFrameHosts: tt.hosts}).Parse(doc, "https://v.example/feed", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			html := f.Articles[0].ContentHTML
+			if got := strings.Contains(html, "youtube.com"); got != tt.youtube {
+				t.Errorf("youtube iframe kept = %v, want %v (%s)", got, tt.youtube, html)
+			}
+			if got := strings.Contains(html, "video.example.org"); got != tt.videoHost {
+				t.Errorf("video.example.org iframe kept = %v, want %v (%s)", got, tt.videoHost, html)
+			}
+		})
 	}
 }
