@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,11 +151,7 @@ func firstByte(data []byte) byte {
 }
 
 func sortItemErrors(errs []*ItemError) {
-	for i := 1; i < len(errs); i++ {
-		for j := i; j > 0 && errs[j].Index < errs[j-1].Index; j-- {
-			errs[j], errs[j-1] = errs[j-1], errs[j]
-		}
-	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Index < errs[j].Index })
 }
 
 // rssTranslator keeps what gofeed's universal feed drops: the RSS ttl.

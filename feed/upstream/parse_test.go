@@ -539,3 +539,34 @@ func TestIFrameHostsOption(t *testing.T) {
 		})
 	}
 }
+
+func TestManyBrokenItems(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<rss version="2.0"><channel><title>t</title>`)
+	for i := range 200 {
+		title := fmt.Sprintf("good %d", i)
+		if i%2 == 1 {
+			title = "broken <<< item"
+		}
+		fmt.Fprintf(&b, "<item><title>%s</title><link>https://m.example/%d</link><pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item>\n", title, i)
+	}
+	b.WriteString(`</channel></rss>`)
+	start := time.Now()
+	f, err := (&Parser{}).Parse([]byte(b.String()), "https://m.example/feed", "")
+	if f == nil {
+		t.Fatalf("no feed: %v", err)
+	}
+	// The first 64 broken items are cut out one by one; after that the
+	// document is cut before the next broken item.
+	if len(f.Articles) != 65 || !errors.Is(err, ErrMalformed) {
+		t.Errorf("got %d articles, err %v; want 65 and ErrMalformed", len(f.Articles), err)
+	}
+	for i, a := range f.Articles {
+		if want := fmt.Sprintf("good %d", 2*i); a.Title != want {
+			t.Fatalf("article %d = %q, want %q", i, a.Title, want)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+}

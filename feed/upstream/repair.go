@@ -10,8 +10,13 @@ import (
 )
 
 // maxRepairs bounds how many broken items repairXML cuts out of one
-// document before it gives up on the rest.
-const maxRepairs = 64
+// document before it gives up on the rest, and repairBudget how many bytes
+// its rescans may tokenize in all (each cut rescans the document), so that
+// a large document full of broken items costs a few parses, not dozens.
+const (
+	maxRepairs   = 64
+	repairBudget = 64 << 20
+)
 
 // xmlScan is what one pass of the tokenizer learned about a document.
 type xmlScan struct {
@@ -111,12 +116,14 @@ func scanXML(data []byte) xmlScan {
 // when something beyond single items was lost. ok is false when the
 // tokenizer finds nothing to repair.
 func repairXML(data []byte) (fixed []byte, dropped []int, docErr error, ok bool) {
-	for range maxRepairs {
+	scanned := 0
+	for repairs := 0; ; repairs++ {
 		s := scanXML(data)
+		scanned += len(data)
 		if s.err == nil {
 			return data, dropped, nil, len(dropped) > 0
 		}
-		if !s.truncated && s.itemStart >= 0 {
+		if !s.truncated && s.itemStart >= 0 && repairs < maxRepairs && scanned+len(data) <= repairBudget {
 			if next := nextItem(data, s.errOff, s.itemName); next > s.itemStart {
 				dropped = append(dropped, s.itemIndex+len(dropped))
 				spliced := make([]byte, 0, len(data)-(next-s.itemStart))
@@ -144,7 +151,6 @@ func repairXML(data []byte) (fixed []byte, dropped []int, docErr error, ok bool)
 		}
 		return out, dropped, docErr, true
 	}
-	return nil, dropped, nil, false
 }
 
 // nextItem returns the offset of the next "<name" start tag at or after
