@@ -145,6 +145,10 @@ type poolItem struct {
 	cats []string
 	// sv caches the story's view, built on first use.
 	sv atomic.Pointer[StoryView]
+	// rendered caches the story's fragments by the displayed time: the
+	// only part of a story that differs between subscribers.
+	mu       sync.Mutex
+	rendered []*StoryView
 }
 
 // view returns the item's StoryView, building it once.
@@ -156,6 +160,30 @@ func (it *poolItem) view() StoryView {
 	v.Category = categoryLabel(it.a, it.cats)
 	it.sv.Store(&v)
 	return v
+}
+
+// renderedView returns the view with Time set and the fragments rendered
+// by t, rendering them once per distinct Time.
+func (it *poolItem) renderedView(t *Templates, clock string) (StoryView, error) {
+	it.mu.Lock()
+	for _, v := range it.rendered {
+		if v.Time == clock {
+			it.mu.Unlock()
+			return *v, nil
+		}
+	}
+	it.mu.Unlock()
+	v := it.view()
+	v.Time = clock
+	if err := t.renderStory(&v); err != nil {
+		return v, err
+	}
+	it.mu.Lock()
+	if len(it.rendered) < 8 { // a handful of time zones; more are rendered each time
+		it.rendered = append(it.rendered, &v)
+	}
+	it.mu.Unlock()
+	return v, nil
 }
 
 type poolKey struct {

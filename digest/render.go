@@ -27,10 +27,12 @@ var embedded embed.FS
 // them; the embedded ones fill in the rest.
 const (
 	// TemplateHTML is the HTML body, an html/template executed with a
-	// *View.
+	// *View. It must define "story", executed with a *StoryView once per
+	// story and displayed time; the result is StoryView.HTML.
 	TemplateHTML = "email.html.tmpl"
 	// TemplateText is the plain-text body, a text/template executed with
-	// a *View.
+	// a *View. It must define "story" as TemplateHTML does; the result is
+	// StoryView.Text.
 	TemplateText = "email.txt.tmpl"
 	// TemplateSubject is the subject line, a text/template executed with
 	// a *View; line breaks in its output become spaces.
@@ -108,11 +110,17 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 	if t.html, err = htmltemplate.New(TemplateHTML).Funcs(htmlFuncs).Parse(src); err != nil {
 		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
 	}
+	if t.html.Lookup("story") == nil {
+		return nil, fmt.Errorf("digest: %s defines no \"story\" template", where)
+	}
 	if src, where, err = read(TemplateText); err != nil {
 		return nil, err
 	}
 	if t.text, err = texttemplate.New(TemplateText).Funcs(textFuncs).Parse(src); err != nil {
 		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
+	}
+	if t.text.Lookup("story") == nil {
+		return nil, fmt.Errorf("digest: %s defines no \"story\" template", where)
 	}
 	if src, where, err = read(TemplateSubject); err != nil {
 		return nil, err
@@ -265,6 +273,29 @@ type StoryView struct {
 	// default) and direction ("ltr" or "rtl"), so an Urdu headline reads
 	// right to left inside a Hindi digest and the reverse.
 	Lang, Dir string
+	// HTML and Text are the story rendered by the "story" template of
+	// TemplateHTML and of TemplateText, for the message templates to
+	// insert ({{.HTML}}, {{.Text}}). They are rendered once per story and
+	// displayed time and shared by every digest that shows the story, so
+	// "story" sees only the StoryView (it is executed without them).
+	HTML htmltemplate.HTML
+	Text string
+}
+
+// renderStory fills v.HTML and v.Text with the "story" templates.
+func (t *Templates) renderStory(v *StoryView) error {
+	v.HTML, v.Text = "", ""
+	var buf bytes.Buffer
+	if err := t.html.ExecuteTemplate(&buf, "story", v); err != nil {
+		return fmt.Errorf("HTML story template: %w", err)
+	}
+	h := htmltemplate.HTML(buf.String())
+	buf.Reset()
+	if err := t.text.ExecuteTemplate(&buf, "story", v); err != nil {
+		return fmt.Errorf("text story template: %w", err)
+	}
+	v.HTML, v.Text = h, buf.String()
+	return nil
 }
 
 // ImageView is an image with the size it is shown at.
@@ -336,20 +367,31 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-func (b *Builder) views(stories []Story, loc *time.Location) []StoryView {
+func (b *Builder) views(stories []Story, loc *time.Location) ([]StoryView, error) {
 	out := make([]StoryView, len(stories))
 	for i, s := range stories {
-		var v StoryView
+		clock := s.Article.Published.In(loc).Format("15:04")
 		if s.item != nil {
-			v = s.item.view()
-		} else {
-			v = storyViewOf(s.Article)
+			v, err := s.item.renderedView(b.tmpl, clock)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+			continue
 		}
-		v.Time = s.Article.Published.In(loc).Format("15:04")
+		v := storyViewOf(s.Article)
+		v.Time = clock
+		if err := b.tmpl.renderStory(&v); err != nil {
+			return nil, err
+		}
 		out[i] = v
 	}
-	return out
+	return out, nil
 }
+
+// bufPool holds render buffers, so that a digest does not regrow one
+// from nothing.
+var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 32<<10)) }}
 
 // render fills m.Subject, m.HTML, m.Text and m.Dir, dropping stories from
 // the end (top list first) while the HTML is over MaxHTML.
@@ -381,9 +423,16 @@ func (b *Builder) render(m *Message, personal bool) error {
 		v.Name = oneLine(m.Subscriber.Name)
 		v.Email = m.Subscriber.Email
 	}
-	followed := b.views(m.Followed, zone)
-	top := b.views(m.Top, zone)
-	var buf bytes.Buffer
+	followed, err := b.views(m.Followed, zone)
+	if err != nil {
+		return err
+	}
+	top, err := b.views(m.Top, zone)
+	if err != nil {
+		return err
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
 	for {
 		v.Followed, v.Top = followed, top
 		v.Trimmed = m.Trimmed
@@ -396,12 +445,12 @@ func (b *Builder) render(m *Message, personal bool) error {
 		v.Preheader = preheader(followed, top)
 		v.Subject = ""
 		buf.Reset()
-		if err := b.tmpl.subject.Execute(&buf, v); err != nil {
+		if err := b.tmpl.subject.Execute(buf, v); err != nil {
 			return fmt.Errorf("subject template: %w", err)
 		}
 		v.Subject = oneLine(buf.String())
 		buf.Reset()
-		if err := b.tmpl.html.Execute(&buf, v); err != nil {
+		if err := b.tmpl.html.Execute(buf, v); err != nil {
 			return fmt.Errorf("HTML template: %w", err)
 		}
 		if buf.Len() <= b.cfg.MaxHTML || len(followed)+len(top) <= 1 {
@@ -421,7 +470,7 @@ func (b *Builder) render(m *Message, personal bool) error {
 	m.Followed = m.Followed[:len(followed)]
 	m.Top = m.Top[:len(top)]
 	buf.Reset()
-	if err := b.tmpl.text.Execute(&buf, v); err != nil {
+	if err := b.tmpl.text.Execute(buf, v); err != nil {
 		return fmt.Errorf("text template: %w", err)
 	}
 	m.Text = bytes.Clone(buf.Bytes())
