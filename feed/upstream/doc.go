@@ -12,15 +12,16 @@
 // resolves, or a redirect that leads, to a loopback, private, CGNAT,
 // link-local (cloud metadata), unique-local, multicast or unspecified
 // address is refused with an *AddressError unless AllowPrivate is set.
-// Each result says when to poll next, from Retry-After, Cache-Control
-// max-age, Expires, the RSS ttl and sy:updatePeriod, or an exponential
-// backoff with jitter after errors.
+// Fetcher.Update records a poll's outcome in a State and schedules the
+// next one, from Retry-After, Cache-Control max-age, Expires, the RSS ttl
+// and sy:updatePeriod, or an exponential backoff with jitter after errors.
 //
 // # Parsing
 //
-// Parser.Parse decodes the document to UTF-8 (byte order mark, HTTP
-// charset, XML declaration, else windows-1252 for bytes that are not UTF-8)
-// and hands it to gofeed, which reads RSS 0.9x–2.0, RSS 1.0, Atom 0.3/1.0
+// Parser.Parse (or ParseResult, for a Fetch result: relative links then
+// resolve against the address after redirects) decodes the document to
+// UTF-8 (byte order mark, HTTP charset, XML declaration, else windows-1252
+// for bytes that are not UTF-8) and hands it to gofeed, which reads RSS 0.9x–2.0, RSS 1.0, Atom 0.3/1.0
 // and JSON Feed 1.0/1.1. It then fixes what gofeed leaves: dates in IST
 // (+05:30, which gofeed reads as UTC) and 12-hour forms, relative URLs
 // (xml:base, then the item link, then the feed URL), tracking parameters,
@@ -37,9 +38,17 @@
 // expanded (gofeed's XML decoder does not read them), so "billion laughs"
 // and external-entity documents are harmless.
 //
-// Every article gets a stable ID derived from the feed URL and the item's
-// dedupe key (GUID, else canonical link, else a hash of title and
-// content), so polling the same item again updates its article.
+// Every article gets a stable ID (ArticleID) derived from the feed URL and
+// the item's dedupe key (DedupeKey: GUID, else canonical link, else a hash
+// of title and content), so polling the same item again updates its
+// article instead of adding one.
+//
+// # Cost
+//
+// BenchmarkParse50 compares parse + normalize + sanitize of a 50-item feed
+// with gofeed's Parse alone on the same bytes (its "ratio" metric);
+// BenchmarkPeakMemory50MB compares the peak heap of both on a generated
+// feed of about 55 MB, each in a child process.
 //
 // # Polling
 //

@@ -59,6 +59,7 @@ type ItemError struct {
 	Err error
 }
 
+// Error describes the problem.
 func (e *ItemError) Error() string {
 	var b strings.Builder
 	b.WriteString("upstream: ")
@@ -86,6 +87,7 @@ type DateError struct {
 	Raw string
 }
 
+// Error describes the problem.
 func (e *DateError) Error() string { return fmt.Sprintf("upstream: unparseable date %q", e.Raw) }
 
 // Unwrap returns ErrBadDate.
@@ -103,6 +105,7 @@ type ParseError struct {
 	Items []*ItemError
 }
 
+// Error describes the problem.
 func (e *ParseError) Error() string {
 	var b strings.Builder
 	b.WriteString("upstream: ")
@@ -145,6 +148,7 @@ type AddressError struct {
 	Reason string
 }
 
+// Error describes the problem.
 func (e *AddressError) Error() string {
 	return fmt.Sprintf("upstream: refusing to connect to %s (%s address); set AllowPrivate to allow it", e.Addr, e.Reason)
 }
@@ -162,6 +166,7 @@ type TooLargeError struct {
 	Limit int64
 }
 
+// Error describes the problem.
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("upstream: %s: response body exceeds the limit of %d bytes", e.URL, e.Limit)
 }
@@ -180,6 +185,7 @@ type HTTPError struct {
 	RetryAfter time.Duration
 }
 
+// Error describes the problem.
 func (e *HTTPError) Error() string {
 	s := fmt.Sprintf("upstream: %s: http status %s", e.URL, e.Status)
 	if e.RetryAfter > 0 {

@@ -48,6 +48,7 @@ type OPMLError struct {
 	Problems []string
 }
 
+// Error describes the problem.
 func (e *OPMLError) Error() string {
 	return "upstream: bad OPML: " + strings.Join(e.Problems, "; ")
 }
@@ -111,7 +112,8 @@ func ReadOPML(r io.Reader, base *url.URL) ([]Subscription, error) {
 }
 
 // WriteOPML writes subs as an OPML 2.0 document titled title, one folder
-// outline per Category.
+// outline per Category. now is written as the dateCreated; the zero time
+// leaves it out (for reproducible output).
 func WriteOPML(w io.Writer, title string, subs []Subscription, now time.Time) error {
 	doc := opmlDoc{Version: "2.0", Title: title}
 	if !now.IsZero() {
