@@ -181,7 +181,8 @@ func xmlClean(s string) bool {
 
 // appendCDATA appends s, cleaned, as one or more CDATA sections: a "]]>"
 // inside s ends one section after "]]" and starts the next with ">".
-// Nothing is escaped, so HTML bodies are copied as they are.
+// Nothing is escaped, so HTML bodies are copied as they are; a carriage
+// return reaches readers as a line feed, as XML's line-end handling says.
 func appendCDATA(b []byte, s string) []byte {
 	if !xmlClean(s) {
 		s = khabar.CleanText(s)

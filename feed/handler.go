@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,10 +53,11 @@ type Handler struct {
 	mu    sync.RWMutex
 	cache map[khabar.Key]map[pageKey]*entry
 
-	flight  flight[cacheKey, *entry]
-	ping    *pinger
-	stop    func()
-	renders atomic.Int64 // pages rendered, for tests
+	flight   flight[cacheKey, *entry]
+	ping     *pinger
+	stop     func()
+	renders  atomic.Int64 // pages rendered, for tests
+	cacheCtl []string     // Cache-Control value
 }
 
 type pageKey struct {
@@ -75,8 +77,9 @@ type entry struct {
 	etag     string // strong ETag of body; gz's is etag with "-gz" inside the quotes
 	gzETag   string
 	modified time.Time
-	lastMod  string // modified in HTTP date format
 	links    []string
+	// Header values, ready to put in a response without allocating.
+	etagH, gzETagH, lastModH, lenH, gzLenH []string
 }
 
 // NewHandler returns a Handler serving c's feeds for the site cfg
@@ -86,7 +89,7 @@ func NewHandler(c *khabar.Catalog, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{r: r, c: c, s: r.s, cache: make(map[khabar.Key]map[pageKey]*entry)}
+	h := &Handler{r: r, c: c, s: r.s, cache: make(map[khabar.Key]map[pageKey]*entry), cacheCtl: cacheControl(r.s.MaxAge)}
 	if h.s.Hub != "" {
 		h.ping = newPinger(khabar.URI(h.s.Hub), h.s.Client, h.s.ErrorLog)
 	}
@@ -175,10 +178,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	n := 1
-	if v := req.URL.Query()["paged"]; len(v) > 0 {
-		n, err = strconv.Atoi(v[len(v)-1])
+	if v := queryParam(req.URL.RawQuery, "paged"); v != "" {
+		n, err = strconv.Atoi(v)
 		if err != nil || n < 1 {
-			plain(w, http.StatusBadRequest, fmt.Sprintf("feed: paged=%q is not a page number (1, 2, …)", v[len(v)-1]))
+			plain(w, http.StatusBadRequest, fmt.Sprintf("feed: paged=%q is not a page number (1, 2, …)", v))
 			return
 		}
 	}
@@ -196,14 +199,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	useGzip := acceptsGzip(req.Header.Get("Accept-Encoding"))
 	hd := w.Header()
-	etag := e.etag
-	if useGzip {
-		etag = e.gzETag
-	}
 	hd["Vary"] = varyAE
-	hd["Etag"] = []string{etag}
-	hd["Last-Modified"] = []string{e.lastMod}
-	hd["Cache-Control"] = h.cacheControl()
+	if useGzip {
+		hd["Etag"] = e.gzETagH
+	} else {
+		hd["Etag"] = e.etagH
+	}
+	hd["Last-Modified"] = e.lastModH
+	hd["Cache-Control"] = h.cacheCtl
 	if len(e.links) > 0 {
 		hd["Link"] = e.links
 	}
@@ -211,14 +214,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body := e.body
+	body, clen := e.body, e.lenH
 	if useGzip {
-		body = e.gz
+		body, clen = e.gz, e.gzLenH
 		hd["Content-Encoding"] = gzipHdr
 	}
 	hd["Content-Type"] = contentTypes[f]
 	hd["X-Content-Type-Options"] = nosniff
-	hd["Content-Length"] = []string{strconv.Itoa(len(body))}
+	hd["Content-Length"] = clen
 	w.WriteHeader(http.StatusOK)
 	if req.Method != http.MethodHead {
 		w.Write(body)
@@ -232,11 +235,11 @@ var (
 	contentTypes = [...][]string{{RSS.ContentType()}, {Atom.ContentType()}, {JSON.ContentType()}}
 )
 
-func (h *Handler) cacheControl() []string {
-	if h.s.MaxAge < 0 {
+func cacheControl(maxAge time.Duration) []string {
+	if maxAge < 0 {
 		return []string{"no-cache"}
 	}
-	return []string{"public, max-age=" + strconv.Itoa(int(h.s.MaxAge/time.Second))}
+	return []string{"public, max-age=" + strconv.Itoa(int(maxAge/time.Second))}
 }
 
 func plain(w http.ResponseWriter, code int, msg string) {
@@ -246,6 +249,25 @@ func plain(w http.ResponseWriter, code int, msg string) {
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	fmt.Fprintln(w, msg)
+}
+
+// queryParam returns the last value of name in a raw query, "" when
+// absent; it does not allocate for the empty query of most requests.
+func queryParam(raw, name string) string {
+	if raw == "" {
+		return ""
+	}
+	v := url.Values{}
+	if q, err := url.ParseQuery(raw); err == nil {
+		v = q
+	}
+	if l := v[name]; len(l) > 0 {
+		if l[len(l)-1] == "" {
+			return "0" // paged= is no page number
+		}
+		return l[len(l)-1]
+	}
+	return ""
 }
 
 // route parses an escaped request path into a feed key and format.
@@ -345,7 +367,9 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 			e.modified = old.modified.Add(time.Second) // keep Last-Modified moving forward
 		}
 	}
-	e.lastMod = e.modified.Format(http.TimeFormat)
+	e.etagH, e.gzETagH = []string{e.etag}, []string{e.gzETag}
+	e.lastModH = []string{e.modified.Format(http.TimeFormat)}
+	e.lenH, e.gzLenH = []string{strconv.Itoa(len(e.body))}, []string{strconv.Itoa(len(e.gz))}
 	e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, ck.n)+`>; rel="self"`)
 	if h.s.Hub != "" {
 		e.links = append(e.links, "<"+khabar.URI(h.s.Hub)+`>; rel="hub"`)

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"io"
@@ -220,3 +221,5 @@ func isURI(s string) bool {
 }
 
 func xmlName(space, local string) xml.Name { return xml.Name{Space: space, Local: local} }
+
+func jsonUnmarshalString(b []byte, s *string) error { return json.Unmarshal(b, s) }
