@@ -156,6 +156,20 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 	if len(t.locales) == 0 {
 		return nil, errors.New("digest: no locales")
 	}
+	// A locale that lacks strings (a new language with a few of them
+	// translated) borrows the rest from English, so no template fails.
+	if en := t.locales["en"]; en != nil {
+		for _, l := range t.locales {
+			for k, v := range en.Strings {
+				if _, ok := l.Strings[k]; !ok {
+					l.Strings[k] = v
+				}
+			}
+			if len(l.Months) != 12 {
+				l.Months = en.Months
+			}
+		}
+	}
 	return t, nil
 }
 

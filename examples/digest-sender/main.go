@@ -115,23 +115,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tokens := &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}}
-	site := strings.TrimSuffix(o.site, "/")
-	b, err := digest.NewBuilder(digest.Config{
-		Source:      cat,
-		Subscribers: store,
-		Sent:        store,
-		From:        o.from,
-		Publisher: digest.Publisher{
-			Name:    "ख़बर",
-			Address: "ख़बर मीडिया प्राइवेट लिमिटेड\n12, माल रोड, कानपुर 208001, उत्तर प्रदेश, भारत",
-			URL:     site + "/",
-		},
-		UnsubscribeURL:    site + "/digest/unsubscribe",
-		UnsubscribeMailto: "unsubscribe@" + domainOf(o.from),
-		BrowserURL:        site + "/digest",
-		Tokens:            tokens,
-	})
+	b, err := newBuilder(o, cat, store, secret)
 	if err != nil {
 		return err
 	}
@@ -147,6 +131,29 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	rows, err := buildAll(ctx, b, ed, writeFiles(o.out))
 	printSummary(stdout, rows, o.out)
 	return err
+}
+
+// newBuilder configures the digest for the example site.
+func newBuilder(o options, cat *khabar.Catalog, store *digest.Store, secret []byte) (*digest.Builder, error) {
+	if cat == nil || store == nil {
+		return nil, errors.New("newBuilder needs a catalog and a store")
+	}
+	site := strings.TrimSuffix(o.site, "/")
+	return digest.NewBuilder(digest.Config{
+		Source:      cat,
+		Subscribers: store,
+		Sent:        store,
+		From:        o.from,
+		Publisher: digest.Publisher{
+			Name:    "ख़बर",
+			Address: "ख़बर मीडिया प्राइवेट लिमिटेड\n12, माल रोड, कानपुर 208001, उत्तर प्रदेश, भारत",
+			URL:     site + "/",
+		},
+		UnsubscribeURL:    site + "/digest/unsubscribe",
+		UnsubscribeMailto: "unsubscribe@" + domainOf(o.from),
+		BrowserURL:        site + "/digest",
+		Tokens:            &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}},
+	})
 }
 
 func importSubscribers(ctx context.Context, store *digest.Store, path string, stdout, stderr io.Writer) error {
