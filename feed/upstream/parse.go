@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/khabar/khabar"
 	"github.com/mmcdole/gofeed"
@@ -277,7 +278,22 @@ func (p *Parser) convert(gf *gofeed.Feed, feedURL, baseURL string, dropped []int
 	return f
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine folds runs of white space to one space and trims the ends. It
+// returns s itself when it is already folded.
+func oneLine(s string) string {
+	prevSpace := true // a leading space needs folding
+	for _, r := range s {
+		sp := unicode.IsSpace(r)
+		if sp && (prevSpace || r != ' ') {
+			return strings.Join(strings.Fields(s), " ")
+		}
+		prevSpace = sp
+	}
+	if prevSpace && s != "" {
+		return strings.TrimRight(s, " ")
+	}
+	return s
+}
 
 // plainLine returns the text of an HTML fragment on one line. Text without
 // markup or entities (most titles, categories and names) skips the HTML
