@@ -84,18 +84,17 @@ func ReadCSV(r io.Reader) ([]*Subscriber, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos is only valid after a successful Read.
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			errs = append(errs, &CSVError{Line: line, Err: err})
-			if pe == nil {
+			if !errors.As(err, &pe) {
+				errs = append(errs, &CSVError{Err: err})
 				break
 			}
+			errs = append(errs, &CSVError{Line: pe.StartLine, Err: err})
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) > len(header) {
 			errs = append(errs, &CSVError{Line: line, Err: fmt.Errorf("%d fields, the header has %d", len(rec), len(header))})
 			continue

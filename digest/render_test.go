@@ -1,10 +1,16 @@
 package digest
 
 import (
+	"bytes"
 	"context"
+	"net/mail"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 
 	"github.com/khabar/khabar"
 )
@@ -100,4 +106,62 @@ func TestHostileStories(t *testing.T) {
 	if !strings.Contains(string(m.Subject), "आज की बड़ी ख़बर") || strings.ContainsAny(m.Subject, "\r\n") {
 		t.Errorf("Subject = %q", m.Subject)
 	}
+}
+
+// FuzzRender builds a digest around one story with fuzzed text and checks
+// that it always renders: valid UTF-8 everywhere, no raw markup from the
+// story in the HTML, a text part within 72 columns, and a message that
+// go-mail writes and net/mail reads back.
+func FuzzRender(f *testing.F) {
+	for _, a := range fixture() {
+		f.Add(a.Title, a.Summary, a.ContentHTML, "आशा")
+	}
+	if b, err := os.ReadFile("../testdata/articles.jsonl"); err == nil {
+		if as, _ := khabar.ReadJSONL(bytes.NewReader(b)); len(as) > 0 {
+			for _, a := range as[:min(len(as), 20)] {
+				f.Add(a.Title, a.Summary, a.ContentHTML, "")
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, title, summary, content, name string) {
+		a := &khabar.Article{ID: "f", Title: khabar.CleanText(title), Summary: khabar.CleanText(summary),
+			ContentHTML: khabar.CleanText(content), URL: "https://khabar.example/f/", Published: at(12, 0), Language: "hi"}
+		if a.Validate() != nil {
+			return
+		}
+		c := khabar.NewCatalog()
+		if err := c.Upsert(a); err != nil {
+			return
+		}
+		b, err := NewBuilder(testConfig(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := &Subscriber{Email: "a@example.com", Name: name}
+		if sub.Validate() != nil {
+			return
+		}
+		m, err := b.Build(context.Background(), testEdition, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.Valid(m.HTML) || !utf8.Valid(m.Text) || !utf8.ValidString(m.Subject) || strings.ContainsAny(m.Subject, "\r\n") {
+			t.Fatal("invalid UTF-8 or a multi-line subject")
+		}
+		if strings.Contains(a.Title, "<") && strings.Contains(string(m.HTML), a.Title) {
+			t.Fatalf("title %q inserted unescaped", a.Title)
+		}
+		for _, line := range strings.Split(string(m.Text), "\n") {
+			if uniseg.StringWidth(line) > 72 && !strings.Contains(line, "://") && khabar.GraphemeCount(line) > 1 {
+				t.Fatalf("text line %q is too wide", line)
+			}
+		}
+		var buf bytes.Buffer
+		if _, err := m.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mail.ReadMessage(&buf); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
