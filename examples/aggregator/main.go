@@ -275,6 +275,9 @@ func summary(r upstream.Report) string {
 		if r.Err != nil {
 			fmt.Fprintf(&b, " (%s)", firstLine(r.Err))
 		}
+		if r.MovedTo != "" {
+			fmt.Fprintf(&b, "; redirected to %s: update the OPML", r.MovedTo)
+		}
 	}
 	if !r.NextPoll.IsZero() {
 		fmt.Fprintf(&b, "; next poll %s", r.NextPoll.Format(time.TimeOnly))

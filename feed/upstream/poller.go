@@ -60,6 +60,10 @@ type Report struct {
 	URL string
 	// NotModified is true when the server answered 304.
 	NotModified bool
+	// MovedTo is where redirects led, when the feed was served from
+	// another address; the subscription keeps its URL (and so its
+	// articles' IDs), but its owner may want to update it.
+	MovedTo string
 	// Articles is how many articles were read; Stored how many of them
 	// were valid and upserted (new, changed or unchanged).
 	Articles int
@@ -227,6 +231,9 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 	case res.NotModified:
 		rep.NotModified = true
 	default:
+		if res.URL != s.URL {
+			rep.MovedTo = res.URL
+		}
 		feed, partial = p.parser.ParseResult(res, s.URL)
 		if feed == nil {
 			err, partial = partial, nil

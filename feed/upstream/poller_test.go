@@ -178,6 +178,9 @@ func TestPollerScheduleAndFailures(t *testing.T) {
 	if !reports[1].Failed || !strings.Contains(reports[1].Err.Error(), "404") {
 		t.Errorf("missing feed report = %+v, want a 404 failure", reports[1])
 	}
+	if reports[0].MovedTo != "" {
+		t.Errorf("MovedTo = %q without a redirect", reports[0].MovedTo)
+	}
 	if reports[2].Failed || !errors.Is(reports[2].Err, ErrTruncated) || reports[2].Stored != 2 {
 		t.Errorf("truncated feed report = %+v, want 2 stored and ErrTruncated", reports[2])
 	}
@@ -319,5 +322,27 @@ func TestReadOPMLErrors(t *testing.T) {
 	}
 	if _, err := ReadOPML(strings.NewReader("<opml><body>"), nil); !errors.Is(err, ErrBadOPML) {
 		t.Errorf("truncated OPML: err = %v, want ErrBadOPML", err)
+	}
+}
+
+func TestPollerReportsRedirect(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/old.xml" {
+			http.Redirect(w, r, "/new/feed.xml", http.StatusMovedPermanently)
+			return
+		}
+		w.Write([]byte(`<rss version="2.0"><channel><title>t</title><item><title>x</title><link>rel.html</link><guid>g</guid><pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>`))
+	}))
+	defer srv.Close()
+	cat := khabar.NewCatalog()
+	p := &Poller{Catalog: cat, Fetcher: testFetcher()}
+	p.Add(Subscription{URL: srv.URL + "/old.xml"})
+	r := p.PollAll(context.Background())[0]
+	if r.Failed || r.MovedTo != srv.URL+"/new/feed.xml" {
+		t.Fatalf("report = %+v, want MovedTo the new address", r)
+	}
+	a, ok := cat.Get(ArticleID(srv.URL+"/old.xml", "guid:g"))
+	if !ok || a.URL != srv.URL+"/new/rel.html" {
+		t.Errorf("article = %+v, want its ID from the subscribed URL and its link from the final one", a)
 	}
 }
