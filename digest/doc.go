@@ -34,10 +34,17 @@
 // documents: weighted log1p of views, shares and comments, halved every
 // HalfLife of age, ties broken newest first then by ID. The digest holds
 // first the best stories from the subscriber's follows, then the top
-// stories for everyone, at most Ranking.PerCategory of one category, each
-// story once, in the subscriber's language. A subscriber with nothing new
-// gets no message: Build returns a *SkipError saying why (SkipNoStories,
-// SkipUnsubscribed, SkipBounced, SkipAlreadySent).
+// stories for everyone, at most Ranking.PerCategory of one category (a
+// category holding more than half of the window, like "Latest News", is
+// not counted), each story once. Stories in the subscriber's language come
+// first in each section (LanguageFirst) or alone (LanguageOnly). A
+// subscriber with nothing new gets no message: Build returns a *SkipError
+// saying why (SkipNoStories, SkipUnsubscribed, SkipBounced,
+// SkipAlreadySent).
+//
+// The ranked window is computed once and shared by every subscriber with
+// the same window and language; with a *khabar.Catalog it is cached until
+// the catalog's Version changes.
 //
 // # Rendering
 //
@@ -48,7 +55,12 @@
 // Nastaliq, sized images with alt text, a visible unsubscribe link, a view-
 // in-browser link and the publisher's name and postal address. The text
 // part is wrapped by display width without splitting grapheme clusters
-// (Wrap). The HTML is kept under Config.MaxHTML (100,000 bytes) by dropping
+// (Wrap). Each template defines "story", which renders one story; it is
+// executed once per story and displayed time and the result (StoryView.HTML
+// and .Text) shared by every digest that shows the story, which is what
+// makes a personalized digest cheap (BenchmarkBuild). Locales (JSON files,
+// hi, en and ur embedded) hold the strings, month names and direction;
+// a partial locale borrows missing strings from English. The HTML is kept under Config.MaxHTML (100,000 bytes) by dropping
 // the last stories; Message.Trimmed says how many, and the email says so.
 //
 // # Messages

@@ -85,6 +85,11 @@ func (h *UnsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.page(w, r, http.StatusMethodNotAllowed, "error", PageView{}, "error_invalid")
 		return
 	}
+	if h.Tokens == nil || h.Store == nil {
+		h.logger().Error("digest: UnsubscribeHandler needs Tokens and Store")
+		h.page(w, r, http.StatusInternalServerError, "error", PageView{}, "error_server")
+		return
+	}
 	token := r.URL.Query().Get("t")
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
