@@ -6,7 +6,8 @@ import (
 
 const atomNS = "http://www.w3.org/2005/Atom"
 
-func (r *Renderer) appendAtom(b []byte, p *Page) []byte {
+// appendAtomHead appends everything before the first entry.
+func (r *Renderer) appendAtomHead(b []byte, p *Page) []byte {
 	s := r.s
 	b = append(b, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<feed xmlns="`+atomNS+`"`...)
 	b = appendAttrPair(b, "xml:lang", s.Language)
@@ -35,10 +36,7 @@ func (r *Renderer) appendAtom(b []byte, p *Page) []byte {
 		b = appendText(b, s.Copyright)
 		b = append(b, "</rights>\n"...)
 	}
-	for _, a := range p.Items {
-		b = r.item(b, a, Atom)
-	}
-	return append(b, "</feed>\n"...)
+	return b
 }
 
 // appendAtomPerson appends an Atom person construct. Emails are not
@@ -106,7 +104,7 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article) []byte {
 		b = append(b, `<content type="html"`...)
 		b = appendAttrPair(b, "xml:base", u)
 		b = append(b, '>')
-		b = appendText(b, a.ContentHTML)
+		b = appendCDATA(b, a.ContentHTML) // the same HTML text as escaping, copied instead
 		b = append(b, "</content>\n"...)
 	}
 	if im := a.Image; im != nil {

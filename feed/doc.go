@@ -15,9 +15,11 @@
 // encoding/json, for speed and to control details that matter to the W3C
 // feed validator and to feed readers:
 //
-//   - text passes through khabar.CleanText, so characters XML forbids never
-//     reach the output; markup is escaped, never wrapped in CDATA, so a
-//     "]]>" in an article is harmless;
+//   - text passes through khabar.CleanText (or a fast check that it would
+//     change nothing), so characters XML forbids never reach the output;
+//     titles, summaries and attributes are escaped; HTML bodies
+//     (content:encoded, Atom content) are CDATA sections, as WordPress
+//     writes them, split around any "]]>" the body contains;
 //   - links are URIs (khabar.URI): non-ASCII paths and hosts are
 //     percent-encoded or punycoded;
 //   - dates are RFC 822 (with a four-digit year and a numeric zone) in RSS

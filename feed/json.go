@@ -7,7 +7,9 @@ import (
 // JSONFeedVersion is the version URL of the JSON Feed format written.
 const JSONFeedVersion = "https://jsonfeed.org/version/1.1"
 
-func (r *Renderer) appendJSON(b []byte, p *Page) []byte {
+// appendJSONHead appends everything before the first item: up to and
+// including the opening bracket of "items".
+func (r *Renderer) appendJSONHead(b []byte, p *Page) []byte {
 	s := r.s
 	first := true
 	b = append(b, "{\n"...)
@@ -42,16 +44,9 @@ func (r *Renderer) appendJSON(b []byte, p *Page) []byte {
 	}
 	b = appendJSONMember(b, "  ", "items", &first)
 	if len(p.Items) == 0 {
-		return append(b, "[]\n}\n"...)
+		return append(b, '[')
 	}
-	b = append(b, "[\n"...)
-	for i, a := range p.Items {
-		if i > 0 {
-			b = append(b, ",\n"...)
-		}
-		b = r.item(b, a, JSON)
-	}
-	return append(b, "\n  ]\n}\n"...)
+	return append(b, "[\n"...)
 }
 
 func (r *Renderer) appendJSONAuthor(b []byte, a khabar.Author, archive bool) []byte {

@@ -3,6 +3,7 @@ package feed
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -197,37 +198,69 @@ func (r *Renderer) Render(w io.Writer, c *khabar.Catalog, k khabar.Key, f Format
 	return r.Write(w, p, f)
 }
 
-// Write writes p in format f to w with a single Write call.
+// Write writes p in format f to w. The items come from the Renderer's
+// cache without being copied into one buffer first: w receives the page as
+// a sequence of Write calls (one writev when w is a network connection).
 func (r *Renderer) Write(w io.Writer, p *Page, f Format) error {
-	bp := bufPool.Get().(*[]byte)
-	b := *bp
-	if n := r.sizeHint(p, f); cap(b) < n {
-		b = make([]byte, 0, n)
-	}
-	b = r.AppendPage(b[:0], p, f)
-	_, err := w.Write(b)
-	if cap(b) <= maxPooledBuf {
-		*bp = b[:0]
-		bufPool.Put(bp)
-	}
+	bufs := r.fragments(p, f)
+	_, err := bufs.WriteTo(w)
 	return err
 }
-
-// maxPooledBuf caps the buffers Write keeps for reuse.
-const maxPooledBuf = 4 << 20
-
-var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // AppendPage appends p rendered in format f to dst and returns the
 // extended slice.
 func (r *Renderer) AppendPage(dst []byte, p *Page, f Format) []byte {
+	dst = r.appendHead(dst, p, f)
+	for i, a := range p.Items {
+		if i > 0 {
+			dst = append(dst, itemSep[f]...)
+		}
+		dst = r.item(dst, a, f)
+	}
+	return append(dst, tail(f, len(p.Items) == 0)...)
+}
+
+func (r *Renderer) appendHead(dst []byte, p *Page, f Format) []byte {
 	switch f {
 	case Atom:
-		return r.appendAtom(dst, p)
+		return r.appendAtomHead(dst, p)
 	case JSON:
-		return r.appendJSON(dst, p)
+		return r.appendJSONHead(dst, p)
 	}
-	return r.appendRSS(dst, p)
+	return r.appendRSSHead(dst, p)
+}
+
+// itemSep is what goes between two items.
+var itemSep = [len(Formats)]string{"", "", ",\n"}
+
+// tail is what follows the last item.
+func tail(f Format, empty bool) string {
+	switch f {
+	case Atom:
+		return "</feed>\n"
+	case JSON:
+		if empty {
+			return "]\n}\n"
+		}
+		return "\n  ]\n}\n"
+	}
+	return "</channel>\n</rss>\n"
+}
+
+// fragments returns p rendered in format f as the pieces it is made of:
+// the head, each item (shared with the item cache: read-only), the
+// separators and the tail. Written one after the other they are
+// AppendPage's output; a network connection takes them in one writev.
+func (r *Renderer) fragments(p *Page, f Format) net.Buffers {
+	bufs := make(net.Buffers, 0, 2*len(p.Items)+2)
+	bufs = append(bufs, r.appendHead(nil, p, f))
+	for i, a := range p.Items {
+		if i > 0 && itemSep[f] != "" {
+			bufs = append(bufs, []byte(itemSep[f]))
+		}
+		bufs = append(bufs, r.itemBytes(a, f))
+	}
+	return append(bufs, []byte(tail(f, len(p.Items) == 0)))
 }
 
 func (r *Renderer) sizeHint(p *Page, f Format) int {
@@ -244,9 +277,10 @@ func (r *Renderer) sizeHint(p *Page, f Format) int {
 	return n
 }
 
-// item appends a's rendered item in format f, from the cache when it
-// holds this snapshot of a.
-func (r *Renderer) item(dst []byte, a *khabar.Article, f Format) []byte {
+// itemBytes returns a's rendered item in format f, from the cache when
+// it holds this snapshot of a, else rendered and cached. The result is
+// shared: it must not be modified.
+func (r *Renderer) itemBytes(a *khabar.Article, f Format) []byte {
 	r.mu.RLock()
 	ic := r.items[a.ID]
 	var cached []byte
@@ -255,27 +289,32 @@ func (r *Renderer) item(dst []byte, a *khabar.Article, f Format) []byte {
 	}
 	r.mu.RUnlock()
 	if cached != nil {
-		return append(dst, cached...)
+		return cached
 	}
-	start := len(dst)
+	b := make([]byte, 0, len(a.ContentHTML)+len(a.ContentHTML)/8+len(a.Summary)+1024)
 	switch f {
 	case Atom:
-		dst = r.appendAtomEntry(dst, a)
+		b = r.appendAtomEntry(b, a)
 	case JSON:
-		dst = r.appendJSONItem(dst, a)
+		b = r.appendJSONItem(b, a)
 	default:
-		dst = r.appendRSSItem(dst, a)
+		b = r.appendRSSItem(b, a)
 	}
-	out := append([]byte(nil), dst[start:]...)
+	b = b[:len(b):len(b)] // appending to a shared item must copy
 	r.mu.Lock()
 	ic = r.items[a.ID]
 	if ic == nil || ic.a != a {
 		ic = &itemCache{a: a}
 		r.items[a.ID] = ic
 	}
-	ic.out[f] = out
+	ic.out[f] = b
 	r.mu.Unlock()
-	return dst
+	return b
+}
+
+// item appends a's rendered item in format f.
+func (r *Renderer) item(dst []byte, a *khabar.Article, f Format) []byte {
+	return append(dst, r.itemBytes(a, f)...)
 }
 
 // summary returns the item's plain-text summary: the standfirst, or an

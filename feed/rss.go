@@ -9,7 +9,8 @@ const rssHead = `<?xml version="1.0" encoding="UTF-8"?>
 <channel>
 `
 
-func (r *Renderer) appendRSS(b []byte, p *Page) []byte {
+// appendRSSHead appends everything before the first item.
+func (r *Renderer) appendRSSHead(b []byte, p *Page) []byte {
 	s := r.s
 	b = append(b, rssHead...)
 	b = appendElem(b, "title", p.Title)
@@ -36,11 +37,7 @@ func (r *Renderer) appendRSS(b []byte, p *Page) []byte {
 		b = appendElem(b, "link", link)
 		b = append(b, "</image>\n"...)
 	}
-	b = r.appendAtomLinks(b, "atom:link", p, RSS)
-	for _, a := range p.Items {
-		b = r.item(b, a, RSS)
-	}
-	return append(b, "</channel>\n</rss>\n"...)
+	return r.appendAtomLinks(b, "atom:link", p, RSS)
 }
 
 // appendAtomLinks appends the self, hub and paging links, as atom:link in
