@@ -50,11 +50,12 @@ func (r SkipReason) String() string {
 // SkipError says that a subscriber gets no message for an edition, and
 // why. It is not a failure: Each reports it and goes on.
 type SkipError struct {
-	Edition Edition
-	Email   string
-	Reason  SkipReason
+	Edition Edition    // the edition built
+	Email   string     // the subscriber's address ("" for the web version)
+	Reason  SkipReason // why there is no message
 }
 
+// Error says whose message was skipped and why.
 func (e *SkipError) Error() string {
 	return fmt.Sprintf("digest: %s for %s skipped: %s", e.Edition.ID(), e.Email, e.Reason)
 }
@@ -66,11 +67,12 @@ func (e *SkipError) Unwrap() error { return ErrSkipped }
 // zone, a template that fails); Each reports it and goes on with the next
 // subscriber.
 type BuildError struct {
-	Edition Edition
-	Email   string
-	Err     error
+	Edition Edition // the edition built
+	Email   string  // the subscriber's address
+	Err     error   // what went wrong
 }
 
+// Error says whose message failed and why.
 func (e *BuildError) Error() string {
 	return fmt.Sprintf("digest: build %s for %s: %v", e.Edition.ID(), e.Email, e.Err)
 }
@@ -385,11 +387,11 @@ func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error)
 // Page is the web version of an edition: the general digest, the same for
 // everyone, with no personal data in it.
 type Page struct {
-	Edition  Edition
-	Language string
-	Title    string
-	HTML     []byte
-	Stories  int
+	Edition  Edition // the edition shown
+	Language string  // the language it is written in
+	Title    string  // the page title (the rendered subject line)
+	HTML     []byte  // the whole page
+	Stories  int     // how many stories it shows
 	// Version is the source's version when the page was rendered (zero
 	// for a source without versions).
 	Version uint64

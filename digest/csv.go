@@ -14,9 +14,11 @@ type CSVError struct {
 	Line int
 	// Column is the header name of the bad field, empty for the row.
 	Column string
-	Err    error
+	// Err is what is wrong.
+	Err error
 }
 
+// Error says where the row is and what is wrong with it.
 func (e *CSVError) Error() string {
 	if e.Column != "" {
 		return fmt.Sprintf("digest: csv line %d, column %s: %v", e.Line, e.Column, e.Err)

@@ -17,8 +17,10 @@ import (
 
 // PageView is what the unsubscribe pages (TemplatePages) are executed with.
 type PageView struct {
+	// Lang and Dir go on <html>: the page's language and direction.
 	Lang, Dir string
-	T         map[string]string
+	// T are the locale's strings by key.
+	T map[string]string
 	// Title is the page title.
 	Title string
 	// Email is the address concerned (confirm and done pages).
@@ -27,8 +29,9 @@ type PageView struct {
 	Action string
 	// Message explains an error (error page).
 	Message string
-	// Publisher and AddressLines are the footer.
-	Publisher    Publisher
+	// Publisher is shown in the footer.
+	Publisher Publisher
+	// AddressLines are the publisher's postal address, line by line.
 	AddressLines []string
 }
 
@@ -72,6 +75,8 @@ type UnsubscribeHandler struct {
 // maxFormBytes bounds a POST body; a one-click body is 26 bytes.
 const maxFormBytes = 64 << 10
 
+// ServeHTTP serves the confirmation page (GET, HEAD) and unsubscribes
+// (POST).
 func (h *UnsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Cache-Control", "no-store")
@@ -227,6 +232,7 @@ func NewBrowserHandler(b *Builder) *BrowserHandler {
 	return &BrowserHandler{b: b, pages: map[browserKey]*Page{}}
 }
 
+// ServeHTTP serves the web version named by the last path segment.
 func (h *BrowserHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")

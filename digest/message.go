@@ -31,8 +31,9 @@ type Story struct {
 // not modified by the package after Build returns it; it may be read from
 // several goroutines.
 type Message struct {
-	// Edition and Subscriber say what and for whom.
-	Edition    Edition
+	// Edition is the edition the message belongs to.
+	Edition Edition
+	// Subscriber is the recipient (the caller's value; not copied).
 	Subscriber *Subscriber
 	// From is the sender; its domain is the Message-ID's.
 	From mail.Address

@@ -253,11 +253,15 @@ type View struct {
 	Date string
 	// Edition is the edition.
 	Edition Edition
-	// Lead is the first story; Followed and Top are the two sections.
-	Lead          *StoryView
-	Followed, Top []StoryView
-	// Publisher is the sender, AddressLines its postal address by line.
-	Publisher    Publisher
+	// Lead is the first story (its image is shown large).
+	Lead *StoryView
+	// Followed are the stories from the subscriber's follows.
+	Followed []StoryView
+	// Top are the top stories for everyone.
+	Top []StoryView
+	// Publisher is the sender.
+	Publisher Publisher
+	// AddressLines are the publisher's postal address, line by line.
 	AddressLines []string
 	// UnsubscribeURL, BrowserURL and HomeURL are the footer's links.
 	UnsubscribeURL, BrowserURL, HomeURL string
@@ -293,6 +297,7 @@ type StoryView struct {
 	// displayed time and shared by every digest that shows the story, so
 	// "story" sees only the StoryView (it is executed without them).
 	HTML htmltemplate.HTML
+	// Text is the plain-text counterpart of HTML.
 	Text string
 }
 
@@ -314,8 +319,10 @@ func (t *Templates) renderStory(v *StoryView) error {
 
 // ImageView is an image with the size it is shown at.
 type ImageView struct {
-	URL, Alt      string
-	Width, Height int
+	URL    string // the image's address, as a URI
+	Alt    string // its alternative text (the headline when it has none)
+	Width  int    // the width it is shown at, in pixels
+	Height int    // the height, keeping the aspect ratio
 }
 
 // storyViewOf builds the language-independent view of a story.

@@ -118,6 +118,7 @@ func (s *Store) Put(ctx context.Context, sub *Subscriber) error {
 
 // ImportResult counts what Import did.
 type ImportResult struct {
+	// Added counts new subscribers, Updated those already stored.
 	Added, Updated int
 	// Kept counts subscribers whose stored status (unsubscribed or bounced)
 	// was kept although the import said active.

@@ -58,10 +58,10 @@ type Tokens struct {
 
 // Claims are what a token says.
 type Claims struct {
-	Email   string
-	List    string
-	Expires time.Time
-	KeyID   string
+	Email   string    // the subscriber's address, as EmailKey gives it
+	List    string    // the list the token unsubscribes from
+	Expires time.Time // when the token stops working
+	KeyID   string    // the key that signed it
 }
 
 const tokenContext = "khabar-unsubscribe-v1\x00"
