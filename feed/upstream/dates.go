@@ -11,63 +11,75 @@ import (
 var ist = time.FixedZone("IST", 5*3600+30*60)
 
 // zonedLayouts are tried after "IST", "GMT", "UTC", "UT" and "Z" have been
-// replaced with numeric offsets and "am"/"pm" upper-cased.
+// replaced with numeric offsets, commas dropped and "am"/"pm" upper-cased
+// (see normalizeDate). Day-first numeric dates (02/01/2006) are the Indian
+// order.
 var zonedLayouts = []string{
-	time.RFC3339Nano,
-	"Mon, 2 Jan 2006 15:04:05 -0700",
-	"Mon, 2 Jan 2006 15:04 -0700",
-	"Mon, 2 Jan 2006 3:04:05 PM -0700",
-	"Mon, 2 Jan 2006 3:04 PM -0700",
-	"Mon, 2 January 2006 15:04:05 -0700",
-	"Mon, 2 January 2006 3:04:05 PM -0700",
-	"Mon, 2 January 2006 3:04 PM -0700",
-	"Monday, 2 January 2006 15:04:05 -0700",
-	"Monday, 2 January 2006 3:04 PM -0700",
-	"Monday, January 2, 2006 3:04 PM -0700",
-	"Monday, January 2, 2006 15:04 -0700",
+	"Mon 2 Jan 2006 15:04:05 -0700",
+	"Mon 2 Jan 2006 15:04 -0700",
+	"Mon 2 Jan 2006 3:04:05 PM -0700",
+	"Mon 2 Jan 2006 3:04 PM -0700",
+	"Mon 2 January 2006 15:04:05 -0700",
+	"Mon 2 January 2006 15:04 -0700",
+	"Mon 2 January 2006 3:04:05 PM -0700",
+	"Mon 2 January 2006 3:04 PM -0700",
+	"Monday 2 January 2006 15:04:05 -0700",
+	"Monday 2 January 2006 3:04 PM -0700",
+	"Monday January 2 2006 3:04 PM -0700",
+	"Monday January 2 2006 15:04 -0700",
 	"Mon Jan 2 2006 15:04:05 -0700",
+	"Mon Jan 2 2006 3:04 PM -0700",
 	"Mon Jan 2 15:04:05 -0700 2006",
 	"2 Jan 2006 15:04:05 -0700",
 	"2 Jan 2006 15:04 -0700",
 	"2 Jan 2006 3:04:05 PM -0700",
 	"2 Jan 2006 3:04 PM -0700",
 	"2 January 2006 15:04:05 -0700",
+	"2 January 2006 15:04 -0700",
 	"2 January 2006 3:04 PM -0700",
-	"January 2, 2006 3:04:05 PM -0700",
-	"January 2, 2006 3:04 PM -0700",
-	"January 2, 2006 15:04 -0700",
-	"Jan 2, 2006 3:04:05 PM -0700",
-	"Jan 2, 2006 3:04 PM -0700",
-	"Jan 2, 2006 15:04 -0700",
+	"January 2 2006 15:04:05 -0700",
+	"January 2 2006 3:04:05 PM -0700",
+	"January 2 2006 3:04 PM -0700",
+	"January 2 2006 15:04 -0700",
+	"Jan 2 2006 15:04:05 -0700",
+	"Jan 2 2006 3:04:05 PM -0700",
+	"Jan 2 2006 3:04 PM -0700",
+	"Jan 2 2006 15:04 -0700",
 	"2006-01-02 15:04:05 -0700",
 	"2006-01-02 15:04 -0700",
 	"2006-01-02 3:04:05 PM -0700",
 	"2006-01-02 3:04 PM -0700",
 	"2006-01-02T15:04:05 -0700",
+	"2006-01-02T15:04 -0700",
 	"2006-01-02T15:04:05-0700",
 	"02-01-2006 15:04:05 -0700",
+	"02-01-2006 15:04 -0700",
 	"02-01-2006 3:04 PM -0700",
+	"02/01/2006 15:04:05 -0700",
+	"02/01/2006 15:04 -0700",
 	"02/01/2006 3:04 PM -0700",
-	"Mon, 2 Jan 2006 15:04:05 -07:00",
+	"02.01.2006 15:04 -0700",
+	"Mon 2 Jan 2006 15:04:05 -07:00",
 	"2006-01-02 15:04:05 -07:00",
 }
 
 // localLayouts carry no zone; they are read in the parser's Location.
 var localLayouts = []string{
 	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
 	"2006-01-02 15:04:05",
 	"2006-01-02 15:04",
 	"2006-01-02 3:04:05 PM",
 	"2006-01-02 3:04 PM",
-	"Mon, 2 Jan 2006 15:04:05",
-	"Mon, 2 Jan 2006 3:04:05 PM",
-	"Mon, 2 Jan 2006 3:04 PM",
+	"Mon 2 Jan 2006 15:04:05",
+	"Mon 2 Jan 2006 3:04:05 PM",
+	"Mon 2 Jan 2006 3:04 PM",
 	"2 Jan 2006 15:04:05",
 	"2 Jan 2006 3:04 PM",
-	"January 2, 2006 3:04 PM",
-	"January 2, 2006 15:04",
-	"Jan 2, 2006 3:04 PM",
-	"02-01-2006 3:04 PM",
+	"2 January 2006 3:04 PM",
+	"January 2 2006 3:04 PM",
+	"January 2 2006 15:04",
+	"Jan 2 2006 3:04 PM",
 	"2006-01-02",
 }
 
@@ -118,11 +130,11 @@ func mentionsIST(s string) bool {
 	return false
 }
 
-// normalizeDate upper-cases am/pm, turns known zone words into numeric
-// offsets, separates "10:30PM" into "10:30 PM", drops a trailing
+// normalizeDate drops commas, upper-cases am/pm, turns known zone words
+// into numeric offsets, separates "10:30PM" into "10:30 PM", drops a trailing
 // parenthesised zone comment and folds runs of spaces.
 func normalizeDate(s string) string {
-	fields := strings.Fields(s)
+	fields := strings.Fields(strings.ReplaceAll(s, ",", " "))
 	out := make([]string, 0, len(fields)+1)
 	for i, f := range fields {
 		if strings.HasPrefix(f, "(") && i == len(fields)-1 && i > 0 {

@@ -144,6 +144,11 @@ func TestParseDate(t *testing.T) {
 		{"2026-11-24T18:30:00+05:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"2026-11-24 18:30:00", time.Date(2026, 11, 24, 18, 30, 0, 0, kolkata), true},
 		{"Tue, 24 Nov 2026 18:30:00 +0530 (IST)", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"Nov 24, 2026, 6:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"24/11/2026 18:30 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"Tuesday, November 24, 2026 6:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"2026-11-24T18:30 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"Tue, 24 Nov 2026 08:00:00 EST", time.Time{}, false}, // left to gofeed's zone table
 		{"कल शाम", time.Time{}, false},
 		{"", time.Time{}, false},
 	}
@@ -576,5 +581,17 @@ func TestOneLine(t *testing.T) {
 		if got, want := oneLine(in), strings.Join(strings.Fields(in), " "); got != want {
 			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestDateFallsBackToGofeed(t *testing.T) {
+	doc := []byte(`<rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://d.example/1</link>
+<pubDate>Tue, 24 Nov 2026 08:00:00 EST</pubDate></item></channel></rss>`)
+	f, err := (&Parser{}).Parse(doc, "https://d.example/feed", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC); !f.Articles[0].Published.Equal(want) {
+		t.Errorf("published = %v, want %v (EST is -05:00)", f.Articles[0].Published, want)
 	}
 }
