@@ -57,13 +57,22 @@ func (m *MemoryStore) Save(_ context.Context, st State) error {
 
 // FileStore is a Store kept in one JSON file, rewritten atomically (a
 // temporary file in the same directory, synced, then renamed over the old
-// one) on every Save, so that a crash leaves either the old or the new
-// state and a restart picks up where the last run stopped. It is safe for
-// concurrent use within one process; two processes must not share a file.
+// one), so that a crash leaves either the old or the new state and a
+// restart picks up where the last run stopped. Save returns once the file
+// holds its state; Saves that arrive while the file is being written are
+// written together by the next write (group commit), so a poller saving
+// hundreds of feeds at once does not rewrite the file hundreds of times.
+//
+// It is safe for concurrent use within one process; two processes must not
+// share a file.
 type FileStore struct {
-	path   string
-	mu     sync.Mutex
-	states map[string]State
+	path    string
+	mu      sync.Mutex
+	cond    *sync.Cond
+	states  map[string]State
+	gen     uint64 // bumped by every Save
+	written uint64 // the gen the file holds
+	writing bool
 }
 
 // fileStoreDoc is the file's format.
@@ -75,6 +84,7 @@ type fileStoreDoc struct {
 // OpenFileStore opens the store at path, reading it when it exists.
 func OpenFileStore(path string) (*FileStore, error) {
 	s := &FileStore{path: path, states: make(map[string]State)}
+	s.cond = sync.NewCond(&s.mu)
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -106,19 +116,35 @@ func (s *FileStore) Load(_ context.Context, feedURL string) (State, error) {
 	return st, nil
 }
 
-// Save implements Store: the whole file is rewritten before it returns.
+// Save implements Store: it returns once the file holds st (or the write
+// failed; st is then kept in memory and written by the next Save).
 func (s *FileStore) Save(_ context.Context, st State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, had := s.states[st.URL]
 	s.states[st.URL] = st
-	if err := s.write(); err != nil {
-		if had {
-			s.states[st.URL] = old
-		} else {
-			delete(s.states, st.URL)
+	s.gen++
+	mine := s.gen
+	for s.written < mine {
+		if s.writing {
+			s.cond.Wait()
+			continue
 		}
-		return err
+		s.writing = true
+		gen := s.gen
+		data, err := s.encode()
+		if err == nil {
+			s.mu.Unlock()
+			err = s.write(data)
+			s.mu.Lock()
+		}
+		s.writing = false
+		if err == nil {
+			s.written = gen
+		}
+		s.cond.Broadcast()
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -135,7 +161,8 @@ func (s *FileStore) States() []State {
 	return out
 }
 
-func (s *FileStore) write() error {
+// encode returns the file's content; s.mu is held.
+func (s *FileStore) encode() ([]byte, error) {
 	doc := fileStoreDoc{Version: 1, Feeds: make([]State, 0, len(s.states))}
 	for _, st := range s.states {
 		doc.Feeds = append(doc.Feeds, st)
@@ -143,8 +170,13 @@ func (s *FileStore) write() error {
 	sort.Slice(doc.Feeds, func(i, j int) bool { return doc.Feeds[i].URL < doc.Feeds[j].URL })
 	data, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		return fmt.Errorf("upstream: encode state: %w", err)
+		return nil, fmt.Errorf("upstream: encode state: %w", err)
 	}
+	return data, nil
+}
+
+// write replaces the file with data; s.mu is not held (s.writing is set).
+func (s *FileStore) write(data []byte) error {
 	dir := filepath.Dir(s.path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".tmp-*")
 	if err != nil {
