@@ -548,6 +548,7 @@ var textFuncs = texttemplate.FuncMap{
 	"truncate": func(n int, s string) string { return khabar.Truncate(s, n) },
 	"add":      func(a, b int) int { return a + b },
 	"bidi":     bidiIsolate,
+	"join":     joinNonEmpty,
 	"rule":     func(n int) string { return strings.Repeat("-", max(n, 0)) },
 }
 
@@ -555,3 +556,18 @@ var textFuncs = texttemplate.FuncMap{
 // so an address or a Hindi name inside an Urdu sentence (or the reverse)
 // keeps its own direction without reordering the text around it.
 func bidiIsolate(s string) string { return "\u2068" + s + "\u2069" }
+
+// joinNonEmpty joins the non-empty parts with sep.
+func joinNonEmpty(sep string, parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}

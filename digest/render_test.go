@@ -116,6 +116,7 @@ func FuzzRender(f *testing.F) {
 	for _, a := range fixture() {
 		f.Add(a.Title, a.Summary, a.ContentHTML, "आशा")
 	}
+	f.Add("शीर्षक", "", "", strings.Repeat("बहुत लंबा नाम ", 12)+"Supercalifragilisticexpialidocious-and-then-some-more-letters-to-spare")
 	if b, err := os.ReadFile("../testdata/articles.jsonl"); err == nil {
 		if as, _ := khabar.ReadJSONL(bytes.NewReader(b)); len(as) > 0 {
 			for _, a := range as[:min(len(as), 20)] {
