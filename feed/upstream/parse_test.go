@@ -214,6 +214,9 @@ func TestSanitize(t *testing.T) {
 		{"http youtube iframe dropped", `<iframe src="http://www.youtube.com/embed/x"></iframe>`, nil, []string{"iframe"}, ""},
 		{"relative image", `<img src="../img/a.jpg" alt="चित्र">`, []string{`src="https://news.example.in/2026/11/img/a.jpg"`, `alt="चित्र"`}, nil, "https://news.example.in/2026/11/img/a.jpg"},
 		{"data image", `<img src="data:image/png;base64,AAAA">`, nil, []string{"data:"}, ""},
+		{"lazy image", `<img src="data:image/gif;base64,R0lG" data-src="/uploads/real.jpg" alt="x">`, []string{`src="https://news.example.in/uploads/real.jpg"`}, []string{"data:"}, "https://news.example.in/uploads/real.jpg"},
+		{"lazy image without src", `<img data-lazy-src="https://cdn.example/a.jpg">`, []string{`src="https://cdn.example/a.jpg"`}, nil, "https://cdn.example/a.jpg"},
+		{"real src kept", `<img src="/a.jpg" data-src="/b.jpg">`, []string{`src="https://news.example.in/a.jpg"`}, []string{"b.jpg\""}, "https://news.example.in/a.jpg"},
 		{"text only", `a & b`, []string{"a &amp; b"}, nil, ""},
 	}
 	for _, tt := range tests {

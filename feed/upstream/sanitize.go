@@ -173,6 +173,7 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out, firstImg string)
 				continue
 			}
 		case atom.Img:
+			unlazy(&tok)
 			if firstImg == "" {
 				for _, a := range tok.Attr {
 					if a.Key == "src" {
@@ -202,6 +203,42 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out, firstImg string)
 		b.WriteString(tok.String())
 	}
 	return s.policy.Sanitize(b.String()), firstImg
+}
+
+// lazyAttrs are where lazy-loading scripts (WordPress themes such as
+// JNews among them) keep an image's real address while src holds a
+// placeholder.
+var lazyAttrs = []string{"data-src", "data-lazy-src", "data-original", "data-lazy", "data-url"}
+
+// unlazy moves a lazy-loaded image's real address into src when src is
+// missing or a data: placeholder; without a script to swap them the
+// placeholder is all a reader would see (and the sanitizer drops data:
+// URLs, which would lose the image).
+func unlazy(tok *html.Token) {
+	src := -1
+	for i, a := range tok.Attr {
+		if a.Key == "src" {
+			src = i
+		}
+	}
+	if src >= 0 {
+		v := strings.TrimSpace(tok.Attr[src].Val)
+		if v != "" && !strings.HasPrefix(strings.ToLower(v), "data:") {
+			return
+		}
+	}
+	for _, name := range lazyAttrs {
+		for _, a := range tok.Attr {
+			if a.Key == name && strings.TrimSpace(a.Val) != "" {
+				if src >= 0 {
+					tok.Attr[src].Val = a.Val
+				} else {
+					tok.Attr = append(tok.Attr, html.Attribute{Key: "src", Val: a.Val})
+				}
+				return
+			}
+		}
+	}
 }
 
 func (s *sanitizer) iframeAllowed(tok html.Token, base *url.URL) bool {
