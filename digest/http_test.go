@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -283,4 +284,61 @@ func TestBuilderConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestUnsubscribeConcurrent sends one-click POSTs for many subscribers at
+// once (and confirmation GETs for the same links) to one handler and one
+// store: every POST is stored, no GET is.
+func TestUnsubscribeConcurrent(t *testing.T) {
+	ctx := context.Background()
+	store := openTestStore(t)
+	var subs []*Subscriber
+	for i := range 30 {
+		subs = append(subs, &Subscriber{Email: fmt.Sprintf("r%02d@example.com", i)})
+	}
+	if _, err := store.Import(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	tk := testTokens()
+	srv := httptest.NewServer(&UnsubscribeHandler{Tokens: tk, Store: store, Publisher: Publisher{Name: "ख़बर"}})
+	defer srv.Close()
+	var wg sync.WaitGroup
+	for i, s := range subs {
+		tok, _ := tk.Sign(s.Email, DefaultList)
+		u := srv.URL + "/?t=" + url.QueryEscape(tok)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 1 {
+				res, err := srv.Client().Get(u)
+				if err == nil {
+					res.Body.Close()
+				}
+				return
+			}
+			res, err := srv.Client().Post(u, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				t.Errorf("%s: status %d", s.Email, res.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, s := range subs {
+		got, err := store.Subscriber(ctx, s.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := StatusActive
+		if i%2 == 0 {
+			want = StatusUnsubscribed
+		}
+		if got.Status != want {
+			t.Errorf("%s: %s, want %s", s.Email, got.Status, want)
+		}
+	}
 }
