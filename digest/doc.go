@@ -52,8 +52,8 @@
 // overridable from an fs.FS with ParseTemplates) render a 600 px table
 // layout with inline CSS, color-scheme light dark, a hidden preheader, lang
 // and dir on <html> (Urdu is right-to-left), a font stack for Devanagari and
-// Nastaliq, sized images with alt text, a visible unsubscribe link, a view-
-// in-browser link and the publisher's name and postal address. The text
+// Nastaliq, sized images with alt text, a visible unsubscribe link, a
+// view-in-browser link and the publisher's name and postal address. The text
 // part is wrapped by display width without splitting grapheme clusters
 // (Wrap). Each template defines "story", which renders one story; it is
 // executed once per story and displayed time and the result (StoryView.HTML
