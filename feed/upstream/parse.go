@@ -470,19 +470,45 @@ func (p *Parser) date(raw string, parsed *time.Time) (time.Time, error) {
 }
 
 // DedupeKey returns the key that identifies an item within its feed: its
-// GUID, else its canonical link, else a hash of its title and content.
+// GUID, else its canonical link (CanonicalLink of link), else a hash of
+// its title and content.
 func DedupeKey(guid, link, title, content string) string {
 	switch {
 	case strings.TrimSpace(guid) != "":
 		return "guid:" + strings.TrimSpace(guid)
 	case link != "":
-		return "link:" + link
+		return "link:" + CanonicalLink(link)
 	}
 	h := sha256.New()
 	h.Write([]byte(title))
 	h.Write([]byte{0})
 	h.Write([]byte(content))
 	return "hash:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// CanonicalLink returns the form of an item link used to recognise the
+// same item again: tracking parameters removed, scheme and host in lower
+// case, the default port and the fragment dropped. A link that does not
+// parse is returned trimmed.
+func CanonicalLink(link string) string {
+	link = strings.TrimSpace(StripTracking(strings.TrimSpace(link)))
+	u, err := url.Parse(link)
+	if err != nil || u.Host == "" {
+		return link
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	if p := u.Port(); (p == "80" && u.Scheme == "http") || (p == "443" && u.Scheme == "https") {
+		u.Host = u.Hostname()
+		if strings.Contains(u.Host, ":") {
+			u.Host = "[" + u.Host + "]"
+		}
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u.String()
 }
 
 // ArticleID returns the stable article ID of an item of the feed at

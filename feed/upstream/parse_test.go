@@ -239,6 +239,24 @@ func TestSanitize(t *testing.T) {
 	}
 }
 
+func TestCanonicalLink(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://A.Example/x?utm_source=rss#comments", "https://a.example/x"},
+		{"HTTP://a.example:80/x", "http://a.example/x"},
+		{"https://a.example:443", "https://a.example/"},
+		{"https://[::1]:443/x", "https://[::1]/x"},
+		{"https://a.example:8443/x?id=1", "https://a.example:8443/x?id=1"},
+		{" https://a.example/x ", "https://a.example/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := CanonicalLink(tt.in); got != tt.want {
+				t.Errorf("CanonicalLink(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestStripTracking(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://a.example/x?utm_source=rss&utm_medium=feed", "https://a.example/x"},
