@@ -346,3 +346,38 @@ func TestPollerReportsRedirect(t *testing.T) {
 		t.Errorf("article = %+v, want its ID from the subscribed URL and its link from the final one", a)
 	}
 }
+
+func TestPollerRun(t *testing.T) {
+	fs := newFixtureServer(t)
+	cat := khabar.NewCatalog()
+	polled := make(chan Report, 10)
+	p := &Poller{Catalog: cat, Fetcher: testFetcher(), OnPoll: func(r Report) { polled <- r }}
+	p.Add(subsFor(fs, "rss1.rdf", "jsonfeed.json")...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, 50*time.Millisecond) }()
+	for range 2 {
+		select {
+		case r := <-polled:
+			if r.Failed {
+				t.Errorf("%s: %v", r.URL, r.Err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not poll the feeds")
+		}
+	}
+	// Both feeds are scheduled DefaultInterval ahead: nothing more is
+	// polled while Run sleeps in short steps.
+	select {
+	case r := <-polled:
+		t.Errorf("unexpected second poll of %s", r.URL)
+	case <-time.After(200 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run returned %v, want context.Canceled", err)
+	}
+	if cat.Len() != 4 {
+		t.Errorf("catalog holds %d articles, want 4", cat.Len())
+	}
+}
