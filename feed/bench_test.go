@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"net/http"
@@ -161,3 +162,59 @@ type discardWriter struct{ h http.Header }
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkHandlerRerender changes one article (outside the timing) and
+// requests the gzipped site feed: render, ETag, gzip from cached item
+// pieces and cache of a 50-article page, the latency of the first request
+// after a change. The background whole-page recompression that follows is
+// waited for outside the timing; BenchmarkGzipWholePage shows its cost.
+func BenchmarkHandlerRerender(b *testing.B) {
+	c := benchCatalog(b)
+	h, err := NewHandler(c, benchConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	req := httptest.NewRequest("GET", "/feed/", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	w := &discardWriter{h: make(http.Header)}
+	h.ServeHTTP(w, req)
+	ids := []string{}
+	for _, a := range c.Find(khabar.Query{Limit: 50}) {
+		ids = append(ids, a.ID)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		h.bg.Wait()
+		a, _ := c.Get(ids[i%len(ids)])
+		na := a.Clone()
+		na.Title = fmt.Sprintf("%s %d", na.Title, i)
+		c.Upsert(na)
+		i++
+		clear(w.h)
+		b.StartTimer()
+		h.ServeHTTP(w, req)
+	}
+}
+
+// BenchmarkGzipWholePage is the background recompression of the
+// 50-article RSS site feed (the whole page deflated at the default level).
+func BenchmarkGzipWholePage(b *testing.B) {
+	c := benchCatalog(b)
+	r, _ := NewRenderer(benchConfig())
+	p, _ := r.Page(c, khabar.SiteKey(), 1)
+	body := r.AppendPage(nil, p, RSS)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		zw := gzipPool.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		zw.Write(body)
+		zw.Close()
+		gzipPool.Put(zw)
+	}
+}

@@ -38,7 +38,10 @@ import (
 // HEAD is supported; gzip is used when the client accepts it. Rendered and
 // gzipped bytes are cached per feed page and reused until the catalog's
 // KeyVersion for that feed moves on; concurrent requests for a feed that is
-// not cached render it once.
+// not cached render it once. After a change the gzip body is first put
+// together from per-item pieces deflated once per article (fast), then
+// replaced from a background goroutine by the page deflated in one go
+// (smaller); the two have different ETags.
 //
 // When Config.Hub is set, the Handler pings the hub (hub.mode=publish) with
 // the URLs of every feed a catalog change touches, from a background
@@ -56,8 +59,9 @@ type Handler struct {
 	flight   flight[cacheKey, *entry]
 	ping     *pinger
 	stop     func()
-	renders  atomic.Int64 // pages rendered, for tests
-	cacheCtl []string     // Cache-Control value
+	bg       sync.WaitGroup // recompress goroutines
+	renders  atomic.Int64   // pages rendered, for tests
+	cacheCtl []string       // Cache-Control value
 }
 
 type pageKey struct {
@@ -74,8 +78,9 @@ type cacheKey struct {
 type entry struct {
 	version  uint64 // KeyVersion it was rendered at
 	body, gz []byte
-	etag     string // strong ETag of body; gz's is etag with "-gz" inside the quotes
-	gzETag   string
+	etag     string // strong ETag of body
+	gzETag   string // gz's: etag with "-gz" (whole page deflated) or "-gzp" (pieces) inside the quotes
+	gzWhole  bool   // gz is the whole page deflated in one go
 	modified time.Time
 	links    []string
 	// Header values, ready to put in a response without allocating.
@@ -100,10 +105,12 @@ func NewHandler(c *khabar.Catalog, cfg Config) (*Handler, error) {
 // Renderer returns the Renderer the Handler uses.
 func (h *Handler) Renderer() *Renderer { return h.r }
 
-// Close stops watching the catalog and stops the WebSub pinger after the
-// pings already queued have been sent (or have failed).
+// Close stops watching the catalog, waits for background recompressions
+// and stops the WebSub pinger (a ping in flight is cancelled, queued ones
+// are dropped).
 func (h *Handler) Close() error {
 	h.stop()
+	h.bg.Wait()
 	if h.ping != nil {
 		h.ping.close()
 	}
@@ -348,20 +355,15 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	sum := sha256.Sum256(e.body)
 	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
 	e.etag = `"` + tag + `"`
-	e.gzETag = `"` + tag + `-gz"`
+	upgrade := false
 	if old != nil && old.etag == e.etag {
-		e.gz, e.modified = old.gz, old.modified
+		e.gz, e.gzETag, e.modified = old.gz, old.gzETag, old.modified
+		upgrade = !old.gzWhole
 	} else {
-		var buf bytes.Buffer
-		buf.Grow(len(e.body) / 3)
-		zw := gzipPool.Get().(*gzip.Writer)
-		zw.Reset(&buf)
-		zw.Write(e.body)
-		if err := zw.Close(); err != nil {
-			return nil, err
-		}
-		gzipPool.Put(zw)
-		e.gz = buf.Bytes()
+		// Quick gzip from cached item pieces now; the page deflated in
+		// one go (smaller) replaces it from the background.
+		e.gz, e.gzETag = h.r.gzipPage(p, ck.f, e.body), `"`+tag+`-gzp"`
+		upgrade = true
 		e.modified = h.s.Now().UTC().Truncate(time.Second)
 		if old != nil && !e.modified.After(old.modified) {
 			e.modified = old.modified.Add(time.Second) // keep Last-Modified moving forward
@@ -385,7 +387,34 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	}
 	m[ck.pageKey] = e
 	h.mu.Unlock()
+	if upgrade {
+		h.bg.Add(1)
+		go h.recompress(ck, e, tag)
+	}
 	return e, nil
+}
+
+// recompress gzips e's body in one go and, if e is still the cached entry,
+// replaces it with a copy carrying that smaller gzip body. Entries are
+// never changed in place: requests in flight keep the one they have.
+func (h *Handler) recompress(ck cacheKey, e *entry, tag string) {
+	defer h.bg.Done()
+	var buf bytes.Buffer
+	buf.Grow(len(e.body) / 4)
+	zw := gzipPool.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	zw.Write(e.body)
+	zw.Close()
+	gzipPool.Put(zw)
+	ne := *e
+	ne.gz, ne.gzWhole = buf.Bytes(), true
+	ne.gzETag = `"` + tag + `-gz"`
+	ne.gzETagH, ne.gzLenH = []string{ne.gzETag}, []string{strconv.Itoa(len(ne.gz))}
+	h.mu.Lock()
+	if m := h.cache[ck.k]; m != nil && m[ck.pageKey] == e {
+		m[ck.pageKey] = &ne
+	}
+	h.mu.Unlock()
 }
 
 var gzipPool = sync.Pool{New: func() any {
@@ -400,7 +429,7 @@ func notModified(req *http.Request, e *entry) bool {
 		for _, line := range inm {
 			for t := range strings.SplitSeq(line, ",") {
 				t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-				if t == "*" || t == e.etag || t == e.gzETag {
+				if t == "*" || t == e.etag || sameBody(t, e.etag) {
 					return true
 				}
 			}
@@ -412,6 +441,17 @@ func notModified(req *http.Request, e *entry) bool {
 		return err == nil && !e.modified.After(t)
 	}
 	return false
+}
+
+// sameBody reports whether the entity tag t is a gzip variant ("-gz" or
+// "-gzp" inside the quotes) of the body whose tag is etag: the same
+// content, so a 304 is right whichever encoding the client holds.
+func sameBody(t, etag string) bool {
+	if len(t) < 2 || !strings.HasPrefix(t, etag[:len(etag)-1]) {
+		return false
+	}
+	rest := t[len(etag)-1:]
+	return rest == `-gz"` || rest == `-gzp"`
 }
 
 // acceptsGzip reports whether an Accept-Encoding value allows gzip (by

@@ -51,6 +51,7 @@ type Renderer struct {
 type itemCache struct {
 	a   *khabar.Article
 	out [len(Formats)][]byte
+	gz  [len(Formats)][]byte // out deflated as a piece of a gzip body (Handler)
 }
 
 // NewRenderer returns a Renderer for the site cfg describes, or an error
