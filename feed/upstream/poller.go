@@ -287,14 +287,15 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 }
 
 // Run polls due feeds in rounds until ctx ends, sleeping until the next
-// feed is due (at most maxSleep between rounds; 0 means one minute, so
-// that feeds added meanwhile are picked up). It returns ctx's error.
+// feed is due: at most maxSleep (0 means one minute), so that feeds added
+// meanwhile are picked up, and at least a second (or maxSleep, if
+// shorter). It returns ctx's error.
 func (p *Poller) Run(ctx context.Context, maxSleep time.Duration) error {
 	if maxSleep <= 0 {
 		maxSleep = time.Minute
 	}
 	for {
-		reports := p.PollDue(ctx)
+		p.PollDue(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -308,9 +309,9 @@ func (p *Poller) Run(ctx context.Context, maxSleep time.Duration) error {
 			}
 			wait = min(wait, max(st.NextPoll.Sub(now), 0))
 		}
-		if len(reports) == 0 && wait == 0 {
-			wait = time.Second // a store that keeps failing: do not spin
-		}
+		// Never spin: a store that keeps failing, or a clock that jumps
+		// back, would otherwise make every round start at once.
+		wait = max(wait, min(time.Second, maxSleep))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
