@@ -29,9 +29,11 @@ import (
 //	tag/{slug}/feed/[atom/|json/]
 //	author/{slug}/feed/[atom/|json/]
 //
-// The trailing slash is optional and slugs may be raw UTF-8 or
-// percent-encoded. ?paged=N selects a page. Unknown feeds and pages get a
-// 404 with a short plain-text reason.
+// Slugs may be raw UTF-8 or percent-encoded. Other spellings of a feed's
+// address (no trailing slash, feed/rss/ or feed/rss2/, slugs escaped
+// differently) get a 301 to the one its self link gives. ?paged=N selects
+// a page. Unknown feeds and pages get a 404 with a short plain-text
+// reason.
 //
 // Responses carry a strong ETag computed from the bytes, Last-Modified,
 // Cache-Control and Vary: Accept-Encoding; conditional requests get 304;
@@ -179,9 +181,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		plain(w, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed: use GET or HEAD")
 		return
 	}
-	k, f, err := h.route(req.URL.EscapedPath())
+	path := req.URL.EscapedPath()
+	k, f, err := h.route(path)
 	if err != nil {
 		plain(w, http.StatusNotFound, err.Error())
+		return
+	}
+	if canon := h.s.basePath + keyPath(k) + "feed/" + f.suffix(); path != canon {
+		// One address per feed, the one its self link gives (feed readers
+		// and the W3C validator compare them): /feed, /feed/rss2/ and
+		// differently escaped slugs redirect.
+		if req.URL.RawQuery != "" {
+			canon += "?" + req.URL.RawQuery
+		}
+		http.Redirect(w, req, canon, http.StatusMovedPermanently)
 		return
 	}
 	n := 1

@@ -54,10 +54,12 @@ func TestHandlerRoutes(t *testing.T) {
 		format Format
 	}{
 		{"/feed/", 200, khabar.SiteKey(), RSS},
-		{"/feed", 200, khabar.SiteKey(), RSS},
-		{"/feed/rss2/", 200, khabar.SiteKey(), RSS},
+		{"/feed", 301, khabar.SiteKey(), RSS},
+		{"/feed/rss2/", 301, khabar.SiteKey(), RSS},
 		{"/feed/atom/", 200, khabar.SiteKey(), Atom},
-		{"/feed/json", 200, khabar.SiteKey(), JSON},
+		{"/feed/json", 301, khabar.SiteKey(), JSON},
+		{"/feed/json?paged=2", 301, khabar.SiteKey(), JSON},
+		{"/tag/%e0%a4%95%e0%a5%8d%e0%a4%b0%e0%a4%bf%e0%a4%95%e0%a5%87%e0%a4%9f/feed/", 301, khabar.TagKey("क्रिकेट"), RSS},
 		{"/feed/?paged=2", 200, khabar.SiteKey(), RSS},
 		{"/category/" + up + "/feed/", 200, khabar.CategoryKey("उत्तर-प्रदेश"), RSS},
 		{"/category/उत्तर-प्रदेश/कानपुर/feed/atom/", 200, khabar.CategoryKey("उत्तर-प्रदेश/कानपुर"), Atom},
@@ -81,6 +83,16 @@ func TestHandlerRoutes(t *testing.T) {
 			w := do(h, "GET", tt.path)
 			if w.Code != tt.code {
 				t.Fatalf("status %d, want %d: %s", w.Code, tt.code, w.Body)
+			}
+			if tt.code == 301 {
+				want := strings.TrimPrefix(r.FeedURL(tt.key, tt.format, 1), "https://news.example.in")
+				if _, q, ok := strings.Cut(tt.path, "?"); ok {
+					want += "?" + q
+				}
+				if got := w.Header().Get("Location"); got != want {
+					t.Errorf("Location %q, want %q", got, want)
+				}
+				return
 			}
 			if tt.code != 200 {
 				if ct := w.Header().Get("Content-Type"); ct != "text/plain; charset=utf-8" || w.Body.Len() == 0 || w.Body.Len() > 300 {
