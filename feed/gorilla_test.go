@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -171,4 +172,33 @@ func FuzzEscape(f *testing.F) {
 		f.Add(a.ContentHTML)
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkEscape(t, s) })
+}
+
+// TestJSONReadsAsGorillaTypes decodes the JSON Feed output with
+// gorilla/feeds' own JSONFeed type: what gorilla users' code reads.
+func TestJSONReadsAsGorillaTypes(t *testing.T) {
+	c := fixture(t)
+	r, _ := NewRenderer(testConfig())
+	p, _ := r.Page(c, khabar.SiteKey(), 1)
+	var buf bytes.Buffer
+	r.Write(&buf, p, JSON)
+	var jf feeds.JSONFeed
+	if err := json.Unmarshal(buf.Bytes(), &jf); err != nil {
+		t.Fatal(err)
+	}
+	if jf.Version != JSONFeedVersion || jf.Title != p.Title || jf.Language != "hi" || len(jf.Hubs) != 1 || jf.Hubs[0].Type != "WebSub" {
+		t.Errorf("feed: %+v", jf)
+	}
+	if len(jf.Items) != len(p.Items) {
+		t.Fatalf("%d items, want %d", len(jf.Items), len(p.Items))
+	}
+	for i, it := range jf.Items {
+		a := p.Items[i]
+		if it.Id != r.GUID(a) || it.Title != itemTitle(a) || it.PublishedDate == nil || !it.PublishedDate.Equal(a.Published) || len(it.Authors) != len(a.Authors) {
+			t.Errorf("item %d: %+v", i, it)
+		}
+		if it.Author != nil || it.BannerImage != "" {
+			t.Errorf("item %d: deprecated author or banner_ written", i)
+		}
+	}
 }

@@ -4,6 +4,14 @@ import (
 	"github.com/khabar/khabar"
 )
 
+// The JSON Feed writer is hand-written rather than built on gorilla/feeds'
+// JSONFeed and JSONItem types, which are right for reading (the tests
+// decode this package's output with them) but not for writing: Items is
+// omitempty, so an empty feed loses its required "items" member; the
+// banner image is tagged "banner_"; the deprecated single "author" is
+// written next to "authors"; attachment sizes are int32; there is no
+// per-item language; and reflection-based encoding is slower.
+
 // JSONFeedVersion is the version URL of the JSON Feed format written.
 const JSONFeedVersion = "https://jsonfeed.org/version/1.1"
 
