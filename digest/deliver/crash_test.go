@@ -54,8 +54,7 @@ func TestKillResume(t *testing.T) {
 		t.Skip("in helper process")
 	}
 	const n = 240
-	srv := startServer(t)
-	srv.perMsg = time.Millisecond
+	srv := startServer(t, withPerMsg(time.Millisecond))
 	db := filepath.Join(t.TempDir(), "journal.db")
 
 	for _, killAt := range []int{50, 140} {
@@ -63,8 +62,7 @@ func TestKillResume(t *testing.T) {
 		cmd.Env = append(os.Environ(), "DELIVER_HELPER=1", "DELIVER_ADDR="+srv.addr(), "DELIVER_DB="+db, "DELIVER_N="+strconv.Itoa(n))
 		var once sync.Once
 		var mu sync.Mutex
-		srv.mu.Lock()
-		srv.onData = func(got int) {
+		srv.setOnData(func(got int) {
 			if got >= killAt {
 				once.Do(func() {
 					mu.Lock()
@@ -72,8 +70,7 @@ func TestKillResume(t *testing.T) {
 					_ = cmd.Process.Kill() // SIGKILL: no deferred code, no clean shutdown
 				})
 			}
-		}
-		srv.mu.Unlock()
+		})
 		mu.Lock()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -86,9 +83,7 @@ func TestKillResume(t *testing.T) {
 		}
 		t.Logf("killed at %d received", srv.total())
 	}
-	srv.mu.Lock()
-	srv.onData = nil
-	srv.mu.Unlock()
+	srv.setOnData(nil)
 
 	j := sqliteJournal(t, db)
 	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 4})

@@ -202,8 +202,7 @@ func TestSchedulerDST(t *testing.T) {
 // a third pass builds and sends nothing.
 func TestSchedulerRestart(t *testing.T) {
 	kol := mustZone(t, "Asia/Kolkata")
-	srv := startServer(t)
-	srv.perMsg = 2 * time.Millisecond
+	srv := startServer(t, withPerMsg(2*time.Millisecond))
 	db := t.TempDir() + "/state.db"
 	clock := &fakeClock{t: utc("2026-11-24 01:30")}
 	names := make([]string, 30)
@@ -217,17 +216,17 @@ func TestSchedulerRestart(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	srv.onData = func(n int) {
+	srv.setOnData(func(n int) {
 		if n == 8 {
 			cancel()
 		}
-	}
+	})
 	first, _ := newSched()
 	p, err := first.RunOnce(ctx)
 	if !errors.Is(err, context.Canceled) || p.Sent.Sent == 0 || p.Sent.Sent == len(names) {
 		t.Fatalf("first pass: %+v, %v; want a partial pass", p.Sent, err)
 	}
-	srv.onData = nil
+	srv.setOnData(nil)
 
 	clock.set(utc("2026-11-24 02:00"))
 	second, _ := newSched()

@@ -191,8 +191,7 @@ func TestSendFaults(t *testing.T) {
 			jobs = append(jobs, Job{Key: Key{"e1", to}, Compose: func() (*gomail.Msg, error) { return testMsg("e1", to) }})
 		}
 	}
-	srv := startServer(t, withFaults(func(rcpt string, attempt int) fault { return byRcpt[rcpt].fault(attempt) }))
-	srv.slow = 1500 * time.Millisecond
+	srv := startServer(t, withSlow(1500*time.Millisecond), withFaults(func(rcpt string, attempt int) fault { return byRcpt[rcpt].fault(attempt) }))
 	j := &MemJournal{}
 	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 4, MaxAttempts: 3,
 		Backoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, Timeout: 500 * time.Millisecond})
@@ -262,16 +261,15 @@ func TestSendFaults(t *testing.T) {
 }
 
 func TestRunCancelThenResume(t *testing.T) {
-	srv := startServer(t)
-	srv.perMsg = 3 * time.Millisecond
+	srv := startServer(t, withPerMsg(3*time.Millisecond))
 	const n = 120
 	j := sqliteJournal(t, "")
 	ctx, cancel := context.WithCancel(context.Background())
-	srv.onData = func(got int) {
+	srv.setOnData(func(got int) {
 		if got == 25 {
 			cancel()
 		}
-	}
+	})
 	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 4})
 	first, err := s.Run(ctx, jobsFor("e", n))
 	if !errors.Is(err, context.Canceled) {
@@ -283,7 +281,7 @@ func TestRunCancelThenResume(t *testing.T) {
 	if got := srv.total(); got != first.Sent {
 		t.Errorf("server has %d messages, first run reported %d sent", got, first.Sent)
 	}
-	srv.onData = nil
+	srv.setOnData(nil)
 	second, err := s.Run(context.Background(), jobsFor("e", n))
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +341,6 @@ func TestSendTLSAuth(t *testing.T) {
 	}
 
 	bad := startServer(t, withTLSAuth("khabar", "other"))
-	bad.pass = "other"
 	cl := bad.client(t)
 	cl.SetPassword("wrong")
 	s = newSender(t, Config{Client: cl, Journal: &MemJournal{}, Workers: 2, Backoff: time.Millisecond})

@@ -80,6 +80,12 @@ func withTLSAuth(user, pass string) serverOption {
 
 func withLatency(d time.Duration) serverOption { return func(s *testServer) { s.latency = d } }
 
+// withPerMsg delays every DATA reply by d; withSlow sets the delay of
+// faultSlowReply.
+func withPerMsg(d time.Duration) serverOption { return func(s *testServer) { s.perMsg = d } }
+
+func withSlow(d time.Duration) serverOption { return func(s *testServer) { s.slow = d } }
+
 func withoutBodies() serverOption { return func(s *testServer) { s.keep = false } }
 
 func startServer(t testing.TB, opts ...serverOption) *testServer {
@@ -134,6 +140,13 @@ func (s *testServer) client(t testing.TB) *gomail.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// setOnData sets the hook called after each received message.
+func (s *testServer) setOnData(f func(n int)) {
+	s.mu.Lock()
+	s.onData = f
+	s.mu.Unlock()
 }
 
 func (s *testServer) received() []received {
@@ -257,9 +270,10 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	s.n++
 	n := s.n
+	onData := s.onData
 	s.mu.Unlock()
-	if s.onData != nil {
-		s.onData(n)
+	if onData != nil {
+		onData(n)
 	}
 	switch ss.fault {
 	case faultDropAfterData:
