@@ -574,3 +574,40 @@ func TestGzipPieces(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHandlerPath serves arbitrary paths and queries: no panic, and only
+// the statuses the Handler documents.
+func FuzzHandlerPath(f *testing.F) {
+	c := loadCatalog(f, "testdata/articles.jsonl")
+	cfg := testConfig()
+	cfg.Hub = ""
+	h, err := NewHandler(c, cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { h.Close() })
+	for _, k := range allKeys(c) {
+		for _, fm := range Formats {
+			f.Add(strings.TrimPrefix(h.r.FeedURL(k, fm, 1), "https://news.example.in"), "")
+		}
+	}
+	f.Add("/feed/", "paged=2")
+	f.Add("/category//feed/", "paged=-1")
+	f.Add("/tag/%zz/feed/", "paged=%")
+	f.Fuzz(func(t *testing.T, path, query string) {
+		u := &url.URL{Path: "/" + path, RawQuery: query}
+		req := httptest.NewRequest("GET", "http://news.example.in/", nil)
+		req.URL = u
+		req.RequestURI = u.RequestURI()
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		switch w.Code {
+		case 200, 301, 400, 404:
+		default:
+			t.Errorf("%q?%q: status %d", path, query, w.Code)
+		}
+		if w.Code == 200 && w.Header().Get("Etag") == "" {
+			t.Errorf("%q: 200 without ETag", path)
+		}
+	})
+}
