@@ -108,7 +108,7 @@ func (d *Digest) markSent(m **digest.Message) func(context.Context, *sql.Tx, tim
 
 // Jobs yields a job for every active subscriber of the store, in the
 // store's order, reading them a page at a time. Inactive subscribers are
-// reported to OnSkip and not yielded. Each job's Compose builds the
+// reported to OnSkip (with a *digest.SkipError) and not yielded. Each job's Compose builds the
 // subscriber's digest; nothing new gives ErrSkip (recorded skipped), a
 // build failure fails the delivery. A store error ends the sequence with
 // that error.
@@ -125,7 +125,11 @@ func (d *Digest) Jobs(ctx context.Context, ed digest.Edition) iter.Seq2[Job, err
 		stopped := errors.New("stopped")
 		err := d.Store.EachSubscriber(ctx, func(sub *digest.Subscriber) error {
 			if !sub.Active() {
-				d.skip(sub.Email, fmt.Errorf("%w: status %s", ErrSkip, sub.Status))
+				reason := digest.SkipUnsubscribed
+				if sub.Status == digest.StatusBounced {
+					reason = digest.SkipBounced
+				}
+				d.skip(sub.Email, &digest.SkipError{Edition: ed, Email: sub.Email, Reason: reason})
 				return nil
 			}
 			if !yield(d.job(ctx, ed, sub), nil) {

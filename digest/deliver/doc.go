@@ -39,7 +39,17 @@
 // unknown (it may have been delivered) instead of being sent twice. The
 // sending transition is a compare-and-swap, so even two overlapping runs
 // cannot both send one message. SQLiteJournal keeps the journal in its own
-// table of the digest's SQLite database; MemJournal keeps it in memory.
+// table of the digest's SQLite database, committing the writes of concurrent
+// workers together (group commit) so that they share fsyncs; MemJournal
+// keeps it in memory.
+//
+// # The digest
+//
+// Digest adapts package digest: Jobs yields one job per active subscriber
+// whose Compose builds that subscriber's digest on a worker, and Digest is
+// the Scheduler's Audience. A sent message is recorded with the digest
+// store's MarkSentTx in the same transaction as the journal's "sent", so
+// the subscriber's next window starts where this one ended.
 //
 // # Schedule
 //
