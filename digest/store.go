@@ -185,6 +185,11 @@ func encodeSubscriber(sub *Subscriber) ([]any, error) {
 	tz := ""
 	if sub.TimeZone != nil {
 		tz = sub.TimeZone.String()
+		// The store keeps zones by IANA name; a fixed zone ("IST",
+		// +05:30) could not be read back.
+		if _, err := loadLocation(tz); err != nil {
+			return nil, fmt.Errorf("%w: %s: time zone %q has no IANA name (use time.LoadLocation)", ErrInvalidSubscriber, sub.Email, tz)
+		}
 	}
 	st := sub.Status
 	if st == "" {

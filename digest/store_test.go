@@ -63,6 +63,9 @@ func TestStoreRoundTrip(t *testing.T) {
 	if err := s.Put(ctx, &Subscriber{Email: "bad"}); !errors.Is(err, ErrInvalidSubscriber) {
 		t.Errorf("Put of a bad address: %v", err)
 	}
+	if err := s.Put(ctx, &Subscriber{Email: "fixed@example.com", TimeZone: ist}); !errors.Is(err, ErrInvalidSubscriber) {
+		t.Errorf("Put with a fixed zone (not readable back by name): %v", err)
+	}
 }
 
 func TestStoreImportKeepsUnsubscribes(t *testing.T) {
