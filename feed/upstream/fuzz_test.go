@@ -51,6 +51,15 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error %v is a %T, want *ParseError", err, err)
 			}
 		}
+		if bounds, ok := itemBounds(data); ok {
+			prev := 0
+			for _, b := range bounds {
+				if b[0] < prev || b[1] <= b[0] || b[1] > len(data) || data[b[0]] != '<' || data[b[1]-1] != '>' {
+					t.Fatalf("itemBounds gave %v in a %d-byte document", bounds, len(data))
+				}
+				prev = b[1]
+			}
+		}
 		if feed == nil {
 			if err == nil {
 				t.Fatal("nil feed and nil error")

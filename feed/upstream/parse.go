@@ -104,6 +104,15 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType string) (*Feed
 	p.once.Do(func() { p.san = newSanitizer(p.IFrameHosts) })
 	perr := &ParseError{FeedURL: feedURL}
 	utf8Data, _ := ToUTF8(data, contentType)
+	if len(utf8Data) >= chunkThreshold {
+		if f, ok := p.parseChunked(utf8Data, feedURL, baseURL, perr); ok {
+			if len(perr.Items) == 0 {
+				return f, nil
+			}
+			return f, perr
+		}
+		perr.Items = nil
+	}
 	gf, err := parseGofeed(utf8Data)
 	var dropped []int
 	if err != nil {
@@ -229,6 +238,15 @@ func (p *Parser) loc() *time.Location {
 // convert turns gofeed's feed into ours, item by item; gofeed's items are
 // released as they are converted to keep peak memory down.
 func (p *Parser) convert(gf *gofeed.Feed, feedURL, baseURL string, dropped []int, perr *ParseError) *Feed {
+	f, base := p.feedInfo(gf, feedURL, baseURL)
+	f.Articles = make([]*khabar.Article, 0, len(gf.Items))
+	p.convertItems(gf, f, base, 0, dropped, perr)
+	return f
+}
+
+// feedInfo returns the Feed with the document's metadata and no articles,
+// and the base URL for its items.
+func (p *Parser) feedInfo(gf *gofeed.Feed, feedURL, baseURL string) (*Feed, *url.URL) {
 	base := absHTTP(baseURL)
 	if base == nil {
 		base = absHTTP(feedURL)
@@ -242,9 +260,6 @@ func (p *Parser) convert(gf *gofeed.Feed, feedURL, baseURL string, dropped []int
 		Link:        resolve(gf.Link, base),
 		Language:    normLanguage(gf.Language),
 	}
-	if f.Link == "" {
-		f.Link = resolve(gf.Link, absHTTP(f.URL))
-	}
 	if gf.UpdatedParsed != nil {
 		f.Updated = *gf.UpdatedParsed
 	}
@@ -255,12 +270,18 @@ func (p *Parser) convert(gf *gofeed.Feed, feedURL, baseURL string, dropped []int
 		f.TTL = time.Duration(ttl) * time.Minute
 	}
 	f.UpdatePeriod = syndicationPeriod(gf.Extensions)
+	return f, base
+}
+
+// convertItems appends gf's items to f.Articles; first is the document
+// index of gf's first item, and dropped the document indexes of items cut
+// out before gofeed saw them.
+func (p *Parser) convertItems(gf *gofeed.Feed, f *Feed, base *url.URL, first int, dropped []int, perr *ParseError) {
 	var feedAuthors []*gofeed.Person
 	if gf.FeedType == "atom" || gf.FeedType == "json" {
 		// Atom entries and JSON Feed items inherit the feed's authors.
 		feedAuthors = gf.Authors
 	}
-	f.Articles = make([]*khabar.Article, 0, len(gf.Items))
 	skip := 0 // dropped items before the current one shift indexes
 	for i, it := range gf.Items {
 		for skip < len(dropped) && dropped[skip] <= i+skip {
@@ -272,10 +293,9 @@ func (p *Parser) convert(gf *gofeed.Feed, feedURL, baseURL string, dropped []int
 		if len(it.Authors) == 0 {
 			it.Authors = feedAuthors
 		}
-		f.Articles = append(f.Articles, p.article(it, f, base, i+skip, perr))
+		f.Articles = append(f.Articles, p.article(it, f, base, first+i+skip, perr))
 		gf.Items[i] = nil
 	}
-	return f
 }
 
 // oneLine folds runs of white space to one space and trims the ends. It

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"bytes"
 	"net/url"
 	"regexp"
 	"strings"
@@ -89,6 +90,16 @@ func buildSanitizer(hosts []string) *sanitizer {
 	return s
 }
 
+// bufPool recycles the buffers of the rewrite and sanitize passes, which
+// would otherwise be a large share of the garbage parsing makes.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 { // let huge one-off buffers go
+		bufPool.Put(b)
+	}
+}
+
 // rewritten reports whether the rewrite pass has work on a start tag.
 func rewritten(a atom.Atom, hasAttr bool) bool {
 	switch a {
@@ -126,7 +137,9 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out, firstImg string)
 	if !strings.ContainsAny(fragment, "<&") {
 		return s.policy.Sanitize(fragment), ""
 	}
-	var b strings.Builder
+	b := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(b)
+	b.Reset()
 	b.Grow(len(fragment))
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	skipIframe := 0
@@ -202,7 +215,13 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out, firstImg string)
 		tok.Attr = attrs
 		b.WriteString(tok.String())
 	}
-	return s.policy.Sanitize(b.String()), firstImg
+	ob := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(ob)
+	ob.Reset()
+	if err := s.policy.SanitizeReaderToWriter(bytes.NewReader(b.Bytes()), ob); err != nil {
+		return "", firstImg // bluemonday fails only on a reader error
+	}
+	return ob.String(), firstImg
 }
 
 // lazyAttrs are where lazy-loading scripts (WordPress themes such as
