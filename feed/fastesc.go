@@ -155,25 +155,53 @@ func escapeOf(c byte, mode int) string {
 }
 
 // xmlClean reports whether s is UTF-8 made only of characters XML allows,
-// that is whether khabar.CleanText(s) == s, quickly.
+// that is whether khabar.CleanText(s) == s, in one pass: eight ASCII bytes
+// at a time, and the three-byte sequences of Indic scripts without a
+// table lookup.
 func xmlClean(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for i := 0; i < len(s); {
-		if i+8 <= len(s) {
-			if x := word(s, i); !hasControl(x) && !hasByte(x, 0xEF) {
+	n := len(s)
+	for i := 0; i < n; {
+		if i+8 <= n {
+			if x := word(s, i); x&msb == 0 && !hasControl(x) {
 				i += 8
 				continue
 			}
 		}
-		for end := min(i+8, len(s)); i < end; i++ {
-			switch c := s[i]; {
-			case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
-				return false
-			case c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE:
+		c := s[i]
+		switch {
+		case c < 0x80:
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
 				return false
 			}
+			i++
+		case c >= 0xE0 && c < 0xF0:
+			if i+2 >= n {
+				return false
+			}
+			c1, c2 := s[i+1], s[i+2]
+			if c1&0xC0 != 0x80 || c2&0xC0 != 0x80 ||
+				(c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || // overlong, surrogate
+				(c == 0xEF && c1 == 0xBF && c2 >= 0xBE) { // U+FFFE, U+FFFF
+				return false
+			}
+			i += 3
+		case c >= 0xC2 && c < 0xE0:
+			if i+1 >= n || s[i+1]&0xC0 != 0x80 {
+				return false
+			}
+			i += 2
+		case c >= 0xF0 && c <= 0xF4:
+			if i+3 >= n {
+				return false
+			}
+			c1 := s[i+1]
+			if c1&0xC0 != 0x80 || s[i+2]&0xC0 != 0x80 || s[i+3]&0xC0 != 0x80 ||
+				(c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F) {
+				return false
+			}
+			i += 4
+		default:
+			return false
 		}
 	}
 	return true

@@ -138,6 +138,9 @@ func TestEscapeMatchesCleanText(t *testing.T) {
 func checkEscape(t *testing.T, s string) {
 	t.Helper()
 	want := khabar.CleanText(s)
+	if got := xmlClean(s); got != (want == s) {
+		t.Errorf("xmlClean(%q) = %v, but CleanText changes it: %v", s, got, want != s)
+	}
 	doc := "<x a=\"" + string(appendAttr(nil, s)) + "\">" + string(appendText(nil, s)) + "<y>" + string(appendCDATA(nil, s)) + "</y></x>"
 	var v struct {
 		A    string `xml:"a,attr"`
