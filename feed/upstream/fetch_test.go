@@ -210,7 +210,10 @@ func TestForbiddenReason(t *testing.T) {
 		{"192.168.1.1", "private"},
 		{"100.64.0.1", "shared (CGNAT)"},
 		{"100.127.255.254", "shared (CGNAT)"},
-		{"169.254.169.254", "link-local"},
+		{"169.254.169.254", "link-local"},     // AWS, GCP, Azure metadata
+		{"fd00:ec2::254", "unique-local"},     // AWS metadata over IPv6
+		{"100.100.100.200", "shared (CGNAT)"}, // Alibaba Cloud metadata
+		{"192.0.0.192", "reserved"},           // Oracle Cloud metadata
 		{"fe80::1", "link-local"},
 		{"fd00::1", "unique-local"},
 		{"fc00::1", "unique-local"},
