@@ -46,4 +46,10 @@
 // article's rendered item per format and reuses it until the catalog hands
 // out a different snapshot of that article, so re-rendering a feed after
 // one change costs one item plus copying the rest.
+// # Performance
+//
+// The benchmarks compare this package with gorilla/feeds on the same 50
+// articles with full Hindi bodies (go test -bench . ./feed/, ratios in the
+// "ratio" column), and feed/bench/wrk.sh compares the Handler serving a
+// cached feed with nginx serving the same gzipped bytes.
 package feed

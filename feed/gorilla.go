@@ -69,10 +69,12 @@ type ItemError struct {
 	Err   error  // a *khabar.ValidationError, or ErrNilItem
 }
 
+// Error says which item was skipped and why.
 func (e *ItemError) Error() string {
 	return fmt.Sprintf("feed: gorilla item %d (%q): %v", e.Index, e.ID, e.Err)
 }
 
+// Unwrap returns the reason the item was skipped.
 func (e *ItemError) Unwrap() error { return e.Err }
 
 // ErrNilItem is wrapped for a nil entry in Feed.Items.

@@ -18,6 +18,7 @@ type PingError struct {
 	Err        error // transport error, nil when there was a response
 }
 
+// Error says which ping failed and how.
 func (e *PingError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("feed: websub ping of %s for %s: %v", e.Hub, e.Topic, e.Err)
@@ -25,6 +26,7 @@ func (e *PingError) Error() string {
 	return fmt.Sprintf("feed: websub ping of %s for %s: hub answered %d", e.Hub, e.Topic, e.Status)
 }
 
+// Unwrap returns the transport error, if any.
 func (e *PingError) Unwrap() error { return e.Err }
 
 // pingRetries is how many times a failed ping is tried again, after
