@@ -46,6 +46,7 @@
 // article's rendered item per format and reuses it until the catalog hands
 // out a different snapshot of that article, so re-rendering a feed after
 // one change costs one item plus copying the rest.
+//
 // # Performance
 //
 // The benchmarks compare this package with gorilla/feeds on the same 50
