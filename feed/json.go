@@ -85,6 +85,13 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article) []byte {
 	str("title", itemTitle(a))
 	if a.ContentHTML != "" {
 		str("content_html", a.ContentHTML)
+	} else {
+		// JSON Feed requires content_html or content_text.
+		text := summary(a)
+		if text == "" {
+			text = itemTitle(a)
+		}
+		str("content_text", text)
 	}
 	if sum := summary(a); sum != "" {
 		str("summary", sum)

@@ -393,6 +393,7 @@ type jsonItem struct {
 	URL           string       `json:"url"`
 	Title         string       `json:"title"`
 	ContentHTML   string       `json:"content_html"`
+	ContentText   string       `json:"content_text"`
 	Summary       string       `json:"summary"`
 	Image         string       `json:"image"`
 	DatePublished string       `json:"date_published"`
@@ -441,8 +442,8 @@ func checkJSON(t *testing.T, r *Renderer, b []byte, p *Page) {
 		if it.Author != nil {
 			t.Errorf("%s: deprecated author member", where)
 		}
-		if it.ContentHTML == "" && it.Summary == "" && it.Title == "" {
-			t.Errorf("%s: no content", where)
+		if it.ContentHTML == "" && it.ContentText == "" {
+			t.Errorf("%s: neither content_html nor content_text (JSON Feed requires one)", where)
 		}
 		pub := checkDate(t, where+" date_published", time.RFC3339, it.DatePublished)
 		if p == nil {
