@@ -69,6 +69,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 		*home = "http://" + ln.Addr().String() + "/"
 	}
 	h, err := newServer(c, feed.Config{HomeURL: *home, Title: *title, Description: "ताज़ा ख़बरें", Hub: *hub,
+		Location: time.FixedZone("IST", 5*3600+1800), // dates as Indian readers see them
 		ErrorLog: func(err error) { fmt.Fprintln(logw, err) }})
 	if err != nil {
 		ln.Close()
