@@ -23,3 +23,11 @@ if [ ! -d .ci/node/node_modules/rss-parser ]; then
 	mkdir -p .ci/node
 	npm install --prefix .ci/node --no-audit --no-fund --silent rss-parser@3.13.0
 fi
+
+# digest: TestEMLWithPython reads the composed messages with Python's own
+# email package (standard library only).
+if ! command -v python3 >/dev/null 2>&1; then
+	sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3
+fi

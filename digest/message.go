@@ -2,12 +2,15 @@ package digest
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"net/mail"
 	"net/url"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/khabar/khabar"
 	gomail "github.com/wneessen/go-mail"
@@ -105,7 +108,7 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	from := m.From
 	msg.FromMailAddress(&from)
 	msg.ToMailAddress(&mail.Address{Name: m.Subscriber.Name, Address: m.Subscriber.Email})
-	msg.Subject(m.Subject)
+	msg.SetGenHeader(gomail.HeaderSubject, encodeSubject(m.Subject))
 	msg.SetDateWithValue(m.Date)
 	msg.SetMessageIDWithValue(m.MessageID)
 	// go-mail writes "preformatted" headers (SetGenHeaderPreformatted,
@@ -141,4 +144,57 @@ func (m *Message) WriteTo(w io.Writer) (int64, error) {
 		return 0, err
 	}
 	return msg.WriteTo(w)
+}
+
+// encodeSubject returns s as RFC 2047 encoded-words of at most 36 bytes of
+// UTF-8 each (60 characters), split between grapheme clusters, or s itself
+// when it is printable ASCII.
+//
+// go-mail folds a header before its first word when that word is longer
+// than what fits on the first line, leaving "Subject:" alone on a line;
+// after unfolding, the subject then starts with a space (Python's email
+// package shows it). Its own encoder writes 75-character words, which
+// always fold there. Short words keep the first one on the Subject line;
+// go-mail leaves the already-encoded ASCII value alone and folds between
+// the words.
+func encodeSubject(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	const maxBytes = 36
+	var words []string
+	var chunk []byte
+	flush := func() {
+		if len(chunk) > 0 {
+			words = append(words, "=?UTF-8?b?"+base64.StdEncoding.EncodeToString(chunk)+"?=")
+			chunk = chunk[:0]
+		}
+	}
+	for c := range khabar.Graphemes(s) {
+		if len(chunk)+len(c) > maxBytes {
+			flush()
+		}
+		for len(c) > maxBytes { // a cluster longer than a word: split between runes
+			n := 0
+			for _, r := range c {
+				if n+utf8.RuneLen(r) > maxBytes {
+					break
+				}
+				n += utf8.RuneLen(r)
+			}
+			chunk = append(chunk, c[:n]...)
+			flush()
+			c = c[n:]
+		}
+		chunk = append(chunk, c...)
+	}
+	flush()
+	return strings.Join(words, " ")
 }

@@ -248,3 +248,30 @@ func TestSubjectTemplate(t *testing.T) {
 		t.Errorf("Subject = %q, want the prefix and the top headline %q", m.Subject, lead)
 	}
 }
+
+func TestEncodeSubject(t *testing.T) {
+	tests := []string{
+		"Today's top story: India win",
+		"आज की बड़ी ख़बर: भारत ने ऑस्ट्रेलिया को हराया",
+		"آج کی بڑی خبر: بھارت نے آسٹریلیا کو ہرا دیا",
+		"👩‍👩‍👧‍👦👩‍👩‍👧‍👦 family", // a 25-byte cluster, twice
+		"क" + strings.Repeat("\u093c", 40), // one cluster longer than a word
+		"tab\there",
+	}
+	dec := new(mime.WordDecoder)
+	for _, s := range tests {
+		enc := encodeSubject(s)
+		got, err := dec.DecodeHeader(enc)
+		if err != nil || got != s {
+			t.Errorf("encodeSubject(%q) = %q, decodes to %q, %v", s, enc, got, err)
+		}
+		for _, w := range strings.Fields(enc) {
+			if len(w) > 60 && strings.HasPrefix(w, "=?") {
+				t.Errorf("encoded word %q is %d characters", w, len(w))
+			}
+		}
+		if isASCII := enc == s; isASCII != !strings.Contains(enc, "=?UTF-8?b?") {
+			t.Errorf("encodeSubject(%q) = %q", s, enc)
+		}
+	}
+}
