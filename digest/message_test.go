@@ -254,7 +254,7 @@ func TestEncodeSubject(t *testing.T) {
 		"Today's top story: India win",
 		"आज की बड़ी ख़बर: भारत ने ऑस्ट्रेलिया को हराया",
 		"آج کی بڑی خبر: بھارت نے آسٹریلیا کو ہرا دیا",
-		"👩‍👩‍👧‍👦👩‍👩‍👧‍👦 family", // a 25-byte cluster, twice
+		"👩‍👩‍👧‍👦👩‍👩‍👧‍👦 family",            // a 25-byte cluster, twice
 		"क" + strings.Repeat("\u093c", 40), // one cluster longer than a word
 		"tab\there",
 	}
