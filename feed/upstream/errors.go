@@ -39,6 +39,8 @@ var (
 	ErrBodyTooLarge = errors.New("upstream: response body too large")
 	// ErrBadOPML means an OPML document could not be read.
 	ErrBadOPML = errors.New("upstream: bad OPML")
+	// ErrNoCatalog is reported by a Poller whose Catalog is nil.
+	ErrNoCatalog = errors.New("upstream: Poller.Catalog is nil")
 	// ErrUnknownFeed is returned by Store.Load for a feed it has no state for.
 	ErrUnknownFeed = errors.New("upstream: unknown feed")
 )

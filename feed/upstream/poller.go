@@ -201,6 +201,10 @@ func (p *Poller) poll(ctx context.Context, all bool) []Report {
 // pollOne fetches, parses and stores one feed within the limits.
 func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 	rep := Report{URL: s.URL}
+	if p.Catalog == nil {
+		rep.Err, rep.Failed = ErrNoCatalog, true
+		return rep
+	}
 	host := p.hostSem(s.URL)
 	select {
 	case p.global <- struct{}{}:

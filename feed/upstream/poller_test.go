@@ -381,3 +381,12 @@ func TestPollerRun(t *testing.T) {
 		t.Errorf("catalog holds %d articles, want 4", cat.Len())
 	}
 }
+
+func TestPollerWithoutCatalog(t *testing.T) {
+	p := &Poller{}
+	p.Add(Subscription{URL: "https://x.example/feed"})
+	r := p.PollAll(context.Background())
+	if len(r) != 1 || !r[0].Failed || !errors.Is(r[0].Err, ErrNoCatalog) {
+		t.Errorf("reports = %+v, want ErrNoCatalog", r)
+	}
+}
