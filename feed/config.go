@@ -46,6 +46,11 @@ type Config struct {
 	// feed URLs are BaseURL + "feed/", BaseURL + "category/…/feed/atom/"
 	// and so on. Empty means HomeURL.
 	BaseURL string
+	// IDHost is the domain name in item ids (tag:{IDHost},{date}:{ID}, see
+	// Renderer.GUID). Empty means the host of HomeURL. Set it to keep ids
+	// stable when the feeds are served from another or a temporary
+	// address: readers use ids to tell new items from seen ones.
+	IDHost string
 	// Title is the site's name. Empty means the host of HomeURL.
 	Title string
 	// Description is the channel description and Atom subtitle. Empty
@@ -133,6 +138,12 @@ func newSite(cfg Config) (*site, error) {
 	}
 	s.home = hu.String()
 	s.host = hu.Hostname()
+	if cfg.IDHost != "" {
+		if !validIDHost(cfg.IDHost) {
+			return nil, fmt.Errorf("%w: IDHost %q is not a domain name", ErrConfig, cfg.IDHost)
+		}
+		s.host = strings.ToLower(cfg.IDHost)
+	}
 	bu := hu
 	if cfg.BaseURL != "" {
 		if bu, err = absHTTP("BaseURL", cfg.BaseURL); err != nil {
@@ -219,4 +230,19 @@ func (s *site) authorURL(a khabar.Author) string {
 		return khabar.URI(a.URL)
 	}
 	return s.home + "author/" + khabar.EscapeSlug(a.Key()) + "/"
+}
+
+// validIDHost reports whether h is an ASCII domain name (RFC 4151's
+// authority, without the email form).
+func validIDHost(h string) bool {
+	if h == "" || len(h) > 253 || h[0] == '.' || h[len(h)-1] == '.' || h[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }

@@ -495,6 +495,8 @@ func TestConfigErrors(t *testing.T) {
 		{HomeURL: "https://example.com/", BaseURL: "example.com"},
 		{HomeURL: "https://example.com/", Hub: "hub"},
 		{HomeURL: "https://example.com/", Icon: "icon.png"},
+		{HomeURL: "https://example.com/", IDHost: "बुरा.example"},
+		{HomeURL: "https://example.com/", IDHost: "a b"},
 	} {
 		if _, err := NewRenderer(cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("NewRenderer(%+v) = %v, want ErrConfig", cfg, err)
@@ -520,5 +522,11 @@ func TestGUID(t *testing.T) {
 		if got := r.GUID(a); got != tt.want {
 			t.Errorf("GUID(%q) = %q, want %q", tt.id, got, tt.want)
 		}
+	}
+	// IDHost pins the ids whatever address serves the feeds.
+	local, _ := NewRenderer(Config{HomeURL: "http://127.0.0.1:8080/", IDHost: "News.Example.IN"})
+	a := &khabar.Article{ID: "a-1", Published: time.Date(2026, 11, 21, 1, 0, 0, 0, ist)}
+	if got, want := local.GUID(a), r.GUID(a); got != want {
+		t.Errorf("with IDHost: %q, want %q", got, want)
 	}
 }

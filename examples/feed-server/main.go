@@ -20,6 +20,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -50,6 +51,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	home := fs.String("home", "", "the site's home URL (default http://<addr>/)")
 	title := fs.String("title", "ख़बर", "the site's title")
 	hub := fs.String("hub", "", "WebSub hub URL to advertise and ping (default none)")
+	idHost := fs.String("idhost", "", "domain name in item ids (default the host of the newest article's URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,6 +63,9 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *idHost == "" {
+		*idHost = articleHost(c)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -68,7 +73,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	if *home == "" {
 		*home = "http://" + ln.Addr().String() + "/"
 	}
-	h, err := newServer(c, feed.Config{HomeURL: *home, Title: *title, Description: "ताज़ा ख़बरें", Hub: *hub,
+	h, err := newServer(c, feed.Config{HomeURL: *home, IDHost: *idHost, Title: *title, Description: "ताज़ा ख़बरें", Hub: *hub,
 		Location: time.FixedZone("IST", 5*3600+1800), // dates as Indian readers see them
 		ErrorLog: func(err error) { fmt.Fprintln(logw, err) }})
 	if err != nil {
@@ -129,6 +134,18 @@ func load(path string, logw io.Writer) (*khabar.Catalog, error) {
 		fmt.Fprintf(logw, "%s: skipped invalid articles: %v\n", path, err)
 	}
 	return c, nil
+}
+
+// articleHost returns the host of the newest article's URL: the site the
+// articles belong to, whose name item ids should carry rather than the
+// loopback address the example listens on.
+func articleHost(c *khabar.Catalog) string {
+	if as, _ := c.Newest(khabar.SiteKey(), 0, 1); len(as) > 0 {
+		if u, err := url.Parse(khabar.URI(as[0].URL)); err == nil && net.ParseIP(u.Hostname()) == nil {
+			return u.Hostname()
+		}
+	}
+	return ""
 }
 
 // server is the feed handler plus the index page.
