@@ -142,6 +142,9 @@ func normalizeDate(s string) string {
 		}
 		up := strings.ToUpper(f)
 		if off, ok := zoneWords[up]; ok && i > 0 {
+			if len(out) > 0 && isOffset(out[len(out)-1]) {
+				continue // "+0530 IST": the offset says it already
+			}
 			out = append(out, off)
 			continue
 		}
@@ -158,4 +161,21 @@ func normalizeDate(s string) string {
 		out = append(out, f)
 	}
 	return strings.Join(out, " ")
+}
+
+// isOffset reports whether f is a numeric zone offset: +0530, -07:00.
+func isOffset(f string) bool {
+	if len(f) != 5 && len(f) != 6 || (f[0] != '+' && f[0] != '-') {
+		return false
+	}
+	digits := 0
+	for _, c := range f[1:] {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c != ':':
+			return false
+		}
+	}
+	return digits == 4
 }

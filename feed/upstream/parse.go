@@ -483,8 +483,10 @@ func (p *Parser) date(raw string, parsed *time.Time) (time.Time, error) {
 	if t, ok := parseDate(raw, p.loc()); ok {
 		return t, nil
 	}
-	if parsed != nil && !mentionsIST(raw) {
-		return *parsed, nil
+	if parsed != nil {
+		if _, off := parsed.Zone(); !mentionsIST(raw) || off == 5*3600+30*60 {
+			return *parsed, nil
+		}
 	}
 	return time.Time{}, &DateError{Raw: raw}
 }

@@ -144,6 +144,8 @@ func TestParseDate(t *testing.T) {
 		{"2026-11-24T18:30:00+05:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"2026-11-24 18:30:00", time.Date(2026, 11, 24, 18, 30, 0, 0, kolkata), true},
 		{"Tue, 24 Nov 2026 18:30:00 +0530 (IST)", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"Tue, 24 Nov 2026 18:30:00 +0530 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"Tue, 24 Nov 2026 13:00:00 +0000 GMT", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"Nov 24, 2026, 6:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"24/11/2026 18:30 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"Tuesday, November 24, 2026 6:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
