@@ -120,6 +120,20 @@ func parseDate(s string, loc *time.Location) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// devanagariDigits turns ०–९ into 0–9.
+var devanagariDigits = strings.NewReplacer("०", "0", "१", "1", "२", "2", "३", "3", "४", "4",
+	"५", "5", "६", "6", "७", "7", "८", "8", "९", "9")
+
+// hindiMonths maps Hindi month names, in their common spellings, to the
+// English ones time.Parse knows.
+var hindiMonths = map[string]string{
+	"जनवरी": "January", "फरवरी": "February", "फ़रवरी": "February", "मार्च": "March",
+	"अप्रैल": "April", "अप्रेल": "April", "मई": "May", "जून": "June", "जुलाई": "July",
+	"अगस्त": "August", "सितंबर": "September", "सितम्बर": "September",
+	"अक्टूबर": "October", "अक्तूबर": "October", "नवंबर": "November", "नवम्बर": "November",
+	"दिसंबर": "December", "दिसम्बर": "December",
+}
+
 // mentionsIST reports whether s names India Standard Time.
 func mentionsIST(s string) bool {
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' }) {
@@ -130,17 +144,25 @@ func mentionsIST(s string) bool {
 	return false
 }
 
-// normalizeDate drops commas, upper-cases am/pm, turns known zone words
+// normalizeDate drops commas and separators ("|", "at"), reads Devanagari
+// digits and Hindi month names, upper-cases am/pm, turns known zone words
 // into numeric offsets, separates "10:30PM" into "10:30 PM", drops a trailing
 // parenthesised zone comment and folds runs of spaces.
 func normalizeDate(s string) string {
-	fields := strings.Fields(strings.ReplaceAll(s, ",", " "))
+	fields := strings.Fields(devanagariDigits.Replace(strings.ReplaceAll(s, ",", " ")))
 	out := make([]string, 0, len(fields)+1)
 	for i, f := range fields {
 		if strings.HasPrefix(f, "(") && i == len(fields)-1 && i > 0 {
 			continue // "+0530 (IST)"
 		}
 		up := strings.ToUpper(f)
+		if up == "|" || up == "-" || up == "–" || up == "AT" || up == "@" {
+			continue // "Nov 24, 2026 | 6:30 PM", "24 Nov 2026 at 18:30"
+		}
+		if m, ok := hindiMonths[f]; ok {
+			out = append(out, m)
+			continue
+		}
 		if off, ok := zoneWords[up]; ok && i > 0 {
 			if len(out) > 0 && isOffset(out[len(out)-1]) {
 				continue // "+0530 IST": the offset says it already

@@ -151,6 +151,10 @@ func TestParseDate(t *testing.T) {
 		{"Tuesday, November 24, 2026 6:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"2026-11-24T18:30 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"Tue, 24 Nov 2026 08:00:00 EST", time.Time{}, false}, // left to gofeed's zone table
+		{"November 24, 2026 | 06:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"24 Nov 2026 at 18:30 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"२४ नवंबर २०२६ 06:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"24 नवम्बर 2026 18:30:00 +0530", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"कल शाम", time.Time{}, false},
 		{"", time.Time{}, false},
 	}
