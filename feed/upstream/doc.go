@@ -25,8 +25,9 @@
 // and JSON Feed 1.0/1.1. It then fixes what gofeed leaves: dates in IST
 // (+05:30, which gofeed reads as UTC) and 12-hour forms, relative URLs
 // (xml:base, then the item link, then the feed URL), tracking parameters,
-// media:thumbnail and other image sources, authors and categories from
-// every element that lists them, and untrusted HTML, which is sanitized
+// media:thumbnail and other image sources, authors, categories and tags
+// from every element that lists them (JSON Feed tags and iTunes keywords
+// become tags, the rest categories), and untrusted HTML, which is sanitized
 // with an allow-list (bluemonday) that keeps iframes only from
 // IFrameHosts and gives every link rel="noopener noreferrer". Titles
 // become plain text.

@@ -465,7 +465,7 @@ func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase *url.URL, index int,
 	a.Published, a.Updated = pub, upd
 
 	a.Authors = authors(it)
-	a.Categories = categories(it)
+	a.Categories, a.Tags = taxonomy(it, f.Format == "json")
 	a.Image = p.image(it, itemBase, firstImg)
 	a.ID = articleID(f.URL, guid, link, a.Title, content)
 	return a
@@ -589,27 +589,51 @@ func authors(it *gofeed.Item) []khabar.Author {
 	return out
 }
 
-func categories(it *gofeed.Item) []khabar.Category {
-	var out []khabar.Category
-	seen := map[string]bool{}
-	add := func(name string) {
+// taxonomy sorts an item's labels: RSS category, dc:subject and Atom
+// category become categories; JSON Feed tags and iTunes keywords, which
+// are keywords rather than sections, become tags. gofeed merges them all
+// into Item.Categories, so keywords are taken back out.
+func taxonomy(it *gofeed.Item, jsonFeed bool) ([]khabar.Category, []khabar.Tag) {
+	var cats []khabar.Category
+	var tags []khabar.Tag
+	seenCat, seenTag := map[string]bool{}, map[string]bool{}
+	keyword := map[string]bool{}
+	if itn := it.ITunesExt; itn != nil && itn.Keywords != "" {
+		for _, k := range strings.Split(itn.Keywords, ",") {
+			keyword[k] = true
+		}
+	}
+	addTag := func(name string) {
 		name = plainLine(name)
 		k := khabar.Slugify(name)
-		if k == "" || seen[k] {
+		if k == "" || seenTag[k] {
 			return
 		}
-		seen[k] = true
-		out = append(out, khabar.Category{Name: name})
+		seenTag[k] = true
+		tags = append(tags, khabar.Tag{Name: name})
+	}
+	addCat := func(name string) {
+		name = plainLine(name)
+		k := khabar.Slugify(name)
+		if k == "" || seenCat[k] {
+			return
+		}
+		seenCat[k] = true
+		cats = append(cats, khabar.Category{Name: name})
 	}
 	for _, c := range it.Categories {
-		add(c)
+		if jsonFeed || keyword[c] {
+			addTag(c)
+		} else {
+			addCat(c)
+		}
 	}
 	if dc := it.DublinCoreExt; dc != nil {
 		for _, s := range dc.Subject {
-			add(s)
+			addCat(s)
 		}
 	}
-	return out
+	return cats, tags
 }
 
 // image picks the featured image: media:content, media:thumbnail (also
