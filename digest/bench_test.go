@@ -110,3 +110,42 @@ func BenchmarkRankDay(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEach walks 1,000 stored subscribers through Builder.Each (one
+// goroutine, as a sender's producer runs it): store pages, LastSent for
+// each, build and render.
+func BenchmarkEach(b *testing.B) {
+	bl, subs := benchBuilder(b)
+	store := openTestStore(b)
+	ctx := context.Background()
+	var all []*Subscriber
+	for i := range 1000 {
+		s := subs[i%len(subs)].Clone()
+		s.Email = fmt.Sprintf("each%04d@example.com", i)
+		all = append(all, s)
+	}
+	if _, err := store.Import(ctx, all); err != nil {
+		b.Fatal(err)
+	}
+	cfg := bl.cfg
+	cfg.Subscribers, cfg.Sent = store, store
+	bl, err := NewBuilder(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		err := bl.Each(ctx, testEdition, func(m *Message, err error) error {
+			if err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "digests/s")
+}
