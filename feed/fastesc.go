@@ -1,8 +1,10 @@
 package feed
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/khabar/khabar"
 )
@@ -19,12 +21,12 @@ const (
 	msb = 0x8080808080808080
 )
 
-// word returns s[i:i+8] as a little-endian integer.
-func word(s string, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-}
+// bytesOf views s as a byte slice without copying; the slice must only be
+// read.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// word returns b[i:i+8] as a little-endian integer (one load).
+func word(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i:]) }
 
 // hasByte reports whether any byte of x equals c.
 func hasByte(x uint64, c byte) bool {
@@ -65,8 +67,9 @@ func appendEscaped(b []byte, s string, mode int) []byte {
 	start := len(b)
 	last := 0
 	i := 0
+	sb := bytesOf(s)
 	for i < len(s) {
-		if i+8 <= len(s) && quiet(word(s, i), mode) {
+		if i+8 <= len(s) && quiet(word(sb, i), mode) {
 			i += 8
 			continue
 		}
@@ -156,29 +159,50 @@ func escapeOf(c byte, mode int) string {
 
 // xmlClean reports whether s is UTF-8 made only of characters XML allows,
 // that is whether khabar.CleanText(s) == s, in one pass: eight ASCII bytes
-// at a time, and the three-byte sequences of Indic scripts without a
-// table lookup.
+// at a time, and runs of Devanagari and the other Indic scripts (lead byte
+// 0xE0) without a general decode.
 func xmlClean(s string) bool {
-	n := len(s)
+	b := bytesOf(s)
+	n := len(b)
 	for i := 0; i < n; {
-		if i+8 <= n {
-			if x := word(s, i); x&msb == 0 && !hasControl(x) {
-				i += 8
-				continue
+		c := b[i]
+		if c < 0x80 {
+			if i+8 <= n {
+				if x := word(b, i); x&msb == 0 {
+					if hasControl(x) {
+						for _, c := range b[i : i+8] {
+							if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+								return false
+							}
+						}
+					}
+					i += 8
+					continue
+				}
 			}
-		}
-		c := s[i]
-		switch {
-		case c < 0x80:
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
 				return false
 			}
 			i++
+			continue
+		}
+		// E0 A0–BF 80–BF: U+0800–U+0FFF, which holds the Indic scripts.
+		for c == 0xE0 && i+2 < n && b[i+1] >= 0xA0 && b[i+1] <= 0xBF && b[i+2]&0xC0 == 0x80 {
+			i += 3
+			if i == n {
+				return true
+			}
+			c = b[i]
+		}
+		if c < 0x80 {
+			continue
+		}
+		switch {
 		case c >= 0xE0 && c < 0xF0:
 			if i+2 >= n {
 				return false
 			}
-			c1, c2 := s[i+1], s[i+2]
+			c1, c2 := b[i+1], b[i+2]
 			if c1&0xC0 != 0x80 || c2&0xC0 != 0x80 ||
 				(c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || // overlong, surrogate
 				(c == 0xEF && c1 == 0xBF && c2 >= 0xBE) { // U+FFFE, U+FFFF
@@ -186,7 +210,7 @@ func xmlClean(s string) bool {
 			}
 			i += 3
 		case c >= 0xC2 && c < 0xE0:
-			if i+1 >= n || s[i+1]&0xC0 != 0x80 {
+			if i+1 >= n || b[i+1]&0xC0 != 0x80 {
 				return false
 			}
 			i += 2
@@ -194,8 +218,8 @@ func xmlClean(s string) bool {
 			if i+3 >= n {
 				return false
 			}
-			c1 := s[i+1]
-			if c1&0xC0 != 0x80 || s[i+2]&0xC0 != 0x80 || s[i+3]&0xC0 != 0x80 ||
+			c1 := b[i+1]
+			if c1&0xC0 != 0x80 || b[i+2]&0xC0 != 0x80 || b[i+3]&0xC0 != 0x80 ||
 				(c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F) {
 				return false
 			}
