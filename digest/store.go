@@ -263,8 +263,15 @@ func (s *Store) EachSubscriber(ctx context.Context, fn func(*Subscriber) error) 
 }
 
 func (s *Store) page(ctx context.Context, after string, first bool) ([]*Subscriber, string, error) {
-	q := `SELECT key, ` + subscriberColumns + ` FROM subscribers WHERE key > ? OR ? ORDER BY key LIMIT ?`
-	rows, err := s.db.QueryContext(ctx, q, after, first, storePage)
+	// Keyset paging: "key > ?" walks the primary key from where the last
+	// page ended, so each page costs the same however far the walk is.
+	q := `SELECT key, ` + subscriberColumns + ` FROM subscribers WHERE key > ? ORDER BY key LIMIT ?`
+	args := []any{after, storePage}
+	if first {
+		q = `SELECT key, ` + subscriberColumns + ` FROM subscribers ORDER BY key LIMIT ?`
+		args = args[1:]
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("digest: list subscribers: %w", err)
 	}
