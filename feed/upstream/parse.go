@@ -429,7 +429,7 @@ func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase *url.URL, index int,
 	if strings.TrimSpace(content) == "" {
 		content, desc = desc, ""
 	}
-	var firstImg string
+	var firstImg *khabar.Image
 	a.ContentHTML, firstImg = p.san.clean(content, itemBase)
 	if strings.TrimSpace(desc) != "" {
 		a.Summary = excerpt(desc, 400)
@@ -639,7 +639,7 @@ func taxonomy(it *gofeed.Item, jsonFeed bool) ([]khabar.Category, []khabar.Tag) 
 // image picks the featured image: media:content, media:thumbnail (also
 // inside media:group), an image enclosure, itunes:image, the feed format's
 // own image field (JSON Feed), else the first img of the content.
-func (p *Parser) image(it *gofeed.Item, base *url.URL, firstImg string) *khabar.Image {
+func (p *Parser) image(it *gofeed.Item, base *url.URL, firstImg *khabar.Image) *khabar.Image {
 	mk := func(raw string, attrs map[string]string) *khabar.Image {
 		u := absHTTP(resolve(raw, base))
 		if u == nil {
@@ -699,10 +699,7 @@ func (p *Parser) image(it *gofeed.Item, base *url.URL, firstImg string) *khabar.
 			return im
 		}
 	}
-	if firstImg != "" {
-		return &khabar.Image{URL: firstImg}
-	}
-	return nil
+	return firstImg
 }
 
 func looksLikeImage(u string) bool {

@@ -238,8 +238,12 @@ func TestSanitize(t *testing.T) {
 					t.Errorf("clean(%q) = %q, want no %q", tt.in, got, w)
 				}
 			}
-			if img != tt.wantFirstImgURL {
-				t.Errorf("first image = %q, want %q", img, tt.wantFirstImgURL)
+			gotURL := ""
+			if img != nil {
+				gotURL = img.URL
+			}
+			if gotURL != tt.wantFirstImgURL {
+				t.Errorf("first image = %q, want %q", gotURL, tt.wantFirstImgURL)
 			}
 		})
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/khabar/khabar"
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -130,12 +132,12 @@ func urlAttr(a atom.Atom, key string) bool {
 
 // clean returns fragment rewritten and sanitized, with every URL absolute
 // against base, and the first image's absolute URL.
-func (s *sanitizer) clean(fragment string, base *url.URL) (out, firstImg string) {
+func (s *sanitizer) clean(fragment string, base *url.URL) (out string, firstImg *khabar.Image) {
 	if strings.TrimSpace(fragment) == "" {
-		return "", ""
+		return "", nil
 	}
 	if !strings.ContainsAny(fragment, "<&") {
-		return s.policy.Sanitize(fragment), ""
+		return s.policy.Sanitize(fragment), nil
 	}
 	b := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(b)
@@ -187,14 +189,8 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out, firstImg string)
 			}
 		case atom.Img:
 			unlazy(&tok)
-			if firstImg == "" {
-				for _, a := range tok.Attr {
-					if a.Key == "src" {
-						if u := resolve(a.Val, base); absHTTP(u) != nil {
-							firstImg = u
-						}
-					}
-				}
+			if firstImg == nil {
+				firstImg = imageOf(tok, base)
 			}
 		}
 		attrs := tok.Attr[:0]
@@ -222,6 +218,31 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out, firstImg string)
 		return "", firstImg // bluemonday fails only on a reader error
 	}
 	return ob.String(), firstImg
+}
+
+// imageOf returns the image an img tag shows, or nil when its src is not
+// an absolute http(s) URL once resolved.
+func imageOf(tok html.Token, base *url.URL) *khabar.Image {
+	var im khabar.Image
+	for _, a := range tok.Attr {
+		switch a.Key {
+		case "src":
+			if u := resolve(a.Val, base); absHTTP(u) != nil {
+				im.URL = u
+			}
+		case "alt":
+			im.Alt = oneLine(khabar.CleanText(a.Val))
+		case "width":
+			im.Width, _ = strconv.Atoi(a.Val)
+		case "height":
+			im.Height, _ = strconv.Atoi(a.Val)
+		}
+	}
+	if im.URL == "" {
+		return nil
+	}
+	im.Width, im.Height = max(im.Width, 0), max(im.Height, 0)
+	return &im
 }
 
 // lazyAttrs are where lazy-loading scripts (WordPress themes such as
