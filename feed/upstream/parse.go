@@ -669,6 +669,10 @@ func (p *Parser) image(it *gofeed.Item, base *url.URL, firstImg *khabar.Image) *
 				t, medium := c.Attrs["type"], c.Attrs["medium"]
 				if strings.HasPrefix(t, "image/") || medium == "image" || (t == "" && medium == "" && looksLikeImage(c.Attrs["url"])) {
 					if im := mk(c.Attrs["url"], c.Attrs); im != nil {
+						// media:title and media:description, on the
+						// content or on its group, describe the image.
+						im.Alt = plainLine(firstNonEmpty(extValue(c.Children["title"]), extValue(g["title"])))
+						im.Caption = plainLine(firstNonEmpty(extValue(c.Children["description"]), extValue(g["description"])))
 						return im
 					}
 				}
@@ -700,6 +704,15 @@ func (p *Parser) image(it *gofeed.Item, base *url.URL, firstImg *khabar.Image) *
 		}
 	}
 	return firstImg
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 func looksLikeImage(u string) bool {
