@@ -191,10 +191,10 @@ func TestSendFaults(t *testing.T) {
 			jobs = append(jobs, Job{Key: Key{"e1", to}, Compose: func() (*gomail.Msg, error) { return testMsg("e1", to) }})
 		}
 	}
-	srv := startServer(t, withSlow(1500*time.Millisecond), withFaults(func(rcpt string, attempt int) fault { return byRcpt[rcpt].fault(attempt) }))
+	srv := startServer(t, withSlow(2500*time.Millisecond), withFaults(func(rcpt string, attempt int) fault { return byRcpt[rcpt].fault(attempt) }))
 	j := &MemJournal{}
 	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 4, MaxAttempts: 3,
-		Backoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, Timeout: 500 * time.Millisecond})
+		Backoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, Timeout: 1200 * time.Millisecond})
 	counts, err := s.Run(context.Background(), func(yield func(Job, error) bool) {
 		for _, j := range jobs {
 			if !yield(j, nil) {
