@@ -3,6 +3,7 @@ package deliver
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -44,9 +45,9 @@ func TestHelperSender(t *testing.T) {
 	}
 }
 
-// TestKillResume kills a sending process with SIGKILL twice, at moments when
-// the server has just received a message and not yet replied, then finishes
-// the edition in this process. Every recipient must end up with exactly one
+// TestKillResume kills a sending process with SIGKILL three times, twice
+// when the server has just received a message and not yet replied and once
+// at a random moment, then finishes the edition in this process. Every recipient must end up with exactly one
 // message, or none and a failed/unknown record, or one and an unknown record
 // (the kill came between the end of DATA and the reply): never two.
 func TestKillResume(t *testing.T) {
@@ -57,20 +58,35 @@ func TestKillResume(t *testing.T) {
 	srv := startServer(t, withPerMsg(time.Millisecond))
 	db := filepath.Join(t.TempDir(), "journal.db")
 
-	for _, killAt := range []int{50, 140} {
+	// Three kills: two just after the server has a whole message and before
+	// it replies (the worst moment), one at an arbitrary moment in between.
+	for i, killAt := range []int{50, -1, 170} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSender$", "-test.count=1")
 		cmd.Env = append(os.Environ(), "DELIVER_HELPER=1", "DELIVER_ADDR="+srv.addr(), "DELIVER_DB="+db, "DELIVER_N="+strconv.Itoa(n))
 		var once sync.Once
 		var mu sync.Mutex
-		srv.setOnData(func(got int) {
-			if got >= killAt {
-				once.Do(func() {
-					mu.Lock()
-					defer mu.Unlock()
-					_ = cmd.Process.Kill() // SIGKILL: no deferred code, no clean shutdown
-				})
-			}
-		})
+		kill := func() {
+			once.Do(func() {
+				mu.Lock()
+				defer mu.Unlock()
+				_ = cmd.Process.Kill() // SIGKILL: no deferred code, no clean shutdown
+			})
+		}
+		before := srv.total()
+		if killAt > 0 {
+			srv.setOnData(func(got int) {
+				if got >= killAt {
+					kill()
+				}
+			})
+		} else {
+			// Once the child is sending, kill it 10-60 ms later.
+			srv.setOnData(func(got int) {
+				if got == before+1 {
+					time.AfterFunc(time.Duration(10+rand.IntN(50))*time.Millisecond, kill)
+				}
+			})
+		}
 		mu.Lock()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -79,9 +95,9 @@ func TestKillResume(t *testing.T) {
 		err := cmd.Wait()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != -1 {
-			t.Fatalf("helper exited with %v; want it killed (received %d so far)", err, srv.total())
+			t.Fatalf("kill %d: helper exited with %v; want it killed (received %d so far)", i, err, srv.total())
 		}
-		t.Logf("killed at %d received", srv.total())
+		t.Logf("kill %d at %d received", i, srv.total())
 	}
 	srv.setOnData(nil)
 
@@ -112,10 +128,11 @@ func TestKillResume(t *testing.T) {
 	}
 	// At most one message per worker can be between "sending" and its
 	// outcome when the process dies.
-	// The kill comes while the server holds a complete message and has not
-	// replied, so each kill leaves at least that one unknown.
-	if unknown < 2 || unknown > 2*4 {
-		t.Errorf("%d unknown after 2 kills with 4 workers; want 2 to 8", unknown)
+	// Two kills come while the server holds a complete message and has not
+	// replied, so each leaves at least that one unknown; no kill can leave
+	// more than one per worker.
+	if unknown < 2 || unknown > 3*4 {
+		t.Errorf("%d unknown after 3 kills with 4 workers; want 2 to 12", unknown)
 	}
 	if counts.Sent+counts.Unknown+counts.Done != n || counts.Done == 0 {
 		t.Errorf("resume counts %+v do not cover %d recipients", counts, n)
