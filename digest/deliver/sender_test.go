@@ -3,6 +3,7 @@ package deliver
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"net"
 	"slices"
@@ -432,5 +433,121 @@ func TestNewSenderConfig(t *testing.T) {
 				t.Errorf("NewSender error = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestSentHook(t *testing.T) {
+	for name, j := range journals(t) {
+		t.Run(name, func(t *testing.T) {
+			srv := startServer(t)
+			var mu sync.Mutex
+			var results []Result
+			var gotTx []bool
+			s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 1, Progress: func(p Progress) { results = append(results, p.Last) }})
+			job := func(to string, hookErr error) Job {
+				return Job{Key: Key{"e", to}, Compose: func() (*gomail.Msg, error) { return testMsg("e", to) },
+					Sent: func(ctx context.Context, tx *sql.Tx, at time.Time) error {
+						mu.Lock()
+						gotTx = append(gotTx, tx != nil)
+						mu.Unlock()
+						if tx != nil {
+							// Writes made through tx commit with the journal's "sent".
+							if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS hook_log (who TEXT)`); err != nil {
+								return err
+							}
+							if _, err := tx.ExecContext(ctx, `INSERT INTO hook_log VALUES (?)`, to); err != nil {
+								return err
+							}
+						}
+						return hookErr
+					}}
+			}
+			jobs := []Job{job("ok@example.org", nil), job("hookfails@example.org", errors.New("store is read-only"))}
+			c, err := s.Run(context.Background(), func(yield func(Job, error) bool) {
+				for _, jb := range jobs {
+					if !yield(jb, nil) {
+						return
+					}
+				}
+			})
+			if err != nil || c.Sent != 2 {
+				t.Fatalf("Run = %+v, %v; want both sent", c, err)
+			}
+			for _, r := range results {
+				fails := r.Key.Recipient == "hookfails@example.org"
+				if r.State != StateSent || fails != strings.Contains(r.Detail, "store is read-only") {
+					t.Errorf("%s: %+v", r.Key.Recipient, r)
+				}
+				rec, _, _ := j.Get(context.Background(), r.Key)
+				if rec.State != StateSent {
+					t.Errorf("%s: journal %s, want sent even if the hook failed", r.Key.Recipient, rec.State)
+				}
+			}
+			_, isTx := j.(TxJournal)
+			for _, g := range gotTx {
+				if g != isTx {
+					t.Errorf("hook got a transaction: %t, want %t for %T", g, isTx, j)
+				}
+			}
+			if sj, ok := j.(*SQLiteJournal); ok {
+				var who []string
+				rows, err := sj.db.Query(`SELECT who FROM hook_log`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var w string
+					_ = rows.Scan(&w)
+					who = append(who, w)
+				}
+				rows.Close()
+				if !slices.Equal(who, []string{"ok@example.org"}) {
+					t.Errorf("hook writes committed: %v; want only the successful hook's", who)
+				}
+			}
+		})
+	}
+}
+
+// failingJournal fails every transition into one state.
+type failingJournal struct {
+	Journal
+	failTo State
+}
+
+func (f *failingJournal) Transition(ctx context.Context, k Key, from, to State, u Update) error {
+	if to == f.failTo {
+		return errors.New("disk full")
+	}
+	return f.Journal.Transition(ctx, k, from, to, u)
+}
+
+func TestJournalFailureStopsRun(t *testing.T) {
+	srv := startServer(t)
+	j := &failingJournal{Journal: &MemJournal{}, failTo: StateSent}
+	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 2})
+	c, err := s.Run(context.Background(), jobsFor("e", 20))
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Run error = %v, want the journal's", err)
+	}
+	if c.Sent != 0 || c.Read == 20 && srv.total() == 20 {
+		t.Errorf("counts %+v, server %d: the run should stop at the first journal failure", c, srv.total())
+	}
+	// What was sent is left in "sending": the next run reports it unknown
+	// instead of sending it again.
+	j.failTo = ""
+	again, err := s.Run(context.Background(), jobsFor("e", 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		r, _, _ := j.Get(context.Background(), Key{"e", rcptAddr(i)})
+		got := srv.countFor(rcptAddr(i))
+		if got > 1 || (got == 1) != (r.State == StateSent || r.State == StateUnknown) {
+			t.Errorf("%s: %d received, state %s", rcptAddr(i), got, r.State)
+		}
+	}
+	if again.Unknown == 0 {
+		t.Errorf("second run %+v: the messages sent without a recorded outcome should be unknown", again)
 	}
 }
