@@ -30,6 +30,8 @@ const (
 	DefaultPageSize  = 20
 	DefaultTTL       = 15 * time.Minute
 	DefaultMaxAge    = 5 * time.Minute
+	// DefaultCacheBytes is the default Config.CacheBytes: 256 MiB.
+	DefaultCacheBytes = 256 << 20
 	// MaxPageSize caps Config.PageSize.
 	MaxPageSize = 500
 )
@@ -86,6 +88,11 @@ type Config struct {
 	// MaxAge is the Cache-Control max-age of served feeds. Zero means
 	// DefaultMaxAge; negative means "no-cache".
 	MaxAge time.Duration
+	// CacheBytes bounds the memory used for cached rendered items (half)
+	// and, in a Handler, cached pages (the other half); past it, cached
+	// entries are dropped at random and rendered again when asked for.
+	// Zero means DefaultCacheBytes; negative means no bound.
+	CacheBytes int64
 	// Location is the time zone dates are written in. Nil means UTC.
 	Location *time.Location
 	// Now is the clock: the updated date of an empty feed and the
@@ -190,6 +197,9 @@ func newSite(cfg Config) (*site, error) {
 	}
 	if s.MaxAge == 0 {
 		s.MaxAge = DefaultMaxAge
+	}
+	if s.CacheBytes == 0 {
+		s.CacheBytes = DefaultCacheBytes
 	}
 	if s.Location == nil {
 		s.Location = time.UTC

@@ -70,7 +70,9 @@ func (r *Renderer) itemGzip(a *khabar.Article, f Format) []byte {
 	z := deflated(r.itemBytes(a, f))
 	r.mu.Lock()
 	if ic = r.items[a.ID]; ic != nil && ic.a == a {
+		r.heldBytes += int64(len(z) - len(ic.gz[f]))
 		ic.gz[f] = z
+		r.trimItems(a.ID)
 	}
 	r.mu.Unlock()
 	return z

@@ -55,8 +55,9 @@ type Handler struct {
 	c *khabar.Catalog
 	s *site
 
-	mu    sync.RWMutex
-	cache map[khabar.Key]map[pageKey]*entry
+	mu         sync.RWMutex
+	cache      map[khabar.Key]map[pageKey]*entry
+	cacheBytes int64 // bytes held by cached entries
 
 	flight   flight[cacheKey, *entry]
 	ping     *pinger
@@ -133,8 +134,9 @@ func (h *Handler) changed(ch khabar.Change) {
 	}
 	h.mu.Lock()
 	for _, k := range ch.Keys {
-		for pk := range h.cache[k] {
+		for pk, e := range h.cache[k] {
 			if pk.n > 1 {
+				h.cacheBytes -= e.size()
 				delete(h.cache[k], pk)
 			}
 		}
@@ -398,7 +400,12 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 		m = make(map[pageKey]*entry)
 		h.cache[ck.k] = m
 	}
+	if prev := m[ck.pageKey]; prev != nil {
+		h.cacheBytes -= prev.size()
+	}
 	m[ck.pageKey] = e
+	h.cacheBytes += e.size()
+	h.trimPages(e)
 	h.mu.Unlock()
 	if upgrade {
 		h.bg.Add(1)
@@ -426,8 +433,36 @@ func (h *Handler) recompress(ck cacheKey, e *entry, tag string) {
 	h.mu.Lock()
 	if m := h.cache[ck.k]; m != nil && m[ck.pageKey] == e {
 		m[ck.pageKey] = &ne
+		h.cacheBytes += ne.size() - e.size()
 	}
 	h.mu.Unlock()
+}
+
+// size is the number of bytes e holds.
+func (e *entry) size() int64 { return int64(len(e.body) + len(e.gz)) }
+
+// trimPages drops cached pages at random (Go's map order) until they use
+// at most three quarters of their half of Config.CacheBytes, keeping keep.
+// Called with h.mu held.
+func (h *Handler) trimPages(keep *entry) {
+	limit := h.s.CacheBytes / 2
+	if h.s.CacheBytes < 0 || h.cacheBytes <= limit {
+		return
+	}
+	for k, m := range h.cache {
+		for pk, e := range m {
+			if h.cacheBytes <= limit/4*3 {
+				return
+			}
+			if e != keep {
+				h.cacheBytes -= e.size()
+				delete(m, pk)
+			}
+		}
+		if len(m) == 0 {
+			delete(h.cache, k)
+		}
+	}
 }
 
 var gzipPool = sync.Pool{New: func() any {

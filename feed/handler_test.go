@@ -540,16 +540,20 @@ func TestGzipPieces(t *testing.T) {
 	h := newTestHandler(t, c, func(cfg *Config) { cfg.PageSize = 50 })
 	for _, f := range Formats {
 		path := h.r.FeedURL(khabar.SiteKey(), f, 1)[len("https://news.example.in"):]
-		plainBody := do(h, "GET", path).Body.Bytes()
-		quick := do(h, "GET", path, "Accept-Encoding", "gzip")
+		plain := do(h, "GET", path)
+		plainBody := plain.Body.Bytes()
+		p, err := h.r.Page(c, khabar.SiteKey(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pieces := h.r.gzipPage(p, f, plainBody)
 		h.bg.Wait()
-		later := do(h, "GET", path, "Accept-Encoding", "gzip")
+		served := do(h, "GET", path, "Accept-Encoding", "gzip")
 		var whole bytes.Buffer
 		zw := gzip.NewWriter(&whole)
 		zw.Write(plainBody)
 		zw.Close()
-		for _, w := range []*httptest.ResponseRecorder{quick, later} {
-			gz := w.Body.Bytes()
+		for _, gz := range [][]byte{pieces, served.Body.Bytes()} {
 			zr, err := gzip.NewReader(bytes.NewReader(gz))
 			if err != nil {
 				t.Fatal(err)
@@ -561,15 +565,16 @@ func TestGzipPieces(t *testing.T) {
 			if !bytes.Equal(got, plainBody) {
 				t.Fatalf("%v: gzip body differs", f)
 			}
-			t.Logf("%v: %d bytes, gzip %d (ETag %s), whole-page gzip %d", f, len(plainBody), len(gz), w.Header().Get("Etag"), whole.Len())
 		}
-		if !bytes.Equal(later.Body.Bytes(), whole.Bytes()) {
+		t.Logf("%v: %d bytes, pieces gzip %d, whole-page gzip %d", f, len(plainBody), len(pieces), whole.Len())
+		if !bytes.Equal(served.Body.Bytes(), whole.Bytes()) {
 			t.Errorf("%v: after the background recompression the gzip body is not the whole page deflated", f)
 		}
-		if quick.Header().Get("Etag") == later.Header().Get("Etag") {
-			t.Errorf("%v: pieces and whole-page gzip share an ETag", f)
+		tag := plain.Header().Get("Etag")
+		if got, want := served.Header().Get("Etag"), tag[:len(tag)-1]+`-gz"`; got != want {
+			t.Errorf("%v: whole-page gzip ETag %s, want %s", f, got, want)
 		}
-		if w := do(h, "GET", path, "Accept-Encoding", "gzip", "If-None-Match", quick.Header().Get("Etag")); w.Code != 304 {
+		if w := do(h, "GET", path, "Accept-Encoding", "gzip", "If-None-Match", tag[:len(tag)-1]+`-gzp"`); w.Code != 304 {
 			t.Errorf("%v: the pieces' ETag no longer gives a 304: %d", f, w.Code)
 		}
 	}
@@ -610,4 +615,59 @@ func FuzzHandlerPath(f *testing.F) {
 			t.Errorf("%q: 200 without ETag", path)
 		}
 	})
+}
+
+// TestCacheBytesBound serves every feed with a small cache budget: the
+// caches stay within it, their byte counts stay exact, and the output is
+// the same as with an unbounded cache.
+func TestCacheBytesBound(t *testing.T) {
+	c := corpusOrFixture(t)
+	const budget = 96 << 10
+	small := newTestHandler(t, c, func(cfg *Config) { cfg.CacheBytes = budget })
+	big := newTestHandler(t, c, func(cfg *Config) { cfg.CacheBytes = -1 })
+	keys := allKeys(c)
+	keys = keys[:min(len(keys), 24)] // enough to overflow the budget several times
+	for round := range 2 {
+		for _, k := range keys {
+			for _, f := range Formats {
+				path := strings.TrimPrefix(small.r.FeedURL(k, f, 1), "https://news.example.in")
+				got, want := do(small, "GET", path), do(big, "GET", path)
+				if !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) || got.Header().Get("Etag") != want.Header().Get("Etag") {
+					t.Fatalf("round %d %s: bounded cache serves different bytes", round, path)
+				}
+			}
+		}
+	}
+	small.bg.Wait()
+	small.r.mu.RLock()
+	var items int64
+	for _, ic := range small.r.items {
+		items += ic.size()
+	}
+	held := small.r.heldBytes
+	small.r.mu.RUnlock()
+	if items != held {
+		t.Errorf("item cache counts %d bytes, holds %d", held, items)
+	}
+	small.mu.RLock()
+	var pages int64
+	var largest int64
+	for _, m := range small.cache {
+		for _, e := range m {
+			pages += e.size()
+			largest = max(largest, e.size())
+		}
+	}
+	counted := small.cacheBytes
+	small.mu.RUnlock()
+	if pages != counted {
+		t.Errorf("page cache counts %d bytes, holds %d", counted, pages)
+	}
+	if pages > budget/2+largest {
+		t.Errorf("page cache holds %d bytes, budget %d", pages, budget/2)
+	}
+	if items > budget/2+64<<10 {
+		t.Errorf("item cache holds %d bytes, budget %d", items, budget/2)
+	}
+	t.Logf("items %d bytes, pages %d bytes (budget %d each)", items, pages, budget/2)
 }

@@ -44,8 +44,9 @@ type Page struct {
 type Renderer struct {
 	s *site
 
-	mu    sync.RWMutex
-	items map[string]*itemCache
+	mu        sync.RWMutex
+	items     map[string]*itemCache
+	heldBytes int64 // bytes held by items
 }
 
 type itemCache struct {
@@ -68,7 +69,10 @@ func NewRenderer(cfg Config) (*Renderer, error) {
 // when an article is deleted, so its bytes do not stay in memory).
 func (r *Renderer) Forget(id string) {
 	r.mu.Lock()
-	delete(r.items, id)
+	if ic := r.items[id]; ic != nil {
+		r.heldBytes -= ic.size()
+		delete(r.items, id)
+	}
 	r.mu.Unlock()
 }
 
@@ -305,12 +309,45 @@ func (r *Renderer) itemBytes(a *khabar.Article, f Format) []byte {
 	r.mu.Lock()
 	ic = r.items[a.ID]
 	if ic == nil || ic.a != a {
+		if ic != nil {
+			r.heldBytes -= ic.size()
+		}
 		ic = &itemCache{a: a}
 		r.items[a.ID] = ic
 	}
+	r.heldBytes += int64(len(b) - len(ic.out[f]))
 	ic.out[f] = b
+	r.trimItems(a.ID)
 	r.mu.Unlock()
 	return b
+}
+
+// size is the number of bytes ic holds.
+func (ic *itemCache) size() int64 {
+	n := 0
+	for f := range ic.out {
+		n += len(ic.out[f]) + len(ic.gz[f])
+	}
+	return int64(n)
+}
+
+// trimItems drops cached items at random (Go's map order) until they use
+// at most three quarters of their budget, keeping the one with ID keep.
+// Called with r.mu held.
+func (r *Renderer) trimItems(keep string) {
+	limit := r.s.CacheBytes / 2
+	if r.s.CacheBytes < 0 || r.heldBytes <= limit {
+		return
+	}
+	for id, ic := range r.items {
+		if r.heldBytes <= limit/4*3 {
+			break
+		}
+		if id != keep {
+			r.heldBytes -= ic.size()
+			delete(r.items, id)
+		}
+	}
 }
 
 // item appends a's rendered item in format f.
