@@ -45,7 +45,9 @@
 // Renderer and Handler are safe for concurrent use. A Renderer caches each
 // article's rendered item per format and reuses it until the catalog hands
 // out a different snapshot of that article, so re-rendering a feed after
-// one change costs one item plus copying the rest.
+// one change costs one item plus copying the rest; a Handler also keeps
+// each item deflated, so the gzip body of a changed feed is put together
+// from pieces too. Config.CacheBytes bounds what both keep.
 //
 // # Performance
 //
