@@ -110,8 +110,13 @@ func (d *DKIM) check() error {
 	if d.Domain == "" || d.Selector == "" || d.Key == nil {
 		return fmt.Errorf("%w: domain %q, selector %q, key set %t", ErrDKIMConfig, d.Domain, d.Selector, d.Key != nil)
 	}
-	switch d.Key.Public().(type) {
-	case *rsa.PublicKey, ed25519.PublicKey:
+	switch k := d.Key.Public().(type) {
+	case *rsa.PublicKey:
+		// RFC 8301 3.2: verifiers must reject keys under 1024 bits.
+		if k.N.BitLen() < 1024 {
+			return fmt.Errorf("%w: RSA key of %d bits, want at least 1024 (2048 recommended)", ErrDKIMConfig, k.N.BitLen())
+		}
+	case ed25519.PublicKey:
 	default:
 		return fmt.Errorf("%w: unsupported key type %T", ErrDKIMConfig, d.Key)
 	}

@@ -1,8 +1,12 @@
+//go:debug rsa1024min=0
+
 package deliver
 
 import (
 	"bytes"
 	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -113,6 +117,7 @@ func TestDKIMConfigErrors(t *testing.T) {
 		{"no selector", DKIM{Domain: "d.example", Key: rk}},
 		{"no key", DKIM{Domain: "d.example", Selector: "s"}},
 		{"no From", DKIM{Domain: "d.example", Selector: "s", Key: rk, Headers: []string{"To", "Subject"}}},
+		{"short RSA key", DKIM{Domain: "d.example", Selector: "s", Key: smallRSA(t)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := tc.d.Sign([]byte("From: a@b.example\r\n\r\nx\r\n")); !errors.Is(err, ErrDKIMConfig) {
@@ -244,4 +249,14 @@ func BenchmarkDKIMSign(b *testing.B) {
 			}
 		})
 	}
+}
+
+func smallRSA(t *testing.T) crypto.Signer {
+	// A deliberately weak key (allowed by the go:debug line at the top of
+	// this file), to test that it is refused.
+	k, err := rsa.GenerateKey(rand.Reader, 512)
+	if err != nil {
+		t.Fatalf("512-bit RSA key: %v", err)
+	}
+	return k
 }

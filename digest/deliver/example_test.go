@@ -6,10 +6,14 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"log"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/digest/deliver"
+	"github.com/wneessen/go-mail"
 )
 
 func ExampleDKIM_Sign() {
@@ -47,3 +51,60 @@ func ExampleMemJournal() {
 }
 
 var testTime = time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)
+
+// This example wires the sender to the digest's store: the journal lives in
+// the store's SQLite file, messages are DKIM-signed with the From domain,
+// four SMTP sessions send at most 20 messages a second, and a progress line
+// is printed as it goes. (It needs a digest.Builder and an SMTP server, so it
+// is not run as a test.)
+func ExampleSender() {
+	ctx := context.Background()
+	store, err := digest.OpenStore("khabar-state.db")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	var builder *digest.Builder // digest.NewBuilder(digest.Config{...})
+
+	client, err := mail.NewClient("smtp.example.net", mail.WithPort(587),
+		mail.WithTLSPolicy(mail.TLSMandatory), mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover),
+		mail.WithUsername("digest"), mail.WithPassword(os.Getenv("SMTP_PASS")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	pemKey, err := os.ReadFile("dkim-ed25519.pem")
+	if err != nil {
+		log.Fatal(err)
+	}
+	key, err := deliver.LoadDKIMKey(pemKey)
+	if err != nil {
+		log.Fatal(err)
+	}
+	journal, err := deliver.NewSQLiteJournal(ctx, store.DB())
+	if err != nil {
+		log.Fatal(err)
+	}
+	sender, err := deliver.NewSender(deliver.Config{
+		Client:  client,
+		Journal: journal,
+		Workers: 4,
+		Rate:    20,
+		DKIM:    &deliver.DKIM{Domain: builder.Domain(), Selector: "2026", Key: key},
+		Progress: func(p deliver.Progress) {
+			fmt.Printf("\r%d sent, %d failed, %d unknown", p.Sent, p.Failed, p.Unknown)
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	d := &deliver.Digest{Builder: builder, Store: store}
+
+	// One edition now; run it again after a crash and it picks up.
+	counts, err := sender.Run(ctx, d.Jobs(ctx, digest.Edition{Date: "2026-11-24"}))
+	fmt.Println()
+	fmt.Printf("%+v %v\n", counts, err)
+
+	// Or every day at 07:00 in each subscriber's zone.
+	sch := &deliver.Scheduler{Sender: sender, Audience: d, Location: builder.Location()}
+	log.Fatal(sch.Run(ctx))
+}
