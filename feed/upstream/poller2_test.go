@@ -1,0 +1,116 @@
+package upstream
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/khabar/khabar"
+)
+
+// TestPollerRepollIdenticalKeepsVersion polls feeds served without
+// validators (every poll is a 200 with the same bytes): the catalog must
+// not change, not even its version, so that feed handlers keep their
+// caches and watchers are not woken for nothing.
+func TestPollerRepollIdenticalKeepsVersion(t *testing.T) {
+	names := []string{"hindi-ist.xml", "atom-xmlbase.xml", "jsonfeed.json", "jsonfeed10.json", "rss1.rdf", "media-rss.xml", "windows-1252.xml", "utf16le-bom.xml", "atom03.xml", "rss091.xml"}
+	docs := map[string][]byte{}
+	for _, n := range names {
+		docs["/"+n] = readFixture(t, n)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(docs[r.URL.Path]) // no ETag, no Last-Modified: never a 304
+	}))
+	defer srv.Close()
+	cat := khabar.NewCatalog()
+	p := &Poller{Catalog: cat, Fetcher: testFetcher()}
+	for _, n := range names {
+		p.Add(Subscription{URL: srv.URL + "/" + n})
+	}
+	for _, r := range p.PollAll(context.Background()) {
+		if r.Failed || r.NotModified {
+			t.Fatalf("%s: failed %v, not modified %v: %v", r.URL, r.Failed, r.NotModified, r.Err)
+		}
+	}
+	n, v := cat.Len(), cat.Version()
+	if n == 0 {
+		t.Fatal("nothing stored")
+	}
+	for round := range 2 {
+		for _, r := range p.PollAll(context.Background()) {
+			if r.Failed || r.NotModified {
+				t.Fatalf("round %d: %s: failed %v, not modified %v: %v", round, r.URL, r.Failed, r.NotModified, r.Err)
+			}
+		}
+		if got := cat.Version(); got != v || cat.Len() != n {
+			t.Errorf("round %d: catalog version %d with %d articles, want %d with %d (unchanged)", round, got, cat.Len(), v, n)
+		}
+	}
+}
+
+// TestPollerPerHostLimit counts the requests in flight per Host header:
+// two host names (one server) with 4 feeds each.
+func TestPollerPerHostLimit(t *testing.T) {
+	body := readFixture(t, "rss1.rdf")
+	var mu sync.Mutex
+	inFlight, peak := map[string]int{}, map[string]int{}
+	total, totalPeak := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight[r.Host]++
+		total++
+		peak[r.Host] = max(peak[r.Host], inFlight[r.Host])
+		totalPeak = max(totalPeak, total)
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		mu.Lock()
+		inFlight[r.Host]--
+		total--
+		mu.Unlock()
+		w.Write(body)
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	hosts := []string{"127.0.0.1", "localhost"}
+	tests := []struct {
+		concurrency, perHost int
+	}{{10, 1}, {10, 2}, {3, 2}}
+	for _, tt := range tests {
+		mu.Lock()
+		clear(peak)
+		totalPeak = 0
+		mu.Unlock()
+		p := &Poller{Catalog: khabar.NewCatalog(), Fetcher: testFetcher(), Concurrency: tt.concurrency, PerHost: tt.perHost}
+		for _, h := range hosts {
+			for i := range 4 {
+				p.Add(Subscription{URL: "http://" + h + ":" + u.Port() + "/feed.rdf?n=" + string(rune('a'+i))})
+			}
+		}
+		for _, r := range p.PollAll(context.Background()) {
+			if r.Failed {
+				t.Fatalf("%s: %v", r.URL, r.Err)
+			}
+		}
+		mu.Lock()
+		for _, h := range hosts {
+			hp := peak[h+":"+u.Port()]
+			if hp > tt.perHost {
+				t.Errorf("concurrency %d, per host %d: host %s saw %d requests at once", tt.concurrency, tt.perHost, h, hp)
+			}
+			if hp == 0 {
+				t.Errorf("host %s saw no request (peaks %v)", h, peak)
+			}
+		}
+		if totalPeak > tt.concurrency {
+			t.Errorf("concurrency %d: %d requests at once", tt.concurrency, totalPeak)
+		}
+		if totalPeak < 2 {
+			t.Errorf("concurrency %d, per host %d: at most %d request at once, want polls of different hosts to overlap", tt.concurrency, tt.perHost, totalPeak)
+		}
+		mu.Unlock()
+	}
+}
