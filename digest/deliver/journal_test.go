@@ -196,3 +196,39 @@ func TestStateTerminal(t *testing.T) {
 		}
 	}
 }
+
+func TestSQLiteJournalPrune(t *testing.T) {
+	ctx := context.Background()
+	j := sqliteJournal(t, "")
+	old := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	recent := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	for i, tc := range []struct {
+		at    time.Time
+		state State
+	}{{old, StateSent}, {old, StateFailed}, {old, StatePending}, {old, StateSending}, {recent, StateSent}, {old, StateSkipped}} {
+		k := Key{"e", fmt.Sprintf("r%d@example.org", i)}
+		if _, err := j.Open(ctx, k, tc.at); err != nil {
+			t.Fatal(err)
+		}
+		if tc.state != StatePending {
+			from := StatePending
+			if tc.state != StateSending && tc.state != StateSkipped && tc.state != StateFailed {
+				if err := j.Transition(ctx, k, StatePending, StateSending, Update{At: tc.at}); err != nil {
+					t.Fatal(err)
+				}
+				from = StateSending
+			}
+			if err := j.Transition(ctx, k, from, tc.state, Update{At: tc.at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n, err := j.Prune(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || n != 3 {
+		t.Fatalf("Prune = %d, %v; want the 3 old terminal records", n, err)
+	}
+	c, err := j.Count(ctx, "e")
+	if err != nil || c[StatePending] != 1 || c[StateSending] != 1 || c[StateSent] != 1 || len(c) != 3 {
+		t.Errorf("after prune: %v, %v; want pending, sending and the recent sent kept", c, err)
+	}
+}

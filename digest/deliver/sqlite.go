@@ -363,3 +363,26 @@ func (j *SQLiteJournal) Records(ctx context.Context, edition string, fn func(Rec
 	}
 	return nil
 }
+
+// Prune deletes the records of deliveries that reached a terminal state
+// before t and returns how many it deleted; pending and sending records are
+// kept whatever their age. Run it now and then (say with t a month back) so
+// that the table does not grow by one row per subscriber per day forever.
+// Once a record is pruned, running its edition again would send it again:
+// prune only editions that will not be run again.
+func (j *SQLiteJournal) Prune(ctx context.Context, t time.Time) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := j.write(func(tx *sql.Tx) (int64, error) {
+		res, err := tx.Exec(`DELETE FROM deliver_journal WHERE updated_ms < ? AND state IN ('sent','failed','unknown','skipped')`, t.UnixMilli())
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("deliver: journal prune: %w", err)
+	}
+	return n, nil
+}
