@@ -61,6 +61,11 @@ var zonedLayouts = []string{
 	"02.01.2006 15:04 -0700",
 	"Mon 2 Jan 2006 15:04:05 -07:00",
 	"2006-01-02 15:04:05 -07:00",
+	// RFC 822 allows two-digit years.
+	"Mon 2 Jan 06 15:04:05 -0700",
+	"Mon 2 Jan 06 15:04 -0700",
+	"2 Jan 06 15:04:05 -0700",
+	"2 Jan 06 15:04 -0700",
 }
 
 // localLayouts carry no zone; they are read in the parser's Location.
@@ -80,6 +85,10 @@ var localLayouts = []string{
 	"January 2 2006 3:04 PM",
 	"January 2 2006 15:04",
 	"Jan 2 2006 3:04 PM",
+	"02/01/2006 15:04:05",
+	"02/01/2006 15:04",
+	"02/01/2006 3:04 PM",
+	"02-01-2006 15:04",
 	"2006-01-02",
 }
 
@@ -163,6 +172,10 @@ func normalizeDate(s string) string {
 			out = append(out, m)
 			continue
 		}
+		if off, ok := zoneWithOffset(up); ok && i > 0 {
+			out = append(out, off) // "GMT+5:30", "UTC+05:30"
+			continue
+		}
 		if off, ok := zoneWords[up]; ok && i > 0 {
 			if len(out) > 0 && isOffset(out[len(out)-1]) {
 				continue // "+0530 IST": the offset says it already
@@ -200,4 +213,45 @@ func isOffset(f string) bool {
 		}
 	}
 	return digits == 4
+}
+
+// zoneWithOffset reads "GMT+5:30", "GMT+05:30", "UTC+0530", "GMT-3" and
+// returns the offset as "+0530".
+func zoneWithOffset(up string) (string, bool) {
+	var rest string
+	switch {
+	case strings.HasPrefix(up, "GMT"), strings.HasPrefix(up, "UTC"):
+		rest = up[3:]
+	default:
+		return "", false
+	}
+	if len(rest) < 2 || (rest[0] != '+' && rest[0] != '-') {
+		return "", false
+	}
+	sign, rest := rest[:1], rest[1:]
+	h, m := rest, "00"
+	if i := strings.IndexAny(rest, ":."); i >= 0 {
+		h, m = rest[:i], rest[i+1:]
+	} else if len(rest) == 4 {
+		h, m = rest[:2], rest[2:]
+	}
+	if len(h) == 0 || len(h) > 2 || len(m) != 2 || !allDigits(h) || !allDigits(m) {
+		return "", false
+	}
+	if len(h) == 1 {
+		h = "0" + h
+	}
+	if h > "14" || m > "59" {
+		return "", false
+	}
+	return sign + h + m, true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

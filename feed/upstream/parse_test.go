@@ -155,6 +155,16 @@ func TestParseDate(t *testing.T) {
 		{"24 Nov 2026 at 18:30 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"२४ नवंबर २०२६ 06:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"24 नवम्बर 2026 18:30:00 +0530", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"Tue, 24 Nov 2026 18:30:00 GMT+5:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"Tue, 24 Nov 2026 18:30:00 GMT+05:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"24 Nov 2026 6:30 PM UTC+0530", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"Tue, 24 Nov 2026 08:00:00 GMT-5", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"Tue, 24 Nov 2026 08:00:00 GMT+25:00", time.Time{}, false},
+		{"Tue, 24 Nov 26 18:30:00 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true}, // RFC 822 two-digit year
+		{"24 Nov 26 18:30 +0530", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"24/11/2026 18:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true}, // day first, in Location
+		{"24-11-2026 18:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
+		{"24/11/2026 6:30 PM", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
 		{"कल शाम", time.Time{}, false},
 		{"", time.Time{}, false},
 	}
