@@ -42,7 +42,10 @@
 // Every article gets a stable ID (ArticleID) derived from the feed URL and
 // the item's dedupe key (DedupeKey: GUID, else canonical link, else a hash
 // of title and content), so polling the same item again updates its
-// article instead of adding one.
+// article instead of adding one. Within one document an item that repeats
+// an earlier one is returned once (ErrDuplicateItem), and items with
+// different links that share a GUID — some CMSs give every item the same
+// one — are all kept, keyed by GUID and link (ErrDuplicateGUID).
 //
 // # Cost
 //

@@ -30,6 +30,13 @@ var (
 	ErrMissingTitle = errors.New("upstream: item has no title")
 	// ErrMissingLink means an item has no usable absolute http(s) link.
 	ErrMissingLink = errors.New("upstream: item has no link")
+	// ErrDuplicateItem means an item repeats an earlier item of the same
+	// document (same dedupe key); only the first is returned.
+	ErrDuplicateItem = errors.New("upstream: item repeats an earlier item")
+	// ErrDuplicateGUID means items with different links share a GUID in
+	// one document (some CMSs give every item the same guid); such items
+	// are keyed by GUID and link, so none of them is lost.
+	ErrDuplicateGUID = errors.New("upstream: guid shared by items with different links")
 	// ErrTooManyRedirects is returned when a fetch is redirected more than
 	// MaxRedirects times.
 	ErrTooManyRedirects = errors.New("upstream: too many redirects")

@@ -240,7 +240,7 @@ func (p *Parser) loc() *time.Location {
 func (p *Parser) convert(gf *gofeed.Feed, feedURL, baseURL string, dropped []int, perr *ParseError) *Feed {
 	f, base := p.feedInfo(gf, feedURL, baseURL)
 	f.Articles = make([]*khabar.Article, 0, len(gf.Items))
-	p.convertItems(gf, f, base, 0, dropped, perr)
+	p.convertItems(gf, f, base, 0, dropped, &docDedupe{}, perr)
 	return f
 }
 
@@ -276,7 +276,7 @@ func (p *Parser) feedInfo(gf *gofeed.Feed, feedURL, baseURL string) (*Feed, *url
 // convertItems appends gf's items to f.Articles; first is the document
 // index of gf's first item, and dropped the document indexes of items cut
 // out before gofeed saw them.
-func (p *Parser) convertItems(gf *gofeed.Feed, f *Feed, base *url.URL, first int, dropped []int, perr *ParseError) {
+func (p *Parser) convertItems(gf *gofeed.Feed, f *Feed, base *url.URL, first int, dropped []int, dd *docDedupe, perr *ParseError) {
 	var feedAuthors []*gofeed.Person
 	if gf.FeedType == "atom" || gf.FeedType == "json" {
 		// Atom entries and JSON Feed items inherit the feed's authors.
@@ -293,7 +293,9 @@ func (p *Parser) convertItems(gf *gofeed.Feed, f *Feed, base *url.URL, first int
 		if len(it.Authors) == 0 {
 			it.Authors = feedAuthors
 		}
-		f.Articles = append(f.Articles, p.article(it, f, base, first+i+skip, perr))
+		if a := p.article(it, f, base, first+i+skip, perr); dd.keep(a, first+i+skip, perr) {
+			f.Articles = append(f.Articles, a)
+		}
 		gf.Items[i] = nil
 	}
 }
@@ -494,6 +496,12 @@ func (p *Parser) date(raw string, parsed *time.Time) (time.Time, error) {
 // DedupeKey returns the key that identifies an item within its feed: its
 // GUID, else its canonical link (CanonicalLink of link), else a hash of
 // its title and content.
+//
+// Within one document, an item that repeats an earlier item's key is
+// dropped (reported as ErrDuplicateItem), and items with different links
+// that share a GUID (reported as ErrDuplicateGUID) are keyed by
+// GUIDLinkKey instead, so that a feed giving every item the same guid
+// loses none of them.
 func DedupeKey(guid, link, title, content string) string {
 	switch {
 	case strings.TrimSpace(guid) != "":
@@ -506,6 +514,68 @@ func DedupeKey(guid, link, title, content string) string {
 	h.Write([]byte{0})
 	h.Write([]byte(content))
 	return "hash:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// GUIDLinkKey is the dedupe key of an item whose GUID is shared by items
+// with other links in the same document: the GUID and the canonical link.
+func GUIDLinkKey(guid, link string) string {
+	return "guid:" + strings.TrimSpace(guid) + "\nlink:" + CanonicalLink(link)
+}
+
+// docDedupe finds repeated items within one document.
+type docDedupe struct {
+	ids   map[string]bool
+	guids map[string]*guidGroup
+}
+
+// guidGroup is the items seen with one GUID.
+type guidGroup struct {
+	first *khabar.Article // the first item with the GUID, keyed by it alone until split
+	split bool            // the GUID has been seen with different links
+}
+
+// keep reports whether a, the item at index, is new in its document. It
+// re-keys items whose GUID turns out to be shared by different links.
+func (d *docDedupe) keep(a *khabar.Article, index int, perr *ParseError) bool {
+	if d.ids == nil {
+		d.ids, d.guids = map[string]bool{}, map[string]*guidGroup{}
+	}
+	guid := ""
+	if a.Source != nil {
+		guid = strings.TrimSpace(a.Source.GUID)
+	}
+	report := func(err error) {
+		perr.Items = append(perr.Items, &ItemError{FeedURL: perr.FeedURL, Index: index, GUID: guid, Field: "guid", Err: err})
+	}
+	if guid != "" {
+		g := d.guids[guid]
+		switch {
+		case g == nil:
+			d.guids[guid] = &guidGroup{first: a}
+		case !g.split && CanonicalLink(g.first.URL) == CanonicalLink(a.URL):
+			report(ErrDuplicateItem)
+			return false
+		default:
+			if !g.split {
+				g.split = true
+				delete(d.ids, g.first.ID)
+				g.first.ID = ArticleID(perr.FeedURL, GUIDLinkKey(guid, g.first.URL))
+				d.ids[g.first.ID] = true
+			}
+			a.ID = ArticleID(perr.FeedURL, GUIDLinkKey(guid, a.URL))
+			if d.ids[a.ID] {
+				report(ErrDuplicateItem)
+				return false
+			}
+			report(ErrDuplicateGUID)
+		}
+	}
+	if d.ids[a.ID] {
+		report(ErrDuplicateItem)
+		return false
+	}
+	d.ids[a.ID] = true
+	return true
 }
 
 // CanonicalLink returns the form of an item link used to recognise the

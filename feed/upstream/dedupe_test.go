@@ -1,0 +1,97 @@
+package upstream
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestDuplicateItems: within one document a repeated item is returned
+// once, and items with different links that share a GUID are all kept,
+// keyed by GUID and link.
+func TestDuplicateItems(t *testing.T) {
+	const feedURL = "https://dup.example/feed"
+	item := func(guid, link, title string) string {
+		g := ""
+		if guid != "" {
+			g = "<guid isPermaLink=\"false\">" + guid + "</guid>"
+		}
+		return fmt.Sprintf("<item><title>%s</title><link>%s</link>%s<pubDate>Mon, 23 Nov 2026 10:00:00 IST</pubDate></item>", title, link, g)
+	}
+	doc := func(items ...string) []byte {
+		return []byte(`<rss version="2.0"><channel><title>d</title><link>https://dup.example/</link>` + strings.Join(items, "") + `</channel></rss>`)
+	}
+	tests := []struct {
+		name      string
+		items     []string
+		wantIDs   []string // dedupe keys
+		wantTitle []string
+		wantErrs  []error // in document order
+	}{
+		{
+			name:      "same guid and link twice",
+			items:     []string{item("g1", "https://dup.example/1", "first"), item("g1", "https://dup.example/1?utm_source=x", "again")},
+			wantIDs:   []string{"guid:g1"},
+			wantTitle: []string{"first"},
+			wantErrs:  []error{ErrDuplicateItem},
+		},
+		{
+			name: "one guid for every item",
+			items: []string{item("https://dup.example/", "https://dup.example/1", "one"), item("https://dup.example/", "https://dup.example/2", "two"),
+				item("https://dup.example/", "https://dup.example/3", "three"), item("https://dup.example/", "https://dup.example/2", "two again")},
+			wantIDs: []string{GUIDLinkKey("https://dup.example/", "https://dup.example/1"), GUIDLinkKey("https://dup.example/", "https://dup.example/2"),
+				GUIDLinkKey("https://dup.example/", "https://dup.example/3")},
+			wantTitle: []string{"one", "two", "three"},
+			wantErrs:  []error{ErrDuplicateGUID, ErrDuplicateGUID, ErrDuplicateItem},
+		},
+		{
+			name:      "same link without guid",
+			items:     []string{item("", "https://dup.example/a#x", "a"), item("", "https://DUP.example/a", "a2")},
+			wantIDs:   []string{"link:https://dup.example/a"},
+			wantTitle: []string{"a"},
+			wantErrs:  []error{ErrDuplicateItem},
+		},
+		{
+			name:      "distinct items",
+			items:     []string{item("g1", "https://dup.example/1", "x"), item("g2", "https://dup.example/1", "y")},
+			wantIDs:   []string{"guid:g1", "guid:g2"},
+			wantTitle: []string{"x", "y"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := (&Parser{}).Parse(doc(tt.items...), feedURL, "")
+			if f == nil {
+				t.Fatalf("no feed: %v", err)
+			}
+			var gotTitles []string
+			for i, a := range f.Articles {
+				gotTitles = append(gotTitles, a.Title)
+				if i < len(tt.wantIDs) {
+					if want := ArticleID(feedURL, tt.wantIDs[i]); a.ID != want {
+						t.Errorf("article %d ID = %s, want %s (key %q)", i, a.ID, want, tt.wantIDs[i])
+					}
+				}
+			}
+			if strings.Join(gotTitles, "|") != strings.Join(tt.wantTitle, "|") {
+				t.Errorf("titles = %q, want %q", gotTitles, tt.wantTitle)
+			}
+			var pe *ParseError
+			if len(tt.wantErrs) == 0 {
+				if err != nil {
+					t.Errorf("err = %v, want nil", err)
+				}
+				return
+			}
+			if !errors.As(err, &pe) || len(pe.Items) != len(tt.wantErrs) {
+				t.Fatalf("err = %v, want %d item errors", err, len(tt.wantErrs))
+			}
+			for i, ie := range pe.Items {
+				if !errors.Is(ie, tt.wantErrs[i]) || ie.Field != "guid" {
+					t.Errorf("item error %d = %v (field %q), want %v on guid", i, ie, ie.Field, tt.wantErrs[i])
+				}
+			}
+		})
+	}
+}
