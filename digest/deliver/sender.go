@@ -137,6 +137,10 @@ type Config struct {
 	// to MaxBackoff, with ±20% jitter. Zero means DefaultBackoff and
 	// DefaultMaxBackoff.
 	Backoff, MaxBackoff time.Duration
+	// MessagesPerSession, when positive, closes a worker's session (QUIT)
+	// after that many messages and opens a new one, for servers that limit
+	// messages per connection; zero means no limit.
+	MessagesPerSession int
 	// Timeout bounds one message's SMTP exchange (MAIL FROM to the reply
 	// after the end of DATA); zero means DefaultTimeout.
 	Timeout time.Duration
@@ -167,9 +171,9 @@ func NewSender(cfg Config) (*Sender, error) {
 	if cfg.Journal == nil {
 		return nil, ErrNoJournal
 	}
-	if cfg.Workers < 0 || cfg.Rate < 0 || cfg.MaxAttempts < 0 || cfg.Backoff < 0 || cfg.MaxBackoff < 0 || cfg.Timeout < 0 {
-		return nil, fmt.Errorf("deliver: negative value in config (workers %d, rate %g, attempts %d, backoff %v, max backoff %v, timeout %v)",
-			cfg.Workers, cfg.Rate, cfg.MaxAttempts, cfg.Backoff, cfg.MaxBackoff, cfg.Timeout)
+	if cfg.Workers < 0 || cfg.Rate < 0 || cfg.MaxAttempts < 0 || cfg.Backoff < 0 || cfg.MaxBackoff < 0 || cfg.Timeout < 0 || cfg.MessagesPerSession < 0 {
+		return nil, fmt.Errorf("deliver: negative value in config (workers %d, rate %g, attempts %d, backoff %v, max backoff %v, timeout %v, messages per session %d)",
+			cfg.Workers, cfg.Rate, cfg.MaxAttempts, cfg.Backoff, cfg.MaxBackoff, cfg.Timeout, cfg.MessagesPerSession)
 	}
 	if cfg.DKIM != nil {
 		if err := cfg.DKIM.check(); err != nil {
@@ -344,6 +348,7 @@ type worker struct {
 	c      *smtp.Client
 	fresh  bool // c was opened for the current message
 	dialed int
+	used   int // messages sent on c
 	// hookErr is the error of the last job's Sent hook, if any.
 	hookErr error
 }
@@ -471,6 +476,9 @@ func (w *worker) deliver(job Job) {
 				res.Detail += "; " + w.hookErr.Error()
 			}
 			r.report(res)
+			if w.used++; cfg.MessagesPerSession > 0 && w.used >= cfg.MessagesPerSession {
+				w.close()
+			}
 			return
 		case outPerm:
 			res.State = StateFailed
@@ -587,7 +595,7 @@ func (w *worker) connect() error {
 	for try := 1; try <= cfg.MaxAttempts; try++ {
 		c, err := cfg.Client.DialToSMTPClientWithContext(w.r.ctx)
 		if err == nil {
-			w.c, w.fresh = c, true
+			w.c, w.fresh, w.used = c, true, 0
 			if w.dialed > 0 {
 				w.r.mu.Lock()
 				w.r.counts.Reconnects++

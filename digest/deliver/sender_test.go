@@ -551,3 +551,18 @@ func TestJournalFailureStopsRun(t *testing.T) {
 		t.Errorf("second run %+v: the messages sent without a recorded outcome should be unknown", again)
 	}
 }
+
+func TestMessagesPerSession(t *testing.T) {
+	srv := startServer(t)
+	s := newSender(t, Config{Client: srv.client(t), Journal: &MemJournal{}, Workers: 1, MessagesPerSession: 3})
+	c, err := s.Run(context.Background(), jobsFor("e", 10))
+	if err != nil || c.Sent != 10 {
+		t.Fatalf("Run = %+v, %v", c, err)
+	}
+	if got := srv.sessionCount(); got != 4 {
+		t.Errorf("10 messages at 3 per session used %d sessions, want 4", got)
+	}
+	if c.Reconnects != 3 {
+		t.Errorf("reconnects = %d, want 3", c.Reconnects)
+	}
+}
