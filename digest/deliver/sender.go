@@ -3,6 +3,8 @@ package deliver
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -608,8 +610,7 @@ func (w *worker) connect() error {
 			return w.r.ctx.Err()
 		}
 		last = err
-		if code, _ := replyCode(err); code >= 500 {
-			// 5xx to EHLO or AUTH: retrying will not help.
+		if permanentDialError(err) {
 			return &DialError{Addr: cfg.Client.ServerAddr(), Attempts: try, Err: err}
 		}
 		if try < cfg.MaxAttempts && !sleep(w.r.ctx, w.backoff(try)) {
@@ -617,6 +618,20 @@ func (w *worker) connect() error {
 		}
 	}
 	return &DialError{Addr: cfg.Client.ServerAddr(), Attempts: cfg.MaxAttempts, Err: last}
+}
+
+// permanentDialError reports whether retrying the dial cannot help: a 5xx
+// reply to EHLO, STARTTLS or AUTH, or a server certificate that does not
+// verify.
+func permanentDialError(err error) bool {
+	if code, _ := replyCode(err); code >= 500 {
+		return true
+	}
+	var cve *tls.CertificateVerificationError
+	var uae x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ie x509.CertificateInvalidError
+	return errors.As(err, &cve) || errors.As(err, &uae) || errors.As(err, &he) || errors.As(err, &ie)
 }
 
 // replyCode returns the SMTP reply code carried by err and the reply text,

@@ -3,6 +3,7 @@ package deliver
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"net"
@@ -339,6 +340,19 @@ func TestSendTLSAuth(t *testing.T) {
 	counts, err := s.Run(context.Background(), jobsFor("e", 6))
 	if err != nil || counts.Sent != 6 {
 		t.Fatalf("Run = %+v, %v; want 6 sent", counts, err)
+	}
+
+	// A certificate the client does not trust: no retries either.
+	untrusted, err := gomail.NewClient("127.0.0.1", gomail.WithPort(srv.port), gomail.WithTLSPolicy(gomail.TLSMandatory),
+		gomail.WithTLSConfig(&tls.Config{ServerName: "localhost", MinVersion: tls.VersionTLS12}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = newSender(t, Config{Client: untrusted, Journal: &MemJournal{}, Workers: 1, Backoff: time.Millisecond})
+	_, err = s.Run(context.Background(), jobsFor("e", 2))
+	var de0 *DialError
+	if !errors.As(err, &de0) || de0.Attempts != 1 {
+		t.Fatalf("untrusted certificate: err = %v, want a *DialError after 1 attempt", err)
 	}
 
 	bad := startServer(t, withTLSAuth("khabar", "other"))
