@@ -157,6 +157,13 @@ func escapeOf(c byte, mode int) string {
 	return ""
 }
 
+// indicMask and indicPair match two three-byte characters E0 A0–BF 80–BF
+// in the low six bytes of a little-endian word.
+const (
+	indicMask = 0x0000_C0E0FF_C0E0FF
+	indicPair = 0x0000_80A0E0_80A0E0
+)
+
 // xmlClean reports whether s is UTF-8 made only of characters XML allows,
 // that is whether khabar.CleanText(s) == s, in one pass: eight ASCII bytes
 // at a time, and runs of Devanagari and the other Indic scripts (lead byte
@@ -186,7 +193,17 @@ func xmlClean(s string) bool {
 			i++
 			continue
 		}
-		// E0 A0–BF 80–BF: U+0800–U+0FFF, which holds the Indic scripts.
+		// E0 A0–BF 80–BF: U+0800–U+0FFF, which holds the Indic scripts;
+		// two such characters are checked with one load and one mask.
+		if c == 0xE0 {
+			for i+8 <= n && word(b, i)&indicMask == indicPair {
+				i += 6
+			}
+			if i == n {
+				return true
+			}
+			c = b[i]
+		}
 		for c == 0xE0 && i+2 < n && b[i+1] >= 0xA0 && b[i+1] <= 0xBF && b[i+2]&0xC0 == 0x80 {
 			i += 3
 			if i == n {
