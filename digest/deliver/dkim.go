@@ -26,9 +26,10 @@ var DefaultSignedHeaders = []string{
 	"MIME-Version", "Content-Type",
 }
 
-// ErrDKIMConfig is returned by (*DKIM).Sign when the signer is missing its
-// domain, selector or key, or when its header list does not include From.
-var ErrDKIMConfig = errors.New("deliver: incomplete DKIM configuration")
+// ErrDKIMConfig is returned by (*DKIM).Sign and NewSender when the signer
+// lacks its domain, selector or key, has a key of an unsupported type or an
+// RSA key under 1024 bits, or a header list without From.
+var ErrDKIMConfig = errors.New("deliver: invalid DKIM configuration")
 
 // DKIM signs outgoing messages with DomainKeys Identified Mail (RFC 6376),
 // using RSA-SHA256 or Ed25519-SHA256 (RFC 8463) depending on Key.
