@@ -3,16 +3,14 @@ package feed
 import (
 	"encoding/binary"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/khabar/khabar"
 )
 
-// The escapers below validate and escape in two quick passes: the
-// standard library's UTF-8 check, then a scan that skips eight bytes at a
-// time while none of them can need attention (SWAR: "SIMD within a
-// register"). Anything XML forbids sends them to khabar.CleanText, so the
+// The escapers below validate and escape in two quick passes: xmlClean,
+// then a scan that skips eight bytes at a time while none of them can need
+// attention (SWAR: "SIMD within a register"). Anything XML forbids sends them to khabar.CleanText, so the
 // output is always exactly what escaping CleanText(s) would give; the fast
 // path only avoids decoding runes that need nothing.
 
@@ -47,7 +45,7 @@ const (
 // quiet reports whether none of the eight bytes in x needs attention in
 // the given mode.
 func quiet(x uint64, mode int) bool {
-	if hasControl(x) || hasByte(x, 0xEF) { // controls; U+FFFE and U+FFFF start with EF
+	if hasControl(x) { // tab, LF and CR need references in some modes
 		return false
 	}
 	switch mode {
@@ -61,7 +59,7 @@ func quiet(x uint64, mode int) bool {
 
 // appendEscaped appends s escaped for mode; see the comment at the top.
 func appendEscaped(b []byte, s string, mode int) []byte {
-	if !utf8.ValidString(s) {
+	if !xmlClean(s) {
 		return appendEscapedClean(b, khabar.CleanText(s), mode)
 	}
 	start := len(b)
