@@ -183,6 +183,7 @@ func TestSendFaults(t *testing.T) {
 		{name: "dropped mid-DATA", fault: first(faultDropMidData, 1), states: []State{StateSent, StateUnknown}, received: []int{1, 0}},
 		{name: "dropped after DATA", fault: first(faultDropAfterData, 1), states: []State{StateUnknown}, received: []int{1}, attempts: 1},
 		{name: "reply too slow", fault: first(faultSlowReply, 1), states: []State{StateUnknown}, received: []int{1}, attempts: 1},
+		{name: "slow reply in time", fault: always(faultSlowOK), states: []State{StateSent}, received: []int{1}, attempts: 1},
 	}
 	byRcpt := map[string]plan{}
 	var jobs []Job

@@ -34,6 +34,7 @@ const (
 	faultDropMidData         // read part of the message, then close the connection
 	faultDropAfterData       // read the whole message (it counts as received), close without a reply
 	faultSlowReply           // read the message, accept it, but reply after srv.slow
+	faultSlowOK              // reply after 300 ms: slow, but within the client's timeout
 )
 
 // received is one message the server accepted (or swallowed, for
@@ -281,6 +282,8 @@ func (ss *session) Data(r io.Reader) error {
 		return errors.New("connection dropped by test after DATA")
 	case faultSlowReply:
 		time.Sleep(s.slow)
+	case faultSlowOK:
+		time.Sleep(300 * time.Millisecond)
 	}
 	if s.perMsg > 0 {
 		time.Sleep(s.perMsg)
