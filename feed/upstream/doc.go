@@ -33,7 +33,9 @@
 // become plain text.
 //
 // Nothing is invented: an item without a date keeps a zero Published time
-// and is reported as an *ItemError. A document that breaks part-way still
+// and is reported as an *ItemError; a Poller then leaves it out of the
+// catalog (khabar's Validate requires a date) unless its UndatedFirstSeen
+// option dates it when first seen, still reporting the item error. A document that breaks part-way still
 // yields the items before (and, for a broken item, after) the break,
 // together with a *ParseError. Entity declarations in a DOCTYPE are never
 // expanded (gofeed's XML decoder does not read them), so "billion laughs"

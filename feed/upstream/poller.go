@@ -42,6 +42,14 @@ type Poller struct {
 	// OnPoll, when set, is called after each poll with its report (from
 	// the polling goroutine: it must be safe for concurrent use).
 	OnPoll func(Report)
+	// UndatedFirstSeen lets items without a usable date into the catalog,
+	// dated when the Poller first saw them: the fetch time (in the
+	// Parser's Location, to the second) the first time, and the stored
+	// article's date on every later poll, so re-polling never moves it.
+	// The item's *ItemError (ErrMissingDate or ErrBadDate) is still in the
+	// Report. False, the default, leaves such items out: khabar's Validate
+	// requires a publication date, and the Parser never invents one.
+	UndatedFirstSeen bool
 
 	initOnce sync.Once
 	fetcher  *Fetcher
@@ -263,9 +271,16 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 	if feed != nil {
 		rep.Articles = len(feed.Articles)
 		valid := make([]*khabar.Article, 0, len(feed.Articles))
+		seen := p.fetcher.now().In(p.parser.loc()).Truncate(time.Second)
 		for _, a := range feed.Articles {
 			if a.Source != nil && a.Source.Title == "" {
 				a.Source.Title = s.Title
+			}
+			if a.Published.IsZero() && p.UndatedFirstSeen {
+				a.Published = seen
+				if old, ok := p.Catalog.Get(a.ID); ok && !old.Published.IsZero() {
+					a.Published = old.Published
+				}
 			}
 			if verr := a.Validate(); verr != nil {
 				errs = append(errs, verr)

@@ -2,6 +2,8 @@ package upstream
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -112,5 +114,64 @@ func TestPollerPerHostLimit(t *testing.T) {
 			t.Errorf("concurrency %d, per host %d: at most %d request at once, want polls of different hosts to overlap", tt.concurrency, tt.perHost, totalPeak)
 		}
 		mu.Unlock()
+	}
+}
+
+// TestPollerUndatedFirstSeen: with UndatedFirstSeen, items without a
+// usable date are stored with the time they were first seen, which later
+// polls keep; the item errors are still reported. Without it they stay
+// out of the catalog.
+func TestPollerUndatedFirstSeen(t *testing.T) {
+	body := []byte(`<rss version="2.0"><channel><title>u</title><link>https://undated.example/</link>
+<item><title>dated</title><link>https://undated.example/1</link><guid>u1</guid><pubDate>Mon, 23 Nov 2026 10:00:00 IST</pubDate></item>
+<item><title>no date</title><link>https://undated.example/2</link><guid>u2</guid></item>
+<item><title>bad date</title><link>https://undated.example/3</link><guid>u3</guid><pubDate>कल शाम</pubDate></item>
+</channel></rss>`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	defer srv.Close()
+	ist := time.FixedZone("IST", 5*3600+1800)
+	first := time.Date(2026, 11, 25, 6, 30, 15, 123456789, time.UTC)
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprint("UndatedFirstSeen=", on), func(t *testing.T) {
+			now := first
+			f := testFetcher()
+			f.Now = func() time.Time { return now }
+			cat := khabar.NewCatalog()
+			p := &Poller{Catalog: cat, Fetcher: f, Parser: &Parser{Location: ist}, UndatedFirstSeen: on}
+			p.Add(Subscription{URL: srv.URL + "/feed"})
+			r := p.PollAll(context.Background())[0]
+			if r.Failed || !errors.Is(r.Err, ErrMissingDate) || !errors.Is(r.Err, ErrBadDate) {
+				t.Fatalf("report = %+v, want the missing and the bad date reported", r)
+			}
+			want := 1
+			if on {
+				want = 3
+			}
+			if r.Stored != want || cat.Len() != want {
+				t.Fatalf("stored %d, catalog holds %d; want %d", r.Stored, cat.Len(), want)
+			}
+			if !on {
+				return
+			}
+			wantDate := time.Date(2026, 11, 25, 12, 0, 15, 0, ist)
+			for _, guid := range []string{"u2", "u3"} {
+				a, _ := cat.Get(ArticleID(srv.URL+"/feed", "guid:"+guid))
+				if a == nil || !a.Published.Equal(wantDate) || a.Published.Location().String() != "IST" {
+					t.Fatalf("article %s = %+v, want it published at the first fetch, %v", guid, a, wantDate)
+				}
+			}
+			v := cat.Version()
+			now = now.Add(3 * time.Hour)
+			r = p.PollAll(context.Background())[0]
+			if r.Stored != 3 || !errors.Is(r.Err, ErrMissingDate) {
+				t.Fatalf("second poll report = %+v, want 3 stored and the missing date still reported", r)
+			}
+			if cat.Version() != v {
+				t.Errorf("re-polling moved the catalog version from %d to %d: the first-seen dates changed", v, cat.Version())
+			}
+			if a, _ := cat.Get(ArticleID(srv.URL+"/feed", "guid:u2")); !a.Published.Equal(wantDate) {
+				t.Errorf("after a re-poll the undated article is dated %v, want %v", a.Published, wantDate)
+			}
+		})
 	}
 }
