@@ -19,6 +19,8 @@
 //	                  in FILE across restarts (default: in memory)
 //	-archive FILE     keep the fetched articles in FILE (JSON Lines)
 //	                  across restarts (default: in memory)
+//	-undated          keep items without a usable date, dated when first
+//	                  seen (default true; -undated=false leaves them out)
 //	-max-age DURATION drop articles published longer ago than this after
 //	                  each round (default 0: keep every article fetched)
 //	-once             poll every feed once, print a summary and exit
@@ -70,7 +72,7 @@ func main() {
 type options struct {
 	opml, addr, state, archive, fixtures string
 	fixturesAddr                         string
-	allowPrivate, once                   bool
+	allowPrivate, once, undated          bool
 	maxAge                               time.Duration
 }
 
@@ -83,6 +85,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.BoolVar(&o.allowPrivate, "allow-private", false, "allow fetching from loopback and private addresses")
 	fs.StringVar(&o.state, "state", "", "JSON `file` keeping per-feed state across restarts")
 	fs.StringVar(&o.archive, "archive", "", "JSON Lines `file` keeping the fetched articles across restarts")
+	fs.BoolVar(&o.undated, "undated", true, "keep items without a usable date, dated when first seen")
 	fs.DurationVar(&o.maxAge, "max-age", 0, "drop articles published longer ago than this (0 keeps all)")
 	fs.BoolVar(&o.once, "once", false, "poll every feed once, print a summary and exit")
 	fs.StringVar(&o.fixtures, "fixtures", "", "fixture `folder` served when no -opml is given (default: testdata/upstream)")
@@ -187,6 +190,9 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		Parser:  &upstream.Parser{Location: time.FixedZone("IST", 5*3600+1800)},
 		Store:   store,
 		OnPoll:  st.record,
+		// Keep every item fetched: an undated one is dated when first
+		// seen (its missing date is still reported).
+		UndatedFirstSeen: o.undated,
 	}
 	poller.Add(subs...)
 

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -60,27 +63,75 @@ func TestServesMergedFeeds(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("not ready after 20s:\n%s", out)
 	}
-	// The first round runs right after the server starts; wait for it.
+	// The first round runs right after the server starts; wait until the
+	// status page shows every feed polled.
+	rowRE := regexp.MustCompile(`<tr><td><a href="([^"]+)">[^<]*</a></td><td>([^<]*)</td><td>(\d+)</td>`)
+	var rows [][]string
 	deadline := time.Now().Add(20 * time.Second)
-	var body string
-	for time.Now().Before(deadline) {
-		var code int
-		code, body = get(t, "http://"+addr+"/feed/json/")
-		if code == 200 && strings.Contains(body, "कानपुर में मेट्रो") && strings.Contains(body, "Third good item") {
+	for {
+		_, idx := get(t, "http://"+addr+"/")
+		rows = rowRE.FindAllStringSubmatch(idx, -1)
+		polled := len(rows) > 0
+		for _, r := range rows {
+			polled = polled && r[2] != "not yet polled"
+		}
+		if polled {
 			break
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("feeds not all polled after 20s:\n%s\n%s", idx, out)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	var jf struct {
-		Items []struct {
-			Title string `json:"title"`
-		} `json:"items"`
+	opml, err := os.ReadFile("../../testdata/upstream/feeds.opml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(body), &jf); err != nil {
-		t.Fatalf("JSON feed: %v\n%s", err, body)
+	if want := strings.Count(string(opml), "xmlUrl="); len(rows) != want {
+		t.Errorf("status page lists %d feeds, want %d", len(rows), want)
 	}
-	if len(jf.Items) < 10 || !strings.Contains(body, "कानपुर में मेट्रो") {
-		t.Fatalf("JSON feed has %d items, want the merged fixtures:\n%s\n%s", len(jf.Items), body, out)
+	stored := 0
+	for _, r := range rows {
+		n, _ := strconv.Atoi(r[3])
+		if n == 0 || strings.HasPrefix(r[2], "failed") {
+			t.Errorf("feed %s: %s, %d articles; want articles from every bundled feed", r[1], r[2], n)
+		}
+		stored += n
+	}
+	// The merged JSON feed, page after page, holds every article once.
+	seen := map[string]bool{}
+	titles := ""
+	for next := "http://" + addr + "/feed/json/"; next != ""; {
+		code, body := get(t, next)
+		var jf struct {
+			NextURL string `json:"next_url"`
+			Items   []struct {
+				ID    string `json:"id"`
+				Title string `json:"title"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(body), &jf); code != 200 || err != nil {
+			t.Fatalf("GET %s = %d, %v\n%.300s", next, code, err, body)
+		}
+		for _, it := range jf.Items {
+			if seen[it.ID] {
+				t.Errorf("item %s (%s) served twice", it.ID, it.Title)
+			}
+			seen[it.ID] = true
+			titles += it.Title + "\n"
+		}
+		next = jf.NextURL
+		if len(seen) > 10*stored+100 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if len(seen) != stored {
+		t.Errorf("the merged feed holds %d items, the feeds stored %d", len(seen), stored)
+	}
+	for _, want := range []string{"कानपुर में मेट्रो", "Third good item", "Evening bulletin", "Undated item"} {
+		if !strings.Contains(titles, want) {
+			t.Errorf("the merged feed lacks %q", want)
+		}
 	}
 	if code, rss := get(t, "http://"+addr+"/feed/"); code != 200 || !strings.Contains(rss, "<rss") {
 		t.Errorf("GET /feed/ = %d %.200s", code, rss)
@@ -112,8 +163,28 @@ func TestOnceWithStateAndArchive(t *testing.T) {
 	if err := run(context.Background(), args, out, nil); err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
-	if !strings.Contains(out.String(), "16 feeds, 24 articles") {
-		t.Errorf("summary = %s, want 16 feeds and 24 articles", out)
+	// Every bundled feed is polled and every item it has is kept, the
+	// undated ones included (dated when first seen).
+	opml, err := os.ReadFile("../../testdata/upstream/feeds.opml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := strings.Count(string(opml), "xmlUrl=")
+	lines := regexp.MustCompile(`(?m)^ok   (\S+): (\d+) read, (\d+) stored`).FindAllStringSubmatch(out.String(), -1)
+	if len(lines) != feeds {
+		t.Fatalf("%d feeds polled successfully, want all %d:\n%s", len(lines), feeds, out)
+	}
+	total := 0
+	for _, l := range lines {
+		read, _ := strconv.Atoi(l[2])
+		stored, _ := strconv.Atoi(l[3])
+		if stored == 0 || stored != read {
+			t.Errorf("%s: %d read, %d stored; want every item kept", l[1], read, stored)
+		}
+		total += stored
+	}
+	if want := fmt.Sprintf("%d feeds, %d articles", feeds, total); !strings.Contains(out.String(), want) {
+		t.Errorf("summary = %s, want %q", out, want)
 	}
 	for _, f := range []string{"state.json", "archive.jsonl"} {
 		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
@@ -124,7 +195,7 @@ func TestOnceWithStateAndArchive(t *testing.T) {
 	if err := run(context.Background(), args, out2, nil); err != nil {
 		t.Fatalf("second run: %v", err)
 	}
-	if !strings.Contains(out2.String(), "loaded 24 articles") || !strings.Contains(out2.String(), "24 articles in the catalog") {
+	if !strings.Contains(out2.String(), fmt.Sprintf("loaded %d articles", total)) || !strings.Contains(out2.String(), fmt.Sprintf(" %d articles in the catalog", total)) {
 		t.Errorf("second run = %s, want the archive reloaded and no duplicates", out2)
 	}
 }
