@@ -37,6 +37,12 @@ type Digest struct {
 	Store DigestStore
 	// List is the edition's list; empty means digest.DefaultList.
 	List string
+	// MarkBounced, when set, marks a subscriber bounced in the Store when
+	// the server refuses the address for good: enhanced status 5.1.1 (no
+	// such mailbox), 5.1.2 (no such domain), 5.1.3 (bad address syntax),
+	// 5.1.6 (mailbox moved), 5.1.10 (null MX) or 5.2.1 (mailbox disabled).
+	// Other refusals (5.7.1 policy, spam) leave the subscriber active.
+	MarkBounced bool
 	// OnSkip, when set, is called for each subscriber who gets no message
 	// (inactive, nothing new, already sent) with the reason, and for each
 	// whose message cannot be built with the *digest.BuildError. It may be
@@ -92,7 +98,26 @@ func (d *Digest) job(ctx context.Context, ed digest.Edition, sub *digest.Subscri
 			}
 			return m.Msg()
 		},
-		Sent: d.markSent(&m),
+		Sent:   d.markSent(&m),
+		Failed: d.failed(sub),
+	}
+}
+
+// bounceStatus lists the enhanced status codes that say an address will
+// never accept mail.
+var bounceStatus = map[string]bool{"5.1.1": true, "5.1.2": true, "5.1.3": true, "5.1.6": true, "5.1.10": true, "5.2.1": true}
+
+// failed returns the Job.Failed hook that marks sub bounced when the
+// server says the address does not exist, if MarkBounced is set.
+func (d *Digest) failed(sub *digest.Subscriber) func(context.Context, Result) error {
+	if !d.MarkBounced {
+		return nil
+	}
+	return func(ctx context.Context, r Result) error {
+		if !bounceStatus[r.Status] {
+			return nil
+		}
+		return d.Store.SetStatus(ctx, sub.Email, digest.StatusBounced)
 	}
 }
 
@@ -198,5 +223,5 @@ func (d *Digest) Job(ctx context.Context, r Recipient, date string) (Job, error)
 	if err != nil {
 		return Job{}, err
 	}
-	return Job{Key: Key{Edition: ed.ID(), Recipient: sub.Key()}, Compose: m.Msg, Sent: d.markSent(&m)}, nil
+	return Job{Key: Key{Edition: ed.ID(), Recipient: sub.Key()}, Compose: m.Msg, Sent: d.markSent(&m), Failed: d.failed(sub)}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -175,5 +176,53 @@ func TestDigestScheduler(t *testing.T) {
 	c, err := j.Count(ctx, "daily-2026-11-25")
 	if err != nil || c[StateSent]+c[StateSkipped] != 4 {
 		t.Errorf("journal %v, %v; want the 4 active subscribers settled", c, err)
+	}
+}
+
+// TestDigestMarksBounces: a 550 5.1.1 (no such user) marks the subscriber
+// bounced, so the next edition skips them; a 554 5.7.1 (refused as spam)
+// fails the delivery but leaves the subscriber active.
+func TestDigestMarksBounces(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 7, 0, 0, 0, ist)
+	store, b := digestSetup(t, testSubscribers(t), 400, now)
+	j, err := NewSQLiteJournal(ctx, store.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, withFaults(func(rcpt string, _ int) fault {
+		switch digest.EmailKey(rcpt) {
+		case "asha@example.org":
+			return faultRcpt550
+		case "deepa@example.org":
+			return faultData550
+		}
+		return faultNone
+	}))
+	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 2})
+	d := &Digest{Builder: b, Store: store, MarkBounced: true}
+	c, err := s.Run(ctx, d.Jobs(ctx, digest.Edition{Date: "2026-11-25"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Failed != 2 {
+		t.Fatalf("counts %+v, want the two refused deliveries failed", c)
+	}
+	for email, want := range map[string]digest.Status{"asha@example.org": digest.StatusBounced, "deepa@example.org": digest.StatusActive} {
+		sub, err := store.Subscriber(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sub.Status; got != want && !(want == digest.StatusActive && got == "") {
+			t.Errorf("%s: status %q, want %q", email, got, want)
+		}
+	}
+	var skipped []string
+	d.OnSkip = func(email string, err error) { skipped = append(skipped, digest.EmailKey(email)) }
+	if _, err := s.Run(ctx, d.Jobs(ctx, digest.Edition{Date: "2026-11-26"})); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(skipped, "asha@example.org") {
+		t.Errorf("next edition skipped %v; want the bounced address among them", skipped)
 	}
 }

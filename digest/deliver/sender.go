@@ -11,6 +11,7 @@ import (
 	"iter"
 	"math/rand/v2"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,11 @@ type Job struct {
 	// An error wrapping ErrSkip records the delivery as skipped (nothing to
 	// send); any other error marks it failed, with the error as its detail.
 	Compose func() (*gomail.Msg, error)
+	// Failed, when set, is called after the journal records a permanent
+	// failure that the server replied (a 5xx: r.Code and r.Status say which);
+	// the digest uses it to mark addresses that do not exist as bounced. An
+	// error is added to the Result's Detail.
+	Failed func(ctx context.Context, r Result) error
 	// Sent, when set, records the send somewhere else too; the digest uses
 	// it to note where the subscriber's next window starts. With a
 	// TxJournal (SQLiteJournal) it runs inside the transaction that records
@@ -105,6 +111,11 @@ type Result struct {
 	Attempts  int   // attempts made in this run
 	MessageID string
 	Detail    string // server reply or error
+	// Code is the last SMTP reply code (550), and Status its enhanced
+	// status code ("5.1.1", RFC 3463) when the server gave one; zero and
+	// empty when the outcome did not come from a reply.
+	Code   int
+	Status string
 	// Already is true when the record was terminal before this run.
 	Already bool
 }
@@ -471,6 +482,7 @@ func (w *worker) deliver(job Job) {
 		res.Attempts++
 		out, detail := w.transact(job, from, rcpts[0], raw, res.MessageID)
 		res.Detail = detail
+		res.Code, res.Status = parseReply(detail)
 		switch out {
 		case outSent:
 			res.State = StateSent
@@ -484,6 +496,11 @@ func (w *worker) deliver(job Job) {
 			return
 		case outPerm:
 			res.State = StateFailed
+			if job.Failed != nil && res.Code >= 500 {
+				if err := job.Failed(w.jctx(), res); err != nil {
+					res.Detail += "; failure hook: " + err.Error()
+				}
+			}
 			r.report(res)
 			return
 		case outUnknown:
@@ -642,6 +659,30 @@ func replyCode(err error) (int, string) {
 		return te.Code, fmt.Sprintf("%d %s", te.Code, strings.ReplaceAll(te.Msg, "\n", " "))
 	}
 	return 0, ""
+}
+
+// parseReply reads the reply code and the enhanced status code from a
+// detail that starts with a server reply ("550 5.1.1 no such user").
+func parseReply(detail string) (int, string) {
+	if len(detail) < 3 {
+		return 0, ""
+	}
+	code, err := strconv.Atoi(detail[:3])
+	if err != nil || code < 200 || code > 599 || (len(detail) > 3 && detail[3] != ' ' && detail[3] != '-') {
+		return 0, ""
+	}
+	rest := strings.TrimSpace(detail[3:])
+	st, _, _ := strings.Cut(rest, " ")
+	parts := strings.Split(st, ".")
+	if len(parts) != 3 || parts[0] != detail[:1] {
+		return code, ""
+	}
+	for _, p := range parts[1:] {
+		if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 999 || len(p) > 3 {
+			return code, ""
+		}
+	}
+	return code, st
 }
 
 // classify maps an error before the end of DATA to an outcome: a 5xx reply is

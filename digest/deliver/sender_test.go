@@ -581,3 +581,27 @@ func TestMessagesPerSession(t *testing.T) {
 		t.Errorf("reconnects = %d, want 3", c.Reconnects)
 	}
 }
+
+func TestParseReply(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		code   int
+		status string
+	}{
+		{"550 5.1.1 no such user", 550, "5.1.1"},
+		{"451 4.7.1 greylisted, try again later", 451, "4.7.1"},
+		{"554 rejected", 554, ""},
+		{"550 5.1.10 null MX", 550, "5.1.10"},
+		{"550 4.1.1 class does not match", 550, ""},
+		{"250 2.0.0 OK: queued", 250, "2.0.0"},
+		{"250", 250, ""},
+		{"no reply after the end of DATA: EOF", 0, ""},
+		{"5500 x", 0, ""},
+		{"", 0, ""},
+	} {
+		code, status := parseReply(tc.in)
+		if code != tc.code || status != tc.status {
+			t.Errorf("parseReply(%q) = %d, %q; want %d, %q", tc.in, code, status, tc.code, tc.status)
+		}
+	}
+}
