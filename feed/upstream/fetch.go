@@ -114,6 +114,10 @@ type State struct {
 	LastError string `json:"last_error,omitempty"`
 	// Failures counts consecutive failed polls.
 	Failures int `json:"failures,omitempty"`
+	// FeedInterval is the polling interval the document itself asked for
+	// (RSS ttl, sy:updatePeriod) when it was last read in full; it keeps
+	// applying while the server answers 304.
+	FeedInterval time.Duration `json:"feed_interval,omitempty"`
 }
 
 func (f *Fetcher) now() time.Time {
@@ -315,7 +319,8 @@ func freshness(h http.Header, now time.Time) time.Duration {
 // body), or its error — and sets st.NextPoll.
 //
 // After a success the interval is the longest of the server's freshness
-// (Cache-Control, Expires), the RSS ttl and the sy:updatePeriod, or
+// (Cache-Control, Expires), the RSS ttl and the sy:updatePeriod (kept in
+// st.FeedInterval, so that they still apply after a 304), or
 // DefaultInterval when there is none, clamped to [MinInterval,
 // MaxInterval]. After an error it is an exponential backoff with jitter
 // from MinInterval up to MaxBackoff, and never shorter than a Retry-After.
@@ -348,7 +353,10 @@ func (f *Fetcher) Update(st *State, res *Result, feed *Feed, err error) {
 		interval = max(interval, res.Fresh)
 	}
 	if feed != nil {
-		interval = max(interval, feed.TTL, feed.UpdatePeriod)
+		st.FeedInterval = max(feed.TTL, feed.UpdatePeriod)
+	}
+	if feed != nil || (res != nil && res.NotModified) {
+		interval = max(interval, st.FeedInterval)
 	}
 	if interval == 0 {
 		interval = orDur(f.DefaultInterval, DefaultInterval)

@@ -333,23 +333,28 @@ func TestSchedule(t *testing.T) {
 		feed     *Feed
 		err      error
 		want     time.Duration
+		prior    time.Duration // State.FeedInterval before the poll
 	}{
-		{"no hints", 0, 0, &Result{}, &Feed{}, nil, DefaultInterval},
-		{"max-age", 0, 0, &Result{Fresh: 2 * time.Hour}, &Feed{}, nil, 2 * time.Hour},
-		{"ttl", 0, 0, &Result{}, &Feed{TTL: 45 * time.Minute}, nil, 45 * time.Minute},
-		{"longest hint wins", 0, 0, &Result{Fresh: time.Hour}, &Feed{TTL: 45 * time.Minute, UpdatePeriod: 3 * time.Hour}, nil, 3 * time.Hour},
-		{"hint below minimum", 0, 0, &Result{Fresh: time.Second}, nil, nil, DefaultMinInterval},
-		{"hint above maximum", 0, 0, &Result{Fresh: 100 * time.Hour}, nil, nil, DefaultMaxInterval},
-		{"304", 0, 0, &Result{NotModified: true}, nil, nil, DefaultInterval},
-		{"first failure, low jitter", 0, 0, nil, nil, errBoom, DefaultMinInterval / 2},
-		{"first failure, high jitter", 0, 0.5, nil, nil, errBoom, DefaultMinInterval * 3 / 4},
-		{"third failure", 2, 0, nil, nil, errBoom, DefaultMinInterval * 2},
-		{"backoff cap", 60, 0, nil, nil, errBoom, DefaultMaxBackoff / 2},
+		{"no hints", 0, 0, &Result{}, &Feed{}, nil, DefaultInterval, 0},
+		{"max-age", 0, 0, &Result{Fresh: 2 * time.Hour}, &Feed{}, nil, 2 * time.Hour, 0},
+		{"ttl", 0, 0, &Result{}, &Feed{TTL: 45 * time.Minute}, nil, 45 * time.Minute, 0},
+		{"longest hint wins", 0, 0, &Result{Fresh: time.Hour}, &Feed{TTL: 45 * time.Minute, UpdatePeriod: 3 * time.Hour}, nil, 3 * time.Hour, 0},
+		{"hint below minimum", 0, 0, &Result{Fresh: time.Second}, nil, nil, DefaultMinInterval, 0},
+		{"hint above maximum", 0, 0, &Result{Fresh: 100 * time.Hour}, nil, nil, DefaultMaxInterval, 0},
+		{"304", 0, 0, &Result{NotModified: true}, nil, nil, DefaultInterval, 0},
+		{"first failure, low jitter", 0, 0, nil, nil, errBoom, DefaultMinInterval / 2, 0},
+		{"first failure, high jitter", 0, 0.5, nil, nil, errBoom, DefaultMinInterval * 3 / 4, 0},
+		{"third failure", 2, 0, nil, nil, errBoom, DefaultMinInterval * 2, 0},
+		{"backoff cap", 60, 0, nil, nil, errBoom, DefaultMaxBackoff / 2, 0},
+		{"304 keeps the feed's ttl", 0, 0, &Result{NotModified: true}, nil, nil, 2 * time.Hour, 2 * time.Hour},
+		{"304 with a longer max-age", 0, 0, &Result{NotModified: true, Fresh: 3 * time.Hour}, nil, nil, 3 * time.Hour, 2 * time.Hour},
+		{"a full fetch replaces the feed's hint", 0, 0, &Result{}, &Feed{TTL: 45 * time.Minute}, nil, 45 * time.Minute, 2 * time.Hour},
+		{"a full fetch without hints forgets it", 0, 0, &Result{}, &Feed{}, nil, DefaultInterval, 2 * time.Hour},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &Fetcher{Now: func() time.Time { return now }, Rand: func() float64 { return tt.rand }}
-			st := &State{Failures: tt.failures, LastError: "old"}
+			st := &State{Failures: tt.failures, LastError: "old", FeedInterval: tt.prior}
 			f.Update(st, tt.res, tt.feed, tt.err)
 			if got := st.NextPoll.Sub(now); got != tt.want {
 				t.Errorf("next poll in %v, want %v", got, tt.want)
