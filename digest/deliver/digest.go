@@ -204,9 +204,10 @@ func (d *Digest) Recipients(ctx context.Context) iter.Seq2[Recipient, error] {
 	}
 }
 
-// Job implements Audience: a job for the subscriber's edition of the date.
-// The digest is built first, so that a subscriber with nothing new gives
-// an error wrapping ErrSkip here, without touching the Sender.
+// Job implements Audience: the job for the subscriber's edition of the
+// date. The digest is built by the job's Compose, on a Sender worker, so
+// that a pass builds digests in parallel; nothing new there is recorded as
+// skipped by the Sender (Pass.Sent.Skipped).
 func (d *Digest) Job(ctx context.Context, r Recipient, date string) (Job, error) {
 	if err := d.check(); err != nil {
 		return Job{}, err
@@ -215,13 +216,8 @@ func (d *Digest) Job(ctx context.Context, r Recipient, date string) (Job, error)
 	if err != nil {
 		return Job{}, err
 	}
-	ed := d.Edition(date)
-	m, err := d.Builder.Build(ctx, ed, sub)
-	if errors.Is(err, digest.ErrSkipped) {
-		return Job{}, fmt.Errorf("%w: %w", ErrSkip, err)
+	if !sub.Active() {
+		return Job{}, fmt.Errorf("%w: %s is %s", ErrSkip, sub.Email, sub.Status)
 	}
-	if err != nil {
-		return Job{}, err
-	}
-	return Job{Key: Key{Edition: ed.ID(), Recipient: sub.Key()}, Compose: m.Msg, Sent: d.markSent(&m), Failed: d.failed(sub)}, nil
+	return d.job(ctx, d.Edition(date), sub), nil
 }

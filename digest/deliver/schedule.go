@@ -32,7 +32,9 @@ type Audience interface {
 	// Job returns the job that sends the recipient the edition of a local
 	// date (YYYY-MM-DD). Its Key must be Key{EditionID(date), r.Key}. An
 	// error wrapping ErrSkip means nothing to send; any other error marks
-	// this delivery failed and the pass goes on.
+	// this delivery failed and the pass goes on. The job's Compose may also
+	// return ErrSkip, which the Sender records the same way; building there
+	// lets the Sender's workers build in parallel.
 	Job(ctx context.Context, r Recipient, date string) (Job, error)
 	// EditionID returns the journal edition of a local date, e.g.
 	// "daily-2026-11-24".
