@@ -39,11 +39,11 @@ var ErrDKIMConfig = errors.New("deliver: invalid DKIM configuration")
 // anywhere, including inside the h= tag. It signs the unfolded value, but a
 // relaxed-canonicalization verifier unfolds "CRLF SP" to a space, so a
 // header list long enough to be wrapped mid-name ("...:MI\r\n ME-Version")
-// no longer matches what was signed and the signature fails. The seven headers
-// this package must cover happen to fit on one line with a short d= value; add
-// MIME-Version or Content-Type, oversign, or use a longer domain and it breaks
-// (TestGoMailDKIMFolding records this). So the sender lets go-mail write the
-// message with Msg.WriteTo, signs those exact bytes with
+// no longer matches what was signed and the signature fails. The seven
+// headers the digest must cover happen to fit (h= is 75 characters); add
+// MIME-Version and Content-Type, as DefaultSignedHeaders does, or oversign,
+// and it breaks (TestGoMailDKIMFolding records both). So the sender lets
+// go-mail write the message with Msg.WriteTo, signs those exact bytes with
 // github.com/emersion/go-msgauth/dkim, which folds only between tags (a long
 // h= list then makes a line longer than 78 characters, allowed up to RFC
 // 5322's hard limit of 998), prepends the signature and sends the resulting
