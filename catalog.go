@@ -126,7 +126,12 @@ type doc struct {
 // first for the site, each category (descendants included), tag and author.
 // All methods are safe for concurrent use.
 //
-// The catalog keeps its own copy of what it is given. The *Article values
+// The catalog keeps its own copy of what it is given, with every text field
+// (title, summary, content, names of authors, categories and tags, image
+// alt and caption, source title) passed through CleanText: what it returns
+// is valid UTF-8 holding only characters XML allows, so renderers need not
+// check again. Slugs and IDs are refused by Validate if they hold control
+// characters. The *Article values
 // it returns are read-only snapshots: an update replaces the stored article
 // instead of changing it, so a snapshot never changes under its reader.
 // Callers must not modify them (use Clone for a copy to edit).
@@ -553,10 +558,14 @@ func (c *Catalog) Authors() []AuthorCount {
 
 // intern returns a copy of a whose categories, tags and authors are the
 // catalog's canonical values (with derived slugs filled in), so that a
-// million articles share one copy of each name. a itself is not changed
-// and nothing of it but immutable strings is shared. Called with c.mu held.
+// million articles share one copy of each name, and whose text fields have
+// been through CleanText. a itself is not changed and nothing of it but
+// immutable strings is shared. Called with c.mu held.
 func (c *Catalog) intern(a *Article) *Article {
 	b := *a
+	b.Title = CleanText(a.Title)
+	b.Summary = CleanText(a.Summary)
+	b.ContentHTML = CleanText(a.ContentHTML)
 	if a.Categories != nil {
 		b.Categories = make([]Category, len(a.Categories))
 		for i := range a.Categories {
@@ -566,6 +575,7 @@ func (c *Catalog) intern(a *Article) *Article {
 	if a.Tags != nil {
 		b.Tags = make([]Tag, len(a.Tags))
 		for i, t := range a.Tags {
+			t.Name = CleanText(t.Name)
 			t.Slug = t.Key()
 			if ct, ok := c.tags[t.Slug]; ok && ct == t {
 				t = ct
@@ -578,6 +588,7 @@ func (c *Catalog) intern(a *Article) *Article {
 	if a.Authors != nil {
 		b.Authors = make([]Author, len(a.Authors))
 		for i, au := range a.Authors {
+			au.Name = CleanText(au.Name)
 			au.Slug = au.Key()
 			if ca, ok := c.authors[au.Slug]; ok && ca == au {
 				au = ca
@@ -589,10 +600,12 @@ func (c *Catalog) intern(a *Article) *Article {
 	}
 	if a.Image != nil {
 		im := *a.Image
+		im.Alt, im.Caption = CleanText(im.Alt), CleanText(im.Caption)
 		b.Image = &im
 	}
 	if a.Source != nil {
 		src := *a.Source
+		src.Title = CleanText(src.Title)
 		b.Source = &src
 	}
 	return &b
@@ -608,10 +621,10 @@ func (c *Catalog) internCategory(cat *Category) *Category {
 	if parent != nil {
 		key = parent.key + "/" + slug
 	}
-	if cc, ok := c.cats[key]; ok && cc.Name == cat.Name && cc.Parent == parent {
+	if cc, ok := c.cats[key]; ok && cc.Name == CleanText(cat.Name) && cc.Parent == parent {
 		return cc
 	}
-	nc := &Category{Name: cat.Name, Slug: slug, Parent: parent, key: key}
+	nc := &Category{Name: CleanText(cat.Name), Slug: slug, Parent: parent, key: key}
 	c.cats[key] = nc
 	return nc
 }

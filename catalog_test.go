@@ -315,3 +315,35 @@ func TestCatalogConcurrent(t *testing.T) {
 		t.Errorf("site list has %d, Len %d", len(n), c.Len())
 	}
 }
+
+func TestCatalogStoresCleanText(t *testing.T) {
+	c := NewCatalog()
+	a := art("dirty", 0, Category{Name: "क\x01ानपुर", Slug: "kanpur"})
+	a.Title = "बजट\x01 & आप\uFFFF"
+	a.Summary = "सार\x0b"
+	a.ContentHTML = "<p>a\x08b</p>"
+	a.Tags = []Tag{{Name: "टैग\x1f", Slug: "tag"}}
+	a.Image = &Image{URL: "https://img.khabar.example/x.jpg", Alt: "alt\x02", Caption: "cap\uFFFE"}
+	if err := c.Upsert(a); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.Get("dirty")
+	for name, s := range map[string]string{
+		"title": got.Title, "summary": got.Summary, "content": got.ContentHTML,
+		"category": got.Categories[0].Name, "tag": got.Tags[0].Name,
+		"alt": got.Image.Alt, "caption": got.Image.Caption,
+	} {
+		if CleanText(s) != s {
+			t.Errorf("%s = %q is not clean", name, s)
+		}
+	}
+	if got.Title != "बजट & आप" {
+		t.Errorf("title = %q", got.Title)
+	}
+	bad := art("bad\x01id", 0)
+	bad.Tags = []Tag{{Name: "x", Slug: "a b"}}
+	var ve *ValidationError
+	if err := c.Upsert(bad); !errors.As(err, &ve) || len(ve.Problems) != 2 {
+		t.Errorf("Upsert(control character in ID, space in slug) = %v, want two problems", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 )
@@ -61,6 +62,8 @@ func (a *Article) Validate() error {
 	}
 	if blank(a.ID) {
 		add("id", "is empty")
+	} else if !cleanOK(a.ID) {
+		add("id", "%q holds control or non-XML characters", a.ID)
 	}
 	if blank(a.Title) {
 		add("title", "is empty")
@@ -75,6 +78,8 @@ func (a *Article) Validate() error {
 			add(indexed("authors", i, ".name"), "is empty")
 		} else if au.Key() == "" {
 			add(indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
+		} else if !slugOK(au.Slug) {
+			add(indexed("authors", i, ".slug"), "%q holds a slash, a control character or white space", au.Slug)
 		}
 		if au.URL != "" {
 			if err := checkAbsURL(au.URL); err != nil {
@@ -100,8 +105,8 @@ func (a *Article) Validate() error {
 			} else if c.slug() == "" {
 				add(field(".slug"), "is empty and cannot be derived from the name")
 			}
-			if strings.Contains(c.Slug, "/") {
-				add(field(".slug"), "%q contains a slash", c.Slug)
+			if !slugOK(c.Slug) {
+				add(field(".slug"), "%q holds a slash, a control character or white space", c.Slug)
 			}
 		}
 	}
@@ -110,6 +115,8 @@ func (a *Article) Validate() error {
 			add(indexed("tags", i, ".name"), "is empty")
 		} else if t.Key() == "" {
 			add(indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
+		} else if !slugOK(t.Slug) {
+			add(indexed("tags", i, ".slug"), "%q holds a slash, a control character or white space", t.Slug)
 		}
 	}
 	if im := a.Image; im != nil {
@@ -216,4 +223,16 @@ func checkLanguage(tag string) error {
 		goodLanguages.Store(tag, struct{}{})
 	}
 	return nil
+}
+
+// slugOK reports whether an explicit slug can be one URL path segment:
+// no slash, white space or control characters (it may be empty: then it
+// is derived from the name).
+func slugOK(slug string) bool {
+	for _, r := range slug {
+		if r == '/' || r < 0x20 || r == 0x7f || isSpace(r) || !xmlChar(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }
