@@ -343,7 +343,7 @@ func TestCatalogStoresCleanText(t *testing.T) {
 	bad := art("bad\x01id", 0)
 	bad.Tags = []Tag{{Name: "x", Slug: "a b"}}
 	var ve *ValidationError
-	if err := c.Upsert(bad); !errors.As(err, &ve) || len(ve.Problems) != 2 {
-		t.Errorf("Upsert(control character in ID, space in slug) = %v, want two problems", err)
+	if err := c.Upsert(bad); !errors.As(err, &ve) || len(ve.Problems) != 3 { // id, url (built from the id), tag slug
+		t.Errorf("Upsert(control character in ID, space in slug) = %v, want three problems", err)
 	}
 }
