@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -173,5 +174,35 @@ func TestPollerUndatedFirstSeen(t *testing.T) {
 				t.Errorf("after a re-poll the undated article is dated %v, want %v", a.Published, wantDate)
 			}
 		})
+	}
+}
+
+// TestPollerRestart: a new Poller over the same FileStore keeps the
+// schedule (nothing is due) and the validators (the next poll is a 304).
+func TestPollerRestart(t *testing.T) {
+	fs := newFixtureServer(t)
+	path := filepath.Join(t.TempDir(), "state.json")
+	newPoller := func() *Poller {
+		store, err := OpenFileStore(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &Poller{Catalog: khabar.NewCatalog(), Fetcher: testFetcher(), Store: store}
+		p.Add(subsFor(fs, "rss1.rdf", "hindi-ist.xml")...)
+		return p
+	}
+	for _, r := range newPoller().PollAll(context.Background()) {
+		if r.Failed || r.NotModified {
+			t.Fatalf("first poll of %s: %+v", r.URL, r)
+		}
+	}
+	p := newPoller()
+	if got := p.PollDue(context.Background()); len(got) != 0 {
+		t.Errorf("after a restart %d feeds were due, want 0 (their next poll is stored)", len(got))
+	}
+	for _, r := range p.PollAll(context.Background()) {
+		if r.Failed || !r.NotModified {
+			t.Errorf("after a restart %s: not modified %v, err %v; want a 304 from the stored validators", r.URL, r.NotModified, r.Err)
+		}
 	}
 }
