@@ -168,12 +168,19 @@ type Config struct {
 
 // Sender delivers jobs over SMTP with a pool of workers, recording each step
 // in a Journal so that a run can be repeated after a crash without sending
-// anything twice. A Sender is safe for concurrent use, but two Runs over the
-// same keys only avoid duplicates through the journal's compare-and-swap;
-// run one edition from one place at a time.
+// anything twice. A Sender is safe for concurrent use: Runs of one Sender
+// over the same keys share the work, each message sent once. Senders in
+// different processes on one journal never send a message twice either (the
+// journal's compare-and-swap), but one may take a message the other is
+// sending for a crash's leftover and record it unknown until the sender
+// records the real outcome; run one edition from one process at a time.
 type Sender struct {
 	cfg     Config
 	limiter *rate.Limiter
+	// inFlight holds the keys this Sender's workers are sending (from just
+	// before the journal says "sending" until the outcome is recorded), so
+	// that a concurrent Run does not mistake them for a crash's leftovers.
+	inFlight sync.Map // Key → struct{}
 }
 
 // NewSender checks cfg, applies defaults and returns a Sender.
@@ -327,6 +334,11 @@ func (r *run) produce(source iter.Seq2[Job, error]) {
 		}
 		switch {
 		case rec.State == StateSending:
+			if _, busy := r.s.inFlight.Load(job.Key); busy {
+				// Another Run of this Sender is sending it right now.
+				r.report(Result{Key: job.Key, State: StateSending, Already: true, MessageID: rec.MessageID, Detail: "being sent by another run"})
+				continue
+			}
 			// An earlier run recorded that DATA was about to start and never
 			// recorded the outcome: the message may have been delivered.
 			const detail = "interrupted: the previous run stopped after starting DATA; outcome unknown, not resent"
@@ -542,11 +554,11 @@ func (w *worker) deliver(job Job) {
 // recordSent records a sent message together with the job's Sent hook: in
 // one transaction with a TxJournal, else one after the other. A failing
 // hook never stops the message being recorded as sent.
-func (w *worker) recordSent(job Job, u Update) error {
+func (w *worker) recordSent(job Job, from State, u Update) error {
 	j := w.r.s.cfg.Journal
 	ctx := w.jctx()
 	if tj, ok := j.(TxJournal); ok {
-		err := tj.TransitionTx(ctx, job.Key, StateSending, StateSent, u, func(tx *sql.Tx) error {
+		err := tj.TransitionTx(ctx, job.Key, from, StateSent, u, func(tx *sql.Tx) error {
 			return job.Sent(ctx, tx, u.At)
 		})
 		var he *HookError
@@ -554,9 +566,9 @@ func (w *worker) recordSent(job Job, u Update) error {
 			return err
 		}
 		w.hookErr = he
-		return j.Transition(ctx, job.Key, StateSending, StateSent, u)
+		return j.Transition(ctx, job.Key, from, StateSent, u)
 	}
-	if err := j.Transition(ctx, job.Key, StateSending, StateSent, u); err != nil {
+	if err := j.Transition(ctx, job.Key, from, StateSent, u); err != nil {
 		return err
 	}
 	if err := job.Sent(ctx, nil, u.At); err != nil {
@@ -746,6 +758,8 @@ func (w *worker) transact(job Job, from, to string, raw []byte, msgID string) (o
 	// Record "sending" durably before DATA starts: if the process dies from
 	// here on, the next run finds "sending" and marks it unknown instead of
 	// resending.
+	r.s.inFlight.Store(k, struct{}{})
+	defer r.s.inFlight.Delete(k)
 	err := j.Transition(w.jctx(), k, StatePending, StateSending, Update{Detail: "DATA started", Attempt: true, MessageID: msgID, At: cfg.Now()})
 	if err != nil {
 		if rerr := c.Reset(); rerr != nil {
@@ -763,9 +777,19 @@ func (w *worker) transact(job Job, from, to string, raw []byte, msgID string) (o
 		u := Update{Detail: detail, At: cfg.Now()}
 		var jerr error
 		if to == StateSent && job.Sent != nil {
-			jerr = w.recordSent(job, u)
+			jerr = w.recordSent(job, StateSending, u)
 		} else {
 			jerr = j.Transition(w.jctx(), k, StateSending, to, u)
+		}
+		var ce *ConflictError
+		if errors.As(jerr, &ce) && ce.Got == StateUnknown {
+			// Another process took our "sending" for a crash's leftover
+			// and wrote unknown; we know the outcome, so record it.
+			if to == StateSent && job.Sent != nil {
+				jerr = w.recordSent(job, StateUnknown, u)
+			} else {
+				jerr = j.Transition(w.jctx(), k, StateUnknown, to, u)
+			}
 		}
 		if jerr != nil {
 			r.fail(jerr)

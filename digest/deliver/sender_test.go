@@ -605,3 +605,43 @@ func TestParseReply(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentRunsSendOnce hammers one Sender and one journal with three
+// runs of the same edition at once (as two schedulers started by mistake
+// would): the journal's compare-and-swap lets exactly one send each
+// message.
+func TestConcurrentRunsSendOnce(t *testing.T) {
+	for name, j := range journals(t) {
+		t.Run(name, func(t *testing.T) {
+			srv := startServer(t)
+			s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 3})
+			const n = 60
+			var wg sync.WaitGroup
+			counts := make([]Counts, 3)
+			for i := range counts {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c, err := s.Run(context.Background(), jobsFor("e", n))
+					if err != nil {
+						t.Error(err)
+					}
+					counts[i] = c
+				}()
+			}
+			wg.Wait()
+			sent := 0
+			for _, c := range counts {
+				sent += c.Sent
+			}
+			if sent != n {
+				t.Errorf("runs sent %d in all (%+v), want %d", sent, counts, n)
+			}
+			for i := range n {
+				if got := srv.countFor(rcptAddr(i)); got != 1 {
+					t.Errorf("%s received %d", rcptAddr(i), got)
+				}
+			}
+		})
+	}
+}
