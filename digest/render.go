@@ -16,6 +16,7 @@ import (
 	"sync"
 	texttemplate "text/template"
 	"time"
+	"unicode"
 
 	"github.com/khabar/khabar"
 )
@@ -227,8 +228,8 @@ func (t *Templates) locale(lang, fallback string) (string, *Locale) {
 			return l, loc
 		}
 	}
-	for l, loc := range t.locales {
-		return l, loc
+	if langs := t.Languages(); len(langs) > 0 {
+		return langs[0], t.locales[langs[0]]
 	}
 	return "", &Locale{}
 }
@@ -379,13 +380,33 @@ func scaled(u, alt string, w, h, to int) *ImageView {
 }
 
 // oneLine returns s cleaned for XML, on one line, with runs of white space
-// folded.
+// folded to one space and none at the ends.
 func oneLine(s string) string {
 	s = khabar.CleanText(s)
-	if !strings.ContainsAny(s, "\t\n\r\u00a0  ") && !strings.Contains(s, "  ") {
-		return strings.TrimSpace(s)
+	if folded(s) {
+		return s
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// folded reports whether s has no white space but single ASCII spaces
+// between other characters.
+func folded(s string) bool {
+	prevSpace := true // no leading space
+	for _, r := range s {
+		if r == ' ' {
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+			continue
+		}
+		if unicode.IsSpace(r) {
+			return false
+		}
+		prevSpace = false
+	}
+	return !prevSpace || s == ""
 }
 
 func (b *Builder) views(stories []Story, loc *time.Location) ([]StoryView, error) {

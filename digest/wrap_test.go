@@ -85,3 +85,21 @@ func clusters(words []string) []string {
 	}
 	return out
 }
+
+func TestOneLine(t *testing.T) {
+	tests := map[string]string{
+		"":               "",
+		"a b":            "a b",
+		" a  b ":         "a b",
+		"a\nb\tc\u00a0d": "a b c d",
+		"x\x01y\uFFFF":   "xy",
+		"कानपुर   मेट्रो": "कानपुर मेट्रो",
+		"trailing ":               "trailing",
+		"\u3000ideographic\u3000": "ideographic",
+	}
+	for in, want := range tests {
+		if got := oneLine(in); got != want {
+			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
