@@ -3,16 +3,20 @@ package deliver
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
 // BenchmarkPooledVsPerMessage compares this package's Sender (4 workers,
 // each keeping one SMTP session for many messages) with the usual go-mail
 // loop that dials one connection per message (Client.DialAndSend), sending
-// the same messages to the in-process server. Both use an in-memory journal
-// so that only the SMTP side differs. It reports messages per second for
-// each and their ratio ("x-pooled/per-msg").
+// the same messages to the in-process server, one at a time ("per-msg") and
+// four at a time ("per-msg-x4"). The Sender uses an in-memory journal so
+// that only the SMTP side differs. It reports messages per second for each
+// and the ratios ("x-pooled/per-msg", "x-pooled/per-msg-x4").
 //
 // Scenarios: plain loopback; STARTTLS + AUTH PLAIN on loopback (what a real
 // submission server requires); and 1 ms added before every server reply,
@@ -31,7 +35,11 @@ func BenchmarkPooledVsPerMessage(b *testing.B) {
 			srv := startServer(b, append(sc.opts, withoutBodies())...)
 			cl := srv.client(b)
 			s := newSender(b, Config{Client: cl, Journal: &MemJournal{}, Workers: 4})
-			var pooled, single time.Duration
+			par := make([]*gomail.Client, 4)
+			for i := range par {
+				par[i] = srv.client(b)
+			}
+			var pooled, single, single4 time.Duration
 			var sent int
 			round := 0
 			b.ReportAllocs()
@@ -56,13 +64,39 @@ func BenchmarkPooledVsPerMessage(b *testing.B) {
 					}
 				}
 				single += time.Since(start)
+
+				// One connection per message again, but four at a time.
+				start = time.Now()
+				var wg sync.WaitGroup
+				for g, c := range par {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for i := g; i < batch; i += len(par) {
+							m, err := testMsg(ed+"y", rcptAddr(i))
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							if err := c.DialAndSendWithContext(context.Background(), m); err != nil {
+								b.Errorf("per-message send: %v", err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				single4 += time.Since(start)
 				sent += batch
 			}
 			pps := float64(sent) / pooled.Seconds()
 			sps := float64(sent) / single.Seconds()
 			b.ReportMetric(pps, "pooled-msg/s")
 			b.ReportMetric(sps, "per-msg-msg/s")
+			s4 := float64(sent) / single4.Seconds()
+			b.ReportMetric(s4, "per-msg-x4-msg/s")
 			b.ReportMetric(pps/sps, "x-pooled/per-msg")
+			b.ReportMetric(pps/s4, "x-pooled/per-msg-x4")
 		})
 	}
 }
