@@ -124,7 +124,7 @@ func (p *Parser) parseChunked(data []byte, feedURL, baseURL string, perr *ParseE
 	head, tail := data[:bounds[0][0]], data[bounds[len(bounds)-1][1]:]
 	var f *Feed
 	var base *url.URL
-	dd := &docDedupe{}
+	ds := &docState{}
 	buf := make([]byte, 0, len(head)+len(tail)+chunkBytes+chunkBytes/4)
 	for first := 0; first < len(bounds); {
 		last := first
@@ -141,8 +141,11 @@ func (p *Parser) parseChunked(data []byte, feedURL, baseURL string, perr *ParseE
 		if f == nil {
 			f, base = p.feedInfo(gf, feedURL, baseURL)
 			f.Articles = make([]*khabar.Article, 0, len(bounds))
+			if gf.FeedType == "rss" {
+				ds.bases = rssItemBases(data, base)
+			}
 		}
-		p.convertItems(gf, f, base, first, nil, dd, perr)
+		p.convertItems(gf, f, base, first, nil, ds, perr)
 		first = last
 	}
 	return f, true

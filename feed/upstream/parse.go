@@ -144,7 +144,7 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType string) (*Feed
 		perr.Err = ErrUnknownFormat
 		return nil, perr
 	}
-	f := p.convert(gf, feedURL, baseURL, dropped, perr)
+	f := p.convert(gf, utf8Data, feedURL, baseURL, dropped, perr)
 	if perr.Err == nil && len(perr.Items) == 0 {
 		return f, nil
 	}
@@ -237,10 +237,14 @@ func (p *Parser) loc() *time.Location {
 
 // convert turns gofeed's feed into ours, item by item; gofeed's items are
 // released as they are converted to keep peak memory down.
-func (p *Parser) convert(gf *gofeed.Feed, feedURL, baseURL string, dropped []int, perr *ParseError) *Feed {
+func (p *Parser) convert(gf *gofeed.Feed, data []byte, feedURL, baseURL string, dropped []int, perr *ParseError) *Feed {
 	f, base := p.feedInfo(gf, feedURL, baseURL)
 	f.Articles = make([]*khabar.Article, 0, len(gf.Items))
-	p.convertItems(gf, f, base, 0, dropped, &docDedupe{}, perr)
+	ds := &docState{}
+	if gf.FeedType == "rss" {
+		ds.bases = rssItemBases(data, base)
+	}
+	p.convertItems(gf, f, base, 0, dropped, ds, perr)
 	return f
 }
 
@@ -276,7 +280,7 @@ func (p *Parser) feedInfo(gf *gofeed.Feed, feedURL, baseURL string) (*Feed, *url
 // convertItems appends gf's items to f.Articles; first is the document
 // index of gf's first item, and dropped the document indexes of items cut
 // out before gofeed saw them.
-func (p *Parser) convertItems(gf *gofeed.Feed, f *Feed, base *url.URL, first int, dropped []int, dd *docDedupe, perr *ParseError) {
+func (p *Parser) convertItems(gf *gofeed.Feed, f *Feed, base *url.URL, first int, dropped []int, ds *docState, perr *ParseError) {
 	var feedAuthors []*gofeed.Person
 	if gf.FeedType == "atom" || gf.FeedType == "json" {
 		// Atom entries and JSON Feed items inherit the feed's authors.
@@ -293,7 +297,12 @@ func (p *Parser) convertItems(gf *gofeed.Feed, f *Feed, base *url.URL, first int
 		if len(it.Authors) == 0 {
 			it.Authors = feedAuthors
 		}
-		if a := p.article(it, f, base, first+i+skip, perr); dd.keep(a, first+i+skip, perr) {
+		index := first + i + skip
+		var xmlBase *url.URL
+		if index < len(ds.bases) {
+			xmlBase = ds.bases[index]
+		}
+		if a := p.article(it, f, base, xmlBase, index, perr); ds.dedupe.keep(a, index, perr) {
 			f.Articles = append(f.Articles, a)
 		}
 		gf.Items[i] = nil
@@ -390,7 +399,7 @@ func extValue(es []ext.Extension) string {
 }
 
 // article converts one item.
-func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase *url.URL, index int, perr *ParseError) *khabar.Article {
+func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase, xmlBase *url.URL, index int, perr *ParseError) *khabar.Article {
 	guid := strings.TrimSpace(it.GUID)
 	report := func(field string, err error) {
 		perr.Items = append(perr.Items, &ItemError{FeedURL: f.URL, Index: index, GUID: guid, Field: field, Err: err})
@@ -421,7 +430,13 @@ func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase *url.URL, index int,
 	if link == "" {
 		report("url", ErrMissingLink)
 	}
-	itemBase := absHTTP(link)
+	// Relative URLs in the content and images resolve against the
+	// xml:base in scope (which gofeed applies to RSS links only), else
+	// the item link, else the feed URL.
+	itemBase := xmlBase
+	if itemBase == nil {
+		itemBase = absHTTP(link)
+	}
 	if itemBase == nil {
 		itemBase = feedBase
 	}
@@ -520,6 +535,15 @@ func DedupeKey(guid, link, title, content string) string {
 // with other links in the same document: the GUID and the canonical link.
 func GUIDLinkKey(guid, link string) string {
 	return "guid:" + strings.TrimSpace(guid) + "\nlink:" + CanonicalLink(link)
+}
+
+// docState is what converting one document's items needs to know about
+// the whole document.
+type docState struct {
+	dedupe docDedupe
+	// bases holds the xml:base in scope of each RSS item, by document
+	// index (see rssItemBases); nil when the document has none.
+	bases []*url.URL
 }
 
 // docDedupe finds repeated items within one document.
