@@ -18,6 +18,9 @@ func Wrap(width int, s string) string {
 	if width < 1 {
 		return s
 	}
+	if fitsOneLine(width, s) {
+		return strings.Join(strings.Fields(s), " ")
+	}
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/width + 8)
 	for i, line := range strings.Split(s, "\n") {
@@ -59,6 +62,24 @@ func wrapLine(b *strings.Builder, width int, line string) {
 			col += cw
 		}
 	}
+}
+
+// fitsOneLine reports, without measuring graphemes, that s is one line
+// narrower than width: at most width runes, none of them a line break or
+// at or above U+1100, where East Asian wide characters and emoji begin (a
+// rune below it is at most one column wide).
+func fitsOneLine(width int, s string) bool {
+	if len(s) <= width {
+		return strings.IndexByte(s, '\n') < 0
+	}
+	n := 0
+	for _, r := range s {
+		n++
+		if n > width || r == '\n' || r >= 0x1100 {
+			return false
+		}
+	}
+	return true
 }
 
 // displayWidth is the width of s in columns. ASCII is counted directly.

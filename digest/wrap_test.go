@@ -61,6 +61,11 @@ func FuzzWrap(f *testing.F) {
 			width = -width + 1
 		}
 		s = khabar.CleanText(s)
+		if fitsOneLine(width, s) {
+			if w := uniseg.StringWidth(strings.Join(strings.Fields(s), " ")); w > width {
+				t.Fatalf("fitsOneLine(%d, %q) but it is %d columns wide", width, s, w)
+			}
+		}
 		got := Wrap(width, s)
 		// Nothing is lost or split: the clusters of the words are those of
 		// the input's words.
@@ -68,11 +73,12 @@ func FuzzWrap(f *testing.F) {
 			t.Fatalf("Wrap(%d, %q) = %q changes the text", width, s, got)
 		}
 		for _, line := range strings.Split(got, "\n") {
-			if uniseg.StringWidth(line) <= width || strings.Contains(line, "://") || khabar.GraphemeCount(line) == 1 {
+			if uniseg.StringWidth(line) <= width || strings.Contains(line, "://") || visibleClusters(line) <= 1 {
 				continue
 			}
 			// A line may only be too wide when it holds one word that is a
-			// URL or one cluster.
+			// URL, or one visible cluster (with zero-width ones, such as a
+			// stray vowel sign, that cannot start a line of their own).
 			t.Fatalf("Wrap(%d, %q): line %q is %d columns", width, s, line, uniseg.StringWidth(line))
 		}
 	})
@@ -102,4 +108,15 @@ func TestOneLine(t *testing.T) {
 			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// visibleClusters counts the clusters of s that take at least one column.
+func visibleClusters(s string) int {
+	n := 0
+	for c := range khabar.Graphemes(s) {
+		if uniseg.StringWidth(c) > 0 {
+			n++
+		}
+	}
+	return n
 }
