@@ -78,6 +78,9 @@ func FuzzParse(f *testing.F) {
 			if strings.ContainsAny(a.Title, "\n\x00") {
 				t.Errorf("article %d: title %q is not one clean line", i, a.Title)
 			}
+			if !balanced(a.ContentHTML) {
+				t.Errorf("article %d: content leaves elements open or closes unopened ones: %q", i, a.ContentHTML)
+			}
 			low := strings.ToLower(a.ContentHTML)
 			for _, bad := range []string{"<script", "javascript:", " onerror=", " onclick=", "<style"} {
 				if strings.Contains(low, bad) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,6 +146,11 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out string, firstImg 
 	b.Grow(len(fragment))
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	skipIframe := 0
+	// Elements left open (a description cut at 300 characters, a
+	// forgotten </div>) would swallow whatever a page shows after the
+	// content, so they are closed, and stray end tags dropped.
+	var open openElements
+	open.stack = open.buf[:0]
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -158,18 +164,43 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out string, firstImg 
 			}
 			continue
 		}
+		if tt == html.EndTagToken {
+			raw := z.Raw()
+			name, _ := z.TagName()
+			if a := atom.Lookup(name); a != 0 && !open.end(b, a) {
+				continue // a stray end tag: dropped
+			}
+			b.Write(raw)
+			continue
+		}
+		if tt == html.CommentToken || tt == html.DoctypeToken {
+			// bluemonday drops them anyway, and a comment left open
+			// ("<!-- x" at the end) would hide the end tags added below.
+			continue
+		}
 		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			b.Write(z.Raw())
+			raw := z.Raw()
+			if tt == html.TextToken && bytes.IndexByte(raw, '<') >= 0 {
+				// A '<' the tokenizer read as text must stay text: with a
+				// dropped tag gone from between, "<" and "b>" would
+				// otherwise join into a tag.
+				writeEscapedLT(b, raw)
+				continue
+			}
+			b.Write(raw)
 			continue
 		}
 		raw := z.Raw()
 		name, hasAttr := z.TagName()
-		if !rewritten(atom.Lookup(name), hasAttr) {
+		a := atom.Lookup(name)
+		if tt == html.StartTagToken && a != 0 {
+			open.start(b, a)
+		}
+		if !rewritten(a, hasAttr) {
 			// Nothing to rewrite: bluemonday judges the tag as written.
 			b.Write(raw)
 			continue
 		}
-		a := atom.Lookup(name)
 		tok := html.Token{Type: tt, DataAtom: a, Data: a.String()}
 		if a == 0 {
 			tok.Data = string(name)
@@ -184,6 +215,7 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out string, firstImg 
 			if !s.iframeAllowed(tok, base) {
 				if tt == html.StartTagToken {
 					skipIframe = 1
+					open.pop(atom.Iframe)
 				}
 				continue
 			}
@@ -211,6 +243,7 @@ func (s *sanitizer) clean(fragment string, base *url.URL) (out string, firstImg 
 		tok.Attr = attrs
 		b.WriteString(tok.String())
 	}
+	open.closeAll(b)
 	ob := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(ob)
 	ob.Reset()
@@ -289,4 +322,115 @@ func (s *sanitizer) iframeAllowed(tok html.Token, base *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// openElements is the stack of elements open in a fragment, for closing
+// what the fragment leaves open.
+type openElements struct {
+	stack []atom.Atom
+	buf   [16]atom.Atom
+}
+
+// void elements have no end tag.
+func void(a atom.Atom) bool {
+	switch a {
+	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img, atom.Input,
+		atom.Link, atom.Meta, atom.Param, atom.Source, atom.Track, atom.Wbr:
+		return true
+	}
+	return false
+}
+
+// implied returns the open elements a start tag a closes, as HTML's
+// parser would, and the elements that stop the search for them.
+func implied(a atom.Atom) (closes, stops []atom.Atom) {
+	switch a {
+	case atom.Li:
+		return []atom.Atom{atom.Li}, []atom.Atom{atom.Ul, atom.Ol, atom.Table}
+	case atom.Dt, atom.Dd:
+		return []atom.Atom{atom.Dt, atom.Dd}, []atom.Atom{atom.Dl, atom.Table}
+	case atom.Tr:
+		return []atom.Atom{atom.Tr}, []atom.Atom{atom.Table, atom.Thead, atom.Tbody, atom.Tfoot}
+	case atom.Td, atom.Th:
+		return []atom.Atom{atom.Td, atom.Th}, []atom.Atom{atom.Tr, atom.Table}
+	case atom.Thead, atom.Tbody, atom.Tfoot:
+		return []atom.Atom{atom.Thead, atom.Tbody, atom.Tfoot}, []atom.Atom{atom.Table}
+	case atom.Option:
+		return []atom.Atom{atom.Option}, []atom.Atom{atom.Select}
+	case atom.A:
+		return []atom.Atom{atom.A}, []atom.Atom{atom.Td, atom.Th, atom.Table}
+	case atom.P, atom.Div, atom.Ul, atom.Ol, atom.Dl, atom.Table, atom.Blockquote, atom.Pre,
+		atom.Figure, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Hr,
+		atom.Section, atom.Article, atom.Aside, atom.Header, atom.Footer, atom.Nav,
+		atom.Address, atom.Details, atom.Fieldset, atom.Form, atom.Main:
+		return []atom.Atom{atom.P}, nil // only a p open right here
+	}
+	return nil, nil
+}
+
+// start records the start tag a, first closing (in b) what it implies.
+func (o *openElements) start(b *bytes.Buffer, a atom.Atom) {
+	if closes, stops := implied(a); closes != nil {
+		for i := len(o.stack) - 1; i >= 0; i-- {
+			e := o.stack[i]
+			if slices.Contains(closes, e) {
+				o.closeTo(b, i)
+				break
+			}
+			if stops == nil || slices.Contains(stops, e) {
+				break
+			}
+		}
+	}
+	if !void(a) {
+		o.stack = append(o.stack, a)
+	}
+}
+
+// end handles the end tag a: it closes (in b) the elements opened inside
+// a and reports whether a was open; the caller writes a's end tag.
+func (o *openElements) end(b *bytes.Buffer, a atom.Atom) bool {
+	for i := len(o.stack) - 1; i >= 0; i-- {
+		if o.stack[i] == a {
+			o.closeTo(b, i+1)
+			o.stack = o.stack[:i]
+			return true
+		}
+	}
+	return false
+}
+
+// pop forgets the element a just pushed.
+func (o *openElements) pop(a atom.Atom) {
+	if n := len(o.stack); n > 0 && o.stack[n-1] == a {
+		o.stack = o.stack[:n-1]
+	}
+}
+
+// closeTo writes end tags for the open elements from the top down to
+// index i, inclusive, and pops them.
+func (o *openElements) closeTo(b *bytes.Buffer, i int) {
+	for j := len(o.stack) - 1; j >= i; j-- {
+		b.WriteString("</")
+		b.WriteString(o.stack[j].String())
+		b.WriteByte('>')
+	}
+	o.stack = o.stack[:i]
+}
+
+// closeAll closes every element still open.
+func (o *openElements) closeAll(b *bytes.Buffer) { o.closeTo(b, 0) }
+
+// writeEscapedLT writes text with each '<' as "&lt;".
+func writeEscapedLT(b *bytes.Buffer, text []byte) {
+	for {
+		i := bytes.IndexByte(text, '<')
+		if i < 0 {
+			b.Write(text)
+			return
+		}
+		b.Write(text[:i])
+		b.WriteString("&lt;")
+		text = text[i+1:]
+	}
 }
