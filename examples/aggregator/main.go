@@ -274,6 +274,9 @@ func summary(r upstream.Report) string {
 	switch {
 	case r.Failed:
 		fmt.Fprintf(&b, "FAIL %s: %v", r.URL, r.Err)
+		if errors.Is(r.Err, upstream.ErrForbiddenAddress) {
+			b.WriteString(" (-allow-private lets the aggregator fetch it)")
+		}
 	case r.NotModified:
 		fmt.Fprintf(&b, "304  %s", r.URL)
 	default:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -206,5 +207,41 @@ func TestFlags(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-opml", "/does/not/exist.opml", "-once"}, io.Discard, nil); err == nil {
 		t.Error("a missing OPML file was accepted")
+	}
+}
+
+// TestOPMLAndAllowPrivate: feeds listed in an OPML file on a loopback
+// server are refused by the SSRF guard, with a hint, unless -allow-private
+// is given.
+func TestOPMLAndAllowPrivate(t *testing.T) {
+	srv := httptest.NewServer(http.FileServer(http.Dir("../../testdata/upstream")))
+	defer srv.Close()
+	opml := filepath.Join(t.TempDir(), "list.opml")
+	doc := `<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>
+<outline text="Hindi" xmlUrl="` + srv.URL + `/hindi-ist.xml"/><outline text="RDF" xmlUrl="` + srv.URL + `/rss1.rdf"/></body></opml>`
+	if err := os.WriteFile(opml, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	if err := run(context.Background(), []string{"-opml", opml, "-once"}, out, nil); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if got := out.String(); strings.Count(got, "FAIL ") != 2 || !strings.Contains(got, "refusing to connect to 127.0.0.1") ||
+		!strings.Contains(got, "-allow-private") || !strings.Contains(got, "2 feeds, 0 articles") {
+		t.Errorf("without -allow-private: %s\nwant both feeds refused with a hint", got)
+	}
+	out = &syncBuffer{}
+	if err := run(context.Background(), []string{"-opml", opml, "-once", "-allow-private"}, out, nil); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if got := out.String(); strings.Contains(got, "FAIL") || !strings.Contains(got, "2 feeds, 7 articles") {
+		t.Errorf("with -allow-private: %s\nwant 7 articles (5 + 2, undated ones kept)", got)
+	}
+	out = &syncBuffer{}
+	if err := run(context.Background(), []string{"-opml", opml, "-once", "-allow-private", "-undated=false"}, out, nil); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if got := out.String(); !strings.Contains(got, "2 feeds, 5 articles") {
+		t.Errorf("with -undated=false: %s\nwant 5 articles (the 2 undated ones left out)", got)
 	}
 }
