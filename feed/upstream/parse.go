@@ -758,6 +758,10 @@ func (p *Parser) image(it *gofeed.Item, base *url.URL, firstImg *khabar.Image) *
 		for _, g := range media["group"] {
 			groups = append(groups, g.Children)
 		}
+		// Of several images (sizes of one picture, usually), the one
+		// marked isDefault, else the widest, else the first.
+		var best *khabar.Image
+		bestDefault := false
 		for _, g := range groups {
 			for _, c := range g["content"] {
 				t, medium := c.Attrs["type"], c.Attrs["medium"]
@@ -767,15 +771,33 @@ func (p *Parser) image(it *gofeed.Item, base *url.URL, firstImg *khabar.Image) *
 						// content or on its group, describe the image.
 						im.Alt = plainLine(firstNonEmpty(extValue(c.Children["title"]), extValue(g["title"])))
 						im.Caption = plainLine(firstNonEmpty(extValue(c.Children["description"]), extValue(g["description"])))
-						return im
+						isDefault := strings.EqualFold(strings.TrimSpace(c.Attrs["isDefault"]), "true")
+						if best == nil || (isDefault && !bestDefault) || (isDefault == bestDefault && im.Width > best.Width) {
+							best, bestDefault = im, isDefault
+						}
 					}
 				}
 			}
 		}
+		if best != nil {
+			return best
+		}
+		// Thumbnails: of the item or a group, then those inside a
+		// media:content (a video's poster frame), in document order.
 		for _, g := range groups {
 			for _, c := range g["thumbnail"] {
 				if im := mk(c.Attrs["url"], c.Attrs); im != nil {
 					return im
+				}
+			}
+		}
+		for _, g := range groups {
+			for _, c := range g["content"] {
+				for _, th := range c.Children["thumbnail"] {
+					if im := mk(th.Attrs["url"], th.Attrs); im != nil {
+						im.Alt = plainLine(firstNonEmpty(extValue(c.Children["title"]), extValue(g["title"])))
+						return im
+					}
 				}
 			}
 		}
