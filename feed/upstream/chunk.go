@@ -141,9 +141,7 @@ func (p *Parser) parseChunked(data []byte, feedURL, baseURL string, perr *ParseE
 		if f == nil {
 			f, base = p.feedInfo(gf, feedURL, baseURL)
 			f.Articles = make([]*khabar.Article, 0, len(bounds))
-			if gf.FeedType == "rss" {
-				ds.bases = rssItemBases(data, base)
-			}
+			ds.setup(gf, f, data, base)
 		}
 		p.convertItems(gf, f, base, first, nil, ds, perr)
 		first = last

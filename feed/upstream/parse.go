@@ -241,9 +241,7 @@ func (p *Parser) convert(gf *gofeed.Feed, data []byte, feedURL, baseURL string, 
 	f, base := p.feedInfo(gf, feedURL, baseURL)
 	f.Articles = make([]*khabar.Article, 0, len(gf.Items))
 	ds := &docState{}
-	if gf.FeedType == "rss" {
-		ds.bases = rssItemBases(data, base)
-	}
+	ds.setup(gf, f, data, base)
 	p.convertItems(gf, f, base, 0, dropped, ds, perr)
 	return f
 }
@@ -302,7 +300,7 @@ func (p *Parser) convertItems(gf *gofeed.Feed, f *Feed, base *url.URL, first int
 		if index < len(ds.bases) {
 			xmlBase = ds.bases[index]
 		}
-		if a := p.article(it, f, base, xmlBase, index, perr); ds.dedupe.keep(a, index, perr) {
+		if a := p.article(it, f, base, xmlBase, ds.textTitle(index), index, perr); ds.dedupe.keep(a, index, perr) {
 			f.Articles = append(f.Articles, a)
 		}
 		gf.Items[i] = nil
@@ -334,6 +332,12 @@ func plainLine(s string) string {
 		return oneLine(khabar.CleanText(s))
 	}
 	return oneLine(khabar.PlainText(s))
+}
+
+// textLine returns plain text (an Atom type="text" or JSON Feed title,
+// where "<b>" is text) cleaned and on one line.
+func textLine(s string) string {
+	return oneLine(khabar.CleanText(s))
 }
 
 // excerpt is khabar.Excerpt with the same shortcut as plainLine.
@@ -399,7 +403,7 @@ func extValue(es []ext.Extension) string {
 }
 
 // article converts one item.
-func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase, xmlBase *url.URL, index int, perr *ParseError) *khabar.Article {
+func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase, xmlBase *url.URL, textTitle bool, index int, perr *ParseError) *khabar.Article {
 	guid := strings.TrimSpace(it.GUID)
 	report := func(field string, err error) {
 		perr.Items = append(perr.Items, &ItemError{FeedURL: f.URL, Index: index, GUID: guid, Field: field, Err: err})
@@ -454,7 +458,11 @@ func (p *Parser) article(it *gofeed.Item, f *Feed, feedBase, xmlBase *url.URL, i
 		a.Summary = excerpt(a.ContentHTML, 300)
 	}
 
-	a.Title = plainLine(it.Title)
+	if textTitle {
+		a.Title = textLine(it.Title)
+	} else {
+		a.Title = plainLine(it.Title)
+	}
 	if a.Title == "" {
 		if a.Title = khabar.Truncate(a.Summary, 100); a.Title == "" {
 			report("title", ErrMissingTitle)
@@ -544,6 +552,33 @@ type docState struct {
 	// bases holds the xml:base in scope of each RSS item, by document
 	// index (see rssItemBases); nil when the document has none.
 	bases []*url.URL
+	// textTitles says, by document index, which Atom entries have plain
+	// text titles (see atomTextTitles); allText that every title is
+	// plain text (JSON Feed).
+	textTitles []bool
+	allText    bool
+}
+
+// setup fills in what the document's format needs.
+func (ds *docState) setup(gf *gofeed.Feed, f *Feed, data []byte, base *url.URL) {
+	switch gf.FeedType {
+	case "rss":
+		ds.bases = rssItemBases(data, base)
+	case "json":
+		ds.allText = true
+		f.Title = textLine(gf.Title)
+	case "atom":
+		var feedText bool
+		feedText, ds.textTitles = atomTextTitles(data)
+		if feedText {
+			f.Title = textLine(gf.Title)
+		}
+	}
+}
+
+// textTitle reports whether the title of the item at index is plain text.
+func (ds *docState) textTitle(index int) bool {
+	return ds.allText || (index < len(ds.textTitles) && ds.textTitles[index])
 }
 
 // docDedupe finds repeated items within one document.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html"
 	"net/url"
+	"strings"
 )
 
 // gofeed applies xml:base to Atom content but, in RSS, only to <link>:
@@ -198,3 +199,80 @@ func attrValue(tag []byte, name string) string {
 }
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// atomTextTitles reports, for each entry of an Atom document in document
+// order, whether its title is plain text (type "text", the default, or a
+// text/* media type) rather than HTML; and the same for the feed's own
+// title. gofeed decodes both kinds into one string and forgets which it
+// was, and a text title's "<b>" is text, not a tag. Titles inside an
+// entry's <source> are skipped.
+func atomTextTitles(data []byte) (feed bool, entries []bool) {
+	feed = true
+	inEntry, inSource, seenTitle := false, false, false
+	for i := 0; i < len(data); {
+		j := bytes.IndexByte(data[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j
+		rest := data[i:]
+		if skip := skipMarkup(rest); skip != 0 {
+			if skip < 0 {
+				break
+			}
+			i += skip
+			continue
+		}
+		end := tagEnd(rest)
+		if end < 0 {
+			break
+		}
+		tag := rest[:end+1]
+		i += end + 1
+		name, closing := tagName(tag)
+		switch name {
+		case "entry":
+			inEntry, seenTitle = !closing, false
+			if !closing {
+				entries = append(entries, true)
+			}
+		case "source":
+			inSource = !closing && !bytes.HasSuffix(tag, []byte("/>"))
+		case "title":
+			if closing || inSource || seenTitle || foreignPrefix(tag, "atom") {
+				continue // media:title, dc:title and the like are not Atom's
+			}
+			seenTitle = true
+			t := textType(attrValue(tag, "type"))
+			if inEntry {
+				entries[len(entries)-1] = t
+			} else {
+				feed = t
+			}
+		}
+	}
+	return feed, entries
+}
+
+// textType reports whether an Atom text construct's type attribute means
+// plain text.
+func textType(t string) bool {
+	t = strings.ToLower(strings.TrimSpace(t))
+	return t == "" || t == "text" || strings.HasPrefix(t, "text/")
+}
+
+// foreignPrefix reports whether the tag's name has a prefix other than
+// ok.
+func foreignPrefix(tag []byte, ok string) bool {
+	k := 1
+	if len(tag) > 1 && tag[1] == '/' {
+		k = 2
+	}
+	e := bytes.IndexAny(tag[k:], " \t\r\n>/")
+	if e < 0 {
+		e = len(tag) - k
+	}
+	name := tag[k : k+e]
+	c := bytes.IndexByte(name, ':')
+	return c >= 0 && string(name[:c]) != ok
+}

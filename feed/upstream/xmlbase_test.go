@@ -103,3 +103,27 @@ func BenchmarkRSSItemBases(b *testing.B) {
 		rssItemBases(data, doc)
 	}
 }
+
+func TestAtomTextTitles(t *testing.T) {
+	tests := []struct {
+		name, xml string
+		feed      bool
+		entries   []bool
+	}{
+		{"defaults", `<feed><title>f</title><entry><title>a</title></entry><entry><title type="text">b</title></entry></feed>`, true, []bool{true, true}},
+		{"html and xhtml", `<feed><title type="html">f</title><entry><title type="html">a</title></entry><entry><title type='xhtml'><div>b</div></title></entry><entry><title type="text/plain">c</title></entry></feed>`,
+			false, []bool{false, false, true}},
+		{"source and media titles skipped", `<feed><entry><media:title type="html">m</media:title><source><title type="html">s</title></source><title>a</title></entry><entry><source/><atom:title type="html">b</atom:title></entry></feed>`,
+			true, []bool{true, false}},
+		{"decoys", `<feed><!-- <entry><title type="html"> --><entry><title><![CDATA[<title type="html">]]></title></entry></feed>`, true, []bool{true}},
+		{"entry without title", `<feed><entry><id>1</id></entry><entry><title type="html">x</title></entry></feed>`, true, []bool{true, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			feed, entries := atomTextTitles([]byte(tt.xml))
+			if feed != tt.feed || fmt.Sprint(entries) != fmt.Sprint(tt.entries) {
+				t.Errorf("atomTextTitles = %v, %v; want %v, %v", feed, entries, tt.feed, tt.entries)
+			}
+		})
+	}
+}
