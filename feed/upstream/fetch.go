@@ -1,6 +1,8 @@
 package upstream
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -258,6 +260,17 @@ func (f *Fetcher) Fetch(ctx context.Context, feedURL string, st *State) (*Result
 	if int64(len(body)) > limit {
 		return nil, &TooLargeError{URL: feedURL, Limit: limit}
 	}
+	if len(body) > 2 && body[0] == 0x1f && body[1] == 0x8b && body[2] == 8 {
+		// A gzip file served as is (a pre-compressed feed.xml.gz without
+		// Content-Encoding, or compressed twice): no feed starts with
+		// these bytes, so unpack it, within the same limit.
+		if body, err = gunzip(body, limit); err != nil {
+			if errors.Is(err, ErrBodyTooLarge) {
+				return nil, &TooLargeError{URL: feedURL, Limit: limit}
+			}
+			return nil, fmt.Errorf("upstream: read %s: gzip body: %w", feedURL, err)
+		}
+	}
 	res.Body = body
 	return res, nil
 }
@@ -387,4 +400,20 @@ func (f *Fetcher) backoff(n int, err error) time.Duration {
 		d = min(he.RetryAfter, 7*24*time.Hour)
 	}
 	return d
+}
+
+// gunzip decompresses a gzip body of at most limit bytes once unpacked.
+func gunzip(data []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(out)) > limit {
+		return nil, ErrBodyTooLarge
+	}
+	return out, nil
 }

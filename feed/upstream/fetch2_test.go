@@ -215,3 +215,48 @@ func TestRedirectToForbiddenAddresses(t *testing.T) {
 		}
 	})
 }
+
+// TestFetchGzipFileBody: a gzip file served without Content-Encoding, or
+// compressed twice, is unpacked, within the limit.
+func TestFetchGzipFileBody(t *testing.T) {
+	feed := readFixture(t, "rss1.rdf")
+	big := gzipped(t, make([]byte, 2<<20))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/feed.xml.gz":
+			w.Header().Set("Content-Type", "application/x-gzip")
+			w.Write(gzipped(t, feed))
+		case "/twice":
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(gzipped(t, gzipped(t, feed)))
+		case "/big.gz":
+			w.Write(big)
+		case "/broken.gz":
+			w.Write(gzipped(t, feed)[:40])
+		}
+	}))
+	defer srv.Close()
+	f := testFetcher()
+	f.MaxBodyBytes = 1 << 20
+	for _, path := range []string{"/feed.xml.gz", "/twice"} {
+		t.Run(path, func(t *testing.T) {
+			res, err := f.Fetch(context.Background(), srv.URL+path, nil)
+			if err != nil || !bytes.Equal(res.Body, feed) {
+				t.Fatalf("Fetch = %v; want the unpacked feed", err)
+			}
+		})
+	}
+	t.Run("over the limit unpacked", func(t *testing.T) {
+		_, err := f.Fetch(context.Background(), srv.URL+"/big.gz", nil)
+		var tl *TooLargeError
+		if !errors.As(err, &tl) {
+			t.Fatalf("err = %v, want a *TooLargeError", err)
+		}
+	})
+	t.Run("broken", func(t *testing.T) {
+		_, err := f.Fetch(context.Background(), srv.URL+"/broken.gz", nil)
+		if err == nil || !strings.Contains(err.Error(), "gzip body") {
+			t.Fatalf("err = %v, want a gzip error", err)
+		}
+	})
+}
