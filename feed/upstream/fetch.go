@@ -193,7 +193,9 @@ func (f *Fetcher) init() {
 // Fetch GETs feedURL, conditionally when st (which may be nil) holds
 // validators from an earlier response. A 304 gives a Result with
 // NotModified set; any status other than 200 and 304 an *HTTPError.
-// Fetch does not change st: pass the outcome to Update.
+// The body is decompressed (Content-Encoding gzip, and a body that is
+// itself a gzip file) and refused with a *TooLargeError past
+// MaxBodyBytes. Fetch does not change st: pass the outcome to Update.
 func (f *Fetcher) Fetch(ctx context.Context, feedURL string, st *State) (*Result, error) {
 	f.once.Do(f.init)
 	u, err := url.Parse(feedURL)
