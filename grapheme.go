@@ -23,7 +23,7 @@ func Graphemes(s string) iter.Seq[string] {
 			c, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
 			end := len(s) - len(rest)
 			cStart := end - len(c)
-			if cStart > start && endsWithLinker(s[start:cStart]) && startsWithConsonant(c) {
+			if cStart > start && startsWithConsonant(s[start:cStart]) && endsWithLinker(s[start:cStart]) && startsWithConsonant(c) {
 				pendingEnd = end // GB9c: join with the pending cluster
 				continue
 			}

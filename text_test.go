@@ -162,6 +162,8 @@ func TestGraphemes(t *testing.T) {
 		{"क् ष", []string{"क्", " ", "ष"}},
 		{"👨‍👩‍👧🇮🇳", []string{"👨‍👩‍👧", "🇮🇳"}},
 		{"ab", []string{"a", "b"}},
+		{"0्र", []string{"0्", "र"}}, // GB9c needs a consonant before the virama
+		{"अ्क", []string{"अ्", "क"}}, // a vowel is not InCB=Consonant
 		{"", nil},
 	}
 	for _, tt := range tests {
