@@ -58,21 +58,21 @@ func (r *Renderer) appendAtomPerson(b []byte, elem string, a khabar.Author, arch
 	return append(b, ">\n"...)
 }
 
-func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article) []byte {
+func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []byte {
 	s := r.s
 	b = append(b, "<entry"...)
 	if a.Language != "" && a.Language != s.Language {
-		b = appendAttrPair(b, "xml:lang", a.Language)
+		b = appendAttrPairC(b, "xml:lang", a.Language)
 	}
 	b = append(b, ">\n<id>"...)
-	b = appendText(b, r.GUID(a))
+	b = r.appendGUID(b, a, "&amp;")
 	b = append(b, "</id>\n"...)
 	b = append(b, `<title type="text">`...)
-	b = appendText(b, itemTitle(a))
+	b = appendTextC(b, itemTitle(a))
 	b = append(b, "</title>\n"...)
 	u := khabar.URI(a.URL)
 	b = append(b, `<link rel="alternate" type="text/html"`...)
-	b = appendAttrPair(b, "href", u)
+	b = appendAttrPairC(b, "href", u)
 	b = append(b, "/>\n<published>"...)
 	b = appendDate3339(b, a.Published, s.Location)
 	b = append(b, "</published>\n<updated>"...)
@@ -84,40 +84,40 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article) []byte {
 	for i := range a.Categories {
 		c := &a.Categories[i]
 		b = append(b, "<category"...)
-		b = appendAttrPair(b, "term", c.Name)
-		b = appendAttrPair(b, "scheme", s.catDom)
-		b = appendAttrPair(b, "label", c.Label())
+		b = appendAttrPairC(b, "term", c.Name)
+		b = appendAttrPairC(b, "scheme", s.catDom)
+		b = appendAttrPairC(b, "label", c.Label())
 		b = append(b, "/>\n"...)
 	}
 	for _, t := range a.Tags {
 		b = append(b, "<category"...)
-		b = appendAttrPair(b, "term", t.Name)
-		b = appendAttrPair(b, "scheme", s.tagDom)
+		b = appendAttrPairC(b, "term", t.Name)
+		b = appendAttrPairC(b, "scheme", s.tagDom)
 		b = append(b, "/>\n"...)
 	}
 	if sum := summary(a); sum != "" {
 		b = append(b, `<summary type="text">`...)
-		b = appendText(b, sum)
+		b = appendTextC(b, sum)
 		b = append(b, "</summary>\n"...)
 	}
-	if a.ContentHTML != "" {
+	if body != "" {
 		b = append(b, `<content type="html"`...)
-		b = appendAttrPair(b, "xml:base", u)
+		b = appendAttrPairC(b, "xml:base", u)
 		b = append(b, '>')
-		b = appendCDATA(b, a.ContentHTML) // the same HTML text as escaping, copied instead
+		b = appendCDATAClean(b, body) // the same HTML text as escaping, copied instead
 		b = append(b, "</content>\n"...)
 	}
 	if im := a.Image; im != nil {
 		b = append(b, `<link rel="enclosure"`...)
 		if typ := imageType(im); typ != "" {
-			b = appendAttrPair(b, "type", typ)
+			b = appendAttrPairC(b, "type", typ)
 		}
 		if im.Length > 0 {
 			b = append(b, ` length="`...)
 			b = appendInt(b, im.Length)
 			b = append(b, '"')
 		}
-		b = appendAttrPair(b, "href", khabar.URI(im.URL))
+		b = appendAttrPairC(b, "href", khabar.URI(im.URL))
 		b = append(b, "/>\n"...)
 	}
 	return append(b, "</entry>\n"...)

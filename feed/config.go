@@ -93,6 +93,13 @@ type Config struct {
 	// entries are dropped at random and rendered again when asked for.
 	// Zero means DefaultCacheBytes; negative means no bound.
 	CacheBytes int64
+	// ContentPolicy says what happens to article bodies on their way into
+	// the feeds. The zero value, SafeContent, passes them through
+	// SafeHTML (scripts, frames, plugins, event handlers and style
+	// attributes removed, relative URLs resolved against the article's
+	// URL), so the W3C feed validator finds nothing to warn about in them;
+	// RawContent writes them as stored.
+	ContentPolicy ContentPolicy
 	// Location is the time zone dates are written in. Nil means UTC.
 	Location *time.Location
 	// Now is the clock: the updated date of an empty feed and the
@@ -170,6 +177,9 @@ func newSite(cfg Config) (*site, error) {
 				return nil, err
 			}
 		}
+	}
+	if cfg.ContentPolicy > RawContent {
+		return nil, fmt.Errorf("%w: unknown ContentPolicy %d", ErrConfig, cfg.ContentPolicy)
 	}
 	if s.Title = strings.TrimSpace(cfg.Title); s.Title == "" {
 		s.Title = s.host

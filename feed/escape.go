@@ -70,3 +70,36 @@ func appendDate3339(b []byte, t time.Time, loc *time.Location) []byte {
 }
 
 func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
+
+// The C variants below write article fields: text known to be clean (see
+// appendEscapedClean), escaped without a check.
+
+// appendTextC is appendText for clean text.
+func appendTextC(b []byte, s string) []byte { return appendEscapedClean(b, s, modeText) }
+
+// appendElemC is appendElem for clean text.
+func appendElemC(b []byte, name, text string) []byte {
+	b = append(b, '<')
+	b = append(b, name...)
+	b = append(b, '>')
+	b = appendEscapedClean(b, text, modeText)
+	b = append(b, "</"...)
+	b = append(b, name...)
+	return append(b, ">\n"...)
+}
+
+// appendAttrPairC is appendAttrPair for a clean value.
+func appendAttrPairC(b []byte, name, value string) []byte {
+	b = append(b, ' ')
+	b = append(b, name...)
+	b = append(b, `="`...)
+	b = appendEscapedClean(b, value, modeAttr)
+	return append(b, '"')
+}
+
+// appendJSONStringC is appendJSONString for clean text.
+func appendJSONStringC(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = appendEscapedClean(b, s, modeJSON)
+	return append(b, '"')
+}

@@ -8,11 +8,15 @@ import (
 	"github.com/khabar/khabar"
 )
 
-// The escapers below validate and escape in two quick passes: xmlClean,
-// then a scan that skips eight bytes at a time while none of them can need
-// attention (SWAR: "SIMD within a register"). Anything XML forbids sends them to khabar.CleanText, so the
-// output is always exactly what escaping CleanText(s) would give; the fast
-// path only avoids decoding runes that need nothing.
+// The escapers below come in two kinds. appendEscaped and appendCDATA
+// check their text first (xmlClean, one quick pass) and clean it with
+// khabar.CleanText when it holds anything XML forbids: they write the
+// feed-level strings and anything else of unknown origin. The *Clean
+// variants skip the check: they write article fields, which a
+// khabar.Catalog has already cleaned (Renderer.cleanArticle cleans the
+// articles of hand-built pages). Both escape with a scan that skips eight
+// bytes at a time while none of them can need attention (SWAR: "SIMD
+// within a register").
 
 const (
 	lsb = 0x0101010101010101
@@ -57,16 +61,23 @@ func quiet(x uint64, mode int) bool {
 	return !hasByte(x, '"') && !hasByte(x, '\\') && !hasByte(x, 0xE2) // E2 80 A8/A9: U+2028/9
 }
 
-// appendEscaped appends s escaped for mode; see the comment at the top.
+// appendEscaped appends s escaped for mode, cleaned first as
+// khabar.CleanText cleans when it holds anything XML forbids.
 func appendEscaped(b []byte, s string, mode int) []byte {
 	if !xmlClean(s) {
-		return appendEscapedClean(b, khabar.CleanText(s), mode)
+		s = khabar.CleanText(s)
 	}
-	start := len(b)
+	return appendEscapedClean(b, s, mode)
+}
+
+// appendEscapedClean appends s escaped for mode without checking its
+// characters: s must be text khabar.CleanText leaves as it is, such as
+// every text field of an article stored in a khabar.Catalog. Eight bytes
+// at a time are skipped while none of them needs escaping.
+func appendEscapedClean(b []byte, s string, mode int) []byte {
 	last := 0
-	i := 0
 	sb := bytesOf(s)
-	for i < len(s) {
+	for i := 0; i < len(s); {
 		if i+8 <= len(s) && quiet(word(sb, i), mode) {
 			i += 8
 			continue
@@ -74,16 +85,10 @@ func appendEscaped(b []byte, s string, mode int) []byte {
 		end := min(i+8, len(s))
 		for ; i < end; i++ {
 			c := s[i]
-			var esc string
-			switch {
-			case c == 0xEF:
-				if i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE {
-					return appendEscapedClean(b[:start], khabar.CleanText(s), mode)
-				}
-				continue
-			case c == 0xE2 && mode == modeJSON:
-				if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
-					esc = `\u2028`
+			if c >= 0x80 {
+				// E2 80 A8/A9: U+2028 and U+2029 end lines in JavaScript.
+				if c == 0xE2 && mode == modeJSON && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+					esc := `\u2028`
 					if s[i+2] == 0xA9 {
 						esc = `\u2029`
 					}
@@ -93,12 +98,9 @@ func appendEscaped(b []byte, s string, mode int) []byte {
 					last = i + 1
 				}
 				continue
-			case c >= 0x80:
-				continue
-			case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
-				return appendEscapedClean(b[:start], khabar.CleanText(s), mode)
 			}
-			if esc = escapeOf(c, mode); esc == "" {
+			esc := escapeOf(c, mode)
+			if esc == "" {
 				continue
 			}
 			b = append(b, s[last:i]...)
@@ -107,12 +109,6 @@ func appendEscaped(b []byte, s string, mode int) []byte {
 		}
 	}
 	return append(b, s[last:]...)
-}
-
-// appendEscapedClean is appendEscaped for a string already cleaned (it
-// cannot loop back).
-func appendEscapedClean(b []byte, s string, mode int) []byte {
-	return appendEscaped(b, s, mode)
 }
 
 // escapeOf returns the escape of the ASCII byte c in mode, "" for none.
@@ -246,14 +242,21 @@ func xmlClean(s string) bool {
 	return true
 }
 
-// appendCDATA appends s, cleaned, as one or more CDATA sections: a "]]>"
-// inside s ends one section after "]]" and starts the next with ">".
-// Nothing is escaped, so HTML bodies are copied as they are; a carriage
-// return reaches readers as a line feed, as XML's line-end handling says.
+// appendCDATA appends s, cleaned, as one or more CDATA sections (see
+// appendCDATAClean).
 func appendCDATA(b []byte, s string) []byte {
 	if !xmlClean(s) {
 		s = khabar.CleanText(s)
 	}
+	return appendCDATAClean(b, s)
+}
+
+// appendCDATAClean appends s, which must be clean text (see
+// appendEscapedClean), as one or more CDATA sections: a "]]>" inside s
+// ends one section after "]]" and starts the next with ">". Nothing is
+// escaped, so HTML bodies are copied as they are; a carriage return
+// reaches readers as a line feed, as XML's line-end handling says.
+func appendCDATAClean(b []byte, s string) []byte {
 	b = append(b, "<![CDATA["...)
 	for {
 		i := strings.Index(s, "]]>")

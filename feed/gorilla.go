@@ -34,7 +34,7 @@ func (r *Renderer) Gorilla(p *Page) *feeds.Feed {
 	}
 	for _, a := range p.Items {
 		it := &feeds.Item{
-			Title:       itemTitle(a),
+			Title:       strings.TrimSpace(khabar.CleanText(a.Title)),
 			Link:        &feeds.Link{Href: khabar.URI(a.URL)},
 			Description: khabar.CleanText(summary(a)),
 			Id:          r.GUID(a),

@@ -56,7 +56,7 @@ var deflatedSep = func() (out [len(Formats)][]byte) {
 
 // itemGzip returns a's item in format f deflated as a piece (see above),
 // cached with the item.
-func (r *Renderer) itemGzip(a *khabar.Article, f Format) []byte {
+func (r *Renderer) itemGzip(a *khabar.Article, f Format, clean bool) []byte {
 	r.mu.RLock()
 	ic := r.items[a.ID]
 	var cached []byte
@@ -67,7 +67,7 @@ func (r *Renderer) itemGzip(a *khabar.Article, f Format) []byte {
 	if cached != nil {
 		return cached
 	}
-	z := deflated(r.itemBytes(a, f))
+	z := deflated(r.itemBytes(a, f, clean))
 	r.mu.Lock()
 	if ic = r.items[a.ID]; ic != nil && ic.a == a {
 		r.heldBytes += int64(len(z) - len(ic.gz[f]))
@@ -89,7 +89,7 @@ func (r *Renderer) gzipPage(p *Page, f Format, body []byte) []byte {
 		if i > 0 && deflatedSep[f] != nil {
 			b.Write(deflatedSep[f])
 		}
-		b.Write(r.itemGzip(a, f))
+		b.Write(r.itemGzip(a, f, p.clean(i)))
 	}
 	deflatePiece(&b, []byte(tail(f, len(p.Items) == 0)), true)
 	var trailer [8]byte

@@ -71,20 +71,23 @@ func (r *Renderer) appendJSONAuthor(b []byte, a khabar.Author, archive bool) []b
 	return append(b, '}')
 }
 
-func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article) []byte {
+func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, body string) []byte {
 	s := r.s
 	const ind = "      "
 	first := true
 	b = append(b, "    {\n"...)
 	str := func(name, v string) {
 		b = appendJSONMember(b, ind, name, &first)
-		b = appendJSONString(b, v)
+		b = appendJSONStringC(b, v)
 	}
-	str("id", r.GUID(a))
+	b = appendJSONMember(b, ind, "id", &first)
+	b = append(b, '"')
+	b = r.appendGUID(b, a, "&")
+	b = append(b, '"')
 	str("url", khabar.URI(a.URL))
 	str("title", itemTitle(a))
-	if a.ContentHTML != "" {
-		str("content_html", a.ContentHTML)
+	if body != "" {
+		str("content_html", body)
 	} else {
 		// JSON Feed requires content_html or content_text.
 		text := summary(a)
@@ -127,7 +130,7 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article) []byte {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendJSONString(b, t)
+			b = appendJSONStringC(b, t)
 		}
 		b = append(b, ']')
 	}

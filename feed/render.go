@@ -5,10 +5,12 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/khabar/khabar"
 )
@@ -34,6 +36,18 @@ type Page struct {
 	// Updated is the newest LastModified among Items, or the clock's time
 	// when there are none.
 	Updated time.Time
+
+	// fromCatalog holds the articles as Renderer.Page got them from the
+	// catalog, whose text is clean: an item still the same pointer is
+	// written without checking its characters; any other is cleaned
+	// first (Renderer.cleanArticle).
+	fromCatalog []*khabar.Article
+}
+
+// clean reports whether item i of p is an article Renderer.Page took from
+// a catalog, whose text fields khabar.CleanText leaves unchanged.
+func (p *Page) clean(i int) bool {
+	return i < len(p.fromCatalog) && p.fromCatalog[i] == p.Items[i]
 }
 
 // Renderer writes feed pages for one site. It is safe for concurrent use.
@@ -50,9 +64,13 @@ type Renderer struct {
 }
 
 type itemCache struct {
-	a   *khabar.Article
-	out [len(Formats)][]byte
-	gz  [len(Formats)][]byte // out deflated as a piece of a gzip body (Handler)
+	a *khabar.Article
+	// body is a.ContentHTML after Config.ContentPolicy, once computed
+	// (bodyDone): the three formats share it.
+	body     string
+	bodyDone bool
+	out      [len(Formats)][]byte
+	gz       [len(Formats)][]byte // out deflated as a piece of a gzip body (Handler)
 }
 
 // NewRenderer returns a Renderer for the site cfg describes, or an error
@@ -98,33 +116,32 @@ func (r *Renderer) FeedURL(k khabar.Key, f Format, n int) string {
 // (UTC) and its ID, such as "tag:example.com,2026-11-20:a-1042". It changes
 // only if the ID, the publication date or the site's host does.
 func (r *Renderer) GUID(a *khabar.Article) string {
-	return "tag:" + r.s.host + "," + a.Published.UTC().Format("2006-01-02") + ":" + escapeTag(a.ID)
+	return string(r.appendGUID(nil, a, "&"))
 }
 
-// escapeTag percent-encodes what RFC 4151's specific part does not allow
-// (it allows RFC 3986 pchar, "/" and "?").
-func escapeTag(id string) string {
-	ok := true
-	for i := 0; i < len(id); i++ {
-		if !tagChar(id[i]) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return id
-	}
+// appendGUID appends GUID(a) with amp for "&": "&amp;" in XML, "&" in
+// JSON. Nothing else in it needs escaping in XML or JSON.
+func (r *Renderer) appendGUID(b []byte, a *khabar.Article, amp string) []byte {
+	b = append(b, "tag:"...)
+	b = append(b, r.s.host...)
+	b = append(b, ',')
+	b = a.Published.UTC().AppendFormat(b, "2006-01-02")
+	b = append(b, ':')
 	const hex = "0123456789ABCDEF"
-	b := make([]byte, 0, len(id)*3)
+	id := a.ID
 	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if tagChar(c) {
+		// RFC 4151's specific part allows RFC 3986 pchar, "/" and "?";
+		// the rest is percent-encoded.
+		switch c := id[i]; {
+		case c == '&':
+			b = append(b, amp...)
+		case tagChar(c):
 			b = append(b, c)
-			continue
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
 		}
-		b = append(b, '%', hex[c>>4], hex[c&15])
 	}
-	return string(b)
+	return b
 }
 
 func tagChar(c byte) bool {
@@ -179,6 +196,7 @@ func (r *Renderer) Page(c *khabar.Catalog, k khabar.Key, n int) (*Page, error) {
 	}
 	size := r.s.PageSize
 	p.Items, p.Total = c.Newest(k, (n-1)*size, size)
+	p.fromCatalog = slices.Clone(p.Items)
 	p.Last = max(1, (p.Total+size-1)/size)
 	if n > p.Last {
 		return nil, fmt.Errorf("%w: page %d of %v (last is %d)", ErrNoPage, n, k, p.Last)
@@ -216,11 +234,11 @@ func (r *Renderer) Write(w io.Writer, p *Page, f Format) error {
 // extended slice.
 func (r *Renderer) AppendPage(dst []byte, p *Page, f Format) []byte {
 	dst = r.appendHead(dst, p, f)
-	for i, a := range p.Items {
+	for i, it := range r.pageItems(p, f) {
 		if i > 0 {
 			dst = append(dst, itemSep[f]...)
 		}
-		dst = r.item(dst, a, f)
+		dst = append(dst, it...)
 	}
 	return append(dst, tail(f, len(p.Items) == 0)...)
 }
@@ -236,7 +254,10 @@ func (r *Renderer) appendHead(dst []byte, p *Page, f Format) []byte {
 }
 
 // itemSep is what goes between two items.
-var itemSep = [len(Formats)]string{"", "", ",\n"}
+var (
+	itemSep      = [len(Formats)]string{"", "", ",\n"}
+	itemSepBytes = [len(Formats)][]byte{nil, nil, []byte(",\n")}
+)
 
 // tail is what follows the last item.
 func tail(f Format, empty bool) string {
@@ -258,12 +279,12 @@ func tail(f Format, empty bool) string {
 // AppendPage's output; a network connection takes them in one writev.
 func (r *Renderer) fragments(p *Page, f Format) net.Buffers {
 	bufs := make(net.Buffers, 0, 2*len(p.Items)+2)
-	bufs = append(bufs, r.appendHead(nil, p, f))
-	for i, a := range p.Items {
+	bufs = append(bufs, r.appendHead(make([]byte, 0, 2048), p, f))
+	for i, it := range r.pageItems(p, f) {
 		if i > 0 && itemSep[f] != "" {
-			bufs = append(bufs, []byte(itemSep[f]))
+			bufs = append(bufs, itemSepBytes[f])
 		}
-		bufs = append(bufs, r.itemBytes(a, f))
+		bufs = append(bufs, it)
 	}
 	return append(bufs, []byte(tail(f, len(p.Items) == 0)))
 }
@@ -282,32 +303,88 @@ func (r *Renderer) sizeHint(p *Page, f Format) int {
 	return n
 }
 
-// itemBytes returns a's rendered item in format f, from the cache when
-// it holds this snapshot of a, else rendered and cached. The result is
-// shared: it must not be modified.
-func (r *Renderer) itemBytes(a *khabar.Article, f Format) []byte {
+// pageItems returns the rendered items of p in format f, shared with the
+// item cache (read-only). Items the cache lacks are rendered one after the
+// other into one buffer, each cached as its own slice of it: one
+// allocation per page rather than one per item. Such a buffer stays in
+// memory while any of its items is cached.
+func (r *Renderer) pageItems(p *Page, f Format) [][]byte {
+	out := make([][]byte, len(p.Items))
+	type coldItem struct {
+		i        int
+		src      *khabar.Article
+		body     string
+		haveBody bool
+	}
+	var cold []coldItem
 	r.mu.RLock()
-	ic := r.items[a.ID]
-	var cached []byte
-	if ic != nil && ic.a == a {
-		cached = ic.out[f]
+	for i, a := range p.Items {
+		ic := r.items[a.ID]
+		if ic != nil && ic.a == a && ic.out[f] != nil {
+			out[i] = ic.out[f]
+			continue
+		}
+		c := coldItem{i: i, src: a}
+		if ic != nil && ic.a == a {
+			c.body, c.haveBody = ic.body, ic.bodyDone
+		}
+		cold = append(cold, c)
 	}
 	r.mu.RUnlock()
-	if cached != nil {
-		return cached
+	if len(cold) == 0 {
+		return out
 	}
-	b := make([]byte, 0, len(a.ContentHTML)+len(a.ContentHTML)/8+len(a.Summary)+1024)
+	n := 0
+	for k := range cold {
+		c := &cold[k]
+		if !p.clean(c.i) {
+			c.src = cleanArticle(c.src)
+		}
+		if !c.haveBody {
+			c.body = r.s.filterBody(c.src)
+		}
+		n += r.itemSizeHint(c.src, c.body)
+	}
+	slab := make([]byte, 0, n)
+	for _, c := range cold {
+		start := len(slab)
+		slab = r.appendItem(slab, c.src, c.body, f)
+		out[c.i] = slab[start:len(slab):len(slab)] // appending to a shared item must copy
+	}
+	r.mu.Lock()
+	for _, c := range cold {
+		r.store(p.Items[c.i], f, c.body, out[c.i])
+	}
+	r.trimItems("")
+	r.mu.Unlock()
+	return out
+}
+
+// itemSizeHint is a guess, on the generous side, of the size of a's
+// rendered item with body as its content.
+func (r *Renderer) itemSizeHint(a *khabar.Article, body string) int {
+	n := len(body) + len(body)/32 + len(a.Summary)*17/16 + len(a.Title)*17/16 + 3*len(a.URL) + len(a.ID) + 512
+	if im := a.Image; im != nil {
+		n += 3*len(im.URL) + len(im.Caption) + len(im.Alt) + 256
+	}
+	return n + 64*len(a.Authors) + (64+len(r.s.catDom))*(len(a.Categories)+len(a.Tags))
+}
+
+// appendItem appends a's item in format f, with body as its content.
+func (r *Renderer) appendItem(b []byte, a *khabar.Article, body string, f Format) []byte {
 	switch f {
 	case Atom:
-		b = r.appendAtomEntry(b, a)
+		return r.appendAtomEntry(b, a, body)
 	case JSON:
-		b = r.appendJSONItem(b, a)
-	default:
-		b = r.appendRSSItem(b, a)
+		return r.appendJSONItem(b, a, body)
 	}
-	b = b[:len(b):len(b)] // appending to a shared item must copy
-	r.mu.Lock()
-	ic = r.items[a.ID]
+	return r.appendRSSItem(b, a, body)
+}
+
+// store caches item b of a in format f, rendered with body. Called with
+// r.mu held.
+func (r *Renderer) store(a *khabar.Article, f Format, body string, b []byte) {
+	ic := r.items[a.ID]
 	if ic == nil || ic.a != a {
 		if ic != nil {
 			r.heldBytes -= ic.size()
@@ -315,20 +392,64 @@ func (r *Renderer) itemBytes(a *khabar.Article, f Format) []byte {
 		ic = &itemCache{a: a}
 		r.items[a.ID] = ic
 	}
+	if !ic.bodyDone {
+		ic.body, ic.bodyDone = body, true
+		r.heldBytes += ic.bodySize()
+	}
 	r.heldBytes += int64(len(b) - len(ic.out[f]))
 	ic.out[f] = b
+}
+
+// itemBytes returns a's rendered item in format f, from the cache when
+// it holds this snapshot of a, else rendered and cached. clean says that
+// a's text fields are known to be clean (it came from a catalog). The
+// result is shared: it must not be modified.
+func (r *Renderer) itemBytes(a *khabar.Article, f Format, clean bool) []byte {
+	r.mu.RLock()
+	ic := r.items[a.ID]
+	var cached []byte
+	var body string
+	haveBody := false
+	if ic != nil && ic.a == a {
+		cached = ic.out[f]
+		body, haveBody = ic.body, ic.bodyDone
+	}
+	r.mu.RUnlock()
+	if cached != nil {
+		return cached
+	}
+	src := a
+	if !clean {
+		src = cleanArticle(a)
+	}
+	if !haveBody {
+		body = r.s.filterBody(src)
+	}
+	b := r.appendItem(make([]byte, 0, r.itemSizeHint(src, body)), src, body, f)
+	b = b[:len(b):len(b)] // appending to a shared item must copy
+	r.mu.Lock()
+	r.store(a, f, body, b)
 	r.trimItems(a.ID)
 	r.mu.Unlock()
 	return b
 }
 
+// bodySize is the number of bytes ic.body holds beyond the article's own
+// ContentHTML: none when the policy left the body as it was.
+func (ic *itemCache) bodySize() int64 {
+	if len(ic.body) == len(ic.a.ContentHTML) && unsafe.StringData(ic.body) == unsafe.StringData(ic.a.ContentHTML) {
+		return 0
+	}
+	return int64(len(ic.body))
+}
+
 // size is the number of bytes ic holds.
 func (ic *itemCache) size() int64 {
-	n := 0
+	n := ic.bodySize()
 	for f := range ic.out {
-		n += len(ic.out[f]) + len(ic.gz[f])
+		n += int64(len(ic.out[f]) + len(ic.gz[f]))
 	}
-	return int64(n)
+	return n
 }
 
 // trimItems drops cached items at random (Go's map order) until they use
@@ -348,11 +469,6 @@ func (r *Renderer) trimItems(keep string) {
 			delete(r.items, id)
 		}
 	}
-}
-
-// item appends a's rendered item in format f.
-func (r *Renderer) item(dst []byte, a *khabar.Article, f Format) []byte {
-	return append(dst, r.itemBytes(a, f)...)
 }
 
 // summary returns the item's plain-text summary: the standfirst, or an
@@ -438,8 +554,78 @@ func (r *Renderer) feedAuthor(p *Page) khabar.Author {
 	return r.s.author
 }
 
-// itemTitle is the article's title as written: XML-safe, without
-// surrounding white space.
+// itemTitle is the article's title as written, without surrounding white
+// space; a's text must be clean.
 func itemTitle(a *khabar.Article) string {
-	return strings.TrimSpace(khabar.CleanText(a.Title))
+	return strings.TrimSpace(a.Title)
+}
+
+// cleanArticle returns a when every text field the writers use is clean
+// (khabar.CleanText leaves it unchanged), else a copy with those fields
+// cleaned. Articles from a catalog are clean already; this is the safety
+// net for pages built by hand.
+func cleanArticle(a *khabar.Article) *khabar.Article {
+	if articleClean(a) {
+		return a
+	}
+	b := *a
+	ct := khabar.CleanText
+	b.Title, b.Summary, b.ContentHTML, b.Language = ct(a.Title), ct(a.Summary), ct(a.ContentHTML), ct(a.Language)
+	b.Authors = slices.Clone(a.Authors)
+	for i := range b.Authors {
+		b.Authors[i].Name = ct(b.Authors[i].Name)
+	}
+	b.Categories = slices.Clone(a.Categories)
+	for i := range b.Categories {
+		b.Categories[i] = *cleanCategory(&b.Categories[i])
+	}
+	b.Tags = slices.Clone(a.Tags)
+	for i := range b.Tags {
+		b.Tags[i].Name = ct(b.Tags[i].Name)
+	}
+	if a.Image != nil {
+		im := *a.Image
+		im.Alt, im.Caption, im.Type = ct(im.Alt), ct(im.Caption), ct(im.Type)
+		b.Image = &im
+	}
+	if a.Source != nil {
+		src := *a.Source
+		src.Title = ct(src.Title)
+		b.Source = &src
+	}
+	return &b
+}
+
+func cleanCategory(c *khabar.Category) *khabar.Category {
+	if c == nil {
+		return nil
+	}
+	n := *c
+	n.Name = khabar.CleanText(c.Name)
+	n.Parent = cleanCategory(c.Parent)
+	return &n
+}
+
+// articleClean reports whether every text field of a that cleanArticle
+// would clean is clean already.
+func articleClean(a *khabar.Article) bool {
+	ok := xmlClean(a.Title) && xmlClean(a.Summary) && xmlClean(a.ContentHTML) && xmlClean(a.Language)
+	for i := 0; ok && i < len(a.Authors); i++ {
+		ok = xmlClean(a.Authors[i].Name)
+	}
+	for i := 0; ok && i < len(a.Categories); i++ {
+		for c := &a.Categories[i]; ok && c != nil; c = c.Parent {
+			ok = xmlClean(c.Name)
+		}
+	}
+	for i := 0; ok && i < len(a.Tags); i++ {
+		ok = xmlClean(a.Tags[i].Name)
+	}
+	if ok && a.Image != nil {
+		ok = xmlClean(a.Image.Alt) && xmlClean(a.Image.Caption) && xmlClean(a.Image.Type)
+	}
+	if ok && a.Source != nil {
+		ok = xmlClean(a.Source.Title)
+	}
+	return ok
 }

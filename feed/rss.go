@@ -1,6 +1,9 @@
 package feed
 
 import (
+	"html"
+	"strings"
+
 	"github.com/khabar/khabar"
 )
 
@@ -63,40 +66,46 @@ func (r *Renderer) appendAtomLinks(b []byte, elem string, p *Page, f Format) []b
 	return b
 }
 
-func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article) []byte {
+func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byte {
 	s := r.s
 	b = append(b, "<item>\n"...)
-	b = appendElem(b, "title", itemTitle(a))
-	b = appendElem(b, "link", khabar.URI(a.URL))
+	b = appendElemC(b, "title", itemTitle(a))
+	b = appendElemC(b, "link", khabar.URI(a.URL))
 	b = append(b, `<guid isPermaLink="false">`...)
-	b = appendText(b, r.GUID(a))
+	b = r.appendGUID(b, a, "&amp;")
 	b = append(b, "</guid>\n<pubDate>"...)
 	b = appendDate822(b, a.Published, s.Location)
 	b = append(b, "</pubDate>\n"...)
 	for _, au := range a.Authors {
-		b = appendElem(b, "dc:creator", au.Name)
+		b = appendElemC(b, "dc:creator", au.Name)
 	}
 	for i := range a.Categories {
 		b = append(b, "<category"...)
-		b = appendAttrPair(b, "domain", s.catDom)
+		b = appendAttrPairC(b, "domain", s.catDom)
 		b = append(b, '>')
-		b = appendText(b, a.Categories[i].Name)
+		b = appendTextC(b, a.Categories[i].Name)
 		b = append(b, "</category>\n"...)
 	}
 	for _, t := range a.Tags {
 		b = append(b, "<category"...)
-		b = appendAttrPair(b, "domain", s.tagDom)
+		b = appendAttrPairC(b, "domain", s.tagDom)
 		b = append(b, '>')
-		b = appendText(b, t.Name)
+		b = appendTextC(b, t.Name)
 		b = append(b, "</category>\n"...)
 	}
 	if sum := summary(a); sum != "" {
-		b = appendElem(b, "description", sum)
+		// RSS readers (and the W3C validator) read description as HTML;
+		// the summary is plain text, so its <, > and & are escaped for
+		// HTML before they are escaped for XML.
+		if strings.ContainsAny(sum, "<>&") {
+			sum = html.EscapeString(sum)
+		}
+		b = appendElemC(b, "description", sum)
 	}
-	if a.ContentHTML != "" {
+	if body != "" {
 		// CDATA, as WordPress writes it: the body is copied, not escaped.
 		b = append(b, "<content:encoded>"...)
-		b = appendCDATA(b, a.ContentHTML)
+		b = appendCDATAClean(b, body)
 		b = append(b, "</content:encoded>\n"...)
 	}
 	if im := a.Image; im != nil {
@@ -104,18 +113,18 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article) []byte {
 		typ := imageType(im)
 		if im.Length > 0 && typ != "" {
 			b = append(b, "<enclosure"...)
-			b = appendAttrPair(b, "url", u)
+			b = appendAttrPairC(b, "url", u)
 			b = append(b, ` length="`...)
 			b = appendInt(b, im.Length)
 			b = append(b, '"')
-			b = appendAttrPair(b, "type", typ)
+			b = appendAttrPairC(b, "type", typ)
 			b = append(b, "/>\n"...)
 		}
 		b = append(b, "<media:content"...)
-		b = appendAttrPair(b, "url", u)
+		b = appendAttrPairC(b, "url", u)
 		b = append(b, ` medium="image"`...)
 		if typ != "" {
-			b = appendAttrPair(b, "type", typ)
+			b = appendAttrPairC(b, "type", typ)
 		}
 		b = appendSize(b, im)
 		if im.Length > 0 {
@@ -130,25 +139,25 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article) []byte {
 		if desc != "" {
 			b = append(b, ">\n"...)
 			b = append(b, `<media:description type="plain">`...)
-			b = appendText(b, desc)
+			b = appendTextC(b, desc)
 			b = append(b, "</media:description>\n</media:content>\n"...)
 		} else {
 			b = append(b, "/>\n"...)
 		}
 		b = append(b, "<media:thumbnail"...)
-		b = appendAttrPair(b, "url", u)
+		b = appendAttrPairC(b, "url", u)
 		b = appendSize(b, im)
 		b = append(b, "/>\n"...)
 	}
 	if src := a.Source; src != nil {
 		b = append(b, "<source"...)
-		b = appendAttrPair(b, "url", khabar.URI(src.FeedURL))
+		b = appendAttrPairC(b, "url", khabar.URI(src.FeedURL))
 		b = append(b, '>')
 		t := src.Title
 		if t == "" {
 			t = src.FeedURL
 		}
-		b = appendText(b, t)
+		b = appendTextC(b, t)
 		b = append(b, "</source>\n"...)
 	}
 	return append(b, "</item>\n"...)
