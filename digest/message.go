@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -107,7 +108,18 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	)
 	from := m.From
 	msg.FromMailAddress(&from)
-	msg.ToMailAddress(&mail.Address{Name: m.Subscriber.Name, Address: m.Subscriber.Email})
+	// net/mail (which go-mail uses for address headers) Q-encodes a
+	// display name in 75-character words split between code points: a
+	// Hindi name of more than seven letters breaks inside a letter, and
+	// Python's email package (policy.default) then shows a space inside
+	// the name. The To field is written here instead, in B-encoded words
+	// that hold a name of up to 15 Devanagari letters whole and otherwise
+	// break after a space; the envelope recipient is kept as Bcc, which
+	// go-mail never writes out, so GetRecipients still names exactly the
+	// subscriber.
+	rcpt := &mail.Address{Address: m.Subscriber.Email}
+	msg.BccMailAddress(rcpt)
+	msg.SetGenHeader(gomail.Header("To"), formatAddress(mail.Address{Name: oneLine(m.Subscriber.Name), Address: m.Subscriber.Email}))
 	msg.SetGenHeader(gomail.HeaderSubject, encodeSubject(m.Subject))
 	msg.SetDateWithValue(m.Date)
 	msg.SetMessageIDWithValue(m.MessageID)
@@ -146,6 +158,26 @@ func (m *Message) WriteTo(w io.Writer) (int64, error) {
 	return msg.WriteTo(w)
 }
 
+// formatAddress writes an address for a header: the name as net/mail
+// quotes it when it is printable ASCII, else as RFC 2047 B words of at
+// most 45 bytes of UTF-8 (75 characters), each ending after a space
+// when one is near, never inside a grapheme cluster.
+func formatAddress(a mail.Address) string {
+	if a.Name == "" || printableASCII(a.Name) {
+		return a.String()
+	}
+	return strings.Join(encodeWords(a.Name, 45, true), " ") + " <" + a.Address + ">"
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 // encodeSubject returns s as RFC 2047 encoded-words of at most 36 bytes of
 // UTF-8 each (60 characters), split between grapheme clusters, or s itself
 // when it is printable ASCII.
@@ -158,28 +190,39 @@ func (m *Message) WriteTo(w io.Writer) (int64, error) {
 // go-mail leaves the already-encoded ASCII value alone and folds between
 // the words.
 func encodeSubject(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if printableASCII(s) {
 		return s
 	}
-	const maxBytes = 36
+	return strings.Join(encodeWords(s, 36, false), " ")
+}
+
+// encodeWords splits s into RFC 2047 B encoded-words of at most maxBytes
+// bytes of UTF-8 each, between grapheme clusters. With atSpace, a word
+// that would overflow ends after the last space in it, when there is one
+// in its second half: in a display name, decoders that wrongly keep the
+// white space between encoded-words then show it between two words of
+// the name, not inside one.
+func encodeWords(s string, maxBytes int, atSpace bool) []string {
 	var words []string
 	var chunk []byte
-	flush := func() {
-		if len(chunk) > 0 {
-			words = append(words, "=?UTF-8?b?"+base64.StdEncoding.EncodeToString(chunk)+"?=")
-			chunk = chunk[:0]
+	flush := func(n int) {
+		if n > 0 {
+			words = append(words, "=?UTF-8?b?"+base64.StdEncoding.EncodeToString(chunk[:n])+"?=")
+			chunk = append(chunk[:0], chunk[n:]...)
 		}
 	}
 	for c := range khabar.Graphemes(s) {
 		if len(chunk)+len(c) > maxBytes {
-			flush()
+			n := len(chunk)
+			if atSpace {
+				if i := bytes.LastIndexByte(chunk, ' '); i >= len(chunk)/2 {
+					n = i + 1
+				}
+			}
+			flush(n)
+		}
+		if len(chunk)+len(c) > maxBytes {
+			flush(len(chunk))
 		}
 		for len(c) > maxBytes { // a cluster longer than a word: split between runes
 			n := 0
@@ -190,11 +233,11 @@ func encodeSubject(s string) string {
 				n += utf8.RuneLen(r)
 			}
 			chunk = append(chunk, c[:n]...)
-			flush()
+			flush(len(chunk))
 			c = c[n:]
 		}
 		chunk = append(chunk, c...)
 	}
-	flush()
-	return strings.Join(words, " ")
+	flush(len(chunk))
+	return words
 }

@@ -275,3 +275,55 @@ func TestEncodeSubject(t *testing.T) {
 		}
 	}
 }
+
+// displayNames are recipient names that net/mail would split inside a
+// letter or quote: long Devanagari and Urdu names, a name longer than
+// one encoded word without a space, ASCII specials.
+var displayNames = []string{
+	"अनिल कपूर",
+	"शालिनी श्रीवास्तव",
+	"डॉ. श्रीमती शालिनी श्रीवास्तव त्रिपाठी",
+	"مولانا محمد عبدالرحمٰن صدیقی صاحب",
+	strings.Repeat("क्षि", 30),
+	`Ben "BJ" Jones`,
+	"O'Brien, Pat",
+	"Zoë Ångström",
+}
+
+// TestFormatAddress checks the To field: ASCII only, encoded-words of at
+// most 75 characters that each hold whole grapheme clusters, and
+// net/mail (an RFC 2047 decoder that drops the white space between
+// encoded-words) reads the name back exactly.
+func TestFormatAddress(t *testing.T) {
+	dec := new(mime.WordDecoder)
+	for _, name := range displayNames {
+		t.Run(name, func(t *testing.T) {
+			got := formatAddress(mail.Address{Name: name, Address: "reader@example.com"})
+			if !printableASCII(got) {
+				t.Fatalf("formatAddress = %q, not printable ASCII", got)
+			}
+			a, err := mail.ParseAddress(got)
+			if err != nil || a.Name != name || a.Address != "reader@example.com" {
+				t.Fatalf("formatAddress = %q, parses to %+v, %v; want name %q", got, a, err, name)
+			}
+			clusters := uniseg.GraphemeClusterCount(name)
+			sum := 0
+			for _, w := range strings.Fields(got) {
+				if !strings.HasPrefix(w, "=?") {
+					continue
+				}
+				if len(w) > 75 {
+					t.Errorf("encoded word %q is %d characters, want at most 75", w, len(w))
+				}
+				part, err := dec.Decode(w)
+				if err != nil {
+					t.Fatalf("word %q: %v", w, err)
+				}
+				sum += uniseg.GraphemeClusterCount(part)
+			}
+			if strings.Contains(got, "=?") && sum != clusters {
+				t.Errorf("words of %q hold %d clusters, the name has %d: one is split", got, sum, clusters)
+			}
+		})
+	}
+}
