@@ -154,6 +154,7 @@ type Builder struct {
 	lang     string
 	cache    poolCache
 	versions versioned
+	pre      preheaderCache
 }
 
 // NewBuilder checks cfg and returns a Builder. Every problem is reported at

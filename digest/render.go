@@ -14,9 +14,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	texttemplate "text/template"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/khabar/khabar"
 )
@@ -484,7 +486,7 @@ func (b *Builder) render(m *Message, personal bool) error {
 		} else if len(top) > 0 {
 			v.Lead = &top[0]
 		}
-		v.Preheader = preheader(followed, top)
+		v.Preheader = preheader(&b.pre, followed, top)
 		v.Subject = ""
 		buf.Reset()
 		if err := b.tmpl.subject.Execute(buf, v); err != nil {
@@ -519,7 +521,11 @@ func (b *Builder) render(m *Message, personal bool) error {
 	return nil
 }
 
-func preheader(lists ...[]StoryView) string {
+// preheader returns the inbox preview: the first headlines, joined and
+// truncated to 140 grapheme clusters. Truncating costs more than the
+// rest of a story list, and subscribers of one edition mostly share their
+// first headlines, so results are kept in c by the joined text.
+func preheader(c *preheaderCache, lists ...[]StoryView) string {
 	var parts []string
 	n := 0
 	for _, l := range lists {
@@ -531,8 +537,33 @@ func preheader(lists ...[]StoryView) string {
 			}
 		}
 	}
-	return khabar.Truncate(strings.Join(parts, " · "), 140)
+	p := strings.Join(parts, " · ")
+	if utf8.RuneCountInString(p) <= 140 { // at most 140 runes is at most 140 clusters
+		return p
+	}
+	if c != nil {
+		if v, ok := c.m.Load(p); ok {
+			return v.(string)
+		}
+	}
+	t := khabar.Truncate(p, 140)
+	if c != nil {
+		if c.n.Add(1) > preheaderCacheMax {
+			c.m.Clear()
+			c.n.Store(0)
+		}
+		c.m.Store(p, t)
+	}
+	return t
 }
+
+// preheaderCache maps joined headlines to their truncated preheader.
+type preheaderCache struct {
+	m sync.Map
+	n atomic.Int64
+}
+
+const preheaderCacheMax = 4096
 
 func dateLabel(ed Edition, loc *Locale) string {
 	d := ed.Day()
@@ -556,11 +587,9 @@ func splitLines(s string) []string {
 var htmlFuncs = htmltemplate.FuncMap{
 	// padding returns the zero-width filler that keeps an inbox preview
 	// from running on into the body after the preheader.
-	"padding": func(n int) htmltemplate.HTML {
-		return htmltemplate.HTML(strings.Repeat("&#847;&zwnj;&nbsp;", max(n, 0)))
-	},
-	"add":  func(a, b int) int { return a + b },
-	"bidi": bidiIsolate,
+	"padding": padding,
+	"add":     func(a, b int) int { return a + b },
+	"bidi":    bidiIsolate,
 }
 
 var textFuncs = texttemplate.FuncMap{
@@ -572,6 +601,20 @@ var textFuncs = texttemplate.FuncMap{
 	"join":     joinNonEmpty,
 	"rule":     func(n int) string { return strings.Repeat("-", max(n, 0)) },
 }
+
+// padding returns the zero-width filler that keeps an inbox preview from
+// running on into the body after the preheader; the usual length is made
+// once.
+func padding(n int) htmltemplate.HTML {
+	if n == 60 {
+		return padding60
+	}
+	return htmltemplate.HTML(strings.Repeat(paddingUnit, max(n, 0)))
+}
+
+const paddingUnit = "&#847;&zwnj;&nbsp;"
+
+var padding60 = htmltemplate.HTML(strings.Repeat(paddingUnit, 60))
 
 // bidiIsolate wraps s in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE,
 // so an address or a Hindi name inside an Urdu sentence (or the reverse)
