@@ -30,9 +30,13 @@ const (
 	// SkipAlreadySent: the subscriber's last sent edition already covers
 	// this one's window.
 	SkipAlreadySent
+	// SkipRemoved: the subscriber was removed from the store after the
+	// message was built (Message.Recheck).
+	SkipRemoved
 )
 
-// String returns "unsubscribed", "bounced", "no new story" or "already sent".
+// String returns "unsubscribed", "bounced", "no new story", "already
+// sent" or "removed".
 func (r SkipReason) String() string {
 	switch r {
 	case SkipUnsubscribed:
@@ -43,6 +47,8 @@ func (r SkipReason) String() string {
 		return "no new story"
 	case SkipAlreadySent:
 		return "already sent"
+	case SkipRemoved:
+		return "removed"
 	}
 	return fmt.Sprintf("SkipReason(%d)", int(r))
 }

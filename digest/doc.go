@@ -40,7 +40,7 @@
 // first in each section (LanguageFirst) or alone (LanguageOnly). A
 // subscriber with nothing new gets no message: Build returns a *SkipError
 // saying why (SkipNoStories, SkipUnsubscribed, SkipBounced,
-// SkipAlreadySent).
+// SkipAlreadySent; Message.Recheck adds SkipRemoved).
 //
 // The ranked window is computed once and shared by every subscriber with
 // the same window and language; with a *khabar.Catalog it is cached until
@@ -73,7 +73,10 @@
 // List-Unsubscribe=One-Click, Precedence: bulk, and base64-encoded
 // multipart/alternative bodies. Its MIME boundary is derived from the
 // Message-ID, so the same message always gives the same bytes. A deliverer
-// adds DKIM and sends.
+// adds DKIM and sends. A message built a while before it is sent does not
+// see an unsubscribe that came in meanwhile: Message.Recheck asks the store
+// again (one primary-key lookup with *Store) and returns a *SkipError when
+// the subscriber is no longer active or was removed.
 //
 // # Unsubscribing and the web version
 //
@@ -83,7 +86,9 @@
 // shows a confirmation page with a button on GET (mail scanners follow
 // links, so GET never unsubscribes) and unsubscribes on POST, including
 // RFC 8058 one-click POSTs, writing the change to the store before it
-// answers 200. BrowserHandler serves an edition's web version: the general
+// answers 200; an unsubscribe for an address no longer in the store is
+// recorded anyway (Suppressor), so importing the address again does not
+// undo it. BrowserHandler serves an edition's web version: the general
 // digest, with no personal data in it.
 //
 // # Concurrency

@@ -50,7 +50,9 @@ type PageView struct {
 // No cookie is read or set. Forged, altered, expired and wrong-list tokens
 // are refused with 400 (410 when merely expired) and change nothing. An
 // address the store does not know is answered as unsubscribed, revealing
-// nothing. Responses are not cacheable and send no Referer (the token is in
+// nothing; when the store is a Suppressor (as *Store is), the unsubscribe
+// is recorded for the address anyway, so importing it again cannot undo
+// it. Responses are not cacheable and send no Referer (the token is in
 // the URL).
 //
 // Fill in the fields before serving; the handler is then safe for
@@ -137,7 +139,13 @@ func (h *UnsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Write the change through even if the client goes away meanwhile.
 	ctx := context.WithoutCancel(r.Context())
-	if err := h.Store.SetStatus(ctx, claims.Email, StatusUnsubscribed); err != nil && !errors.Is(err, ErrUnknownSubscriber) {
+	err = h.Store.SetStatus(ctx, claims.Email, StatusUnsubscribed)
+	if sup, ok := h.Store.(Suppressor); ok && errors.Is(err, ErrUnknownSubscriber) {
+		// Removed since the mail was sent: remember the unsubscribe, so
+		// that importing the address again does not undo it.
+		err = sup.Suppress(ctx, claims.Email, StatusUnsubscribed)
+	}
+	if err != nil && !errors.Is(err, ErrUnknownSubscriber) {
 		h.logger().Error("digest: unsubscribe failed", "email", claims.Email, "err", err)
 		h.pageLang(w, r, http.StatusInternalServerError, "error", PageView{}, "error_server", lang)
 		return

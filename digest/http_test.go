@@ -191,6 +191,18 @@ func TestUnsubscribeHandler(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Errorf("status %d", res.StatusCode)
 		}
+		// Removed before the click: the unsubscribe is remembered, and a
+		// later import of the address does not undo it.
+		if st, err := store.Status(ctx, "Stranger@Example.com"); err != nil || st != StatusUnsubscribed {
+			t.Errorf("stored status of the unknown address = %q, %v; want unsubscribed", st, err)
+		}
+		res2, err := store.Import(ctx, []*Subscriber{{Email: "stranger@example.com", Language: "hi"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := status("stranger@example.com"); st != StatusUnsubscribed || res2.Kept != 1 {
+			t.Errorf("after re-import: status %s, %+v; want unsubscribed, kept 1", st, res2)
+		}
 	})
 
 	t.Run("store failure is 500, so the sender retries", func(t *testing.T) {

@@ -2,9 +2,11 @@ package digest
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/mail"
@@ -83,6 +85,38 @@ func (m *Message) Key() string { return m.Edition.RecipientKey(m.Subscriber.Emai
 // given time, for SentLog stores (Store.MarkSent).
 func (m *Message) Sent(at time.Time) Sent {
 	return Sent{Edition: m.Edition.ID(), Email: m.Subscriber.Email, Until: m.Until, At: at}
+}
+
+// Recheck asks the store, just before the message is sent, whether the
+// subscriber is still active: a message built earlier does not see an
+// unsubscribe, a bounce or a removal that happened since. It returns nil
+// when the subscriber is active, a *SkipError (SkipUnsubscribed,
+// SkipBounced or SkipRemoved) when the message must not be sent, and other
+// errors as the store gives them. With a StatusStore (such as *Store) it
+// is one primary-key lookup.
+func (m *Message) Recheck(ctx context.Context, store SubscriberStore) error {
+	var st Status
+	var err error
+	if ss, ok := store.(StatusStore); ok {
+		st, err = ss.Status(ctx, m.Subscriber.Email)
+	} else {
+		var sub *Subscriber
+		if sub, err = store.Subscriber(ctx, m.Subscriber.Email); err == nil {
+			st = sub.Status
+		}
+	}
+	skip := func(r SkipReason) error { return &SkipError{Edition: m.Edition, Email: m.Subscriber.Email, Reason: r} }
+	switch {
+	case errors.Is(err, ErrUnknownSubscriber):
+		return skip(SkipRemoved)
+	case err != nil:
+		return err
+	case st == StatusUnsubscribed:
+		return skip(SkipUnsubscribed)
+	case st == StatusBounced:
+		return skip(SkipBounced)
+	}
+	return nil
 }
 
 // Boundary returns the MIME boundary Msg uses: derived from MessageID, so

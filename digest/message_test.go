@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -325,5 +326,75 @@ func TestFormatAddress(t *testing.T) {
 				t.Errorf("words of %q hold %d clusters, the name has %d: one is split", got, sum, clusters)
 			}
 		})
+	}
+}
+
+// plainStore is a SubscriberStore without Status, so Recheck falls back
+// to Subscriber.
+type plainStore struct{ s *Store }
+
+func (p plainStore) Subscriber(ctx context.Context, email string) (*Subscriber, error) {
+	return p.s.Subscriber(ctx, email)
+}
+func (p plainStore) EachSubscriber(ctx context.Context, fn func(*Subscriber) error) error {
+	return p.s.EachSubscriber(ctx, fn)
+}
+func (p plainStore) SetStatus(ctx context.Context, email string, st Status) error {
+	return p.s.SetStatus(ctx, email, st)
+}
+
+// TestRecheck: a message built before an unsubscribe, a bounce or a
+// removal is not to be sent; Recheck says so with the reason.
+func TestRecheck(t *testing.T) {
+	ctx := context.Background()
+	b := newTestBuilder(t, nil)
+	for _, kind := range []string{"Store", "plain SubscriberStore"} {
+		t.Run(kind, func(t *testing.T) {
+			store := openTestStore(t)
+			var ss SubscriberStore = store
+			if kind != "Store" {
+				ss = plainStore{store}
+			}
+			sub := &Subscriber{Email: "asha@example.com", Name: "आशा", Language: "hi"}
+			if err := store.Put(ctx, sub); err != nil {
+				t.Fatal(err)
+			}
+			m, err := b.Build(ctx, testEdition, sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps := []struct {
+				name   string
+				change func() error
+				want   SkipReason // 0: send
+			}{
+				{"active", func() error { return nil }, 0},
+				{"unsubscribed since", func() error { return store.SetStatus(ctx, sub.Email, StatusUnsubscribed) }, SkipUnsubscribed},
+				{"bounced since", func() error { return store.SetStatus(ctx, sub.Email, StatusBounced) }, SkipBounced},
+				{"removed since", func() error {
+					_, err := store.DB().ExecContext(ctx, `DELETE FROM subscribers WHERE key = ?`, sub.Key())
+					return err
+				}, SkipRemoved},
+			}
+			for _, st := range steps {
+				if err := st.change(); err != nil {
+					t.Fatal(err)
+				}
+				err := m.Recheck(ctx, ss)
+				var skip *SkipError
+				switch {
+				case st.want == 0 && err != nil:
+					t.Errorf("%s: Recheck = %v, want nil", st.name, err)
+				case st.want != 0 && (!errors.As(err, &skip) || skip.Reason != st.want || skip.Email != sub.Email):
+					t.Errorf("%s: Recheck = %v, want a SkipError %s", st.name, err, st.want)
+				}
+			}
+		})
+	}
+	store := openTestStore(t)
+	store.Close()
+	m := &Message{Edition: testEdition, Subscriber: &Subscriber{Email: "asha@example.com"}}
+	if err := m.Recheck(ctx, store); err == nil || errors.Is(err, ErrSkipped) {
+		t.Errorf("Recheck on a closed store = %v, want the store's error", err)
 	}
 }

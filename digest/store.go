@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -34,6 +35,8 @@ type Store struct {
 var (
 	_ SubscriberStore = (*Store)(nil)
 	_ SentLog         = (*Store)(nil)
+	_ StatusStore     = (*Store)(nil)
+	_ Suppressor      = (*Store)(nil)
 )
 
 // storeSchema is applied by OpenStore; every statement is idempotent.
@@ -325,6 +328,41 @@ func (s *Store) SetStatus(ctx context.Context, email string, status Status) erro
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+	}
+	return nil
+}
+
+// Status returns the status of the subscriber with the given address: one
+// primary-key lookup, cheap enough to call just before each message is
+// sent (Message.Recheck).
+func (s *Store) Status(ctx context.Context, email string) (Status, error) {
+	var st string
+	err := s.db.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE key = ?`, EmailKey(email)).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+	}
+	if err != nil {
+		return "", fmt.Errorf("digest: status of %s: %w", email, err)
+	}
+	return Status(st), nil
+}
+
+// Suppress sets the status of the address like SetStatus, and when the
+// store does not hold it, adds a subscriber with only the address and the
+// status, so that a later Import of the address keeps it unsubscribed or
+// bounced. It returns once the change is committed to disk.
+func (s *Store) Suppress(ctx context.Context, email string, status Status) error {
+	if !status.Valid() {
+		return fmt.Errorf("%w: status %q", ErrInvalidSubscriber, status)
+	}
+	if err := checkEmail(email); err != nil {
+		return fmt.Errorf("%w: address %q: %w", ErrInvalidSubscriber, email, err)
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO subscribers (key, email, status, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
+		EmailKey(email), strings.TrimSpace(email), string(status), time.Now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("digest: suppress %s: %w", email, err)
 	}
 	return nil
 }

@@ -254,3 +254,44 @@ func TestStoreConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestStoreStatusAndSuppress(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	if err := s.Put(ctx, &Subscriber{Email: "Asha@Example.com", Name: "आशा", Language: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		email   string
+		status  Status
+		wantErr error
+		want    Status
+	}{
+		{"known address", "asha@example.com", StatusBounced, nil, StatusBounced},
+		{"unknown address is added", "gone@example.com", StatusUnsubscribed, nil, StatusUnsubscribed},
+		{"invalid status", "asha@example.com", "paused", ErrInvalidSubscriber, ""},
+		{"invalid address", "not an address", StatusUnsubscribed, ErrInvalidSubscriber, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.Suppress(ctx, tt.email, tt.status)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("Suppress(%q, %q) = %v, want %v", tt.email, tt.status, err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				return
+			}
+			got, err := s.Status(ctx, tt.email)
+			if err != nil || got != tt.want {
+				t.Errorf("Status(%q) = %q, %v; want %q", tt.email, got, err, tt.want)
+			}
+		})
+	}
+	if sub, err := s.Subscriber(ctx, "asha@example.com"); err != nil || sub.Name != "आशा" || sub.Language != "hi" {
+		t.Errorf("Suppress of a known address changed the rest of it: %+v, %v", sub, err)
+	}
+	if _, err := s.Status(ctx, "nobody@example.com"); !errors.Is(err, ErrUnknownSubscriber) {
+		t.Errorf("Status of an unknown address: %v, want ErrUnknownSubscriber", err)
+	}
+}

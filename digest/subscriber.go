@@ -233,6 +233,27 @@ type SubscriberStore interface {
 	SetStatus(ctx context.Context, email string, status Status) error
 }
 
+// StatusStore is a SubscriberStore that can read one subscriber's status
+// without the rest of the record; Message.Recheck uses it when the store
+// has it. *Store implements it.
+type StatusStore interface {
+	// Status returns the status of the subscriber with the given address,
+	// or an error wrapping ErrUnknownSubscriber.
+	Status(ctx context.Context, email string) (Status, error)
+}
+
+// Suppressor is a SubscriberStore that can record a status for an address
+// it does not hold, so that an unsubscribe from a removed subscriber is
+// not lost: when the address is imported again it stays unsubscribed
+// (Store.Import never turns unsubscribed or bounced back to active). The
+// UnsubscribeHandler uses it when the store has it. *Store implements it.
+type Suppressor interface {
+	// Suppress sets the status of the address, adding a record of only
+	// the address and the status when the store does not hold it. It
+	// returns only once the change is durable.
+	Suppress(ctx context.Context, email string, status Status) error
+}
+
 // SentLog tells which editions a subscriber was sent; the Builder asks it
 // where a subscriber's window starts. Implementations must be safe for
 // concurrent use. *Store is the embedded default; a nil SentLog means
