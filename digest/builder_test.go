@@ -269,6 +269,24 @@ func TestWindow(t *testing.T) {
 		t.Errorf("Top = %v, want %v", got, want)
 	}
 
+	t.Run("a send days ago still gives at most 24 h", func(t *testing.T) {
+		if err := store.MarkSent(ctx, Sent{Edition: "daily-2026-11-20", Email: "old@example.com", Until: at(-96, 0), At: at(-96, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := b.Build(ctx, testEdition, &Subscriber{Email: "old@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Since.Equal(at(0, 0)) || !m.Until.Equal(at(24, 0)) {
+			t.Errorf("window = [%v, %v), want [00:00, 24:00) IST of the edition's day", m.Since, m.Until)
+		}
+		for _, s := range append(append([]Story(nil), m.Followed...), m.Top...) {
+			if p := s.Article.Published; p.Before(m.Since) || !p.Before(m.Until) {
+				t.Errorf("story %s published %v, outside the window", s.Article.ID, p)
+			}
+		}
+	})
+
 	t.Run("time zones and cutoff", func(t *testing.T) {
 		ny, err := LoadLocation("America/New_York")
 		if err != nil {
