@@ -70,10 +70,9 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []b
 	b = append(b, `<title type="text">`...)
 	b = appendTextC(b, itemTitle(a))
 	b = append(b, "</title>\n"...)
-	u := khabar.URI(a.URL)
-	b = append(b, `<link rel="alternate" type="text/html"`...)
-	b = appendAttrPairC(b, "href", u)
-	b = append(b, "/>\n<published>"...)
+	b = append(b, `<link rel="alternate" type="text/html" href="`...)
+	b = appendURI(b, a.URL, "&amp;")
+	b = append(b, "\"/>\n<published>"...)
 	b = appendDate3339(b, a.Published, s.Location)
 	b = append(b, "</published>\n<updated>"...)
 	b = appendDate3339(b, a.LastModified(), s.Location)
@@ -102,7 +101,9 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []b
 	}
 	if body != "" {
 		b = append(b, `<content type="html"`...)
-		b = appendAttrPairC(b, "xml:base", u)
+		b = append(b, ` xml:base="`...)
+		b = appendURI(b, a.URL, "&amp;")
+		b = append(b, '"')
 		b = append(b, '>')
 		b = appendCDATAClean(b, body) // the same HTML text as escaping, copied instead
 		b = append(b, "</content>\n"...)

@@ -75,6 +75,9 @@ func appendEscaped(b []byte, s string, mode int) []byte {
 // every text field of an article stored in a khabar.Catalog. Eight bytes
 // at a time are skipped while none of them needs escaping.
 func appendEscapedClean(b []byte, s string, mode int) []byte {
+	if len(s) >= 64 && nothingToEscape(s, mode) {
+		return append(b, s...)
+	}
 	last := 0
 	sb := bytesOf(s)
 	for i := 0; i < len(s); {
@@ -109,6 +112,28 @@ func appendEscapedClean(b []byte, s string, mode int) []byte {
 		}
 	}
 	return append(b, s[last:]...)
+}
+
+// nothingToEscape reports whether clean text s has no byte that needs
+// escaping in mode, with one vectorized search per such byte: most titles,
+// names and summaries have none, and Devanagari text is all bytes >= 0x80
+// that the SWAR loop would step through eight at a time.
+func nothingToEscape(s string, mode int) bool {
+	var specials string
+	switch mode {
+	case modeText:
+		specials = "&<>\r"
+	case modeAttr:
+		specials = "&<>\"\t\n\r"
+	default:
+		specials = "\"\\\t\n\r\xe2"
+	}
+	for i := 0; i < len(specials); i++ {
+		if strings.IndexByte(s, specials[i]) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // escapeOf returns the escape of the ASCII byte c in mode, "" for none.
@@ -269,4 +294,62 @@ func appendCDATAClean(b []byte, s string) []byte {
 	}
 	b = append(b, s...)
 	return append(b, "]]>"...)
+}
+
+// appendURI appends khabar.URI(iri) with amp written for "&" ("&amp;" in
+// XML, "&" in JSON; nothing else in a URI needs escaping in either),
+// without building the URI as a string first when its authority is plain
+// ASCII.
+func appendURI(b []byte, iri, amp string) []byte {
+	rest := iri
+	if i := strings.Index(iri, "://"); i > 0 {
+		authEnd := len(iri)
+		if j := strings.IndexAny(iri[i+3:], "/?#"); j >= 0 {
+			authEnd = i + 3 + j
+		}
+		for k := 0; k < authEnd; k++ {
+			if c := iri[k]; uriEscapes(c) || c == '@' || c == '&' {
+				return appendAmp(b, khabar.URI(iri), amp)
+			}
+		}
+		b = append(b, iri[:authEnd]...)
+		rest = iri[authEnd:]
+	}
+	escape := false
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; c >= 0x80 || c <= ' ' || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0 {
+			escape = true // what khabar.URI tests before escaping
+			break
+		}
+	}
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case escape && uriEscapes(c):
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		case c == '&':
+			b = append(b, amp...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// uriEscapes reports whether khabar.URI percent-encodes c.
+func uriEscapes(c byte) bool {
+	return c >= 0x80 || c <= ' ' || c == 0x7f || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0
+}
+
+// appendAmp appends the URI u with amp for "&".
+func appendAmp(b []byte, u, amp string) []byte {
+	for {
+		i := strings.IndexByte(u, '&')
+		if i < 0 {
+			return append(b, u...)
+		}
+		b = append(b, u[:i]...)
+		b = append(b, amp...)
+		u = u[i+1:]
+	}
 }

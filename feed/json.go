@@ -84,7 +84,10 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, body string) []by
 	b = append(b, '"')
 	b = r.appendGUID(b, a, "&")
 	b = append(b, '"')
-	str("url", khabar.URI(a.URL))
+	b = appendJSONMember(b, ind, "url", &first)
+	b = append(b, '"')
+	b = appendURI(b, a.URL, "&")
+	b = append(b, '"')
 	str("title", itemTitle(a))
 	if body != "" {
 		str("content_html", body)

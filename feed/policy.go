@@ -94,6 +94,16 @@ li m main map mark menu meter multicol nav nextid ol output optgroup option p pi
 progress q rp rt ruby s samp section select small sound source spacer span strike strong
 sub summary sup table tbody td time tfoot th thead tr track tt u ul var video wbr`)
 
+// acceptableElement is acceptableElements[name], with the commonest
+// names of article bodies answered without hashing.
+func acceptableElement(name string) bool {
+	switch name {
+	case "p", "a", "b", "i", "em", "strong", "br", "h2", "h3", "li", "ul", "ol", "img", "span", "div", "figure", "figcaption", "blockquote":
+		return true
+	}
+	return acceptableElements[name]
+}
+
 // droppedWithContent are removed with everything inside them.
 var droppedWithContent = setOf(`script style iframe frameset noframes noembed object applet
 xmp plaintext listing title textarea noscript template svg math head`)
@@ -163,7 +173,7 @@ func needsFilter(s string) bool {
 		switch {
 		case c == '/':
 			n := lowerName(s, i+1)
-			if n == i+1 || !acceptableElements[s[i+1:n]] {
+			if n == i+1 || !acceptableElement(s[i+1:n]) {
 				return true
 			}
 			if i = skipSpace(s, n); i >= len(s) || s[i] != '>' {
@@ -172,7 +182,7 @@ func needsFilter(s string) bool {
 			i++
 		case 'a' <= c && c <= 'z':
 			n := lowerName(s, i)
-			if !acceptableElements[s[i:n]] {
+			if !acceptableElement(s[i:n]) {
 				return true
 			}
 			var ok bool

@@ -54,7 +54,9 @@ func (p *Page) clean(i int) bool {
 //
 // It keeps each article's rendered item, per format, until it is asked to
 // render a different snapshot of the same article ID (the catalog replaces
-// the snapshot on every update) or Forget drops it.
+// the snapshot on every update) or Forget drops it. The items a page
+// render finds missing are rendered into one buffer, which stays in memory
+// while any of them is cached; Config.CacheBytes counts the items.
 type Renderer struct {
 	s *site
 

@@ -70,7 +70,9 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 	s := r.s
 	b = append(b, "<item>\n"...)
 	b = appendElemC(b, "title", itemTitle(a))
-	b = appendElemC(b, "link", khabar.URI(a.URL))
+	b = append(b, "<link>"...)
+	b = appendURI(b, a.URL, "&amp;")
+	b = append(b, "</link>\n"...)
 	b = append(b, `<guid isPermaLink="false">`...)
 	b = r.appendGUID(b, a, "&amp;")
 	b = append(b, "</guid>\n<pubDate>"...)
