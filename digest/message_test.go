@@ -398,3 +398,31 @@ func TestRecheck(t *testing.T) {
 		t.Errorf("Recheck on a closed store = %v, want the store's error", err)
 	}
 }
+
+// FuzzFormatAddress: any display name (cleaned as Msg cleans it) is
+// written as printable ASCII with encoded-words of at most 75 characters,
+// and net/mail reads the same name and address back.
+func FuzzFormatAddress(f *testing.F) {
+	for _, n := range displayNames {
+		f.Add(n)
+	}
+	f.Add("")
+	f.Add("=?UTF-8?b?YQ==?=")
+	f.Add("a\r\nBcc: x@example.com")
+	f.Fuzz(func(t *testing.T, name string) {
+		name = oneLine(name)
+		got := formatAddress(mail.Address{Name: name, Address: "reader@example.com"})
+		if !printableASCII(got) {
+			t.Fatalf("formatAddress(%q) = %q, not printable ASCII", name, got)
+		}
+		for _, w := range strings.Fields(got) {
+			if strings.HasPrefix(w, "=?UTF-8?b?") && len(w) > 75 {
+				t.Errorf("encoded word %q is %d characters", w, len(w))
+			}
+		}
+		a, err := mail.ParseAddress(got)
+		if err != nil || a.Address != "reader@example.com" || a.Name != name {
+			t.Fatalf("formatAddress(%q) = %q, parses to %+v, %v", name, got, a, err)
+		}
+	})
+}
