@@ -2,13 +2,14 @@ package khabar
 
 import "sort"
 
-// entry is one article's place in an ordered list: newest first, then by ID.
+// entry is one article's place in an ordered list.
 type entry struct {
 	ts int64 // Published, Unix nanoseconds
 	d  *doc
 }
 
-// before reports whether e sorts before f: newer first, ties by ID.
+// before reports whether e comes before f in a list's reading order:
+// newer first, ties by ID.
 func (e entry) before(f entry) bool {
 	if e.ts != f.ts {
 		return e.ts > f.ts
@@ -17,44 +18,57 @@ func (e entry) before(f entry) bool {
 }
 
 // blockMax is the most entries one block of a list holds before it splits.
-// Inserting costs a binary search over the blocks' last entries, one within
-// the block and a copy of at most blockMax entries, whatever the list's
-// length.
+// Inserting costs a binary search over the blocks' first entries, one
+// within the block and a copy of at most blockMax entries, whatever the
+// list's length.
 const blockMax = 128
 
 // list is an ordered set of entries kept in blocks of at most blockMax: a
-// flat B-tree of one level, enough for lists of millions (a million entries
-// are about 10,000 blocks). lasts[i] is the last entry of blocks[i], kept
-// in one array so that finding a block touches one cache-friendly slice.
+// flat B-tree of one level, enough for lists of millions.
+//
+// Storage is in reverse reading order, oldest first, so that what a
+// newsroom does all day — add an article newer than everything — is an
+// append to the last block, and a full last block starts a new one instead
+// of shifting every block. firsts[i] is the first (oldest) entry of
+// blocks[i], kept in one array so that finding a block touches one
+// cache-friendly slice.
 type list struct {
 	blocks  [][]entry
-	lasts   []entry
+	firsts  []entry
 	n       int
 	version uint64 // catalog version of the last change to this key
 }
 
-// find returns the block holding e's position and the index within it.
+// stored reports whether e is stored before f (e reads after f).
+func stored(e, f entry) bool { return f.before(e) }
+
+// find returns the block where e belongs and its index within it: the
+// position of the first stored entry not stored before e.
 func (l *list) find(e entry) (int, int) {
-	lasts := l.lasts
-	lo, hi := 0, len(lasts)
+	last := len(l.blocks) - 1
+	// Fast path: news arrives newest first, so most inserts land at the end
+	// of the last block.
+	if lb := l.blocks[last]; stored(lb[len(lb)-1], e) {
+		return last, len(lb)
+	}
+	// The block is the last one whose first entry is stored before e
+	// (or at e).
+	firsts := l.firsts
+	lo, hi := 0, len(firsts)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if lasts[m].before(e) {
+		if !stored(e, firsts[m]) { // firsts[m] <= e
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	b := lo
-	if b == len(lasts) {
-		b--
-		return b, len(l.blocks[b])
-	}
+	b := max(lo-1, 0)
 	blk := l.blocks[b]
 	lo, hi = 0, len(blk)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if blk[m].before(e) {
+		if stored(blk[m], e) {
 			lo = m + 1
 		} else {
 			hi = m
@@ -66,7 +80,7 @@ func (l *list) find(e entry) (int, int) {
 func (l *list) insert(e entry) {
 	if len(l.blocks) == 0 {
 		l.blocks = append(l.blocks, append(make([]entry, 0, 4), e))
-		l.lasts = append(l.lasts, e)
+		l.firsts = append(l.firsts, e)
 		l.n++
 		return
 	}
@@ -74,34 +88,40 @@ func (l *list) insert(e entry) {
 	blk := l.blocks[b]
 	if i < len(blk) && blk[i].d == e.d {
 		blk[i] = e
-		if i == len(blk)-1 {
-			l.lasts[b] = e
+		if i == 0 {
+			l.firsts[b] = e
 		}
+		return
+	}
+	l.n++
+	if len(blk) == blockMax && i == len(blk) && b == len(l.blocks)-1 {
+		// Appending past a full last block: start a new one, leaving the
+		// full block full.
+		nb := make([]entry, 1, blockMax)
+		nb[0] = e
+		l.blocks = append(l.blocks, nb)
+		l.firsts = append(l.firsts, e)
 		return
 	}
 	blk = append(blk, entry{})
 	copy(blk[i+1:], blk[i:])
 	blk[i] = e
-	l.n++
 	if len(blk) <= blockMax {
 		l.blocks[b] = blk
-		l.lasts[b] = blk[len(blk)-1]
+		l.firsts[b] = blk[0]
 		return
 	}
 	half := len(blk) / 2
-	right := make([]entry, len(blk)-half, blockMax+1)
+	right := make([]entry, len(blk)-half, blockMax)
 	copy(right, blk[half:])
 	clear(blk[half:]) // drop the moved pointers from the spare capacity
 	left := blk[:half]
-	if cap(left) < blockMax+1 {
-		left = append(make([]entry, 0, blockMax+1), left...)
-	}
 	l.blocks = append(l.blocks, nil)
 	copy(l.blocks[b+2:], l.blocks[b+1:])
 	l.blocks[b], l.blocks[b+1] = left, right
-	l.lasts = append(l.lasts, entry{})
-	copy(l.lasts[b+2:], l.lasts[b+1:])
-	l.lasts[b], l.lasts[b+1] = left[len(left)-1], right[len(right)-1]
+	l.firsts = append(l.firsts, entry{})
+	copy(l.firsts[b+2:], l.firsts[b+1:])
+	l.firsts[b], l.firsts[b+1] = left[0], right[0]
 }
 
 func (l *list) remove(e entry) bool {
@@ -120,40 +140,43 @@ func (l *list) remove(e entry) bool {
 	if len(blk) == 0 {
 		l.blocks = append(l.blocks[:b], l.blocks[b+1:]...)
 		l.blocks[:len(l.blocks)+1][len(l.blocks)] = nil
-		l.lasts = append(l.lasts[:b], l.lasts[b+1:]...)
-		l.lasts[:len(l.lasts)+1][len(l.lasts)] = entry{}
+		l.firsts = append(l.firsts[:b], l.firsts[b+1:]...)
+		l.firsts[:len(l.firsts)+1][len(l.firsts)] = entry{}
 		return true
 	}
 	l.blocks[b] = blk
-	l.lasts[b] = blk[len(blk)-1]
+	l.firsts[b] = blk[0]
 	return true
 }
 
-// rankOf returns the number of entries published at or after ts (they
-// sort first).
+// rankOf returns the number of entries published at or after ts: they come
+// first in reading order.
 func (l *list) rankOf(ts int64) int {
-	r := 0
-	for b, last := range l.lasts {
-		blk := l.blocks[b]
-		if last.ts < ts {
-			return r + sort.Search(len(blk), func(i int) bool { return blk[i].ts < ts })
+	// Count stored entries with ts' < ts (the oldest), from the front.
+	older := 0
+	for b, blk := range l.blocks {
+		if b+1 < len(l.blocks) && l.firsts[b+1].ts < ts {
+			older += len(blk)
+			continue
 		}
-		r += len(blk)
+		older += sort.Search(len(blk), func(i int) bool { return blk[i].ts >= ts })
+		break
 	}
-	return r
+	return l.n - older
 }
 
-// each calls fn for the entries at ranks [from, to), in order, until fn
-// returns false.
+// each calls fn for the entries at reading ranks [from, to) (rank 0 is the
+// newest), in reading order, until fn returns false.
 func (l *list) each(from, to int, fn func(entry) bool) {
-	if from < 0 {
-		from = 0
+	from = max(from, 0)
+	to = min(to, l.n)
+	if from >= to {
+		return
 	}
-	if to > l.n {
-		to = l.n
-	}
-	r := 0
-	for _, blk := range l.blocks {
+	// Reading rank r is stored position n-1-r; walk blocks from the end.
+	r := 0 // reading rank of the last entry of the current block
+	for b := len(l.blocks) - 1; b >= 0; b-- {
+		blk := l.blocks[b]
 		if r+len(blk) <= from {
 			r += len(blk)
 			continue
@@ -161,11 +184,7 @@ func (l *list) each(from, to int, fn func(entry) bool) {
 		if r >= to {
 			return
 		}
-		i := 0
-		if from > r {
-			i = from - r
-		}
-		for ; i < len(blk) && r+i < to; i++ {
+		for i := len(blk) - 1 - max(from-r, 0); i >= 0 && r+len(blk)-1-i < to; i-- {
 			if !fn(blk[i]) {
 				return
 			}

@@ -39,23 +39,22 @@ func CleanText(s string) string {
 	return b.String()
 }
 
+// cleanOK reports whether CleanText would leave s as it is: valid UTF-8
+// (which already excludes surrogates) with no C0 control other than tab,
+// newline and carriage return, and no U+FFFE or U+FFFF (EF BF BE, EF BF BF).
+// It scans bytes, never decoding runes: Devanagari is all multi-byte.
 func cleanOK(s string) bool {
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+		if c < 0x20 {
+			if c != '\t' && c != '\n' && c != '\r' {
 				return false
 			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && n == 1) || !xmlChar(r) {
+		} else if c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE {
 			return false
 		}
-		i += n
 	}
-	return true
+	return utf8.ValidString(s)
 }
 
 // xmlChar reports whether r is a Char in the XML 1.0 grammar.
