@@ -24,7 +24,26 @@
 //	-date YYYY-MM-DD   the edition's date (the newest article's day)
 //	-site URL          the site, for the unsubscribe and web-version links
 //
+// With -smtp it sends the edition instead of writing files (send.go),
+// through digest/deliver: pooled SMTP sessions, DKIM, retries, and a
+// journal in the state file, so that running the same edition again after
+// a crash sends nobody twice. On a terminal a progress bar shows while it
+// sends; the table then says who was sent, failed, unknown (no reply after
+// the message was handed over, so never resent automatically) or skipped.
+//
+//	go run ./examples/digest-sender -smtp localhost:1025
+//
+//	-smtp host:port    send through this SMTP server
+//	-user, -pass       SMTP AUTH (the password may also come from KHABAR_SMTP_PASS)
+//	-starttls          require STARTTLS
+//	-dkim-key FILE     DKIM private key, PEM (RSA or Ed25519), with -dkim-selector S;
+//	                   the signing domain is -from's
+//	-rate N            at most N messages per second (no limit)
+//	-workers N         SMTP connections at once (4)
+//	-daemon            run the daily schedule until interrupted: each subscriber
+//	                   gets their edition at -at (07:00) in their own time zone
+//
 // The step that hands a finished message over is one function, deliver
-// (see writeFiles); sending over SMTP replaces it without touching the
-// rest.
+// (see writeFiles). Sending over SMTP (runSend) goes through the whole
+// edition at once instead, since it needs a pool of sessions and a journal.
 package main

@@ -20,6 +20,7 @@ import (
 
 type options struct {
 	data, subscribers, out, state, from, date, site string
+	send                                            sendOptions // -smtp and friends, see send.go
 }
 
 func main() {
@@ -31,6 +32,7 @@ func main() {
 	flag.StringVar(&o.from, "from", "ख़बर <digest@khabar.example>", `sender, "Name <addr@domain>"`)
 	flag.StringVar(&o.date, "date", "", "edition date YYYY-MM-DD (default: the day of the newest article)")
 	flag.StringVar(&o.site, "site", "https://khabar.example", "site address for the unsubscribe and web-version links")
+	registerSendFlags(flag.CommandLine, &o.send)
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "digest-sender: unexpected arguments %q\n", flag.Args())
@@ -90,6 +92,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.send.enabled() {
+		return runSend(ctx, o, cat, b, store, stdout, stderr)
+	}
 
 	ed, err := edition(o.date, cat, b.Location())
 	if err != nil {
@@ -124,6 +129,7 @@ func newBuilder(o options, cat *khabar.Catalog, store *digest.Store, secret []by
 		UnsubscribeMailto: "unsubscribe@" + domainOf(o.from),
 		BrowserURL:        site + "/digest",
 		Tokens:            &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}},
+		Cutoff:            o.send.cutoff(),
 	})
 }
 
