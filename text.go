@@ -40,21 +40,26 @@ func CleanText(s string) string {
 }
 
 // cleanOK reports whether CleanText would leave s as it is: valid UTF-8
-// (which already excludes surrogates) with no C0 control other than tab,
-// newline and carriage return, and no U+FFFE or U+FFFF (EF BF BE, EF BF BF).
-// It scans bytes, never decoding runes: Devanagari is all multi-byte.
+// with no C0 control other than tab, newline and carriage return, and no
+// U+FFFE or U+FFFF (surrogates are not valid UTF-8). One pass: ASCII bytes
+// are checked directly, other runes by range decoding.
 func cleanOK(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 {
-			if c != '\t' && c != '\n' && c != '\r' {
+	for i, r := range s {
+		switch {
+		case r < 0x20:
+			if r != '\t' && r != '\n' && r != '\r' {
 				return false
 			}
-		} else if c == 0xEF && i+2 < len(s) && s[i+1] == 0xBF && s[i+2] >= 0xBE {
+		case r < 0xFFFD:
+		case r == utf8.RuneError:
+			if !strings.HasPrefix(s[i:], "\uFFFD") {
+				return false // an invalid byte, not a real U+FFFD
+			}
+		case r == 0xFFFE || r == 0xFFFF:
 			return false
 		}
 	}
-	return utf8.ValidString(s)
+	return true
 }
 
 // xmlChar reports whether r is a Char in the XML 1.0 grammar.

@@ -176,3 +176,26 @@ func TestGraphemes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCleanText compares CleanText with a rune-by-rune reference.
+func FuzzCleanText(f *testing.F) {
+	for _, s := range []string{"ok", "a\x01b", "\uFFFD", "\xef\xbf\xbe", "\xef\xbf", "\xed\xa0\x80", "देवनागरी\uFFFF"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		for i := 0; i < len(s); {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+			switch {
+			case r == utf8.RuneError && n == 1:
+				b.WriteRune(utf8.RuneError)
+			case r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || r >= 0x10000:
+				b.WriteRune(r)
+			}
+		}
+		if got, want := CleanText(s), b.String(); got != want {
+			t.Fatalf("CleanText(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
