@@ -516,43 +516,35 @@ func (c *Catalog) Author(slug string) (Author, bool) {
 // Categories returns every category that has articles (counting those of
 // its descendants), ordered by path.
 func (c *Catalog) Categories() []CategoryCount {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	var out []CategoryCount
-	for path, cat := range c.cats {
-		if l := c.lists[CategoryKey(path)]; l != nil && l.n > 0 {
-			out = append(out, CategoryCount{cat, l.n})
-		}
-	}
-	slices.SortFunc(out, func(a, b CategoryCount) int { return strings.Compare(a.Category.Key(), b.Category.Key()) })
-	return out
+	return withCounts(c, c.cats, KindCategory, func(cat *Category, n int) CategoryCount { return CategoryCount{cat, n} })
 }
 
 // Tags returns every tag that has articles, ordered by slug.
 func (c *Catalog) Tags() []TagCount {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	var out []TagCount
-	for slug, t := range c.tags {
-		if l := c.lists[TagKey(slug)]; l != nil && l.n > 0 {
-			out = append(out, TagCount{t, l.n})
-		}
-	}
-	slices.SortFunc(out, func(a, b TagCount) int { return strings.Compare(a.Tag.Key(), b.Tag.Key()) })
-	return out
+	return withCounts(c, c.tags, KindTag, func(t Tag, n int) TagCount { return TagCount{t, n} })
 }
 
 // Authors returns every author who has articles, ordered by slug.
 func (c *Catalog) Authors() []AuthorCount {
+	return withCounts(c, c.authors, KindAuthor, func(a Author, n int) AuthorCount { return AuthorCount{a, n} })
+}
+
+// withCounts pairs each value of m (keyed by slug or path) that has
+// articles with its count, ordered by key.
+func withCounts[V, C any](c *Catalog, m map[string]V, kind KeyKind, pair func(V, int) C) []C {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var out []AuthorCount
-	for slug, a := range c.authors {
-		if l := c.lists[AuthorKey(slug)]; l != nil && l.n > 0 {
-			out = append(out, AuthorCount{a, l.n})
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if l := c.lists[Key{kind, k}]; l != nil && l.n > 0 {
+			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(out, func(a, b AuthorCount) int { return strings.Compare(a.Author.Key(), b.Author.Key()) })
+	slices.Sort(keys)
+	out := make([]C, len(keys))
+	for i, k := range keys {
+		out[i] = pair(m[k], c.lists[Key{kind, k}].n)
+	}
 	return out
 }
 
