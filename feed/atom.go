@@ -84,14 +84,14 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []b
 		c := &a.Categories[i]
 		b = append(b, "<category"...)
 		b = appendAttrPairC(b, "term", c.Name)
-		b = appendAttrPairC(b, "scheme", s.catDom)
+		b = append(b, s.catScheme...)
 		b = appendAttrPairC(b, "label", c.Label())
 		b = append(b, "/>\n"...)
 	}
 	for _, t := range a.Tags {
 		b = append(b, "<category"...)
 		b = appendAttrPairC(b, "term", t.Name)
-		b = appendAttrPairC(b, "scheme", s.tagDom)
+		b = append(b, s.tagScheme...)
 		b = append(b, "/>\n"...)
 	}
 	if sum := summary(a); sum != "" {

@@ -123,6 +123,10 @@ type site struct {
 	catDom   string // RSS category domain / Atom scheme for categories
 	tagDom   string
 	author   khabar.Author
+
+	// The category and tag attributes every item repeats, escaped once:
+	// ` domain="…"` (RSS) and ` scheme="…"` (Atom).
+	catDomain, tagDomain, catScheme, tagScheme string
 }
 
 func absHTTP(field, s string) (*url.URL, error) {
@@ -226,6 +230,10 @@ func newSite(cfg Config) (*site, error) {
 	}
 	s.catDom = s.home + "category/"
 	s.tagDom = s.home + "tag/"
+	s.catDomain = string(appendAttrPairC(nil, "domain", s.catDom))
+	s.tagDomain = string(appendAttrPairC(nil, "domain", s.tagDom))
+	s.catScheme = string(appendAttrPairC(nil, "scheme", s.catDom))
+	s.tagScheme = string(appendAttrPairC(nil, "scheme", s.tagDom))
 	return s, nil
 }
 

@@ -71,12 +71,20 @@
 //
 // The benchmarks compare this package with gorilla/feeds on the same 50
 // articles with full Hindi bodies, both writing into the same reused
-// bytes.Buffer (go test -run '^$' -bench 'ColdRender|Rerender$' -benchtime
-// 500x -count 5 ./feed/, the "ratio" column is khabar time / gorilla time
-// measured in the same loop). A cold render renders every item, keeps it
-// in the item cache (the items of one page share one allocation) and
-// writes the page; a re-render after one article changed renders that one
-// item and writes the others from the cache. feed/bench/wrk.sh compares
-// the Handler serving a cached feed with nginx serving the same gzipped
-// bytes. Figures are in the README.
+// bytes.Buffer; the "ratio" column is khabar time / gorilla time measured
+// in the same loop:
+//
+//   - BenchmarkColdRender: a cold render without the item cache
+//     (Renderer.RenderUncached: every item rendered straight into the
+//     writer's buffer, nothing kept);
+//   - BenchmarkColdRenderCached: the first render of a feed through
+//     Renderer.Render, which also fills the empty item cache (the items of
+//     one page share one allocation) so that later renders are cheap;
+//   - BenchmarkRerender: a re-render after one article changed, which
+//     renders that one item and writes the others from the cache.
+//
+// Run them with go test -run '^$' -bench 'ColdRender|Rerender$' -benchtime
+// 500x -count 5 ./feed/. feed/bench/wrk.sh compares the Handler serving a
+// cached feed with nginx serving the same gzipped bytes. Figures are in
+// the README.
 package feed

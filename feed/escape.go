@@ -61,12 +61,95 @@ func appendJSONMember(b []byte, indent, name string, first *bool) []byte {
 // digit year, numeric zone.
 const rfc822 = "Mon, 02 Jan 2006 15:04:05 -0700"
 
+// appendDate822 appends t in loc as t.In(loc).AppendFormat(b, rfc822)
+// would, without interpreting the layout.
 func appendDate822(b []byte, t time.Time, loc *time.Location) []byte {
-	return t.In(loc).AppendFormat(b, rfc822)
+	t = t.In(loc)
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, rfc822)
+	}
+	const days = "SunMonTueWedThuFriSat"
+	const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
+	wd := int(t.Weekday()) * 3
+	b = append(b, days[wd:wd+3]...)
+	b = append(b, ", "...)
+	b = append2(b, d)
+	b = append(b, ' ')
+	b = append(b, months[(mo-1)*3:mo*3]...)
+	b = append(b, ' ')
+	b = append2(append2(b, y/100), y%100)
+	b = append(b, ' ')
+	b = appendClock(b, t)
+	_, off := t.Zone()
+	return appendZone(append(b, ' '), off, false)
 }
 
+// appendDate3339 appends t in loc as t.In(loc).AppendFormat(b,
+// time.RFC3339) would.
 func appendDate3339(b []byte, t time.Time, loc *time.Location) []byte {
-	return t.In(loc).AppendFormat(b, time.RFC3339)
+	t = t.In(loc)
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, time.RFC3339)
+	}
+	b = append2(append2(b, y/100), y%100)
+	b = append(b, '-')
+	b = append2(b, int(mo))
+	b = append(b, '-')
+	b = append2(b, d)
+	b = append(b, 'T')
+	b = appendClock(b, t)
+	_, off := t.Zone()
+	if off == 0 {
+		return append(b, 'Z')
+	}
+	return appendZone(b, off, true)
+}
+
+// appendDay appends t's date in UTC as "2006-01-02".
+func appendDay(b []byte, t time.Time) []byte {
+	y, mo, d := t.UTC().Date()
+	if y < 0 || y > 9999 {
+		return t.UTC().AppendFormat(b, "2006-01-02")
+	}
+	b = append2(append2(b, y/100), y%100)
+	b = append(b, '-')
+	b = append2(b, int(mo))
+	b = append(b, '-')
+	return append2(b, d)
+}
+
+// appendClock appends "15:04:05".
+func appendClock(b []byte, t time.Time) []byte {
+	h, m, s := t.Clock()
+	b = append2(b, h)
+	b = append(b, ':')
+	b = append2(b, m)
+	b = append(b, ':')
+	return append2(b, s)
+}
+
+// appendZone appends the UTC offset off (seconds) as "-0700", or as
+// "-07:00" with colon, whole minutes as package time writes them.
+func appendZone(b []byte, off int, colon bool) []byte {
+	zone := off / 60
+	if zone < 0 {
+		b = append(b, '-')
+		zone = -zone
+	} else {
+		b = append(b, '+')
+	}
+	b = append2(b, zone/60)
+	if colon {
+		b = append(b, ':')
+	}
+	return append2(b, zone%60)
+}
+
+// append2 appends 0 <= n < 100 as two digits.
+func append2(b []byte, n int) []byte {
+	return append(b, byte('0'+n/10), byte('0'+n%10))
 }
 
 func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }

@@ -309,7 +309,7 @@ func appendURI(b []byte, iri, amp string) []byte {
 		}
 		for k := 0; k < authEnd; k++ {
 			if c := iri[k]; uriEscapes(c) || c == '@' || c == '&' {
-				return appendAmp(b, khabar.URI(iri), amp)
+				return appendURIString(b, khabar.URI(iri), amp)
 			}
 		}
 		b = append(b, iri[:authEnd]...)
@@ -317,15 +317,18 @@ func appendURI(b []byte, iri, amp string) []byte {
 	}
 	escape := false
 	for i := 0; i < len(rest); i++ {
-		if c := rest[i]; c >= 0x80 || c <= ' ' || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0 {
+		if uriClass[rest[i]]&uriTrigger != 0 {
 			escape = true // what khabar.URI tests before escaping
 			break
 		}
 	}
+	if !escape {
+		return appendAmp(b, rest, amp)
+	}
 	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(rest); i++ {
 		switch c := rest[i]; {
-		case escape && uriEscapes(c):
+		case uriEscapes(c):
 			b = append(b, '%', hex[c>>4], hex[c&15])
 		case c == '&':
 			b = append(b, amp...)
@@ -336,9 +339,36 @@ func appendURI(b []byte, iri, amp string) []byte {
 	return b
 }
 
+// uriClass classifies bytes the way khabar.URI does: uriTrigger marks the
+// bytes whose presence makes it escape a URL's path, query and fragment,
+// uriEscape those it then percent-encodes (the same set plus DEL).
+var uriClass = func() (t [256]uint8) {
+	for c := range 256 {
+		if c >= 0x80 || c <= ' ' || strings.IndexByte(`"<>\^`+"`{|}", byte(c)) >= 0 {
+			t[c] |= uriTrigger | uriEscape
+		}
+	}
+	t[0x7f] |= uriEscape
+	return t
+}()
+
+const (
+	uriTrigger = 1 << iota
+	uriEscape
+)
+
 // uriEscapes reports whether khabar.URI percent-encodes c.
-func uriEscapes(c byte) bool {
-	return c >= 0x80 || c <= ' ' || c == 0x7f || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0
+func uriEscapes(c byte) bool { return uriClass[c]&uriEscape != 0 }
+
+// appendURIString appends u, a khabar.URI result, with amp for "&". For a
+// valid URL that is all; but khabar.URI copies a scheme as it is, and a
+// host IDNA rejects, so whatever else they hold is escaped (and cleaned)
+// for XML, or for a JSON string when amp is "&".
+func appendURIString(b []byte, u, amp string) []byte {
+	if amp == "&" {
+		return appendEscaped(b, u, modeJSON)
+	}
+	return appendEscaped(b, u, modeAttr)
 }
 
 // appendAmp appends the URI u with amp for "&".

@@ -83,14 +83,14 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 	}
 	for i := range a.Categories {
 		b = append(b, "<category"...)
-		b = appendAttrPairC(b, "domain", s.catDom)
+		b = append(b, s.catDomain...)
 		b = append(b, '>')
 		b = appendTextC(b, a.Categories[i].Name)
 		b = append(b, "</category>\n"...)
 	}
 	for _, t := range a.Tags {
 		b = append(b, "<category"...)
-		b = appendAttrPairC(b, "domain", s.tagDom)
+		b = append(b, s.tagDomain...)
 		b = append(b, '>')
 		b = appendTextC(b, t.Name)
 		b = append(b, "</category>\n"...)
@@ -99,7 +99,7 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 		// RSS readers (and the W3C validator) read description as HTML;
 		// the summary is plain text, so its <, > and & are escaped for
 		// HTML before they are escaped for XML.
-		if strings.ContainsAny(sum, "<>&") {
+		if strings.IndexByte(sum, '<') >= 0 || strings.IndexByte(sum, '>') >= 0 || strings.IndexByte(sum, '&') >= 0 {
 			sum = html.EscapeString(sum)
 		}
 		b = appendElemC(b, "description", sum)
@@ -111,11 +111,13 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 		b = append(b, "</content:encoded>\n"...)
 	}
 	if im := a.Image; im != nil {
-		u := khabar.URI(im.URL)
+		// The image's URI is written three times: built once, then copied.
+		// In an attribute it needs no escaping but its "&"s (see appendURI).
+		var u []byte
 		typ := imageType(im)
 		if im.Length > 0 && typ != "" {
 			b = append(b, "<enclosure"...)
-			b = appendAttrPairC(b, "url", u)
+			b, u = appendURIAttr(b, u, im.URL)
 			b = append(b, ` length="`...)
 			b = appendInt(b, im.Length)
 			b = append(b, '"')
@@ -123,7 +125,7 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 			b = append(b, "/>\n"...)
 		}
 		b = append(b, "<media:content"...)
-		b = appendAttrPairC(b, "url", u)
+		b, u = appendURIAttr(b, u, im.URL)
 		b = append(b, ` medium="image"`...)
 		if typ != "" {
 			b = appendAttrPairC(b, "type", typ)
@@ -147,7 +149,7 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 			b = append(b, "/>\n"...)
 		}
 		b = append(b, "<media:thumbnail"...)
-		b = appendAttrPairC(b, "url", u)
+		b, _ = appendURIAttr(b, u, im.URL)
 		b = appendSize(b, im)
 		b = append(b, "/>\n"...)
 	}
@@ -163,6 +165,23 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 		b = append(b, "</source>\n"...)
 	}
 	return append(b, "</item>\n"...)
+}
+
+// appendURIAttr appends ` url="…"` with khabar.URI(iri) escaped as an
+// attribute value, and returns the extended b and the value as written,
+// which a later call with the same iri copies (pass nil the first time).
+// The value is a slice of b: it stays valid while b's array is not
+// written over, which appending never does.
+func appendURIAttr(b, done []byte, iri string) (out, value []byte) {
+	b = append(b, ` url="`...)
+	if done != nil {
+		b = append(b, done...)
+		return append(b, '"'), done
+	}
+	start := len(b)
+	b = appendURI(b, iri, "&amp;")
+	value = b[start:len(b):len(b)]
+	return append(b, '"'), value
 }
 
 func appendSize(b []byte, im *khabar.Image) []byte {
