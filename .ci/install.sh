@@ -31,3 +31,11 @@ if ! command -v python3 >/dev/null 2>&1; then
 	$sudo_cmd apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3
 fi
+
+# digest: TestSpamAssassin scores the composed messages with SpamAssassin's
+# local rules (spamassassin -L -t; no network).
+if ! command -v spamassassin >/dev/null 2>&1; then
+	sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq spamassassin
+fi

@@ -214,6 +214,14 @@ func TestRenderedHTML(t *testing.T) {
 					t.Errorf("text part lacks the title %q", title)
 				}
 			}
+			// Hidden text is hidden by display:none, never by text the
+			// colour of its background or a font too small to read: spam
+			// filters score those (HTML_FONT_LOW_CONTRAST, __FONT_INVIS).
+			for _, bad := range []string{"color:transparent", "font-size:0", "font-size:1px"} {
+				if strings.Contains(s, bad) {
+					t.Errorf("HTML hides text with %q", bad)
+				}
+			}
 			if strings.Contains(s, "<b>") || strings.Contains(s, "\x01") || strings.Contains(s, "\uFFFF") {
 				t.Error("HTML carries markup or control characters from a title")
 			}
@@ -237,6 +245,17 @@ func TestTextPart(t *testing.T) {
 			}
 			if sub.Name != "" && !strings.Contains(string(m.Text), sub.Name) {
 				t.Errorf("text part does not greet %s", sub.Name)
+			}
+			// The text part carries every story the HTML part does, with
+			// its link, so the two alternatives agree (SpamAssassin's
+			// MPART_ALT_DIFF scores parts that differ).
+			for _, st := range append(m.Followed, m.Top...) {
+				if u := storyViewOf(st.Article).URL; !strings.Contains(string(m.Text), "\n"+u+"\n") {
+					t.Errorf("text part lacks the story link %q", u)
+				}
+			}
+			if !strings.Contains(string(m.Text), "\nhttps://khabar.example/\n") {
+				t.Error("text part lacks the publisher's home page")
 			}
 		})
 	}

@@ -461,7 +461,7 @@ func (b *Builder) render(m *Message, personal bool) error {
 		AddressLines:   splitLines(b.cfg.Publisher.Address),
 		UnsubscribeURL: m.UnsubscribeURL,
 		BrowserURL:     m.BrowserURL,
-		HomeURL:        b.cfg.Publisher.URL,
+		HomeURL:        khabar.URI(b.cfg.Publisher.URL),
 	}
 	if personal {
 		v.Name = oneLine(m.Subscriber.Name)
