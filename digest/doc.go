@@ -53,8 +53,12 @@
 // layout with inline CSS, color-scheme light dark, a hidden preheader, lang
 // and dir on <html> (Urdu is right-to-left), a font stack for Devanagari and
 // Nastaliq, sized images with alt text, a visible unsubscribe link, a
-// view-in-browser link and the publisher's name and postal address. The text
-// part is wrapped by display width without splitting grapheme clusters
+// view-in-browser link and the publisher's name and postal address. The
+// preheader is hidden with display:none and mso-hide:all only, never with
+// transparent or 1 px text, which spam filters score (TestSpamAssassin runs
+// SpamAssassin's local rules over the golden messages: -1.0, the list
+// headers' bonus, with no scoring rule against them). The text part carries
+// every story and link of the HTML part and is wrapped by display width without splitting grapheme clusters
 // (Wrap). Each template defines "story", which renders one story; it is
 // executed once per story and displayed time and the result (StoryView.HTML
 // and .Text) shared by every digest that shows the story, which is what
