@@ -256,7 +256,8 @@ type View struct {
 	Date string
 	// Edition is the edition.
 	Edition Edition
-	// Lead is the first story (its image is shown large).
+	// Lead is the first story, for templates that feature it (the default
+	// template does not: the lead already has its row, with its picture).
 	Lead *StoryView
 	// Followed are the stories from the subscriber's follows.
 	Followed []StoryView
