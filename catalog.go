@@ -569,12 +569,7 @@ func (c *Catalog) intern(a *Article) *Article {
 		for i, t := range a.Tags {
 			t.Name = CleanText(t.Name)
 			t.Slug = t.Key()
-			if ct, ok := c.tags[t.Slug]; ok && ct == t {
-				t = ct
-			} else {
-				c.tags[t.Slug] = t
-			}
-			b.Tags[i] = t
+			b.Tags[i] = canonical(c.tags, t.Slug, t)
 		}
 	}
 	if a.Authors != nil {
@@ -582,12 +577,7 @@ func (c *Catalog) intern(a *Article) *Article {
 		for i, au := range a.Authors {
 			au.Name = CleanText(au.Name)
 			au.Slug = au.Key()
-			if ca, ok := c.authors[au.Slug]; ok && ca == au {
-				au = ca
-			} else {
-				c.authors[au.Slug] = au
-			}
-			b.Authors[i] = au
+			b.Authors[i] = canonical(c.authors, au.Slug, au)
 		}
 	}
 	if a.Image != nil {
@@ -601,6 +591,16 @@ func (c *Catalog) intern(a *Article) *Article {
 		b.Source = &src
 	}
 	return &b
+}
+
+// canonical returns the value m holds for key when it equals v (so that
+// its strings are shared), and otherwise makes v the canonical value.
+func canonical[T comparable](m map[string]T, key string, v T) T {
+	if cv, ok := m[key]; ok && cv == v {
+		return cv
+	}
+	m[key] = v
+	return v
 }
 
 func (c *Catalog) internCategory(cat *Category) *Category {
