@@ -38,9 +38,10 @@ var pingBackoff = time.Second
 // pinger sends hub.mode=publish pings from one goroutine, coalescing URLs
 // queued while it is busy.
 type pinger struct {
-	hub    string
-	client *http.Client
-	logf   func(error)
+	hub     string
+	client  *http.Client
+	logf    func(error)
+	backoff time.Duration // pingBackoff when the pinger was made
 
 	mu      sync.Mutex
 	pending []string
@@ -54,7 +55,7 @@ type pinger struct {
 
 func newPinger(hub string, client *http.Client, logf func(error)) *pinger {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &pinger{hub: hub, client: client, logf: logf, queued: make(map[string]bool),
+	p := &pinger{hub: hub, client: client, logf: logf, backoff: pingBackoff, queued: make(map[string]bool),
 		wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	go p.run()
 	return p
@@ -138,7 +139,7 @@ func (p *pinger) send(topic string) {
 			break
 		}
 		select {
-		case <-time.After(pingBackoff << try):
+		case <-time.After(p.backoff << try):
 		case <-p.ctx.Done():
 		}
 	}
