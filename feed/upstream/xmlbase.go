@@ -3,6 +3,7 @@ package upstream
 import (
 	"bytes"
 	"html"
+	"iter"
 	"net/url"
 	"strings"
 )
@@ -48,25 +49,7 @@ func rssItemBases(data []byte, docBase *url.URL) []*url.URL {
 		}
 		return outer
 	}
-	for i := 0; i < len(data); {
-		j := bytes.IndexByte(data[i:], '<')
-		if j < 0 {
-			break
-		}
-		i += j
-		rest := data[i:]
-		if skip := skipMarkup(rest); skip != 0 {
-			if skip < 0 {
-				break
-			}
-			i += skip
-			continue
-		}
-		end := tagEnd(rest)
-		if end < 0 {
-			break
-		}
-		tag := rest[:end+1]
+	for tag := range tags(data) {
 		name, closing := tagName(tag)
 		switch name {
 		case "rss", "RDF", "channel":
@@ -83,12 +66,42 @@ func rssItemBases(data []byte, docBase *url.URL) []*url.URL {
 				out = append(out, within(attrValue(tag, "xml:base"), cur()))
 			}
 		}
-		i += end + 1
 	}
 	if !any {
 		return nil
 	}
 	return out
+}
+
+// tags yields each start, end or empty-element tag of an XML document in
+// order, passing over comments, CDATA sections, DOCTYPEs and processing
+// instructions; it stops at the first one left unclosed.
+func tags(data []byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for i := 0; i < len(data); {
+			j := bytes.IndexByte(data[i:], '<')
+			if j < 0 {
+				return
+			}
+			i += j
+			rest := data[i:]
+			if skip := skipMarkup(rest); skip != 0 {
+				if skip < 0 {
+					return
+				}
+				i += skip
+				continue
+			}
+			end := tagEnd(rest)
+			if end < 0 {
+				return
+			}
+			i += end + 1
+			if !yield(rest[:end+1]) {
+				return
+			}
+		}
+	}
 }
 
 // skipMarkup returns how many bytes the comment, CDATA section, DOCTYPE
@@ -209,26 +222,7 @@ func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c ==
 func atomTextTitles(data []byte) (feed bool, entries []bool) {
 	feed = true
 	inEntry, inSource, seenTitle := false, false, false
-	for i := 0; i < len(data); {
-		j := bytes.IndexByte(data[i:], '<')
-		if j < 0 {
-			break
-		}
-		i += j
-		rest := data[i:]
-		if skip := skipMarkup(rest); skip != 0 {
-			if skip < 0 {
-				break
-			}
-			i += skip
-			continue
-		}
-		end := tagEnd(rest)
-		if end < 0 {
-			break
-		}
-		tag := rest[:end+1]
-		i += end + 1
+	for tag := range tags(data) {
 		name, closing := tagName(tag)
 		switch name {
 		case "entry":
