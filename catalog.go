@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -140,17 +141,45 @@ type doc struct {
 type Catalog struct {
 	mu      sync.RWMutex
 	docs    map[string]*doc
-	lists   map[Key]*list
-	cats    map[string]*Category // canonical category by path
-	tags    map[string]Tag       // canonical tag by slug
-	authors map[string]Author    // canonical author by slug
+	lists   map[Key]*list          // every list by key; they live in site and the nodes
+	site    list                   // every article
+	roots   map[string]*catNode    // top-level categories by slug
+	cats    map[string]*catNode    // every category by path
+	tags    map[string]*tagNode    // by slug
+	authors map[string]*authorNode // by slug
 	version uint64
 
-	pending []Change // changes not yet delivered, in version order; under mu
+	// Scratch for the writer holding mu: the lists an article goes into,
+	// and the lists one change touched (each marked with batch, so that a
+	// list shared by two categories is listed once).
+	targets []*list
+	touched []*list
+	batch   uint64
+
+	pending  []Change     // changes not yet delivered, in version order; under mu
+	watching atomic.Int32 // number of watchers; no Change is built without one
 
 	notifyMu sync.Mutex // serializes delivery; held while watchers run
 	watchers []*watcher
 }
+
+// The catalog keeps each category, tag and author once, as a node that
+// also holds its article list: interning an article finds the lists it
+// goes into without another map lookup.
+type (
+	catNode struct {
+		cat      *Category // canonical value
+		parent   *catNode
+		children map[string]*catNode // by slug
+		l        list
+	}
+	tagNode                 = valueNode[Tag]
+	authorNode              = valueNode[Author]
+	valueNode[T comparable] struct {
+		v T // canonical value
+		l list
+	}
+)
 
 type watcher struct{ fn func(Change) }
 
@@ -160,10 +189,11 @@ func NewCatalog() *Catalog { return &Catalog{} }
 func (c *Catalog) init() {
 	if c.docs == nil {
 		c.docs = make(map[string]*doc)
-		c.lists = make(map[Key]*list)
-		c.cats = make(map[string]*Category)
-		c.tags = make(map[string]Tag)
-		c.authors = make(map[string]Author)
+		c.lists = map[Key]*list{SiteKey(): &c.site}
+		c.roots = make(map[string]*catNode)
+		c.cats = make(map[string]*catNode)
+		c.tags = make(map[string]*tagNode)
+		c.authors = make(map[string]*authorNode)
 	}
 }
 
@@ -172,8 +202,24 @@ func (c *Catalog) init() {
 // the catalog is left as it was. Storing an article equal to the one stored
 // changes nothing and notifies no one.
 func (c *Catalog) Upsert(a *Article) error {
-	return c.UpsertAll([]*Article{a})
+	if a == nil {
+		return errNilArticle
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.begin()
+	changed, metricsOnly := c.put(a)
+	if !changed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.commit(metricsOnly, func() []string { return []string{a.ID} })
+	return nil
 }
+
+var errNilArticle = errors.New("khabar: nil article")
 
 // UpsertAll stores every valid article of as as Upsert does, in one change
 // (one notification). Invalid articles are skipped; the error joins their
@@ -184,7 +230,7 @@ func (c *Catalog) UpsertAll(as []*Article) error {
 	prepared := make([]*Article, 0, len(as))
 	for _, a := range as {
 		if a == nil {
-			errs = append(errs, errors.New("khabar: nil article"))
+			errs = append(errs, errNilArticle)
 			continue
 		}
 		if err := a.Validate(); err != nil {
@@ -194,67 +240,91 @@ func (c *Catalog) UpsertAll(as []*Article) error {
 		prepared = append(prepared, a)
 	}
 	c.mu.Lock()
-	c.init()
-	ch := Change{}
-	var keys keySet
+	c.begin()
+	var ids []string
 	metricsOnly := true
-	for _, in := range prepared {
-		a := c.intern(in)
-		old := c.docs[a.ID]
-		if old != nil {
-			switch sameExceptMetrics(old.a, a) {
-			case sameAll:
-				continue
-			case sameContent:
-				old.a = a // counters only: lists and feeds are unaffected
-				ch.IDs = append(ch.IDs, a.ID)
-				continue
-			}
-			c.unindex(old, &keys)
-			old.a = a
-			c.index(old, &keys)
-		} else {
-			d := &doc{id: a.ID, a: a}
-			c.docs[a.ID] = d
-			c.index(d, &keys)
+	for _, a := range prepared {
+		changed, mo := c.put(a)
+		if changed {
+			ids = append(ids, a.ID)
+			metricsOnly = metricsOnly && mo
 		}
-		metricsOnly = false
-		ch.IDs = append(ch.IDs, a.ID)
 	}
-	if len(ch.IDs) == 0 {
+	if len(ids) == 0 {
 		c.mu.Unlock()
 		return errors.Join(errs...)
 	}
+	c.commit(metricsOnly, func() []string { return ids })
+	return errors.Join(errs...)
+}
+
+// begin starts a change; called with c.mu held.
+func (c *Catalog) begin() {
+	c.init()
+	c.batch++
+	c.touched = c.touched[:0]
+}
+
+// put stores a validated article, reporting whether anything changed and
+// whether only its counters did. Called with c.mu held, inside begin and
+// commit.
+func (c *Catalog) put(in *Article) (changed, metricsOnly bool) {
+	a := c.intern(in)
+	old := c.docs[a.ID]
+	if old == nil {
+		d := &doc{id: a.ID, a: a}
+		c.docs[a.ID] = d
+		c.index(d)
+		return true, false
+	}
+	switch sameExceptMetrics(old.a, a) {
+	case sameAll:
+		return false, false
+	case sameContent:
+		old.a = a // counters only: lists and feeds are unaffected
+		return true, true
+	}
+	c.unindex(old)
+	old.a = a
+	c.index(old)
+	return true, false
+}
+
+// commit ends a change that changed something: it moves the version,
+// stamps the touched lists with it, and publishes the Change (built only
+// when someone watches). It releases c.mu.
+func (c *Catalog) commit(metricsOnly bool, ids func() []string) {
 	c.version++
-	ch.Version = c.version
-	ch.MetricsOnly = metricsOnly
-	ch.Keys = keys.keys
-	for _, k := range ch.Keys {
-		c.lists[k].version = c.version
+	for _, l := range c.touched {
+		l.version = c.version
+	}
+	if c.watching.Load() == 0 {
+		c.mu.Unlock()
+		return
+	}
+	ch := Change{Version: c.version, IDs: ids(), MetricsOnly: metricsOnly}
+	if len(c.touched) > 0 {
+		ch.Keys = make([]Key, len(c.touched))
+		for i, l := range c.touched {
+			ch.Keys[i] = l.key
+		}
 	}
 	c.publish(ch)
-	return errors.Join(errs...)
 }
 
 // Delete removes the article with the given ID and reports whether it was
 // there.
 func (c *Catalog) Delete(id string) bool {
 	c.mu.Lock()
-	c.init()
+	c.begin()
 	d := c.docs[id]
 	if d == nil {
 		c.mu.Unlock()
 		return false
 	}
-	var keys keySet
-	c.unindex(d, &keys)
+	c.unindex(d)
 	delete(c.docs, id)
-	c.version++
-	ch := Change{Version: c.version, IDs: []string{id}, Keys: keys.keys}
-	for _, k := range ch.Keys {
-		c.lists[k].version = c.version
-	}
-	c.publish(ch)
+	c.commit(false, func() []string { return []string{id} })
 	return true
 }
 
@@ -292,11 +362,13 @@ func (c *Catalog) Watch(fn func(Change)) (stop func()) {
 	w := &watcher{fn: fn}
 	c.notifyMu.Lock()
 	c.watchers = append(c.watchers, w)
+	c.watching.Store(int32(len(c.watchers)))
 	c.notifyMu.Unlock()
 	return func() {
 		c.notifyMu.Lock()
 		defer c.notifyMu.Unlock()
 		c.watchers = slices.DeleteFunc(c.watchers, func(x *watcher) bool { return x == w })
+		c.watching.Store(int32(len(c.watchers)))
 	}
 }
 
@@ -493,75 +565,103 @@ func (h scoreHeap) down(i int) {
 func (c *Catalog) Category(path string) (*Category, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	cat, ok := c.cats[path]
-	return cat, ok
+	if n := c.cats[path]; n != nil {
+		return n.cat, true
+	}
+	return nil, false
 }
 
 // Tag returns the tag with the given slug.
 func (c *Catalog) Tag(slug string) (Tag, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	t, ok := c.tags[slug]
-	return t, ok
+	if n := c.tags[slug]; n != nil {
+		return n.v, true
+	}
+	return Tag{}, false
 }
 
 // Author returns the author with the given slug.
 func (c *Catalog) Author(slug string) (Author, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	a, ok := c.authors[slug]
-	return a, ok
+	if n := c.authors[slug]; n != nil {
+		return n.v, true
+	}
+	return Author{}, false
 }
 
 // Categories returns every category that has articles (counting those of
 // its descendants), ordered by path.
 func (c *Catalog) Categories() []CategoryCount {
-	return withCounts(c, c.cats, KindCategory, func(cat *Category, n int) CategoryCount { return CategoryCount{cat, n} })
+	return withCounts(c, c.cats, func(n *catNode) CategoryCount { return CategoryCount{n.cat, n.l.n} })
 }
 
 // Tags returns every tag that has articles, ordered by slug.
 func (c *Catalog) Tags() []TagCount {
-	return withCounts(c, c.tags, KindTag, func(t Tag, n int) TagCount { return TagCount{t, n} })
+	return withCounts(c, c.tags, func(n *tagNode) TagCount { return TagCount{n.v, n.l.n} })
 }
 
 // Authors returns every author who has articles, ordered by slug.
 func (c *Catalog) Authors() []AuthorCount {
-	return withCounts(c, c.authors, KindAuthor, func(a Author, n int) AuthorCount { return AuthorCount{a, n} })
+	return withCounts(c, c.authors, func(n *authorNode) AuthorCount { return AuthorCount{n.v, n.l.n} })
 }
 
-// withCounts pairs each value of m (keyed by slug or path) that has
+// withCounts pairs each node of m (keyed by slug or path) that has
 // articles with its count, ordered by key.
-func withCounts[V, C any](c *Catalog, m map[string]V, kind KeyKind, pair func(V, int) C) []C {
+func withCounts[N interface{ count() int }, C any](c *Catalog, m map[string]N, pair func(N) C) []C {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	keys := make([]string, 0, len(m))
-	for k := range m {
-		if l := c.lists[Key{kind, k}]; l != nil && l.n > 0 {
+	for k, n := range m {
+		if n.count() > 0 {
 			keys = append(keys, k)
 		}
 	}
 	slices.Sort(keys)
 	out := make([]C, len(keys))
 	for i, k := range keys {
-		out[i] = pair(m[k], c.lists[Key{kind, k}].n)
+		out[i] = pair(m[k])
 	}
 	return out
 }
 
+func (n *catNode) count() int      { return n.l.n }
+func (n *valueNode[T]) count() int { return n.l.n }
+
 // intern returns a copy of a whose categories, tags and authors are the
 // catalog's canonical values (with derived slugs filled in), so that a
 // million articles share one copy of each name, and whose text fields have
-// been through CleanText. a itself is not changed and nothing of it but
-// immutable strings is shared. Called with c.mu held.
+// been through CleanText. It leaves in c.targets the lists the article
+// goes into. a itself is not changed and nothing of it but immutable
+// strings is shared. Called with c.mu held.
 func (c *Catalog) intern(a *Article) *Article {
-	b := *a
+	c.targets = append(c.targets[:0], &c.site)
+	var b *Article
+	if a.Image != nil {
+		// One allocation for the article and its image.
+		ai := &struct {
+			a  Article
+			im Image
+		}{a: *a, im: *a.Image}
+		b = &ai.a
+		b.Image = &ai.im
+		b.Image.Alt, b.Image.Caption = CleanText(b.Image.Alt), CleanText(b.Image.Caption)
+	} else {
+		b = new(Article)
+		*b = *a
+	}
 	b.Title = CleanText(a.Title)
 	b.Summary = CleanText(a.Summary)
 	b.ContentHTML = CleanText(a.ContentHTML)
 	if a.Categories != nil {
 		b.Categories = make([]Category, len(a.Categories))
 		for i := range a.Categories {
-			b.Categories[i] = *c.internCategory(&a.Categories[i])
+			n := c.internCategory(&a.Categories[i])
+			b.Categories[i] = *n.cat
+			for ; n != nil; n = n.parent {
+				c.targets = append(c.targets, &n.l)
+			}
 		}
 	}
 	if a.Tags != nil {
@@ -569,7 +669,9 @@ func (c *Catalog) intern(a *Article) *Article {
 		for i, t := range a.Tags {
 			t.Name = CleanText(t.Name)
 			t.Slug = t.Key()
-			b.Tags[i] = canonical(c.tags, t.Slug, t)
+			n := internValue(c, c.tags, KindTag, t.Slug, t)
+			b.Tags[i] = n.v
+			c.targets = append(c.targets, &n.l)
 		}
 	}
 	if a.Authors != nil {
@@ -577,48 +679,69 @@ func (c *Catalog) intern(a *Article) *Article {
 		for i, au := range a.Authors {
 			au.Name = CleanText(au.Name)
 			au.Slug = au.Key()
-			b.Authors[i] = canonical(c.authors, au.Slug, au)
+			n := internValue(c, c.authors, KindAuthor, au.Slug, au)
+			b.Authors[i] = n.v
+			c.targets = append(c.targets, &n.l)
 		}
-	}
-	if a.Image != nil {
-		im := *a.Image
-		im.Alt, im.Caption = CleanText(im.Alt), CleanText(im.Caption)
-		b.Image = &im
 	}
 	if a.Source != nil {
 		src := *a.Source
 		src.Title = CleanText(src.Title)
 		b.Source = &src
 	}
-	return &b
+	return b
 }
 
-// canonical returns the value m holds for key when it equals v (so that
-// its strings are shared), and otherwise makes v the canonical value.
-func canonical[T comparable](m map[string]T, key string, v T) T {
-	if cv, ok := m[key]; ok && cv == v {
-		return cv
+// internValue returns the node m holds for slug, creating it (and its
+// list) if needed; the node's value becomes v unless it equals v already,
+// so that equal values share their strings.
+func internValue[T comparable](c *Catalog, m map[string]*valueNode[T], kind KeyKind, slug string, v T) *valueNode[T] {
+	n := m[slug]
+	if n == nil {
+		n = &valueNode[T]{v: v}
+		n.l.key = Key{kind, slug}
+		m[slug] = n
+		c.lists[n.l.key] = &n.l
+	} else if n.v != v {
+		n.v = v
 	}
-	m[key] = v
-	return v
+	return n
 }
 
-func (c *Catalog) internCategory(cat *Category) *Category {
-	if cat == nil {
-		return nil
+// internCategory returns the node of cat (and so of its ancestors),
+// creating what is missing. The node's canonical Category is replaced when
+// cat's name or parent differ from it.
+func (c *Catalog) internCategory(cat *Category) *catNode {
+	var parent *catNode
+	siblings := c.roots
+	if cat.Parent != nil {
+		parent = c.internCategory(cat.Parent)
+		if parent.children == nil {
+			parent.children = make(map[string]*catNode)
+		}
+		siblings = parent.children
 	}
-	parent := c.internCategory(cat.Parent)
-	slug := cat.slug()
-	key := slug
+	var parentCat *Category
 	if parent != nil {
-		key = parent.key + "/" + slug
+		parentCat = parent.cat
 	}
-	if cc, ok := c.cats[key]; ok && cc.Name == CleanText(cat.Name) && cc.Parent == parent {
-		return cc
+	slug := cat.slug()
+	name := CleanText(cat.Name)
+	n := siblings[slug]
+	if n == nil {
+		key := slug
+		if parent != nil {
+			key = parentCat.key + "/" + slug
+		}
+		n = &catNode{parent: parent, cat: &Category{Name: name, Slug: slug, Parent: parentCat, key: key}}
+		n.l.key = CategoryKey(key)
+		siblings[slug] = n
+		c.cats[key] = n
+		c.lists[n.l.key] = &n.l
+	} else if n.cat.Name != name || n.cat.Parent != parentCat {
+		n.cat = &Category{Name: name, Slug: slug, Parent: parentCat, key: n.cat.key}
 	}
-	nc := &Category{Name: CleanText(cat.Name), Slug: slug, Parent: parent, key: key}
-	c.cats[key] = nc
-	return nc
+	return n
 }
 
 // keysOf calls fn with every list key article a belongs to.
@@ -637,26 +760,33 @@ func keysOf(a *Article, fn func(Key)) {
 	}
 }
 
-func (c *Catalog) index(d *doc, touched *keySet) {
-	e := entry{ts: d.a.Published.UnixNano(), d: d}
-	keysOf(d.a, func(k Key) {
-		l := c.lists[k]
-		if l == nil {
-			l = &list{}
-			c.lists[k] = l
-		}
-		l.insert(e) // a key listed twice (two categories sharing a parent) is inserted once
-		touched.add(k)
-	})
+// touch records that l changes in the current batch.
+func (c *Catalog) touch(l *list) {
+	if l.mark != c.batch {
+		l.mark = c.batch
+		c.touched = append(c.touched, l)
+	}
 }
 
-func (c *Catalog) unindex(d *doc, touched *keySet) {
+// index files d under the lists intern left in c.targets. A list listed
+// twice (two categories sharing a parent) finds d there the second time
+// and keeps one entry.
+func (c *Catalog) index(d *doc) {
+	e := entry{ts: d.a.Published.UnixNano(), d: d}
+	for _, l := range c.targets {
+		l.insert(e)
+		c.touch(l)
+	}
+}
+
+// unindex takes d out of every list it is in.
+func (c *Catalog) unindex(d *doc) {
 	e := entry{ts: d.a.Published.UnixNano(), d: d}
 	keysOf(d.a, func(k Key) {
 		if l := c.lists[k]; l != nil {
 			l.remove(e)
+			c.touch(l)
 		}
-		touched.add(k)
 	})
 }
 
@@ -678,34 +808,4 @@ func sameExceptMetrics(a, b *Article) sameness {
 		return sameAll
 	}
 	return sameContent
-}
-
-// keySet collects the keys a change touches, in first-seen order: a slice
-// while small (one article touches a dozen), a map index past that.
-type keySet struct {
-	keys []Key
-	idx  map[Key]struct{}
-}
-
-func (s *keySet) add(k Key) {
-	if s.idx != nil {
-		if _, ok := s.idx[k]; ok {
-			return
-		}
-		s.idx[k] = struct{}{}
-		s.keys = append(s.keys, k)
-		return
-	}
-	for _, x := range s.keys {
-		if x == k {
-			return
-		}
-	}
-	s.keys = append(s.keys, k)
-	if len(s.keys) > 32 {
-		s.idx = make(map[Key]struct{}, 2*len(s.keys))
-		for _, x := range s.keys {
-			s.idx[x] = struct{}{}
-		}
-	}
 }

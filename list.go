@@ -33,10 +33,18 @@ const blockMax = 128
 // blocks[i], kept in one array so that finding a block touches one
 // cache-friendly slice.
 type list struct {
-	blocks  [][]entry
-	firsts  []entry
+	blocks [][]entry
+	firsts []entry
+	// tail mirrors the last block and newest is its last entry's time, so
+	// that appending a newest entry reads nothing but the list itself: at a
+	// million articles every block is a cache miss, and the stores the
+	// append makes do not wait for one.
+	tail    []entry
+	newest  int64
 	n       int
 	version uint64 // catalog version of the last change to this key
+	key     Key    // the key the list is filed under
+	mark    uint64 // the catalog batch that last touched it
 }
 
 // stored reports whether e is stored before f (e reads after f).
@@ -78,6 +86,29 @@ func (l *list) find(e entry) (int, int) {
 }
 
 func (l *list) insert(e entry) {
+	if t := l.tail; e.ts > l.newest && len(t) < cap(t) && len(t) < blockMax {
+		t = append(t, e)
+		l.tail, l.newest = t, e.ts
+		l.blocks[len(l.blocks)-1] = t
+		l.n++
+		return
+	}
+	l.insertSlow(e)
+	l.sync()
+}
+
+// sync refreshes tail and newest after a change that may have touched the
+// last block.
+func (l *list) sync() {
+	if len(l.blocks) == 0 {
+		l.tail, l.newest = nil, 0
+		return
+	}
+	l.tail = l.blocks[len(l.blocks)-1]
+	l.newest = l.tail[len(l.tail)-1].ts
+}
+
+func (l *list) insertSlow(e entry) {
 	if len(l.blocks) == 0 {
 		l.blocks = append(l.blocks, append(make([]entry, 0, 4), e))
 		l.firsts = append(l.firsts, e)
@@ -125,6 +156,14 @@ func (l *list) insert(e entry) {
 }
 
 func (l *list) remove(e entry) bool {
+	ok := l.removeSlow(e)
+	if ok {
+		l.sync()
+	}
+	return ok
+}
+
+func (l *list) removeSlow(e entry) bool {
 	if len(l.blocks) == 0 {
 		return false
 	}
