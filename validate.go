@@ -2,14 +2,16 @@ package khabar
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
 )
 
 // FieldError is one problem with one field of an article.
@@ -55,184 +57,355 @@ func (e *ValidationError) Error() string {
 // present, must be well formed (named authors, categories and tags, absolute
 // image and author URLs, a BCP 47 language tag, no negative counters, an
 // update no earlier than the publication).
+//
+// Validate does not allocate for a valid article (every Catalog.Upsert
+// calls it), except once for each author, category or tag that has no
+// slug and a name that fails the NFC quick check, such as one holding a
+// decomposed nukta (क + U+093C). It reads a and does not change it, so it
+// may run on one article from several goroutines at once.
 func (a *Article) Validate() error {
-	v := &ValidationError{ID: a.ID}
-	add := func(field, format string, args ...any) {
-		v.Problems = append(v.Problems, FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
-	}
+	// p.v stays nil, and nothing is allocated, until the first problem.
+	var p problems
 	if blank(a.ID) {
-		add("id", "is empty")
+		p.add(a, "id", "is empty")
 	} else if !cleanOK(a.ID) {
-		add("id", "%q holds control or non-XML characters", a.ID)
+		p.add(a, "id", "%q holds control or non-XML characters", a.ID)
 	}
 	if blank(a.Title) {
-		add("title", "is empty")
+		p.add(a, "title", "is empty")
 	}
 	if a.URL == "" {
-		add("url", "is empty")
+		p.add(a, "url", "is empty")
 	} else if err := checkAbsURL(a.URL); err != nil {
-		add("url", "%v", err)
+		p.add(a, "url", "%v", err)
 	}
-	for i, au := range a.Authors {
+	for i := range a.Authors {
+		au := &a.Authors[i]
 		if blank(au.Name) {
-			add(indexed("authors", i, ".name"), "is empty")
-		} else if au.Key() == "" {
-			add(indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
+			p.add(a, indexed("authors", i, ".name"), "is empty")
+		} else if au.Slug == "" && slugEmpty(au.Name) {
+			p.add(a, indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
 		} else if !slugOK(au.Slug) {
-			add(indexed("authors", i, ".slug"), "%q holds a slash, a control character or white space", au.Slug)
+			p.add(a, indexed("authors", i, ".slug"), "%q holds a slash, a control character or white space", au.Slug)
 		}
 		if au.URL != "" {
 			if err := checkAbsURL(au.URL); err != nil {
-				add(indexed("authors", i, ".url"), "%v", err)
+				p.add(a, indexed("authors", i, ".url"), "%v", err)
 			}
 		}
-		if au.Email != "" && !strings.Contains(au.Email, "@") {
-			add(indexed("authors", i, ".email"), "%q is not an email address", au.Email)
+		if au.Email != "" && !hasByte(au.Email, '@') {
+			p.add(a, indexed("authors", i, ".email"), "%q is not an email address", au.Email)
 		}
 	}
 	for i := range a.Categories {
 		depth := 0
 		for c := &a.Categories[i]; c != nil; c = c.Parent {
-			field := func(sub string) string {
-				return indexed("categories", i, strings.Repeat(".parent", depth-1)+sub)
-			}
 			if depth++; depth > maxCategoryDepth {
-				add(field(""), "category tree deeper than %d levels", maxCategoryDepth)
+				p.add(a, categoryField(i, depth, ""), "category tree deeper than %d levels", maxCategoryDepth)
 				break
 			}
 			if blank(c.Name) {
-				add(field(".name"), "is empty")
-			} else if c.slug() == "" {
-				add(field(".slug"), "is empty and cannot be derived from the name")
+				p.add(a, categoryField(i, depth, ".name"), "is empty")
+			} else if c.Slug == "" && slugEmpty(c.Name) {
+				p.add(a, categoryField(i, depth, ".slug"), "is empty and cannot be derived from the name")
 			}
 			if !slugOK(c.Slug) {
-				add(field(".slug"), "%q holds a slash, a control character or white space", c.Slug)
+				p.add(a, categoryField(i, depth, ".slug"), "%q holds a slash, a control character or white space", c.Slug)
 			}
 		}
 	}
-	for i, t := range a.Tags {
+	for i := range a.Tags {
+		t := &a.Tags[i]
 		if blank(t.Name) {
-			add(indexed("tags", i, ".name"), "is empty")
-		} else if t.Key() == "" {
-			add(indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
+			p.add(a, indexed("tags", i, ".name"), "is empty")
+		} else if t.Slug == "" && slugEmpty(t.Name) {
+			p.add(a, indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
 		} else if !slugOK(t.Slug) {
-			add(indexed("tags", i, ".slug"), "%q holds a slash, a control character or white space", t.Slug)
+			p.add(a, indexed("tags", i, ".slug"), "%q holds a slash, a control character or white space", t.Slug)
 		}
 	}
 	if im := a.Image; im != nil {
 		if im.URL == "" {
-			add("image.url", "is empty")
+			p.add(a, "image.url", "is empty")
 		} else if err := checkAbsURL(im.URL); err != nil {
-			add("image.url", "%v", err)
+			p.add(a, "image.url", "%v", err)
 		}
 		if im.Width < 0 {
-			add("image.width", "is negative (%d)", im.Width)
+			p.add(a, "image.width", "is negative (%d)", im.Width)
 		}
 		if im.Height < 0 {
-			add("image.height", "is negative (%d)", im.Height)
+			p.add(a, "image.height", "is negative (%d)", im.Height)
 		}
 		if im.Length < 0 {
-			add("image.length", "is negative (%d)", im.Length)
+			p.add(a, "image.length", "is negative (%d)", im.Length)
 		}
-		if im.Type != "" && !strings.Contains(im.Type, "/") {
-			add("image.type", "%q is not a media type", im.Type)
+		if im.Type != "" && !hasByte(im.Type, '/') {
+			p.add(a, "image.type", "%q is not a media type", im.Type)
 		}
 	}
 	if a.Published.IsZero() {
-		add("published", "is missing")
-	} else if y := a.Published.Year(); y < 1900 || y > 2200 {
-		add("published", "year %d is out of range (1900–2200)", y)
+		p.add(a, "published", "is missing")
+	} else if !yearInRange(a.Published) {
+		p.add(a, "published", "year %d is out of range (1900–2200)", a.Published.Year())
 	}
 	if !a.Updated.IsZero() && !a.Published.IsZero() && a.Updated.Before(a.Published) {
-		add("updated", "%s is before published %s", a.Updated.Format("2006-01-02T15:04:05Z07:00"), a.Published.Format("2006-01-02T15:04:05Z07:00"))
+		p.add(a, "updated", "%s is before published %s", a.Updated.Format("2006-01-02T15:04:05Z07:00"), a.Published.Format("2006-01-02T15:04:05Z07:00"))
 	}
 	if a.Language != "" {
 		if err := checkLanguage(a.Language); err != nil {
-			add("language", "%q is not a BCP 47 tag", a.Language)
+			p.add(a, "language", "%q is not a BCP 47 tag", a.Language)
 		}
 	}
 	if a.Metrics.Views < 0 {
-		add("metrics.views", "is negative (%d)", a.Metrics.Views)
+		p.add(a, "metrics.views", "is negative (%d)", a.Metrics.Views)
 	}
 	if a.Metrics.Shares < 0 {
-		add("metrics.shares", "is negative (%d)", a.Metrics.Shares)
+		p.add(a, "metrics.shares", "is negative (%d)", a.Metrics.Shares)
 	}
 	if a.Metrics.Comments < 0 {
-		add("metrics.comments", "is negative (%d)", a.Metrics.Comments)
+		p.add(a, "metrics.comments", "is negative (%d)", a.Metrics.Comments)
 	}
 	if s := a.Source; s != nil {
 		if s.FeedURL == "" {
-			add("source.feed_url", "is empty")
+			p.add(a, "source.feed_url", "is empty")
 		} else if err := checkAbsURL(s.FeedURL); err != nil {
-			add("source.feed_url", "%v", err)
+			p.add(a, "source.feed_url", "%v", err)
 		}
 	}
-	if len(v.Problems) == 0 {
+	if p.v == nil {
 		return nil
 	}
-	return v
+	return p.v
+}
+
+// problems collects what Validate finds; the ValidationError is made on
+// the first problem, so a valid article costs no allocation.
+type problems struct {
+	v *ValidationError
+}
+
+func (p *problems) add(a *Article, field, format string, args ...any) {
+	if p.v == nil {
+		p.v = &ValidationError{ID: a.ID}
+	}
+	p.v.Problems = append(p.v.Problems, FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+}
+
+// categoryField names a field of the category depth levels down the
+// parent chain of categories[i]: depth 1 is the category itself.
+func categoryField(i, depth int, sub string) string {
+	return indexed("categories", i, strings.Repeat(".parent", depth-1)+sub)
 }
 
 // maxCategoryDepth bounds category chains so that a cyclic or absurd tree
 // read from untrusted JSON cannot make the catalog loop.
 const maxCategoryDepth = 16
 
-func checkAbsURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL: %v", s, err.(*url.Error).Err)
+// Bounds of the years Validate accepts, as Unix seconds of wall-clock time
+// read as if it were UTC: [1900-01-01T00:00:00, 2201-01-01T00:00:00).
+var (
+	minPublished = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	endPublished = time.Date(2201, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+)
+
+// yearInRange reports whether t.Year() is in [1900, 2200]. Year is taken
+// in t's own location, so the bounds are compared with t's wall clock:
+// Unix seconds plus the zone offset in force at t, which is what Year
+// computes the date from. It is cheaper than Year, which also splits the
+// day count into a calendar date.
+func yearInRange(t time.Time) bool {
+	_, offset := t.Zone()
+	wall := t.Unix() + int64(offset)
+	return minPublished <= wall && wall < endPublished
+}
+
+// hasByte reports whether s holds c; for the short strings it sees (media
+// types, email addresses) a plain loop beats strings.IndexByte's call.
+func hasByte(s string, c byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return true
+		}
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%q is not an absolute http(s) URL", s)
-	}
-	if u.Host == "" {
-		return fmt.Errorf("%q has no host", s)
-	}
-	return nil
+	return false
 }
 
 func indexed(name string, i int, sub string) string {
 	return name + "[" + strconv.Itoa(i) + "]" + sub
 }
 
-// blank reports whether s is empty or only white space.
+// blank reports whether s is empty or only white space (isSpace).
 func blank(s string) bool {
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if asciiSpace[c] == 0 {
+				return false
+			}
+			i++
+			continue
+		}
+		// Every white space rune from U+0080 up is encoded with a lead
+		// byte C2 (U+0085, U+00A0), E1 (U+1680), E2 (U+2000–U+205F) or E3
+		// (U+3000); any other lead byte starts a rune that is not white
+		// space or an invalid sequence (U+FFFD, not white space either).
+		if c != 0xc2 && (c < 0xe1 || c > 0xe3) {
+			return false
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
 		if !isSpace(r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// asciiSpace marks the ASCII characters unicode.IsSpace accepts.
+var asciiSpace = [utf8.RuneSelf]uint8{'\t': 1, '\n': 1, '\v': 1, '\f': 1, '\r': 1, ' ': 1}
+
+// slugEmpty reports whether Slugify(name) is empty, without building the
+// slug: Slugify keeps every letter, digit and mark of the NFC form of
+// name, so its result is empty exactly when there is none. A name the NFC
+// quick check passes (ASCII, most Devanagari) is its own NFC form and is
+// scanned as it is, with no allocation; any other (a decomposed nukta,
+// "=\u0338" which composes to the symbol "≠") is normalized piece by piece
+// with a norm.Iter, one allocation where Slugify makes several.
+func slugEmpty(name string) bool {
+	if norm.NFC.QuickSpanString(name) == len(name) {
+		return !hasSlugRune(name)
+	}
+	var it norm.Iter
+	it.InitString(norm.NFC, name)
+	for !it.Done() {
+		if hasSlugRune(it.Next()) {
 			return false
 		}
 	}
 	return true
 }
 
-// goodLanguages caches tags language.Parse accepted: a catalog sees the
-// same few tags millions of times.
+// hasSlugRune reports whether s holds a rune Slugify keeps: a letter, a
+// digit or a mark.
+func hasSlugRune[S string | []byte](s S) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' {
+				return true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
+// goodLanguages caches tags language.Parse accepted, up to
+// maxGoodLanguages of them: a catalog sees the same few tags millions of
+// times. The map is never changed once published: a new tag is added to a
+// copy, under goodLanguagesMu, so readers take no lock.
 var (
-	goodLanguages     sync.Map
-	goodLanguageCount atomic.Int32
+	goodLanguages   atomic.Pointer[map[string]struct{}]
+	goodLanguagesMu sync.Mutex
 )
 
+const maxGoodLanguages = 1000
+
 func checkLanguage(tag string) error {
-	if _, ok := goodLanguages.Load(tag); ok {
-		return nil
+	if m := goodLanguages.Load(); m != nil {
+		if _, ok := (*m)[tag]; ok {
+			return nil
+		}
 	}
 	if _, err := language.Parse(tag); err != nil {
 		return err
 	}
-	if goodLanguageCount.Add(1) <= 1000 {
-		goodLanguages.Store(tag, struct{}{})
+	goodLanguagesMu.Lock()
+	defer goodLanguagesMu.Unlock()
+	var old map[string]struct{}
+	if m := goodLanguages.Load(); m != nil {
+		old = *m
+	}
+	if _, ok := old[tag]; !ok && len(old) < maxGoodLanguages {
+		m := make(map[string]struct{}, len(old)+1)
+		for k := range old {
+			m[k] = struct{}{}
+		}
+		m[strings.Clone(tag)] = struct{}{} // do not pin the article's buffer
+		goodLanguages.Store(&m)
 	}
 	return nil
 }
 
 // slugOK reports whether an explicit slug can be one URL path segment:
 // no slash, white space or control characters (it may be empty: then it
-// is derived from the name).
+// is derived from the name). Invalid UTF-8, U+FFFD, U+FFFE and U+FFFF are
+// refused too.
 func slugOK(slug string) bool {
-	for _, r := range slug {
-		if r == '/' || r < 0x20 || r == 0x7f || isSpace(r) || !xmlChar(r) || r == utf8.RuneError {
+	for i := 0; i < len(slug); {
+		c := slug[i]
+		if c < utf8.RuneSelf {
+			if slugASCIIBad[c] {
+				return false
+			}
+			i++
+			continue
+		}
+		// U+0800–U+0FFF (Devanagari and the other Indic scripts) inline.
+		if c == 0xe0 && i+2 < len(slug) && slug[i+1]-0xa0 < 0x20 && slug[i+2]&0xc0 == 0x80 {
+			i += 3
+			continue
+		}
+		if n := plainRune(slug[i:]); n > 0 {
+			i += n
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(slug[i:])
+		if r == utf8.RuneError || isSpace(r) || !xmlChar(r) {
 			return false
 		}
+		i += n
 	}
 	return true
+}
+
+// slugASCIIBad marks the ASCII bytes a slug may not hold: "/", space and
+// the control characters.
+var slugASCIIBad = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c < 0x20 || c == 0x7f || c == '/' || c == ' '
+	}
+	return t
+}()
+
+// plainRune returns the length of the UTF-8 sequence s starts with when
+// it is valid and encodes a rune that is neither white space nor U+FFFD
+// and is allowed in XML, and 0 when it cannot tell quickly: it knows the
+// two-byte runes from U+00C0 and the three-byte ones in U+0800–U+0FFF,
+// U+4000–U+CFFF and U+E000–U+EFFF (Devanagari and the other Indic
+// scripts, Arabic, Cyrillic, Greek, CJK, Hangul). s must not be empty and
+// must start with a byte from 0x80 up.
+func plainRune(s string) int {
+	c := s[0]
+	switch {
+	case 0xc3 <= c && c <= 0xdf: // U+00C0–U+07FF
+		if len(s) >= 2 && s[1]&0xc0 == 0x80 {
+			return 2
+		}
+	case c == 0xe0: // U+0800–U+0FFF: the second byte is A0–BF
+		if len(s) >= 3 && 0xa0 <= s[1] && s[1] <= 0xbf && s[2]&0xc0 == 0x80 {
+			return 3
+		}
+	case 0xe4 <= c && c <= 0xec, c == 0xee: // U+4000–U+CFFF, U+E000–U+EFFF
+		if len(s) >= 3 && s[1]&0xc0 == 0x80 && s[2]&0xc0 == 0x80 {
+			return 3
+		}
+	}
+	return 0
 }

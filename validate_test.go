@@ -1,10 +1,22 @@
 package khabar
 
 import (
+	"bufio"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestValidateOK(t *testing.T) {
@@ -65,4 +77,562 @@ func TestValidateCyclicCategory(t *testing.T) {
 	if err := a.Validate(); err == nil || !strings.Contains(err.Error(), "deeper than") {
 		t.Fatalf("Validate() = %v, want a depth error", err)
 	}
+}
+
+// TestValidateMessages pins the exact text of every kind of problem: other
+// packages' tests and users' logs rely on it, and the fast paths in
+// Validate must not change a byte of it.
+func TestValidateMessages(t *testing.T) {
+	ok := func(edit func(a *Article)) *Article {
+		a := art("a1", 0, catKanpur)
+		edit(a)
+		return a
+	}
+	deep := Category{Name: "c0"}
+	for i := 1; i <= maxCategoryDepth; i++ {
+		parent := deep
+		deep = Category{Name: numbered("c", i), Parent: &parent}
+	}
+	cyclic := &Category{Name: "loop"}
+	cyclic.Parent = cyclic
+	farEast := time.FixedZone("UTC+14", 14*3600)
+	farWest := time.FixedZone("UTC-12", -12*3600)
+	absurd := time.FixedZone("absurd", 400*24*3600) // FixedZone takes any offset
+	tests := []struct {
+		name string
+		a    *Article
+		want string
+	}{
+		{"zero", &Article{}, "khabar: invalid article: id: is empty; title: is empty; url: is empty; published: is missing"},
+		{"white space only", &Article{ID: " \t", Title: "\u00a0\u3000\n", URL: "https://x/", Published: time.Unix(0, 0)}, "khabar: invalid article \" \\t\": id: is empty; title: is empty"},
+		{"id control", ok(func(a *Article) { a.ID = "a\x01b" }), "khabar: invalid article \"a\\x01b\": id: \"a\\x01b\" holds control or non-XML characters"},
+		{"id bad utf8", ok(func(a *Article) { a.ID = "a\xffb" }), "khabar: invalid article \"a\\xffb\": id: \"a\\xffb\" holds control or non-XML characters"},
+		{"id U+FFFF", ok(func(a *Article) { a.ID = "a\uffff" }), "khabar: invalid article \"a\\uffff\": id: \"a\\uffff\" holds control or non-XML characters"},
+		{"url relative", ok(func(a *Article) { a.URL = "/a/b" }), "khabar: invalid article \"a1\": url: \"/a/b\" is not an absolute http(s) URL"},
+		{"url no scheme", ok(func(a *Article) { a.URL = "//khabar.example/a" }), "khabar: invalid article \"a1\": url: \"//khabar.example/a\" is not an absolute http(s) URL"},
+		{"url ftp", ok(func(a *Article) { a.URL = "ftp://khabar.example/a" }), "khabar: invalid article \"a1\": url: \"ftp://khabar.example/a\" is not an absolute http(s) URL"},
+		{"url opaque", ok(func(a *Article) { a.URL = "http:/x" }), "khabar: invalid article \"a1\": url: \"http:/x\" has no host"},
+		{"url no host", ok(func(a *Article) { a.URL = "https://" }), "khabar: invalid article \"a1\": url: \"https://\" has no host"},
+		{"url empty host with path", ok(func(a *Article) { a.URL = "https:///a" }), "khabar: invalid article \"a1\": url: \"https:///a\" has no host"},
+		{"url bad escape", ok(func(a *Article) { a.URL = "https://khabar.example/%zz" }), "khabar: invalid article \"a1\": url: \"https://khabar.example/%zz\" is not a URL: invalid URL escape \"%zz\""},
+		{"url bad escape in fragment", ok(func(a *Article) { a.URL = "https://khabar.example/#%4" }), "khabar: invalid article \"a1\": url: \"https://khabar.example/#%4\" is not a URL: invalid URL escape \"%4\""},
+		{"url control", ok(func(a *Article) { a.URL = "https://khabar.example/a\nb" }), "khabar: invalid article \"a1\": url: \"https://khabar.example/a\\nb\" is not a URL: net/url: invalid control character in URL"},
+		{"url missing scheme", ok(func(a *Article) { a.URL = ":foo" }), "khabar: invalid article \"a1\": url: \":foo\" is not a URL: missing protocol scheme"},
+		{"url bad port", ok(func(a *Article) { a.URL = "https://khabar.example:8o/" }), "khabar: invalid article \"a1\": url: \"https://khabar.example:8o/\" is not a URL: invalid port \":8o\" after host"},
+		{"url two colons", ok(func(a *Article) { a.URL = "https://a:1:2/" }), "khabar: invalid article \"a1\": url: \"https://a:1:2/\" is not a URL: invalid port \":1:2\" after host"},
+		{"url bad ipv6", ok(func(a *Article) { a.URL = "https://[::1/" }), "khabar: invalid article \"a1\": url: \"https://[::1/\" is not a URL: missing ']' in host"},
+		{"url ipv4 literal", ok(func(a *Article) { a.URL = "https://[1.2.3.4]/" }), "khabar: invalid article \"a1\": url: \"https://[1.2.3.4]/\" is not a URL: invalid IP-literal"},
+		{"url bad host char", ok(func(a *Article) { a.URL = "https://kha bar.example/" }), "khabar: invalid article \"a1\": url: \"https://kha bar.example/\" is not a URL: invalid character \" \" in host name"},
+		{"url escaped ascii host", ok(func(a *Article) { a.URL = "https://%41.example/" }), "khabar: invalid article \"a1\": url: \"https://%41.example/\" is not a URL: invalid URL escape \"%41\""},
+		{"url bad userinfo", ok(func(a *Article) { a.URL = "https://a b@khabar.example/" }), "khabar: invalid article \"a1\": url: \"https://a b@khabar.example/\" is not a URL: net/url: invalid userinfo"},
+		{"author empty", ok(func(a *Article) { a.Authors = []Author{{Name: "x"}, {Name: " "}} }), "khabar: invalid article \"a1\": authors[1].name: is empty"},
+		{"author no slug", ok(func(a *Article) { a.Authors = []Author{{Name: "!!!"}} }), "khabar: invalid article \"a1\": authors[0].slug: is empty and cannot be derived from the name"},
+		{"author bad slug", ok(func(a *Article) { a.Authors = []Author{{Name: "x", Slug: "a b"}} }), "khabar: invalid article \"a1\": authors[0].slug: \"a b\" holds a slash, a control character or white space"},
+		{"author bad url and email", ok(func(a *Article) {
+			a.Authors = []Author{{Name: "x", URL: "mailto:x@y", Email: "x.example"}}
+		}), "khabar: invalid article \"a1\": authors[0].url: \"mailto:x@y\" is not an absolute http(s) URL; authors[0].email: \"x.example\" is not an email address"},
+		{"category empty name", ok(func(a *Article) { a.Categories = []Category{catLatest, {Name: ""}} }), "khabar: invalid article \"a1\": categories[1].name: is empty"},
+		{"category no slug", ok(func(a *Article) { a.Categories = []Category{{Name: "…", Parent: catUP}} }), "khabar: invalid article \"a1\": categories[0].slug: is empty and cannot be derived from the name"},
+		{"category bad slug", ok(func(a *Article) { a.Categories = []Category{{Name: "x", Slug: "x/y"}} }), "khabar: invalid article \"a1\": categories[0].slug: \"x/y\" holds a slash, a control character or white space"},
+		{"category empty name bad slug", ok(func(a *Article) { a.Categories = []Category{{Name: "", Slug: "\x7f"}} }), "khabar: invalid article \"a1\": categories[0].name: is empty; categories[0].slug: \"\\x7f\" holds a slash, a control character or white space"},
+		{"category bad parent", ok(func(a *Article) {
+			a.Categories = []Category{{Name: "x", Parent: &Category{Name: "y", Parent: &Category{Name: "\t", Slug: "a\u00a0b"}}}}
+		}), "khabar: invalid article \"a1\": categories[0].parent.parent.name: is empty; categories[0].parent.parent.slug: \"a\\u00a0b\" holds a slash, a control character or white space"},
+		{"category too deep", ok(func(a *Article) { a.Categories = []Category{deep} }), "khabar: invalid article \"a1\": categories[0].parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent: category tree deeper than 16 levels"},
+		{"category cyclic", ok(func(a *Article) { a.Categories = []Category{catLatest, *cyclic} }), "khabar: invalid article \"a1\": categories[1].parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent.parent: category tree deeper than 16 levels"},
+		{"tag empty", ok(func(a *Article) { a.Tags = []Tag{{Name: ""}, {Name: "x"}} }), "khabar: invalid article \"a1\": tags[0].name: is empty"},
+		{"tag no slug", ok(func(a *Article) { a.Tags = []Tag{{Name: "x"}, {Name: "—"}} }), "khabar: invalid article \"a1\": tags[1].slug: is empty and cannot be derived from the name"},
+		{"tag bad slug", ok(func(a *Article) { a.Tags = []Tag{{Name: "x", Slug: "x\uffff"}} }), "khabar: invalid article \"a1\": tags[0].slug: \"x\\uffff\" holds a slash, a control character or white space"},
+		{"image", ok(func(a *Article) {
+			a.Image = &Image{URL: "img.jpg", Width: -1, Height: -2, Length: -3, Type: "jpeg"}
+		}), "khabar: invalid article \"a1\": image.url: \"img.jpg\" is not an absolute http(s) URL; image.width: is negative (-1); image.height: is negative (-2); image.length: is negative (-3); image.type: \"jpeg\" is not a media type"},
+		{"image empty url", ok(func(a *Article) { a.Image = &Image{} }), "khabar: invalid article \"a1\": image.url: is empty"},
+		{"published 1899", ok(func(a *Article) { a.Published = time.Date(1899, 12, 31, 23, 59, 59, 0, time.UTC) }), "khabar: invalid article \"a1\": published: year 1899 is out of range (1900–2200)"},
+		{"published 2201", ok(func(a *Article) { a.Published = time.Date(2201, 1, 1, 0, 0, 0, 0, time.UTC) }), "khabar: invalid article \"a1\": published: year 2201 is out of range (1900–2200)"},
+		{"published 1900 local", ok(func(a *Article) { a.Published = time.Date(1900, 1, 1, 0, 0, 0, 0, ist) }), ""},
+		{"published 2200 local", ok(func(a *Article) { a.Published = time.Date(2200, 12, 31, 23, 59, 59, 999999999, farWest) }), ""},
+		{"published 2201 local only", ok(func(a *Article) {
+			a.Published = time.Date(2200, 12, 31, 12, 0, 0, 0, time.UTC).In(farEast)
+		}), "khabar: invalid article \"a1\": published: year 2201 is out of range (1900–2200)"},
+		{"published 1899 local only", ok(func(a *Article) {
+			a.Published = time.Date(1900, 1, 1, 6, 0, 0, 0, time.UTC).In(farWest)
+		}), "khabar: invalid article \"a1\": published: year 1899 is out of range (1900–2200)"},
+		{"published absurd zone", ok(func(a *Article) { a.Published = a.Published.In(absurd) }), ""},
+		{"published absurd zone out", ok(func(a *Article) {
+			a.Published = time.Date(2200, 6, 1, 0, 0, 0, 0, time.UTC).In(absurd)
+		}), "khabar: invalid article \"a1\": published: year 2201 is out of range (1900–2200)"},
+		{"published year 0", ok(func(a *Article) { a.Published = time.Date(0, 1, 1, 0, 0, 0, 1, time.UTC) }), "khabar: invalid article \"a1\": published: year 0 is out of range (1900–2200)"},
+		{"updated before published", ok(func(a *Article) { a.Updated = a.Published.Add(-time.Second) }), "khabar: invalid article \"a1\": updated: 2026-11-20T05:59:59+05:30 is before published 2026-11-20T06:00:00+05:30"},
+		{"language", ok(func(a *Article) { a.Language = "hindi!" }), "khabar: invalid article \"a1\": language: \"hindi!\" is not a BCP 47 tag"},
+		{"metrics", ok(func(a *Article) { a.Metrics = Metrics{Views: -1, Shares: -2, Comments: -3} }), "khabar: invalid article \"a1\": metrics.views: is negative (-1); metrics.shares: is negative (-2); metrics.comments: is negative (-3)"},
+		{"source empty", ok(func(a *Article) { a.Source = &Source{} }), "khabar: invalid article \"a1\": source.feed_url: is empty"},
+		{"source bad", ok(func(a *Article) { a.Source = &Source{FeedURL: "feed.xml"} }), "khabar: invalid article \"a1\": source.feed_url: \"feed.xml\" is not an absolute http(s) URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.a.Validate()
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("Validate()\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// validateBefore is Validate as it was before its fast paths (closure,
+// fmt.Sprintf, url.Parse, Year, range loops): the reference the current
+// Validate must match problem for problem and byte for byte.
+func validateBefore(a *Article) error {
+	v := &ValidationError{ID: a.ID}
+	add := func(field, format string, args ...any) {
+		v.Problems = append(v.Problems, FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	if blankBefore(a.ID) {
+		add("id", "is empty")
+	} else if !cleanOK(a.ID) {
+		add("id", "%q holds control or non-XML characters", a.ID)
+	}
+	if blankBefore(a.Title) {
+		add("title", "is empty")
+	}
+	if a.URL == "" {
+		add("url", "is empty")
+	} else if err := checkAbsURLBefore(a.URL); err != nil {
+		add("url", "%v", err)
+	}
+	for i, au := range a.Authors {
+		if blankBefore(au.Name) {
+			add(indexed("authors", i, ".name"), "is empty")
+		} else if au.Key() == "" {
+			add(indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
+		} else if !slugOKBefore(au.Slug) {
+			add(indexed("authors", i, ".slug"), "%q holds a slash, a control character or white space", au.Slug)
+		}
+		if au.URL != "" {
+			if err := checkAbsURLBefore(au.URL); err != nil {
+				add(indexed("authors", i, ".url"), "%v", err)
+			}
+		}
+		if au.Email != "" && !strings.Contains(au.Email, "@") {
+			add(indexed("authors", i, ".email"), "%q is not an email address", au.Email)
+		}
+	}
+	for i := range a.Categories {
+		depth := 0
+		for c := &a.Categories[i]; c != nil; c = c.Parent {
+			field := func(sub string) string {
+				return indexed("categories", i, strings.Repeat(".parent", depth-1)+sub)
+			}
+			if depth++; depth > maxCategoryDepth {
+				add(field(""), "category tree deeper than %d levels", maxCategoryDepth)
+				break
+			}
+			if blankBefore(c.Name) {
+				add(field(".name"), "is empty")
+			} else if c.slug() == "" {
+				add(field(".slug"), "is empty and cannot be derived from the name")
+			}
+			if !slugOKBefore(c.Slug) {
+				add(field(".slug"), "%q holds a slash, a control character or white space", c.Slug)
+			}
+		}
+	}
+	for i, t := range a.Tags {
+		if blankBefore(t.Name) {
+			add(indexed("tags", i, ".name"), "is empty")
+		} else if t.Key() == "" {
+			add(indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
+		} else if !slugOKBefore(t.Slug) {
+			add(indexed("tags", i, ".slug"), "%q holds a slash, a control character or white space", t.Slug)
+		}
+	}
+	if im := a.Image; im != nil {
+		if im.URL == "" {
+			add("image.url", "is empty")
+		} else if err := checkAbsURLBefore(im.URL); err != nil {
+			add("image.url", "%v", err)
+		}
+		if im.Width < 0 {
+			add("image.width", "is negative (%d)", im.Width)
+		}
+		if im.Height < 0 {
+			add("image.height", "is negative (%d)", im.Height)
+		}
+		if im.Length < 0 {
+			add("image.length", "is negative (%d)", im.Length)
+		}
+		if im.Type != "" && !strings.Contains(im.Type, "/") {
+			add("image.type", "%q is not a media type", im.Type)
+		}
+	}
+	if a.Published.IsZero() {
+		add("published", "is missing")
+	} else if y := a.Published.Year(); y < 1900 || y > 2200 {
+		add("published", "year %d is out of range (1900–2200)", y)
+	}
+	if !a.Updated.IsZero() && !a.Published.IsZero() && a.Updated.Before(a.Published) {
+		add("updated", "%s is before published %s", a.Updated.Format("2006-01-02T15:04:05Z07:00"), a.Published.Format("2006-01-02T15:04:05Z07:00"))
+	}
+	if a.Language != "" {
+		if _, err := language.Parse(a.Language); err != nil {
+			add("language", "%q is not a BCP 47 tag", a.Language)
+		}
+	}
+	if a.Metrics.Views < 0 {
+		add("metrics.views", "is negative (%d)", a.Metrics.Views)
+	}
+	if a.Metrics.Shares < 0 {
+		add("metrics.shares", "is negative (%d)", a.Metrics.Shares)
+	}
+	if a.Metrics.Comments < 0 {
+		add("metrics.comments", "is negative (%d)", a.Metrics.Comments)
+	}
+	if s := a.Source; s != nil {
+		if s.FeedURL == "" {
+			add("source.feed_url", "is empty")
+		} else if err := checkAbsURLBefore(s.FeedURL); err != nil {
+			add("source.feed_url", "%v", err)
+		}
+	}
+	if len(v.Problems) == 0 {
+		return nil
+	}
+	return v
+}
+
+func checkAbsURLBefore(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", s, err.(*url.Error).Err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", s)
+	}
+	return nil
+}
+
+func blankBefore(s string) bool {
+	for _, r := range s {
+		if !isSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func slugOKBefore(slug string) bool {
+	for _, r := range slug {
+		if r == '/' || r < 0x20 || r == 0x7f || isSpace(r) || !xmlChar(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
+}
+
+// sameAsBefore fails t unless Validate and validateBefore agree on a:
+// both nil, or the same *ValidationError field for field.
+func sameAsBefore(t *testing.T, a *Article) {
+	t.Helper()
+	got, want := a.Validate(), validateBefore(a)
+	if (got == nil) != (want == nil) {
+		t.Fatalf("Validate() = %v, before: %v", got, want)
+	}
+	if got == nil {
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Validate()\n got %#v\nwant %#v", got, want)
+	}
+	if got.Error() != want.Error() {
+		t.Fatalf("Validate()\n got %q\nwant %q", got.Error(), want.Error())
+	}
+}
+
+// validCorpus reads testdata/articles.jsonl.
+func validCorpus(t testing.TB) []*Article {
+	t.Helper()
+	f, err := os.Open("testdata/articles.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	as, err := ReadJSONL(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+// hostileStrings are strings that exercise every branch of the fast paths:
+// white space of every kind, control and non-XML characters, invalid
+// UTF-8, non-NFC names, names with nothing to slug, URLs of every shape.
+var hostileStrings = []string{
+	"", " ", "\t\n", "\u00a0", "\u0085", "\u1680", "\u2003", "\u3000", "\u200b", "\u202f x",
+	"x", "ख़बर", "क\u093c", "\u0958", "e\u0301", "\u00e9", "\u212b", "\u2126", "…", "—", "!!!", "\u200d",
+	"\u0301", "٣", "ﬁ", "a/b", "a b", "a\x01", "\x7f", "\xff", "\xe0\xa4", "\xe0\x80\x80", "\xed\xa0\x80",
+	"\ufffd", "\ufffe", "\uffff", "x\uffff", "🙂", "\U0010ffff", "\xf4\x90\x80\x80", "قلم", "日本", "한국",
+	"\ue000", "\u0800", "\u0fff", "\u1000", "\u4e00", "=\u0338", "\u00a8\u0301", "\u1fee", "ख\u093cबर",
+	"!" + strings.Repeat("\u0301", 40), "<" + strings.Repeat("\u0338\u0301", 20), "\u1100\u1161", "\u0f73",
+	"https://khabar.example/a/", "https://उदाहरण.भारत/समाचार/", "HTTP://X", "http:/x", "//x", "https://",
+	"https://:80", "https://x:80/a?b#c", "https://u:p@x/", "https://[::1]:8080/", "https://x/%zz",
+	"https://x/%E0%A4%95", "https://x/a b", "https://x/#a#b", "ftp://x/", "/relative", "https://x:y/",
+	"https://a:1:2/", "mailto:a@b", "https://x/\x00", "https://x/?q=%",
+}
+
+// TestValidateSameAsBefore mutates corpus and synthetic articles at random
+// (fixed seed) with hostile values and checks that Validate reports
+// exactly what the pre-optimisation code reported.
+func TestValidateSameAsBefore(t *testing.T) {
+	base := validCorpus(t)
+	base = append(base, art("a1", 0, catKanpur, catLatest), &Article{})
+	rng := rand.New(rand.NewPCG(1, 2))
+	str := func() string { return hostileStrings[rng.IntN(len(hostileStrings))] }
+	zones := []*time.Location{time.UTC, ist, time.FixedZone("UTC+14", 14*3600), time.FixedZone("UTC-12", -12*3600),
+		time.FixedZone("absurd", -500*24*3600)}
+	mutations := []func(a *Article){
+		func(a *Article) { a.ID = str() },
+		func(a *Article) { a.Title = str() },
+		func(a *Article) { a.URL = str() },
+		func(a *Article) {
+			a.Authors = append(a.Authors, Author{Name: str(), Slug: str(), URL: str(), Email: str()})
+		},
+		func(a *Article) {
+			a.Categories = append(a.Categories, Category{Name: str(), Slug: str(), Parent: &Category{Name: str(), Slug: str()}})
+		},
+		func(a *Article) { a.Tags = append(a.Tags, Tag{Name: str(), Slug: str()}) },
+		func(a *Article) { a.Tags = append(a.Tags, Tag{Name: str()}) },
+		func(a *Article) {
+			a.Image = &Image{URL: str(), Type: str(), Width: rng.IntN(3) - 1, Height: rng.IntN(3) - 1, Length: rng.Int64N(3) - 1}
+		},
+		func(a *Article) {
+			// Around the year bounds, in zones that move the local year.
+			edge := []int64{-2208988800, 7289654400}[rng.IntN(2)]
+			a.Published = time.Unix(edge+rng.Int64N(4*86400)-2*86400, 0).In(zones[rng.IntN(len(zones))])
+		},
+		func(a *Article) { a.Published = time.Time{} },
+		func(a *Article) { a.Updated = a.Published.Add(time.Duration(rng.IntN(3)-1) * time.Second) },
+		func(a *Article) { a.Language = []string{"hi", "en-IN", "ur", "x!", "", "zz-ZZ-abc"}[rng.IntN(6)] },
+		func(a *Article) {
+			a.Metrics = Metrics{Views: rng.Int64N(3) - 1, Shares: rng.Int64N(3) - 1, Comments: rng.Int64N(3) - 1}
+		},
+		func(a *Article) { a.Source = &Source{FeedURL: str()} },
+	}
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	for i := 0; i < n; i++ {
+		a := base[rng.IntN(len(base))].Clone()
+		for k := rng.IntN(4); k >= 0; k-- {
+			mutations[rng.IntN(len(mutations))](a)
+		}
+		sameAsBefore(t, a)
+	}
+}
+
+// TestBlankSameAsBefore compares blank with the plain rune loop on every
+// rune and on sequences of broken UTF-8.
+func TestBlankSameAsBefore(t *testing.T) {
+	for r := rune(0); r <= utf8.MaxRune+1; r++ {
+		for _, s := range []string{string(r), " " + string(r), string(r) + "x", "\u3000" + string(r) + " "} {
+			if got, want := blank(s), blankBefore(s); got != want {
+				t.Fatalf("blank(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
+	for _, s := range brokenSequences() {
+		if got, want := blank(s), blankBefore(s); got != want {
+			t.Fatalf("blank(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestSlugOKSameAsBefore compares slugOK with the plain rune loop on every
+// rune and on sequences of broken UTF-8.
+func TestSlugOKSameAsBefore(t *testing.T) {
+	for r := rune(0); r <= utf8.MaxRune+1; r++ {
+		for _, s := range []string{string(r), "a" + string(r), string(r) + "-१", "क" + string(r) + "क"} {
+			if got, want := slugOK(s), slugOKBefore(s); got != want {
+				t.Fatalf("slugOK(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
+	for _, s := range brokenSequences() {
+		if got, want := slugOK(s), slugOKBefore(s); got != want {
+			t.Fatalf("slugOK(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// brokenSequences returns every lead byte from 0x80 up followed by up to
+// three bytes from the edges of the UTF-8 ranges, alone and followed by
+// text: truncated, overlong, surrogate and out-of-range sequences.
+func brokenSequences() []string {
+	edges := []byte{0x00, 0x20, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xa4, 0xbf, 0xc0, 0xe0, 0xff}
+	var out []string
+	for lead := 0x80; lead <= 0xff; lead++ {
+		out = append(out, string([]byte{byte(lead)}))
+		for _, b1 := range edges {
+			out = append(out, string([]byte{byte(lead), b1}))
+			for _, b2 := range edges {
+				out = append(out, string([]byte{byte(lead), b1, b2}), string([]byte{byte(lead), b1, b2, 'x'}))
+				for _, b3 := range edges[3:7] {
+					out = append(out, string([]byte{byte(lead), b1, b2, b3}))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestSlugEmpty checks slugEmpty against building the slug, on every rune
+// alone and after a combining mark, and on names that are not in NFC.
+func TestSlugEmpty(t *testing.T) {
+	check := func(name string) {
+		t.Helper()
+		if got, want := slugEmpty(name), Slugify(name) == ""; got != want {
+			t.Fatalf("slugEmpty(%q) = %v, want %v (Slugify gives %q)", name, got, want, Slugify(name))
+		}
+	}
+	for r := rune(0); r <= utf8.MaxRune+1; r++ {
+		check(string(r))
+		if r%7 == 0 {
+			check("!" + string(r) + "\u0301")
+			check("\u0301" + string(r))
+		}
+	}
+	for _, s := range hostileStrings {
+		check(s)
+		check(s + "\u0301")
+		check(norm.NFD.String(s))
+	}
+	for _, s := range brokenSequences() {
+		check(s)
+	}
+}
+
+// TestYearInRange compares yearInRange with Year on both sides of each
+// bound, in zones that put the local date on the other side of it.
+func TestYearInRange(t *testing.T) {
+	zones := []*time.Location{time.UTC, ist, time.FixedZone("UTC+14", 14*3600), time.FixedZone("UTC-12", -12*3600),
+		time.FixedZone("x", 1), time.FixedZone("x", -1), time.FixedZone("far", 400*86400), time.FixedZone("far", -400*86400)}
+	if kolkata, err := time.LoadLocation("Asia/Kolkata"); err == nil {
+		zones = append(zones, kolkata) // LMT before 1941: an odd offset
+	}
+	var bounds []time.Time
+	for _, z := range zones {
+		bounds = append(bounds, time.Date(1900, 1, 1, 0, 0, 0, 0, z), time.Date(2201, 1, 1, 0, 0, 0, 0, z))
+	}
+	bounds = append(bounds, time.Date(2026, 11, 20, 6, 0, 0, 0, ist), time.Unix(0, 0), time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(-5000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, b := range bounds {
+		for _, d := range []time.Duration{-25 * time.Hour, -time.Second, -time.Nanosecond, 0, time.Nanosecond, time.Second, 25 * time.Hour} {
+			for _, z := range zones {
+				tm := b.Add(d).In(z)
+				y := tm.Year()
+				if got, want := yearInRange(tm), y >= 1900 && y <= 2200; got != want {
+					t.Errorf("yearInRange(%v) = %v, want %v (year %d)", tm, got, want, y)
+				}
+			}
+		}
+	}
+}
+
+// TestValidateNoAllocs pins the point of Validate's fast paths: a valid
+// article, with derived or explicit slugs, costs no allocation.
+func TestValidateNoAllocs(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage counters may allocate")
+	}
+	as := append(validCorpus(t), art("a1", 0, catKanpur, catLatest))
+	for _, a := range as {
+		if err := a.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(10, func() { _ = a.Validate() }); n != 0 {
+			t.Errorf("Validate(%s) makes %v allocations, want 0", a.ID, n)
+		}
+	}
+}
+
+// TestValidateConcurrent hammers Validate on shared articles, valid and
+// not, from several goroutines, with new language tags arriving (the tag
+// cache is written while read); run it with -race.
+func TestValidateConcurrent(t *testing.T) {
+	as := validCorpus(t)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 300; i++ {
+				a := as[(i*7+g)%len(as)]
+				if err := a.Validate(); err != nil {
+					t.Errorf("Validate(%s) = %v", a.ID, err)
+					return
+				}
+				if err := checkLanguage(fmt.Sprintf("en-x-g%di%d", g, i%40)); err != nil {
+					t.Errorf("checkLanguage: %v", err)
+					return
+				}
+				bad := &Article{ID: a.ID, URL: "x", Language: "!"}
+				if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), `language: "!" is not a BCP 47 tag`) {
+					t.Errorf("Validate(bad) = %v", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestCheckLanguageCacheBound checks that the cache of good tags stops
+// growing at maxGoodLanguages and still answers for tags it left out.
+func TestCheckLanguageCacheBound(t *testing.T) {
+	for i := 0; i < maxGoodLanguages+50; i++ {
+		if err := checkLanguage(fmt.Sprintf("hi-x-b%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(*goodLanguages.Load()); n != maxGoodLanguages {
+		t.Errorf("cache holds %d tags, want %d", n, maxGoodLanguages)
+	}
+	if err := checkLanguage("hi-x-bextra"); err != nil {
+		t.Errorf("good tag beyond the cache: %v", err)
+	}
+	if err := checkLanguage("!!"); err == nil {
+		t.Error("bad tag accepted")
+	}
+}
+
+// FuzzValidate decodes an article from JSON and checks that Validate and
+// the pre-optimisation code agree on it. Seeds: every line of the corpus.
+func FuzzValidate(f *testing.F) {
+	file, err := os.Open("testdata/articles.jsonl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	sc := bufio.NewScanner(file)
+	sc.Buffer(nil, MaxLineBytes)
+	for sc.Scan() {
+		f.Add(sc.Text())
+	}
+	file.Close()
+	if err := sc.Err(); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(`{"id":" ","title":"\u00a0","url":"HTTPS://उदाहरण.भारत/%E0%A4","tags":[{"name":"\u0958"}],"published":"2200-12-31T23:59:59-12:00"}`)
+	f.Fuzz(func(t *testing.T, line string) {
+		var a Article
+		if json.Unmarshal([]byte(line), &a) != nil {
+			return
+		}
+		sameAsBefore(t, &a)
+	})
 }
