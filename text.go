@@ -20,12 +20,14 @@ const Ellipsis = "…"
 // newline and carriage return, U+FFFE, U+FFFF and unpaired surrogates are
 // dropped. It returns s itself when nothing needs to change.
 func CleanText(s string) string {
-	if cleanOK(s) {
+	n := cleanPrefix(s)
+	if n == len(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for i := 0; i < len(s); {
+	b.WriteString(s[:n])
+	for i := n; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
 		if r == utf8.RuneError && n == 1 {
@@ -37,29 +39,6 @@ func CleanText(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// cleanOK reports whether CleanText would leave s as it is: valid UTF-8
-// with no C0 control other than tab, newline and carriage return, and no
-// U+FFFE or U+FFFF (surrogates are not valid UTF-8). One pass: ASCII bytes
-// are checked directly, other runes by range decoding.
-func cleanOK(s string) bool {
-	for i, r := range s {
-		switch {
-		case r < 0x20:
-			if r != '\t' && r != '\n' && r != '\r' {
-				return false
-			}
-		case r < 0xFFFD:
-		case r == utf8.RuneError:
-			if !strings.HasPrefix(s[i:], "\uFFFD") {
-				return false // an invalid byte, not a real U+FFFD
-			}
-		case r == 0xFFFE || r == 0xFFFF:
-			return false
-		}
-	}
-	return true
 }
 
 // xmlChar reports whether r is a Char in the XML 1.0 grammar.

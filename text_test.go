@@ -1,6 +1,7 @@
 package khabar
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -196,6 +197,193 @@ func FuzzCleanText(f *testing.F) {
 		}
 		if got, want := CleanText(s), b.String(); got != want {
 			t.Fatalf("CleanText(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// cleanOKRuneLoop is the rune-loop cleanOK that the word-at-a-time one
+// replaced; tests and benchmarks hold the new one against it.
+func cleanOKRuneLoop(s string) bool {
+	for i, r := range s {
+		switch {
+		case r < 0x20:
+			if r != '\t' && r != '\n' && r != '\r' {
+				return false
+			}
+		case r < 0xFFFD:
+		case r == utf8.RuneError:
+			if !strings.HasPrefix(s[i:], "\uFFFD") {
+				return false // an invalid byte, not a real U+FFFD
+			}
+		case r == 0xFFFE || r == 0xFFFF:
+			return false
+		}
+	}
+	return true
+}
+
+// cleanPrefixRuneLoop is the obvious cleanPrefix: the start of the first
+// rune that cleanOKRuneLoop rejects.
+func cleanPrefixRuneLoop(s string) int {
+	for i := 0; i < len(s); {
+		_, n := utf8.DecodeRuneInString(s[i:])
+		if !cleanOKRuneLoop(s[i : i+n]) {
+			return i
+		}
+		i += n
+	}
+	return len(s)
+}
+
+// cleanCases are byte sequences that the word loop must treat exactly: the
+// byte at offset bad (or -1) is where the first rejected rune starts.
+var cleanCases = []struct {
+	name string
+	in   string
+	bad  int
+}{
+	{"empty", "", -1},
+	{"ascii", "abc", -1},
+	{"tab newline return", "\t\n\r", -1},
+	{"nul", "\x00", 0},
+	{"unit separator", "\x1f", 0},
+	{"vertical tab", "a\x0bb", 1},
+	{"delete is fine", "\x7f", -1},
+	{"C1 control is fine", "\u0085", -1},
+	{"devanagari", "देवनागरी", -1},
+	{"two-byte", "é ñ ß Ω я ع", -1},
+	{"U+0800 smallest three-byte", "\xe0\xa0\x80", -1},
+	{"E0 overlong", "\xe0\x80\x80", 0},
+	{"E0 overlong high", "\xe0\x9f\xbf", 0},
+	{"ED last before surrogates", "\xed\x9f\xbf", -1},
+	{"ED surrogate low", "\xed\xa0\x80", 0},
+	{"ED surrogate high", "\xed\xbf\xbf", 0},
+	{"EE private use", "\xee\x80\x80", -1},
+	{"EF BF BD real U+FFFD", "\xef\xbf\xbd", -1},
+	{"EF BF BC", "\xef\xbf\xbc", -1},
+	{"EF BF BE U+FFFE", "\xef\xbf\xbe", 0},
+	{"EF BF BF U+FFFF", "\xef\xbf\xbf", 0},
+	{"EF BB BF BOM", "\xef\xbb\xbf", -1},
+	{"variation selector", "\u2764\ufe0f", -1},
+	{"C0 AF overlong slash", "\xc0\xaf", 0},
+	{"C1 BF overlong", "\xc1\xbf", 0},
+	{"C2 80 smallest two-byte", "\xc2\x80", -1},
+	{"F0 90 80 80 smallest four-byte", "\xf0\x90\x80\x80", -1},
+	{"F0 8F BF BF overlong", "\xf0\x8f\xbf\xbf", 0},
+	{"F4 8F BF BF largest", "\xf4\x8f\xbf\xbf", -1},
+	{"F4 90 80 80 too big", "\xf4\x90\x80\x80", 0},
+	{"F5 lead", "\xf5\x80\x80\x80", 0},
+	{"FF byte", "\xff", 0},
+	{"emoji zwj", "👨‍👩‍👧", -1},
+	{"U+10FFFE is fine", "\U0010FFFE", -1},
+	{"lone continuation", "a\x80b", 1},
+	{"lead then ascii", "\xe0a", 0},
+	{"lead then lead", "\xe0\xe0\xa4\x95", 0},
+	{"truncated two-byte", "\xc3", 0},
+	{"truncated three-byte", "\xe0\xa4", 0},
+	{"truncated four-byte", "\xf0\x9f\x98", 0},
+	{"too many continuations", "\xe0\xa4\x95\x95", 3},
+	{"after devanagari", "क\x01", 3},
+}
+
+// cleanContexts put each case at every offset mod 8, after ASCII and
+// after Devanagari, so that a sequence straddles a word boundary and ends
+// the string, and before more text so that the word loop sees it inside a
+// word.
+func cleanContexts() (prefixes, suffixes []string) {
+	for k := 0; k < 8; k++ {
+		prefixes = append(prefixes, strings.Repeat("a", k), strings.Repeat("a", k)+"क", "\n"+strings.Repeat("ख", k+2))
+	}
+	return prefixes, []string{"", "x", "देवनागरी लिपि में लिखा गया पाठ", " plain ASCII tail of some length\n"}
+}
+
+func TestCleanOK(t *testing.T) {
+	prefixes, suffixes := cleanContexts()
+	for _, tt := range cleanCases {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, p := range prefixes {
+				for _, q := range suffixes {
+					s := p + tt.in + q
+					want, wantOK := len(s), true
+					if tt.bad >= 0 {
+						want, wantOK = len(p)+tt.bad, false
+					}
+					if got := cleanOK(s); got != wantOK {
+						t.Errorf("cleanOK(%q) = %v, want %v", s, got, wantOK)
+					}
+					if got := cleanPrefix(s); got != want {
+						t.Errorf("cleanPrefix(%q) = %d, want %d", s, got, want)
+					}
+					if got, ref := cleanOK(s), cleanOKRuneLoop(s); got != ref {
+						t.Errorf("cleanOK(%q) = %v, rune loop says %v", s, got, ref)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCleanOKCorpus holds cleanOK against the rune loop on every text field
+// of the corpus, hostile items included, and on every cut of each.
+func TestCleanOKCorpus(t *testing.T) {
+	for _, s := range corpusTexts(t) {
+		for i := 0; i < len(s); i += 1 + i/64 {
+			for _, c := range []string{s[i:], s[:i]} {
+				if got, want := cleanOK(c), cleanOKRuneLoop(c); got != want {
+					t.Fatalf("cleanOK(%q) = %v, rune loop says %v", c, got, want)
+				}
+				if got, want := cleanPrefix(c), cleanPrefixRuneLoop(c); got != want {
+					t.Fatalf("cleanPrefix(%q) = %d, want %d", c, got, want)
+				}
+			}
+		}
+	}
+}
+
+// corpusTexts returns the title, summary and content of every corpus
+// article.
+func corpusTexts(t testing.TB) []string {
+	t.Helper()
+	f, err := os.Open("testdata/articles.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	as, err := ReadJSONL(f)
+	if len(as) == 0 {
+		t.Fatalf("no articles in testdata/articles.jsonl: %v", err)
+	}
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Title, a.Summary, a.ContentHTML)
+	}
+	return out
+}
+
+// FuzzCleanOK compares cleanOK and cleanPrefix with the rune loop on
+// arbitrary bytes, at every offset mod 8.
+func FuzzCleanOK(f *testing.F) {
+	prefixes, suffixes := cleanContexts()
+	for _, tt := range cleanCases {
+		for _, p := range prefixes {
+			f.Add(p + tt.in + suffixes[2])
+			if tt.in != "" {
+				f.Add(p + tt.in[:len(tt.in)-1])
+			}
+		}
+	}
+	for _, s := range corpusTexts(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for k := 0; k < 8; k++ {
+			c := strings.Repeat(" ", k) + s
+			if got, want := cleanOK(c), cleanOKRuneLoop(c); got != want {
+				t.Fatalf("cleanOK(%q) = %v, rune loop says %v", c, got, want)
+			}
+			if got, want := cleanPrefix(c), cleanPrefixRuneLoop(c); got != want {
+				t.Fatalf("cleanPrefix(%q) = %d, want %d", c, got, want)
+			}
 		}
 	})
 }

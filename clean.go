@@ -1,0 +1,203 @@
+package khabar
+
+import (
+	"math/bits"
+	"unicode/utf8"
+)
+
+// The clean check behind CleanText reads s eight bytes at a time as one
+// little-endian word (byte k of the word is bits 8k..8k+7) and works on all
+// eight bytes at once ("SWAR"). Every per-byte fact is kept in bit 7 of
+// that byte: shifting the word left by n moves bit 7-n of each byte to bit
+// 7 of the same byte, so a fact costs a shift and an AND, and a shift by
+// whole bytes moves facts from one byte to another. The other bits hold
+// noise that is masked away (hiBits) only when a mask is tested.
+//
+// A word is "plain" when its bytes are well-formed UTF-8 given the leads of
+// the previous word (every continuation byte sits exactly where a lead byte
+// one or, for E0..EF, two positions earlier expects one), an E0 lead is not
+// followed by 80..9F (overlong), and it holds none of the rare leads C0, C1
+// (always overlong), ED (surrogates follow), EE (private use), EF (U+FFFE
+// and U+FFFF live there) or F0..FF (four-byte runes and invalid bytes).
+// Bytes below 0x20 in a plain word are checked one by one: tab, newline and
+// carriage return are fine. Any other word is checked rune by rune, exactly
+// like the plain range loop would, from the start of the rune that holds
+// its first byte (or the one before) to the first rune boundary at or
+// after its end; then the word loop resumes there.
+//
+// Devanagari (U+0900..U+097F, E0 A4 80..E0 A5 BF) and the other Indic
+// scripts, Latin-1, Greek, Cyrillic, Arabic, Hebrew and general
+// punctuation (E2 80 xx, ₹ E2 82 B9) are all plain, so Hindi news text goes
+// through the word loop almost throughout; an emoji or a U+FFFD sends only
+// the word that holds it to the rune loop.
+const hiBits = 0x8080808080808080
+
+// load64 returns s[:8] as a little-endian word; the compiler turns it
+// into one unaligned load.
+func load64(s string) uint64 {
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// cleanOK reports whether CleanText would leave s as it is: s is valid
+// UTF-8 with no C0 control other than tab, newline and carriage return and
+// no U+FFFE or U+FFFF (surrogates are not valid UTF-8; a real U+FFFD and
+// U+007F are fine).
+func cleanOK(s string) bool {
+	return cleanPrefix(s) == len(s)
+}
+
+// cleanPrefix returns the length of the longest prefix of s made of whole
+// runes that CleanText keeps as they are: s[:n] is clean and, when n <
+// len(s), the rune utf8.DecodeRuneInString(s[n:]) decodes is an invalid
+// byte, a C0 control other than tab, newline and carriage return, U+FFFE
+// or U+FFFF.
+func cleanPrefix(s string) int {
+	var st wordState
+	i := 0
+	for {
+		n, ctrlOnly := plainWords(s[i:], &st)
+		i += n
+		if i > len(s)-8 {
+			break
+		}
+		if !ctrlOnly {
+			// Not plain: check from the start of the rune that holds s[i]
+			// to the end of the word and a little beyond, rune by rune.
+			j := cleanRunes(s, runeStart(s, i), i+8)
+			if j < 0 {
+				return ^j
+			}
+			i, st = j, wordState{}
+			continue
+		}
+		w := load64(s[i : i+8])
+		if k := badCtrl(w, hiBits&^(w|w<<1|w<<2)); k >= 0 {
+			return i + k
+		}
+		// The state after a plain word depends only on its last two bytes.
+		st = wordState{}
+		if b := s[i+7]; b >= 0xc0 {
+			st.carry = 0x80
+			if b >= 0xe0 {
+				st.carry |= 0x8000
+			}
+			if b == 0xe0 {
+				st.e0 = 0x80
+			}
+		}
+		if s[i+6] >= 0xe0 {
+			st.carry |= 0x80
+		}
+		i += 8
+	}
+	// The last few bytes, from the start of the rune that holds s[i].
+	if j := cleanRunes(s, runeStart(s, i), len(s)); j < 0 {
+		return ^j
+	}
+	return len(s)
+}
+
+// wordState is what one word of the word loop leaves for the next: bit 7
+// of each byte of carry marks the bytes of the next word that leads in
+// this one expect to be continuation bytes, bit 7 of e0 its first byte
+// when that must be A0..BF because this word ends in E0. Other bits are
+// noise.
+type wordState struct{ carry, e0 uint64 }
+
+// plainWords skips the plain words without control characters at the
+// start of s, the word loop being in state *st, and returns how many bytes
+// it skipped (a multiple of 8); *st is then the state after them only if
+// all of s but its last len(s)%8 bytes were skipped. The word that stops
+// it, if any, is not plain, or is plain but holds bytes below 0x20 when
+// ctrlOnly is true.
+func plainWords(s string, st *wordState) (_ int, ctrlOnly bool) {
+	carry, e0c := st.carry, st.e0
+	j := 0
+	for ; j+8 <= len(s); j += 8 {
+		w := load64(s[j : j+8])
+		b6, b5 := w<<1, w<<2 // bits 6 and 5 of each byte at bit 7
+		ctrl := w | b6 | b5  // bit 7 clear: a byte below 0x20
+		if (w|carry)&hiBits == 0 {
+			// ASCII: only bytes below 0x20 need a look.
+			if ctrl&hiBits != hiBits {
+				return j, true
+			}
+			continue
+		}
+		// Only bit 7 of each byte counts in the masks below; the other
+		// bits are whatever falls out, and shifts by whole bytes keep them
+		// out of bit 7.
+		lead2 := w & b6     // 11xxxxxx: C0..FF
+		lead3 := lead2 & b5 // 111xxxxx: E0..FF
+		// Continuation bytes (10xxxxxx) exactly where the leads expect them.
+		bad := (w ^ lead2) ^ (carry | lead2<<8 | lead3<<16)
+		carry = lead2>>56 | lead3>>48
+		// The low six bits of a lead are its distance from C0. For x <
+		// 0x80, x+n has bit 7 set when x >= 0x80-n, and n-x when x <= n-0x80:
+		// C2..EC are common, C0, C1 and ED..FF rare.
+		l6 := w & 0x3f3f3f3f3f3f3f3f
+		bad |= lead2 & ((0x8181818181818181 - l6) | (l6 + 0x5353535353535353))
+		e0 := lead3 & (0xa0a0a0a0a0a0a0a0 - l6) // E0
+		bad |= (e0<<8 | e0c) &^ b5              // E0 80..E0 9F
+		e0c = e0 >> 56
+		if (bad|^ctrl)&hiBits != 0 {
+			return j, bad&hiBits == 0
+		}
+	}
+	*st = wordState{carry, e0c}
+	return j, false
+}
+
+// cleanRunes checks s rune by rune from i, a rune start, until the first
+// rune boundary at or after end (at most len(s)), and returns that
+// boundary; when it meets a rune CleanText would change first, it returns
+// ^start of that rune instead.
+func cleanRunes(s string, i, end int) int {
+	for i < end {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !cleanRune(r, n) {
+			return ^i
+		}
+		i += n
+	}
+	return i
+}
+
+// runeStart returns the start of the rune before s[i] (or 0), which the
+// word loop or the rune loop has checked: it is a rune boundary, and the
+// rune that holds s[i] starts there or at i.
+func runeStart(s string, i int) int {
+	if i == 0 {
+		return 0
+	}
+	for i--; i > 0 && s[i]&0xc0 == 0x80; i-- {
+	}
+	return i
+}
+
+// badCtrl returns the index of the first byte of w that ctrl marks (bytes
+// below 0x20) and that is not tab, newline or carriage return, or -1.
+func badCtrl(w, ctrl uint64) int {
+	for ; ctrl != 0; ctrl &= ctrl - 1 {
+		k := bits.TrailingZeros64(ctrl) >> 3
+		if c := byte(w >> (8 * k)); c != '\t' && c != '\n' && c != '\r' {
+			return k
+		}
+	}
+	return -1
+}
+
+// cleanRune reports whether the rune r that took n bytes to decode is kept
+// by CleanText as it is.
+func cleanRune(r rune, n int) bool {
+	switch {
+	case r < 0x20:
+		return r == '\t' || r == '\n' || r == '\r'
+	case r < utf8.RuneError:
+		return true
+	case r == utf8.RuneError:
+		return n == 3 // a real U+FFFD, not an invalid byte
+	}
+	return r != 0xfffe && r != 0xffff
+}
