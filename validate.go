@@ -146,7 +146,11 @@ func (a *Article) Validate() error {
 	if a.Published.IsZero() {
 		p.add(a, "published", "is missing")
 	} else if !yearInRange(a.Published) {
-		p.add(a, "published", "year %d is out of range (1900–2200)", a.Published.Year())
+		// Outside the bounds, or so far outside that the sum wrapped:
+		// Year decides, as it always did.
+		if y := a.Published.Year(); y < 1900 || y > 2200 {
+			p.add(a, "published", "year %d is out of range (1900–2200)", y)
+		}
 	}
 	if !a.Updated.IsZero() && !a.Published.IsZero() && a.Updated.Before(a.Published) {
 		p.add(a, "updated", "%s is before published %s", a.Updated.Format("2006-01-02T15:04:05Z07:00"), a.Published.Format("2006-01-02T15:04:05Z07:00"))
@@ -208,11 +212,13 @@ var (
 	endPublished = time.Date(2201, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 )
 
-// yearInRange reports whether t.Year() is in [1900, 2200]. Year is taken
-// in t's own location, so the bounds are compared with t's wall clock:
-// Unix seconds plus the zone offset in force at t, which is what Year
-// computes the date from. It is cheaper than Year, which also splits the
-// day count into a calendar date.
+// yearInRange reports whether t.Year() is certainly in [1900, 2200]. Year
+// is taken in t's own location, so the bounds are compared with t's wall
+// clock: Unix seconds plus the zone offset in force at t, which is what
+// Year computes the date from. It is cheaper than Year, which also splits
+// the day count into a calendar date. False also covers times so far out
+// (near the ends of int64 seconds) that the sum wraps; Validate asks Year
+// then.
 func yearInRange(t time.Time) bool {
 	_, offset := t.Zone()
 	wall := t.Unix() + int64(offset)
