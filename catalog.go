@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"reflect"
 	"slices"
 	"strings"
@@ -141,12 +142,12 @@ type doc struct {
 type Catalog struct {
 	mu      sync.RWMutex
 	docs    map[string]*doc
-	lists   map[Key]*list          // every list by key; they live in site and the nodes
-	site    list                   // every article
-	roots   map[string]*catNode    // top-level categories by slug
-	cats    map[string]*catNode    // every category by path
-	tags    map[string]*tagNode    // by slug
-	authors map[string]*authorNode // by slug
+	lists   map[Key]*list    // every list by key; they live in site and the nodes
+	site    list             // every article
+	nodes   nodeTable        // every category, tag and author, for interning
+	cats    map[string]*node // categories by path
+	tags    map[string]*node // tags by slug
+	authors map[string]*node // authors by slug
 	version uint64
 
 	// Scratch for the writer holding mu: the lists an article goes into,
@@ -154,6 +155,10 @@ type Catalog struct {
 	// list shared by two categories is listed once).
 	targets []*list
 	touched []*list
+	wants   []want
+	chains  []*Category
+	starts  []int
+	level   []*node
 	batch   uint64
 
 	pending  []Change     // changes not yet delivered, in version order; under mu
@@ -162,24 +167,6 @@ type Catalog struct {
 	notifyMu sync.Mutex // serializes delivery; held while watchers run
 	watchers []*watcher
 }
-
-// The catalog keeps each category, tag and author once, as a node that
-// also holds its article list: interning an article finds the lists it
-// goes into without another map lookup.
-type (
-	catNode struct {
-		cat      *Category // canonical value
-		parent   *catNode
-		children map[string]*catNode // by slug
-		l        list
-	}
-	tagNode                 = valueNode[Tag]
-	authorNode              = valueNode[Author]
-	valueNode[T comparable] struct {
-		v T // canonical value
-		l list
-	}
-)
 
 type watcher struct{ fn func(Change) }
 
@@ -190,10 +177,10 @@ func (c *Catalog) init() {
 	if c.docs == nil {
 		c.docs = make(map[string]*doc)
 		c.lists = map[Key]*list{SiteKey(): &c.site}
-		c.roots = make(map[string]*catNode)
-		c.cats = make(map[string]*catNode)
-		c.tags = make(map[string]*tagNode)
-		c.authors = make(map[string]*authorNode)
+		c.nodes.seed = maphash.MakeSeed()
+		c.cats = make(map[string]*node)
+		c.tags = make(map[string]*node)
+		c.authors = make(map[string]*node)
 	}
 }
 
@@ -576,7 +563,7 @@ func (c *Catalog) Tag(slug string) (Tag, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if n := c.tags[slug]; n != nil {
-		return n.v, true
+		return n.tag(), true
 	}
 	return Tag{}, false
 }
@@ -586,7 +573,7 @@ func (c *Catalog) Author(slug string) (Author, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if n := c.authors[slug]; n != nil {
-		return n.v, true
+		return n.author(), true
 	}
 	return Author{}, false
 }
@@ -594,27 +581,27 @@ func (c *Catalog) Author(slug string) (Author, bool) {
 // Categories returns every category that has articles (counting those of
 // its descendants), ordered by path.
 func (c *Catalog) Categories() []CategoryCount {
-	return withCounts(c, c.cats, func(n *catNode) CategoryCount { return CategoryCount{n.cat, n.l.n} })
+	return withCounts(c, c.cats, func(n *node) CategoryCount { return CategoryCount{n.cat, n.l.n} })
 }
 
 // Tags returns every tag that has articles, ordered by slug.
 func (c *Catalog) Tags() []TagCount {
-	return withCounts(c, c.tags, func(n *tagNode) TagCount { return TagCount{n.v, n.l.n} })
+	return withCounts(c, c.tags, func(n *node) TagCount { return TagCount{n.tag(), n.l.n} })
 }
 
 // Authors returns every author who has articles, ordered by slug.
 func (c *Catalog) Authors() []AuthorCount {
-	return withCounts(c, c.authors, func(n *authorNode) AuthorCount { return AuthorCount{n.v, n.l.n} })
+	return withCounts(c, c.authors, func(n *node) AuthorCount { return AuthorCount{n.author(), n.l.n} })
 }
 
 // withCounts pairs each node of m (keyed by slug or path) that has
 // articles with its count, ordered by key.
-func withCounts[N interface{ count() int }, C any](c *Catalog, m map[string]N, pair func(N) C) []C {
+func withCounts[C any](c *Catalog, m map[string]*node, pair func(*node) C) []C {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	keys := make([]string, 0, len(m))
 	for k, n := range m {
-		if n.count() > 0 {
+		if n.l.n > 0 {
 			keys = append(keys, k)
 		}
 	}
@@ -624,124 +611,6 @@ func withCounts[N interface{ count() int }, C any](c *Catalog, m map[string]N, p
 		out[i] = pair(m[k])
 	}
 	return out
-}
-
-func (n *catNode) count() int      { return n.l.n }
-func (n *valueNode[T]) count() int { return n.l.n }
-
-// intern returns a copy of a whose categories, tags and authors are the
-// catalog's canonical values (with derived slugs filled in), so that a
-// million articles share one copy of each name, and whose text fields have
-// been through CleanText. It leaves in c.targets the lists the article
-// goes into. a itself is not changed and nothing of it but immutable
-// strings is shared. Called with c.mu held.
-func (c *Catalog) intern(a *Article) *Article {
-	c.targets = append(c.targets[:0], &c.site)
-	var b *Article
-	if a.Image != nil {
-		// One allocation for the article and its image.
-		ai := &struct {
-			a  Article
-			im Image
-		}{a: *a, im: *a.Image}
-		b = &ai.a
-		b.Image = &ai.im
-		b.Image.Alt, b.Image.Caption = CleanText(b.Image.Alt), CleanText(b.Image.Caption)
-	} else {
-		b = new(Article)
-		*b = *a
-	}
-	b.Title = CleanText(a.Title)
-	b.Summary = CleanText(a.Summary)
-	b.ContentHTML = CleanText(a.ContentHTML)
-	if a.Categories != nil {
-		b.Categories = make([]Category, len(a.Categories))
-		for i := range a.Categories {
-			n := c.internCategory(&a.Categories[i])
-			b.Categories[i] = *n.cat
-			for ; n != nil; n = n.parent {
-				c.targets = append(c.targets, &n.l)
-			}
-		}
-	}
-	if a.Tags != nil {
-		b.Tags = make([]Tag, len(a.Tags))
-		for i, t := range a.Tags {
-			t.Name = CleanText(t.Name)
-			t.Slug = t.Key()
-			n := internValue(c, c.tags, KindTag, t.Slug, t)
-			b.Tags[i] = n.v
-			c.targets = append(c.targets, &n.l)
-		}
-	}
-	if a.Authors != nil {
-		b.Authors = make([]Author, len(a.Authors))
-		for i, au := range a.Authors {
-			au.Name = CleanText(au.Name)
-			au.Slug = au.Key()
-			n := internValue(c, c.authors, KindAuthor, au.Slug, au)
-			b.Authors[i] = n.v
-			c.targets = append(c.targets, &n.l)
-		}
-	}
-	if a.Source != nil {
-		src := *a.Source
-		src.Title = CleanText(src.Title)
-		b.Source = &src
-	}
-	return b
-}
-
-// internValue returns the node m holds for slug, creating it (and its
-// list) if needed; the node's value becomes v unless it equals v already,
-// so that equal values share their strings.
-func internValue[T comparable](c *Catalog, m map[string]*valueNode[T], kind KeyKind, slug string, v T) *valueNode[T] {
-	n := m[slug]
-	if n == nil {
-		n = &valueNode[T]{v: v}
-		n.l.key = Key{kind, slug}
-		m[slug] = n
-		c.lists[n.l.key] = &n.l
-	} else if n.v != v {
-		n.v = v
-	}
-	return n
-}
-
-// internCategory returns the node of cat (and so of its ancestors),
-// creating what is missing. The node's canonical Category is replaced when
-// cat's name or parent differ from it.
-func (c *Catalog) internCategory(cat *Category) *catNode {
-	var parent *catNode
-	siblings := c.roots
-	if cat.Parent != nil {
-		parent = c.internCategory(cat.Parent)
-		if parent.children == nil {
-			parent.children = make(map[string]*catNode)
-		}
-		siblings = parent.children
-	}
-	var parentCat *Category
-	if parent != nil {
-		parentCat = parent.cat
-	}
-	slug := cat.slug()
-	name := CleanText(cat.Name)
-	n := siblings[slug]
-	if n == nil {
-		key := slug
-		if parent != nil {
-			key = parentCat.key + "/" + slug
-		}
-		n = &catNode{parent: parent, cat: &Category{Name: name, Slug: slug, Parent: parentCat, key: key}}
-		n.l.key = CategoryKey(key)
-		siblings[slug] = n
-		c.cats[key] = n
-		c.lists[n.l.key] = &n.l
-	} else if n.cat.Name != name || n.cat.Parent != parentCat {
-		n.cat = &Category{Name: name, Slug: slug, Parent: parentCat, key: n.cat.key}
-	}
-	return n
 }
 
 // keysOf calls fn with every list key article a belongs to.

@@ -33,18 +33,19 @@ const blockMax = 128
 // blocks[i], kept in one array so that finding a block touches one
 // cache-friendly slice.
 type list struct {
-	blocks [][]entry
-	firsts []entry
 	// tail mirrors the last block and newest is its last entry's time, so
 	// that appending a newest entry reads nothing but the list itself: at a
 	// million articles every block is a cache miss, and the stores the
-	// append makes do not wait for one.
+	// append makes do not wait for one. The fields an upsert touches come
+	// first, to share cache lines.
 	tail    []entry
 	newest  int64
+	blocks  [][]entry
 	n       int
+	mark    uint64 // the catalog batch that last touched it
+	firsts  []entry
 	version uint64 // catalog version of the last change to this key
 	key     Key    // the key the list is filed under
-	mark    uint64 // the catalog batch that last touched it
 }
 
 // stored reports whether e is stored before f (e reads after f).
