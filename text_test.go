@@ -183,6 +183,14 @@ func FuzzCleanText(f *testing.F) {
 	for _, s := range []string{"ok", "a\x01b", "\uFFFD", "\xef\xbf\xbe", "\xef\xbf", "\xed\xa0\x80", "देवनागरी\uFFFF"} {
 		f.Add(s)
 	}
+	// CleanText copies the clean prefix that the word loop finds, so the
+	// cases that end it go in at every offset mod 8 too.
+	prefixes, suffixes := cleanContexts()
+	for _, tt := range cleanCases {
+		for _, p := range prefixes {
+			f.Add(p + tt.in + suffixes[2])
+		}
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		var b strings.Builder
 		for i := 0; i < len(s); {
