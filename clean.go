@@ -1,9 +1,6 @@
 package khabar
 
-import (
-	"math/bits"
-	"unicode/utf8"
-)
+import "math/bits"
 
 // The clean check behind CleanText reads s eight bytes at a time as one
 // little-endian word (byte k of the word is bits 8k..8k+7) and works on all
@@ -59,22 +56,32 @@ func cleanOK(s string) bool {
 // or U+FFFF.
 func cleanPrefix(s string) int {
 	var carry, e0 uint64 // the word loop's state, see plainWords
+	// span is how far the rune loop goes past a word that is not plain. It
+	// grows while such words come close together, so that text in which
+	// most words are not plain (Korean has ED in a quarter of its
+	// syllables, emoji take F0) runs at the rune loop's speed rather than
+	// switching loops every few bytes.
+	span := 8
 	i := 0
 	for {
 		n, ctrlOnly := plainWords(s[i:], carry, e0)
+		if n >= 24 {
+			span = 8
+		}
 		i += n
 		if i > len(s)-8 {
 			break
 		}
 		if !ctrlOnly {
 			// Not plain: check rune by rune from the start of the rune
-			// before s[i] to the end of the word (and the end of the rune
-			// that straddles it).
-			j := cleanRunes(s, runeStart(s, i), i+8)
+			// before s[i] to the end of the word or span (and the end of
+			// the rune that straddles it).
+			j := cleanRunes(s, runeStart(s, i), i+span)
 			if j < 0 {
 				return ^j
 			}
 			i, carry, e0 = j, 0, 0
+			span = min(2*span, 1024)
 			continue
 		}
 		w := load64(s[i : i+8])
@@ -158,19 +165,70 @@ func plainWords(s string, carry, e0 uint64) (_ int, ctrlOnly bool) {
 }
 
 // cleanRunes checks s rune by rune from i, a rune start, until the first
-// rune boundary at or after end (at most len(s)), and returns that
-// boundary; when it meets a rune CleanText would change first, it returns
-// ^start of that rune instead.
+// rune boundary at or after end, and returns that boundary (at most
+// len(s)); when it meets a rune CleanText would change first, it returns
+// ^start of that rune instead. It takes runes exactly as
+// utf8.DecodeRuneInString does (the table of well-formed byte sequences in
+// section 3.9 of the Unicode standard), without a call per rune.
 func cleanRunes(s string, i, end int) int {
-	for i < end {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if !cleanRune(r, n) {
+	for i < end && i < len(s) {
+		c := s[i]
+		if c < 0x80 {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return ^i
+			}
+			i++
+			continue
+		}
+		t := leads[c]
+		n := int(t & 7)
+		if n == 0 || i+n > len(s) {
+			return ^i // not a lead byte, or a sequence cut short
+		}
+		if b := s[i+1]; b < byte(t>>8) || b > byte(t>>16) {
 			return ^i
+		}
+		if n > 2 {
+			if s[i+2]&0xc0 != 0x80 {
+				return ^i
+			}
+			if c == 0xef && s[i+1] == 0xbf && s[i+2] >= 0xbe {
+				return ^i // U+FFFE, U+FFFF
+			}
+			if n > 3 && s[i+3]&0xc0 != 0x80 {
+				return ^i
+			}
 		}
 		i += n
 	}
 	return i
 }
+
+// leads describes each byte as the first of a multi-byte sequence: bits
+// 0..2 hold the sequence's length (0: the byte cannot start one), bits
+// 8..15 and 16..23 the least and greatest second byte it allows.
+var leads = func() (t [256]uint32) {
+	seq := func(n int, lo, hi byte) uint32 { return uint32(n) | uint32(lo)<<8 | uint32(hi)<<16 }
+	for c := 0xc2; c <= 0xf4; c++ {
+		switch {
+		case c < 0xe0:
+			t[c] = seq(2, 0x80, 0xbf)
+		case c == 0xe0:
+			t[c] = seq(3, 0xa0, 0xbf) // no overlongs
+		case c == 0xed:
+			t[c] = seq(3, 0x80, 0x9f) // no surrogates
+		case c < 0xf0:
+			t[c] = seq(3, 0x80, 0xbf)
+		case c == 0xf0:
+			t[c] = seq(4, 0x90, 0xbf) // no overlongs
+		case c == 0xf4:
+			t[c] = seq(4, 0x80, 0x8f) // nothing above U+10FFFF
+		default:
+			t[c] = seq(4, 0x80, 0xbf)
+		}
+	}
+	return t
+}()
 
 // runeStart returns the start of the rune before s[i] (or 0), which the
 // word loop or the rune loop has checked: it is a rune boundary, and the
@@ -194,18 +252,4 @@ func badCtrl(w, ctrl uint64) int {
 		}
 	}
 	return -1
-}
-
-// cleanRune reports whether the rune r that took n bytes to decode is kept
-// by CleanText as it is.
-func cleanRune(r rune, n int) bool {
-	switch {
-	case r < 0x20:
-		return r == '\t' || r == '\n' || r == '\r'
-	case r < utf8.RuneError:
-		return true
-	case r == utf8.RuneError:
-		return n == 3 // a real U+FFFD, not an invalid byte
-	}
-	return r != 0xfffe && r != 0xffff
 }

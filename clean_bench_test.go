@@ -29,6 +29,11 @@ func BenchmarkCleanOK(b *testing.B) {
 		{"hindi", hindiTexts},
 		{"english", englishTexts},
 		{"emoji", emojiTexts},
+		// Scripts whose text the word loop mostly leaves to the rune loop
+		// (ED leads a quarter of Hangul syllables; CJK punctuation is EF):
+		// the check must not be slower there than the loop it replaced.
+		{"korean", func(testing.TB) []string { return foreignTexts(koreanSentences) }},
+		{"chinese", func(testing.TB) []string { return foreignTexts(chineseSentences) }},
 	} {
 		b.Run(bt.name, func(b *testing.B) {
 			texts := bt.texts(b)
@@ -126,6 +131,39 @@ func emojiTexts(tb testing.TB) []string {
 			e++
 		}
 		out[i] = strings.Join(words, " ")
+	}
+	return out
+}
+
+var (
+	koreanSentences = []string{
+		"서울 시내 주요 도로의 교통 혼잡이 퇴근 시간에 특히 심해졌다.",
+		"정부는 내년 예산안에 청년 일자리 지원을 크게 늘리기로 했다.",
+		"휴대폰 요금 인하를 두고 통신사와 소비자 단체가 맞서고 있다.",
+		"한파가 이어지면서 전력 수요가 역대 최고치를 기록했다.",
+		"프로야구 포스트시즌 티켓이 예매 시작 몇 분 만에 매진됐다.",
+	}
+	chineseSentences = []string{
+		"市政府今天宣布，新的地铁线路将于明年年底通车。",
+		"受寒潮影响，北方多地气温骤降，部分航班延误。",
+		"专家表示，居民消费正在逐步恢复，但仍需政策支持。",
+		"这场比赛吸引了数万名观众，现场气氛十分热烈！",
+		"教育部门提醒家长，注意孩子的用眼卫生和休息时间。",
+	}
+)
+
+// foreignTexts returns 256 articles' title, summary and ~1.5 KB body made
+// of the given sentences, like hindiTexts.
+func foreignTexts(sentences []string) []string {
+	var out []string
+	k := 0
+	next := func() string { k = (k*7 + 3) % len(sentences); return sentences[k] }
+	for range 256 {
+		var body strings.Builder
+		for body.Len() < 1500 {
+			body.WriteString("<p>" + next() + " " + next() + " " + next() + "</p>\n")
+		}
+		out = append(out, next(), next()+" "+next(), body.String())
 	}
 	return out
 }

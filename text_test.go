@@ -292,6 +292,15 @@ var cleanCases = []struct {
 	{"truncated four-byte", "\xf0\x9f\x98", 0},
 	{"too many continuations", "\xe0\xa4\x95\x95", 3},
 	{"after devanagari", "क\x01", 3},
+	{"ED 80 80 U+D000", "\xed\x80\x80", -1},
+	{"F1 80 80 80", "\xf1\x80\x80\x80", -1},
+	{"F3 BF BF BF", "\xf3\xbf\xbf\xbf", -1},
+	{"three-byte, bad third", "\xe0\xa4\xc0", 0},
+	{"four-byte, bad third", "\xf0\x9f\xc0\x80", 0},
+	{"four-byte, bad fourth", "\xf0\x9f\x98\xc0", 0},
+	{"EF BF then ASCII", "\xef\xbfa", 0},
+	{"korean", "한국어 텍스트는 휴대폰", -1},
+	{"chinese fullwidth comma", "中文，文本", -1},
 }
 
 // cleanContexts put each case at every offset mod 8, after ASCII and
@@ -345,6 +354,70 @@ func TestCleanOKCorpus(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCleanOKLongRuns puts a bad byte at many places in long texts in
+// which most words are not plain, where the rune loop takes over for ever
+// longer stretches, and in texts that mix plain and other words.
+func TestCleanOKLongRuns(t *testing.T) {
+	texts := map[string]string{
+		"emoji":       strings.Repeat("😀🙏🔥👍🏽", 60),
+		"korean":      strings.Repeat("한국어 텍스트는 많은 음절을 포함합니다. 휴대폰 ", 12),
+		"chinese":     strings.Repeat("中文文本，包含许多字符。", 20),
+		"replacement": strings.Repeat("a\uFFFDb", 100),
+		"hindi emoji": strings.Repeat("उत्तर प्रदेश के कानपुर में 👨‍👩‍👧 परिवार ने\n", 8),
+	}
+	for name, text := range texts {
+		t.Run(name, func(t *testing.T) {
+			for _, bad := range []string{"\x01", "\xff", "\xef\xbf\xbf", "\xed\xa0\x80", "\xe0\x80\x80", "\xf0\x9f\x98"} {
+				for i := 0; i <= len(text); i++ {
+					if i < len(text) && !utf8.RuneStart(text[i]) {
+						continue
+					}
+					s := text[:i] + bad + text[i:]
+					if got := cleanPrefix(s); got != i {
+						t.Fatalf("cleanPrefix(%q) = %d, want %d", s, got, i)
+					}
+				}
+			}
+			if !cleanOK(text) {
+				t.Errorf("cleanOK(%q) = false, want true", text)
+			}
+		})
+	}
+}
+
+// TestCleanRunesExhaustive holds the rune loop against the reference on
+// every string of up to four bytes drawn from the bytes at the edges of
+// the UTF-8 ranges, after an ASCII and a Devanagari prefix, and on every
+// two-byte string.
+func TestCleanRunesExhaustive(t *testing.T) {
+	edges := []byte{0x00, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 'a', 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xa4,
+		0xbd, 0xbe, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff}
+	check := func(s string) {
+		t.Helper()
+		for _, p := range []string{"", "ab", "क"} {
+			c := p + s
+			if got, want := cleanRunes(c, 0, len(c)), cleanPrefixRuneLoop(c); (got < 0 && ^got != want) || (got >= 0 && want != len(c)) {
+				t.Fatalf("cleanRunes(%q) = %d, reference stops at %d", c, got, want)
+			}
+		}
+	}
+	var b [4]byte
+	for _, b[0] = range edges {
+		for _, b[1] = range edges {
+			check(string(b[:2]))
+			for _, b[2] = range edges {
+				check(string(b[:3]))
+				for _, b[3] = range edges {
+					check(string(b[:4]))
+				}
+			}
+		}
+	}
+	for x := 0; x < 1<<16; x++ {
+		check(string([]byte{byte(x), byte(x >> 8)}))
 	}
 }
 
