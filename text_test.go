@@ -1,9 +1,11 @@
 package khabar
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -419,6 +421,41 @@ func TestCleanRunesExhaustive(t *testing.T) {
 	for x := 0; x < 1<<16; x++ {
 		check(string([]byte{byte(x), byte(x >> 8)}))
 	}
+}
+
+// TestCleanTextConcurrent runs CleanText on the corpus from several
+// goroutines at once (run it with -race): it shares only read-only tables.
+func TestCleanTextConcurrent(t *testing.T) {
+	texts := corpusTexts(t)
+	want := make([]string, len(texts))
+	for i, s := range texts {
+		want[i] = CleanText(s)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, s := range texts {
+				if got := CleanText(s); got != want[i] {
+					t.Errorf("CleanText(%q) = %q in a goroutine, %q alone", s, got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func ExampleCleanText() {
+	// Tab and newline stay; other control characters, U+FFFF and unpaired
+	// surrogates go; an invalid byte becomes U+FFFD.
+	fmt.Printf("%q\n", CleanText("ख़बर\t\x01ok\uFFFF\n\xffend"))
+	// Clean text comes back as it is, without a copy.
+	fmt.Println(CleanText("उत्तर प्रदेश › कानपुर"))
+	// Output:
+	// "ख़बर\tok\n�end"
+	// उत्तर प्रदेश › कानपुर
 }
 
 // corpusTexts returns the title, summary and content of every corpus
