@@ -20,14 +20,14 @@ const Ellipsis = "…"
 // newline and carriage return, U+FFFE, U+FFFF and unpaired surrogates are
 // dropped. It returns s itself when nothing needs to change.
 func CleanText(s string) string {
-	n := cleanPrefix(s)
-	if n == len(s) {
+	clean := cleanPrefix(s)
+	if clean == len(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	b.WriteString(s[:n])
-	for i := n; i < len(s); {
+	b.WriteString(s[:clean])
+	for i := clean; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
 		if r == utf8.RuneError && n == 1 {
