@@ -156,10 +156,15 @@ type Catalog struct {
 	targets []*list
 	touched []*list
 	wants   []want
-	chains  []*Category
-	starts  []int
-	level   []*node
-	batch   uint64
+
+	// docs are allocated 512 at a time and reused once deleted: no reader
+	// holds a *doc outside the lock.
+	docChunk []doc
+	freeDocs []*doc
+	chains   []*Category
+	starts   []int
+	level    []*node
+	batch    uint64
 
 	pending  []Change     // changes not yet delivered, in version order; under mu
 	watching atomic.Int32 // number of watchers; no Change is built without one
@@ -256,10 +261,10 @@ func (c *Catalog) begin() {
 // whether only its counters did. Called with c.mu held, inside begin and
 // commit.
 func (c *Catalog) put(in *Article) (changed, metricsOnly bool) {
-	a := c.intern(in)
-	old := c.docs[a.ID]
+	a, old := c.intern(in)
 	if old == nil {
-		d := &doc{id: a.ID, a: a}
+		d := c.newDoc()
+		d.id, d.a = a.ID, a
 		c.docs[a.ID] = d
 		c.index(d)
 		return true, false
@@ -275,6 +280,20 @@ func (c *Catalog) put(in *Article) (changed, metricsOnly bool) {
 	old.a = a
 	c.index(old)
 	return true, false
+}
+
+func (c *Catalog) newDoc() *doc {
+	if n := len(c.freeDocs); n > 0 {
+		d := c.freeDocs[n-1]
+		c.freeDocs = c.freeDocs[:n-1]
+		return d
+	}
+	if len(c.docChunk) == 0 {
+		c.docChunk = make([]doc, 512)
+	}
+	d := &c.docChunk[0]
+	c.docChunk = c.docChunk[1:]
+	return d
 }
 
 // commit ends a change that changed something: it moves the version,
@@ -311,6 +330,8 @@ func (c *Catalog) Delete(id string) bool {
 	}
 	c.unindex(d)
 	delete(c.docs, id)
+	*d = doc{}
+	c.freeDocs = append(c.freeDocs, d)
 	c.commit(false, func() []string { return []string{id} })
 	return true
 }

@@ -12,19 +12,27 @@ import (
 type node struct {
 	// The fields an upsert reads come first, to share cache lines.
 	//
-	// The canonical value: slug, name, email and url are substrings of one
-	// allocation, so that checking an incoming value against them touches
-	// one place in memory.
+	// The canonical value: slug, name (and path, email and url) are
+	// substrings of one allocation, so that checking an incoming value
+	// against them touches one place in memory.
 	slug, name string
-	parent     *node // a category's parent; nil otherwise
-	kind       KeyKind
-	l          list
+	parent     *node     // a category's parent; nil otherwise
 	cat        *Category // categories: the canonical *Category
-	id         uint64    // serial number, hashed into the keys of its children
+	// parentCat and path mirror cat.Parent and cat.Key(), so that the
+	// category an article stores is built from this line.
+	parentCat *Category
+	path      string
+	kind      KeyKind
+	l         list
+
+	h          uint64 // its hash in the table, hashed into its children's
 	email, url string
 	catBuf     Category // the first canonical Category, in the node's own allocation
 }
 
+func (n *node) category() Category {
+	return Category{Name: n.name, Slug: n.slug, Parent: n.parentCat, key: n.path}
+}
 func (n *node) tag() Tag       { return Tag{Name: n.name, Slug: n.slug} }
 func (n *node) author() Author { return Author{Name: n.name, Slug: n.slug, Email: n.email, URL: n.url} }
 
@@ -66,7 +74,8 @@ func (n *node) setCategory(slug, name, path string) {
 	if n.parent != nil {
 		parent = n.parent.cat
 	}
-	c := Category{Name: n.name, Slug: n.slug, Parent: parent, key: s[2]}
+	n.parentCat, n.path = parent, s[2]
+	c := n.category()
 	if n.cat == nil {
 		n.catBuf = c
 		n.cat = &n.catBuf
@@ -76,30 +85,33 @@ func (n *node) setCategory(slug, name, path string) {
 }
 
 // nodeTable finds nodes by kind, parent and slug: an open-addressing hash
-// table of (hash, node) slots, linear probing, at most half full. It is
-// written out rather than a Go map so that interning an article can look
-// up all its tags, authors and categories in stages, each stage's memory
-// loads independent of each other (see Catalog.resolve): at a million
-// articles they are cache misses, and the CPU then waits for them
-// together instead of one after another.
+// table of (hash, node) slots in buckets of four (one cache line), linear
+// probing over buckets, at most half full. It is written out rather than a
+// Go map so that interning an article can look up all its tags, authors
+// and categories in stages whose memory loads are independent of each
+// other (see resolve): at a million articles they are cache misses, and
+// the CPU then waits for them together instead of one after another.
 type nodeTable struct {
-	seed  maphash.Seed
-	slots []nodeSlot
-	used  int
-	ids   uint64
+	seed    maphash.Seed
+	buckets []nodeBucket
+	used    int
 }
+
+type nodeBucket [4]nodeSlot
 
 type nodeSlot struct {
 	h uint64
 	n *node
 }
 
-func (t *nodeTable) hash(kind KeyKind, parent *node, slug string) uint64 {
+// hash returns the table hash of a node of the given kind and slug whose
+// parent has hash ph (0 for none). A category's hash thus follows from its
+// path alone, so a whole chain can be hashed, and looked up, before any of
+// its nodes is known.
+func (t *nodeTable) hash(kind KeyKind, ph uint64, slug string) uint64 {
 	h := maphash.String(t.seed, slug)
 	h ^= uint64(kind)*0x9E3779B97F4A7C15 + 1
-	if parent != nil {
-		h ^= parent.id * 0xC2B2AE3D27D4EB4F
-	}
+	h ^= ph * 0xC2B2AE3D27D4EB4F
 	h ^= h >> 29
 	h *= 0xBF58476D1CE4E5B9
 	h ^= h >> 32
@@ -110,31 +122,35 @@ func (n *node) is(kind KeyKind, parent *node, slug string) bool {
 	return n.kind == kind && n.parent == parent && n.slug == slug
 }
 
-// find probes for the node; nil when absent.
+// find probes for the node; nil when absent. Slots fill in order and are
+// never emptied, so an empty slot ends the probe.
 func (t *nodeTable) find(h uint64, kind KeyKind, parent *node, slug string) *node {
-	if len(t.slots) == 0 {
+	if len(t.buckets) == 0 {
 		return nil
 	}
-	mask := uint64(len(t.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := t.slots[i]
-		if s.n == nil {
-			return nil
-		}
-		if s.h == h && s.n.is(kind, parent, slug) {
-			return s.n
+	mask := uint64(len(t.buckets) - 1)
+	for b := h & mask; ; b = (b + 1) & mask {
+		for _, s := range &t.buckets[b] {
+			if s.n == nil {
+				return nil
+			}
+			if s.h == h && s.n.is(kind, parent, slug) {
+				return s.n
+			}
 		}
 	}
 }
 
 // add inserts n, known to be absent, under hash h.
 func (t *nodeTable) add(h uint64, n *node) {
-	if 2*(t.used+1) > len(t.slots) {
-		old := t.slots
-		t.slots = make([]nodeSlot, max(64, 2*len(old)))
-		for _, s := range old {
-			if s.n != nil {
-				t.put(s)
+	if 2*(t.used+1) > 4*len(t.buckets) {
+		old := t.buckets
+		t.buckets = make([]nodeBucket, max(16, 2*len(old)))
+		for b := range old {
+			for _, s := range &old[b] {
+				if s.n != nil {
+					t.put(s)
+				}
 			}
 		}
 	}
@@ -143,85 +159,102 @@ func (t *nodeTable) add(h uint64, n *node) {
 }
 
 func (t *nodeTable) put(s nodeSlot) {
-	mask := uint64(len(t.slots) - 1)
-	i := s.h & mask
-	for t.slots[i].n != nil {
-		i = (i + 1) & mask
+	mask := uint64(len(t.buckets) - 1)
+	for b := s.h & mask; ; b = (b + 1) & mask {
+		for j := range &t.buckets[b] {
+			if t.buckets[b][j].n == nil {
+				t.buckets[b][j] = s
+				return
+			}
+		}
 	}
-	t.slots[i] = s
 }
 
 // want is one lookup of a resolve stage.
 type want struct {
 	kind   KeyKind
-	parent *node
+	parent *node // the parent node, when known (see anyParent)
 	slug   string
-	h      uint64
-	s      nodeSlot
-	n      *node
+	h      uint64 // set by the caller: nodeTable.hash
+	// anyParent defers the parent check to the caller: the lookup of a
+	// category below the root runs before its parent's node is known, and
+	// the caller checks n.parent once it is.
+	anyParent bool
+	first     uint64 // the home bucket's first hash, loaded to bring it in
+	cand      *node  // the node in the home bucket with the same hash
+	cslug     string // cand's slug, loaded to bring cand in
+	n         *node  // the answer
 }
 
-// resolve finds the node of each want, in three passes over them: load
-// every slot, then every candidate node's slug, then compare. Each pass's
-// loads depend only on the pass before, so their cache misses overlap.
-// Misses and collisions fall back to a full probe; absent nodes are left
+// resolve finds the node of each want, in passes over them: load every
+// home bucket; then find the candidate in each and load its slug; then
+// compare. Each pass's loads depend only on the pass before, so their cache
+// misses overlap; between, if not nil, is called after the first and the
+// second pass with other work for the CPU to do while the loads are in
+// flight. A home bucket without the node falls back to a full probe
+// (except for anyParent wants, left to the caller); absent nodes are left
 // nil for the caller to create.
-func (t *nodeTable) resolve(ws []want) {
-	for i := range ws {
-		ws[i].h = t.hash(ws[i].kind, ws[i].parent, ws[i].slug)
-	}
-	if len(t.slots) == 0 {
+func (t *nodeTable) resolve(ws []want, between func(stage int)) {
+	if len(t.buckets) == 0 {
+		if between != nil {
+			between(1)
+			between(2)
+		}
 		return
 	}
-	mask := uint64(len(t.slots) - 1)
+	mask := uint64(len(t.buckets) - 1)
 	for i := range ws {
-		ws[i].s = t.slots[ws[i].h&mask]
+		ws[i].first = t.buckets[ws[i].h&mask][0].h
 	}
-	var slugs [16]string
-	for i := range ws {
-		if w := &ws[i]; w.s.h == w.h && w.s.n != nil && i < len(slugs) {
-			slugs[i] = w.s.n.slug
-		}
+	if between != nil {
+		between(1)
 	}
 	for i := range ws {
 		w := &ws[i]
-		if i < len(slugs) && w.s.h == w.h && w.s.n != nil && slugs[i] == w.slug && w.s.n.kind == w.kind && w.s.n.parent == w.parent {
-			w.n = w.s.n
-			continue
+		for _, s := range &t.buckets[w.h&mask] {
+			if s.h == w.h && s.n != nil {
+				w.cand, w.cslug = s.n, s.n.slug
+				break
+			}
 		}
-		w.n = t.find(w.h, w.kind, w.parent, w.slug)
 	}
+	if between != nil {
+		between(2)
+	}
+	for i := range ws {
+		w := &ws[i]
+		if w.cand != nil && w.cslug == w.slug && w.cand.kind == w.kind && (w.anyParent || w.cand.parent == w.parent) {
+			w.n = w.cand
+		} else if !w.anyParent {
+			w.n = t.find(w.h, w.kind, w.parent, w.slug)
+		}
+	}
+}
+
+// storedArticle is what the catalog allocates for one article: the article with
+// room for its image and its usual number of tags, authors and categories,
+// so that storing it is one allocation.
+type storedArticle struct {
+	a    Article
+	im   Image
+	tags [4]Tag
+	auth [1]Author
+	cats [2]Category
 }
 
 // intern returns a copy of a whose categories, tags and authors are the
 // catalog's canonical values (with derived slugs filled in), so that a
 // million articles share one copy of each name, and whose text fields have
-// been through CleanText. It leaves in c.targets the lists the article
-// goes into. a itself is not changed and nothing of it but immutable
-// strings is shared. Called with c.mu held.
-func (c *Catalog) intern(a *Article) *Article {
-	var b *Article
-	if a.Image != nil {
-		// One allocation for the article and its image.
-		ai := &struct {
-			a  Article
-			im Image
-		}{a: *a, im: *a.Image}
-		b = &ai.a
-		b.Image = &ai.im
-		b.Image.Alt, b.Image.Caption = CleanText(b.Image.Alt), CleanText(b.Image.Caption)
-	} else {
-		b = new(Article)
-		*b = *a
-	}
-	b.Title = CleanText(a.Title)
-	b.Summary = CleanText(a.Summary)
-	b.ContentHTML = CleanText(a.ContentHTML)
-	if a.Source != nil {
-		src := *a.Source
-		src.Title = CleanText(src.Title)
-		b.Source = &src
-	}
+// been through CleanText, with the stored document of the same ID (nil if
+// none). It leaves in c.targets the lists the article goes into. a itself
+// is not changed and nothing of it but immutable strings is shared. Called
+// with c.mu held.
+//
+// The lookups run in stages (see nodeTable.resolve), and the text work sits
+// between them, so the CPU cleans text while it waits for memory.
+func (c *Catalog) intern(a *Article) (*Article, *doc) {
+	s := &storedArticle{a: *a}
+	b := &s.a
 
 	// Each category chain, root first: chains[starts[i]:starts[i+1]].
 	chains, starts := c.chains[:0], c.starts[:0]
@@ -235,25 +268,56 @@ func (c *Catalog) intern(a *Article) *Article {
 	}
 	starts = append(starts, len(chains))
 
-	// Stage one resolves the tags, the authors and the root of each
-	// category chain together; each further stage resolves the next level
-	// of every chain, which needs its parent's node.
+	// Every lookup runs in one resolve: tags, authors and every level of
+	// every category chain (a category's hash follows from its path).
 	nt, na := len(a.Tags), len(a.Authors)
 	ws := c.wants[:0]
 	for _, t := range a.Tags {
-		ws = append(ws, want{kind: KindTag, slug: t.Key()})
+		slug := t.Key()
+		ws = append(ws, want{kind: KindTag, slug: slug, h: c.nodes.hash(KindTag, 0, slug)})
 	}
 	for _, au := range a.Authors {
-		ws = append(ws, want{kind: KindAuthor, slug: au.Key()})
+		slug := au.Key()
+		ws = append(ws, want{kind: KindAuthor, slug: slug, h: c.nodes.hash(KindAuthor, 0, slug)})
 	}
 	for i := range a.Categories {
-		ws = append(ws, want{kind: KindCategory, slug: chains[starts[i]].slug()})
+		ph := uint64(0)
+		for _, cat := range chains[starts[i]:starts[i+1]] {
+			slug := cat.slug()
+			h := c.nodes.hash(KindCategory, ph, slug)
+			ws = append(ws, want{kind: KindCategory, slug: slug, h: h, anyParent: ph != 0})
+			ph = h
+		}
 	}
-	c.nodes.resolve(ws)
+	var old *doc
+	c.nodes.resolve(ws, func(stage int) {
+		switch stage {
+		case 1:
+			old = c.docs[a.ID]
+			b.Title = CleanText(a.Title)
+			b.Summary = CleanText(a.Summary)
+		case 2:
+			b.ContentHTML = CleanText(a.ContentHTML)
+		}
+	})
+	if a.Image != nil {
+		s.im = *a.Image
+		s.im.Alt, s.im.Caption = CleanText(s.im.Alt), CleanText(s.im.Caption)
+		b.Image = &s.im
+	}
+	if a.Source != nil {
+		src := *a.Source
+		src.Title = CleanText(src.Title)
+		b.Source = &src
+	}
 
 	c.targets = append(c.targets[:0], &c.site)
 	if a.Tags != nil {
-		b.Tags = make([]Tag, nt)
+		if nt <= len(s.tags) {
+			b.Tags = s.tags[:nt:nt]
+		} else {
+			b.Tags = make([]Tag, nt)
+		}
 		for i, t := range a.Tags {
 			n := c.tagNode(&ws[i], CleanText(t.Name))
 			b.Tags[i] = n.tag()
@@ -261,7 +325,11 @@ func (c *Catalog) intern(a *Article) *Article {
 		}
 	}
 	if a.Authors != nil {
-		b.Authors = make([]Author, na)
+		if na <= len(s.auth) {
+			b.Authors = s.auth[:na:na]
+		} else {
+			b.Authors = make([]Author, na)
+		}
 		for i, au := range a.Authors {
 			au.Name, au.Slug = CleanText(au.Name), ws[nt+i].slug
 			n := c.authorNode(&ws[nt+i], au)
@@ -270,40 +338,32 @@ func (c *Catalog) intern(a *Article) *Article {
 		}
 	}
 	if a.Categories != nil {
-		level := c.level[:0]
+		if n := len(a.Categories); n <= len(s.cats) {
+			b.Categories = s.cats[:n:n]
+		} else {
+			b.Categories = make([]Category, n)
+		}
+		cw := ws[nt+na:] // the chains' wants, in chains' order
 		for i := range a.Categories {
-			level = append(level, c.categoryNode(&ws[nt+na+i], chains[starts[i]]))
-		}
-		for depth := 1; ; depth++ {
-			ws = ws[:0]
-			for i := range a.Categories {
-				if starts[i]+depth < starts[i+1] {
-					ws = append(ws, want{kind: KindCategory, parent: level[i], slug: chains[starts[i]+depth].slug()})
+			var n *node
+			for j, cat := range chains[starts[i]:starts[i+1]] {
+				w := &cw[starts[i]+j]
+				if j > 0 {
+					w.parent = n
+					if w.n != nil && w.n.parent != n {
+						w.n = nil // a hash collision: found() looks properly
+					}
 				}
+				n = c.categoryNode(w, cat)
 			}
-			if len(ws) == 0 {
-				break
-			}
-			c.nodes.resolve(ws)
-			j := 0
-			for i := range a.Categories {
-				if starts[i]+depth < starts[i+1] {
-					level[i] = c.categoryNode(&ws[j], chains[starts[i]+depth])
-					j++
-				}
-			}
-		}
-		b.Categories = make([]Category, len(a.Categories))
-		for i, n := range level {
-			b.Categories[i] = *n.cat
+			b.Categories[i] = n.category()
 			for ; n != nil; n = n.parent {
 				c.targets = append(c.targets, &n.l)
 			}
 		}
-		c.level = level
 	}
 	c.wants, c.chains, c.starts = ws, chains, starts
-	return b
+	return b, old
 }
 
 // found returns the node w names: the one resolve found, else one added
@@ -315,8 +375,7 @@ func (c *Catalog) found(w *want) (n *node, isNew bool) {
 	if n := c.nodes.find(w.h, w.kind, w.parent, w.slug); n != nil {
 		return n, false
 	}
-	c.nodes.ids++
-	n = &node{kind: w.kind, id: c.nodes.ids, parent: w.parent}
+	n = &node{kind: w.kind, h: w.h, parent: w.parent}
 	c.nodes.add(w.h, n)
 	return n, true
 }
@@ -343,8 +402,8 @@ func (c *Catalog) authorNode(w *want, au Author) *node {
 	return n
 }
 
-// categoryNode returns the node of cat, whose parent's node resolve was
-// given. The node's canonical Category is replaced when cat's name or
+// categoryNode returns the node of cat, whose parent's node is w.parent.
+// The node's canonical Category is replaced when cat's name or
 // parent differ from it.
 func (c *Catalog) categoryNode(w *want, cat *Category) *node {
 	n, isNew := c.found(w)
@@ -361,8 +420,8 @@ func (c *Catalog) categoryNode(w *want, cat *Category) *node {
 		}
 		n.setCategory(w.slug, name, path)
 		c.file(n, c.cats, n.cat.key, CategoryKey(n.cat.key))
-	case n.name != name || n.cat.Parent != parentCat:
-		n.setCategory(n.slug, name, n.cat.key)
+	case n.name != name || n.parentCat != parentCat:
+		n.setCategory(n.slug, name, n.path)
 	}
 	return n
 }

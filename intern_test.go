@@ -143,11 +143,14 @@ func TestNodeTableCollisions(t *testing.T) {
 		}
 	}
 	ws := []want{{kind: KindTag, slug: "t3"}, {kind: KindTag, slug: "absent"}}
-	tab.resolve(ws) // real hashes: nothing matches the forced ones
+	for i := range ws {
+		ws[i].h = tab.hash(ws[i].kind, 0, ws[i].slug)
+	}
+	tab.resolve(ws, nil) // real hashes: nothing matches the forced ones
 	if ws[0].n != nil || ws[1].n != nil {
 		t.Errorf("resolve found nodes filed under other hashes: %v %v", ws[0].n, ws[1].n)
 	}
-	if got := len(tab.slots); got < 2*len(nodes) {
+	if got := 4 * len(tab.buckets); got < 2*len(nodes) {
 		t.Errorf("table has %d slots for %d nodes, want at most half full", got, len(nodes))
 	}
 }
@@ -176,5 +179,36 @@ func TestCatalogManyNodes(t *testing.T) {
 	// city i under state i%30: the 900 cities are 900 distinct (state, city) pairs
 	if got := len(c.Categories()); got != 930 {
 		t.Errorf("%d categories, want 930", got)
+	}
+}
+
+// A category below the root is looked up before its parent's node is
+// known, by a hash of its path; a node with that hash, slug and kind but
+// another parent must not be taken for it.
+func TestCatalogCategoryHashCollision(t *testing.T) {
+	c := NewCatalog()
+	if err := c.Upsert(art("a1", 1, catKanpur)); err != nil {
+		t.Fatal(err)
+	}
+	up := c.cats["उत्तर-प्रदेश"]
+	mp := &Category{Name: "मध्य प्रदेश", Slug: "मध्य-प्रदेश"}
+	hMP := c.nodes.hash(KindCategory, 0, mp.Slug)
+	hKanpur := c.nodes.hash(KindCategory, hMP, "कानपुर")
+	decoy := &node{kind: KindCategory, h: hKanpur, parent: up, slug: "कानपुर", name: "decoy"}
+	decoy.cat = &Category{Name: "decoy", Slug: "कानपुर", Parent: up.cat, key: "decoy"}
+	c.nodes.add(hKanpur, decoy)
+
+	if err := c.Upsert(art("a2", 2, Category{Name: "कानपुर", Slug: "कानपुर", Parent: mp})); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := c.Get("a2")
+	if got := g.Categories[0].Key(); got != "मध्य-प्रदेश/कानपुर" {
+		t.Errorf("a2 filed under %q, want मध्य-प्रदेश/कानपुर", got)
+	}
+	if n := c.Count(CategoryKey("मध्य-प्रदेश/कानपुर")); n != 1 {
+		t.Errorf("Count(मध्य-प्रदेश/कानपुर) = %d, want 1", n)
+	}
+	if decoy.l.n != 0 {
+		t.Errorf("the decoy node got %d articles", decoy.l.n)
 	}
 }

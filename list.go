@@ -33,11 +33,12 @@ const blockMax = 128
 // blocks[i], kept in one array so that finding a block touches one
 // cache-friendly slice.
 type list struct {
-	// tail mirrors the last block and newest is its last entry's time, so
-	// that appending a newest entry reads nothing but the list itself: at a
-	// million articles every block is a cache miss, and the stores the
-	// append makes do not wait for one. The fields an upsert touches come
-	// first, to share cache lines.
+	// tail is the last block and newest its last entry's time, so that
+	// appending a newest entry touches nothing but the list itself and the
+	// block's next slot: at a million articles every other line is a cache
+	// miss. blocks[len(blocks)-1] shares tail's array but its length may be
+	// stale: read blocks through block, and writers call flush first. The
+	// fields an upsert touches come first, to share cache lines.
 	tail    []entry
 	newest  int64
 	blocks  [][]entry
@@ -88,14 +89,28 @@ func (l *list) find(e entry) (int, int) {
 
 func (l *list) insert(e entry) {
 	if t := l.tail; e.ts > l.newest && len(t) < cap(t) && len(t) < blockMax {
-		t = append(t, e)
-		l.tail, l.newest = t, e.ts
-		l.blocks[len(l.blocks)-1] = t
+		l.tail, l.newest = append(t, e), e.ts
 		l.n++
 		return
 	}
+	l.flush()
 	l.insertSlow(e)
 	l.sync()
+}
+
+// block returns the i-th block, reading the last one from tail.
+func (l *list) block(i int) []entry {
+	if i == len(l.blocks)-1 {
+		return l.tail
+	}
+	return l.blocks[i]
+}
+
+// flush brings blocks up to date with tail before a writer reads blocks.
+func (l *list) flush() {
+	if len(l.blocks) > 0 {
+		l.blocks[len(l.blocks)-1] = l.tail
+	}
 }
 
 // sync refreshes tail and newest after a change that may have touched the
@@ -157,6 +172,7 @@ func (l *list) insertSlow(e entry) {
 }
 
 func (l *list) remove(e entry) bool {
+	l.flush()
 	ok := l.removeSlow(e)
 	if ok {
 		l.sync()
@@ -194,7 +210,8 @@ func (l *list) removeSlow(e entry) bool {
 func (l *list) rankOf(ts int64) int {
 	// Count stored entries with ts' < ts (the oldest), from the front.
 	older := 0
-	for b, blk := range l.blocks {
+	for b := range l.blocks {
+		blk := l.block(b)
 		if b+1 < len(l.blocks) && l.firsts[b+1].ts < ts {
 			older += len(blk)
 			continue
@@ -216,7 +233,7 @@ func (l *list) each(from, to int, fn func(entry) bool) {
 	// Reading rank r is stored position n-1-r; walk blocks from the end.
 	r := 0 // reading rank of the last entry of the current block
 	for b := len(l.blocks) - 1; b >= 0; b-- {
-		blk := l.blocks[b]
+		blk := l.block(b)
 		if r+len(blk) <= from {
 			r += len(blk)
 			continue

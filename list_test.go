@@ -10,7 +10,23 @@ import (
 // removals — newest-first runs, backfills and ties — and compares every
 // read with a sorted slice.
 func TestListMatchesSortedSlice(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
+	for _, mix := range []struct {
+		name         string
+		newest, tie  int // percent of inserts newer than all, and tied
+		remove, read int // percent of steps that remove for good / read
+	}{
+		{"mixed", 34, 33, 25, 1},
+		{"newsroom", 90, 2, 5, 20},
+		{"appends", 99, 0, 1, 50},
+	} {
+		t.Run(mix.name, func(t *testing.T) {
+			testListMix(t, mix.newest, mix.tie, mix.remove, mix.read)
+		})
+	}
+}
+
+func testListMix(t *testing.T, pNewest, pTie, pRemove, pRead int) {
+	rng := rand.New(rand.NewPCG(3, uint64(pNewest)))
 	var l list
 	var model []entry
 	docs := map[int]*doc{}
@@ -40,18 +56,18 @@ func TestListMatchesSortedSlice(t *testing.T) {
 			}
 			delete(ts, k)
 		}
-		if rng.IntN(4) == 0 {
+		if rng.IntN(100) < pRemove {
 			continue // removed for good
 		}
 		var v int64
-		switch rng.IntN(3) {
-		case 0: // newest: the common case
+		switch p := rng.IntN(100); {
+		case p < pNewest: // newest: the common case
 			next++
 			v = next
-		case 1: // backfill
-			v = rng.Int64N(next)
-		default: // a tie with a few fixed moments
+		case p < pNewest+pTie: // a tie with a few fixed moments
 			v = int64(rng.IntN(5))
+		default: // backfill
+			v = rng.Int64N(next)
 		}
 		ts[k] = v
 		e := entry{v, d}
@@ -61,7 +77,7 @@ func TestListMatchesSortedSlice(t *testing.T) {
 		if l.n != len(model) {
 			t.Fatalf("step %d: n = %d, want %d", step, l.n, len(model))
 		}
-		if step%500 == 0 || step > 19900 {
+		if rng.IntN(100) < pRead || step > 19900 {
 			from := rng.IntN(len(model) + 1)
 			to := from + rng.IntN(300)
 			var got []entry
@@ -82,7 +98,8 @@ func TestListMatchesSortedSlice(t *testing.T) {
 			}
 		}
 	}
-	for b, blk := range l.blocks {
+	for b := range l.blocks {
+		blk := l.block(b)
 		if len(blk) == 0 || len(blk) > blockMax || l.firsts[b] != blk[0] {
 			t.Fatalf("block %d: len %d, first entry cached wrong", b, len(blk))
 		}
