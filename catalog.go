@@ -152,19 +152,19 @@ type Catalog struct {
 
 	// Scratch for the writer holding mu: the lists an article goes into,
 	// and the lists one change touched (each marked with batch, so that a
-	// list shared by two categories is listed once).
+	// list shared by two categories is listed once); intern's lookups and
+	// category chains.
 	targets []*list
 	touched []*list
+	batch   uint64
 	wants   []want
+	chains  []*Category
+	starts  []int
 
 	// docs are allocated 512 at a time and reused once deleted: no reader
 	// holds a *doc outside the lock.
 	docChunk []doc
 	freeDocs []*doc
-	chains   []*Category
-	starts   []int
-	level    []*node
-	batch    uint64
 
 	pending  []Change     // changes not yet delivered, in version order; under mu
 	watching atomic.Int32 // number of watchers; no Change is built without one
