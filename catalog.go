@@ -141,7 +141,7 @@ type doc struct {
 // The zero Catalog is empty and ready to use.
 type Catalog struct {
 	mu      sync.RWMutex
-	docs    map[string]*doc
+	docs    docTable
 	lists   map[Key]*list    // every list by key; they live in site and the nodes
 	site    list             // every article
 	nodes   nodeTable        // every category, tag and author, for interning
@@ -179,8 +179,8 @@ type watcher struct{ fn func(Change) }
 func NewCatalog() *Catalog { return &Catalog{} }
 
 func (c *Catalog) init() {
-	if c.docs == nil {
-		c.docs = make(map[string]*doc)
+	if c.lists == nil {
+		c.docs.seed = maphash.MakeSeed()
 		c.lists = map[Key]*list{SiteKey(): &c.site}
 		c.nodes.seed = maphash.MakeSeed()
 		c.cats = make(map[string]*node)
@@ -265,7 +265,7 @@ func (c *Catalog) put(in *Article) (changed, metricsOnly bool) {
 	if old == nil {
 		d := c.newDoc()
 		d.id, d.a = a.ID, a
-		c.docs[a.ID] = d
+		c.docs.add(c.docs.hash(a.ID), d)
 		c.index(d)
 		return true, false
 	}
@@ -323,13 +323,14 @@ func (c *Catalog) commit(metricsOnly bool, ids func() []string) {
 func (c *Catalog) Delete(id string) bool {
 	c.mu.Lock()
 	c.begin()
-	d := c.docs[id]
+	h := c.docs.hash(id)
+	d := c.docs.get(h, id)
 	if d == nil {
 		c.mu.Unlock()
 		return false
 	}
 	c.unindex(d)
-	delete(c.docs, id)
+	c.docs.remove(h, id)
 	*d = doc{}
 	c.freeDocs = append(c.freeDocs, d)
 	c.commit(false, func() []string { return []string{id} })
@@ -404,14 +405,17 @@ func (c *Catalog) KeyVersion(k Key) uint64 {
 func (c *Catalog) Len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.docs)
+	return c.docs.live
 }
 
 // Get returns the article with the given ID.
 func (c *Catalog) Get(id string) (*Article, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if d := c.docs[id]; d != nil {
+	if c.lists == nil {
+		return nil, false
+	}
+	if d := c.docs.get(c.docs.hash(id), id); d != nil {
 		return d.a, true
 	}
 	return nil, false

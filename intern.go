@@ -180,15 +180,20 @@ type want struct {
 	// category below the root runs before its parent's node is known, and
 	// the caller checks n.parent once it is.
 	anyParent bool
-	first     uint64 // the home bucket's first hash, loaded to bring it in
-	cand      *node  // the node in the home bucket with the same hash
-	cslug     string // cand's slug, loaded to bring cand in
-	n         *node  // the answer
+	first     uint64  // the home bucket's first hash, loaded to bring it in
+	cand      *node   // the node in the home bucket with the same hash
+	cslug     string  // cand's slug, loaded to bring cand in
+	n         *node   // the answer
+	tail      []entry // cand's list's last block
+	// touched holds what resolve read of cand's slug and last block, only
+	// so that the compare and the later append find them in the cache.
+	touched int64
 }
 
 // resolve finds the node of each want, in passes over them: load every
-// home bucket; then find the candidate in each and load its slug; then
-// compare. Each pass's loads depend only on the pass before, so their cache
+// home bucket; then find the candidate in each and load its slug and list
+// header; then load the slug's bytes and the list's last block, where the
+// article will be appended; then compare. Each pass's loads depend only on the pass before, so their cache
 // misses overlap; between, if not nil, is called after the first and the
 // second pass with other work for the CPU to do while the loads are in
 // flight. A home bucket without the node falls back to a full probe
@@ -213,9 +218,21 @@ func (t *nodeTable) resolve(ws []want, between func(stage int)) {
 		w := &ws[i]
 		for _, s := range &t.buckets[w.h&mask] {
 			if s.h == w.h && s.n != nil {
-				w.cand, w.cslug = s.n, s.n.slug
+				w.cand, w.cslug, w.tail = s.n, s.n.slug, s.n.l.tail
 				break
 			}
+		}
+	}
+	// A tight loop, so that all these loads are in flight at once: the
+	// candidate's slug bytes, for the compare, and its list's last block,
+	// for the append. Wrong candidates cost a wasted load, nothing else.
+	for i := range ws {
+		w := &ws[i]
+		if len(w.cslug) > 0 {
+			w.touched = int64(w.cslug[0])
+		}
+		if len(w.tail) > 0 {
+			w.touched += w.tail[len(w.tail)-1].ts
 		}
 	}
 	if between != nil {
@@ -289,17 +306,42 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 			ph = h
 		}
 	}
-	var old *doc
+	// The ID's lookup runs in step with resolve's passes: its home bucket
+	// in the first, the candidate doc in the second.
+	dh := c.docs.hash(a.ID)
+	var (
+		home    *docBucket
+		cand    *doc
+		touched uint64
+	)
 	c.nodes.resolve(ws, func(stage int) {
 		switch stage {
 		case 1:
-			old = c.docs[a.ID]
+			if home = c.docs.home(dh); home != nil {
+				touched = home[0].h
+			}
 			b.Title = CleanText(a.Title)
 			b.Summary = CleanText(a.Summary)
 		case 2:
+			if home != nil {
+				for _, s := range home {
+					if s.h == dh && s.d != tombstone && s.d != nil {
+						cand = s.d
+						touched += uint64(len(cand.id))
+						break
+					}
+				}
+			}
 			b.ContentHTML = CleanText(a.ContentHTML)
 		}
 	})
+	_ = touched
+	var old *doc
+	if cand != nil && cand.id == a.ID {
+		old = cand
+	} else if home != nil && (cand != nil || home[3].d != nil) {
+		old = c.docs.get(dh, a.ID) // a collision, or a full home bucket
+	}
 	if a.Image != nil {
 		s.im = *a.Image
 		s.im.Alt, s.im.Caption = CleanText(s.im.Alt), CleanText(s.im.Caption)
