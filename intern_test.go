@@ -212,3 +212,18 @@ func TestCatalogCategoryHashCollision(t *testing.T) {
 		t.Errorf("the decoy node got %d articles", decoy.l.n)
 	}
 }
+
+// storedArticle must stay within the allocator's header-free sizes, and a
+// node within a size class that is a multiple of 64 bytes, so that every
+// node starts on a cache line (its hot fields share the first ones).
+func TestStoredSizes(t *testing.T) {
+	if got := unsafe.Sizeof(storedArticle{}); got > 512 {
+		t.Errorf("storedArticle is %d bytes, want at most 512", got)
+	}
+	// Go's size classes between 288 and 512 that are multiples of 64.
+	switch got := unsafe.Sizeof(node{}); {
+	case got > 288 && got <= 320, got > 352 && got <= 384, got > 416 && got <= 448, got > 480 && got <= 512:
+	default:
+		t.Errorf("node is %d bytes: its size class is not a multiple of 64", got)
+	}
+}
