@@ -2,7 +2,6 @@ package khabar
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -462,17 +461,8 @@ func ExampleCleanText() {
 // article.
 func corpusTexts(t testing.TB) []string {
 	t.Helper()
-	f, err := os.Open("testdata/articles.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	as, err := ReadJSONL(f)
-	if len(as) == 0 {
-		t.Fatalf("no articles in testdata/articles.jsonl: %v", err)
-	}
 	var out []string
-	for _, a := range as {
+	for _, a := range validCorpus(t) {
 		out = append(out, a.Title, a.Summary, a.ContentHTML)
 	}
 	return out
