@@ -355,11 +355,7 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 
 	c.targets = append(c.targets[:0], &c.site)
 	if a.Tags != nil {
-		if nt <= len(s.tags) {
-			b.Tags = s.tags[:nt:nt]
-		} else {
-			b.Tags = make([]Tag, nt)
-		}
+		b.Tags = room(s.tags[:], nt)
 		for i, t := range a.Tags {
 			n := c.tagNode(&ws[i], CleanText(t.Name))
 			b.Tags[i] = n.tag()
@@ -367,11 +363,7 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 		}
 	}
 	if a.Authors != nil {
-		if na <= len(s.auth) {
-			b.Authors = s.auth[:na:na]
-		} else {
-			b.Authors = make([]Author, na)
-		}
+		b.Authors = room(s.auth[:], na)
 		for i, au := range a.Authors {
 			au.Name, au.Slug = CleanText(au.Name), ws[nt+i].slug
 			n := c.authorNode(&ws[nt+i], au)
@@ -402,6 +394,14 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 	}
 	c.wants, c.chains, c.starts = ws, chains, starts
 	return b, old
+}
+
+// room returns n elements of buf, or a new slice when buf is too short.
+func room[T any](buf []T, n int) []T {
+	if n <= len(buf) {
+		return buf[:n:n]
+	}
+	return make([]T, n)
 }
 
 // found returns the node w names: the one resolve found, else one added
