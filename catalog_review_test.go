@@ -550,8 +550,65 @@ func TestReviewListTailEdges(t *testing.T) {
 func TestReviewWatchRacesWriters(t *testing.T) {
 	c := NewCatalog()
 	const writers, per = 4, 120
-	var wg sync.WaitGroup
+	var errs sync.Map
+	// check returns a watcher function that records what is wrong with the
+	// changes it sees.
+	check := func(name string, seen *atomic.Int64) func(Change) {
+		var last uint64
+		return func(ch Change) {
+			seen.Add(1)
+			if ch.Version <= last {
+				errs.Store(fmt.Sprintf("%s: version %d after %d", name, ch.Version, last), true)
+			}
+			last = ch.Version
+			if ch.MetricsOnly {
+				return
+			}
+			have := map[string]bool{}
+			for _, k := range ch.Keys {
+				have[k.String()] = true
+			}
+			for _, id := range ch.IDs {
+				base := strings.TrimSuffix(id, "b")
+				p := "p" + base[1:2]
+				for _, k := range []string{"site", "category/" + p, "category/" + p + "/" + base, "tag/tag-" + base, "author/author-" + base} {
+					if !have[k] {
+						errs.Store(fmt.Sprintf("%s: change %d for %s lacks %s (has %v)", name, ch.Version, id, k, keyStrings(ch.Keys)), true)
+					}
+				}
+			}
+		}
+	}
+	var steady, churned atomic.Int64
+	stopSteady := c.Watch(check("steady watcher", &steady))
+	defer stopSteady()
+
 	done := make(chan struct{})
+	var wwg, started sync.WaitGroup
+	for r := range 3 {
+		wwg.Add(1)
+		started.Add(1)
+		go func() {
+			defer wwg.Done()
+			first := true
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				stop := c.Watch(check(fmt.Sprintf("watcher %d", r), &churned))
+				if first {
+					started.Done()
+					first = false
+				}
+				time.Sleep(50 * time.Microsecond)
+				stop()
+			}
+		}()
+	}
+	started.Wait()
+	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Add(1)
 		go func() {
@@ -579,53 +636,11 @@ func TestReviewWatchRacesWriters(t *testing.T) {
 			}
 		}()
 	}
-	var errs sync.Map
-	var seen atomic.Int64
-	var wwg sync.WaitGroup
-	for r := range 3 {
-		wwg.Add(1)
-		go func() {
-			defer wwg.Done()
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				var last uint64
-				stop := c.Watch(func(ch Change) {
-					seen.Add(1)
-					if ch.Version <= last {
-						errs.Store(fmt.Sprintf("watcher %d: version %d after %d", r, ch.Version, last), true)
-					}
-					last = ch.Version
-					if ch.MetricsOnly {
-						return
-					}
-					have := map[string]bool{}
-					for _, k := range ch.Keys {
-						have[k.String()] = true
-					}
-					for _, id := range ch.IDs {
-						base := strings.TrimSuffix(id, "b")
-						p := "p" + base[1:2]
-						for _, k := range []string{"site", "category/" + p, "category/" + p + "/" + base, "tag/tag-" + base, "author/author-" + base} {
-							if !have[k] {
-								errs.Store(fmt.Sprintf("watcher %d: change %d for %s lacks %s (has %v)", r, ch.Version, id, k, keyStrings(ch.Keys)), true)
-							}
-						}
-					}
-				})
-				time.Sleep(50 * time.Microsecond)
-				stop()
-			}
-		}()
-	}
-	wg.Wait() // the writers
+	wg.Wait()
 	close(done)
 	wwg.Wait()
-	if seen.Load() == 0 {
-		t.Error("no watcher saw a change")
+	if got := steady.Load(); got != int64(c.Version()) {
+		t.Errorf("the steady watcher saw %d changes, want all %d", got, c.Version())
 	}
 	errs.Range(func(k, _ any) bool {
 		t.Error(k)
