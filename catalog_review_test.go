@@ -744,3 +744,81 @@ func TestReviewReadersDuringWrites(t *testing.T) {
 	}
 	reviewCheckLists(t, c, all)
 }
+
+// Find and Top over a list whose newest articles arrived by the fast-path
+// append (past a full block) and tie at the newest moment: the window
+// bounds, the tie order by ID, and Top's tie-breaks match a brute force.
+func TestReviewFindTopAtTheNewestEnd(t *testing.T) {
+	c := NewCatalog()
+	var all []*Article
+	for i := range blockMax + 3 {
+		a := art(numbered("s", i), i)
+		a.Metrics.Views = int64(i % 3)
+		all = append(all, a)
+		if err := c.Upsert(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newest := blockMax + 2
+	for _, id := range []string{"tie-c", "tie-a", "tie-b"} { // ties with the newest, out of ID order
+		a := art(id, newest)
+		a.Metrics.Views = 2
+		all = append(all, a)
+		if err := c.Upsert(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(h int) time.Time { return art("", h).Published }
+	brute := func(since, until time.Time) []*Article {
+		var out []*Article
+		for _, a := range all {
+			if (since.IsZero() || !a.Published.Before(since)) && (until.IsZero() || a.Published.Before(until)) {
+				out = append(out, a)
+			}
+		}
+		slices.SortFunc(out, func(x, y *Article) int {
+			if x.Published.Equal(y.Published) {
+				return strings.Compare(x.ID, y.ID)
+			}
+			return y.Published.Compare(x.Published)
+		})
+		return out
+	}
+	for _, tt := range []struct {
+		name         string
+		since, until time.Time
+	}{
+		{"newest moment only", at(newest), at(newest + 1)},
+		{"before the newest", time.Time{}, at(newest)},
+		{"across the block boundary", at(blockMax - 3), at(blockMax + 1)},
+		{"everything", time.Time{}, time.Time{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			want := brute(tt.since, tt.until)
+			if got := c.Find(Query{Since: tt.since, Until: tt.until}); !slices.Equal(ids(got), ids(want)) {
+				t.Errorf("Find = %v, want %v", ids(got), ids(want))
+			}
+			if got := c.Find(Query{Since: tt.since, Until: tt.until, Offset: 2, Limit: 3}); !slices.Equal(ids(got), ids(want[min(2, len(want)):min(5, len(want))])) {
+				t.Errorf("Find offset 2 limit 3 = %v", ids(got))
+			}
+			score := func(a *Article) float64 { return float64(a.Metrics.Views) }
+			top := slices.Clone(want)
+			slices.SortStableFunc(top, func(x, y *Article) int { return int(score(y) - score(x)) })
+			top = top[:min(4, len(top))]
+			if got := c.Top(Query{Since: tt.since, Until: tt.until, Limit: 4}, score); !slices.Equal(ids(got), ids(top)) {
+				t.Errorf("Top = %v, want %v", ids(got), ids(top))
+			}
+		})
+	}
+	// Removing the newest ties and adding a newer one goes back to the fast path.
+	for _, id := range []string{"tie-a", "tie-b", "tie-c"} {
+		c.Delete(id)
+	}
+	if err := c.Upsert(art("later", newest+5)); err != nil {
+		t.Fatal(err)
+	}
+	got, n := c.Newest(SiteKey(), 0, 3)
+	if want := []string{"later", numbered("s", newest), numbered("s", newest-1)}; !slices.Equal(ids(got), want) || n != blockMax+4 {
+		t.Errorf("Newest = %v (%d), want %v (%d)", ids(got), n, want, blockMax+4)
+	}
+}
