@@ -822,3 +822,27 @@ func TestReviewFindTopAtTheNewestEnd(t *testing.T) {
 		t.Errorf("Newest = %v (%d), want %v (%d)", ids(got), n, want, blockMax+4)
 	}
 }
+
+// A derived slug comes from the name as stored (cleaned), for tags,
+// authors and categories alike.
+func TestReviewDerivedSlugUsesCleanedName(t *testing.T) {
+	for _, name := range []string{"foo\uFFFFbar", "a\x01b"} {
+		c := NewCatalog()
+		a := art("a", 1, Category{Name: name})
+		a.Tags = []Tag{{Name: name}}
+		a.Authors = []Author{{Name: name}}
+		if err := c.Upsert(a); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := c.Get("a")
+		want := Slugify(CleanText(name))
+		if g.Tags[0].Slug != want || g.Authors[0].Slug != want || g.Categories[0].Slug != want {
+			t.Errorf("name %q: stored tag slug %q, author slug %q, category slug %q; want %q (Slugify of the stored name %q)",
+				name, g.Tags[0].Slug, g.Authors[0].Slug, g.Categories[0].Slug, want, g.Tags[0].Name)
+		}
+		if c.Count(TagKey(want)) != 1 || c.Count(AuthorKey(want)) != 1 || c.Count(CategoryKey(want)) != 1 {
+			t.Errorf("name %q: Count(tag/%s) = %d, Count(author/%s) = %d, Count(category/%s) = %d; want 1 each",
+				name, want, c.Count(TagKey(want)), want, c.Count(AuthorKey(want)), want, c.Count(CategoryKey(want)))
+		}
+	}
+}

@@ -290,17 +290,17 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 	nt, na := len(a.Tags), len(a.Authors)
 	ws := c.wants[:0]
 	for _, t := range a.Tags {
-		slug := t.Key()
+		slug := slugOf(t.Slug, t.Name)
 		ws = append(ws, want{kind: KindTag, slug: slug, h: c.nodes.hash(KindTag, 0, slug)})
 	}
 	for _, au := range a.Authors {
-		slug := au.Key()
+		slug := slugOf(au.Slug, au.Name)
 		ws = append(ws, want{kind: KindAuthor, slug: slug, h: c.nodes.hash(KindAuthor, 0, slug)})
 	}
 	for i := range a.Categories {
 		ph := uint64(0)
 		for _, cat := range chains[starts[i]:starts[i+1]] {
-			slug := cat.slug()
+			slug := slugOf(cat.Slug, cat.Name)
 			h := c.nodes.hash(KindCategory, ph, slug)
 			ws = append(ws, want{kind: KindCategory, slug: slug, h: h, anyParent: ph != 0})
 			ph = h
@@ -394,6 +394,16 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 	}
 	c.wants, c.chains, c.starts = ws, chains, starts
 	return b, old
+}
+
+// slugOf returns slug, or when it is empty the slug of the name as the
+// catalog stores it (cleaned), so that a stored Slug is always Slugify of
+// the stored Name.
+func slugOf(slug, name string) string {
+	if slug != "" {
+		return slug
+	}
+	return Slugify(CleanText(name))
 }
 
 // room returns n elements of buf, or a new slice when buf is too short.
