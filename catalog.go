@@ -606,24 +606,25 @@ func (c *Catalog) Author(slug string) (Author, bool) {
 // Categories returns every category that has articles (counting those of
 // its descendants), ordered by path.
 func (c *Catalog) Categories() []CategoryCount {
-	return withCounts(c, c.cats, func(n *node) CategoryCount { return CategoryCount{n.cat, n.l.n} })
+	return withCounts(c, func() map[string]*node { return c.cats }, func(n *node) CategoryCount { return CategoryCount{n.cat, n.l.n} })
 }
 
 // Tags returns every tag that has articles, ordered by slug.
 func (c *Catalog) Tags() []TagCount {
-	return withCounts(c, c.tags, func(n *node) TagCount { return TagCount{n.tag(), n.l.n} })
+	return withCounts(c, func() map[string]*node { return c.tags }, func(n *node) TagCount { return TagCount{n.tag(), n.l.n} })
 }
 
 // Authors returns every author who has articles, ordered by slug.
 func (c *Catalog) Authors() []AuthorCount {
-	return withCounts(c, c.authors, func(n *node) AuthorCount { return AuthorCount{n.author(), n.l.n} })
+	return withCounts(c, func() map[string]*node { return c.authors }, func(n *node) AuthorCount { return AuthorCount{n.author(), n.l.n} })
 }
 
-// withCounts pairs each node of m (keyed by slug or path) that has
+// withCounts pairs each node of the index (keyed by slug or path) that has
 // articles with its count, ordered by key.
-func withCounts[C any](c *Catalog, m map[string]*node, pair func(*node) C) []C {
+func withCounts[C any](c *Catalog, index func() map[string]*node, pair func(*node) C) []C {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	m := index() // under the lock: the first write to a zero Catalog sets the maps
 	keys := make([]string, 0, len(m))
 	for k, n := range m {
 		if n.l.n > 0 {

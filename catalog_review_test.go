@@ -846,3 +846,28 @@ func TestReviewDerivedSlugUsesCleanedName(t *testing.T) {
 		}
 	}
 }
+
+// The listing methods must read the catalog's indexes under its lock: the
+// first write to a zero Catalog creates them.
+func TestZeroCatalogListingsRaceFirstWrite(t *testing.T) {
+	for range 20 {
+		var c Catalog
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := c.Upsert(art("a1", 1, catKanpur)); err != nil {
+				t.Error(err)
+			}
+		}()
+		for running := true; running; {
+			select {
+			case <-done:
+				running = false
+			default:
+			}
+			_ = c.Authors()
+			_ = c.Tags()
+			_ = c.Categories()
+		}
+	}
+}
