@@ -50,6 +50,21 @@ func (t *docTable) home(h uint64) *docBucket {
 	return &p.buckets[h&uint64(len(p.buckets)-1)]
 }
 
+// match returns the first doc in the bucket with hash h, nil if none; the
+// caller compares IDs.
+func (b *docBucket) match(h uint64) *doc {
+	for _, s := range b {
+		if s.h == h && s.d != nil && s.d != tombstone {
+			return s.d
+		}
+	}
+	return nil
+}
+
+// full reports whether a probe may go on past the bucket: only then can a
+// doc that match did not find be elsewhere.
+func (b *docBucket) full() bool { return b[len(b)-1].d != nil }
+
 // get returns the doc with the given id and hash, nil if none.
 func (t *docTable) get(h uint64, id string) *doc {
 	p := t.part(h)

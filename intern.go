@@ -25,7 +25,6 @@ type node struct {
 	kind      KeyKind
 	l         list
 
-	h          uint64 // its hash in the table, hashed into its children's
 	email, url string
 	catBuf     Category // the first canonical Category, in the node's own allocation
 }
@@ -324,12 +323,8 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 			b.Summary = CleanText(a.Summary)
 		case 2:
 			if home != nil {
-				for _, s := range home {
-					if s.h == dh && s.d != tombstone && s.d != nil {
-						cand = s.d
-						touched += uint64(len(cand.id))
-						break
-					}
+				if cand = home.match(dh); cand != nil {
+					touched += uint64(len(cand.id))
 				}
 			}
 			b.ContentHTML = CleanText(a.ContentHTML)
@@ -339,7 +334,7 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 	var old *doc
 	if cand != nil && cand.id == a.ID {
 		old = cand
-	} else if home != nil && (cand != nil || home[3].d != nil) {
+	} else if home != nil && (cand != nil || home.full()) {
 		old = c.docs.get(dh, a.ID) // a collision, or a full home bucket
 	}
 	if a.Image != nil {
@@ -423,7 +418,7 @@ func (c *Catalog) found(w *want) (n *node, isNew bool) {
 	if n := c.nodes.find(w.h, w.kind, w.parent, w.slug); n != nil {
 		return n, false
 	}
-	n = &node{kind: w.kind, h: w.h, parent: w.parent}
+	n = &node{kind: w.kind, parent: w.parent}
 	c.nodes.add(w.h, n)
 	return n, true
 }

@@ -194,7 +194,7 @@ func TestCatalogCategoryHashCollision(t *testing.T) {
 	mp := &Category{Name: "मध्य प्रदेश", Slug: "मध्य-प्रदेश"}
 	hMP := c.nodes.hash(KindCategory, 0, mp.Slug)
 	hKanpur := c.nodes.hash(KindCategory, hMP, "कानपुर")
-	decoy := &node{kind: KindCategory, h: hKanpur, parent: up, slug: "कानपुर", name: "decoy"}
+	decoy := &node{kind: KindCategory, parent: up, slug: "कानपुर", name: "decoy"}
 	decoy.cat = &Category{Name: "decoy", Slug: "कानपुर", Parent: up.cat, key: "decoy"}
 	c.nodes.add(hKanpur, decoy)
 
