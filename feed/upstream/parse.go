@@ -732,23 +732,25 @@ func taxonomy(it *gofeed.Item, jsonFeed bool) ([]khabar.Category, []khabar.Tag) 
 			keyword[k] = true
 		}
 	}
-	addTag := func(name string) {
+	// fresh cleans a label and reports whether its slug is new to seen.
+	fresh := func(seen map[string]bool, name string) (string, bool) {
 		name = plainLine(name)
 		k := khabar.Slugify(name)
-		if k == "" || seenTag[k] {
-			return
+		if k == "" || seen[k] {
+			return name, false
 		}
-		seenTag[k] = true
-		tags = append(tags, khabar.Tag{Name: name})
+		seen[k] = true
+		return name, true
+	}
+	addTag := func(name string) {
+		if name, ok := fresh(seenTag, name); ok {
+			tags = append(tags, khabar.Tag{Name: name})
+		}
 	}
 	addCat := func(name string) {
-		name = plainLine(name)
-		k := khabar.Slugify(name)
-		if k == "" || seenCat[k] {
-			return
+		if name, ok := fresh(seenCat, name); ok {
+			cats = append(cats, khabar.Category{Name: name})
 		}
-		seenCat[k] = true
-		cats = append(cats, khabar.Category{Name: name})
 	}
 	for _, c := range it.Categories {
 		if jsonFeed || keyword[c] {
