@@ -44,7 +44,7 @@ func gorillaWrite(gf *feeds.Feed, f Format, w io.Writer) error {
 }
 
 // BenchmarkColdRender renders the 50-article site feed from the catalog
-// without the item cache (Renderer.RenderUncached, a new Renderer each
+// without the item cache (Renderer.renderUncached, a new Renderer each
 // time), side by side with gorilla/feeds' WriteRss / WriteAtom / WriteJSON
 // on the same articles (converted once, outside the timing), both into
 // the same reused bytes.Buffer. ratio = khabar / gorilla time; the target
@@ -53,7 +53,7 @@ func gorillaWrite(gf *feeds.Feed, f Format, w io.Writer) error {
 // unchanged); the -raw runs use RawContent.
 func BenchmarkColdRender(b *testing.B) {
 	benchCold(b, func(r *Renderer, w io.Writer, c *khabar.Catalog, f Format) error {
-		return r.RenderUncached(w, c, khabar.SiteKey(), f, 1)
+		return r.renderUncached(w, c, khabar.SiteKey(), f, 1)
 	})
 }
 

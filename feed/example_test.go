@@ -1,11 +1,9 @@
 package feed_test
 
 import (
-	"bytes"
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/khabar/khabar"
@@ -67,32 +65,6 @@ func ExampleRenderer_Render() {
 	//     }
 	//   ]
 	// }
-}
-
-// A one-off render that should not fill the item cache: the bytes are the
-// same as Render's.
-func ExampleRenderer_WriteUncached() {
-	r, err := feed.NewRenderer(feed.Config{HomeURL: "https://news.example.in/"})
-	if err != nil {
-		panic(err)
-	}
-	c := exampleCatalog()
-	p, err := r.Page(c, khabar.SiteKey(), 1)
-	if err != nil {
-		panic(err)
-	}
-	var once, cached bytes.Buffer
-	if err := r.WriteUncached(&once, p, feed.Atom); err != nil {
-		panic(err)
-	}
-	if err := r.Write(&cached, p, feed.Atom); err != nil {
-		panic(err)
-	}
-	fmt.Println(bytes.Equal(once.Bytes(), cached.Bytes()))
-	fmt.Println(strings.Count(once.String(), "<entry>"))
-	// Output:
-	// true
-	// 1
 }
 
 func ExampleRenderer_FeedURL() {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/singleflight"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -59,7 +60,7 @@ type Handler struct {
 	cache      map[khabar.Key]map[pageKey]*entry
 	cacheBytes int64 // bytes held by cached entries
 
-	flight   flight[cacheKey, *entry]
+	flight   singleflight.Group // one render per cold page, keyed by cacheKey.String
 	ping     *pinger
 	stop     func()
 	bg       sync.WaitGroup // recompress goroutines
@@ -75,6 +76,12 @@ type pageKey struct {
 type cacheKey struct {
 	k khabar.Key
 	pageKey
+}
+
+// String is ck as the key of the render singleflight: distinct for
+// distinct cache keys (a slug holds no NUL).
+func (ck cacheKey) String() string {
+	return strconv.Itoa(int(ck.k.Kind)) + "\x00" + ck.k.Slug + "\x00" + strconv.Itoa(int(ck.f)) + "\x00" + strconv.Itoa(ck.n)
 }
 
 // entry is a rendered feed page as served.
@@ -348,8 +355,11 @@ func (h *Handler) get(ck cacheKey) (*entry, error) {
 	if e != nil && e.version == v {
 		return e, nil
 	}
-	e, err, _ := h.flight.do(ck, func() (*entry, error) { return h.fill(ck) })
-	return e, err
+	got, err, _ := h.flight.Do(ck.String(), func() (any, error) { return h.fill(ck) })
+	if err != nil {
+		return nil, err
+	}
+	return got.(*entry), nil
 }
 
 func (h *Handler) fill(ck cacheKey) (*entry, error) {

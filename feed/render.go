@@ -57,8 +57,6 @@ func (p *Page) clean(i int) bool {
 // the snapshot on every update) or Forget drops it. The items a page
 // render finds missing are rendered into one buffer, which stays in memory
 // while any of them is cached; Config.CacheBytes counts the items.
-// RenderUncached, WriteUncached and AppendPageUncached render a page
-// without the cache, neither reading nor filling it, to the same bytes.
 type Renderer struct {
 	s *site
 
@@ -246,64 +244,6 @@ func (r *Renderer) AppendPage(dst []byte, p *Page, f Format) []byte {
 	}
 	return append(dst, tail(f, len(p.Items) == 0)...)
 }
-
-// AppendPageUncached appends p rendered in format f to dst, like
-// AppendPage, without the item cache: every item is rendered straight into
-// dst, and the cache is neither read nor filled. The output is
-// byte-identical to AppendPage's.
-//
-// Use it for a page rendered once and not again soon (a one-off export,
-// an archive page nobody asked for before), where caching its items would
-// only cost memory and the time to keep them; Write and AppendPage pay
-// that once so that re-rendering after a change costs one item.
-func (r *Renderer) AppendPageUncached(dst []byte, p *Page, f Format) []byte {
-	dst = r.appendHead(dst, p, f)
-	for i, a := range p.Items {
-		if i > 0 {
-			dst = append(dst, itemSep[f]...)
-		}
-		if !p.clean(i) {
-			a = cleanArticle(a)
-		}
-		dst = r.appendItem(dst, a, r.s.filterBody(a), f)
-	}
-	return append(dst, tail(f, len(p.Items) == 0)...)
-}
-
-// WriteUncached writes p in format f to w with one Write call, like
-// Write, without the item cache (see AppendPageUncached). When w offers
-// AvailableBuffer (as *bytes.Buffer and *bufio.Writer do) the page is
-// rendered straight into w's spare capacity; otherwise into a pooled
-// buffer.
-func (r *Renderer) WriteUncached(w io.Writer, p *Page, f Format) error {
-	if ab, ok := w.(interface{ AvailableBuffer() []byte }); ok {
-		_, err := w.Write(r.AppendPageUncached(ab.AvailableBuffer(), p, f))
-		return err
-	}
-	bp := pageBufPool.Get().(*[]byte)
-	b := r.AppendPageUncached((*bp)[:0], p, f)
-	_, err := w.Write(b)
-	if cap(b) <= maxPooledPage {
-		*bp = b[:0]
-		pageBufPool.Put(bp)
-	}
-	return err
-}
-
-// RenderUncached writes page n of k's feed in format f to w: Page then
-// WriteUncached.
-func (r *Renderer) RenderUncached(w io.Writer, c *khabar.Catalog, k khabar.Key, f Format, n int) error {
-	p, err := r.Page(c, k, n)
-	if err != nil {
-		return err
-	}
-	return r.WriteUncached(w, p, f)
-}
-
-// maxPooledPage is the largest buffer WriteUncached keeps for reuse.
-const maxPooledPage = 4 << 20
-
-var pageBufPool = sync.Pool{New: func() any { return new([]byte) }}
 
 func (r *Renderer) appendHead(dst []byte, p *Page, f Format) []byte {
 	switch f {

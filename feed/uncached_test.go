@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +14,71 @@ import (
 	"github.com/khabar/khabar"
 )
 
-// onlyWriter hides bytes.Buffer's AvailableBuffer, so WriteUncached takes
+// The uncached render path: every item rendered straight into the page,
+// the item cache neither read nor filled. It is what a cold render costs
+// without the cache's bookkeeping, kept here so that the benchmarks can
+// compare it with gorilla/feeds and the tests can check that it writes
+// the same bytes as the cached path.
+
+// appendPageUncached appends p rendered in format f to dst, like
+// AppendPage, without the item cache: every item is rendered straight into
+// dst, and the cache is neither read nor filled. The output is
+// byte-identical to AppendPage's.
+//
+// Use it for a page rendered once and not again soon (a one-off export,
+// an archive page nobody asked for before), where caching its items would
+// only cost memory and the time to keep them; Write and AppendPage pay
+// that once so that re-rendering after a change costs one item.
+func (r *Renderer) appendPageUncached(dst []byte, p *Page, f Format) []byte {
+	dst = r.appendHead(dst, p, f)
+	for i, a := range p.Items {
+		if i > 0 {
+			dst = append(dst, itemSep[f]...)
+		}
+		if !p.clean(i) {
+			a = cleanArticle(a)
+		}
+		dst = r.appendItem(dst, a, r.s.filterBody(a), f)
+	}
+	return append(dst, tail(f, len(p.Items) == 0)...)
+}
+
+// writeUncached writes p in format f to w with one Write call, like
+// Write, without the item cache (see appendPageUncached). When w offers
+// AvailableBuffer (as *bytes.Buffer and *bufio.Writer do) the page is
+// rendered straight into w's spare capacity; otherwise into a pooled
+// buffer.
+func (r *Renderer) writeUncached(w io.Writer, p *Page, f Format) error {
+	if ab, ok := w.(interface{ AvailableBuffer() []byte }); ok {
+		_, err := w.Write(r.appendPageUncached(ab.AvailableBuffer(), p, f))
+		return err
+	}
+	bp := pageBufPool.Get().(*[]byte)
+	b := r.appendPageUncached((*bp)[:0], p, f)
+	_, err := w.Write(b)
+	if cap(b) <= maxPooledPage {
+		*bp = b[:0]
+		pageBufPool.Put(bp)
+	}
+	return err
+}
+
+// maxPooledPage is the largest buffer writeUncached keeps for reuse.
+const maxPooledPage = 4 << 20
+
+var pageBufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// renderUncached writes page n of k's feed in format f to w: Page then
+// writeUncached.
+func (r *Renderer) renderUncached(w io.Writer, c *khabar.Catalog, k khabar.Key, f Format, n int) error {
+	p, err := r.Page(c, k, n)
+	if err != nil {
+		return err
+	}
+	return r.writeUncached(w, p, f)
+}
+
+// onlyWriter hides bytes.Buffer's AvailableBuffer, so writeUncached takes
 // its pooled-buffer path.
 type onlyWriter struct{ b bytes.Buffer }
 
@@ -81,21 +146,21 @@ func checkUncached(t *testing.T, what string, cached, uncached *Renderer, p *Pag
 	}
 	var spare bytes.Buffer
 	spare.Grow(len(want) + 4096)
-	if err := uncached.WriteUncached(&spare, p, f); err != nil {
-		t.Fatalf("%s: WriteUncached: %v", what, err)
+	if err := uncached.writeUncached(&spare, p, f); err != nil {
+		t.Fatalf("%s: writeUncached: %v", what, err)
 	}
 	var plain onlyWriter
-	if err := uncached.WriteUncached(&plain, p, f); err != nil {
-		t.Fatalf("%s: WriteUncached (plain writer): %v", what, err)
+	if err := uncached.writeUncached(&plain, p, f); err != nil {
+		t.Fatalf("%s: writeUncached (plain writer): %v", what, err)
 	}
-	prefixed := uncached.AppendPageUncached([]byte("prefix"), p, f)
+	prefixed := uncached.appendPageUncached([]byte("prefix"), p, f)
 	for _, got := range []struct {
 		how string
 		b   []byte
 	}{
-		{"WriteUncached into a bytes.Buffer", spare.Bytes()},
-		{"WriteUncached into a plain writer", plain.b.Bytes()},
-		{"AppendPageUncached after a prefix", bytes.TrimPrefix(prefixed, []byte("prefix"))},
+		{"writeUncached into a bytes.Buffer", spare.Bytes()},
+		{"writeUncached into a plain writer", plain.b.Bytes()},
+		{"appendPageUncached after a prefix", bytes.TrimPrefix(prefixed, []byte("prefix"))},
 	} {
 		if !bytes.Equal(got.b, want) {
 			i := 0
@@ -110,7 +175,7 @@ func checkUncached(t *testing.T, what string, cached, uncached *Renderer, p *Pag
 
 func around(b []byte, i int) []byte { return b[max(0, i-40):min(len(b), i+40)] }
 
-// TestUncachedHandBuilt checks that WriteUncached cleans the articles of a
+// TestUncachedHandBuilt checks that writeUncached cleans the articles of a
 // hand-built page as the cached path does.
 func TestUncachedHandBuilt(t *testing.T) {
 	c := fixture(t)
@@ -134,7 +199,7 @@ func TestUncachedHandBuilt(t *testing.T) {
 			r2, _ := NewRenderer(testConfig())
 			checkUncached(t, fmt.Sprintf("page %d %v", i, f), r, r2, pg, f)
 			var buf bytes.Buffer
-			r2.WriteUncached(&buf, pg, f)
+			r2.writeUncached(&buf, pg, f)
 			checkChars(t, buf.Bytes())
 			if f == JSON {
 				if !json.Valid(buf.Bytes()) {
@@ -179,7 +244,7 @@ func TestUncachedConcurrent(t *testing.T) {
 				if (i+g)%3 == 0 {
 					err = r.Render(w, c, k, f, 1)
 				} else {
-					err = r.RenderUncached(w, c, k, f, 1)
+					err = r.renderUncached(w, c, k, f, 1)
 				}
 				if err != nil {
 					t.Errorf("%v %v: %v", k, f, err)
@@ -203,17 +268,17 @@ func TestRenderUncachedErrors(t *testing.T) {
 	c := fixture(t)
 	r, _ := NewRenderer(testConfig())
 	var buf bytes.Buffer
-	if err := r.RenderUncached(&buf, c, khabar.TagKey("no-such-tag"), RSS, 1); !errors.Is(err, ErrNoFeed) {
+	if err := r.renderUncached(&buf, c, khabar.TagKey("no-such-tag"), RSS, 1); !errors.Is(err, ErrNoFeed) {
 		t.Errorf("unknown tag: got %v, want ErrNoFeed", err)
 	}
-	if err := r.RenderUncached(&buf, c, khabar.SiteKey(), RSS, 1000); !errors.Is(err, ErrNoPage) {
+	if err := r.renderUncached(&buf, c, khabar.SiteKey(), RSS, 1000); !errors.Is(err, ErrNoPage) {
 		t.Errorf("page 1000: got %v, want ErrNoPage", err)
 	}
 	if buf.Len() != 0 {
 		t.Errorf("failed renders wrote %d bytes", buf.Len())
 	}
 	werr := errors.New("disk full")
-	if err := r.RenderUncached(failWriter{werr}, c, khabar.SiteKey(), RSS, 1); !errors.Is(err, werr) {
+	if err := r.renderUncached(failWriter{werr}, c, khabar.SiteKey(), RSS, 1); !errors.Is(err, werr) {
 		t.Errorf("failing writer: got %v, want %v", err, werr)
 	}
 }
