@@ -2,15 +2,9 @@ package digest
 
 import (
 	"bytes"
-	"embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io/fs"
 	"math"
-	"path"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,219 +16,6 @@ import (
 
 	"github.com/khabar/khabar"
 )
-
-//go:embed templates
-var embedded embed.FS
-
-// The template files. An fs.FS given to ParseTemplates may hold any of
-// them; the embedded ones fill in the rest.
-const (
-	// TemplateHTML is the HTML body, an html/template executed with a
-	// *View. It must define "story", executed with a *StoryView once per
-	// story and displayed time; the result is StoryView.HTML.
-	TemplateHTML = "email.html.tmpl"
-	// TemplateText is the plain-text body, a text/template executed with
-	// a *View. It must define "story" as TemplateHTML does; the result is
-	// StoryView.Text.
-	TemplateText = "email.txt.tmpl"
-	// TemplateSubject is the subject line, a text/template executed with
-	// a *View; line breaks in its output become spaces.
-	TemplateSubject = "subject.txt.tmpl"
-	// TemplatePages holds the unsubscribe handler's pages: the
-	// html/template definitions "confirm", "done" and "error", executed
-	// with a *PageView.
-	TemplatePages = "pages.html.tmpl"
-	// LocaleDir holds one JSON file per language ("hi.json") mapping
-	// {"dir": "ltr"|"rtl", "months": [12 names], "strings": {...}}.
-	LocaleDir = "locales"
-)
-
-// Locale is the strings of one language.
-type Locale struct {
-	// Dir is "ltr" or "rtl".
-	Dir string `json:"dir"`
-	// Months are the names of the months, January first.
-	Months []string `json:"months"`
-	// Strings are the texts the templates use by key ({{.T.top}}).
-	Strings map[string]string `json:"strings"`
-}
-
-// Templates are the parsed templates and locales. A *Templates is
-// read-only once parsed and safe for concurrent use.
-type Templates struct {
-	html    *htmltemplate.Template
-	text    *texttemplate.Template
-	subject *texttemplate.Template
-	pages   *htmltemplate.Template
-	locales map[string]*Locale
-}
-
-var (
-	defaultOnce sync.Once
-	defaultTmpl *Templates
-	defaultErr  error
-)
-
-// DefaultTemplates returns the embedded templates and the hi, en and ur
-// locales, parsed once.
-func DefaultTemplates() (*Templates, error) {
-	defaultOnce.Do(func() { defaultTmpl, defaultErr = ParseTemplates(nil) })
-	return defaultTmpl, defaultErr
-}
-
-// ParseTemplates parses the templates, taking each file from fsys when it
-// has it and from the embedded set otherwise; a locale in fsys
-// (locales/xx.json) adds a language or replaces the strings it names in an
-// embedded one. fsys may be nil.
-func ParseTemplates(fsys fs.FS) (*Templates, error) {
-	base, _ := fs.Sub(embedded, "templates")
-	read := func(name string) (string, string, error) {
-		if fsys != nil {
-			b, err := fs.ReadFile(fsys, name)
-			if err == nil {
-				return string(b), name, nil
-			}
-			if !errors.Is(err, fs.ErrNotExist) {
-				return "", "", fmt.Errorf("digest: template %s: %w", name, err)
-			}
-		}
-		b, err := fs.ReadFile(base, name)
-		if err != nil {
-			return "", "", fmt.Errorf("digest: embedded template %s: %w", name, err)
-		}
-		return string(b), "embedded " + name, nil
-	}
-	t := &Templates{locales: map[string]*Locale{}}
-	var err error
-	src, where, err := read(TemplateHTML)
-	if err != nil {
-		return nil, err
-	}
-	if t.html, err = htmltemplate.New(TemplateHTML).Funcs(htmlFuncs).Parse(src); err != nil {
-		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
-	}
-	if t.html.Lookup("story") == nil {
-		return nil, fmt.Errorf("digest: %s defines no \"story\" template", where)
-	}
-	if src, where, err = read(TemplateText); err != nil {
-		return nil, err
-	}
-	if t.text, err = texttemplate.New(TemplateText).Funcs(textFuncs).Parse(src); err != nil {
-		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
-	}
-	if t.text.Lookup("story") == nil {
-		return nil, fmt.Errorf("digest: %s defines no \"story\" template", where)
-	}
-	if src, where, err = read(TemplateSubject); err != nil {
-		return nil, err
-	}
-	if t.subject, err = texttemplate.New(TemplateSubject).Funcs(textFuncs).Parse(src); err != nil {
-		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
-	}
-	if src, where, err = read(TemplatePages); err != nil {
-		return nil, err
-	}
-	if t.pages, err = htmltemplate.New(TemplatePages).Funcs(htmlFuncs).Parse(src); err != nil {
-		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
-	}
-	for _, name := range []string{"confirm", "done", "error"} {
-		if t.pages.Lookup(name) == nil {
-			return nil, fmt.Errorf("digest: %s defines no %q template", where, name)
-		}
-	}
-	for _, fsx := range []fs.FS{base, fsys} {
-		if fsx == nil {
-			continue
-		}
-		files, err := fs.Glob(fsx, LocaleDir+"/*.json")
-		if err != nil {
-			return nil, fmt.Errorf("digest: locales: %w", err)
-		}
-		for _, f := range files {
-			if err := t.addLocale(fsx, f); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if len(t.locales) == 0 {
-		return nil, errors.New("digest: no locales")
-	}
-	// A locale that lacks strings (a new language with a few of them
-	// translated) borrows the rest from English, so no template fails.
-	if en := t.locales["en"]; en != nil {
-		for _, l := range t.locales {
-			for k, v := range en.Strings {
-				if _, ok := l.Strings[k]; !ok {
-					l.Strings[k] = v
-				}
-			}
-			if len(l.Months) != 12 {
-				l.Months = en.Months
-			}
-		}
-	}
-	return t, nil
-}
-
-func (t *Templates) addLocale(fsys fs.FS, name string) error {
-	b, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		return fmt.Errorf("digest: locale %s: %w", name, err)
-	}
-	var l Locale
-	if err := json.Unmarshal(b, &l); err != nil {
-		return fmt.Errorf("digest: locale %s: %w", name, err)
-	}
-	lang := baseLanguage(strings.TrimSuffix(path.Base(name), ".json"))
-	old := t.locales[lang]
-	if old == nil {
-		old = &Locale{Dir: "ltr", Strings: map[string]string{}}
-	}
-	merged := &Locale{Dir: old.Dir, Months: old.Months, Strings: map[string]string{}}
-	for k, v := range old.Strings {
-		merged.Strings[k] = v
-	}
-	if l.Dir != "" {
-		if l.Dir != "ltr" && l.Dir != "rtl" {
-			return fmt.Errorf("digest: locale %s: dir %q (want ltr or rtl)", name, l.Dir)
-		}
-		merged.Dir = l.Dir
-	}
-	if l.Months != nil {
-		if len(l.Months) != 12 {
-			return fmt.Errorf("digest: locale %s: %d months, want 12", name, len(l.Months))
-		}
-		merged.Months = l.Months
-	}
-	for k, v := range l.Strings {
-		merged.Strings[k] = v
-	}
-	t.locales[lang] = merged
-	return nil
-}
-
-// Languages returns the languages that have a locale, sorted.
-func (t *Templates) Languages() []string {
-	out := make([]string, 0, len(t.locales))
-	for l := range t.locales {
-		out = append(out, l)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// locale returns the strings of lang, or of fallback, or English.
-func (t *Templates) locale(lang, fallback string) (string, *Locale) {
-	for _, l := range []string{lang, fallback, "en"} {
-		if loc := t.locales[l]; loc != nil {
-			return l, loc
-		}
-	}
-	if langs := t.Languages(); len(langs) > 0 {
-		return langs[0], t.locales[langs[0]]
-	}
-	return "", &Locale{}
-}
 
 // View is what the message templates are executed with.
 type View struct {
@@ -441,15 +222,42 @@ var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0,
 // render fills m.Subject, m.HTML, m.Text and m.Dir, dropping stories from
 // the end (top list first) while the HTML is over MaxHTML.
 func (b *Builder) render(m *Message, personal bool) error {
+	v := b.view(m, personal)
+	zone := b.cfg.Location
+	if personal && m.Subscriber.TimeZone != nil {
+		zone = m.Subscriber.TimeZone
+	}
+	followed, err := b.views(m.Followed, zone)
+	if err != nil {
+		return err
+	}
+	top, err := b.views(m.Top, zone)
+	if err != nil {
+		return err
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	if err := b.fitHTML(buf, v, m, followed, top); err != nil {
+		return err
+	}
+	m.Subject = v.Subject
+	m.HTML = bytes.Clone(buf.Bytes())
+	buf.Reset()
+	if err := b.tmpl.text.Execute(buf, v); err != nil {
+		return fmt.Errorf("text template: %w", err)
+	}
+	m.Text = bytes.Clone(buf.Bytes())
+	return nil
+}
+
+// view is m's View without its stories, in m's language (which it sets on
+// m, with the text direction).
+func (b *Builder) view(m *Message, personal bool) *View {
 	lang, loc := b.tmpl.locale(m.Language, b.lang)
 	m.Language = lang
 	m.Dir = loc.Dir
 	if m.Dir == "" {
 		m.Dir = "ltr"
-	}
-	zone := b.cfg.Location
-	if personal && m.Subscriber.TimeZone != nil {
-		zone = m.Subscriber.TimeZone
 	}
 	v := &View{
 		Lang:           lang,
@@ -468,16 +276,15 @@ func (b *Builder) render(m *Message, personal bool) error {
 		v.Name = oneLine(m.Subscriber.Name)
 		v.Email = m.Subscriber.Email
 	}
-	followed, err := b.views(m.Followed, zone)
-	if err != nil {
-		return err
-	}
-	top, err := b.views(m.Top, zone)
-	if err != nil {
-		return err
-	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
+	return v
+}
+
+// fitHTML executes the subject and HTML templates into v.Subject and buf,
+// dropping stories from the end of the longer list (top first on a tie)
+// until the HTML fits Config.MaxHTML or one story is left. m keeps the
+// stories that fit and counts the dropped ones in Trimmed, which the
+// message shows.
+func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top []StoryView) error {
 	for {
 		v.Followed, v.Top = followed, top
 		v.Trimmed = m.Trimmed
@@ -501,8 +308,6 @@ func (b *Builder) render(m *Message, personal bool) error {
 		if buf.Len() <= b.cfg.MaxHTML || len(followed)+len(top) <= 1 {
 			break
 		}
-		// Drop from the end of the longer list (top first on a tie), and
-		// say so in the message.
 		if len(top) >= len(followed) {
 			top = top[:len(top)-1]
 		} else {
@@ -510,15 +315,8 @@ func (b *Builder) render(m *Message, personal bool) error {
 		}
 		m.Trimmed++
 	}
-	m.Subject = v.Subject
-	m.HTML = bytes.Clone(buf.Bytes())
 	m.Followed = m.Followed[:len(followed)]
 	m.Top = m.Top[:len(top)]
-	buf.Reset()
-	if err := b.tmpl.text.Execute(buf, v); err != nil {
-		return fmt.Errorf("text template: %w", err)
-	}
-	m.Text = bytes.Clone(buf.Bytes())
 	return nil
 }
 

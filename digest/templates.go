@@ -1,0 +1,256 @@
+package digest
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+)
+
+//go:embed templates
+var embedded embed.FS
+
+// The template files. An fs.FS given to ParseTemplates may hold any of
+// them; the embedded ones fill in the rest.
+const (
+	// TemplateHTML is the HTML body, an html/template executed with a
+	// *View. It must define "story", executed with a *StoryView once per
+	// story and displayed time; the result is StoryView.HTML.
+	TemplateHTML = "email.html.tmpl"
+	// TemplateText is the plain-text body, a text/template executed with
+	// a *View. It must define "story" as TemplateHTML does; the result is
+	// StoryView.Text.
+	TemplateText = "email.txt.tmpl"
+	// TemplateSubject is the subject line, a text/template executed with
+	// a *View; line breaks in its output become spaces.
+	TemplateSubject = "subject.txt.tmpl"
+	// TemplatePages holds the unsubscribe handler's pages: the
+	// html/template definitions "confirm", "done" and "error", executed
+	// with a *PageView.
+	TemplatePages = "pages.html.tmpl"
+	// LocaleDir holds one JSON file per language ("hi.json") mapping
+	// {"dir": "ltr"|"rtl", "months": [12 names], "strings": {...}}.
+	LocaleDir = "locales"
+)
+
+// Locale is the strings of one language.
+type Locale struct {
+	// Dir is "ltr" or "rtl".
+	Dir string `json:"dir"`
+	// Months are the names of the months, January first.
+	Months []string `json:"months"`
+	// Strings are the texts the templates use by key ({{.T.top}}).
+	Strings map[string]string `json:"strings"`
+}
+
+// Templates are the parsed templates and locales. A *Templates is
+// read-only once parsed and safe for concurrent use.
+type Templates struct {
+	html    *htmltemplate.Template
+	text    *texttemplate.Template
+	subject *texttemplate.Template
+	pages   *htmltemplate.Template
+	locales map[string]*Locale
+}
+
+var (
+	defaultOnce sync.Once
+	defaultTmpl *Templates
+	defaultErr  error
+)
+
+// DefaultTemplates returns the embedded templates and the hi, en and ur
+// locales, parsed once.
+func DefaultTemplates() (*Templates, error) {
+	defaultOnce.Do(func() { defaultTmpl, defaultErr = ParseTemplates(nil) })
+	return defaultTmpl, defaultErr
+}
+
+// ParseTemplates parses the templates, taking each file from fsys when it
+// has it and from the embedded set otherwise; a locale in fsys
+// (locales/xx.json) adds a language or replaces the strings it names in an
+// embedded one. fsys may be nil.
+func ParseTemplates(fsys fs.FS) (*Templates, error) {
+	base, _ := fs.Sub(embedded, "templates")
+	src := templateFiles{own: fsys, base: base}
+	t := &Templates{locales: map[string]*Locale{}}
+	var err error
+	if t.html, err = parseHTML(src, TemplateHTML, "story"); err != nil {
+		return nil, err
+	}
+	if t.text, err = parseText(src, TemplateText, "story"); err != nil {
+		return nil, err
+	}
+	if t.subject, err = parseText(src, TemplateSubject); err != nil {
+		return nil, err
+	}
+	if t.pages, err = parseHTML(src, TemplatePages, "confirm", "done", "error"); err != nil {
+		return nil, err
+	}
+	if err := t.loadLocales(base, fsys); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// templateFiles reads a template file from the caller's fs.FS when it has
+// it, and from the embedded set otherwise.
+type templateFiles struct{ own, base fs.FS }
+
+// read returns the file's text and where it came from, for errors.
+func (tf templateFiles) read(name string) (text, where string, err error) {
+	if tf.own != nil {
+		b, err := fs.ReadFile(tf.own, name)
+		if err == nil {
+			return string(b), name, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", "", fmt.Errorf("digest: template %s: %w", name, err)
+		}
+	}
+	b, err := fs.ReadFile(tf.base, name)
+	if err != nil {
+		return "", "", fmt.Errorf("digest: embedded template %s: %w", name, err)
+	}
+	return string(b), "embedded " + name, nil
+}
+
+// parseHTML parses the html/template name, which must define each of need.
+func parseHTML(tf templateFiles, name string, need ...string) (*htmltemplate.Template, error) {
+	src, where, err := tf.read(name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := htmltemplate.New(name).Funcs(htmlFuncs).Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
+	}
+	return t, defines(where, need, func(n string) bool { return t.Lookup(n) != nil })
+}
+
+// parseText parses the text/template name, which must define each of need.
+func parseText(tf templateFiles, name string, need ...string) (*texttemplate.Template, error) {
+	src, where, err := tf.read(name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := texttemplate.New(name).Funcs(textFuncs).Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
+	}
+	return t, defines(where, need, func(n string) bool { return t.Lookup(n) != nil })
+}
+
+// defines reports the first of need that has is false for.
+func defines(where string, need []string, has func(string) bool) error {
+	for _, n := range need {
+		if !has(n) {
+			return fmt.Errorf("digest: %s defines no %q template", where, n)
+		}
+	}
+	return nil
+}
+
+// loadLocales reads locales/*.json from the embedded set, then from fsys
+// (which overrides it string by string). A locale that lacks strings (a
+// new language with a few of them translated) borrows the rest from
+// English, so no template fails.
+func (t *Templates) loadLocales(base, fsys fs.FS) error {
+	for _, fsx := range []fs.FS{base, fsys} {
+		if fsx == nil {
+			continue
+		}
+		files, err := fs.Glob(fsx, LocaleDir+"/*.json")
+		if err != nil {
+			return fmt.Errorf("digest: locales: %w", err)
+		}
+		for _, f := range files {
+			if err := t.addLocale(fsx, f); err != nil {
+				return err
+			}
+		}
+	}
+	if len(t.locales) == 0 {
+		return errors.New("digest: no locales")
+	}
+	if en := t.locales["en"]; en != nil {
+		for _, l := range t.locales {
+			for k, v := range en.Strings {
+				if _, ok := l.Strings[k]; !ok {
+					l.Strings[k] = v
+				}
+			}
+			if len(l.Months) != 12 {
+				l.Months = en.Months
+			}
+		}
+	}
+	return nil
+}
+
+func (t *Templates) addLocale(fsys fs.FS, name string) error {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return fmt.Errorf("digest: locale %s: %w", name, err)
+	}
+	var l Locale
+	if err := json.Unmarshal(b, &l); err != nil {
+		return fmt.Errorf("digest: locale %s: %w", name, err)
+	}
+	lang := baseLanguage(strings.TrimSuffix(path.Base(name), ".json"))
+	old := t.locales[lang]
+	if old == nil {
+		old = &Locale{Dir: "ltr", Strings: map[string]string{}}
+	}
+	merged := &Locale{Dir: old.Dir, Months: old.Months, Strings: map[string]string{}}
+	for k, v := range old.Strings {
+		merged.Strings[k] = v
+	}
+	if l.Dir != "" {
+		if l.Dir != "ltr" && l.Dir != "rtl" {
+			return fmt.Errorf("digest: locale %s: dir %q (want ltr or rtl)", name, l.Dir)
+		}
+		merged.Dir = l.Dir
+	}
+	if l.Months != nil {
+		if len(l.Months) != 12 {
+			return fmt.Errorf("digest: locale %s: %d months, want 12", name, len(l.Months))
+		}
+		merged.Months = l.Months
+	}
+	for k, v := range l.Strings {
+		merged.Strings[k] = v
+	}
+	t.locales[lang] = merged
+	return nil
+}
+
+// Languages returns the languages that have a locale, sorted.
+func (t *Templates) Languages() []string {
+	out := make([]string, 0, len(t.locales))
+	for l := range t.locales {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// locale returns the strings of lang, or of fallback, or English.
+func (t *Templates) locale(lang, fallback string) (string, *Locale) {
+	for _, l := range []string{lang, fallback, "en"} {
+		if loc := t.locales[l]; loc != nil {
+			return l, loc
+		}
+	}
+	if langs := t.Languages(); len(langs) > 0 {
+		return langs[0], t.locales[langs[0]]
+	}
+	return "", &Locale{}
+}
