@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -56,27 +57,9 @@ func ReadCSV(r io.Reader) ([]*Subscriber, error) {
 		}
 		return nil, &CSVError{Line: 1, Err: err}
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		h = strings.ReplaceAll(h, " ", "_")
-		if h == "timezone" || h == "tz" {
-			h = "time_zone"
-		}
-		known := false
-		for _, c := range csvColumns {
-			known = known || c == h
-		}
-		if !known {
-			return nil, &CSVError{Line: 1, Column: h, Err: fmt.Errorf("unknown column (known: %s)", strings.Join(csvColumns, ", "))}
-		}
-		if _, dup := col[h]; dup {
-			return nil, &CSVError{Line: 1, Column: h, Err: errors.New("column given twice")}
-		}
-		col[h] = i
-	}
-	if _, ok := col["email"]; !ok {
-		return nil, &CSVError{Line: 1, Err: errors.New("no email column")}
+	col, err := csvHeader(header)
+	if err != nil {
+		return nil, err
 	}
 	var out []*Subscriber
 	var errs []error
@@ -101,49 +84,84 @@ func ReadCSV(r io.Reader) ([]*Subscriber, error) {
 			errs = append(errs, &CSVError{Line: line, Err: fmt.Errorf("%d fields, the header has %d", len(rec), len(header))})
 			continue
 		}
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		rowErrs := len(errs)
-		bad := func(column string, err error) { errs = append(errs, &CSVError{Line: line, Column: column, Err: err}) }
-		sub := &Subscriber{
-			Email:    get("email"),
-			Name:     get("name"),
-			Language: get("language"),
-			Follows: Follows{
-				Categories: splitList(get("categories")),
-				Tags:       splitList(get("tags")),
-				Authors:    splitList(get("authors")),
-			},
-		}
-		if tz := get("time_zone"); tz != "" {
-			loc, err := loadLocation(tz)
-			if err != nil {
-				bad("time_zone", err)
-			}
-			sub.TimeZone = loc
-		}
-		st, err := ParseStatus(get("status"))
-		if err != nil {
-			bad("status", err)
-		}
-		sub.Status = st
-		if err := sub.Validate(); err != nil {
-			bad("", err)
-		}
+		sub, rowErrs := col.subscriber(rec, line)
 		if first, dup := seen[sub.Key()]; dup && sub.Email != "" {
-			bad("email", fmt.Errorf("address %s already on line %d", sub.Email, first))
+			rowErrs = append(rowErrs, &CSVError{Line: line, Column: "email", Err: fmt.Errorf("address %s already on line %d", sub.Email, first)})
 		}
-		if len(errs) > rowErrs {
+		if len(rowErrs) > 0 {
+			errs = append(errs, rowErrs...)
 			continue
 		}
 		seen[sub.Key()] = line
 		out = append(out, sub)
 	}
 	return out, errors.Join(errs...)
+}
+
+// csvColumnsAt maps a known column name to its index in a row.
+type csvColumnsAt map[string]int
+
+// csvHeader reads the header row: names are case- and space-insensitive,
+// "timezone" and "tz" mean time_zone, and email is required.
+func csvHeader(header []string) (csvColumnsAt, error) {
+	col := csvColumnsAt{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		h = strings.ReplaceAll(h, " ", "_")
+		if h == "timezone" || h == "tz" {
+			h = "time_zone"
+		}
+		if !slices.Contains(csvColumns, h) {
+			return nil, &CSVError{Line: 1, Column: h, Err: fmt.Errorf("unknown column (known: %s)", strings.Join(csvColumns, ", "))}
+		}
+		if _, dup := col[h]; dup {
+			return nil, &CSVError{Line: 1, Column: h, Err: errors.New("column given twice")}
+		}
+		col[h] = i
+	}
+	if _, ok := col["email"]; !ok {
+		return nil, &CSVError{Line: 1, Err: errors.New("no email column")}
+	}
+	return col, nil
+}
+
+// subscriber reads the subscriber on row rec (line line of the file) and
+// every problem with it.
+func (col csvColumnsAt) subscriber(rec []string, line int) (*Subscriber, []error) {
+	get := func(name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	var errs []error
+	bad := func(column string, err error) { errs = append(errs, &CSVError{Line: line, Column: column, Err: err}) }
+	sub := &Subscriber{
+		Email:    get("email"),
+		Name:     get("name"),
+		Language: get("language"),
+		Follows: Follows{
+			Categories: splitList(get("categories")),
+			Tags:       splitList(get("tags")),
+			Authors:    splitList(get("authors")),
+		},
+	}
+	if tz := get("time_zone"); tz != "" {
+		loc, err := loadLocation(tz)
+		if err != nil {
+			bad("time_zone", err)
+		}
+		sub.TimeZone = loc
+	}
+	st, err := ParseStatus(get("status"))
+	if err != nil {
+		bad("status", err)
+	}
+	sub.Status = st
+	if err := sub.Validate(); err != nil {
+		bad("", err)
+	}
+	return sub, errs
 }
 
 func splitList(s string) []string {
