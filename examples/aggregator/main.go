@@ -114,6 +114,10 @@ func fixtureDir() (string, error) {
 	return "", errors.New("cannot find testdata/upstream/feeds.opml: run from the repository root or pass -fixtures")
 }
 
+// ist is the time zone of the aggregated site's feeds and of undated
+// upstream dates.
+var ist = time.FixedZone("IST", 5*3600+1800)
+
 // run is the program; ready, when not nil, receives the address served on.
 func run(ctx context.Context, args []string, out io.Writer, ready chan<- string) error {
 	o, err := parseFlags(args, out)
@@ -121,59 +125,17 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		return err
 	}
 	fetcher := &upstream.Fetcher{AllowPrivate: o.allowPrivate}
-	var subs []upstream.Subscription
-	if o.opml != "" {
-		data, err := os.ReadFile(o.opml)
-		if err != nil {
-			return err
-		}
-		subs, err = upstream.ReadOPML(bytes.NewReader(data), nil)
-		if err != nil {
-			if len(subs) == 0 {
-				return err
-			}
-			fmt.Fprintf(out, "warning: %v\n", err)
-		}
-	} else {
-		dir := o.fixtures
-		if dir == "" {
-			if dir, err = fixtureDir(); err != nil {
-				return err
-			}
-		}
-		base, closeFixtures, err := serveFixtures(dir, o.fixturesAddr)
-		if err != nil {
-			return err
-		}
-		defer closeFixtures()
-		data, err := os.ReadFile(filepath.Join(dir, "feeds.opml"))
-		if err != nil {
-			return err
-		}
-		if subs, err = upstream.ReadOPML(bytes.NewReader(data), base); err != nil {
-			return err
-		}
-		// Let the guard through to the fixture server only.
-		ap, _ := netip.ParseAddrPort(base.Host)
-		fetcher.AllowNets = []netip.Prefix{netip.PrefixFrom(ap.Addr(), ap.Addr().BitLen())}
-		fmt.Fprintf(out, "serving %s at %s\n", dir, base)
+	subs, closeFixtures, err := subscriptions(o, fetcher, out)
+	if err != nil {
+		return err
 	}
+	defer closeFixtures()
 	if len(subs) == 0 {
 		return errors.New("no feeds to poll")
 	}
-
 	cat := khabar.NewCatalog()
-	if o.archive != "" {
-		if f, err := os.Open(o.archive); err == nil {
-			n, rerr := cat.ReadJSONL(f)
-			f.Close()
-			if rerr != nil {
-				fmt.Fprintf(out, "warning: archive: %v\n", rerr)
-			}
-			fmt.Fprintf(out, "loaded %d articles from %s\n", n, o.archive)
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
+	if err := loadArchive(o.archive, cat, out); err != nil {
+		return err
 	}
 	var store upstream.Store = &upstream.MemoryStore{}
 	if o.state != "" {
@@ -187,7 +149,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	poller := &upstream.Poller{
 		Catalog: cat,
 		Fetcher: fetcher,
-		Parser:  &upstream.Parser{Location: time.FixedZone("IST", 5*3600+1800)},
+		Parser:  &upstream.Parser{Location: ist},
 		Store:   store,
 		OnPoll:  st.record,
 		// Keep every item fetched: an undated one is dated when first
@@ -204,10 +166,87 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		fmt.Fprintf(out, "%d feeds, %d articles in the catalog\n", len(reports), cat.Len())
 		return saveArchive(o.archive, cat)
 	}
-
-	ln, err := net.Listen("tcp", o.addr)
+	stopServing, err := serve(o.addr, cat, poller, st, out, ready)
 	if err != nil {
 		return err
+	}
+	defer stopServing()
+	return pollForever(ctx, o, cat, poller, out)
+}
+
+// subscriptions reads the feed list: -opml, or the bundled fixtures served
+// on a loopback port that only the fetcher's guard is opened to. The
+// returned function stops the fixture server.
+func subscriptions(o options, fetcher *upstream.Fetcher, out io.Writer) ([]upstream.Subscription, func(), error) {
+	noop := func() {}
+	if o.opml != "" {
+		data, err := os.ReadFile(o.opml)
+		if err != nil {
+			return nil, noop, err
+		}
+		subs, err := upstream.ReadOPML(bytes.NewReader(data), nil)
+		if err != nil {
+			if len(subs) == 0 {
+				return nil, noop, err
+			}
+			fmt.Fprintf(out, "warning: %v\n", err)
+		}
+		return subs, noop, nil
+	}
+	dir := o.fixtures
+	if dir == "" {
+		var err error
+		if dir, err = fixtureDir(); err != nil {
+			return nil, noop, err
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "feeds.opml"))
+	if err != nil {
+		return nil, noop, err
+	}
+	base, closeFixtures, err := serveFixtures(dir, o.fixturesAddr)
+	if err != nil {
+		return nil, noop, err
+	}
+	subs, err := upstream.ReadOPML(bytes.NewReader(data), base)
+	if err != nil {
+		closeFixtures()
+		return nil, noop, err
+	}
+	// Let the guard through to the fixture server only.
+	ap, _ := netip.ParseAddrPort(base.Host)
+	fetcher.AllowNets = []netip.Prefix{netip.PrefixFrom(ap.Addr(), ap.Addr().BitLen())}
+	fmt.Fprintf(out, "serving %s at %s\n", dir, base)
+	return subs, closeFixtures, nil
+}
+
+// loadArchive reads the -archive file into cat, if there is one.
+func loadArchive(archive string, cat *khabar.Catalog, out io.Writer) error {
+	if archive == "" {
+		return nil
+	}
+	f, err := os.Open(archive)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	n, rerr := cat.ReadJSONL(f)
+	if rerr != nil {
+		fmt.Fprintf(out, "warning: archive: %v\n", rerr)
+	}
+	fmt.Fprintf(out, "loaded %d articles from %s\n", n, archive)
+	return nil
+}
+
+// serve serves cat's feeds and the status page on addr, in the background
+// until the returned function is called.
+func serve(addr string, cat *khabar.Catalog, poller *upstream.Poller, st *status, out io.Writer, ready chan<- string) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
 	}
 	home := "http://" + ln.Addr().String() + "/"
 	h, err := feed.NewHandler(cat, feed.Config{
@@ -215,12 +254,12 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		Title:       "khabar aggregator",
 		Description: "Articles merged from upstream feeds",
 		Language:    "hi",
-		Location:    time.FixedZone("IST", 5*3600+1800),
+		Location:    ist,
 	})
 	if err != nil {
-		return err
+		ln.Close()
+		return nil, err
 	}
-	defer h.Close()
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -228,12 +267,16 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	defer srv.Close()
 	fmt.Fprintf(out, "serving the merged feeds at %sfeed/ (and /feed/atom/, /feed/json/); status at %s\n", home, home)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
+	return func() { srv.Close(); h.Close() }, nil
+}
 
+// pollForever polls the feeds that are due every minute, prunes and saves
+// the archive, until ctx ends.
+func pollForever(ctx context.Context, o options, cat *khabar.Catalog, poller *upstream.Poller, out io.Writer) error {
 	for {
 		for _, r := range poller.PollDue(ctx) {
 			fmt.Fprintln(out, summary(r))
