@@ -199,3 +199,12 @@ func hasNonASCII(data []byte) bool {
 	}
 	return false
 }
+
+// firstByte returns the first byte of data that is not white space, or 0.
+func firstByte(data []byte) byte {
+	t := bytes.TrimLeft(data[:min(len(data), 1024)], " \t\r\n")
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0]
+}
