@@ -78,6 +78,9 @@ func prescan(data []byte, docBase *url.URL) *docScan {
 	} else {
 		want |= scanTitles
 	}
+	if want == 0 {
+		return &docScan{feedText: true}
+	}
 	return scanDoc(data, docBase, want)
 }
 
