@@ -22,9 +22,9 @@ func TestToUTF8(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, enc := ToUTF8(tt.in, tt.ct)
+			got, enc := toUTF8(tt.in, tt.ct)
 			if string(got) != tt.want || enc != tt.enc {
-				t.Errorf("ToUTF8 = %q, %q; want %q, %q", got, enc, tt.want, tt.enc)
+				t.Errorf("toUTF8 = %q, %q; want %q, %q", got, enc, tt.want, tt.enc)
 			}
 		})
 	}

@@ -14,20 +14,21 @@ import (
 // dropped.
 
 // DedupeKey returns the key that identifies an item within its feed: its
-// GUID, else its canonical link (CanonicalLink of link), else a hash of
-// its title and content.
+// GUID, else its canonical link (tracking parameters removed, scheme and
+// host in lower case, the default port and the fragment dropped), else a
+// hash of its title and content.
 //
 // Within one document, an item that repeats an earlier item's key is
 // dropped (reported as ErrDuplicateItem), and items with different links
-// that share a GUID (reported as ErrDuplicateGUID) are keyed by
-// GUIDLinkKey instead, so that a feed giving every item the same guid
+// that share a GUID (reported as ErrDuplicateGUID) are keyed by GUID and
+// canonical link instead, so that a feed giving every item the same guid
 // loses none of them.
 func DedupeKey(guid, link, title, content string) string {
 	switch {
 	case strings.TrimSpace(guid) != "":
 		return "guid:" + strings.TrimSpace(guid)
 	case link != "":
-		return "link:" + CanonicalLink(link)
+		return "link:" + canonicalLink(link)
 	}
 	h := sha256.New()
 	h.Write([]byte(title))
@@ -36,17 +37,17 @@ func DedupeKey(guid, link, title, content string) string {
 	return "hash:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// GUIDLinkKey is the dedupe key of an item whose GUID is shared by items
+// guidLinkKey is the dedupe key of an item whose GUID is shared by items
 // with other links in the same document: the GUID and the canonical link.
-func GUIDLinkKey(guid, link string) string {
-	return "guid:" + strings.TrimSpace(guid) + "\nlink:" + CanonicalLink(link)
+func guidLinkKey(guid, link string) string {
+	return "guid:" + strings.TrimSpace(guid) + "\nlink:" + canonicalLink(link)
 }
 
-// CanonicalLink returns the form of an item link used to recognise the
+// canonicalLink returns the form of an item link used to recognise the
 // same item again: tracking parameters removed, scheme and host in lower
 // case, the default port and the fragment dropped. A link that does not
 // parse is returned trimmed.
-func CanonicalLink(link string) string {
+func canonicalLink(link string) string {
 	link = strings.TrimSpace(StripTracking(strings.TrimSpace(link)))
 	u, err := url.Parse(link)
 	if err != nil || u.Host == "" {
@@ -112,17 +113,17 @@ func (d *docDedupe) keep(a *khabar.Article, index int, perr *ParseError) bool {
 		switch {
 		case g == nil:
 			d.guids[guid] = &guidGroup{first: a}
-		case !g.split && CanonicalLink(g.first.URL) == CanonicalLink(a.URL):
+		case !g.split && canonicalLink(g.first.URL) == canonicalLink(a.URL):
 			report(ErrDuplicateItem)
 			return false
 		default:
 			if !g.split {
 				g.split = true
 				delete(d.ids, g.first.ID)
-				g.first.ID = ArticleID(perr.FeedURL, GUIDLinkKey(guid, g.first.URL))
+				g.first.ID = ArticleID(perr.FeedURL, guidLinkKey(guid, g.first.URL))
 				d.ids[g.first.ID] = true
 			}
-			a.ID = ArticleID(perr.FeedURL, GUIDLinkKey(guid, a.URL))
+			a.ID = ArticleID(perr.FeedURL, guidLinkKey(guid, a.URL))
 			if d.ids[a.ID] {
 				report(ErrDuplicateItem)
 				return false

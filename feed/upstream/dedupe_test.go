@@ -42,8 +42,8 @@ func TestDuplicateItems(t *testing.T) {
 			name: "one guid for every item",
 			items: []string{item("https://dup.example/", "https://dup.example/1", "one"), item("https://dup.example/", "https://dup.example/2", "two"),
 				item("https://dup.example/", "https://dup.example/3", "three"), item("https://dup.example/", "https://dup.example/2", "two again")},
-			wantIDs: []string{GUIDLinkKey("https://dup.example/", "https://dup.example/1"), GUIDLinkKey("https://dup.example/", "https://dup.example/2"),
-				GUIDLinkKey("https://dup.example/", "https://dup.example/3")},
+			wantIDs: []string{guidLinkKey("https://dup.example/", "https://dup.example/1"), guidLinkKey("https://dup.example/", "https://dup.example/2"),
+				guidLinkKey("https://dup.example/", "https://dup.example/3")},
 			wantTitle: []string{"one", "two", "three"},
 			wantErrs:  []error{ErrDuplicateGUID, ErrDuplicateGUID, ErrDuplicateItem},
 		},
@@ -109,8 +109,8 @@ func TestCanonicalLink(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			if got := CanonicalLink(tt.in); got != tt.want {
-				t.Errorf("CanonicalLink(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := canonicalLink(tt.in); got != tt.want {
+				t.Errorf("canonicalLink(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

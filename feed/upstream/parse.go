@@ -102,7 +102,7 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType string) (*Feed
 	if base == nil {
 		base = absHTTP(feedURL)
 	}
-	utf8Data, _ := ToUTF8(data, contentType)
+	utf8Data, _ := toUTF8(data, contentType)
 	scan := prescan(utf8Data, base)
 	if len(scan.items) >= 2 {
 		if f, ok := p.parseChunked(utf8Data, feedURL, base, scan, perr); ok {

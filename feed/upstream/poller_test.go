@@ -144,7 +144,7 @@ func TestPollerUpsertsWithoutDuplicates(t *testing.T) {
 	}
 
 	// The state survives a restart.
-	again, err := OpenFileStore(store.Path())
+	again, err := OpenFileStore(store.path)
 	if err != nil {
 		t.Fatal(err)
 	}
