@@ -89,8 +89,8 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 		report("url", ErrMissingLink)
 	}
 	base := contentBase(t.scan.base(index), a.URL, t.base)
-	raw, firstImg := "", (*khabar.Image)(nil)
-	raw, a.ContentHTML, a.Summary, firstImg = t.p.body(it, base)
+	raw, content, summary, firstImg := t.p.body(it, base)
+	a.ContentHTML, a.Summary = content, summary
 	plain := f.Format == "json" || (f.Format == "atom" && t.scan.textTitle(index))
 	if a.Title = itemTitle(it.Title, plain, a.Summary); a.Title == "" {
 		report("title", ErrMissingTitle)
