@@ -18,32 +18,6 @@ func smallChunks(t *testing.T) {
 	t.Cleanup(func() { chunkThreshold, chunkBytes = oldT, oldB })
 }
 
-func TestItemBounds(t *testing.T) {
-	tests := []struct {
-		name, doc string
-		want      [][2]int
-		ok        bool
-	}{
-		{"rss", `<rss><channel><item>a</item><item x="1">b</item></channel></rss>`, [][2]int{{14, 28}, {28, 48}}, true},
-		{"cdata hides tags", `<rss><item><![CDATA[</item><item>]]></item></rss>`, [][2]int{{5, 43}}, true},
-		{"comment hides tags", `<rss><!-- <item> --><item/></rss>`, [][2]int{{20, 27}}, true},
-		{"atom", "<feed><entry>\n</entry></feed>", [][2]int{{6, 22}}, true},
-		{"items element is not an item", `<rdf:RDF><channel><items></items></channel><item>x</item></rdf:RDF>`, [][2]int{{43, 57}}, true},
-		{"nested", `<rss><item><item></item></item></rss>`, nil, false},
-		{"unclosed", `<rss><item>`, nil, false},
-		{"unterminated cdata", `<rss><item><![CDATA[x</item></rss>`, nil, false},
-		{"no items", `<rss><channel/></rss>`, nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := itemBounds([]byte(tt.doc))
-			if ok != tt.ok || fmt.Sprint(got) != fmt.Sprint(tt.want) {
-				t.Errorf("itemBounds = %v, %v; want %v, %v", got, ok, tt.want, tt.ok)
-			}
-		})
-	}
-}
-
 func TestChunkedParseMatchesWhole(t *testing.T) {
 	var buf bytes.Buffer
 	genRSS(&buf, 120, 300)
@@ -86,5 +60,42 @@ func TestChunkedFallsBackOnBrokenItem(t *testing.T) {
 	var pe *ParseError
 	if f == nil || len(f.Articles) != 99 || !errors.As(err, &pe) || len(pe.Items) != 1 || pe.Items[0].Index != 60 {
 		t.Fatalf("got %v articles, err %v; want 99 and item 60 reported", f, err)
+	}
+}
+
+// TestRSSXMLBaseChunked: a large RSS document with xml:base resolves the
+// same when parsed in chunks as whole.
+func TestRSSXMLBaseChunked(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<rss version="2.0" xml:base="https://static.example.com/hi/"><channel><title>t</title><link>https://www.example.com/</link>`)
+	for i := range 400 {
+		base := ""
+		if i%7 == 3 {
+			base = fmt.Sprintf(` xml:base="https://cdn%d.example.net/u/"`, i)
+		}
+		fmt.Fprintf(&b, `<item%s><title>item %d</title><link>n/%d.html</link><guid>g%d</guid><pubDate>Tue, 24 Nov 2026 09:15:00 IST</pubDate>`+
+			`<description><![CDATA[<p><img src="img/%d.jpg"> <a href="rel/%d">more</a> padding padding padding padding</p>]]></description></item>`, base, i, i, i, i, i)
+	}
+	b.WriteString(`</channel></rss>`)
+	doc := []byte(b.String())
+	whole, werr := (&Parser{}).Parse(doc, "https://feeds.example/x", "")
+	smallChunks(t)
+	if len(doc) < chunkThreshold {
+		t.Fatalf("document of %d bytes is too small to be chunked", len(doc))
+	}
+	chunked, cerr := (&Parser{}).Parse(doc, "https://feeds.example/x", "")
+	if werr != nil || cerr != nil {
+		t.Fatalf("errors: %v, %v", werr, cerr)
+	}
+	wj, _ := json.Marshal(whole)
+	cj, _ := json.Marshal(chunked)
+	if string(wj) != string(cj) {
+		t.Errorf("chunked parse differs from the whole one")
+	}
+	if a := chunked.Articles[10]; a.Image == nil || a.Image.URL != "https://cdn10.example.net/u/img/10.jpg" || a.URL != "https://cdn10.example.net/u/n/10.html" {
+		t.Errorf("article 10 = %s %+v, want its item's xml:base applied", a.URL, a.Image)
+	}
+	if a := chunked.Articles[399]; a.Image == nil || a.Image.URL != "https://static.example.com/hi/img/399.jpg" || !strings.Contains(a.ContentHTML, `href="https://static.example.com/hi/rel/399"`) {
+		t.Errorf("article 399 = %+v, %s; want the root's xml:base applied", a.Image, a.ContentHTML)
 	}
 }

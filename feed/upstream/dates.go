@@ -3,7 +3,13 @@ package upstream
 import (
 	"strings"
 	"time"
+
+	"github.com/mmcdole/gofeed"
 )
+
+// Dates: every date of a feed is read here. gofeed's reading is kept
+// only where this package's own (parseDate) finds nothing, and never when
+// gofeed read "IST" as UTC.
 
 // ist is India Standard Time. Feeds write it "IST"; Go's time.Parse (and
 // so gofeed) gives an unknown abbreviation a zero offset, which puts every
@@ -254,4 +260,68 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// feedUpdated returns when the feed says it last changed, or zero.
+func (p *Parser) feedUpdated(gf *gofeed.Feed) time.Time {
+	var t time.Time
+	if gf.UpdatedParsed != nil {
+		t = *gf.UpdatedParsed
+	}
+	if u, ok := parseDate(gf.Updated, p.loc()); ok {
+		t = u
+	}
+	return t
+}
+
+// itemDates returns an item's publication and update times, reporting
+// unreadable dates and a missing one. An item with only an update time
+// is published then; an update time not after publication is dropped.
+func (p *Parser) itemDates(it *gofeed.Item, report func(field string, err error)) (pub, upd time.Time) {
+	pub, pubErr := p.date(it.Published, it.PublishedParsed)
+	upd, updErr := p.date(it.Updated, it.UpdatedParsed)
+	if pubErr != nil {
+		report("published", pubErr)
+	}
+	if updErr != nil {
+		report("updated", updErr)
+	}
+	if pub.IsZero() {
+		pub = upd
+		if pub.IsZero() && pubErr == nil && updErr == nil {
+			report("published", ErrMissingDate)
+		}
+	}
+	if !upd.After(pub) {
+		upd = time.Time{}
+	}
+	return pub, upd
+}
+
+// date returns the date raw names, preferring this package's reading
+// (IST, AM/PM, zone-less in Location) over gofeed's.
+func (p *Parser) date(raw string, parsed *time.Time) (time.Time, error) {
+	if strings.TrimSpace(raw) == "" {
+		if parsed != nil {
+			return *parsed, nil
+		}
+		return time.Time{}, nil
+	}
+	if t, ok := parseDate(raw, p.loc()); ok {
+		return t, nil
+	}
+	if parsed != nil {
+		if _, off := parsed.Zone(); !mentionsIST(raw) || off == 5*3600+30*60 {
+			return *parsed, nil
+		}
+	}
+	return time.Time{}, &DateError{Raw: raw}
+}
+
+// loc is the time zone of dates written without one.
+func (p *Parser) loc() *time.Location {
+	if p.Location != nil {
+		return p.Location
+	}
+	return time.UTC
 }

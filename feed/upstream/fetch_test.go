@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -139,107 +138,6 @@ func TestFetchRedirects(t *testing.T) {
 			}
 			if err == nil && res.URL != srv.URL+"/feed" {
 				t.Errorf("final URL = %s, want %s/feed", res.URL, srv.URL)
-			}
-		})
-	}
-}
-
-func TestSSRFGuard(t *testing.T) {
-	var hits atomic.Int32
-	inside := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		w.Write([]byte("<rss>secret</rss>"))
-	}))
-	defer inside.Close()
-
-	t.Run("loopback refused by default", func(t *testing.T) {
-		f := &Fetcher{}
-		_, err := f.Fetch(context.Background(), inside.URL, nil)
-		var ae *AddressError
-		if !errors.As(err, &ae) || ae.Reason != "loopback" || !errors.Is(err, ErrForbiddenAddress) {
-			t.Fatalf("err = %v, want an *AddressError for loopback", err)
-		}
-	})
-	t.Run("name resolving to loopback refused", func(t *testing.T) {
-		f := &Fetcher{}
-		_, port, _ := net.SplitHostPort(strings.TrimPrefix(inside.URL, "http://"))
-		_, err := f.Fetch(context.Background(), "http://localhost:"+port+"/", nil)
-		if !errors.Is(err, ErrForbiddenAddress) {
-			t.Fatalf("err = %v, want ErrForbiddenAddress", err)
-		}
-	})
-	t.Run("redirect to 127.0.0.1 refused", func(t *testing.T) {
-		// The "public" server listens on 127.0.0.2, which AllowNets lets
-		// through; it redirects to the server on 127.0.0.1.
-		ln, err := net.Listen("tcp", "127.0.0.2:0")
-		if err != nil {
-			t.Skipf("cannot listen on 127.0.0.2: %v", err)
-		}
-		outside := httptest.NewUnstartedServer(http.RedirectHandler(inside.URL+"/metadata", http.StatusFound))
-		outside.Listener.Close()
-		outside.Listener = ln
-		outside.Start()
-		defer outside.Close()
-		f := &Fetcher{AllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}
-		before := hits.Load()
-		_, err = f.Fetch(context.Background(), outside.URL+"/feed", nil)
-		var ae *AddressError
-		if !errors.As(err, &ae) || ae.Addr != netip.MustParseAddr("127.0.0.1") {
-			t.Fatalf("err = %v, want an *AddressError for 127.0.0.1", err)
-		}
-		if hits.Load() != before {
-			t.Errorf("the private server was reached")
-		}
-	})
-	t.Run("AllowPrivate", func(t *testing.T) {
-		res, err := testFetcher().Fetch(context.Background(), inside.URL, nil)
-		if err != nil || string(res.Body) != "<rss>secret</rss>" {
-			t.Fatalf("Fetch = %v, %v; want the body", res, err)
-		}
-	})
-}
-
-func TestForbiddenReason(t *testing.T) {
-	tests := []struct{ addr, want string }{
-		{"127.0.0.1", "loopback"},
-		{"127.8.9.10", "loopback"},
-		{"::1", "loopback"},
-		{"10.1.2.3", "private"},
-		{"172.16.0.1", "private"},
-		{"172.31.255.255", "private"},
-		{"192.168.1.1", "private"},
-		{"100.64.0.1", "shared (CGNAT)"},
-		{"100.127.255.254", "shared (CGNAT)"},
-		{"169.254.169.254", "link-local"},     // AWS, GCP, Azure metadata
-		{"fd00:ec2::254", "unique-local"},     // AWS metadata over IPv6
-		{"100.100.100.200", "shared (CGNAT)"}, // Alibaba Cloud metadata
-		{"192.0.0.192", "reserved"},           // Oracle Cloud metadata
-		{"fe80::1", "link-local"},
-		{"fd00::1", "unique-local"},
-		{"fc00::1", "unique-local"},
-		{"224.0.0.1", "multicast"},
-		{"ff02::1", "multicast"},
-		{"0.0.0.0", "unspecified"},
-		{"::", "unspecified"},
-		{"::ffff:127.0.0.1", "loopback"},
-		{"::ffff:169.254.169.254", "link-local"},
-		{"::ffff:10.0.0.1", "private"},
-		{"64:ff9b::a9fe:a9fe", "link-local"},
-		{"2002:7f00:1::", "loopback"},
-		{"::7f00:1", "loopback"},
-		{"0.1.2.3", "reserved"},
-		{"240.0.0.1", "reserved"},
-		{"255.255.255.255", "reserved"},
-		{"8.8.8.8", ""},
-		{"100.63.255.255", ""},
-		{"172.32.0.1", ""},
-		{"2606:4700::1111", ""},
-		{"::ffff:8.8.8.8", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.addr, func(t *testing.T) {
-			if got := ForbiddenReason(netip.MustParseAddr(tt.addr)); got != tt.want {
-				t.Errorf("ForbiddenReason(%s) = %q, want %q", tt.addr, got, tt.want)
 			}
 		})
 	}
@@ -392,4 +290,203 @@ func TestRetryAfterAndFreshness(t *testing.T) {
 	if got := freshness(h, now); got != 0 {
 		t.Errorf("freshness(no-cache) = %v, want 0", got)
 	}
+}
+
+// TestFetchGzipBomb: 32 MiB of zeros sent as about 150 kB of gzip is refused at
+// the limit, without inflating the rest.
+func TestFetchGzipBomb(t *testing.T) {
+	var zb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&zb, gzip.BestSpeed)
+	chunk := make([]byte, 1<<20)
+	for range 32 {
+		zw.Write(chunk)
+	}
+	zw.Close()
+	bomb := zb.Bytes()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/bomb":
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("Content-Length", strconv.Itoa(len(bomb)))
+			w.Write(bomb)
+		case "/declared":
+			// A Content-Length over the limit is refused before reading.
+			w.Header().Set("Content-Length", strconv.Itoa(4<<20))
+			w.Write(make([]byte, 4<<20))
+		case "/exact":
+			w.Write(bytes.Repeat([]byte("x"), 1<<20))
+		}
+	}))
+	defer srv.Close()
+	f := testFetcher()
+	f.MaxBodyBytes = 1 << 20
+	for _, path := range []string{"/bomb", "/declared"} {
+		t.Run(path, func(t *testing.T) {
+			start := time.Now()
+			res, err := f.Fetch(context.Background(), srv.URL+path, nil)
+			var tl *TooLargeError
+			if !errors.As(err, &tl) || tl.Limit != 1<<20 || tl.URL != srv.URL+path {
+				t.Fatalf("Fetch = %v, %v; want a *TooLargeError for %s with limit 1 MiB", res, err, path)
+			}
+			if !strings.Contains(err.Error(), "exceeds the limit of 1048576 bytes") {
+				t.Errorf("error %q does not say what the limit is", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+	t.Run("exactly the limit", func(t *testing.T) {
+		res, err := f.Fetch(context.Background(), srv.URL+"/exact", nil)
+		if err != nil || len(res.Body) != 1<<20 {
+			t.Fatalf("Fetch = %v; want the whole 1 MiB body", err)
+		}
+	})
+}
+
+// TestFetchSlowServers: the total timeout covers a server that never
+// answers, one that stalls mid-body and one that trickles bytes forever.
+func TestFetchSlowServers(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wait := func(d time.Duration) bool {
+			select {
+			case <-release:
+				return false
+			case <-r.Context().Done():
+				return false
+			case <-time.After(d):
+				return true
+			}
+		}
+		switch r.URL.Path {
+		case "/no-headers":
+			wait(time.Hour)
+		case "/trickle":
+			w.WriteHeader(200)
+			for wait(20 * time.Millisecond) {
+				if _, err := w.Write([]byte("<!-- -->")); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+			}
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	f := &Fetcher{AllowPrivate: true, Timeout: 300 * time.Millisecond}
+	for _, path := range []string{"/no-headers", "/trickle"} {
+		t.Run(path, func(t *testing.T) {
+			start := time.Now()
+			_, err := f.Fetch(context.Background(), srv.URL+path, nil)
+			var ne net.Error
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				t.Fatalf("err = %v, want a timeout", err)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("timed out after %v, want about 300ms", d)
+			}
+		})
+	}
+	t.Run("context", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := (&Fetcher{AllowPrivate: true}).Fetch(ctx, srv.URL+"/no-headers", nil)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+		}
+	})
+}
+
+// TestFetchRetryAfterForms: Retry-After as seconds and as an HTTP date,
+// on 429 and on 503, and a 503 without it (plain backoff).
+func TestFetchRetryAfterForms(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status, _ := strconv.Atoi(r.URL.Query().Get("status"))
+		if ra := r.URL.Query().Get("ra"); ra != "" {
+			w.Header().Set("Retry-After", ra)
+		}
+		w.WriteHeader(status)
+	}))
+	defer srv.Close()
+	f := testFetcher()
+	f.Now = func() time.Time { return now }
+	f.Rand = func() float64 { return 0 }
+	tests := []struct {
+		name, status, ra string
+		wantRA, wantNext time.Duration
+	}{
+		{"429 seconds", "429", "1800", 30 * time.Minute, 30 * time.Minute},
+		{"429 date", "429", "Wed, 25 Nov 2026 14:00:00 GMT", 2 * time.Hour, 2 * time.Hour},
+		{"503 seconds", "503", "900", 15 * time.Minute, 15 * time.Minute},
+		{"503 date", "503", "Wed, 25 Nov 2026 12:10:00 GMT", 10 * time.Minute, 10 * time.Minute},
+		{"503 without", "503", "", 0, DefaultMinInterval / 2},
+		{"503 date in the past", "503", "Wed, 25 Nov 2026 11:00:00 GMT", 0, DefaultMinInterval / 2},
+		{"429 garbage", "429", "soon", 0, DefaultMinInterval / 2},
+		{"429 shorter than the backoff", "429", "1", time.Second, DefaultMinInterval / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := srv.URL + "/?status=" + tt.status + "&ra=" + strings.ReplaceAll(tt.ra, " ", "+")
+			_, err := f.Fetch(context.Background(), u, nil)
+			var he *HTTPError
+			if !errors.As(err, &he) || strconv.Itoa(he.StatusCode) != tt.status || !he.Temporary() {
+				t.Fatalf("err = %v, want a temporary *HTTPError %s", err, tt.status)
+			}
+			if he.RetryAfter != tt.wantRA {
+				t.Errorf("RetryAfter = %v, want %v", he.RetryAfter, tt.wantRA)
+			}
+			st := &State{}
+			f.Update(st, nil, nil, err)
+			if got := st.NextPoll.Sub(now); got != tt.wantNext {
+				t.Errorf("next poll in %v, want %v", got, tt.wantNext)
+			}
+		})
+	}
+}
+
+// TestFetchGzipFileBody: a gzip file served without Content-Encoding, or
+// compressed twice, is unpacked, within the limit.
+func TestFetchGzipFileBody(t *testing.T) {
+	feed := readFixture(t, "rss1.rdf")
+	big := gzipped(t, make([]byte, 2<<20))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/feed.xml.gz":
+			w.Header().Set("Content-Type", "application/x-gzip")
+			w.Write(gzipped(t, feed))
+		case "/twice":
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(gzipped(t, gzipped(t, feed)))
+		case "/big.gz":
+			w.Write(big)
+		case "/broken.gz":
+			w.Write(gzipped(t, feed)[:40])
+		}
+	}))
+	defer srv.Close()
+	f := testFetcher()
+	f.MaxBodyBytes = 1 << 20
+	for _, path := range []string{"/feed.xml.gz", "/twice"} {
+		t.Run(path, func(t *testing.T) {
+			res, err := f.Fetch(context.Background(), srv.URL+path, nil)
+			if err != nil || !bytes.Equal(res.Body, feed) {
+				t.Fatalf("Fetch = %v; want the unpacked feed", err)
+			}
+		})
+	}
+	t.Run("over the limit unpacked", func(t *testing.T) {
+		_, err := f.Fetch(context.Background(), srv.URL+"/big.gz", nil)
+		var tl *TooLargeError
+		if !errors.As(err, &tl) {
+			t.Fatalf("err = %v, want a *TooLargeError", err)
+		}
+	})
+	t.Run("broken", func(t *testing.T) {
+		_, err := f.Fetch(context.Background(), srv.URL+"/broken.gz", nil)
+		if err == nil || !strings.Contains(err.Error(), "gzip body") {
+			t.Fatalf("err = %v, want a gzip error", err)
+		}
+	})
 }

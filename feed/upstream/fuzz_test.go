@@ -51,7 +51,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error %v is a %T, want *ParseError", err, err)
 			}
 		}
-		if bounds, ok := itemBounds(data); ok {
+		if bounds := scanDoc(data, nil, scanItems).items; bounds != nil {
 			prev := 0
 			for _, b := range bounds {
 				if b[0] < prev || b[1] <= b[0] || b[1] > len(data) || data[b[0]] != '<' || data[b[1]-1] != '>' {

@@ -128,90 +128,6 @@ func byURL(f *Feed, u string) *khabar.Article {
 	return nil
 }
 
-func TestParseDate(t *testing.T) {
-	kolkata := time.FixedZone("IST", 5*3600+30*60)
-	tests := []struct {
-		in   string
-		want time.Time
-		ok   bool
-	}{
-		{"Tue, 24 Nov 2026 18:30:00 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 10:15 AM IST", time.Date(2026, 11, 24, 4, 45, 0, 0, time.UTC), true},
-		{"24 Nov 2026 07:05 pm IST", time.Date(2026, 11, 24, 13, 35, 0, 0, time.UTC), true},
-		{"November 24, 2026 7:05PM IST", time.Date(2026, 11, 24, 13, 35, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 18:30:00 +0530", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 13:00:00 GMT", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"2026-11-24T18:30:00+05:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"2026-11-24 18:30:00", time.Date(2026, 11, 24, 18, 30, 0, 0, kolkata), true},
-		{"Tue, 24 Nov 2026 18:30:00 +0530 (IST)", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 18:30:00 +0530 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 13:00:00 +0000 GMT", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Nov 24, 2026, 6:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"24/11/2026 18:30 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tuesday, November 24, 2026 6:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"2026-11-24T18:30 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 08:00:00 EST", time.Time{}, false}, // left to gofeed's zone table
-		{"November 24, 2026 | 06:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"24 Nov 2026 at 18:30 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"२४ नवंबर २०२६ 06:30 PM IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"24 नवम्बर 2026 18:30:00 +0530", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 18:30:00 GMT+5:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 18:30:00 GMT+05:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"24 Nov 2026 6:30 PM UTC+0530", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 08:00:00 GMT-5", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"Tue, 24 Nov 2026 08:00:00 GMT+25:00", time.Time{}, false},
-		{"Tue, 24 Nov 26 18:30:00 IST", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true}, // RFC 822 two-digit year
-		{"24 Nov 26 18:30 +0530", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"24/11/2026 18:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true}, // day first, in Location
-		{"24-11-2026 18:30", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"24/11/2026 6:30 PM", time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC), true},
-		{"कल शाम", time.Time{}, false},
-		{"", time.Time{}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, ok := parseDate(tt.in, kolkata)
-			if ok != tt.ok || !got.Equal(tt.want) {
-				t.Errorf("parseDate(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
-			}
-		})
-	}
-}
-
-func TestISTAndItemErrors(t *testing.T) {
-	f, err := mustParse(t, "hindi-ist.xml")
-	a := byURL(f, "https://samachar.example.in/2026/11/24/kanpur-metro-phase-2/?ref=home")
-	if a == nil {
-		t.Fatalf("no article with the stripped, resolved link; got %d articles", len(f.Articles))
-	}
-	if want := time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC); !a.Published.Equal(want) {
-		t.Errorf("published = %v, want %v (IST is +05:30)", a.Published, want)
-	}
-	var ies []*ItemError
-	var pe *ParseError
-	if !errors.As(err, &pe) {
-		t.Fatalf("err = %v, want a *ParseError", err)
-	}
-	ies = pe.Items
-	if len(ies) != 2 {
-		t.Fatalf("got %d item errors (%v), want 2", len(ies), err)
-	}
-	if ies[0].Index != 2 || ies[0].Field != "published" || !errors.Is(ies[0], ErrMissingDate) || ies[0].GUID != "samachar-undated-1" {
-		t.Errorf("first item error = %+v, want index 2, published, ErrMissingDate", ies[0])
-	}
-	var de *DateError
-	if !errors.As(ies[1], &de) || de.Raw != "कल शाम" || !errors.Is(ies[1], ErrBadDate) {
-		t.Errorf("second item error = %v, want a *DateError for %q", ies[1], "कल शाम")
-	}
-	undated := byURL(f, "https://samachar.example.in/2026/11/undated/")
-	if undated == nil || !undated.Published.IsZero() {
-		t.Errorf("undated article = %+v, want present with a zero date (never now)", undated)
-	}
-	if f.TTL != 15*time.Minute || f.UpdatePeriod != 30*time.Minute {
-		t.Errorf("TTL, UpdatePeriod = %v, %v; want 15m, 30m", f.TTL, f.UpdatePeriod)
-	}
-}
-
 func TestSanitize(t *testing.T) {
 	base := absHTTP("https://news.example.in/2026/11/story/")
 	s := newSanitizer(nil)
@@ -254,87 +170,6 @@ func TestSanitize(t *testing.T) {
 			}
 			if gotURL != tt.wantFirstImgURL {
 				t.Errorf("first image = %q, want %q", gotURL, tt.wantFirstImgURL)
-			}
-		})
-	}
-}
-
-func TestCanonicalLink(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://A.Example/x?utm_source=rss#comments", "https://a.example/x"},
-		{"HTTP://a.example:80/x", "http://a.example/x"},
-		{"https://a.example:443", "https://a.example/"},
-		{"https://[::1]:443/x", "https://[::1]/x"},
-		{"https://a.example:8443/x?id=1", "https://a.example:8443/x?id=1"},
-		{" https://a.example/x ", "https://a.example/x"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := CanonicalLink(tt.in); got != tt.want {
-				t.Errorf("CanonicalLink(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestStripTracking(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://a.example/x?utm_source=rss&utm_medium=feed", "https://a.example/x"},
-		{"https://a.example/x?id=3&utm_source=rss&b=%20", "https://a.example/x?id=3&b=%20"},
-		{"https://a.example/x?fbclid=1&gclid=2#frag", "https://a.example/x#frag"},
-		{"https://a.example/x?UTM_Campaign=1&p=2", "https://a.example/x?p=2"},
-		{"https://a.example/x?p=1", "https://a.example/x?p=1"},
-		{"https://a.example/x", "https://a.example/x"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := StripTracking(tt.in); got != tt.want {
-				t.Errorf("StripTracking(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestToUTF8(t *testing.T) {
-	tests := []struct {
-		name, ct string
-		in       []byte
-		want     string
-		enc      string
-	}{
-		{"utf-8 bom", "", []byte("\xEF\xBB\xBF<a>é</a>"), "<a>é</a>", "utf-8"},
-		{"utf-16be bom", "", []byte("\xFE\xFF\x00<\x00a\x00>\x00\xE9\x00<\x00/\x00a\x00>"), "<a>é</a>", "utf-16be"},
-		{"undeclared 1252", "", []byte("<a>\x93q\x94 \x80</a>"), "<a>“q” €</a>", "windows-1252"},
-		{"http charset wins", "application/rss+xml; charset=iso-8859-1", []byte(`<?xml version="1.0" encoding="utf-8"?><a>` + "\xe9</a>"), `<?xml version="1.0" encoding="utf-8"?><a>é</a>`, "windows-1252"},
-		{"declaration rewritten", "", []byte(`<?xml version="1.0" encoding='koi8-r'?><a>` + "\xc1</a>"), `<?xml version="1.0" encoding='UTF-8'?><a>а</a>`, "koi8-r"},
-		{"declared utf-8 with stray byte", "", []byte(`<?xml version="1.0" encoding="utf-8"?><a>` + "\xe9t\xe9 ठीक</a>"), `<?xml version="1.0" encoding="utf-8"?><a>été ठीक</a>`, "utf-8"},
-		{"latin-1 label on utf-8 body", "text/xml; charset=ISO-8859-1", []byte(`<?xml version="1.0" encoding="ISO-8859-1"?><a>समाचार</a>`), `<?xml version="1.0" encoding="UTF-8"?><a>समाचार</a>`, "utf-8"},
-		{"unknown label", "", []byte(`<?xml version="1.0" encoding="x-bogus"?><a/>`), `<?xml version="1.0" encoding="UTF-8"?><a/>`, "utf-8"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, enc := ToUTF8(tt.in, tt.ct)
-			if string(got) != tt.want || enc != tt.enc {
-				t.Errorf("ToUTF8 = %q, %q; want %q, %q", got, enc, tt.want, tt.enc)
-			}
-		})
-	}
-}
-
-func TestCharsetFixtures(t *testing.T) {
-	tests := []struct{ name, title string }{
-		{"windows-1252.xml", "Crème brûlée at £4 – “worth it”"},
-		{"utf16le-bom.xml", "خبریں: لکھنؤ میں بارش"},
-		{"latin1-declared.xml", "Señor Garçon"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f, err := mustParse(t, tt.name)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if len(f.Articles) != 1 || f.Articles[0].Title != tt.title {
-				t.Fatalf("articles = %d, first title %q; want 1, %q", len(f.Articles), f.Articles[0].Title, tt.title)
 			}
 		})
 	}
@@ -403,51 +238,6 @@ func TestPartialResults(t *testing.T) {
 				t.Errorf("item errors at %v, want %v", idx, tt.itemErrs)
 			}
 		})
-	}
-}
-
-func TestStableIDs(t *testing.T) {
-	const feedURL = "https://ids.example/feed"
-	doc := func(title, pub string) []byte {
-		return []byte(`<rss version="2.0"><channel><title>t</title><link>https://ids.example/</link>
-<item><title>` + title + `</title><link>https://ids.example/a</link><guid>a-1</guid><pubDate>` + pub + `</pubDate></item>
-<item><title>no guid</title><link>https://ids.example/b?utm_source=x</link><pubDate>` + pub + `</pubDate></item>
-<item><title>neither</title><description>body</description><pubDate>` + pub + `</pubDate></item>
-</channel></rss>`)
-	}
-	var p Parser
-	f1, _ := p.Parse(doc("first", "Mon, 23 Nov 2026 10:00:00 IST"), feedURL, "")
-	f2, _ := p.Parse(doc("edited title", "Mon, 23 Nov 2026 11:00:00 IST"), feedURL, "")
-	if len(f1.Articles) != 3 || len(f2.Articles) != 3 {
-		t.Fatalf("got %d and %d articles, want 3", len(f1.Articles), len(f2.Articles))
-	}
-	if f1.Articles[0].ID != f2.Articles[0].ID {
-		t.Errorf("GUID item IDs differ after an edit: %s, %s", f1.Articles[0].ID, f2.Articles[0].ID)
-	}
-	if f1.Articles[1].ID != f2.Articles[1].ID || f1.Articles[1].ID != ArticleID(feedURL, "link:https://ids.example/b") {
-		t.Errorf("link item ID = %s, want the ID of its stripped link", f1.Articles[1].ID)
-	}
-	if f1.Articles[2].ID != f2.Articles[2].ID {
-		t.Errorf("hash item IDs differ for the same title and content")
-	}
-	g, _ := p.Parse(doc("first", "Mon, 23 Nov 2026 10:00:00 IST"), "https://other.example/feed", "")
-	if g.Articles[0].ID == f1.Articles[0].ID {
-		t.Errorf("the same GUID in two feeds gave the same ID %s", g.Articles[0].ID)
-	}
-	c := khabar.NewCatalog()
-	for _, f := range []*Feed{f1, f2, f1, f2} {
-		for _, a := range f.Articles[:2] { // the third has no link: invalid
-			if err := c.Upsert(a); err != nil {
-				t.Fatalf("Upsert: %v", err)
-			}
-		}
-	}
-	if c.Len() != 2 {
-		t.Errorf("catalog holds %d articles after four polls, want 2", c.Len())
-	}
-	if a, _ := c.Get(f1.Articles[0].ID); a.Title != "edited title" {
-		// The last poll was f2.
-		t.Errorf("title = %q, want the edited title", a.Title)
 	}
 }
 
@@ -614,25 +404,5 @@ func TestManyBrokenItems(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("took %v", d)
-	}
-}
-
-func TestOneLine(t *testing.T) {
-	for _, in := range []string{"", " ", "a", " a", "a ", "a  b", "a\nb", "कानपुर  में\tमेट्रो", "कानपुर में", "a\u00a0 b", "x\u2003y", "  "} {
-		if got, want := oneLine(in), strings.Join(strings.Fields(in), " "); got != want {
-			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestDateFallsBackToGofeed(t *testing.T) {
-	doc := []byte(`<rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://d.example/1</link>
-<pubDate>Tue, 24 Nov 2026 08:00:00 EST</pubDate></item></channel></rss>`)
-	f, err := (&Parser{}).Parse(doc, "https://d.example/feed", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC); !f.Articles[0].Published.Equal(want) {
-		t.Errorf("published = %v, want %v (EST is -05:00)", f.Articles[0].Published, want)
 	}
 }

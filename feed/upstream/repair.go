@@ -39,20 +39,14 @@ func isItem(local string) bool {
 	return strings.EqualFold(local, "item") || strings.EqualFold(local, "entry")
 }
 
-// rawName returns the tag name written after the "<" at data[off].
+// rawName returns the tag name written after the "<" at data[off],
+// prefix included.
 func rawName(data []byte, off int) string {
 	if off >= len(data) || data[off] != '<' {
 		return ""
 	}
-	end := off + 1
-	for end < len(data) {
-		c := data[end]
-		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/' || c == '>' {
-			break
-		}
-		end++
-	}
-	return string(data[off+1 : end])
+	name, _ := tagName(data[off:])
+	return string(name)
 }
 
 func scanXML(data []byte) xmlScan {
@@ -163,11 +157,8 @@ func nextItem(data []byte, off int, name string) int {
 			return -1
 		}
 		j := off + i + len(pat)
-		if j < len(data) {
-			switch data[j] {
-			case ' ', '\t', '\r', '\n', '>', '/':
-				return off + i
-			}
+		if j < len(data) && nameEnd(data[j]) {
+			return off + i
 		}
 		off = j
 	}

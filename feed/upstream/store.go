@@ -102,9 +102,6 @@ func OpenFileStore(path string) (*FileStore, error) {
 	return s, nil
 }
 
-// Path returns the file's path.
-func (s *FileStore) Path() string { return s.path }
-
 // Load implements Store.
 func (s *FileStore) Load(_ context.Context, feedURL string) (State, error) {
 	s.mu.Lock()
@@ -147,18 +144,6 @@ func (s *FileStore) Save(_ context.Context, st State) error {
 		}
 	}
 	return nil
-}
-
-// States returns every saved state, ordered by URL.
-func (s *FileStore) States() []State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]State, 0, len(s.states))
-	for _, st := range s.states {
-		out = append(out, st)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].URL < out[j].URL })
-	return out
 }
 
 // encode returns the file's content; s.mu is held.

@@ -39,7 +39,7 @@ func TestFileStoreConcurrentSaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(again.States()); n != 200 {
+	if n := len(again.states); n != 200 {
 		t.Fatalf("reopened store holds %d states, want 200", n)
 	}
 	st, err := again.Load(context.Background(), "https://f3.example/24")

@@ -1,7 +1,6 @@
 package upstream
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -37,7 +36,7 @@ func TestRSSItemBases(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, u := range rssItemBases([]byte(tt.xml), doc) {
+			for _, u := range scanDoc([]byte(tt.xml), doc, scanBases).bases {
 				if u == nil {
 					got = append(got, "")
 				} else {
@@ -48,43 +47,6 @@ func TestRSSItemBases(t *testing.T) {
 				t.Errorf("rssItemBases = %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-// TestRSSXMLBaseChunked: a large RSS document with xml:base resolves the
-// same when parsed in chunks as whole.
-func TestRSSXMLBaseChunked(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`<rss version="2.0" xml:base="https://static.example.com/hi/"><channel><title>t</title><link>https://www.example.com/</link>`)
-	for i := range 400 {
-		base := ""
-		if i%7 == 3 {
-			base = fmt.Sprintf(` xml:base="https://cdn%d.example.net/u/"`, i)
-		}
-		fmt.Fprintf(&b, `<item%s><title>item %d</title><link>n/%d.html</link><guid>g%d</guid><pubDate>Tue, 24 Nov 2026 09:15:00 IST</pubDate>`+
-			`<description><![CDATA[<p><img src="img/%d.jpg"> <a href="rel/%d">more</a> padding padding padding padding</p>]]></description></item>`, base, i, i, i, i, i)
-	}
-	b.WriteString(`</channel></rss>`)
-	doc := []byte(b.String())
-	whole, werr := (&Parser{}).Parse(doc, "https://feeds.example/x", "")
-	smallChunks(t)
-	if len(doc) < chunkThreshold {
-		t.Fatalf("document of %d bytes is too small to be chunked", len(doc))
-	}
-	chunked, cerr := (&Parser{}).Parse(doc, "https://feeds.example/x", "")
-	if werr != nil || cerr != nil {
-		t.Fatalf("errors: %v, %v", werr, cerr)
-	}
-	wj, _ := json.Marshal(whole)
-	cj, _ := json.Marshal(chunked)
-	if string(wj) != string(cj) {
-		t.Errorf("chunked parse differs from the whole one")
-	}
-	if a := chunked.Articles[10]; a.Image == nil || a.Image.URL != "https://cdn10.example.net/u/img/10.jpg" || a.URL != "https://cdn10.example.net/u/n/10.html" {
-		t.Errorf("article 10 = %s %+v, want its item's xml:base applied", a.URL, a.Image)
-	}
-	if a := chunked.Articles[399]; a.Image == nil || a.Image.URL != "https://static.example.com/hi/img/399.jpg" || !strings.Contains(a.ContentHTML, `href="https://static.example.com/hi/rel/399"`) {
-		t.Errorf("article 399 = %+v, %s; want the root's xml:base applied", a.Image, a.ContentHTML)
 	}
 }
 
@@ -100,7 +62,7 @@ func BenchmarkRSSItemBases(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		rssItemBases(data, doc)
+		scanDoc(data, doc, scanBases)
 	}
 }
 
@@ -120,9 +82,37 @@ func TestAtomTextTitles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			feed, entries := atomTextTitles([]byte(tt.xml))
+			s := scanDoc([]byte(tt.xml), nil, scanTitles)
+			feed, entries := s.feedText, s.textTitles
 			if feed != tt.feed || fmt.Sprint(entries) != fmt.Sprint(tt.entries) {
 				t.Errorf("atomTextTitles = %v, %v; want %v, %v", feed, entries, tt.feed, tt.entries)
+			}
+		})
+	}
+}
+
+func TestItemBounds(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      [][2]int
+		ok        bool
+	}{
+		{"rss", `<rss><channel><item>a</item><item x="1">b</item></channel></rss>`, [][2]int{{14, 28}, {28, 48}}, true},
+		{"cdata hides tags", `<rss><item><![CDATA[</item><item>]]></item></rss>`, [][2]int{{5, 43}}, true},
+		{"comment hides tags", `<rss><!-- <item> --><item/></rss>`, [][2]int{{20, 27}}, true},
+		{"atom", "<feed><entry>\n</entry></feed>", [][2]int{{6, 22}}, true},
+		{"items element is not an item", `<rdf:RDF><channel><items></items></channel><item>x</item></rdf:RDF>`, [][2]int{{43, 57}}, true},
+		{"nested", `<rss><item><item></item></item></rss>`, nil, false},
+		{"unclosed", `<rss><item>`, nil, false},
+		{"unterminated cdata", `<rss><item><![CDATA[x</item></rss>`, nil, false},
+		{"no items", `<rss><channel/></rss>`, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := scanDoc([]byte(tt.doc), nil, scanItems).items
+			ok := got != nil
+			if ok != tt.ok || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("itemBounds = %v, %v; want %v, %v", got, ok, tt.want, tt.ok)
 			}
 		})
 	}

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// ToUTF8 returns data as UTF-8, deciding its encoding the way a feed reader
+// toUTF8 returns data as UTF-8, deciding its encoding the way a feed reader
 // must: a byte order mark (UTF-8, UTF-16 LE/BE) first, then the charset
 // parameter of contentType (the HTTP Content-Type; may be empty), then the
 // encoding named in the XML declaration; a document that declares nothing
@@ -27,7 +27,7 @@ import (
 // rewritten to UTF-8 so that an XML parser does not transcode it again.
 // The result is data itself when nothing had to change. It also returns the
 // name of the encoding it decided on.
-func ToUTF8(data []byte, contentType string) ([]byte, string) {
+func toUTF8(data []byte, contentType string) ([]byte, string) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		return fixDeclaration(repairUTF8(data[3:])), "utf-8"
@@ -198,4 +198,13 @@ func hasNonASCII(data []byte) bool {
 		}
 	}
 	return false
+}
+
+// firstByte returns the first byte of data that is not white space, or 0.
+func firstByte(data []byte) byte {
+	t := bytes.TrimLeft(data[:min(len(data), 1024)], " \t\r\n")
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0]
 }

@@ -1,0 +1,325 @@
+package upstream
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/khabar/khabar"
+	"github.com/mmcdole/gofeed"
+	ext "github.com/mmcdole/gofeed/extensions"
+	"golang.org/x/text/language"
+)
+
+// The translate stage turns gofeed's feed into ours: the feed's metadata,
+// then each item, one small function per article field. Text constructs
+// are read in text.go, dates in dates.go, images in images.go.
+
+// translator converts one document, chunk after chunk.
+type translator struct {
+	p      *Parser
+	f      *Feed
+	base   *url.URL // the document's base URL
+	scan   *docScan
+	perr   *ParseError
+	dedupe docDedupe
+}
+
+// translate returns a translator whose Feed holds gf's metadata and room
+// for items articles; base is the document's base URL.
+func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan *docScan, perr *ParseError, items int) *translator {
+	f := &Feed{
+		URL:          feedURL,
+		Format:       gf.FeedType,
+		Version:      gf.FeedVersion,
+		Title:        textConstruct(gf.Title, gf.FeedType == "json" || (gf.FeedType == "atom" && scan.feedText)),
+		Description:  plainLine(gf.Description),
+		Link:         resolve(gf.Link, base),
+		Language:     normLanguage(gf.Language),
+		Updated:      p.feedUpdated(gf),
+		TTL:          rssTTL(gf.Custom["ttl"]),
+		UpdatePeriod: syndicationPeriod(gf.Extensions),
+		Articles:     make([]*khabar.Article, 0, items),
+	}
+	return &translator{p: p, f: f, base: base, scan: scan, perr: perr}
+}
+
+// items appends gf's items to the Feed's articles, dropping repeats;
+// first is the document index of gf's first item, and dropped the
+// document indexes of items cut out before gofeed saw them. gofeed's items
+// are released as they are converted to keep peak memory down.
+func (t *translator) items(gf *gofeed.Feed, first int, dropped []int) {
+	var feedAuthors []*gofeed.Person
+	if gf.FeedType == "atom" || gf.FeedType == "json" {
+		// Atom entries and JSON Feed items inherit the feed's authors.
+		feedAuthors = gf.Authors
+	}
+	skip := 0 // dropped items before the current one shift indexes
+	for i, it := range gf.Items {
+		for skip < len(dropped) && dropped[skip] <= i+skip {
+			skip++
+		}
+		if it == nil {
+			continue
+		}
+		if len(it.Authors) == 0 {
+			it.Authors = feedAuthors
+		}
+		index := first + i + skip
+		if a := t.article(it, index); t.dedupe.keep(a, index, t.perr) {
+			t.f.Articles = append(t.f.Articles, a)
+		}
+		gf.Items[i] = nil
+	}
+}
+
+// article converts the item at document index index.
+func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
+	f := t.f
+	guid := strings.TrimSpace(it.GUID)
+	report := func(field string, err error) {
+		t.perr.Items = append(t.perr.Items, &ItemError{FeedURL: f.URL, Index: index, GUID: guid, Field: field, Err: err})
+	}
+	a := &khabar.Article{
+		Language: f.Language,
+		Source:   &khabar.Source{FeedURL: f.URL, GUID: guid, Title: f.Title},
+	}
+	if a.URL = itemLink(it, guid, t.base, t.p.KeepTracking); a.URL == "" {
+		report("url", ErrMissingLink)
+	}
+	base := contentBase(t.scan.base(index), a.URL, t.base)
+	raw, content, summary, firstImg := t.p.body(it, base)
+	a.ContentHTML, a.Summary = content, summary
+	plain := f.Format == "json" || (f.Format == "atom" && t.scan.textTitle(index))
+	if a.Title = itemTitle(it.Title, plain, a.Summary); a.Title == "" {
+		report("title", ErrMissingTitle)
+	}
+	a.Published, a.Updated = t.p.itemDates(it, report)
+	a.Authors = authors(it)
+	a.Categories, a.Tags = taxonomy(it, f.Format == "json")
+	a.Image = itemImage(it, base, firstImg)
+	a.ID = articleID(f.URL, guid, a.URL, a.Title, raw)
+	return a
+}
+
+// itemLink returns an item's link: the first of its links that is, or
+// resolves against base to, an absolute http(s) URL (gofeed has already
+// applied xml:base), else a permalink GUID; tracking parameters are
+// stripped unless keepTracking.
+func itemLink(it *gofeed.Item, guid string, base *url.URL, keepTracking bool) string {
+	link := ""
+	if u := absHTTP(resolve(it.Link, base)); u != nil {
+		link = u.String()
+	}
+	for i := 0; link == "" && i < len(it.Links); i++ {
+		if u := absHTTP(resolve(it.Links[i], base)); u != nil {
+			link = u.String()
+		}
+	}
+	if link == "" {
+		if u := absHTTP(guid); u != nil {
+			link = u.String()
+		}
+	}
+	if link != "" && !keepTracking {
+		link = StripTracking(link)
+	}
+	return link
+}
+
+// contentBase returns what relative URLs in an item's content and images
+// resolve against: the xml:base in scope (which gofeed applies to RSS
+// links only), else the item link, else the document's base.
+func contentBase(xmlBase *url.URL, link string, docBase *url.URL) *url.URL {
+	if xmlBase != nil {
+		return xmlBase
+	}
+	if u := absHTTP(link); u != nil {
+		return u
+	}
+	return docBase
+}
+
+// body returns an item's raw body (its content, else its description),
+// that body sanitized with relative URLs resolved against base, the first
+// image in it, and the item's summary: its description when it has both,
+// else the start of its body.
+func (p *Parser) body(it *gofeed.Item, base *url.URL) (raw, contentHTML, summary string, firstImg *khabar.Image) {
+	content, desc := it.Content, it.Description
+	if strings.TrimSpace(content) == "" {
+		content, desc = desc, ""
+	}
+	contentHTML, firstImg = p.san.clean(content, base)
+	if strings.TrimSpace(desc) != "" {
+		summary = excerpt(desc, 400)
+	} else {
+		summary = excerpt(contentHTML, 300)
+	}
+	return content, contentHTML, summary, firstImg
+}
+
+// itemTitle returns an item's title as plain text (plain says the feed
+// wrote it as text, not HTML), else the start of its summary.
+func itemTitle(title string, plain bool, summary string) string {
+	if t := textConstruct(title, plain); t != "" {
+		return t
+	}
+	return khabar.Truncate(summary, 100)
+}
+
+// authors returns the distinct authors an item names, in the order its
+// author elements, dc:creator, dc:author and itunes:author list them.
+func authors(it *gofeed.Item) []khabar.Author {
+	var out []khabar.Author
+	seen := map[string]bool{}
+	add := func(name, email string) {
+		name = plainLine(name)
+		email = strings.TrimSpace(email)
+		if !strings.Contains(email, "@") {
+			email = ""
+		}
+		if name == "" {
+			name = email
+		}
+		if name == "" || khabar.Slugify(name) == "" {
+			return
+		}
+		k := khabar.Slugify(name)
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		out = append(out, khabar.Author{Name: name, Email: email})
+	}
+	for _, p := range it.Authors {
+		if p != nil {
+			add(p.Name, p.Email)
+		}
+	}
+	if dc := it.DublinCoreExt; dc != nil {
+		for _, n := range dc.Creator {
+			add(n, "")
+		}
+		for _, n := range dc.Author {
+			add(n, "")
+		}
+	}
+	if itn := it.ITunesExt; itn != nil {
+		add(itn.Author, "")
+	}
+	return out
+}
+
+// taxonomy sorts an item's labels: RSS category, dc:subject and Atom
+// category become categories; JSON Feed tags and iTunes keywords, which
+// are keywords rather than sections, become tags. gofeed merges them all
+// into Item.Categories, so keywords are taken back out.
+func taxonomy(it *gofeed.Item, jsonFeed bool) ([]khabar.Category, []khabar.Tag) {
+	var cats []khabar.Category
+	var tags []khabar.Tag
+	seenCat, seenTag := map[string]bool{}, map[string]bool{}
+	keyword := map[string]bool{}
+	if itn := it.ITunesExt; itn != nil && itn.Keywords != "" {
+		for _, k := range strings.Split(itn.Keywords, ",") {
+			keyword[k] = true
+		}
+	}
+	// fresh cleans a label and reports whether its slug is new to seen.
+	fresh := func(seen map[string]bool, name string) (string, bool) {
+		name = plainLine(name)
+		k := khabar.Slugify(name)
+		if k == "" || seen[k] {
+			return name, false
+		}
+		seen[k] = true
+		return name, true
+	}
+	addTag := func(name string) {
+		if name, ok := fresh(seenTag, name); ok {
+			tags = append(tags, khabar.Tag{Name: name})
+		}
+	}
+	addCat := func(name string) {
+		if name, ok := fresh(seenCat, name); ok {
+			cats = append(cats, khabar.Category{Name: name})
+		}
+	}
+	for _, c := range it.Categories {
+		if jsonFeed || keyword[c] {
+			addTag(c)
+		} else {
+			addCat(c)
+		}
+	}
+	if dc := it.DublinCoreExt; dc != nil {
+		for _, s := range dc.Subject {
+			addCat(s)
+		}
+	}
+	return cats, tags
+}
+
+// normLanguage returns a language as a BCP 47 tag, or "".
+func normLanguage(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	tag, err := language.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return tag.String()
+}
+
+// rssTTL reads the RSS ttl (minutes), or returns zero.
+func rssTTL(s string) time.Duration {
+	if ttl, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && ttl > 0 && ttl < 60*24*365 {
+		return time.Duration(ttl) * time.Minute
+	}
+	return 0
+}
+
+// syndicationPeriod reads sy:updatePeriod and sy:updateFrequency.
+func syndicationPeriod(e ext.Extensions) time.Duration {
+	sy := e["sy"]
+	if sy == nil {
+		return 0
+	}
+	var period time.Duration
+	switch strings.ToLower(strings.TrimSpace(extValue(sy["updatePeriod"]))) {
+	case "hourly":
+		period = time.Hour
+	case "daily", "":
+		period = 24 * time.Hour
+	case "weekly":
+		period = 7 * 24 * time.Hour
+	case "monthly":
+		period = 30 * 24 * time.Hour
+	case "yearly":
+		period = 365 * 24 * time.Hour
+	default:
+		return 0
+	}
+	if sy["updatePeriod"] == nil && sy["updateFrequency"] == nil {
+		return 0
+	}
+	freq := 1
+	if v := strings.TrimSpace(extValue(sy["updateFrequency"])); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return period
+		}
+		freq = n
+	}
+	return period / time.Duration(freq)
+}
+
+// extValue returns the value of the first of es, or "".
+func extValue(es []ext.Extension) string {
+	if len(es) == 0 {
+		return ""
+	}
+	return es[0].Value
+}
