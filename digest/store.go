@@ -384,22 +384,10 @@ func (s *Store) LastSent(ctx context.Context, email string) (time.Time, bool, er
 // MarkSent records that an edition went to a subscriber. Recording the
 // same (edition, address) again keeps the first record.
 func (s *Store) MarkSent(ctx context.Context, r Sent) error {
-	return markSent(ctx, s.db, r)
-}
-
-// MarkSentTx is MarkSent inside the caller's transaction on DB, so that a
-// journal can record a send and its own state change atomically.
-func (s *Store) MarkSentTx(ctx context.Context, tx *sql.Tx, r Sent) error {
-	return markSent(ctx, tx, r)
-}
-
-func markSent(ctx context.Context, db interface {
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}, r Sent) error {
 	if r.Edition == "" || r.Email == "" || r.Until.IsZero() {
 		return errors.New("digest: mark sent: edition, email and until are required")
 	}
-	_, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO sent_editions (key, edition, until, sent_at) VALUES (?, ?, ?, ?)`,
+	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO sent_editions (key, edition, until, sent_at) VALUES (?, ?, ?, ?)`,
 		EmailKey(r.Email), r.Edition, r.Until.UnixNano(), r.At.UnixNano())
 	if err != nil {
 		return fmt.Errorf("digest: mark %s sent to %s: %w", r.Edition, r.Email, err)

@@ -158,20 +158,6 @@ func TestStoreSentLog(t *testing.T) {
 	if err := s.MarkSent(ctx, Sent{Email: "a@example.com"}); err == nil {
 		t.Error("MarkSent without edition succeeded")
 	}
-	// Inside the caller's transaction, as a journal would.
-	tx, err := s.DB().BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.MarkSentTx(ctx, tx, Sent{Edition: "daily-2026-11-25", Email: "a@example.com", Until: at(48, 0), At: at(55, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	if until, _, _ := s.LastSent(ctx, "a@example.com"); !until.Equal(at(24, 0)) {
-		t.Errorf("a rolled-back MarkSentTx is visible: LastSent = %v", until)
-	}
 }
 
 func TestStoreSecret(t *testing.T) {

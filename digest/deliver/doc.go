@@ -47,9 +47,10 @@
 //
 // Digest adapts package digest: Jobs yields one job per active subscriber
 // whose Compose builds that subscriber's digest on a worker, and Digest is
-// the Scheduler's Audience. A sent message is recorded with the digest
-// store's MarkSentTx in the same transaction as the journal's "sent", so
-// the subscriber's next window starts where this one ended.
+// the Scheduler's Audience. A sent message is recorded in the digest
+// store's sent log (Job.Sent), so the subscriber's next window starts where
+// this one ended; a SentJournal (SQLiteJournal on the store's database)
+// commits that entry together with the journal's "sent".
 //
 // # Schedule
 //

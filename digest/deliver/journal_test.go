@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/khabar/khabar/digest"
 )
 
 func journals(t *testing.T) map[string]Journal {
@@ -177,6 +179,53 @@ func TestSQLiteJournalSharesDB(t *testing.T) {
 	}
 	if _, err := OpenSQLiteJournal(ctx, filepath.Join(t.TempDir(), "missing-dir", "x.db")); err == nil {
 		t.Errorf("OpenSQLiteJournal in a missing directory succeeded")
+	}
+}
+
+// TestSQLiteJournalSentLog commits a sent log entry together with the
+// journal's "sent", or neither.
+func TestSQLiteJournalSentLog(t *testing.T) {
+	ctx := context.Background()
+	store, err := digest.OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	j, err := NewSQLiteJournal(ctx, store.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !j.KeepsLog(store) {
+		t.Fatal("a journal on the store's database does not keep its sent log")
+	}
+	at := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	k := Key{"daily-2026-11-25", "a@example.com"}
+	if _, err := j.Open(ctx, k, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Transition(ctx, k, StatePending, StateSending, Update{At: at}); err != nil {
+		t.Fatal(err)
+	}
+	bad := digest.Sent{Edition: k.Edition, Email: k.Recipient, At: at} // no Until
+	var le *LogError
+	if err := j.Transition(ctx, k, StateSending, StateSent, Update{At: at, Sent: &bad}); !errors.As(err, &le) {
+		t.Fatalf("Transition with a bad entry = %v, want a *LogError", err)
+	}
+	if r, _, _ := j.Get(ctx, k); r.State != StateSending {
+		t.Errorf("after a failed entry the record is %s, want sending: nothing committed", r.State)
+	}
+	if sent, _ := store.WasSent(ctx, k.Edition, k.Recipient); sent {
+		t.Error("a failed entry is in the sent log")
+	}
+	good := digest.Sent{Edition: k.Edition, Email: k.Recipient, Until: at.Add(-time.Hour), At: at}
+	if err := j.Transition(ctx, k, StateSending, StateSent, Update{At: at, Sent: &good}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _, _ := j.Get(ctx, k); r.State != StateSent {
+		t.Errorf("record %s, want sent", r.State)
+	}
+	if until, ok, err := store.LastSent(ctx, k.Recipient); err != nil || !ok || !until.Equal(good.Until) {
+		t.Errorf("LastSent = %v, %v, %v; want %v", until, ok, err, good.Until)
 	}
 }
 

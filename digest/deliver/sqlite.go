@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/khabar/khabar/digest"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -230,20 +231,9 @@ func (j *SQLiteJournal) Open(ctx context.Context, k Key, at time.Time) (Record, 
 	return r, err
 }
 
-// Transition implements Journal.
+// Transition implements Journal. As a SentJournal, it records u.Sent in
+// the digest's sent_editions table in the same transaction.
 func (j *SQLiteJournal) Transition(ctx context.Context, k Key, from, to State, u Update) error {
-	return j.TransitionTx(ctx, k, from, to, u, nil)
-}
-
-const updateRecord = `UPDATE deliver_journal SET state = ?, attempts = attempts + ?, detail = ?,
-	message_id = CASE WHEN ? = '' THEN message_id ELSE ? END, updated_ms = ?
-	WHERE edition = ? AND recipient = ? AND state = ?`
-
-// TransitionTx is Transition that also runs fn, when not nil, in the same
-// transaction, so that the state change and fn's writes (for the digest,
-// Store.MarkSentTx) are committed together or not at all. An error from
-// fn rolls both back and is returned wrapped in a *HookError.
-func (j *SQLiteJournal) TransitionTx(ctx context.Context, k Key, from, to State, u Update, fn func(*sql.Tx) error) error {
 	if !to.Valid() {
 		return fmt.Errorf("deliver: journal %s: invalid state %q", k, to)
 	}
@@ -261,17 +251,17 @@ func (j *SQLiteJournal) TransitionTx(ctx context.Context, k Key, from, to State,
 			return 0, err
 		}
 		n, err := res.RowsAffected()
-		if err != nil || n != 1 || fn == nil {
+		if err != nil || n != 1 || u.Sent == nil || to != StateSent {
 			return n, err
 		}
-		if err := fn(tx); err != nil {
-			return 0, &HookError{Key: k, Err: err}
+		if err := markSent(tx, *u.Sent); err != nil {
+			return 0, &LogError{Key: k, Err: err}
 		}
 		return 1, nil
 	})
-	var he *HookError
-	if errors.As(err, &he) {
-		return he
+	var le *LogError
+	if errors.As(err, &le) {
+		return le
 	}
 	if err != nil {
 		return fmt.Errorf("deliver: journal %s %s→%s: %w", k, from, to, err)
@@ -289,30 +279,29 @@ func (j *SQLiteJournal) TransitionTx(ctx context.Context, k Key, from, to State,
 	return &ConflictError{Key: k, Want: from, Got: r.State, Wanted: to}
 }
 
-// HookError is returned by TransitionTx when the function run inside the
-// transaction fails; nothing was committed.
-type HookError struct {
-	Key Key
-	Err error
+const updateRecord = `UPDATE deliver_journal SET state = ?, attempts = attempts + ?, detail = ?,
+	message_id = CASE WHEN ? = '' THEN message_id ELSE ? END, updated_ms = ?
+	WHERE edition = ? AND recipient = ? AND state = ?`
+
+// markSent writes the digest's sent_editions row for r, as
+// digest.Store.MarkSent does.
+func markSent(tx *sql.Tx, r digest.Sent) error {
+	if r.Edition == "" || r.Email == "" || r.Until.IsZero() {
+		return errors.New("digest: mark sent: edition, email and until are required")
+	}
+	_, err := tx.Exec(`INSERT OR IGNORE INTO sent_editions (key, edition, until, sent_at) VALUES (?, ?, ?, ?)`,
+		digest.EmailKey(r.Email), r.Edition, r.Until.UnixNano(), r.At.UnixNano())
+	return err
 }
 
-// Error describes the failure.
-func (e *HookError) Error() string {
-	return fmt.Sprintf("deliver: journal %s: in-transaction hook: %v", e.Key, e.Err)
+// KeepsLog implements SentJournal: the journal keeps l's sent log when l
+// is a *digest.Store on the journal's database.
+func (j *SQLiteJournal) KeepsLog(l SentMarker) bool {
+	s, ok := l.(*digest.Store)
+	return ok && s.DB() == j.db
 }
 
-// Unwrap returns the hook's error.
-func (e *HookError) Unwrap() error { return e.Err }
-
-// TxJournal is a Journal that can run more writes in the transaction of a
-// state change; SQLiteJournal is one. The Sender uses it to run Job.Sent
-// in the transaction that records the message as sent.
-type TxJournal interface {
-	Journal
-	TransitionTx(ctx context.Context, k Key, from, to State, u Update, fn func(*sql.Tx) error) error
-}
-
-var _ TxJournal = (*SQLiteJournal)(nil)
+var _ SentJournal = (*SQLiteJournal)(nil)
 
 // Count implements Journal.
 func (j *SQLiteJournal) Count(ctx context.Context, edition string) (map[State]int, error) {
