@@ -30,7 +30,7 @@
 //
 // # Selection and ranking
 //
-// Stories come from a Source (*khabar.Catalog). Each is scored as Ranking
+// Stories come from a StorySource (*khabar.Catalog). Each is scored as Ranking
 // documents: weighted log1p of views, shares and comments, halved every
 // HalfLife of age, ties broken newest first then by ID. The digest holds
 // first the best stories from the subscriber's follows, then the top

@@ -111,7 +111,7 @@ func fixtureCatalog(t testing.TB) *khabar.Catalog {
 	return c
 }
 
-func testConfig(src Source) Config {
+func testConfig(src StorySource) Config {
 	return Config{
 		Source:            src,
 		From:              "ख़बर <digest@khabar.example>",

@@ -395,16 +395,6 @@ func (s *Store) MarkSent(ctx context.Context, r Sent) error {
 	return nil
 }
 
-// WasSent reports whether MarkSent recorded the edition for the address.
-func (s *Store) WasSent(ctx context.Context, editionID, email string) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sent_editions WHERE key = ? AND edition = ?`, EmailKey(email), editionID).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("digest: was %s sent to %s: %w", editionID, email, err)
-	}
-	return n > 0, nil
-}
-
 // Secret returns the random secret of n bytes stored under name, creating
 // it on first use: a persistent key (an unsubscribe token key, say) for
 // deployments that keep no key elsewhere. Every process sharing the file

@@ -214,7 +214,7 @@ func TestSQLiteJournalSentLog(t *testing.T) {
 	if r, _, _ := j.Get(ctx, k); r.State != StateSending {
 		t.Errorf("after a failed entry the record is %s, want sending: nothing committed", r.State)
 	}
-	if sent, _ := store.WasSent(ctx, k.Edition, k.Recipient); sent {
+	if _, sent, _ := store.LastSent(ctx, k.Recipient); sent {
 		t.Error("a failed entry is in the sent log")
 	}
 	good := digest.Sent{Edition: k.Edition, Email: k.Recipient, Until: at.Add(-time.Hour), At: at}

@@ -473,42 +473,44 @@ func (l *countingLog) MarkSent(ctx context.Context, r digest.Sent) error {
 // sent, and a failed entry is not committed.
 func TestSentLog(t *testing.T) {
 	ctx := context.Background()
-	store, err := digest.OpenStore(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	shared, err := NewSQLiteJournal(ctx, store.DB())
-	if err != nil {
-		t.Fatal(err)
-	}
 	for name, tc := range map[string]struct {
-		j      Journal
-		atomic bool
+		journal func(*digest.Store) Journal
+		atomic  bool
 	}{
-		"mem":           {&MemJournal{}, false},
-		"sqlite":        {sqliteJournal(t, ""), false}, // its own file: not the store's log
-		"sqlite-shared": {shared, true},
+		"mem":    {func(*digest.Store) Journal { return &MemJournal{} }, false},
+		"sqlite": {func(*digest.Store) Journal { return sqliteJournal(t, "") }, false}, // its own file: not the store's log
+		"sqlite-shared": {func(s *digest.Store) Journal {
+			j, err := NewSQLiteJournal(ctx, s.DB())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return j
+		}, true},
 	} {
 		t.Run(name, func(t *testing.T) {
+			store, err := digest.OpenStore(filepath.Join(t.TempDir(), "state.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = store.Close() })
+			j := tc.journal(store)
 			srv := startServer(t)
 			var results []Result
-			s := newSender(t, Config{Client: srv.client(t), Journal: tc.j, Workers: 1, Progress: func(p Progress) { results = append(results, p.Last) }})
+			s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 1, Progress: func(p Progress) { results = append(results, p.Last) }})
 			var log SentMarker = store
 			counted := &countingLog{Store: store}
 			if !tc.atomic {
 				log = counted
 			}
-			sj, ok := tc.j.(SentJournal)
+			sj, ok := j.(SentJournal)
 			if keeps := ok && sj.KeepsLog(log); keeps != tc.atomic {
-				t.Fatalf("%T keeps the sent log %T: %t, want %t", tc.j, log, keeps, tc.atomic)
+				t.Fatalf("%T keeps the sent log %T: %t, want %t", j, log, keeps, tc.atomic)
 			}
-			ed := "e-" + name
 			at := time.Date(2026, 11, 24, 7, 0, 0, 0, time.UTC)
 			job := func(to string, until time.Time) Job {
-				return Job{Key: Key{ed, to}, Compose: func() (*gomail.Msg, error) { return testMsg(ed, to) },
+				return Job{Key: Key{"e", to}, Compose: func() (*gomail.Msg, error) { return testMsg("e", to) },
 					Sent: &SentRecord{Log: log, Entry: func(sentAt time.Time) digest.Sent {
-						return digest.Sent{Edition: ed, Email: to, Until: until, At: sentAt}
+						return digest.Sent{Edition: "e", Email: to, Until: until, At: sentAt}
 					}}}
 			}
 			// A zero Until makes the sent log refuse the entry.
@@ -528,13 +530,13 @@ func TestSentLog(t *testing.T) {
 				if r.State != StateSent || fails != strings.Contains(r.Detail, "until are required") {
 					t.Errorf("%s: %+v", r.Key.Recipient, r)
 				}
-				rec, _, _ := tc.j.Get(ctx, r.Key)
+				rec, _, _ := j.Get(ctx, r.Key)
 				if rec.State != StateSent {
 					t.Errorf("%s: journal %s, want sent even if the sent log failed", r.Key.Recipient, rec.State)
 				}
-				logged, err := store.WasSent(ctx, ed, r.Key.Recipient)
-				if err != nil || logged == fails {
-					t.Errorf("%s: in the sent log: %t, %v; want %t", r.Key.Recipient, logged, err, !fails)
+				until, logged, err := store.LastSent(ctx, r.Key.Recipient)
+				if err != nil || logged == fails || logged && !until.Equal(at) {
+					t.Errorf("%s: in the sent log: %t (until %v), %v; want %t", r.Key.Recipient, logged, until, err, !fails)
 				}
 			}
 			if want := map[bool]int{true: 0, false: 2}[tc.atomic]; counted.n != want {
