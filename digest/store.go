@@ -181,24 +181,19 @@ func (s *Store) Import(ctx context.Context, subs []*Subscriber) (ImportResult, e
 }
 
 func encodeSubscriber(sub *Subscriber) ([]any, error) {
-	f, err := json.Marshal(normalizeFollows(sub.Follows))
+	c, err := sub.Stored()
+	if err != nil {
+		return nil, err
+	}
+	f, err := json.Marshal(c.Follows)
 	if err != nil {
 		return nil, fmt.Errorf("digest: encode follows of %s: %w", sub.Email, err)
 	}
 	tz := ""
-	if sub.TimeZone != nil {
-		tz = sub.TimeZone.String()
-		// The store keeps zones by IANA name; a fixed zone ("IST",
-		// +05:30) could not be read back.
-		if _, err := loadLocation(tz); err != nil {
-			return nil, fmt.Errorf("%w: %s: time zone %q has no IANA name (use time.LoadLocation)", ErrInvalidSubscriber, sub.Email, tz)
-		}
+	if c.TimeZone != nil {
+		tz = c.TimeZone.String()
 	}
-	st := sub.Status
-	if st == "" {
-		st = StatusActive
-	}
-	return []any{sub.Key(), sub.Email, sub.Name, sub.Language, tz, string(f), string(st), time.Now().UnixNano()}, nil
+	return []any{c.Key(), c.Email, c.Name, c.Language, tz, string(f), string(c.Status), time.Now().UnixNano()}, nil
 }
 
 const subscriberColumns = `email, name, language, time_zone, follows, status`
@@ -214,7 +209,7 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 		return nil, fmt.Errorf("digest: subscriber %s: follows: %w", sub.Email, err)
 	}
 	if tz != "" {
-		loc, err := loadLocation(tz)
+		loc, err := LoadLocation(tz)
 		if err != nil {
 			return nil, fmt.Errorf("digest: subscriber %s: %w", sub.Email, err)
 		}
@@ -355,8 +350,8 @@ func (s *Store) Suppress(ctx context.Context, email string, status Status) error
 	if !status.Valid() {
 		return fmt.Errorf("%w: status %q", ErrInvalidSubscriber, status)
 	}
-	if err := checkEmail(email); err != nil {
-		return fmt.Errorf("%w: address %q: %w", ErrInvalidSubscriber, email, err)
+	if err := CheckAddress(email); err != nil {
+		return err
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO subscribers (key, email, status, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
@@ -384,8 +379,8 @@ func (s *Store) LastSent(ctx context.Context, email string) (time.Time, bool, er
 // MarkSent records that an edition went to a subscriber. Recording the
 // same (edition, address) again keeps the first record.
 func (s *Store) MarkSent(ctx context.Context, r Sent) error {
-	if r.Edition == "" || r.Email == "" || r.Until.IsZero() {
-		return errors.New("digest: mark sent: edition, email and until are required")
+	if err := r.Check(); err != nil {
+		return err
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO sent_editions (key, edition, until, sent_at) VALUES (?, ?, ?, ?)`,
 		EmailKey(r.Email), r.Edition, r.Until.UnixNano(), r.At.UnixNano())

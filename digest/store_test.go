@@ -70,7 +70,7 @@ func TestStoreRoundTrip(t *testing.T) {
 
 func TestStoreImportKeepsUnsubscribes(t *testing.T) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := openSQLiteStore(t)
 	first := []*Subscriber{{Email: "a@example.com"}, {Email: "b@example.com"}, {Email: "c@example.com", Status: StatusBounced}}
 	res, err := s.Import(ctx, first)
 	if err != nil || res != (ImportResult{Added: 3}) {
@@ -102,7 +102,7 @@ func TestStoreImportKeepsUnsubscribes(t *testing.T) {
 
 func TestStoreEachPages(t *testing.T) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := openSQLiteStore(t)
 	var subs []*Subscriber
 	for i := range 600 {
 		subs = append(subs, &Subscriber{Email: fmt.Sprintf("user%04d@example.com", i)})
@@ -134,7 +134,7 @@ func TestStoreEachPages(t *testing.T) {
 
 func TestStoreSentLog(t *testing.T) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := openSQLiteStore(t)
 	if _, ok, err := s.LastSent(ctx, "a@example.com"); ok || err != nil {
 		t.Fatalf("LastSent before any send = %v, %v", ok, err)
 	}
@@ -197,7 +197,7 @@ func TestOpenStoreErrors(t *testing.T) {
 // readers at once, under -race, with no "database is locked" errors.
 func TestStoreConcurrent(t *testing.T) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := openSQLiteStore(t)
 	var subs []*Subscriber
 	for i := range 40 {
 		subs = append(subs, &Subscriber{Email: fmt.Sprintf("u%02d@example.com", i)})
@@ -240,7 +240,7 @@ func TestStoreConcurrent(t *testing.T) {
 
 func TestStoreStatusAndSuppress(t *testing.T) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := openSQLiteStore(t)
 	if err := s.Put(ctx, &Subscriber{Email: "Asha@Example.com", Name: "आशा", Language: "hi"}); err != nil {
 		t.Fatal(err)
 	}
@@ -277,4 +277,14 @@ func TestStoreStatusAndSuppress(t *testing.T) {
 	if _, err := s.Status(ctx, "nobody@example.com"); !errors.Is(err, ErrUnknownSubscriber) {
 		t.Errorf("Status of an unknown address: %v, want ErrUnknownSubscriber", err)
 	}
+}
+
+func openSQLiteStore(t testing.TB) *Store {
+	t.Helper()
+	s, err := OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

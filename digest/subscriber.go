@@ -172,6 +172,35 @@ func (s *Subscriber) Clone() *Subscriber {
 	return &c
 }
 
+// Stored returns the copy of s that a store keeps: follows normalized to
+// catalog keys (categories and tags given as names are slugified, duplicates
+// dropped) and an empty status made StatusActive. A time zone without an
+// IANA name (a fixed zone such as "IST" or +05:30) is refused with an error
+// wrapping ErrInvalidSubscriber: stores keep zones by name. Stored does not
+// run Validate; stores call both.
+func (s *Subscriber) Stored() (*Subscriber, error) {
+	c := s.Clone()
+	c.Follows = normalizeFollows(s.Follows)
+	if c.TimeZone != nil {
+		if _, err := loadLocation(c.TimeZone.String()); err != nil {
+			return nil, fmt.Errorf("%w: %s: time zone %q has no IANA name (use time.LoadLocation)", ErrInvalidSubscriber, s.Email, c.TimeZone)
+		}
+	}
+	if c.Status == "" {
+		c.Status = StatusActive
+	}
+	return c, nil
+}
+
+// CheckAddress reports whether email is a bare address a store can keep
+// for Suppress, with an error wrapping ErrInvalidSubscriber if not.
+func CheckAddress(email string) error {
+	if err := checkEmail(email); err != nil {
+		return fmt.Errorf("%w: address %q: %w", ErrInvalidSubscriber, email, err)
+	}
+	return nil
+}
+
 // normalizeFollows cleans follow keys the way the catalog keys them:
 // categories and tags given as names are slugified segment by segment,
 // duplicates dropped, order kept.
@@ -275,4 +304,13 @@ type Sent struct {
 	Until time.Time
 	// At is when the message was accepted for delivery.
 	At time.Time
+}
+
+// Check reports whether r has what a sent log needs: an edition, an
+// address and the window end.
+func (r Sent) Check() error {
+	if r.Edition == "" || r.Email == "" || r.Until.IsZero() {
+		return errors.New("digest: mark sent: edition, email and until are required")
+	}
+	return nil
 }
