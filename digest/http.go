@@ -50,7 +50,7 @@ type PageView struct {
 // No cookie is read or set. Forged, altered, expired and wrong-list tokens
 // are refused with 400 (410 when merely expired) and change nothing. An
 // address the store does not know is answered as unsubscribed, revealing
-// nothing; when the store is a Suppressor (as *Store is), the unsubscribe
+// nothing; when the store is a Suppressor (as *MemStore and *sqlite.Store are), the unsubscribe
 // is recorded for the address anyway, so importing it again cannot undo
 // it. Responses are not cacheable and send no Referer (the token is in
 // the URL).

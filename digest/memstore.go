@@ -29,6 +29,15 @@ var (
 	_ Suppressor      = (*MemStore)(nil)
 )
 
+// ImportResult counts what Import did.
+type ImportResult struct {
+	// Added counts new subscribers, Updated those already stored.
+	Added, Updated int
+	// Kept counts subscribers whose stored status (unsubscribed or bounced)
+	// was kept although the import said active.
+	Kept int
+}
+
 // Put stores sub, replacing any subscriber with the same Key, status
 // included.
 func (m *MemStore) Put(ctx context.Context, sub *Subscriber) error {

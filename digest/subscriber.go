@@ -246,7 +246,8 @@ func normList(in []string, norm func(string) string) []string {
 }
 
 // SubscriberStore keeps subscribers. Implementations must be safe for
-// concurrent use. *Store is the embedded default.
+// concurrent use. *sqlite.Store is the embedded default, *MemStore the
+// in-memory one.
 type SubscriberStore interface {
 	// Subscriber returns the subscriber with the given address (compared
 	// with EmailKey), or an error wrapping ErrUnknownSubscriber.
@@ -264,7 +265,7 @@ type SubscriberStore interface {
 
 // StatusStore is a SubscriberStore that can read one subscriber's status
 // without the rest of the record; Message.Recheck uses it when the store
-// has it. *Store implements it.
+// has it. *MemStore and *sqlite.Store implement it.
 type StatusStore interface {
 	// Status returns the status of the subscriber with the given address,
 	// or an error wrapping ErrUnknownSubscriber.
@@ -274,8 +275,9 @@ type StatusStore interface {
 // Suppressor is a SubscriberStore that can record a status for an address
 // it does not hold, so that an unsubscribe from a removed subscriber is
 // not lost: when the address is imported again it stays unsubscribed
-// (Store.Import never turns unsubscribed or bounced back to active). The
-// UnsubscribeHandler uses it when the store has it. *Store implements it.
+// (a store's Import never turns unsubscribed or bounced back to active). The
+// UnsubscribeHandler uses it when the store has it. *MemStore and
+// *sqlite.Store implement it.
 type Suppressor interface {
 	// Suppress sets the status of the address, adding a record of only
 	// the address and the status when the store does not hold it. It
@@ -285,8 +287,8 @@ type Suppressor interface {
 
 // SentLog tells which editions a subscriber was sent; the Builder asks it
 // where a subscriber's window starts. Implementations must be safe for
-// concurrent use. *Store is the embedded default; a nil SentLog means
-// nothing was ever sent.
+// concurrent use. *sqlite.Store is the embedded default, *MemStore the
+// in-memory one; a nil SentLog means nothing was ever sent.
 type SentLog interface {
 	// LastSent returns the end of the window (Message.Until) of the newest
 	// edition sent to the address, and false when none was.

@@ -21,9 +21,9 @@ import (
 //
 // When a message is sent, Digest records it in the store's sent log
 // (Job.Sent) so that the subscriber's next window starts where this one
-// ended; with a SQLiteJournal on the store's database
-// (NewSQLiteJournal(ctx, store.DB())) that record is committed in the same
-// transaction as the journal's "sent".
+// ended; with a journal that keeps the store's sent log (a SentJournal:
+// sqlite.Journal on the sqlite.Store's database) that record is committed
+// in the same transaction as the journal's "sent".
 //
 // For the daily schedule, set the Builder's Config.Cutoff to the send time
 // (7h for 07:00), so that each edition covers the 24 hours before it is
@@ -52,8 +52,8 @@ type Digest struct {
 	mu sync.Mutex // serializes OnSkip
 }
 
-// DigestStore is what Digest needs from the subscriber store; *digest.Store
-// implements it.
+// DigestStore is what Digest needs from the subscriber store;
+// *digest.MemStore and *sqlite.Store implement it.
 type DigestStore interface {
 	digest.SubscriberStore
 	SentMarker
@@ -61,7 +61,7 @@ type DigestStore interface {
 
 var (
 	_ Audience    = (*Digest)(nil)
-	_ DigestStore = (*digest.Store)(nil)
+	_ DigestStore = (*digest.MemStore)(nil)
 )
 
 // Edition returns the digest edition of a local date.

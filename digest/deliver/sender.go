@@ -76,18 +76,19 @@ type Job struct {
 // journal keeps that log (SentJournal), the entry is committed together
 // with the journal's "sent"; otherwise it is written right after.
 type SentRecord struct {
-	// Log is the sent log; *digest.Store is one.
+	// Log is the sent log, the digest store.
 	Log SentMarker
 	// Entry returns the log's entry for a message accepted at at.
 	Entry func(at time.Time) digest.Sent
 }
 
-// SentMarker is the write side of a sent log; *digest.Store implements it.
+// SentMarker is the write side of a sent log; *digest.MemStore and
+// *sqlite.Store implement it.
 type SentMarker interface {
 	MarkSent(ctx context.Context, r digest.Sent) error
 }
 
-var _ SentMarker = (*digest.Store)(nil)
+var _ SentMarker = (*digest.MemStore)(nil)
 
 // Counts are the tallies of one Run.
 type Counts struct {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net"
 	"net/textproto"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -455,7 +454,7 @@ func TestNewSenderConfig(t *testing.T) {
 
 // countingLog is a sent log that counts MarkSent calls.
 type countingLog struct {
-	*digest.Store
+	TestStore
 	mu sync.Mutex
 	n  int
 }
@@ -464,7 +463,7 @@ func (l *countingLog) MarkSent(ctx context.Context, r digest.Sent) error {
 	l.mu.Lock()
 	l.n++
 	l.mu.Unlock()
-	return l.Store.MarkSent(ctx, r)
+	return l.TestStore.MarkSent(ctx, r)
 }
 
 // TestSentLog records each send in a sent log: in the journal's own commit
@@ -474,31 +473,23 @@ func (l *countingLog) MarkSent(ctx context.Context, r digest.Sent) error {
 func TestSentLog(t *testing.T) {
 	ctx := context.Background()
 	for name, tc := range map[string]struct {
-		journal func(*digest.Store) Journal
-		atomic  bool
+		open   func(t *testing.T) (TestStore, Journal)
+		atomic bool
 	}{
-		"mem":    {func(*digest.Store) Journal { return &MemJournal{} }, false},
-		"sqlite": {func(*digest.Store) Journal { return sqliteJournal(t, "") }, false}, // its own file: not the store's log
-		"sqlite-shared": {func(s *digest.Store) Journal {
-			j, err := NewSQLiteJournal(ctx, s.DB())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return j
-		}, true},
+		"mem": {func(*testing.T) (TestStore, Journal) { return &digest.MemStore{}, &MemJournal{} }, false},
+		"sqlite": {func(t *testing.T) (TestStore, Journal) { // the journal in its own file: not the store's log
+			store, _ := sqliteStore(t)
+			return store, sqliteJournal(t, "")
+		}, false},
+		"sqlite-shared": {func(t *testing.T) (TestStore, Journal) { return sqliteStore(t) }, true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			store, err := digest.OpenStore(filepath.Join(t.TempDir(), "state.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = store.Close() })
-			j := tc.journal(store)
+			store, j := tc.open(t)
 			srv := startServer(t)
 			var results []Result
 			s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 1, Progress: func(p Progress) { results = append(results, p.Last) }})
 			var log SentMarker = store
-			counted := &countingLog{Store: store}
+			counted := &countingLog{TestStore: store}
 			if !tc.atomic {
 				log = counted
 			}
