@@ -59,8 +59,8 @@ func (w *worker) drop() {
 
 // deliver builds job's message and sends it, or records why not.
 func (w *worker) deliver(job Job) {
-	m, res := w.prepare(job)
-	if m == nil {
+	m, res, ok := w.prepare(job)
+	if !ok {
 		cfg := &w.r.s.cfg
 		u := Update{Detail: res.Detail, At: cfg.Now()}
 		if err := cfg.Journal.Transition(w.jctx(), job.Key, StatePending, res.State, u); err != nil {
@@ -70,22 +70,23 @@ func (w *worker) deliver(job Job) {
 		w.r.report(res)
 		return
 	}
-	w.send(m, res)
+	w.send(&m, res)
 }
 
 // prepare composes job's message, reads its envelope, writes it and signs
-// it. When there is nothing to send it returns a nil message and a Result
-// saying why: skipped (Compose said so) or failed.
-func (w *worker) prepare(job Job) (*message, Result) {
-	res := Result{Key: job.Key}
-	failed := func(detail string) (*message, Result) {
+// it. When there is nothing to send, ok is false and the Result says why:
+// skipped (Compose said so) or failed. The message is returned by value so
+// that it stays on the worker's stack.
+func (w *worker) prepare(job Job) (m message, res Result, ok bool) {
+	res = Result{Key: job.Key}
+	failed := func(detail string) (message, Result, bool) {
 		res.State, res.Detail = StateFailed, detail
-		return nil, res
+		return message{}, res, false
 	}
 	msg, err := job.Compose()
 	if errors.Is(err, ErrSkip) {
 		res.State, res.Detail = StateSkipped, err.Error()
-		return nil, res
+		return message{}, res, false
 	}
 	if err != nil {
 		return failed("compose: " + err.Error())
@@ -112,7 +113,7 @@ func (w *worker) prepare(job Job) (*message, Result) {
 			return failed(err.Error())
 		}
 	}
-	return &message{job: job, id: res.MessageID, from: from, to: rcpts[0], raw: raw}, res
+	return message{job: job, id: res.MessageID, from: from, to: rcpts[0], raw: raw}, res, true
 }
 
 // send makes attempts until one settles the message, the attempts counted
