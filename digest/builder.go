@@ -101,7 +101,7 @@ type Publisher struct {
 // fields without a default are required.
 type Config struct {
 	// Source supplies the stories (a *khabar.Catalog).
-	Source Source
+	Source StorySource
 	// Subscribers is the store Each walks; Build does not need it.
 	Subscribers SubscriberStore
 	// Sent says when each subscriber was last sent an edition, so the
@@ -391,9 +391,9 @@ func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error)
 	})
 }
 
-// Page is the web version of an edition: the general digest, the same for
-// everyone, with no personal data in it.
-type Page struct {
+// WebVersion is the web version of an edition: the general digest, the
+// same for everyone, with no personal data in it.
+type WebVersion struct {
 	Edition  Edition // the edition shown
 	Language string  // the language it is written in
 	Title    string  // the page title (the rendered subject line)
@@ -408,7 +408,7 @@ type Page struct {
 // stories of the edition's day in the Builder's zone, no followed section,
 // no greeting and no unsubscribe link. An edition with no stories gives a
 // *SkipError with SkipNoStories.
-func (b *Builder) General(ed Edition, lang string) (*Page, error) {
+func (b *Builder) General(ed Edition, lang string) (*WebVersion, error) {
 	if err := ed.Validate(); err != nil {
 		return nil, err
 	}
@@ -440,7 +440,7 @@ func (b *Builder) General(ed Edition, lang string) (*Page, error) {
 	if err := b.render(m, false); err != nil {
 		return nil, fmt.Errorf("digest: render web version of %s: %w", ed.ID(), err)
 	}
-	return &Page{Edition: ed, Language: lang, Title: m.Subject, HTML: m.HTML, Stories: m.Stories(), Version: version}, nil
+	return &WebVersion{Edition: ed, Language: lang, Title: m.Subject, HTML: m.HTML, Stories: m.Stories(), Version: version}, nil
 }
 
 // categoryLabel returns the label of the category a story is shown

@@ -9,12 +9,11 @@
 // A Subscriber has an address, a name, a language (hi, en, ur), a time zone,
 // Follows (category paths with their descendants, tag and author slugs) and
 // a Status (StatusActive, StatusUnsubscribed, StatusBounced). The Builder
-// reads them through the SubscriberStore interface. Store is the embedded
-// default: one SQLite file (modernc.org/sqlite, WAL, synchronous=FULL,
-// busy_timeout 10 s, BEGIN IMMEDIATE), opened with OpenStore; Store.DB gives
-// the *sql.DB so that the delivery journal lives in the same file. ReadCSV
-// reads a subscriber list and Store.Import loads it without ever turning an
-// unsubscribed or bounced address back to active.
+// reads them through the SubscriberStore interface; package sqlite has the
+// embedded default (one SQLite file that the delivery journal shares), and
+// MemStore keeps them in memory. ReadCSV reads a subscriber list and a
+// store's Import loads it without ever turning an unsubscribed or bounced
+// address back to active.
 //
 // # Editions and windows
 //
@@ -24,13 +23,13 @@
 // ends at Config.Cutoff after the start of the date (midnight at its end by
 // default) and starts Config.Window (24 h) earlier, or where the last sent
 // edition's window ended when that is later (SentLog.LastSent). A
-// deliverer records each send with Store.MarkSent(Message.Sent(at)).
+// deliverer records each send with the store's MarkSent(Message.Sent(at)).
 // Edition.RecipientKey is the deterministic per-(edition, address) key and
 // Edition.MessageID the Message-ID built from it.
 //
 // # Selection and ranking
 //
-// Stories come from a Source (*khabar.Catalog). Each is scored as Ranking
+// Stories come from a StorySource (*khabar.Catalog). Each is scored as Ranking
 // documents: weighted log1p of views, shares and comments, halved every
 // HalfLife of age, ties broken newest first then by ID. The digest holds
 // first the best stories from the subscriber's follows, then the top
@@ -79,7 +78,7 @@
 // Message-ID, so the same message always gives the same bytes. A deliverer
 // adds DKIM and sends. A message built a while before it is sent does not
 // see an unsubscribe that came in meanwhile: Message.Recheck asks the store
-// again (one primary-key lookup with *Store) and returns a *SkipError when
+// again (one primary-key lookup with a StatusStore) and returns a *SkipError when
 // the subscriber is no longer active or was removed.
 //
 // # Unsubscribing and the web version
@@ -97,6 +96,6 @@
 //
 // # Concurrency
 //
-// Builder, Store, Tokens, Templates and the handlers are safe for
+// Builder, MemStore, Tokens, Templates and the handlers are safe for
 // concurrent use. A Message is immutable once built.
 package digest

@@ -111,7 +111,7 @@ func fixtureCatalog(t testing.TB) *khabar.Catalog {
 	return c
 }
 
-func testConfig(src Source) Config {
+func testConfig(src StorySource) Config {
 	return Config{
 		Source:            src,
 		From:              "ख़बर <digest@khabar.example>",
@@ -137,15 +137,7 @@ func newTestBuilder(t testing.TB, mod func(*Config)) *Builder {
 	return b
 }
 
-func openTestStore(t testing.TB) *Store {
-	t.Helper()
-	s, err := OpenStore(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func openTestStore(testing.TB) *MemStore { return &MemStore{} }
 
 // golden compares got with testdata/golden/name, rewriting it with -update.
 func golden(t *testing.T, name string, got []byte) {

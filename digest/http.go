@@ -50,7 +50,7 @@ type PageView struct {
 // No cookie is read or set. Forged, altered, expired and wrong-list tokens
 // are refused with 400 (410 when merely expired) and change nothing. An
 // address the store does not know is answered as unsubscribed, revealing
-// nothing; when the store is a Suppressor (as *Store is), the unsubscribe
+// nothing; when the store is a Suppressor (as *MemStore and *sqlite.Store are), the unsubscribe
 // is recorded for the address anyway, so importing it again cannot undo
 // it. Responses are not cacheable and send no Referer (the token is in
 // the URL).
@@ -227,7 +227,7 @@ func (h *UnsubscribeHandler) pageLang(w http.ResponseWriter, r *http.Request, co
 type BrowserHandler struct {
 	b     *Builder
 	mu    sync.Mutex
-	pages map[browserKey]*Page
+	pages map[browserKey]*WebVersion
 }
 
 type browserKey struct {
@@ -237,7 +237,7 @@ type browserKey struct {
 
 // NewBrowserHandler returns a handler serving b's web versions.
 func NewBrowserHandler(b *Builder) *BrowserHandler {
-	return &BrowserHandler{b: b, pages: map[browserKey]*Page{}}
+	return &BrowserHandler{b: b, pages: map[browserKey]*WebVersion{}}
 }
 
 // ServeHTTP serves the web version named by the last path segment.
@@ -303,7 +303,7 @@ func etagMatch(header, etag string) bool {
 }
 
 // page returns the cached page, rendering it when missing or stale.
-func (h *BrowserHandler) page(ed Edition, lang string) (*Page, error) {
+func (h *BrowserHandler) page(ed Edition, lang string) (*WebVersion, error) {
 	k := browserKey{ed, lang}
 	var version uint64
 	if h.b.versions != nil {

@@ -20,7 +20,7 @@ import (
 // recordingStore wraps a Store and records, at the moment SetStatus
 // returns, whether a response was already written.
 type recordingStore struct {
-	*Store
+	*MemStore
 	mu      sync.Mutex
 	written *bool
 	order   []string
@@ -31,7 +31,7 @@ func (r *recordingStore) SetStatus(ctx context.Context, email string, st Status)
 	if r.fail != nil {
 		return r.fail
 	}
-	err := r.Store.SetStatus(ctx, email, st)
+	err := r.MemStore.SetStatus(ctx, email, st)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if *r.written {
@@ -60,7 +60,7 @@ func TestUnsubscribeHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	written := false
-	rec := &recordingStore{Store: store, written: &written}
+	rec := &recordingStore{MemStore: store, written: &written}
 	tk := testTokens()
 	h := &UnsubscribeHandler{Tokens: tk, Store: rec, Publisher: Publisher{Name: "ख़बर", Address: "12, माल रोड\nकानपुर"},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}

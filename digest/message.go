@@ -82,7 +82,7 @@ func (m *Message) Stories() int { return len(m.Followed) + len(m.Top) }
 func (m *Message) Key() string { return m.Edition.RecipientKey(m.Subscriber.Email) }
 
 // Sent returns the record that says this message was delivered at the
-// given time, for SentLog stores (Store.MarkSent).
+// given time, for SentLog stores (MarkSent).
 func (m *Message) Sent(at time.Time) Sent {
 	return Sent{Edition: m.Edition.ID(), Email: m.Subscriber.Email, Until: m.Until, At: at}
 }
@@ -92,7 +92,7 @@ func (m *Message) Sent(at time.Time) Sent {
 // unsubscribe, a bounce or a removal that happened since. It returns nil
 // when the subscriber is active, a *SkipError (SkipUnsubscribed,
 // SkipBounced or SkipRemoved) when the message must not be sent, and other
-// errors as the store gives them. With a StatusStore (such as *Store) it
+// errors as the store gives them. With a StatusStore (such as *sqlite.Store) it
 // is one primary-key lookup.
 func (m *Message) Recheck(ctx context.Context, store SubscriberStore) error {
 	var st Status

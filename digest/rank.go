@@ -12,15 +12,15 @@ import (
 	"github.com/khabar/khabar"
 )
 
-// Source is where a digest's stories come from. *khabar.Catalog
+// StorySource is where a digest's stories come from. *khabar.Catalog
 // satisfies it. Implementations must be safe for concurrent use.
-type Source interface {
+type StorySource interface {
 	// Find returns the articles q selects, newest first; the Builder asks
 	// for the whole site (the zero Key) between Since and Until.
 	Find(q khabar.Query) []*khabar.Article
 }
 
-var _ Source = (*khabar.Catalog)(nil)
+var _ StorySource = (*khabar.Catalog)(nil)
 
 // versioned is implemented by sources whose content has a version
 // (*khabar.Catalog): the Builder then caches ranked windows across calls
@@ -192,7 +192,7 @@ type poolKey struct {
 }
 
 // buildPool ranks the source's stories in [since, until) for lang.
-func buildPool(src Source, r *Ranking, since, until time.Time, lang, defLang string) *pool {
+func buildPool(src StorySource, r *Ranking, since, until time.Time, lang, defLang string) *pool {
 	arts := src.Find(khabar.Query{Since: since, Until: until})
 	p := &pool{items: make([]*poolItem, 0, len(arts)), byKey: make(map[string][]int32)}
 	for _, a := range arts {

@@ -172,6 +172,35 @@ func (s *Subscriber) Clone() *Subscriber {
 	return &c
 }
 
+// Stored returns the copy of s that a store keeps: follows normalized to
+// catalog keys (categories and tags given as names are slugified, duplicates
+// dropped) and an empty status made StatusActive. A time zone without an
+// IANA name (a fixed zone such as "IST" or +05:30) is refused with an error
+// wrapping ErrInvalidSubscriber: stores keep zones by name. Stored does not
+// run Validate; stores call both.
+func (s *Subscriber) Stored() (*Subscriber, error) {
+	c := s.Clone()
+	c.Follows = normalizeFollows(s.Follows)
+	if c.TimeZone != nil {
+		if _, err := loadLocation(c.TimeZone.String()); err != nil {
+			return nil, fmt.Errorf("%w: %s: time zone %q has no IANA name (use time.LoadLocation)", ErrInvalidSubscriber, s.Email, c.TimeZone)
+		}
+	}
+	if c.Status == "" {
+		c.Status = StatusActive
+	}
+	return c, nil
+}
+
+// CheckAddress reports whether email is a bare address a store can keep
+// for Suppress, with an error wrapping ErrInvalidSubscriber if not.
+func CheckAddress(email string) error {
+	if err := checkEmail(email); err != nil {
+		return fmt.Errorf("%w: address %q: %w", ErrInvalidSubscriber, email, err)
+	}
+	return nil
+}
+
 // normalizeFollows cleans follow keys the way the catalog keys them:
 // categories and tags given as names are slugified segment by segment,
 // duplicates dropped, order kept.
@@ -217,7 +246,8 @@ func normList(in []string, norm func(string) string) []string {
 }
 
 // SubscriberStore keeps subscribers. Implementations must be safe for
-// concurrent use. *Store is the embedded default.
+// concurrent use. *sqlite.Store is the embedded default, *MemStore the
+// in-memory one.
 type SubscriberStore interface {
 	// Subscriber returns the subscriber with the given address (compared
 	// with EmailKey), or an error wrapping ErrUnknownSubscriber.
@@ -235,7 +265,7 @@ type SubscriberStore interface {
 
 // StatusStore is a SubscriberStore that can read one subscriber's status
 // without the rest of the record; Message.Recheck uses it when the store
-// has it. *Store implements it.
+// has it. *MemStore and *sqlite.Store implement it.
 type StatusStore interface {
 	// Status returns the status of the subscriber with the given address,
 	// or an error wrapping ErrUnknownSubscriber.
@@ -245,8 +275,9 @@ type StatusStore interface {
 // Suppressor is a SubscriberStore that can record a status for an address
 // it does not hold, so that an unsubscribe from a removed subscriber is
 // not lost: when the address is imported again it stays unsubscribed
-// (Store.Import never turns unsubscribed or bounced back to active). The
-// UnsubscribeHandler uses it when the store has it. *Store implements it.
+// (a store's Import never turns unsubscribed or bounced back to active). The
+// UnsubscribeHandler uses it when the store has it. *MemStore and
+// *sqlite.Store implement it.
 type Suppressor interface {
 	// Suppress sets the status of the address, adding a record of only
 	// the address and the status when the store does not hold it. It
@@ -256,8 +287,8 @@ type Suppressor interface {
 
 // SentLog tells which editions a subscriber was sent; the Builder asks it
 // where a subscriber's window starts. Implementations must be safe for
-// concurrent use. *Store is the embedded default; a nil SentLog means
-// nothing was ever sent.
+// concurrent use. *sqlite.Store is the embedded default, *MemStore the
+// in-memory one; a nil SentLog means nothing was ever sent.
 type SentLog interface {
 	// LastSent returns the end of the window (Message.Until) of the newest
 	// edition sent to the address, and false when none was.
@@ -275,4 +306,13 @@ type Sent struct {
 	Until time.Time
 	// At is when the message was accepted for delivery.
 	At time.Time
+}
+
+// Check reports whether r has what a sent log needs: an edition, an
+// address and the window end.
+func (r Sent) Check() error {
+	if r.Edition == "" || r.Email == "" || r.Until.IsZero() {
+		return errors.New("digest: mark sent: edition, email and until are required")
+	}
+	return nil
 }

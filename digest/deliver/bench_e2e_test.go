@@ -70,7 +70,7 @@ func TestHelperEndToEnd(t *testing.T) {
 	n, _ := strconv.Atoi(nStr)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 25, 7, 0, 0, 0, ist)
-	store, b := digestSetup(t, nil, 1000, now)
+	store, j, b := digestSetup(t, nil, 1000, now)
 
 	// Import in chunks, as a real import of a large list would, so that
 	// the subscriber list itself is never in memory.
@@ -87,10 +87,6 @@ func TestHelperEndToEnd(t *testing.T) {
 	}
 	importHWM := vmHWM(t)
 
-	j, err := NewSQLiteJournal(ctx, store.DB())
-	if err != nil {
-		t.Fatal(err)
-	}
 	_, ek := testKeys(t)
 	srv := startServer(t, withoutBodies())
 	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 4, DKIM: &DKIM{Domain: b.Domain(), Selector: "k", Key: ek}})

@@ -33,10 +33,7 @@ func TestHelperSender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := OpenSQLiteJournal(context.Background(), os.Getenv("DELIVER_DB"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := sqliteJournal(t, os.Getenv("DELIVER_DB"))
 	s, err := NewSender(Config{Client: c, Journal: j, Workers: 4})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package deliver
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"iter"
@@ -20,10 +19,11 @@ import (
 // Key{Edition: Edition.ID(), Recipient: Subscriber.Key()}, e.g.
 // {"daily-2026-11-24", "reader@example.org"}.
 //
-// When a message is sent, Digest records it with MarkSent so that the
-// subscriber's next window starts where this one ended; with a
-// SQLiteJournal on the store's database (NewSQLiteJournal(ctx, store.DB()))
-// that record is committed in the same transaction as the journal's "sent".
+// When a message is sent, Digest records it in the store's sent log
+// (Job.Sent) so that the subscriber's next window starts where this one
+// ended; with a journal that keeps the store's sent log (a SentJournal:
+// sqlite.Journal on the sqlite.Store's database) that record is committed
+// in the same transaction as the journal's "sent".
 //
 // For the daily schedule, set the Builder's Config.Cutoff to the send time
 // (7h for 07:00), so that each edition covers the 24 hours before it is
@@ -52,17 +52,16 @@ type Digest struct {
 	mu sync.Mutex // serializes OnSkip
 }
 
-// DigestStore is what Digest needs from the subscriber store; *digest.Store
-// implements it.
+// DigestStore is what Digest needs from the subscriber store;
+// *digest.MemStore and *sqlite.Store implement it.
 type DigestStore interface {
 	digest.SubscriberStore
-	MarkSent(ctx context.Context, r digest.Sent) error
-	MarkSentTx(ctx context.Context, tx *sql.Tx, r digest.Sent) error
+	SentMarker
 }
 
 var (
 	_ Audience    = (*Digest)(nil)
-	_ DigestStore = (*digest.Store)(nil)
+	_ DigestStore = (*digest.MemStore)(nil)
 )
 
 // Edition returns the digest edition of a local date.
@@ -98,7 +97,9 @@ func (d *Digest) job(ctx context.Context, ed digest.Edition, sub *digest.Subscri
 			}
 			return m.Msg()
 		},
-		Sent:   d.markSent(&m),
+		Sent: &SentRecord{Log: d.Store, Entry: func(at time.Time) digest.Sent {
+			return m.Sent(at)
+		}},
 		Failed: d.failed(sub),
 	}
 }
@@ -118,16 +119,6 @@ func (d *Digest) failed(sub *digest.Subscriber) func(context.Context, Result) er
 			return nil
 		}
 		return d.Store.SetStatus(ctx, sub.Email, digest.StatusBounced)
-	}
-}
-
-// markSent returns the Job.Sent hook that records *m as sent.
-func (d *Digest) markSent(m **digest.Message) func(context.Context, *sql.Tx, time.Time) error {
-	return func(ctx context.Context, tx *sql.Tx, at time.Time) error {
-		if tx != nil {
-			return d.Store.MarkSentTx(ctx, tx, (*m).Sent(at))
-		}
-		return d.Store.MarkSent(ctx, (*m).Sent(at))
 	}
 }
 

@@ -2,7 +2,6 @@ package deliver
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sync"
@@ -16,15 +15,12 @@ import (
 
 var ist = time.FixedZone("IST", 5*3600+1800)
 
-// digestSetup opens a digest store with subscribers, a catalog of a
-// synthetic day and a Builder whose clock is fixed at now.
-func digestSetup(t testing.TB, subs []*digest.Subscriber, articles int, now time.Time) (*digest.Store, *digest.Builder) {
+// digestSetup opens a SQLite digest store with subscribers and a journal
+// in its database, a catalog of a synthetic day and a Builder whose clock
+// is fixed at now.
+func digestSetup(t testing.TB, subs []*digest.Subscriber, articles int, now time.Time) (TestStore, Journal, *digest.Builder) {
 	t.Helper()
-	store, err := digest.OpenStore(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
+	store, j := sqliteStore(t)
 	if _, err := store.Import(context.Background(), subs); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +43,7 @@ func digestSetup(t testing.TB, subs []*digest.Subscriber, articles int, now time
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store, b
+	return store, j, b
 }
 
 func testSubscribers(t testing.TB) []*digest.Subscriber {
@@ -69,11 +65,7 @@ func testSubscribers(t testing.TB) []*digest.Subscriber {
 func TestDigestEditionEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 25, 7, 0, 0, 0, ist)
-	store, b := digestSetup(t, testSubscribers(t), 400, now)
-	j, err := NewSQLiteJournal(ctx, store.DB())
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, j, b := digestSetup(t, testSubscribers(t), 400, now)
 	_, ek := testKeys(t)
 	srv := startServer(t)
 	dk := &DKIM{Domain: b.Domain(), Selector: "k2026", Key: ek}
@@ -117,8 +109,8 @@ func TestDigestEditionEndToEnd(t *testing.T) {
 		if err != nil || !ok || r.State != StateSent {
 			t.Errorf("%s: journal %+v, %v", key, r, err)
 		}
-		if sent, err := store.WasSent(ctx, ed.ID(), m.To); err != nil || !sent {
-			t.Errorf("%s: store.WasSent = %t, %v; want the send recorded for the next window", m.To, sent, err)
+		if _, sent, err := store.LastSent(ctx, m.To); err != nil || !sent {
+			t.Errorf("%s: store.LastSent = %t, %v; want the send recorded for the next window", m.To, sent, err)
 		}
 	}
 
@@ -136,11 +128,7 @@ func TestDigestEditionEndToEnd(t *testing.T) {
 func TestDigestScheduler(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{t: time.Date(2026, 11, 25, 7, 0, 0, 0, ist)}
-	store, b := digestSetup(t, testSubscribers(t), 400, clock.t)
-	j, err := NewSQLiteJournal(ctx, store.DB())
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, j, b := digestSetup(t, testSubscribers(t), 400, clock.t)
 	srv := startServer(t)
 	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 2, Now: clock.Now})
 	sch := &Scheduler{Sender: s, Audience: &Digest{Builder: b, Store: store}, Location: b.Location(), Now: clock.Now}
@@ -185,11 +173,7 @@ func TestDigestScheduler(t *testing.T) {
 func TestDigestMarksBounces(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 25, 7, 0, 0, 0, ist)
-	store, b := digestSetup(t, testSubscribers(t), 400, now)
-	j, err := NewSQLiteJournal(ctx, store.DB())
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, j, b := digestSetup(t, testSubscribers(t), 400, now)
 	srv := startServer(t, withFaults(func(rcpt string, _ int) fault {
 		switch digest.EmailKey(rcpt) {
 		case "asha@example.org":

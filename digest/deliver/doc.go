@@ -38,18 +38,17 @@
 // terminal ones are left alone, and a record a crash left in "sending" becomes
 // unknown (it may have been delivered) instead of being sent twice. The
 // sending transition is a compare-and-swap, so even two overlapping runs
-// cannot both send one message. SQLiteJournal keeps the journal in its own
-// table of the digest's SQLite database, committing the writes of concurrent
-// workers together (group commit) so that they share fsyncs; MemJournal
-// keeps it in memory.
+// cannot both send one message. MemJournal keeps the journal in memory;
+// package sqlite keeps it in a table of the digest's SQLite database.
 //
 // # The digest
 //
 // Digest adapts package digest: Jobs yields one job per active subscriber
 // whose Compose builds that subscriber's digest on a worker, and Digest is
-// the Scheduler's Audience. A sent message is recorded with the digest
-// store's MarkSentTx in the same transaction as the journal's "sent", so
-// the subscriber's next window starts where this one ended.
+// the Scheduler's Audience. A sent message is recorded in the digest
+// store's sent log (Job.Sent), so the subscriber's next window starts where
+// this one ended; a SentJournal (sqlite.Journal on the sqlite.Store's
+// database) commits that entry together with the journal's "sent".
 //
 // # Schedule
 //
@@ -60,7 +59,7 @@
 //
 // # Concurrency
 //
-// Sender, Scheduler, MemJournal and SQLiteJournal are safe for concurrent use.
+// Sender, Scheduler and MemJournal are safe for concurrent use.
 // Config and DKIM values must not be changed while in use. Progress callbacks
 // are called one at a time.
 package deliver

@@ -13,6 +13,7 @@ import (
 
 	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/digest/deliver"
+	"github.com/khabar/khabar/sqlite"
 	"github.com/wneessen/go-mail"
 )
 
@@ -59,7 +60,7 @@ var testTime = time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)
 // is not run as a test.)
 func ExampleSender() {
 	ctx := context.Background()
-	store, err := digest.OpenStore("khabar-state.db")
+	store, err := sqlite.OpenStore("khabar-state.db")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func ExampleSender() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	journal, err := deliver.NewSQLiteJournal(ctx, store.DB())
+	journal, err := sqlite.NewJournal(ctx, store.DB())
 	if err != nil {
 		log.Fatal(err)
 	}

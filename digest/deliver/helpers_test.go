@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
+	"github.com/khabar/khabar/digest"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -61,17 +62,42 @@ func jobsFor(edition string, n int) iter.Seq2[Job, error] {
 	}
 }
 
-func sqliteJournal(t testing.TB, path string) *SQLiteJournal {
+// The tests of this package cannot import package sqlite (it imports this
+// one); sqlite_test.go, in package deliver_test, which can, gives them its
+// journal and store through SetSQLite.
+var sqliteOpen struct {
+	journal func(tb testing.TB, path string) Journal
+	store   func(tb testing.TB) (TestStore, Journal)
+}
+
+// TestStore is what the tests need of a digest store.
+type TestStore interface {
+	DigestStore
+	digest.SentLog
+	Import(ctx context.Context, subs []*digest.Subscriber) (digest.ImportResult, error)
+}
+
+// SetSQLite sets the functions that open a SQLite journal in a file (closed
+// at the end of the test) and a SQLite store with a journal in its database.
+func SetSQLite(journal func(tb testing.TB, path string) Journal, store func(tb testing.TB) (TestStore, Journal)) {
+	sqliteOpen.journal, sqliteOpen.store = journal, store
+}
+
+// sqliteJournal opens a SQLite journal in the file at path, or in a new
+// file when path is empty.
+func sqliteJournal(t testing.TB, path string) Journal {
 	t.Helper()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "journal.db")
 	}
-	j, err := OpenSQLiteJournal(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = j.Close() })
-	return j
+	return sqliteOpen.journal(t, path)
+}
+
+// sqliteStore opens a SQLite digest store in a new file, and a journal in
+// the same database.
+func sqliteStore(t testing.TB) (TestStore, Journal) {
+	t.Helper()
+	return sqliteOpen.store(t)
 }
 
 var (
@@ -128,7 +154,9 @@ func recordsByRecipient(t testing.TB, j Journal, edition string) map[string]Reco
 		for _, r := range jj.Records(edition) {
 			out[r.Recipient] = r
 		}
-	case *SQLiteJournal:
+	case interface {
+		Records(context.Context, string, func(Record) error) error
+	}:
 		if err := jj.Records(context.Background(), edition, func(r Record) error { out[r.Recipient] = r; return nil }); err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/khabar/khabar/digest"
 )
 
 // State is where one (edition, recipient) delivery stands.
@@ -82,6 +84,10 @@ type Update struct {
 	Attempt bool
 	// At is the time of the change.
 	At time.Time
+	// Sent, on a transition to StateSent, is an entry for the sent log a
+	// SentJournal keeps, committed with the state change. Journals that
+	// keep no sent log ignore it.
+	Sent *digest.Sent
 }
 
 // Journal records each delivery's state durably. Every method returns only
@@ -102,6 +108,32 @@ type Journal interface {
 	// Count returns the number of records of an edition in each state.
 	Count(ctx context.Context, edition string) (map[State]int, error)
 }
+
+// SentJournal is a Journal that can also keep a sent log (the digest's
+// record of what went to whom), so that a crash never leaves a send in one
+// and not in the other. When KeepsLog(l) is true, a Transition to
+// StateSent with Update.Sent set records the entry in l in the same
+// commit; if that fails, nothing is committed and Transition returns a
+// *LogError.
+type SentJournal interface {
+	Journal
+	KeepsLog(l SentMarker) bool
+}
+
+// LogError is returned by a SentJournal's Transition when the sent log
+// entry could not be recorded; nothing was committed.
+type LogError struct {
+	Key Key
+	Err error
+}
+
+// Error describes the failure.
+func (e *LogError) Error() string {
+	return fmt.Sprintf("deliver: journal %s: sent log: %v", e.Key, e.Err)
+}
+
+// Unwrap returns the sent log's error.
+func (e *LogError) Unwrap() error { return e.Err }
 
 // ErrConflict matches a *ConflictError: a transition found the record in
 // another state than expected, so another sender got there first.

@@ -2,10 +2,8 @@ package deliver
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,53 +131,6 @@ func TestJournalCompareAndSwapUnderContention(t *testing.T) {
 	}
 }
 
-// TestSQLiteJournalSharesDB puts the journal in a database that already has
-// other tables (as the digest's store does) and reopens it.
-func TestSQLiteJournalSharesDB(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE TABLE subscribers (email TEXT PRIMARY KEY)`); err != nil {
-		t.Fatal(err)
-	}
-	j, err := NewSQLiteJournal(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := Key{"2026-11-24", "a@example.org"}
-	if _, err := j.Open(ctx, k, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Transition(ctx, k, StatePending, StateSkipped, Update{Detail: "nothing new", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Close(); err != nil { // does not close the shared db
-		t.Fatal(err)
-	}
-	if err := db.Ping(); err != nil {
-		t.Fatalf("shared db closed by the journal: %v", err)
-	}
-	j2, err := OpenSQLiteJournal(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j2.Close()
-	r, ok, err := j2.Get(ctx, k)
-	if err != nil || !ok || r.State != StateSkipped || r.Detail != "nothing new" {
-		t.Errorf("after reopen: %+v, %v, %v", r, ok, err)
-	}
-	if _, err := NewSQLiteJournal(ctx, nil); err == nil {
-		t.Errorf("NewSQLiteJournal(nil) succeeded")
-	}
-	if _, err := OpenSQLiteJournal(ctx, filepath.Join(t.TempDir(), "missing-dir", "x.db")); err == nil {
-		t.Errorf("OpenSQLiteJournal in a missing directory succeeded")
-	}
-}
-
 func TestStateTerminal(t *testing.T) {
 	for _, tc := range []struct {
 		s               State
@@ -194,41 +145,5 @@ func TestStateTerminal(t *testing.T) {
 		if got := tc.s.Valid(); got != tc.valid {
 			t.Errorf("%q.Valid() = %t, want %t", tc.s, got, tc.valid)
 		}
-	}
-}
-
-func TestSQLiteJournalPrune(t *testing.T) {
-	ctx := context.Background()
-	j := sqliteJournal(t, "")
-	old := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
-	recent := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
-	for i, tc := range []struct {
-		at    time.Time
-		state State
-	}{{old, StateSent}, {old, StateFailed}, {old, StatePending}, {old, StateSending}, {recent, StateSent}, {old, StateSkipped}} {
-		k := Key{"e", fmt.Sprintf("r%d@example.org", i)}
-		if _, err := j.Open(ctx, k, tc.at); err != nil {
-			t.Fatal(err)
-		}
-		if tc.state != StatePending {
-			from := StatePending
-			if tc.state != StateSending && tc.state != StateSkipped && tc.state != StateFailed {
-				if err := j.Transition(ctx, k, StatePending, StateSending, Update{At: tc.at}); err != nil {
-					t.Fatal(err)
-				}
-				from = StateSending
-			}
-			if err := j.Transition(ctx, k, from, tc.state, Update{At: tc.at}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	n, err := j.Prune(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil || n != 3 {
-		t.Fatalf("Prune = %d, %v; want the 3 old terminal records", n, err)
-	}
-	c, err := j.Count(ctx, "e")
-	if err != nil || c[StatePending] != 1 || c[StateSending] != 1 || c[StateSent] != 1 || len(c) != 3 {
-		t.Errorf("after prune: %v, %v; want pending, sending and the recent sent kept", c, err)
 	}
 }

@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"database/sql"
 	"errors"
 	"net"
+	"net/textproto"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/khabar/khabar/digest"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -451,34 +452,61 @@ func TestNewSenderConfig(t *testing.T) {
 	}
 }
 
-func TestSentHook(t *testing.T) {
-	for name, j := range journals(t) {
+// countingLog is a sent log that counts MarkSent calls.
+type countingLog struct {
+	TestStore
+	mu sync.Mutex
+	n  int
+}
+
+func (l *countingLog) MarkSent(ctx context.Context, r digest.Sent) error {
+	l.mu.Lock()
+	l.n++
+	l.mu.Unlock()
+	return l.TestStore.MarkSent(ctx, r)
+}
+
+// TestSentLog records each send in a sent log: in the journal's own commit
+// when the journal keeps that log (on the store's database), else right
+// after. A failing sent log never stops the message being recorded as
+// sent, and a failed entry is not committed.
+func TestSentLog(t *testing.T) {
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		open   func(t *testing.T) (TestStore, Journal)
+		atomic bool
+	}{
+		"mem": {func(*testing.T) (TestStore, Journal) { return &digest.MemStore{}, &MemJournal{} }, false},
+		"sqlite": {func(t *testing.T) (TestStore, Journal) { // the journal in its own file: not the store's log
+			store, _ := sqliteStore(t)
+			return store, sqliteJournal(t, "")
+		}, false},
+		"sqlite-shared": {func(t *testing.T) (TestStore, Journal) { return sqliteStore(t) }, true},
+	} {
 		t.Run(name, func(t *testing.T) {
+			store, j := tc.open(t)
 			srv := startServer(t)
-			var mu sync.Mutex
 			var results []Result
-			var gotTx []bool
 			s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 1, Progress: func(p Progress) { results = append(results, p.Last) }})
-			job := func(to string, hookErr error) Job {
-				return Job{Key: Key{"e", to}, Compose: func() (*gomail.Msg, error) { return testMsg("e", to) },
-					Sent: func(ctx context.Context, tx *sql.Tx, at time.Time) error {
-						mu.Lock()
-						gotTx = append(gotTx, tx != nil)
-						mu.Unlock()
-						if tx != nil {
-							// Writes made through tx commit with the journal's "sent".
-							if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS hook_log (who TEXT)`); err != nil {
-								return err
-							}
-							if _, err := tx.ExecContext(ctx, `INSERT INTO hook_log VALUES (?)`, to); err != nil {
-								return err
-							}
-						}
-						return hookErr
-					}}
+			var log SentMarker = store
+			counted := &countingLog{TestStore: store}
+			if !tc.atomic {
+				log = counted
 			}
-			jobs := []Job{job("ok@example.org", nil), job("hookfails@example.org", errors.New("store is read-only"))}
-			c, err := s.Run(context.Background(), func(yield func(Job, error) bool) {
+			sj, ok := j.(SentJournal)
+			if keeps := ok && sj.KeepsLog(log); keeps != tc.atomic {
+				t.Fatalf("%T keeps the sent log %T: %t, want %t", j, log, keeps, tc.atomic)
+			}
+			at := time.Date(2026, 11, 24, 7, 0, 0, 0, time.UTC)
+			job := func(to string, until time.Time) Job {
+				return Job{Key: Key{"e", to}, Compose: func() (*gomail.Msg, error) { return testMsg("e", to) },
+					Sent: &SentRecord{Log: log, Entry: func(sentAt time.Time) digest.Sent {
+						return digest.Sent{Edition: "e", Email: to, Until: until, At: sentAt}
+					}}}
+			}
+			// A zero Until makes the sent log refuse the entry.
+			jobs := []Job{job("ok@example.org", at), job("logfails@example.org", time.Time{})}
+			c, err := s.Run(ctx, func(yield func(Job, error) bool) {
 				for _, jb := range jobs {
 					if !yield(jb, nil) {
 						return
@@ -489,36 +517,21 @@ func TestSentHook(t *testing.T) {
 				t.Fatalf("Run = %+v, %v; want both sent", c, err)
 			}
 			for _, r := range results {
-				fails := r.Key.Recipient == "hookfails@example.org"
-				if r.State != StateSent || fails != strings.Contains(r.Detail, "store is read-only") {
+				fails := r.Key.Recipient == "logfails@example.org"
+				if r.State != StateSent || fails != strings.Contains(r.Detail, "until are required") {
 					t.Errorf("%s: %+v", r.Key.Recipient, r)
 				}
-				rec, _, _ := j.Get(context.Background(), r.Key)
+				rec, _, _ := j.Get(ctx, r.Key)
 				if rec.State != StateSent {
-					t.Errorf("%s: journal %s, want sent even if the hook failed", r.Key.Recipient, rec.State)
+					t.Errorf("%s: journal %s, want sent even if the sent log failed", r.Key.Recipient, rec.State)
+				}
+				until, logged, err := store.LastSent(ctx, r.Key.Recipient)
+				if err != nil || logged == fails || logged && !until.Equal(at) {
+					t.Errorf("%s: in the sent log: %t (until %v), %v; want %t", r.Key.Recipient, logged, until, err, !fails)
 				}
 			}
-			_, isTx := j.(TxJournal)
-			for _, g := range gotTx {
-				if g != isTx {
-					t.Errorf("hook got a transaction: %t, want %t for %T", g, isTx, j)
-				}
-			}
-			if sj, ok := j.(*SQLiteJournal); ok {
-				var who []string
-				rows, err := sj.db.Query(`SELECT who FROM hook_log`)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for rows.Next() {
-					var w string
-					_ = rows.Scan(&w)
-					who = append(who, w)
-				}
-				rows.Close()
-				if !slices.Equal(who, []string{"ok@example.org"}) {
-					t.Errorf("hook writes committed: %v; want only the successful hook's", who)
-				}
+			if want := map[bool]int{true: 0, false: 2}[tc.atomic]; counted.n != want {
+				t.Errorf("MarkSent called %d times, want %d (atomic %t)", counted.n, want, tc.atomic)
 			}
 		})
 	}
@@ -582,26 +595,30 @@ func TestMessagesPerSession(t *testing.T) {
 	}
 }
 
-func TestParseReply(t *testing.T) {
+func TestReplyStatus(t *testing.T) {
 	for _, tc := range []struct {
-		in     string
-		code   int
-		status string
+		code         int
+		text         string
+		smtp         int
+		status, line string
 	}{
-		{"550 5.1.1 no such user", 550, "5.1.1"},
-		{"451 4.7.1 greylisted, try again later", 451, "4.7.1"},
-		{"554 rejected", 554, ""},
-		{"550 5.1.10 null MX", 550, "5.1.10"},
-		{"550 4.1.1 class does not match", 550, ""},
-		{"250 2.0.0 OK: queued", 250, "2.0.0"},
-		{"250", 250, ""},
-		{"no reply after the end of DATA: EOF", 0, ""},
-		{"5500 x", 0, ""},
-		{"", 0, ""},
+		{550, "5.1.1 no such user", 550, "5.1.1", "550 5.1.1 no such user"},
+		{451, "4.7.1 greylisted,\ntry again later", 451, "4.7.1", "451 4.7.1 greylisted, try again later"},
+		{554, "rejected", 554, "", "554 rejected"},
+		{550, "5.1.10 null MX", 550, "5.1.10", "550 5.1.10 null MX"},
+		{550, "4.1.1 class does not match", 550, "", "550 4.1.1 class does not match"},
+		{250, "2.0.0 OK: queued", 250, "2.0.0", "250 2.0.0 OK: queued"},
+		{250, "", 250, "", "250 "},
+		{999, "9.1.1 no such class", 0, "", "999 9.1.1 no such class"},
 	} {
-		code, status := parseReply(tc.in)
-		if code != tc.code || status != tc.status {
-			t.Errorf("parseReply(%q) = %d, %q; want %d, %q", tc.in, code, status, tc.code, tc.status)
+		r, ok := replyOf(&textproto.Error{Code: tc.code, Msg: tc.text})
+		if !ok || r.smtpCode() != tc.smtp || r.Status != tc.status || r.Line != tc.line {
+			t.Errorf("reply %d %q = %+v (code %d), %t; want %d, %q, %q", tc.code, tc.text, r, r.smtpCode(), ok, tc.smtp, tc.status, tc.line)
+		}
+	}
+	for _, err := range []error{errors.New("no reply after the end of DATA: EOF"), errors.New("550 5.1.1 looks like a reply")} {
+		if r, ok := replyOf(err); ok || r.Code != 0 {
+			t.Errorf("replyOf(%v) = %+v, %t; want no reply", err, r, ok)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
+	"github.com/khabar/khabar/sqlite"
 	"github.com/rivo/uniseg"
 )
 
@@ -73,7 +74,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "articles: %d read, %d in the catalog\n", n, cat.Len())
 
-	store, err := digest.OpenStore(o.state)
+	store, err := sqlite.OpenStore(o.state)
 	if err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 }
 
 // newBuilder configures the digest for the example site.
-func newBuilder(o options, cat *khabar.Catalog, store *digest.Store, secret []byte) (*digest.Builder, error) {
+func newBuilder(o options, cat *khabar.Catalog, store *sqlite.Store, secret []byte) (*digest.Builder, error) {
 	if cat == nil || store == nil {
 		return nil, errors.New("newBuilder needs a catalog and a store")
 	}
@@ -133,7 +134,7 @@ func newBuilder(o options, cat *khabar.Catalog, store *digest.Store, secret []by
 	})
 }
 
-func importSubscribers(ctx context.Context, store *digest.Store, path string, stdout, stderr io.Writer) error {
+func importSubscribers(ctx context.Context, store *sqlite.Store, path string, stdout, stderr io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
+	"github.com/khabar/khabar/sqlite"
 )
 
 func testOptions(t *testing.T) options {
@@ -113,7 +114,7 @@ func TestDeliverIsSwappable(t *testing.T) {
 	}
 	cat.ReadJSONL(f)
 	f.Close()
-	store, err := digest.OpenStore(o.state)
+	store, err := sqlite.OpenStore(o.state)
 	if err != nil {
 		t.Fatal(err)
 	}

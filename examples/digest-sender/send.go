@@ -23,6 +23,7 @@ import (
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/digest/deliver"
+	"github.com/khabar/khabar/sqlite"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -76,7 +77,7 @@ func isTerminal(f *os.File) bool {
 }
 
 // newSender configures the SMTP client, DKIM and the journal.
-func (s *sendOptions) newSender(ctx context.Context, o options, store *digest.Store, progress func(deliver.Progress)) (*deliver.Sender, error) {
+func (s *sendOptions) newSender(ctx context.Context, o options, store *sqlite.Store, progress func(deliver.Progress)) (*deliver.Sender, error) {
 	if s.smtp == "" {
 		return nil, errors.New("-daemon needs -smtp host:port")
 	}
@@ -135,7 +136,7 @@ func (s *sendOptions) newSender(ctx context.Context, o options, store *digest.St
 		}
 		dk = &deliver.DKIM{Domain: domain, Selector: s.dkimSelector, Key: key}
 	}
-	j, err := deliver.NewSQLiteJournal(ctx, store.DB())
+	j, err := sqlite.NewJournal(ctx, store.DB())
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +166,7 @@ func (t *tally) add(r sendRow) {
 // runSend sends one edition (-date, or the newest article's day) to every
 // active subscriber and prints the summary; with -daemon it runs the
 // schedule instead, each subscriber's edition being their local date.
-func runSend(ctx context.Context, o options, cat *khabar.Catalog, b *digest.Builder, store *digest.Store, stdout, stderr io.Writer) error {
+func runSend(ctx context.Context, o options, cat *khabar.Catalog, b *digest.Builder, store *sqlite.Store, stdout, stderr io.Writer) error {
 	s := &o.send
 	var ed digest.Edition
 	if !s.daemon {

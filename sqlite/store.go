@@ -1,4 +1,4 @@
-package digest
+package sqlite
 
 import (
 	"context"
@@ -12,12 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khabar/khabar/digest"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// Store is the embedded default SubscriberStore and SentLog: one SQLite
-// database file (through modernc.org/sqlite, pure Go) that survives
-// restarts.
+// Store is the embedded default digest.SubscriberStore and digest.SentLog:
+// one SQLite database file (through modernc.org/sqlite, pure Go) that
+// survives restarts.
 //
 // The database runs in WAL mode with synchronous=FULL, so every committed
 // write is on disk before the call that made it returns, even across a
@@ -33,10 +34,10 @@ type Store struct {
 }
 
 var (
-	_ SubscriberStore = (*Store)(nil)
-	_ SentLog         = (*Store)(nil)
-	_ StatusStore     = (*Store)(nil)
-	_ Suppressor      = (*Store)(nil)
+	_ digest.SubscriberStore = (*Store)(nil)
+	_ digest.SentLog         = (*Store)(nil)
+	_ digest.StatusStore     = (*Store)(nil)
+	_ digest.Suppressor      = (*Store)(nil)
 )
 
 // storeSchema is applied by OpenStore; every statement is idempotent.
@@ -70,7 +71,7 @@ INSERT OR IGNORE INTO digest_meta (name, value) VALUES ('schema', '1');
 // when missing. Close it when done.
 func OpenStore(path string) (*Store, error) {
 	if path == "" {
-		return nil, errors.New("digest: empty store path")
+		return nil, errors.New("sqlite: empty store path")
 	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -81,11 +82,11 @@ func OpenStore(path string) (*Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("digest: open store %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open store %s: %w", path, err)
 	}
 	if _, err := db.Exec(storeSchema); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("digest: open store %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open store %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
 }
@@ -100,7 +101,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Put stores sub, replacing any subscriber with the same Key, status
 // included. The follows are normalized to catalog keys first.
-func (s *Store) Put(ctx context.Context, sub *Subscriber) error {
+func (s *Store) Put(ctx context.Context, sub *digest.Subscriber) error {
 	if err := sub.Validate(); err != nil {
 		return err
 	}
@@ -114,26 +115,17 @@ func (s *Store) Put(ctx context.Context, sub *Subscriber) error {
 			time_zone = excluded.time_zone, follows = excluded.follows, status = excluded.status, updated_at = excluded.updated_at`,
 		row...)
 	if err != nil {
-		return fmt.Errorf("digest: store subscriber %s: %w", sub.Email, err)
+		return fmt.Errorf("sqlite: store subscriber %s: %w", sub.Email, err)
 	}
 	return nil
-}
-
-// ImportResult counts what Import did.
-type ImportResult struct {
-	// Added counts new subscribers, Updated those already stored.
-	Added, Updated int
-	// Kept counts subscribers whose stored status (unsubscribed or bounced)
-	// was kept although the import said active.
-	Kept int
 }
 
 // Import adds or updates subs in one transaction. It never turns an
 // unsubscribed or bounced subscriber back to active: a re-imported list
 // must not undo an unsubscribe. Invalid subscribers are refused before
 // anything is written, with an error naming each.
-func (s *Store) Import(ctx context.Context, subs []*Subscriber) (ImportResult, error) {
-	var res ImportResult
+func (s *Store) Import(ctx context.Context, subs []*digest.Subscriber) (digest.ImportResult, error) {
+	var res digest.ImportResult
 	var errs []error
 	for i, sub := range subs {
 		if err := sub.Validate(); err != nil {
@@ -145,7 +137,7 @@ func (s *Store) Import(ctx context.Context, subs []*Subscriber) (ImportResult, e
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return res, fmt.Errorf("digest: import: %w", err)
+		return res, fmt.Errorf("sqlite: import: %w", err)
 	}
 	defer tx.Rollback()
 	for _, sub := range subs {
@@ -155,68 +147,63 @@ func (s *Store) Import(ctx context.Context, subs []*Subscriber) (ImportResult, e
 		case errors.Is(err, sql.ErrNoRows):
 			res.Added++
 		case err != nil:
-			return ImportResult{}, fmt.Errorf("digest: import %s: %w", sub.Email, err)
+			return digest.ImportResult{}, fmt.Errorf("sqlite: import %s: %w", sub.Email, err)
 		default:
 			res.Updated++
 		}
 		c := sub
-		if old != "" && old != string(StatusActive) && sub.Active() {
+		if old != "" && old != string(digest.StatusActive) && sub.Active() {
 			c = sub.Clone()
-			c.Status = Status(old)
+			c.Status = digest.Status(old)
 			res.Kept++
 		}
 		row, err := encodeSubscriber(c)
 		if err != nil {
-			return ImportResult{}, err
+			return digest.ImportResult{}, err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO subscribers (key, email, name, language, time_zone, follows, status, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, row...); err != nil {
-			return ImportResult{}, fmt.Errorf("digest: import %s: %w", sub.Email, err)
+			return digest.ImportResult{}, fmt.Errorf("sqlite: import %s: %w", sub.Email, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return ImportResult{}, fmt.Errorf("digest: import: %w", err)
+		return digest.ImportResult{}, fmt.Errorf("sqlite: import: %w", err)
 	}
 	return res, nil
 }
 
-func encodeSubscriber(sub *Subscriber) ([]any, error) {
-	f, err := json.Marshal(normalizeFollows(sub.Follows))
+func encodeSubscriber(sub *digest.Subscriber) ([]any, error) {
+	c, err := sub.Stored()
 	if err != nil {
-		return nil, fmt.Errorf("digest: encode follows of %s: %w", sub.Email, err)
+		return nil, err
+	}
+	f, err := json.Marshal(c.Follows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode follows of %s: %w", sub.Email, err)
 	}
 	tz := ""
-	if sub.TimeZone != nil {
-		tz = sub.TimeZone.String()
-		// The store keeps zones by IANA name; a fixed zone ("IST",
-		// +05:30) could not be read back.
-		if _, err := loadLocation(tz); err != nil {
-			return nil, fmt.Errorf("%w: %s: time zone %q has no IANA name (use time.LoadLocation)", ErrInvalidSubscriber, sub.Email, tz)
-		}
+	if c.TimeZone != nil {
+		tz = c.TimeZone.String()
 	}
-	st := sub.Status
-	if st == "" {
-		st = StatusActive
-	}
-	return []any{sub.Key(), sub.Email, sub.Name, sub.Language, tz, string(f), string(st), time.Now().UnixNano()}, nil
+	return []any{c.Key(), c.Email, c.Name, c.Language, tz, string(f), string(c.Status), time.Now().UnixNano()}, nil
 }
 
 const subscriberColumns = `email, name, language, time_zone, follows, status`
 
-func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
-	var sub Subscriber
+func scanSubscriber(sc interface{ Scan(...any) error }) (*digest.Subscriber, error) {
+	var sub digest.Subscriber
 	var tz, follows, status string
 	if err := sc.Scan(&sub.Email, &sub.Name, &sub.Language, &tz, &follows, &status); err != nil {
 		return nil, err
 	}
-	sub.Status = Status(status)
+	sub.Status = digest.Status(status)
 	if err := json.Unmarshal([]byte(follows), &sub.Follows); err != nil {
-		return nil, fmt.Errorf("digest: subscriber %s: follows: %w", sub.Email, err)
+		return nil, fmt.Errorf("sqlite: subscriber %s: follows: %w", sub.Email, err)
 	}
 	if tz != "" {
-		loc, err := loadLocation(tz)
+		loc, err := digest.LoadLocation(tz)
 		if err != nil {
-			return nil, fmt.Errorf("digest: subscriber %s: %w", sub.Email, err)
+			return nil, fmt.Errorf("sqlite: subscriber %s: %w", sub.Email, err)
 		}
 		sub.TimeZone = loc
 	}
@@ -224,14 +211,14 @@ func scanSubscriber(sc interface{ Scan(...any) error }) (*Subscriber, error) {
 }
 
 // Subscriber returns the subscriber with the given address.
-func (s *Store) Subscriber(ctx context.Context, email string) (*Subscriber, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE key = ?`, EmailKey(email))
+func (s *Store) Subscriber(ctx context.Context, email string) (*digest.Subscriber, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE key = ?`, digest.EmailKey(email))
 	sub, err := scanSubscriber(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+		return nil, fmt.Errorf("%w: %s", digest.ErrUnknownSubscriber, email)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("digest: read subscriber %s: %w", email, err)
+		return nil, fmt.Errorf("sqlite: read subscriber %s: %w", email, err)
 	}
 	return sub, nil
 }
@@ -242,7 +229,7 @@ const storePage = 256
 // EachSubscriber calls fn with every subscriber ordered by key, reading
 // them a page at a time: no read transaction stays open while fn runs, so
 // fn may write to the store.
-func (s *Store) EachSubscriber(ctx context.Context, fn func(*Subscriber) error) error {
+func (s *Store) EachSubscriber(ctx context.Context, fn func(*digest.Subscriber) error) error {
 	after := ""
 	first := true
 	for {
@@ -265,7 +252,7 @@ func (s *Store) EachSubscriber(ctx context.Context, fn func(*Subscriber) error) 
 	}
 }
 
-func (s *Store) page(ctx context.Context, after string, first bool) ([]*Subscriber, string, error) {
+func (s *Store) page(ctx context.Context, after string, first bool) ([]*digest.Subscriber, string, error) {
 	// Keyset paging: "key > ?" walks the primary key from where the last
 	// page ended, so each page costs the same however far the walk is.
 	q := `SELECT key, ` + subscriberColumns + ` FROM subscribers WHERE key > ? ORDER BY key LIMIT ?`
@@ -276,22 +263,22 @@ func (s *Store) page(ctx context.Context, after string, first bool) ([]*Subscrib
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("digest: list subscribers: %w", err)
+		return nil, "", fmt.Errorf("sqlite: list subscribers: %w", err)
 	}
 	defer rows.Close()
-	var out []*Subscriber
+	var out []*digest.Subscriber
 	var last string
 	for rows.Next() {
 		var key string
 		sub, err := scanSubscriber(scanPrefix{rows, &key})
 		if err != nil {
-			return nil, "", fmt.Errorf("digest: list subscribers: %w", err)
+			return nil, "", fmt.Errorf("sqlite: list subscribers: %w", err)
 		}
 		last = key
 		out = append(out, sub)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("digest: list subscribers: %w", err)
+		return nil, "", fmt.Errorf("sqlite: list subscribers: %w", err)
 	}
 	return out, last, nil
 }
@@ -306,28 +293,28 @@ func (p scanPrefix) Scan(dest ...any) error { return p.rows.Scan(append([]any{p.
 
 // Count returns the number of subscribers with the given status, or of
 // all subscribers when status is "".
-func (s *Store) Count(ctx context.Context, status Status) (int, error) {
+func (s *Store) Count(ctx context.Context, status digest.Status) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM subscribers WHERE ? = '' OR status = ?`, string(status), string(status)).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("digest: count subscribers: %w", err)
+		return 0, fmt.Errorf("sqlite: count subscribers: %w", err)
 	}
 	return n, nil
 }
 
 // SetStatus changes a subscriber's status; it returns once the change is
 // committed to disk.
-func (s *Store) SetStatus(ctx context.Context, email string, status Status) error {
+func (s *Store) SetStatus(ctx context.Context, email string, status digest.Status) error {
 	if !status.Valid() {
-		return fmt.Errorf("%w: status %q", ErrInvalidSubscriber, status)
+		return fmt.Errorf("%w: status %q", digest.ErrInvalidSubscriber, status)
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE subscribers SET status = ?, updated_at = ? WHERE key = ?`,
-		string(status), time.Now().UnixNano(), EmailKey(email))
+		string(status), time.Now().UnixNano(), digest.EmailKey(email))
 	if err != nil {
-		return fmt.Errorf("digest: set status of %s: %w", email, err)
+		return fmt.Errorf("sqlite: set status of %s: %w", email, err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+		return fmt.Errorf("%w: %s", digest.ErrUnknownSubscriber, email)
 	}
 	return nil
 }
@@ -335,34 +322,34 @@ func (s *Store) SetStatus(ctx context.Context, email string, status Status) erro
 // Status returns the status of the subscriber with the given address: one
 // primary-key lookup, cheap enough to call just before each message is
 // sent (Message.Recheck).
-func (s *Store) Status(ctx context.Context, email string) (Status, error) {
+func (s *Store) Status(ctx context.Context, email string) (digest.Status, error) {
 	var st string
-	err := s.db.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE key = ?`, EmailKey(email)).Scan(&st)
+	err := s.db.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE key = ?`, digest.EmailKey(email)).Scan(&st)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+		return "", fmt.Errorf("%w: %s", digest.ErrUnknownSubscriber, email)
 	}
 	if err != nil {
-		return "", fmt.Errorf("digest: status of %s: %w", email, err)
+		return "", fmt.Errorf("sqlite: status of %s: %w", email, err)
 	}
-	return Status(st), nil
+	return digest.Status(st), nil
 }
 
 // Suppress sets the status of the address like SetStatus, and when the
 // store does not hold it, adds a subscriber with only the address and the
 // status, so that a later Import of the address keeps it unsubscribed or
 // bounced. It returns once the change is committed to disk.
-func (s *Store) Suppress(ctx context.Context, email string, status Status) error {
+func (s *Store) Suppress(ctx context.Context, email string, status digest.Status) error {
 	if !status.Valid() {
-		return fmt.Errorf("%w: status %q", ErrInvalidSubscriber, status)
+		return fmt.Errorf("%w: status %q", digest.ErrInvalidSubscriber, status)
 	}
-	if err := checkEmail(email); err != nil {
-		return fmt.Errorf("%w: address %q: %w", ErrInvalidSubscriber, email, err)
+	if err := digest.CheckAddress(email); err != nil {
+		return err
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO subscribers (key, email, status, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
-		EmailKey(email), strings.TrimSpace(email), string(status), time.Now().UnixNano())
+		digest.EmailKey(email), strings.TrimSpace(email), string(status), time.Now().UnixNano())
 	if err != nil {
-		return fmt.Errorf("digest: suppress %s: %w", email, err)
+		return fmt.Errorf("sqlite: suppress %s: %w", email, err)
 	}
 	return nil
 }
@@ -371,9 +358,9 @@ func (s *Store) Suppress(ctx context.Context, email string, status Status) error
 // for the address.
 func (s *Store) LastSent(ctx context.Context, email string) (time.Time, bool, error) {
 	var until sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT max(until) FROM sent_editions WHERE key = ?`, EmailKey(email)).Scan(&until)
+	err := s.db.QueryRowContext(ctx, `SELECT max(until) FROM sent_editions WHERE key = ?`, digest.EmailKey(email)).Scan(&until)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("digest: last sent to %s: %w", email, err)
+		return time.Time{}, false, fmt.Errorf("sqlite: last sent to %s: %w", email, err)
 	}
 	if !until.Valid {
 		return time.Time{}, false, nil
@@ -383,38 +370,24 @@ func (s *Store) LastSent(ctx context.Context, email string) (time.Time, bool, er
 
 // MarkSent records that an edition went to a subscriber. Recording the
 // same (edition, address) again keeps the first record.
-func (s *Store) MarkSent(ctx context.Context, r Sent) error {
+func (s *Store) MarkSent(ctx context.Context, r digest.Sent) error {
 	return markSent(ctx, s.db, r)
 }
 
-// MarkSentTx is MarkSent inside the caller's transaction on DB, so that a
-// journal can record a send and its own state change atomically.
-func (s *Store) MarkSentTx(ctx context.Context, tx *sql.Tx, r Sent) error {
-	return markSent(ctx, tx, r)
-}
-
+// markSent writes r's sent_editions row through db, the store's database
+// or a journal's transaction on it.
 func markSent(ctx context.Context, db interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}, r Sent) error {
-	if r.Edition == "" || r.Email == "" || r.Until.IsZero() {
-		return errors.New("digest: mark sent: edition, email and until are required")
+}, r digest.Sent) error {
+	if err := r.Check(); err != nil {
+		return err
 	}
 	_, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO sent_editions (key, edition, until, sent_at) VALUES (?, ?, ?, ?)`,
-		EmailKey(r.Email), r.Edition, r.Until.UnixNano(), r.At.UnixNano())
+		digest.EmailKey(r.Email), r.Edition, r.Until.UnixNano(), r.At.UnixNano())
 	if err != nil {
-		return fmt.Errorf("digest: mark %s sent to %s: %w", r.Edition, r.Email, err)
+		return fmt.Errorf("sqlite: mark %s sent to %s: %w", r.Edition, r.Email, err)
 	}
 	return nil
-}
-
-// WasSent reports whether MarkSent recorded the edition for the address.
-func (s *Store) WasSent(ctx context.Context, editionID, email string) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sent_editions WHERE key = ? AND edition = ?`, EmailKey(email), editionID).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("digest: was %s sent to %s: %w", editionID, email, err)
-	}
-	return n > 0, nil
 }
 
 // Secret returns the random secret of n bytes stored under name, creating
@@ -423,24 +396,24 @@ func (s *Store) WasSent(ctx context.Context, editionID, email string) (bool, err
 // gets the same bytes.
 func (s *Store) Secret(ctx context.Context, name string, n int) ([]byte, error) {
 	if name == "" || n < 16 {
-		return nil, fmt.Errorf("digest: secret %q of %d bytes: want a name and at least 16 bytes", name, n)
+		return nil, fmt.Errorf("sqlite: secret %q of %d bytes: want a name and at least 16 bytes", name, n)
 	}
 	key := "secret:" + name
 	buf := make([]byte, n)
 	if _, err := rand.Read(buf); err != nil {
-		return nil, fmt.Errorf("digest: secret %s: %w", name, err)
+		return nil, fmt.Errorf("sqlite: secret %s: %w", name, err)
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO digest_meta (name, value) VALUES (?, ?)`,
 		key, hex.EncodeToString(buf)); err != nil {
-		return nil, fmt.Errorf("digest: secret %s: %w", name, err)
+		return nil, fmt.Errorf("sqlite: secret %s: %w", name, err)
 	}
 	var v string
 	if err := s.db.QueryRowContext(ctx, `SELECT value FROM digest_meta WHERE name = ?`, key).Scan(&v); err != nil {
-		return nil, fmt.Errorf("digest: secret %s: %w", name, err)
+		return nil, fmt.Errorf("sqlite: secret %s: %w", name, err)
 	}
 	b, err := hex.DecodeString(v)
 	if err != nil || len(b) != n {
-		return nil, fmt.Errorf("digest: secret %s: stored value is not %d hex bytes", name, n)
+		return nil, fmt.Errorf("sqlite: secret %s: stored value is not %d hex bytes", name, n)
 	}
 	return b, nil
 }

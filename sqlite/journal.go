@@ -1,4 +1,4 @@
-package deliver
+package sqlite
 
 import (
 	"context"
@@ -9,11 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/khabar/khabar/digest/deliver"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
 // journalSchema creates the journal table. One row per (edition,
-// recipient); state is one of the State strings; times are Unix
+// recipient); state is one of the deliver.State strings; times are Unix
 // milliseconds (UTC).
 const journalSchema = `
 CREATE TABLE IF NOT EXISTS deliver_journal (
@@ -29,23 +30,23 @@ CREATE TABLE IF NOT EXISTS deliver_journal (
 CREATE INDEX IF NOT EXISTS deliver_journal_recipient ON deliver_journal (recipient, edition);
 `
 
-// SQLiteJournal is a Journal stored in a SQLite database (modernc.org/sqlite,
-// pure Go) in its own table, deliver_journal, created if missing. It can
-// share the database of the digest's subscriber store (NewSQLiteJournal with
-// that store's *sql.DB) or own a database file (OpenSQLiteJournal).
+// Journal is a deliver.Journal stored in a SQLite database
+// (modernc.org/sqlite, pure Go) in its own table, deliver_journal, created
+// if missing. It can share the database of the digest's subscriber store
+// (NewJournal with Store.DB) or own a database file (OpenJournal).
 //
 // Each method is one autocommitted statement, so a transition is on disk
 // before the method returns, as far as the database's synchronous setting
 // makes it: with journal_mode=WAL, synchronous=NORMAL survives a killed
 // process (kill -9) but not a power cut; synchronous=FULL survives both.
-// OpenSQLiteJournal uses FULL.
+// OpenJournal uses FULL.
 //
 // Writes from concurrent callers are committed together (group commit: one
 // transaction and one fsync for all the writes waiting at that moment, each
 // returning only after that commit), and are serialized inside the journal,
 // so a shared *sql.DB without a busy timeout still sees no SQLITE_BUSY from
-// this process. SQLiteJournal is safe for concurrent use.
-type SQLiteJournal struct {
+// this process. Journal is safe for concurrent use.
+type Journal struct {
 	db    *sql.DB
 	owned bool
 
@@ -70,7 +71,7 @@ type writeOp struct {
 // inside its own savepoint, so one failing write is rolled back alone,
 // and all return only after the one COMMIT. A queued write is not
 // interrupted by its caller's context.
-func (j *SQLiteJournal) write(run func(*sql.Tx) (int64, error)) (int64, error) {
+func (j *Journal) write(run func(*sql.Tx) (int64, error)) (int64, error) {
 	op := &writeOp{run: run, done: make(chan struct{})}
 	j.qmu.Lock()
 	j.queue = append(j.queue, op)
@@ -94,7 +95,7 @@ func (j *SQLiteJournal) write(run func(*sql.Tx) (int64, error)) (int64, error) {
 }
 
 // commit runs a batch of writes in one transaction.
-func (j *SQLiteJournal) commit(batch []*writeOp) {
+func (j *Journal) commit(batch []*writeOp) {
 	finish := func(err error) {
 		for _, op := range batch {
 			if err != nil && op.err == nil {
@@ -139,25 +140,25 @@ func (j *SQLiteJournal) commit(batch []*writeOp) {
 	finish(nil)
 }
 
-var _ Journal = (*SQLiteJournal)(nil)
+var _ deliver.Journal = (*Journal)(nil)
 
-// NewSQLiteJournal returns a journal in db, creating its table if missing.
+// NewJournal returns a journal in db, creating its table if missing.
 // db must be opened with the modernc.org/sqlite driver ("sqlite"). Closing the
 // journal does not close db.
-func NewSQLiteJournal(ctx context.Context, db *sql.DB) (*SQLiteJournal, error) {
+func NewJournal(ctx context.Context, db *sql.DB) (*Journal, error) {
 	if db == nil {
-		return nil, errors.New("deliver: nil *sql.DB for the journal")
+		return nil, errors.New("sqlite: nil *sql.DB for the journal")
 	}
 	if _, err := db.ExecContext(ctx, journalSchema); err != nil {
-		return nil, fmt.Errorf("deliver: create journal table: %w", err)
+		return nil, fmt.Errorf("sqlite: create journal table: %w", err)
 	}
-	return &SQLiteJournal{db: db}, nil
+	return &Journal{db: db}, nil
 }
 
-// OpenSQLiteJournal opens (creating if needed) the SQLite database file at
+// OpenJournal opens (creating if needed) the SQLite database file at
 // path with WAL journaling, synchronous=FULL and a busy timeout, and returns
 // a journal in it. Close closes the database.
-func OpenSQLiteJournal(ctx context.Context, path string) (*SQLiteJournal, error) {
+func OpenJournal(ctx context.Context, path string) (*Journal, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
@@ -165,19 +166,19 @@ func OpenSQLiteJournal(ctx context.Context, path string) (*SQLiteJournal, error)
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("deliver: open journal %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open journal %s: %w", path, err)
 	}
-	j, err := NewSQLiteJournal(ctx, db)
+	j, err := NewJournal(ctx, db)
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("deliver: open journal %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: open journal %s: %w", path, err)
 	}
 	j.owned = true
 	return j, nil
 }
 
-// Close closes the database if the journal opened it (OpenSQLiteJournal).
-func (j *SQLiteJournal) Close() error {
+// Close closes the database if the journal opened it (OpenJournal).
+func (j *Journal) Close() error {
 	if j.owned {
 		return j.db.Close()
 	}
@@ -186,34 +187,34 @@ func (j *SQLiteJournal) Close() error {
 
 const selectRecord = `SELECT state, attempts, message_id, detail, updated_ms FROM deliver_journal WHERE edition = ? AND recipient = ?`
 
-func (j *SQLiteJournal) get(ctx context.Context, k Key) (Record, bool, error) {
-	r := Record{Key: k}
+func (j *Journal) get(ctx context.Context, k deliver.Key) (deliver.Record, bool, error) {
+	r := deliver.Record{Key: k}
 	var state string
 	var ms int64
 	err := j.db.QueryRowContext(ctx, selectRecord, k.Edition, k.Recipient).Scan(&state, &r.Attempts, &r.MessageID, &r.Detail, &ms)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Record{}, false, nil
+		return deliver.Record{}, false, nil
 	}
 	if err != nil {
-		return Record{}, false, fmt.Errorf("deliver: journal read %s: %w", k, err)
+		return deliver.Record{}, false, fmt.Errorf("sqlite: journal read %s: %w", k, err)
 	}
-	r.State = State(state)
+	r.State = deliver.State(state)
 	r.Updated = time.UnixMilli(ms).UTC()
 	return r, true, nil
 }
 
-// Get implements Journal.
-func (j *SQLiteJournal) Get(ctx context.Context, k Key) (Record, bool, error) {
+// Get implements deliver.Journal.
+func (j *Journal) Get(ctx context.Context, k deliver.Key) (deliver.Record, bool, error) {
 	return j.get(ctx, k)
 }
 
-// Open implements Journal.
-func (j *SQLiteJournal) Open(ctx context.Context, k Key, at time.Time) (Record, error) {
+// Open implements deliver.Journal.
+func (j *Journal) Open(ctx context.Context, k deliver.Key, at time.Time) (deliver.Record, error) {
 	if r, ok, err := j.get(ctx, k); err != nil || ok {
 		return r, err
 	}
 	if err := ctx.Err(); err != nil {
-		return Record{}, err
+		return deliver.Record{}, err
 	}
 	_, err := j.write(func(tx *sql.Tx) (int64, error) {
 		_, err := tx.Exec(`INSERT INTO deliver_journal (edition, recipient, state, updated_ms) VALUES (?, ?, 'pending', ?) ON CONFLICT (edition, recipient) DO NOTHING`,
@@ -221,31 +222,21 @@ func (j *SQLiteJournal) Open(ctx context.Context, k Key, at time.Time) (Record, 
 		return 0, err
 	})
 	if err != nil {
-		return Record{}, fmt.Errorf("deliver: journal insert %s: %w", k, err)
+		return deliver.Record{}, fmt.Errorf("sqlite: journal insert %s: %w", k, err)
 	}
 	r, ok, err := j.get(ctx, k)
 	if err == nil && !ok {
-		err = fmt.Errorf("deliver: journal insert %s: row vanished", k)
+		err = fmt.Errorf("sqlite: journal insert %s: row vanished", k)
 	}
 	return r, err
 }
 
-// Transition implements Journal.
-func (j *SQLiteJournal) Transition(ctx context.Context, k Key, from, to State, u Update) error {
-	return j.TransitionTx(ctx, k, from, to, u, nil)
-}
-
-const updateRecord = `UPDATE deliver_journal SET state = ?, attempts = attempts + ?, detail = ?,
-	message_id = CASE WHEN ? = '' THEN message_id ELSE ? END, updated_ms = ?
-	WHERE edition = ? AND recipient = ? AND state = ?`
-
-// TransitionTx is Transition that also runs fn, when not nil, in the same
-// transaction, so that the state change and fn's writes (for the digest,
-// Store.MarkSentTx) are committed together or not at all. An error from
-// fn rolls both back and is returned wrapped in a *HookError.
-func (j *SQLiteJournal) TransitionTx(ctx context.Context, k Key, from, to State, u Update, fn func(*sql.Tx) error) error {
+// Transition implements deliver.Journal. As a deliver.SentJournal, it
+// records u.Sent in the store's sent_editions table in the same
+// transaction.
+func (j *Journal) Transition(ctx context.Context, k deliver.Key, from, to deliver.State, u deliver.Update) error {
 	if !to.Valid() {
-		return fmt.Errorf("deliver: journal %s: invalid state %q", k, to)
+		return fmt.Errorf("sqlite: journal %s: invalid state %q", k, to)
 	}
 	inc := 0
 	if u.Attempt {
@@ -261,20 +252,20 @@ func (j *SQLiteJournal) TransitionTx(ctx context.Context, k Key, from, to State,
 			return 0, err
 		}
 		n, err := res.RowsAffected()
-		if err != nil || n != 1 || fn == nil {
+		if err != nil || n != 1 || u.Sent == nil || to != deliver.StateSent {
 			return n, err
 		}
-		if err := fn(tx); err != nil {
-			return 0, &HookError{Key: k, Err: err}
+		if err := markSent(context.Background(), tx, *u.Sent); err != nil {
+			return 0, &deliver.LogError{Key: k, Err: err}
 		}
 		return 1, nil
 	})
-	var he *HookError
-	if errors.As(err, &he) {
-		return he
+	var le *deliver.LogError
+	if errors.As(err, &le) {
+		return le
 	}
 	if err != nil {
-		return fmt.Errorf("deliver: journal %s %s→%s: %w", k, from, to, err)
+		return fmt.Errorf("sqlite: journal %s %s→%s: %w", k, from, to, err)
 	}
 	if n == 1 {
 		return nil
@@ -284,82 +275,70 @@ func (j *SQLiteJournal) TransitionTx(ctx context.Context, k Key, from, to State,
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("%w: %s", ErrNoRecord, k)
+		return fmt.Errorf("%w: %s", deliver.ErrNoRecord, k)
 	}
-	return &ConflictError{Key: k, Want: from, Got: r.State, Wanted: to}
+	return &deliver.ConflictError{Key: k, Want: from, Got: r.State, Wanted: to}
 }
 
-// HookError is returned by TransitionTx when the function run inside the
-// transaction fails; nothing was committed.
-type HookError struct {
-	Key Key
-	Err error
+const updateRecord = `UPDATE deliver_journal SET state = ?, attempts = attempts + ?, detail = ?,
+	message_id = CASE WHEN ? = '' THEN message_id ELSE ? END, updated_ms = ?
+	WHERE edition = ? AND recipient = ? AND state = ?`
+
+// KeepsLog implements deliver.SentJournal: the journal keeps l's sent log
+// when l is a *Store on the journal's database.
+func (j *Journal) KeepsLog(l deliver.SentMarker) bool {
+	s, ok := l.(*Store)
+	return ok && s.db == j.db
 }
 
-// Error describes the failure.
-func (e *HookError) Error() string {
-	return fmt.Sprintf("deliver: journal %s: in-transaction hook: %v", e.Key, e.Err)
-}
+var _ deliver.SentJournal = (*Journal)(nil)
 
-// Unwrap returns the hook's error.
-func (e *HookError) Unwrap() error { return e.Err }
-
-// TxJournal is a Journal that can run more writes in the transaction of a
-// state change; SQLiteJournal is one. The Sender uses it to run Job.Sent
-// in the transaction that records the message as sent.
-type TxJournal interface {
-	Journal
-	TransitionTx(ctx context.Context, k Key, from, to State, u Update, fn func(*sql.Tx) error) error
-}
-
-var _ TxJournal = (*SQLiteJournal)(nil)
-
-// Count implements Journal.
-func (j *SQLiteJournal) Count(ctx context.Context, edition string) (map[State]int, error) {
+// Count implements deliver.Journal.
+func (j *Journal) Count(ctx context.Context, edition string) (map[deliver.State]int, error) {
 	rows, err := j.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM deliver_journal WHERE edition = ? GROUP BY state`, edition)
 	if err != nil {
-		return nil, fmt.Errorf("deliver: journal count %s: %w", edition, err)
+		return nil, fmt.Errorf("sqlite: journal count %s: %w", edition, err)
 	}
 	defer rows.Close()
-	c := make(map[State]int)
+	c := make(map[deliver.State]int)
 	for rows.Next() {
 		var s string
 		var n int
 		if err := rows.Scan(&s, &n); err != nil {
-			return nil, fmt.Errorf("deliver: journal count %s: %w", edition, err)
+			return nil, fmt.Errorf("sqlite: journal count %s: %w", edition, err)
 		}
-		c[State(s)] = n
+		c[deliver.State(s)] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("deliver: journal count %s: %w", edition, err)
+		return nil, fmt.Errorf("sqlite: journal count %s: %w", edition, err)
 	}
 	return c, nil
 }
 
 // Records calls fn for each record of an edition in recipient order, stopping
 // at the first error fn returns.
-func (j *SQLiteJournal) Records(ctx context.Context, edition string, fn func(Record) error) error {
+func (j *Journal) Records(ctx context.Context, edition string, fn func(deliver.Record) error) error {
 	rows, err := j.db.QueryContext(ctx,
 		`SELECT recipient, state, attempts, message_id, detail, updated_ms FROM deliver_journal WHERE edition = ? ORDER BY recipient`, edition)
 	if err != nil {
-		return fmt.Errorf("deliver: journal records %s: %w", edition, err)
+		return fmt.Errorf("sqlite: journal records %s: %w", edition, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		r := Record{Key: Key{Edition: edition}}
+		r := deliver.Record{Key: deliver.Key{Edition: edition}}
 		var s string
 		var ms int64
 		if err := rows.Scan(&r.Recipient, &s, &r.Attempts, &r.MessageID, &r.Detail, &ms); err != nil {
-			return fmt.Errorf("deliver: journal records %s: %w", edition, err)
+			return fmt.Errorf("sqlite: journal records %s: %w", edition, err)
 		}
-		r.State = State(s)
+		r.State = deliver.State(s)
 		r.Updated = time.UnixMilli(ms).UTC()
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("deliver: journal records %s: %w", edition, err)
+		return fmt.Errorf("sqlite: journal records %s: %w", edition, err)
 	}
 	return nil
 }
@@ -370,7 +349,7 @@ func (j *SQLiteJournal) Records(ctx context.Context, edition string, fn func(Rec
 // that the table does not grow by one row per subscriber per day forever.
 // Once a record is pruned, running its edition again would send it again:
 // prune only editions that will not be run again.
-func (j *SQLiteJournal) Prune(ctx context.Context, t time.Time) (int64, error) {
+func (j *Journal) Prune(ctx context.Context, t time.Time) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -382,7 +361,12 @@ func (j *SQLiteJournal) Prune(ctx context.Context, t time.Time) (int64, error) {
 		return res.RowsAffected()
 	})
 	if err != nil {
-		return 0, fmt.Errorf("deliver: journal prune: %w", err)
+		return 0, fmt.Errorf("sqlite: journal prune: %w", err)
 	}
 	return n, nil
 }
+
+var (
+	_ deliver.DigestStore = (*Store)(nil)
+	_ deliver.SentMarker  = (*Store)(nil)
+)

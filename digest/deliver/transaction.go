@@ -1,0 +1,297 @@
+package deliver
+
+import (
+	"errors"
+	"fmt"
+	"net/textproto"
+	"strconv"
+	"strings"
+
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// reply is a server's SMTP reply as it came off the wire.
+type reply struct {
+	Code   int    // the reply code (550), 0 when there was no reply
+	Status string // the enhanced status code ("5.1.1", RFC 3463), if the server gave one
+	Line   string // the reply as one line, code first: "550 5.1.1 no such user"
+}
+
+// newReply returns the reply with a code and the text after it, whose
+// first word is the enhanced status code when the server sends one.
+func newReply(code int, line, text string) reply {
+	return reply{Code: code, Status: enhancedStatus(code, text), Line: line}
+}
+
+// smtpCode is the code as a Result reports it: 0 for no reply or a code
+// outside 200-599, which no SMTP server sends.
+func (r reply) smtpCode() int {
+	if r.Code < 200 || r.Code > 599 {
+		return 0
+	}
+	return r.Code
+}
+
+// enhancedStatus returns the enhanced status code (RFC 3463) that starts
+// the text of a reply with the given code, or "" if it does not start with
+// one of the code's class.
+func enhancedStatus(code int, text string) string {
+	if code < 200 || code > 599 {
+		return ""
+	}
+	st, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	parts := strings.Split(st, ".")
+	if len(parts) != 3 || parts[0] != strconv.Itoa(code/100) {
+		return ""
+	}
+	for _, p := range parts[1:] {
+		if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 999 || len(p) > 3 {
+			return ""
+		}
+	}
+	return st
+}
+
+// replyOf returns the reply err carries, if err is a server reply rather
+// than a network error or a timeout.
+func replyOf(err error) (reply, bool) {
+	var te *textproto.Error
+	if !errors.As(err, &te) || te.Code == 0 {
+		return reply{}, false
+	}
+	text := strings.ReplaceAll(te.Msg, "\n", " ")
+	return newReply(te.Code, strconv.Itoa(te.Code)+" "+text, text), true
+}
+
+// outcome is what one SMTP transaction did to a message.
+type outcome int
+
+const (
+	outSent     outcome = iota
+	outTemp             // not delivered; may retry (4xx, or connection lost before the end of DATA)
+	outPerm             // not delivered; never retry (5xx)
+	outUnknown          // the end of DATA was sent and no reply came
+	outConflict         // the journal record was claimed by someone else
+	outStale            // a reused session had died before DATA; retry at once on a new one
+	outFatal            // the run must stop (journal error, unreachable server)
+)
+
+// state is the journal state an outcome leaves the record in.
+func (o outcome) state() State {
+	switch o {
+	case outSent:
+		return StateSent
+	case outPerm:
+		return StateFailed
+	case outUnknown:
+		return StateUnknown
+	}
+	return StatePending
+}
+
+// attempt is the result of one SMTP transaction: its outcome and the
+// server reply that decided it, or a note saying what happened instead.
+type attempt struct {
+	out   outcome
+	reply reply  // zero when no reply decided the outcome
+	note  string // the detail when reply is zero
+	// logErr is the error of the sent log, when a sent message could not
+	// be recorded there.
+	logErr error
+}
+
+// detail is the attempt as the journal and the Result record it.
+func (a attempt) detail() string {
+	if a.reply.Code != 0 {
+		return a.reply.Line
+	}
+	return a.note
+}
+
+// refused maps an error of a step before the end of DATA to an attempt: a
+// 5xx reply is permanent; a 4xx reply, any other reply or a lost connection
+// is temporary (the message was certainly not accepted). ok is false when
+// err is not a reply.
+func refused(err error) (a attempt, ok bool) {
+	r, ok := replyOf(err)
+	if !ok {
+		return attempt{out: outTemp, note: err.Error()}, false
+	}
+	if r.Code >= 500 {
+		return attempt{out: outPerm, reply: r}, true
+	}
+	return attempt{out: outTemp, reply: r}, true
+}
+
+// transact runs one SMTP transaction for m on the worker's session and
+// records its outcome in the journal: the envelope (MAIL, RCPT), then
+// "sending" in the journal, then DATA, then the outcome.
+func (w *worker) transact(m *message) attempt {
+	if err := w.c.UpdateDeadline(w.r.s.cfg.Timeout); err != nil {
+		w.drop()
+		return attempt{out: outStale, note: err.Error()}
+	}
+	if err := w.envelope(m); err != nil {
+		return w.refusedBeforeData(m, err)
+	}
+	// Record "sending" durably before DATA starts: if the process dies from
+	// here on, the next run finds "sending" and marks it unknown instead of
+	// resending.
+	inFlight := &w.r.s.inFlight
+	inFlight.Store(m.job.Key, struct{}{})
+	defer inFlight.Delete(m.job.Key)
+	if a, ok := w.markSending(m); !ok {
+		return a
+	}
+	return w.settle(m, w.data(m))
+}
+
+// envelope sends MAIL FROM and RCPT TO.
+func (w *worker) envelope(m *message) error {
+	if err := w.c.Mail(m.from); err != nil {
+		return err
+	}
+	return w.c.Rcpt(m.to)
+}
+
+// refusedBeforeData handles an envelope error, before the journal says
+// "sending": the attempt is counted and the record stays pending (failed
+// on a 5xx). A reused session that died without a reply is stale: the
+// message is retried on a new one without counting the attempt.
+func (w *worker) refusedBeforeData(m *message, err error) attempt {
+	a, isReply := refused(err)
+	if !isReply {
+		w.drop()
+		if !w.fresh {
+			return attempt{out: outStale, note: a.note}
+		}
+	} else {
+		w.reset()
+	}
+	cfg := &w.r.s.cfg
+	u := Update{Detail: a.detail(), Attempt: true, MessageID: m.id, At: cfg.Now()}
+	if err := cfg.Journal.Transition(w.jctx(), m.job.Key, StatePending, a.out.state(), u); err != nil {
+		return w.fatal(err)
+	}
+	return a
+}
+
+// markSending moves the record from pending to sending; ok is false when
+// the transaction must end here (another sender has it, or the journal
+// failed).
+func (w *worker) markSending(m *message) (a attempt, ok bool) {
+	cfg := &w.r.s.cfg
+	u := Update{Detail: "DATA started", Attempt: true, MessageID: m.id, At: cfg.Now()}
+	err := cfg.Journal.Transition(w.jctx(), m.job.Key, StatePending, StateSending, u)
+	if err == nil {
+		return attempt{}, true
+	}
+	w.reset()
+	if errors.Is(err, ErrConflict) {
+		return attempt{out: outConflict, note: err.Error()}, false
+	}
+	return w.fatal(err), false
+}
+
+// data sends DATA, the message and the end of DATA, and returns what the
+// server made of it; the journal is not touched.
+func (w *worker) data(m *message) attempt {
+	wc, err := w.c.Data()
+	if err != nil {
+		a, isReply := refused(err)
+		if isReply {
+			w.reset()
+		} else {
+			w.drop()
+		}
+		return a
+	}
+	// Write the whole message and flush it before the terminating dot: an
+	// error here means the server cannot have accepted the message.
+	if _, err = wc.Write(m.raw); err == nil {
+		err = w.c.Text.W.Flush()
+	}
+	if err != nil {
+		w.drop()
+		return attempt{out: outTemp, note: "connection lost during DATA: " + err.Error()}
+	}
+	err = wc.Close() // sends CRLF.CRLF and reads the reply
+	if err == nil {
+		r := reply{Code: 250, Line: "250"}
+		if dc, ok := wc.(*smtp.DataCloser); ok && dc.ServerResponse() != "" {
+			r = newReply(250, "250 "+dc.ServerResponse(), dc.ServerResponse())
+		}
+		return attempt{out: outSent, reply: r}
+	}
+	if r, ok := replyOf(err); ok && r.Code >= 400 {
+		if r.Code >= 500 {
+			return attempt{out: outPerm, reply: r}
+		}
+		return attempt{out: outTemp, reply: r}
+	}
+	// No reply after the end of DATA: the server may have accepted it.
+	w.drop()
+	return attempt{out: outUnknown, note: "no reply after the end of DATA: " + err.Error()}
+}
+
+// settle records the outcome of a transaction whose DATA began: the
+// record moves from sending to the outcome's state. If another process
+// took our "sending" for a crash's leftover and wrote unknown, the outcome
+// is recorded over it: we know it.
+func (w *worker) settle(m *message, a attempt) attempt {
+	u := Update{Detail: a.detail(), At: w.r.s.cfg.Now()}
+	logErr, err := w.transition(m, StateSending, a.out.state(), u)
+	var ce *ConflictError
+	if errors.As(err, &ce) && ce.Got == StateUnknown {
+		logErr, err = w.transition(m, StateUnknown, a.out.state(), u)
+	}
+	if err != nil {
+		return w.fatal(err)
+	}
+	a.logErr = logErr
+	return a
+}
+
+// transition moves m's record from one state to another. A move to sent
+// also records the send in the job's sent log: in the same commit when the
+// journal keeps that log (SentJournal), else right after. A failing sent
+// log never stops the message being recorded as sent; its error is
+// returned as logErr.
+func (w *worker) transition(m *message, from, to State, u Update) (logErr, err error) {
+	j, ctx, rec := w.r.s.cfg.Journal, w.jctx(), m.job.Sent
+	if to != StateSent || rec == nil {
+		return nil, j.Transition(ctx, m.job.Key, from, to, u)
+	}
+	entry := rec.Entry(u.At)
+	if sj, ok := j.(SentJournal); ok && sj.KeepsLog(rec.Log) {
+		withLog := u
+		withLog.Sent = &entry
+		err := j.Transition(ctx, m.job.Key, from, to, withLog)
+		var le *LogError
+		if !errors.As(err, &le) {
+			return nil, err
+		}
+		return le, j.Transition(ctx, m.job.Key, from, to, u)
+	}
+	if err := j.Transition(ctx, m.job.Key, from, to, u); err != nil {
+		return nil, err
+	}
+	if err := rec.Log.MarkSent(ctx, entry); err != nil {
+		return fmt.Errorf("after-send hook: %w", err), nil
+	}
+	return nil, nil
+}
+
+// fatal stops the run on a journal error.
+func (w *worker) fatal(err error) attempt {
+	w.r.fail(err)
+	return attempt{out: outFatal, note: err.Error()}
+}
+
+// reset ends the transaction on a session that is still fine, dropping
+// the session if even that fails.
+func (w *worker) reset() {
+	if err := w.c.Reset(); err != nil {
+		w.drop()
+	}
+}

@@ -1,0 +1,284 @@
+package deliver
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// worker owns one SMTP session at a time.
+type worker struct {
+	r      *run
+	c      *smtp.Client
+	fresh  bool // c was opened for the current message
+	dialed int
+	used   int // messages sent on c
+}
+
+// message is a job's message ready to send: its envelope and the bytes
+// sent on every attempt.
+type message struct {
+	job      Job
+	id       string // Message-ID
+	from, to string // envelope
+	raw      []byte // written and signed once
+}
+
+func (w *worker) loop() {
+	for job := range w.r.jobs {
+		if w.r.ctx.Err() != nil {
+			w.r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
+			continue
+		}
+		w.deliver(job)
+	}
+}
+
+func (w *worker) close() {
+	if w.c != nil {
+		_ = w.c.Quit()
+		_ = w.c.Close()
+		w.c = nil
+	}
+}
+
+// drop discards a session that failed.
+func (w *worker) drop() {
+	if w.c != nil {
+		_ = w.c.Close()
+		w.c = nil
+	}
+}
+
+// deliver builds job's message and sends it, or records why not.
+func (w *worker) deliver(job Job) {
+	m, res, ok := w.prepare(job)
+	if !ok {
+		cfg := &w.r.s.cfg
+		u := Update{Detail: res.Detail, At: cfg.Now()}
+		if err := cfg.Journal.Transition(w.jctx(), job.Key, StatePending, res.State, u); err != nil {
+			w.journalError(&res, err)
+			return
+		}
+		w.r.report(res)
+		return
+	}
+	w.send(&m, res)
+}
+
+// prepare composes job's message, reads its envelope, writes it and signs
+// it. When there is nothing to send, ok is false and the Result says why:
+// skipped (Compose said so) or failed. The message is returned by value so
+// that it stays on the worker's stack.
+func (w *worker) prepare(job Job) (m message, res Result, ok bool) {
+	res = Result{Key: job.Key}
+	failed := func(detail string) (message, Result, bool) {
+		res.State, res.Detail = StateFailed, detail
+		return message{}, res, false
+	}
+	msg, err := job.Compose()
+	if errors.Is(err, ErrSkip) {
+		res.State, res.Detail = StateSkipped, err.Error()
+		return message{}, res, false
+	}
+	if err != nil {
+		return failed("compose: " + err.Error())
+	}
+	res.MessageID = msg.GetMessageID()
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return failed("envelope sender: " + err.Error())
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil || len(rcpts) != 1 {
+		return failed(fmt.Sprintf("envelope recipients: want exactly one, got %d (%v)", len(rcpts), err))
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return failed("write message: " + err.Error())
+	}
+	raw := buf.Bytes()
+	if dk := w.r.s.cfg.DKIM; dk != nil {
+		// Sign the exact bytes go-mail wrote; raw is sent unchanged from here
+		// on, on every attempt (see the DKIM type for why go-mail's own
+		// signer is not used).
+		if raw, err = dk.Sign(raw); err != nil {
+			return failed(err.Error())
+		}
+	}
+	return message{job: job, id: res.MessageID, from: from, to: rcpts[0], raw: raw}, res, true
+}
+
+// send makes attempts until one settles the message, the attempts counted
+// across runs are used up, or the run stops.
+func (w *worker) send(m *message, res Result) {
+	r, cfg := w.r, &w.r.s.cfg
+	rec, _, err := cfg.Journal.Get(w.jctx(), m.job.Key)
+	if err != nil {
+		w.journalError(&res, err)
+		return
+	}
+	for {
+		if err := r.s.limiter.Wait(r.ctx); err != nil {
+			res.State, res.Detail = StatePending, "run stopped before this message"
+			r.report(res)
+			return
+		}
+		if err := w.connect(); err != nil {
+			res.State, res.Detail = StatePending, err.Error()
+			r.report(res)
+			if !errors.Is(err, context.Canceled) {
+				r.fail(err)
+			}
+			return
+		}
+		a := w.transact(m)
+		if a.out == outStale {
+			continue // not the message's fault: a pooled session had gone away
+		}
+		res.Attempts++
+		res.Detail, res.Code, res.Status = a.detail(), a.reply.smtpCode(), a.reply.Status
+		if a.out != outTemp {
+			w.settled(m, res, a)
+			return
+		}
+		if n := rec.Attempts + res.Attempts; n >= cfg.MaxAttempts {
+			res.State, res.Detail = StateFailed, fmt.Sprintf("gave up after %d attempts: %s", n, res.Detail)
+			if err := cfg.Journal.Transition(w.jctx(), m.job.Key, StatePending, StateFailed, Update{Detail: res.Detail, At: cfg.Now()}); err != nil {
+				w.journalError(&res, err)
+				return
+			}
+			r.report(res)
+			return
+		}
+		if !sleep(r.ctx, w.backoff(res.Attempts)) {
+			res.State = StatePending
+			r.report(res)
+			return
+		}
+	}
+}
+
+// settled reports an attempt that ended the message's turn in this run.
+func (w *worker) settled(m *message, res Result, a attempt) {
+	cfg := &w.r.s.cfg
+	switch a.out {
+	case outSent:
+		res.State = StateSent
+		if a.logErr != nil {
+			res.Detail += "; " + a.logErr.Error()
+		}
+	case outPerm:
+		res.State = StateFailed
+		if m.job.Failed != nil && res.Code >= 500 {
+			if err := m.job.Failed(w.jctx(), res); err != nil {
+				res.Detail += "; failure hook: " + err.Error()
+			}
+		}
+	case outUnknown:
+		res.State = StateUnknown
+	case outConflict:
+		res.State, res.Already = StateSending, true
+	default: // outFatal
+		res.State = StatePending
+	}
+	w.r.report(res)
+	if a.out == outSent {
+		if w.used++; cfg.MessagesPerSession > 0 && w.used >= cfg.MessagesPerSession {
+			w.close()
+		}
+	}
+}
+
+// jctx is the context for journal writes made by workers. It ignores the
+// run's cancellation: once a message is under way, its outcome is recorded
+// even if the run is being stopped, and a write is never cut off half-way.
+func (w *worker) jctx() context.Context { return context.WithoutCancel(w.r.ctx) }
+
+func (w *worker) journalError(res *Result, err error) {
+	res.State = StatePending
+	if res.Detail == "" {
+		res.Detail = err.Error()
+	}
+	w.r.report(*res)
+	if w.r.ctx.Err() == nil {
+		w.r.fail(err)
+	}
+}
+
+func (w *worker) backoff(attempt int) time.Duration {
+	cfg := &w.r.s.cfg
+	d := cfg.Backoff
+	for i := 1; i < attempt && d < cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, cfg.MaxBackoff)
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(d) * jitter)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// connect makes sure the worker has a session, dialing with backoff.
+func (w *worker) connect() error {
+	if w.c != nil {
+		w.fresh = false
+		return nil
+	}
+	cfg := &w.r.s.cfg
+	var last error
+	for try := 1; try <= cfg.MaxAttempts; try++ {
+		c, err := cfg.Client.DialToSMTPClientWithContext(w.r.ctx)
+		if err == nil {
+			w.c, w.fresh, w.used = c, true, 0
+			if w.dialed > 0 {
+				w.r.mu.Lock()
+				w.r.counts.Reconnects++
+				w.r.mu.Unlock()
+			}
+			w.dialed++
+			return nil
+		}
+		if w.r.ctx.Err() != nil {
+			return w.r.ctx.Err()
+		}
+		last = err
+		if permanentDialError(err) {
+			return &DialError{Addr: cfg.Client.ServerAddr(), Attempts: try, Err: err}
+		}
+		if try < cfg.MaxAttempts && !sleep(w.r.ctx, w.backoff(try)) {
+			return w.r.ctx.Err()
+		}
+	}
+	return &DialError{Addr: cfg.Client.ServerAddr(), Attempts: cfg.MaxAttempts, Err: last}
+}
+
+// permanentDialError reports whether retrying the dial cannot help: a 5xx
+// reply to EHLO, STARTTLS or AUTH, or a server certificate that does not
+// verify.
+func permanentDialError(err error) bool {
+	if r, ok := replyOf(err); ok && r.Code >= 500 {
+		return true
+	}
+	var cve *tls.CertificateVerificationError
+	var uae x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ie x509.CertificateInvalidError
+	return errors.As(err, &cve) || errors.As(err, &uae) || errors.As(err, &he) || errors.As(err, &ie)
+}

@@ -1,0 +1,230 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MemStore is a SubscriberStore and SentLog kept in memory, for tests,
+// examples and one-shot runs that need nothing to survive the process. It
+// behaves as the SQLite store does: Put and Import keep what Stored
+// returns, and Import never turns an unsubscribed or bounced subscriber
+// back to active. The zero value is ready to use; it is safe for
+// concurrent use.
+type MemStore struct {
+	mu   sync.Mutex
+	subs map[string]*Subscriber          // by Key
+	sent map[string]map[string]time.Time // by Key, then edition: the window end
+}
+
+var (
+	_ SubscriberStore = (*MemStore)(nil)
+	_ SentLog         = (*MemStore)(nil)
+	_ StatusStore     = (*MemStore)(nil)
+	_ Suppressor      = (*MemStore)(nil)
+)
+
+// ImportResult counts what Import did.
+type ImportResult struct {
+	// Added counts new subscribers, Updated those already stored.
+	Added, Updated int
+	// Kept counts subscribers whose stored status (unsubscribed or bounced)
+	// was kept although the import said active.
+	Kept int
+}
+
+// Put stores sub, replacing any subscriber with the same Key, status
+// included.
+func (m *MemStore) Put(ctx context.Context, sub *Subscriber) error {
+	if err := sub.Validate(); err != nil {
+		return err
+	}
+	c, err := sub.Stored()
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.put(c)
+	return nil
+}
+
+func (m *MemStore) put(c *Subscriber) {
+	if m.subs == nil {
+		m.subs = make(map[string]*Subscriber)
+	}
+	m.subs[c.Key()] = c
+}
+
+// Import adds or updates subs at once. It never turns an unsubscribed or
+// bounced subscriber back to active. Invalid subscribers are refused
+// before anything is stored, with an error naming each.
+func (m *MemStore) Import(ctx context.Context, subs []*Subscriber) (ImportResult, error) {
+	var res ImportResult
+	var errs []error
+	stored := make([]*Subscriber, len(subs))
+	for i, sub := range subs {
+		err := sub.Validate()
+		if err == nil {
+			stored[i], err = sub.Stored()
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("subscriber %d (%s): %w", i+1, sub.Email, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return res, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range stored {
+		old, ok := m.subs[c.Key()]
+		if !ok {
+			res.Added++
+		} else {
+			res.Updated++
+			if old.Status != StatusActive && c.Status == StatusActive {
+				c.Status = old.Status
+				res.Kept++
+			}
+		}
+		m.put(c)
+	}
+	return res, nil
+}
+
+// Subscriber returns the subscriber with the given address.
+func (m *MemStore) Subscriber(ctx context.Context, email string) (*Subscriber, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.subs[EmailKey(email)]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+	}
+	return s.Clone(), nil
+}
+
+// EachSubscriber calls fn with every subscriber ordered by key; fn may
+// write to the store.
+func (m *MemStore) EachSubscriber(ctx context.Context, fn func(*Subscriber) error) error {
+	m.mu.Lock()
+	all := make([]*Subscriber, 0, len(m.subs))
+	for _, s := range m.subs {
+		all = append(all, s.Clone())
+	}
+	m.mu.Unlock()
+	slices.SortFunc(all, func(a, b *Subscriber) int { return strings.Compare(a.Key(), b.Key()) })
+	for _, s := range all {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Count returns the number of subscribers with the given status, or of
+// all subscribers when status is "".
+func (m *MemStore) Count(ctx context.Context, status Status) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, s := range m.subs {
+		if status == "" || s.Status == status {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// SetStatus changes a subscriber's status.
+func (m *MemStore) SetStatus(ctx context.Context, email string, status Status) error {
+	if !status.Valid() {
+		return fmt.Errorf("%w: status %q", ErrInvalidSubscriber, status)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.subs[EmailKey(email)]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+	}
+	c := s.Clone()
+	c.Status = status
+	m.put(c)
+	return nil
+}
+
+// Status returns the status of the subscriber with the given address.
+func (m *MemStore) Status(ctx context.Context, email string) (Status, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.subs[EmailKey(email)]
+	if !ok {
+		return "", fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
+	}
+	return s.Status, nil
+}
+
+// Suppress sets the status of the address like SetStatus, adding a
+// subscriber with only the address and the status when the store does
+// not hold it.
+func (m *MemStore) Suppress(ctx context.Context, email string, status Status) error {
+	if !status.Valid() {
+		return fmt.Errorf("%w: status %q", ErrInvalidSubscriber, status)
+	}
+	if err := CheckAddress(email); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := &Subscriber{Email: strings.TrimSpace(email)}
+	if s, ok := m.subs[EmailKey(email)]; ok {
+		c = s.Clone()
+	}
+	c.Status = status
+	m.put(c)
+	return nil
+}
+
+// LastSent returns the window end of the newest edition MarkSent recorded
+// for the address.
+func (m *MemStore) LastSent(ctx context.Context, email string) (time.Time, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var last time.Time
+	ok := false
+	for _, until := range m.sent[EmailKey(email)] {
+		if !ok || until.After(last) {
+			last, ok = until, true
+		}
+	}
+	return last, ok, nil
+}
+
+// MarkSent records that an edition went to a subscriber. Recording the
+// same (edition, address) again keeps the first record.
+func (m *MemStore) MarkSent(ctx context.Context, r Sent) error {
+	if err := r.Check(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sent == nil {
+		m.sent = make(map[string]map[string]time.Time)
+	}
+	k := EmailKey(r.Email)
+	if m.sent[k] == nil {
+		m.sent[k] = make(map[string]time.Time)
+	}
+	if _, ok := m.sent[k][r.Edition]; !ok {
+		m.sent[k][r.Edition] = r.Until
+	}
+	return nil
+}
