@@ -10,13 +10,18 @@ import (
 	"time"
 
 	"github.com/khabar/khabar/digest/deliver"
+	"github.com/khabar/khabar/internal/migrate"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
-// journalSchema creates the journal table. One row per (edition,
-// recipient); state is one of the deliver.State strings; times are Unix
-// milliseconds (UTC).
-const journalSchema = `
+// journalSchema is the journal's history (see storeSchema). One row per
+// (edition, recipient); state is one of the deliver.State strings; times
+// are Unix milliseconds (UTC).
+var journalSchema = migrate.Component{Name: "deliver-journal", Steps: []migrate.Step{
+	{Version: 1, SQL: journalV1},
+}}
+
+const journalV1 = `
 CREATE TABLE IF NOT EXISTS deliver_journal (
 	edition    TEXT    NOT NULL,
 	recipient  TEXT    NOT NULL,
@@ -149,7 +154,7 @@ func NewJournal(ctx context.Context, db *sql.DB) (*Journal, error) {
 	if db == nil {
 		return nil, errors.New("sqlite: nil *sql.DB for the journal")
 	}
-	if _, err := db.ExecContext(ctx, journalSchema); err != nil {
+	if err := migrateDB(ctx, db, journalSchema); err != nil {
 		return nil, fmt.Errorf("sqlite: create journal table: %w", err)
 	}
 	return &Journal{db: db}, nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/khabar/khabar/digest"
+	"github.com/khabar/khabar/internal/migrate"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -40,8 +41,14 @@ var (
 	_ digest.Suppressor      = (*Store)(nil)
 )
 
-// storeSchema is applied by OpenStore; every statement is idempotent.
-const storeSchema = `
+// storeSchema is the digest store's history: OpenStore applies the steps
+// a database lacks. Version 1 is the layout from before migrations were
+// recorded, idempotent, so such a file upgrades in place.
+var storeSchema = migrate.Component{Name: "digest-store", Steps: []migrate.Step{
+	{Version: 1, SQL: storeV1},
+}}
+
+const storeV1 = `
 CREATE TABLE IF NOT EXISTS subscribers (
 	key        TEXT PRIMARY KEY,
 	email      TEXT NOT NULL,
@@ -84,7 +91,7 @@ func OpenStore(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open store %s: %w", path, err)
 	}
-	if _, err := db.Exec(storeSchema); err != nil {
+	if err := migrateDB(context.Background(), db, storeSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open store %s: %w", path, err)
 	}
