@@ -1,0 +1,16 @@
+// Package postgres keeps khabar's state in PostgreSQL (through
+// github.com/jackc/pgx/v5), for publishers who run more than one machine:
+// several senders delivering one edition, several feed servers following
+// one catalog, several aggregators sharing the upstream feeds.
+//
+// To start, open the database (a postgres:// URL) once per process and
+// hand the stores to the packages that use them:
+//
+//	db, err := postgres.Open(ctx, "postgres://khabar@db.internal/khabar")
+//	...
+//	defer db.Close()
+//
+// Open applies the schema migrations the database lacks, one component at
+// a time under an advisory lock, so processes starting together do not
+// race. DB is safe for concurrent use.
+package postgres
