@@ -28,10 +28,10 @@
 // media:thumbnail and other image sources, authors, categories and tags
 // from every element that lists them (JSON Feed tags and iTunes keywords
 // become tags, the rest categories), and untrusted HTML, which is sanitized
-// with an allow-list (bluemonday) that keeps iframes only from
-// IFrameHosts and gives every link rel="noopener noreferrer"; elements
-// the content leaves open are closed, so that a description cut short
-// cannot swallow the page it is shown in. Titles
+// with an allow-list (internal/htmlsafe's Incoming policy) that keeps
+// iframes only from IFrameHosts and gives every link rel="noopener
+// noreferrer"; elements the content leaves open are closed, so that a
+// description cut short cannot swallow the page it is shown in. Titles
 // become plain text.
 //
 // Nothing is invented: an item without a date keeps a zero Published time
