@@ -428,13 +428,23 @@ func unsafeMarkup(s string, outgoing bool) string {
 				}
 			}
 			for _, a := range tok.Attr {
-				v := strings.ToLower(strings.Join(strings.Fields(a.Val), ""))
-				switch {
-				case strings.HasPrefix(a.Key, "on"), a.Key == "style", a.Key == "srcdoc":
+				if strings.HasPrefix(a.Key, "on") || a.Key == "style" || a.Key == "srcdoc" {
 					return a.Key + " attribute"
-				case strings.Contains(v, "javascript:"), strings.Contains(v, "vbscript:"),
-					strings.HasPrefix(v, "data:") && !(outgoing && strings.HasPrefix(v, "data:image/")):
-					return a.Key + "=" + a.Val
+				}
+				urls := []string{a.Val}
+				if a.Key == "srcset" { // candidates: a URL, then descriptors
+					urls = nil
+					for c := range strings.SplitSeq(a.Val, ",") {
+						u, _, _ := strings.Cut(strings.TrimSpace(c), " ")
+						urls = append(urls, u)
+					}
+				}
+				for _, u := range urls {
+					v := strings.ToLower(strings.Join(strings.Fields(u), ""))
+					if strings.HasPrefix(v, "javascript:") || strings.HasPrefix(v, "vbscript:") ||
+						strings.HasPrefix(v, "data:") && !(outgoing && strings.HasPrefix(v, "data:image/")) {
+						return a.Key + "=" + a.Val
+					}
 				}
 			}
 		}
