@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/khabar/khabar/internal/xmltext"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -19,44 +20,17 @@ const Ellipsis = "…"
 // invalid bytes become U+FFFD, and C0 control characters other than tab,
 // newline and carriage return, U+FFFE, U+FFFF and unpaired surrogates are
 // dropped. It returns s itself when nothing needs to change.
-func CleanText(s string) string {
-	clean := cleanPrefix(s)
-	if clean == len(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:clean])
-	for i := clean; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		i += n
-		if r == utf8.RuneError && n == 1 {
-			b.WriteRune(utf8.RuneError)
-			continue
-		}
-		if xmlChar(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+func CleanText(s string) string { return xmltext.Clean(s) }
+
+// cleanOK reports whether CleanText would leave s as it is.
+func cleanOK(s string) bool { return xmltext.IsClean(s) }
+
+// cleanPrefix returns the length of the longest prefix of s that
+// CleanText keeps as it is (see xmltext.CleanPrefix).
+func cleanPrefix(s string) int { return xmltext.CleanPrefix(s) }
 
 // xmlChar reports whether r is a Char in the XML 1.0 grammar.
-func xmlChar(r rune) bool {
-	switch {
-	case r == '\t' || r == '\n' || r == '\r':
-		return true
-	case r < 0x20:
-		return false
-	case r <= 0xD7FF:
-		return true
-	case r >= 0xE000 && r <= 0xFFFD:
-		return true
-	case r >= 0x10000 && r <= 0x10FFFF:
-		return true
-	}
-	return false
-}
+func xmlChar(r rune) bool { return xmltext.IsChar(r) }
 
 // PlainText extracts the readable text of an HTML fragment: tags are
 // dropped, entities decoded, the contents of script, style, template and

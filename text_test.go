@@ -389,39 +389,6 @@ func TestCleanOKLongRuns(t *testing.T) {
 	}
 }
 
-// TestCleanRunesExhaustive holds the rune loop against the reference on
-// every string of up to four bytes drawn from the bytes at the edges of
-// the UTF-8 ranges, after an ASCII and a Devanagari prefix, and on every
-// two-byte string.
-func TestCleanRunesExhaustive(t *testing.T) {
-	edges := []byte{0x00, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 'a', 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xa4,
-		0xbd, 0xbe, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff}
-	check := func(s string) {
-		t.Helper()
-		for _, p := range []string{"", "ab", "क"} {
-			c := p + s
-			if got, want := cleanRunes(c, 0, len(c)), cleanPrefixRuneLoop(c); (got < 0 && ^got != want) || (got >= 0 && want != len(c)) {
-				t.Fatalf("cleanRunes(%q) = %d, reference stops at %d", c, got, want)
-			}
-		}
-	}
-	var b [4]byte
-	for _, b[0] = range edges {
-		for _, b[1] = range edges {
-			check(string(b[:2]))
-			for _, b[2] = range edges {
-				check(string(b[:3]))
-				for _, b[3] = range edges {
-					check(string(b[:4]))
-				}
-			}
-		}
-	}
-	for x := 0; x < 1<<16; x++ {
-		check(string([]byte{byte(x), byte(x >> 8)}))
-	}
-}
-
 // TestCleanTextConcurrent runs CleanText on the corpus from several
 // goroutines at once (run it with -race): it shares only read-only tables.
 func TestCleanTextConcurrent(t *testing.T) {

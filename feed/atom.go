@@ -2,6 +2,7 @@ package feed
 
 import (
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
 const atomNS = "http://www.w3.org/2005/Atom"
@@ -10,30 +11,30 @@ const atomNS = "http://www.w3.org/2005/Atom"
 func (r *Renderer) appendAtomHead(b []byte, p *Page) []byte {
 	s := r.s
 	b = append(b, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<feed xmlns="`+atomNS+`"`...)
-	b = appendAttrPair(b, "xml:lang", s.Language)
+	b = appendAttrPair(b, "xml:lang", s.Language, xmltext.Check)
 	b = append(b, ">\n<id>"...)
-	b = appendText(b, r.FeedURL(p.Key, Atom, 1))
+	b = xmltext.AppendText(b, r.FeedURL(p.Key, Atom, 1), xmltext.Check)
 	b = append(b, "</id>\n"...)
 	b = append(b, `<title type="text">`...)
-	b = appendText(b, p.Title)
+	b = xmltext.AppendText(b, p.Title, xmltext.Check)
 	b = append(b, "</title>\n"...)
 	b = append(b, `<subtitle type="text">`...)
-	b = appendText(b, s.Description)
+	b = xmltext.AppendText(b, s.Description, xmltext.Check)
 	b = append(b, "</subtitle>\n<updated>"...)
 	b = appendDate3339(b, p.Updated, s.Location)
 	b = append(b, "</updated>\n"...)
 	b = append(b, `<link rel="alternate" type="text/html"`...)
-	b = appendAttrPair(b, "href", r.PageURL(p.Key))
+	b = appendAttrPair(b, "href", r.PageURL(p.Key), xmltext.Check)
 	b = append(b, "/>\n"...)
 	b = r.appendAtomLinks(b, "link", p, Atom)
 	b = r.appendAtomPerson(b, "author", r.feedAuthor(p), p.Author != nil)
-	b = appendElem(b, "generator", s.Generator)
+	b = appendElem(b, "generator", s.Generator, xmltext.Check)
 	if s.Icon != "" {
-		b = appendElem(b, "icon", khabar.URI(s.Icon))
+		b = appendElem(b, "icon", khabar.URI(s.Icon), xmltext.Check)
 	}
 	if s.Copyright != "" {
 		b = append(b, `<rights type="text">`...)
-		b = appendText(b, s.Copyright)
+		b = xmltext.AppendText(b, s.Copyright, xmltext.Check)
 		b = append(b, "</rights>\n"...)
 	}
 	return b
@@ -46,12 +47,12 @@ func (r *Renderer) appendAtomPerson(b []byte, elem string, a khabar.Author, arch
 	b = append(b, '<')
 	b = append(b, elem...)
 	b = append(b, ">\n"...)
-	b = appendElem(b, "name", a.Name)
+	b = appendElem(b, "name", a.Name, xmltext.Check)
 	switch {
 	case a.URL != "":
-		b = appendElem(b, "uri", khabar.URI(a.URL))
+		b = appendElem(b, "uri", khabar.URI(a.URL), xmltext.Check)
 	case archive:
-		b = appendElem(b, "uri", r.s.authorURL(a))
+		b = appendElem(b, "uri", r.s.authorURL(a), xmltext.Check)
 	}
 	b = append(b, "</"...)
 	b = append(b, elem...)
@@ -62,13 +63,13 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []b
 	s := r.s
 	b = append(b, "<entry"...)
 	if a.Language != "" && a.Language != s.Language {
-		b = appendAttrPairC(b, "xml:lang", a.Language)
+		b = appendAttrPair(b, "xml:lang", a.Language, xmltext.Trusted)
 	}
 	b = append(b, ">\n<id>"...)
 	b = r.appendGUID(b, a, "&amp;")
 	b = append(b, "</id>\n"...)
 	b = append(b, `<title type="text">`...)
-	b = appendTextC(b, itemTitle(a))
+	b = xmltext.AppendText(b, itemTitle(a), xmltext.Trusted)
 	b = append(b, "</title>\n"...)
 	b = append(b, `<link rel="alternate" type="text/html" href="`...)
 	b = appendURI(b, a.URL, "&amp;")
@@ -83,20 +84,20 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []b
 	for i := range a.Categories {
 		c := &a.Categories[i]
 		b = append(b, "<category"...)
-		b = appendAttrPairC(b, "term", c.Name)
+		b = appendAttrPair(b, "term", c.Name, xmltext.Trusted)
 		b = append(b, s.catScheme...)
-		b = appendAttrPairC(b, "label", c.Label())
+		b = appendAttrPair(b, "label", c.Label(), xmltext.Trusted)
 		b = append(b, "/>\n"...)
 	}
 	for _, t := range a.Tags {
 		b = append(b, "<category"...)
-		b = appendAttrPairC(b, "term", t.Name)
+		b = appendAttrPair(b, "term", t.Name, xmltext.Trusted)
 		b = append(b, s.tagScheme...)
 		b = append(b, "/>\n"...)
 	}
 	if sum := summary(a); sum != "" {
 		b = append(b, `<summary type="text">`...)
-		b = appendTextC(b, sum)
+		b = xmltext.AppendText(b, sum, xmltext.Trusted)
 		b = append(b, "</summary>\n"...)
 	}
 	if body != "" {
@@ -105,20 +106,20 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []b
 		b = appendURI(b, a.URL, "&amp;")
 		b = append(b, '"')
 		b = append(b, '>')
-		b = appendCDATAClean(b, body) // the same HTML text as escaping, copied instead
+		b = xmltext.AppendCDATA(b, body, xmltext.Trusted) // the same HTML text as escaping, copied instead
 		b = append(b, "</content>\n"...)
 	}
 	if im := a.Image; im != nil {
 		b = append(b, `<link rel="enclosure"`...)
 		if typ := imageType(im); typ != "" {
-			b = appendAttrPairC(b, "type", typ)
+			b = appendAttrPair(b, "type", typ, xmltext.Trusted)
 		}
 		if im.Length > 0 {
 			b = append(b, ` length="`...)
 			b = appendInt(b, im.Length)
 			b = append(b, '"')
 		}
-		b = appendAttrPairC(b, "href", khabar.URI(im.URL))
+		b = appendAttrPair(b, "href", khabar.URI(im.URL), xmltext.Trusted)
 		b = append(b, "/>\n"...)
 	}
 	return append(b, "</entry>\n"...)

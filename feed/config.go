@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
 // Errors returned by the package.
@@ -230,10 +231,10 @@ func newSite(cfg Config) (*site, error) {
 	}
 	s.catDom = s.home + "category/"
 	s.tagDom = s.home + "tag/"
-	s.catDomain = string(appendAttrPairC(nil, "domain", s.catDom))
-	s.tagDomain = string(appendAttrPairC(nil, "domain", s.tagDom))
-	s.catScheme = string(appendAttrPairC(nil, "scheme", s.catDom))
-	s.tagScheme = string(appendAttrPairC(nil, "scheme", s.tagDom))
+	s.catDomain = string(appendAttrPair(nil, "domain", s.catDom, xmltext.Trusted))
+	s.tagDomain = string(appendAttrPair(nil, "domain", s.tagDom, xmltext.Trusted))
+	s.catScheme = string(appendAttrPair(nil, "scheme", s.catDom, xmltext.Trusted))
+	s.tagScheme = string(appendAttrPair(nil, "scheme", s.tagDom, xmltext.Trusted))
 	return s, nil
 }
 

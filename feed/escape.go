@@ -3,44 +3,42 @@ package feed
 import (
 	"strconv"
 	"time"
+
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
-// appendText appends s as XML character data: characters XML forbids
-// dropped as khabar.CleanText drops them, &, < and > escaped, and carriage
-// returns written as a reference so parsers keep them.
-func appendText(b []byte, s string) []byte { return appendEscaped(b, s, modeText) }
+// The helpers below write with the xmltext escapers; their Mode says
+// whether the text is checked (xmltext.Check: feed-level strings and
+// anything else of unknown origin) or known clean (xmltext.Trusted: article
+// fields, which a khabar.Catalog has already cleaned, or
+// Renderer.cleanArticle for the articles of hand-built pages).
 
-// appendAttr appends s escaped for a double-quoted XML attribute value;
-// white space other than spaces is written as references so that
-// attribute-value normalization does not turn it into spaces.
-func appendAttr(b []byte, s string) []byte { return appendEscaped(b, s, modeAttr) }
-
-// appendElem appends <name>text</name>.
-func appendElem(b []byte, name, text string) []byte {
+// appendElem appends <name>text</name> and a newline.
+func appendElem(b []byte, name, text string, m xmltext.Mode) []byte {
 	b = append(b, '<')
 	b = append(b, name...)
 	b = append(b, '>')
-	b = appendText(b, text)
+	b = xmltext.AppendText(b, text, m)
 	b = append(b, "</"...)
 	b = append(b, name...)
 	return append(b, ">\n"...)
 }
 
 // appendAttrPair appends ` name="value"`.
-func appendAttrPair(b []byte, name, value string) []byte {
+func appendAttrPair(b []byte, name, value string, m xmltext.Mode) []byte {
 	b = append(b, ' ')
 	b = append(b, name...)
 	b = append(b, `="`...)
-	b = appendAttr(b, value)
+	b = xmltext.AppendAttr(b, value, m)
 	return append(b, '"')
 }
 
 // appendJSONString appends s as a JSON string: cleaned like XML text (so
 // all three formats carry the same characters), with ", \ and control
 // characters escaped, and U+2028 and U+2029 escaped for JavaScript.
-func appendJSONString(b []byte, s string) []byte {
+func appendJSONString(b []byte, s string, m xmltext.Mode) []byte {
 	b = append(b, '"')
-	b = appendEscaped(b, s, modeJSON)
+	b = xmltext.AppendJSON(b, s, m)
 	return append(b, '"')
 }
 
@@ -153,36 +151,3 @@ func append2(b []byte, n int) []byte {
 }
 
 func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
-
-// The C variants below write article fields: text known to be clean (see
-// appendEscapedClean), escaped without a check.
-
-// appendTextC is appendText for clean text.
-func appendTextC(b []byte, s string) []byte { return appendEscapedClean(b, s, modeText) }
-
-// appendElemC is appendElem for clean text.
-func appendElemC(b []byte, name, text string) []byte {
-	b = append(b, '<')
-	b = append(b, name...)
-	b = append(b, '>')
-	b = appendEscapedClean(b, text, modeText)
-	b = append(b, "</"...)
-	b = append(b, name...)
-	return append(b, ">\n"...)
-}
-
-// appendAttrPairC is appendAttrPair for a clean value.
-func appendAttrPairC(b []byte, name, value string) []byte {
-	b = append(b, ' ')
-	b = append(b, name...)
-	b = append(b, `="`...)
-	b = appendEscapedClean(b, value, modeAttr)
-	return append(b, '"')
-}
-
-// appendJSONStringC is appendJSONString for clean text.
-func appendJSONStringC(b []byte, s string) []byte {
-	b = append(b, '"')
-	b = appendEscapedClean(b, s, modeJSON)
-	return append(b, '"')
-}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/feeds"
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
 func TestGorillaRoundTrip(t *testing.T) {
@@ -138,10 +139,10 @@ func TestEscapeMatchesCleanText(t *testing.T) {
 func checkEscape(t *testing.T, s string) {
 	t.Helper()
 	want := khabar.CleanText(s)
-	if got := xmlClean(s); got != (want == s) {
-		t.Errorf("xmlClean(%q) = %v, but CleanText changes it: %v", s, got, want != s)
+	if got := xmltext.IsClean(s); got != (want == s) {
+		t.Errorf("xmltext.IsClean(%q) = %v, but CleanText changes it: %v", s, got, want != s)
 	}
-	doc := "<x a=\"" + string(appendAttr(nil, s)) + "\">" + string(appendText(nil, s)) + "<y>" + string(appendCDATA(nil, s)) + "</y></x>"
+	doc := "<x a=\"" + string(xmltext.AppendAttr(nil, s, xmltext.Check)) + "\">" + string(xmltext.AppendText(nil, s, xmltext.Check)) + "<y>" + string(xmltext.AppendCDATA(nil, s, xmltext.Check)) + "</y></x>"
 	var v struct {
 		A    string `xml:"a,attr"`
 		Text string `xml:",chardata"`
@@ -157,7 +158,7 @@ func checkEscape(t *testing.T, s string) {
 		t.Errorf("%q: attr %q text %q cdata %q, want %q", s, v.A, v.Text, v.Y, want)
 	}
 	var js string
-	if err := jsonUnmarshalString(appendJSONString(nil, s), &js); err != nil {
+	if err := jsonUnmarshalString(appendJSONString(nil, s, xmltext.Check), &js); err != nil {
 		t.Fatalf("%q: JSON %v", s, err)
 	}
 	if js != want {

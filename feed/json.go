@@ -2,6 +2,7 @@ package feed
 
 import (
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
 // The JSON Feed writer is hand-written rather than built on gorilla/feeds'
@@ -23,7 +24,7 @@ func (r *Renderer) appendJSONHead(b []byte, p *Page) []byte {
 	b = append(b, "{\n"...)
 	str := func(name, v string) {
 		b = appendJSONMember(b, "  ", name, &first)
-		b = appendJSONString(b, v)
+		b = appendJSONString(b, v, xmltext.Check)
 	}
 	str("version", JSONFeedVersion)
 	str("title", p.Title)
@@ -47,7 +48,7 @@ func (r *Renderer) appendJSONHead(b []byte, p *Page) []byte {
 	if s.Hub != "" {
 		b = appendJSONMember(b, "  ", "hubs", &first)
 		b = append(b, `[{"type": "WebSub", "url": `...)
-		b = appendJSONString(b, khabar.URI(s.Hub))
+		b = appendJSONString(b, khabar.URI(s.Hub), xmltext.Check)
 		b = append(b, "}]"...)
 	}
 	b = appendJSONMember(b, "  ", "items", &first)
@@ -59,14 +60,14 @@ func (r *Renderer) appendJSONHead(b []byte, p *Page) []byte {
 
 func (r *Renderer) appendJSONAuthor(b []byte, a khabar.Author, archive bool) []byte {
 	b = append(b, `{"name": `...)
-	b = appendJSONString(b, a.Name)
+	b = appendJSONString(b, a.Name, xmltext.Check)
 	switch {
 	case a.URL != "":
 		b = append(b, `, "url": `...)
-		b = appendJSONString(b, khabar.URI(a.URL))
+		b = appendJSONString(b, khabar.URI(a.URL), xmltext.Check)
 	case archive:
 		b = append(b, `, "url": `...)
-		b = appendJSONString(b, r.s.authorURL(a))
+		b = appendJSONString(b, r.s.authorURL(a), xmltext.Check)
 	}
 	return append(b, '}')
 }
@@ -78,7 +79,7 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, body string) []by
 	b = append(b, "    {\n"...)
 	str := func(name, v string) {
 		b = appendJSONMember(b, ind, name, &first)
-		b = appendJSONStringC(b, v)
+		b = appendJSONString(b, v, xmltext.Trusted)
 	}
 	b = appendJSONMember(b, ind, "id", &first)
 	b = append(b, '"')
@@ -133,7 +134,7 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, body string) []by
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendJSONStringC(b, t)
+			b = appendJSONString(b, t, xmltext.Trusted)
 		}
 		b = append(b, ']')
 	}

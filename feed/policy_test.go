@@ -7,104 +7,22 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/htmlsafe"
 	"golang.org/x/net/html"
 )
 
 const policyBase = "https://news.example.in/2026/11/24/कानपुर-में-बारिश/"
 
-func TestSafeHTML(t *testing.T) {
-	tests := []struct{ name, in, want string }{
-		{"clean", `<p class="lead">नमस्ते <a href="https://x.example/a?b=1&amp;c=2">x</a></p>`, `<p class="lead">नमस्ते <a href="https://x.example/a?b=1&amp;c=2">x</a></p>`},
-		{"script with content", `<p>a</p><script>alert("<p>")</script><p>b</p>`, `<p>a</p><p>b</p>`},
-		{"upper-case script", `<SCRIPT src=x></SCRIPT>ok`, `ok`},
-		{"style element", `<style>p{color:red}</style><p>x</p>`, `<p>x</p>`},
-		{"iframe object embed applet", `<iframe src="https://e.example/"></iframe><object data="x"><param name=a value=b><p>fallback</p></object><embed src="y"><applet code="z">j</applet>.`, `.`},
-		{"meta link base", `<meta http-equiv="refresh" content="0"><link rel="stylesheet" href="s.css"><base href="https://evil.example/">t`, `t`},
-		{"event handler and style attribute", `<img src="https://i.example/a.png" onerror="alert(1)" style="width:1px" alt="a">`, `<img src="https://i.example/a.png" alt="a">`},
-		{"unknown attributes", `<div role="note" aria-label="x" data-id="7">y</div>`, `<div data-id="7">y</div>`},
-		{"javascript URL", `<a href="javascript:alert(1)">x</a>`, `<a>x</a>`},
-		{"obfuscated javascript URL", "<a href=\" java\tscript&#58;alert(1)\">x</a>", `<a>x</a>`},
-		{"vbscript URL", `<a href="VBScript:msgbox">x</a>`, `<a>x</a>`},
-		{"data URL in a link", `<a href="data:text/html,<script>alert(1)</script>">x</a>`, `<a>x</a>`},
-		{"data image kept", `<img src="data:image/png;base64,iVBORw0KGgo=">`, `<img src="data:image/png;base64,iVBORw0KGgo=">`},
-		{"data svg dropped", `<img src="data:image/svg+xml,&lt;svg onload=alert(1)&gt;">`, `<img>`},
-		{"relative link", `<a href="/category/उत्तर-प्रदेश/कानपुर/">कानपुर</a>`, `<a href="https://news.example.in/category/%E0%A4%89%E0%A4%A4%E0%A5%8D%E0%A4%A4%E0%A4%B0-%E0%A4%AA%E0%A5%8D%E0%A4%B0%E0%A4%A6%E0%A5%87%E0%A4%B6/%E0%A4%95%E0%A4%BE%E0%A4%A8%E0%A4%AA%E0%A5%81%E0%A4%B0/">कानपुर</a>`},
-		{"relative image and fragment", `<img src="../img/a.jpg"><a href="#more">m</a>`, `<img src="https://news.example.in/2026/11/24/img/a.jpg"><a href="https://news.example.in/2026/11/24/%E0%A4%95%E0%A4%BE%E0%A4%A8%E0%A4%AA%E0%A5%81%E0%A4%B0-%E0%A4%AE%E0%A5%87%E0%A4%82-%E0%A4%AC%E0%A4%BE%E0%A4%B0%E0%A4%BF%E0%A4%B6/#more">m</a>`},
-		{"scheme-relative", `<img src="//cdn.example/a.jpg">`, `<img src="https://cdn.example/a.jpg">`},
-		{"srcset", `<img srcset="a.jpg 1x, https://c.example/b.jpg 2x, javascript:x 3x">`, `<img srcset="https://news.example.in/2026/11/24/%E0%A4%95%E0%A4%BE%E0%A4%A8%E0%A4%AA%E0%A5%81%E0%A4%B0-%E0%A4%AE%E0%A5%87%E0%A4%82-%E0%A4%AC%E0%A4%BE%E0%A4%B0%E0%A4%BF%E0%A4%B6/a.jpg 1x, https://c.example/b.jpg 2x">`},
-		{"mailto and tel kept", `<a href="mailto:desk@example.in">m</a><a href="tel:+911234">t</a>`, `<a href="mailto:desk@example.in">m</a><a href="tel:+911234">t</a>`},
-		{"unknown element unwrapped", `<my-widget x="1"><p>in</p></my-widget><html><body>b</body></html>`, `<p>in</p>b`},
-		{"comment and CDATA dropped", `<p>a<!-- <script>x</script> -->b<![CDATA[c]]>d</p>`, `<p>abd</p>`},
-		// A browser with scripting on ends the noscript inside the
-		// attribute value and sees an img with an onerror handler.
-		{"noscript mutation", `<noscript><p title="</noscript><img src=https://i.example/x onerror=alert(1)>"></noscript>z`, `<img src="https://i.example/x">&#34;&gt;z`},
-		{"textarea mutation", `<textarea><p title="</textarea><script>alert(1)</script>"></textarea>z`, `&#34;&gt;z`},
-		{"svg dropped", `<svg><script>alert(1)</script><a href="javascript:x">l</a></svg>after`, `after`},
-		{"nested object", `<object><object>x</object>y</object>after`, `after`},
-		{"text kept when nothing else changes", `<p>a < b & "c"</p>`, `<p>a < b & "c"</p>`},
-		{"text re-escaped", `<p>a < b & "c"</p><i onclick="x">`, `<p>a &lt; b &amp; &#34;c&#34;</p><i>`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := SafeHTML(tt.in, policyBase)
-			if got != tt.want {
-				t.Errorf("SafeHTML(%q)\n got %q\nwant %q", tt.in, got, tt.want)
-			}
-			if v := bodyViolations(got); len(v) > 0 {
-				t.Errorf("output breaks validator rules: %v", v)
-			}
-		})
-	}
-}
-
-func TestSafeHTMLCleanBodyUnchanged(t *testing.T) {
-	c := corpusOrFixture(t)
-	n := 0
-	for _, a := range c.Find(khabar.Query{}) {
-		if needsFilter(a.ContentHTML) {
-			continue
-		}
-		n++
-		got := SafeHTML(a.ContentHTML, a.URL)
-		if unsafe.StringData(got) != unsafe.StringData(a.ContentHTML) || len(got) != len(a.ContentHTML) {
-			t.Errorf("%s: a body with nothing to change was copied", a.ID)
-		}
-		// The tokenizer path would keep the same markup.
-		if san := sanitize(a.ContentHTML, a.URL); !sameMarkup(san, a.ContentHTML) {
-			t.Errorf("%s: quick scan passed a body the tokenizer changes:\n%s\n%s", a.ID, a.ContentHTML, san)
-		}
-	}
-	if n == 0 {
-		t.Fatal("no body took the quick path")
-	}
-}
+// SafeHTML's cases (each run through both of htmlsafe's policies) are in
+// internal/htmlsafe's hostile table; the tests here hold its output, in
+// feeds, to the W3C feed validator's rules.
 
 func TestSafeHTMLNoBase(t *testing.T) {
 	if got, want := SafeHTML(`<a href="/x">x</a><a href="https://e.example/">e</a>`, "not a url"), `<a>x</a><a href="https://e.example/">e</a>`; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-}
-
-// sameMarkup reports whether a and b have the same tags and attributes
-// (text may be escaped differently).
-func sameMarkup(a, b string) bool {
-	tags := func(s string) string {
-		var out strings.Builder
-		z := html.NewTokenizer(strings.NewReader(s))
-		for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
-			tk := z.Token()
-			if tt == html.TextToken {
-				out.WriteString(tk.Data)
-				continue
-			}
-			fmt.Fprintf(&out, "%v %s %v|", tt, tk.Data, tk.Attr)
-		}
-		return out.String()
-	}
-	return tags(a) == tags(b)
 }
 
 func FuzzSafeHTML(f *testing.F) {
@@ -172,10 +90,10 @@ func bodyViolations(s string) []string {
 			switch {
 			case a.Key == "style":
 				out = append(out, "style attribute")
-			case !acceptableAttrs[a.Key] && !strings.HasPrefix(a.Key, "data-"):
+			case !htmlsafe.AcceptableAttr(a.Key):
 				out = append(out, "should not contain "+a.Key+" attribute")
 			}
-			if urlAttrs[a.Key] {
+			if htmlsafe.URLAttr(a.Key) {
 				for _, u := range strings.Split(a.Val, ",") {
 					if a.Key == "srcset" {
 						u, _, _ = strings.Cut(strings.TrimSpace(u), " ")
@@ -196,6 +114,14 @@ func bodyViolations(s string) []string {
 			}
 		}
 	}
+}
+
+func setOf(words string) map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
 }
 
 // htmlEndTag is the validator's test for HTML in plain-text elements

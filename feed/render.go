@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
 // Page is one page of one feed: what the writers need besides the site's
@@ -611,23 +612,23 @@ func cleanCategory(c *khabar.Category) *khabar.Category {
 // articleClean reports whether every text field of a that cleanArticle
 // would clean is clean already.
 func articleClean(a *khabar.Article) bool {
-	ok := xmlClean(a.Title) && xmlClean(a.Summary) && xmlClean(a.ContentHTML) && xmlClean(a.Language)
+	ok := xmltext.IsClean(a.Title) && xmltext.IsClean(a.Summary) && xmltext.IsClean(a.ContentHTML) && xmltext.IsClean(a.Language)
 	for i := 0; ok && i < len(a.Authors); i++ {
-		ok = xmlClean(a.Authors[i].Name)
+		ok = xmltext.IsClean(a.Authors[i].Name)
 	}
 	for i := 0; ok && i < len(a.Categories); i++ {
 		for c := &a.Categories[i]; ok && c != nil; c = c.Parent {
-			ok = xmlClean(c.Name)
+			ok = xmltext.IsClean(c.Name)
 		}
 	}
 	for i := 0; ok && i < len(a.Tags); i++ {
-		ok = xmlClean(a.Tags[i].Name)
+		ok = xmltext.IsClean(a.Tags[i].Name)
 	}
 	if ok && a.Image != nil {
-		ok = xmlClean(a.Image.Alt) && xmlClean(a.Image.Caption) && xmlClean(a.Image.Type)
+		ok = xmltext.IsClean(a.Image.Alt) && xmltext.IsClean(a.Image.Caption) && xmltext.IsClean(a.Image.Type)
 	}
 	if ok && a.Source != nil {
-		ok = xmlClean(a.Source.Title)
+		ok = xmltext.IsClean(a.Source.Title)
 	}
 	return ok
 }

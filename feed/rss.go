@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
 const rssHead = `<?xml version="1.0" encoding="UTF-8"?>
@@ -16,18 +17,18 @@ const rssHead = `<?xml version="1.0" encoding="UTF-8"?>
 func (r *Renderer) appendRSSHead(b []byte, p *Page) []byte {
 	s := r.s
 	b = append(b, rssHead...)
-	b = appendElem(b, "title", p.Title)
+	b = appendElem(b, "title", p.Title, xmltext.Check)
 	link := r.PageURL(p.Key)
-	b = appendElem(b, "link", link)
-	b = appendElem(b, "description", s.Description)
-	b = appendElem(b, "language", s.Language)
+	b = appendElem(b, "link", link, xmltext.Check)
+	b = appendElem(b, "description", s.Description, xmltext.Check)
+	b = appendElem(b, "language", s.Language, xmltext.Check)
 	if s.Copyright != "" {
-		b = appendElem(b, "copyright", s.Copyright)
+		b = appendElem(b, "copyright", s.Copyright, xmltext.Check)
 	}
 	b = append(b, "<lastBuildDate>"...)
 	b = appendDate822(b, p.Updated, s.Location)
 	b = append(b, "</lastBuildDate>\n"...)
-	b = appendElem(b, "generator", s.Generator)
+	b = appendElem(b, "generator", s.Generator, xmltext.Check)
 	if s.TTL > 0 {
 		b = append(b, "<ttl>"...)
 		b = appendInt(b, int64(max(1, s.TTL.Minutes())))
@@ -35,9 +36,9 @@ func (r *Renderer) appendRSSHead(b []byte, p *Page) []byte {
 	}
 	if s.Icon != "" {
 		b = append(b, "<image>\n"...)
-		b = appendElem(b, "url", khabar.URI(s.Icon))
-		b = appendElem(b, "title", p.Title) // must match the channel's
-		b = appendElem(b, "link", link)
+		b = appendElem(b, "url", khabar.URI(s.Icon), xmltext.Check)
+		b = appendElem(b, "title", p.Title, xmltext.Check) // must match the channel's
+		b = appendElem(b, "link", link, xmltext.Check)
 		b = append(b, "</image>\n"...)
 	}
 	return r.appendAtomLinks(b, "atom:link", p, RSS)
@@ -49,10 +50,10 @@ func (r *Renderer) appendAtomLinks(b []byte, elem string, p *Page, f Format) []b
 	link := func(b []byte, rel, href string) []byte {
 		b = append(b, '<')
 		b = append(b, elem...)
-		b = appendAttrPair(b, "rel", rel)
-		b = appendAttrPair(b, "href", href)
+		b = appendAttrPair(b, "rel", rel, xmltext.Check)
+		b = appendAttrPair(b, "href", href, xmltext.Check)
 		if rel != "hub" {
-			b = appendAttrPair(b, "type", f.MediaType())
+			b = appendAttrPair(b, "type", f.MediaType(), xmltext.Check)
 		}
 		return append(b, "/>\n"...)
 	}
@@ -69,7 +70,7 @@ func (r *Renderer) appendAtomLinks(b []byte, elem string, p *Page, f Format) []b
 func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byte {
 	s := r.s
 	b = append(b, "<item>\n"...)
-	b = appendElemC(b, "title", itemTitle(a))
+	b = appendElem(b, "title", itemTitle(a), xmltext.Trusted)
 	b = append(b, "<link>"...)
 	b = appendURI(b, a.URL, "&amp;")
 	b = append(b, "</link>\n"...)
@@ -79,20 +80,20 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 	b = appendDate822(b, a.Published, s.Location)
 	b = append(b, "</pubDate>\n"...)
 	for _, au := range a.Authors {
-		b = appendElemC(b, "dc:creator", au.Name)
+		b = appendElem(b, "dc:creator", au.Name, xmltext.Trusted)
 	}
 	for i := range a.Categories {
 		b = append(b, "<category"...)
 		b = append(b, s.catDomain...)
 		b = append(b, '>')
-		b = appendTextC(b, a.Categories[i].Name)
+		b = xmltext.AppendText(b, a.Categories[i].Name, xmltext.Trusted)
 		b = append(b, "</category>\n"...)
 	}
 	for _, t := range a.Tags {
 		b = append(b, "<category"...)
 		b = append(b, s.tagDomain...)
 		b = append(b, '>')
-		b = appendTextC(b, t.Name)
+		b = xmltext.AppendText(b, t.Name, xmltext.Trusted)
 		b = append(b, "</category>\n"...)
 	}
 	if sum := summary(a); sum != "" {
@@ -102,12 +103,12 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 		if strings.IndexByte(sum, '<') >= 0 || strings.IndexByte(sum, '>') >= 0 || strings.IndexByte(sum, '&') >= 0 {
 			sum = html.EscapeString(sum)
 		}
-		b = appendElemC(b, "description", sum)
+		b = appendElem(b, "description", sum, xmltext.Trusted)
 	}
 	if body != "" {
 		// CDATA, as WordPress writes it: the body is copied, not escaped.
 		b = append(b, "<content:encoded>"...)
-		b = appendCDATAClean(b, body)
+		b = xmltext.AppendCDATA(b, body, xmltext.Trusted)
 		b = append(b, "</content:encoded>\n"...)
 	}
 	if im := a.Image; im != nil {
@@ -121,14 +122,14 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 			b = append(b, ` length="`...)
 			b = appendInt(b, im.Length)
 			b = append(b, '"')
-			b = appendAttrPairC(b, "type", typ)
+			b = appendAttrPair(b, "type", typ, xmltext.Trusted)
 			b = append(b, "/>\n"...)
 		}
 		b = append(b, "<media:content"...)
 		b, u = appendURIAttr(b, u, im.URL)
 		b = append(b, ` medium="image"`...)
 		if typ != "" {
-			b = appendAttrPairC(b, "type", typ)
+			b = appendAttrPair(b, "type", typ, xmltext.Trusted)
 		}
 		b = appendSize(b, im)
 		if im.Length > 0 {
@@ -143,7 +144,7 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 		if desc != "" {
 			b = append(b, ">\n"...)
 			b = append(b, `<media:description type="plain">`...)
-			b = appendTextC(b, desc)
+			b = xmltext.AppendText(b, desc, xmltext.Trusted)
 			b = append(b, "</media:description>\n</media:content>\n"...)
 		} else {
 			b = append(b, "/>\n"...)
@@ -155,13 +156,13 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 	}
 	if src := a.Source; src != nil {
 		b = append(b, "<source"...)
-		b = appendAttrPairC(b, "url", khabar.URI(src.FeedURL))
+		b = appendAttrPair(b, "url", khabar.URI(src.FeedURL), xmltext.Trusted)
 		b = append(b, '>')
 		t := src.Title
 		if t == "" {
 			t = src.FeedURL
 		}
-		b = appendTextC(b, t)
+		b = xmltext.AppendText(b, t, xmltext.Trusted)
 		b = append(b, "</source>\n"...)
 	}
 	return append(b, "</item>\n"...)

@@ -29,8 +29,9 @@
 // field — IST and 12-hour dates, relative URLs (xml:base, then the item
 // link, then the feed URL), tracking parameters, images, authors,
 // categories and tags, titles as plain text, HTML sanitized with an
-// allow-list that keeps iframes only from IFrameHosts and closes what the
-// content leaves open — and drops repeated items. XML documents over 4 MiB
+// allow-list (the engine behind package feed's SafeContent, with a policy
+// for untrusted HTML) that keeps iframes only from IFrameHosts and closes
+// what the content leaves open — and drops repeated items. XML documents over 4 MiB
 // are parsed a megabyte of items at a time, so that gofeed's items and the
 // articles made from them are not all alive at once.
 //

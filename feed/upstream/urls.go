@@ -3,6 +3,8 @@ package upstream
 import (
 	"net/url"
 	"strings"
+
+	"github.com/khabar/khabar/internal/htmlsafe"
 )
 
 // resolve returns ref made absolute against the first absolute http(s) base
@@ -10,44 +12,16 @@ import (
 // http(s) URL. Schemes other than http and https (mailto:, data:,
 // javascript:) are returned as they are for the sanitizer to judge.
 func resolve(ref string, bases ...*url.URL) string {
-	ref = strings.TrimSpace(ref)
-	if ref == "" {
-		return ""
-	}
-	u, err := url.Parse(ref)
-	if err != nil {
-		// An IRI with spaces or other stray characters: try it escaped.
-		if u, err = url.Parse(strings.ReplaceAll(ref, " ", "%20")); err != nil {
-			return ""
-		}
-	}
-	if u.Scheme != "" {
-		if u.Scheme == "http" || u.Scheme == "https" {
-			if u.Host == "" {
-				return ""
-			}
-		}
-		return u.String()
-	}
 	for _, b := range bases {
 		if b != nil && (b.Scheme == "http" || b.Scheme == "https") && b.Host != "" {
-			return b.ResolveReference(u).String()
+			return htmlsafe.Resolve(ref, b)
 		}
 	}
-	return ""
+	return htmlsafe.Resolve(ref, nil)
 }
 
 // absHTTP parses s when it is an absolute http(s) URL.
-func absHTTP(s string) *url.URL {
-	if s == "" {
-		return nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil
-	}
-	return u
-}
+func absHTTP(s string) *url.URL { return htmlsafe.AbsHTTP(s) }
 
 // trackingParam reports whether a query parameter only tracks the reader.
 func trackingParam(name string) bool {

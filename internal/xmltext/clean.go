@@ -1,18 +1,18 @@
-package khabar
+package xmltext
 
 import "math/bits"
 
-// The clean check behind CleanText reads s eight bytes at a time as one
-// little-endian word (byte k of the word is bits 8k..8k+7) and works on all
-// eight bytes at once ("SWAR"). Every per-byte fact is kept in bit 7 of
-// that byte: shifting the word left by n moves bit 7-n of each byte to bit
-// 7 of the same byte, so a fact costs a shift and an AND; a shift by whole
-// bytes moves facts from one byte to another; and adding or subtracting a
-// constant in every byte compares a field of each byte with it at once
-// when no byte can carry or borrow. The other bits hold noise that is
-// masked away (hiBits) only when a mask is tested. Pure Go, no unsafe: on
-// amd64 and arm64 the compiler turns load64 into one load, and the bounds
-// checks go away.
+// The clean check behind Clean (and so khabar.CleanText) reads s eight
+// bytes at a time as one little-endian word (byte k of the word is bits
+// 8k..8k+7) and works on all eight bytes at once ("SWAR"). Every per-byte
+// fact is kept in bit 7 of that byte: shifting the word left by n moves bit
+// 7-n of each byte to bit 7 of the same byte, so a fact costs a shift and
+// an AND; a shift by whole bytes moves facts from one byte to another; and
+// adding or subtracting a constant in every byte compares a field of each
+// byte with it at once when no byte can carry or borrow. The other bits
+// hold noise that is masked away (hiBits) only when a mask is tested. Pure
+// Go, no unsafe: on amd64 and arm64 the compiler turns load64 into one
+// load, and the bounds checks go away.
 //
 // A word is "plain" when its bytes are well-formed UTF-8 given the leads of
 // the previous word (every continuation byte sits exactly where a lead byte
@@ -41,20 +41,20 @@ func load64(s string) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-// cleanOK reports whether CleanText would leave s as it is: s is valid
-// UTF-8 with no C0 control other than tab, newline and carriage return and
-// no U+FFFE or U+FFFF (surrogates are not valid UTF-8; a real U+FFFD and
+// IsClean reports whether Clean would leave s as it is: s is valid UTF-8
+// with no C0 control other than tab, newline and carriage return and no
+// U+FFFE or U+FFFF (surrogates are not valid UTF-8; a real U+FFFD and
 // U+007F are fine).
-func cleanOK(s string) bool {
-	return cleanPrefix(s) == len(s)
+func IsClean(s string) bool {
+	return CleanPrefix(s) == len(s)
 }
 
-// cleanPrefix returns the length of the longest prefix of s made of whole
-// runes that CleanText keeps as they are: s[:n] is clean and, when n <
+// CleanPrefix returns the length of the longest prefix of s made of whole
+// runes that Clean keeps as they are: s[:n] is clean and, when n <
 // len(s), the rune utf8.DecodeRuneInString(s[n:]) decodes is an invalid
 // byte, a C0 control other than tab, newline and carriage return, U+FFFE
 // or U+FFFF.
-func cleanPrefix(s string) int {
+func CleanPrefix(s string) int {
 	var carry, e0 uint64 // the word loop's state, see plainWords
 	// span is how far the rune loop goes past a word that is not plain. It
 	// grows while such words come close together, so that text in which
@@ -166,7 +166,7 @@ func plainWords(s string, carry, e0 uint64) (_ int, ctrlOnly bool) {
 
 // cleanRunes checks s rune by rune from i, a rune start, until the first
 // rune boundary at or after end, and returns that boundary (at most
-// len(s)); when it meets a rune CleanText would change first, it returns
+// len(s)); when it meets a rune Clean would change first, it returns
 // ^start of that rune instead. It takes runes exactly as
 // utf8.DecodeRuneInString does (the table of well-formed byte sequences in
 // section 3.9 of the Unicode standard), without a call per rune.

@@ -1,0 +1,25 @@
+// Package htmlsafe is khabar's one HTML sanitizer: a single pass over
+// golang.org/x/net/html's tokenizer that writes what a policy keeps, with
+// two named policies on the same engine.
+//
+// Outgoing is what feeds send (feed.SafeHTML): the W3C feed validator's
+// acceptable elements and attributes, dangerous elements dropped with
+// their content, URLs resolved against the article's address. A byte scan
+// proves most stored bodies need none of it and returns them unchanged
+// without tokenizing.
+//
+// Incoming is what feed/upstream keeps of HTML from other sites: a user-
+// generated-content allow-list, every link marked rel="noopener
+// noreferrer", players only from allowed iframe hosts, lazy images
+// un-lazied, elements left open closed as an HTML parser would close them,
+// and the first image reported.
+//
+// Every URL either policy keeps goes through the policy's one URL rule:
+// javascript:, vbscript: and data: (except data: images where Outgoing
+// allows them) never survive.
+//
+//	out := htmlsafe.Outgoing.Sanitize(body, articleURL)
+//	out, img := htmlsafe.NewIncoming(nil).SanitizeFragment(body, base)
+//
+// Policies are immutable and safe for concurrent use.
+package htmlsafe

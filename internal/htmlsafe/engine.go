@@ -1,0 +1,243 @@
+package htmlsafe
+
+import (
+	"net/url"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/html"
+)
+
+// Policy is a set of sanitizing rules run by the package's one engine.
+// The two policies are Outgoing and the ones NewIncoming returns.
+type Policy struct {
+	name string
+	in   *incoming // nil: the Outgoing rules
+}
+
+// Outgoing is the policy for bodies feeds send: what feed readers must
+// not run or cannot resolve is removed or rewritten, so that the W3C feed
+// validator has nothing to warn about.
+//
+//   - script, style, iframe, frame, frameset, noframes, noembed, object,
+//     applet, embed, xmp, plaintext, listing, title, textarea, noscript,
+//     template, svg, math and head elements are dropped with their
+//     content; meta, link, base, basefont, param and isindex elements are
+//     dropped;
+//   - other elements outside the validator's list of acceptable elements
+//     (html, body, custom elements, …) are unwrapped: the tags go, the
+//     content stays;
+//   - attributes outside the validator's list of acceptable attributes
+//     (data-* excepted) are dropped, and so are every style attribute,
+//     every event handler (on…) and ping;
+//   - URLs keep http, https, mailto, tel and ftp addresses as they are,
+//     data: images (PNG, GIF, JPEG, WebP, AVIF) in src and srcset only,
+//     and drop the attribute for any other scheme (javascript:, vbscript:,
+//     data:, …); relative references are resolved against the base, in
+//     URI form (khabar.URI); without an absolute http(s) base they are
+//     dropped;
+//   - comments, doctypes and processing instructions are dropped.
+//
+// A quick scan proves most bodies need none of this: every tag is one the
+// rules keep as it is and every URL is absolute http(s) or mailto. Such a
+// body is returned unchanged, without tokenizing.
+var Outgoing = &Policy{name: "outgoing"}
+
+// String returns the policy's name, "outgoing" or "incoming".
+func (p *Policy) String() string { return p.name }
+
+// Image is the first image an Incoming policy meets that has an absolute
+// http(s) address: Src resolved, the other fields as written.
+type Image struct {
+	Src, Alt, Width, Height string
+}
+
+// Sanitize returns body made safe under p, with base (an IRI, such as an
+// article's URL) as the address relative references are resolved
+// against; base is parsed only when a relative reference needs it.
+func (p *Policy) Sanitize(body, base string) string {
+	if p.in == nil && !needsFilter(body) {
+		return body
+	}
+	s := newState(p)
+	defer s.release()
+	s.baseStr = base
+	return s.run(body)
+}
+
+// SanitizeFragment is Sanitize with base already parsed (nil for none),
+// and reports the first image (see Image; zero when there is none).
+func (p *Policy) SanitizeFragment(body string, base *url.URL) (string, Image) {
+	if p.in == nil && !needsFilter(body) {
+		return body, Image{}
+	}
+	s := newState(p)
+	defer s.release()
+	s.base, s.baseDone = base, true
+	out := s.run(body)
+	return out, s.first
+}
+
+// state is one run of the engine.
+type state struct {
+	p        *Policy
+	out      []byte
+	baseStr  string
+	base     *url.URL
+	baseDone bool
+	attrs    []attr
+
+	// skipName is the element whose content is being dropped; skipDepth
+	// counts its open instances when nested ones count (Outgoing).
+	skipName  string
+	skipDepth int
+
+	inState // the Incoming policy's own
+}
+
+var statePool = sync.Pool{New: func() any { return new(state) }}
+
+func newState(p *Policy) *state {
+	s := statePool.Get().(*state)
+	s.p = p
+	return s
+}
+
+// release returns s to the pool; huge one-off buffers are let go.
+func (s *state) release() {
+	out, attrs := s.out[:0], s.attrs[:0]
+	if cap(out) > 1<<20 {
+		out = nil
+	}
+	*s = state{out: out, attrs: attrs[:0]}
+	s.open.stack = s.open.buf[:0]
+	statePool.Put(s)
+}
+
+func (s *state) baseURL() *url.URL {
+	if !s.baseDone {
+		s.base, s.baseDone = BaseURL(s.baseStr), true
+	}
+	return s.base
+}
+
+// run is the engine: one pass over the tokenizer, each token handed to
+// the policy's rules, which append what they keep to s.out. Comments,
+// doctypes and processing instructions are dropped by every policy.
+func (s *state) run(body string) string {
+	if s.p.in != nil && strings.TrimSpace(body) == "" {
+		return ""
+	}
+	s.out = s.out[:0]
+	if n := len(body) + len(body)/8; cap(s.out) < n {
+		s.out = make([]byte, 0, n)
+	}
+	s.open.stack = s.open.buf[:0]
+	z := html.NewTokenizer(strings.NewReader(body))
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			if s.p.in != nil {
+				s.inFinish()
+			}
+			return string(s.out)
+		case html.TextToken:
+			if s.skipName == "" {
+				s.text(z.Text())
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			nb, hasAttr := z.TagName()
+			if s.skipping(nb, tt) {
+				continue
+			}
+			name := intern(nb)
+			s.attrs = s.attrs[:0]
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				s.attrs = append(s.attrs, attr{intern(k), view(v)})
+			}
+			if s.p.in != nil {
+				s.inStart(name, tt == html.SelfClosingTagToken)
+			} else {
+				s.outStart(name, tt == html.SelfClosingTagToken)
+			}
+		case html.EndTagToken:
+			nb, _ := z.TagName()
+			if s.skipping(nb, tt) {
+				continue
+			}
+			if s.p.in != nil {
+				s.inEnd(intern(nb))
+			} else if acceptableElements[string(nb)] {
+				s.out = appendEndTag(s.out, nb)
+			}
+		}
+	}
+}
+
+// skipping reports whether a tag falls inside an element whose content is
+// dropped, and ends the drop at that element's end tag.
+func (s *state) skipping(name []byte, tt html.TokenType) bool {
+	if s.skipName == "" {
+		return false
+	}
+	if string(name) == s.skipName {
+		switch {
+		case tt == html.EndTagToken:
+			if s.skipDepth--; s.skipDepth <= 0 {
+				s.skipName, s.skipDepth = "", 0
+			}
+		case tt == html.StartTagToken && s.p.in == nil:
+			s.skipDepth++ // Outgoing counts nested instances
+		}
+	}
+	return true
+}
+
+func (s *state) text(t []byte) {
+	if s.p.in != nil {
+		s.inText(t)
+		return
+	}
+	s.out = appendEscaped(s.out, t)
+}
+
+// outStart applies the Outgoing rules to a start tag.
+func (s *state) outStart(name string, selfClosing bool) {
+	switch {
+	case droppedWithContent[name]:
+		if !selfClosing {
+			s.skipName, s.skipDepth = name, 1
+		}
+		return
+	case !acceptableElements[name]:
+		return // meta, link, embed and other void elements go; the rest is unwrapped
+	}
+	s.filterAttrs(name, func(a attr) bool { return attrOK(a.key) })
+	closer := ""
+	if selfClosing {
+		closer = " /"
+	}
+	s.out = appendStartTag(s.out, name, s.attrs, closer)
+}
+
+// filterAttrs keeps the attributes in s.attrs that keep allows, and
+// passes every URL among them through the URL rule.
+func (s *state) filterAttrs(elem string, keep func(attr) bool) {
+	kept := s.attrs[:0]
+	for _, a := range s.attrs {
+		if !keep(a) {
+			continue
+		}
+		if urlAttrs[a.key] {
+			var ok bool
+			if a.val, ok = s.checkURL(elem, a.key, a.val); !ok {
+				continue
+			}
+		}
+		kept = append(kept, a)
+	}
+	s.attrs = kept
+}

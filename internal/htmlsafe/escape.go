@@ -1,0 +1,91 @@
+package htmlsafe
+
+import (
+	"strings"
+	"unsafe"
+
+	"golang.org/x/net/html/atom"
+)
+
+// appendEscaped appends s escaped as html.EscapeString escapes it (&, ',
+// <, >, " and carriage return), so that text and attribute values come out
+// as html.Token.String writes them.
+func appendEscaped[T string | []byte](b []byte, s T) []byte {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '\'':
+			esc = "&#39;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '"':
+			esc = "&#34;"
+		case '\r':
+			esc = "&#13;"
+		default:
+			continue
+		}
+		b = append(b, s[last:i]...)
+		b = append(b, esc...)
+		last = i + 1
+	}
+	return append(b, s[last:]...)
+}
+
+// attr is one attribute of a tag, as the tokenizer reads it. The engine
+// makes val a view of the tokenizer's buffer, valid until the next token:
+// what outlives the tag (the first image) is cloned.
+type attr struct{ key, val string }
+
+// intern returns name as a string, without allocating when it is one of
+// the names package atom knows (nearly every tag and attribute name).
+func intern(name []byte) string {
+	if a := atom.Lookup(name); a != 0 {
+		return a.String()
+	}
+	return string(name)
+}
+
+// view returns b as a string without copying; b must not change while
+// the string is in use.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// appendStartTag appends <name key="val" ...> with the values escaped;
+// selfClose is what goes before the ">" of a self-closing tag.
+func appendStartTag(b []byte, name string, attrs []attr, selfClose string) []byte {
+	b = append(b, '<')
+	b = append(b, name...)
+	for _, a := range attrs {
+		b = append(b, ' ')
+		b = append(b, a.key...)
+		b = append(b, `="`...)
+		b = appendEscaped(b, a.val)
+		b = append(b, '"')
+	}
+	b = append(b, selfClose...)
+	return append(b, '>')
+}
+
+func appendEndTag[T string | []byte](b []byte, name T) []byte {
+	b = append(b, "</"...)
+	b = append(b, name...)
+	return append(b, '>')
+}
+
+func setOf(words string) map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}

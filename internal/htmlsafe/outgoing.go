@@ -1,0 +1,216 @@
+package htmlsafe
+
+import "strings"
+
+// The Outgoing policy's rules: the W3C feed validator's lists, with what
+// feed readers must not run removed.
+
+// acceptableElements are the W3C feed validator's acceptable elements
+// (HTMLValidator.acceptable_elements) less noscript, textarea and
+// template, whose content browsers do not parse as the tokenizer does
+// (noscript with scripting on, textarea as raw text): they are dropped.
+var acceptableElements = setOf(`a abbr acronym address area article aside audio b bdi big
+blockquote br button canvas caption center cite code col colgroup command data datagrid
+datalist dd del details dfn dialog dir div dl dt em eventsource fieldset figcaption figure
+footer font form header h1 h2 h3 h4 h5 h6 hgroup hr i img input ins keygen kbd label legend
+li m main map mark menu meter multicol nav nextid ol output optgroup option p picture pre
+progress q rp rt ruby s samp section select small sound source spacer span strike strong
+sub summary sup table tbody td time tfoot th thead tr track tt u ul var video wbr`)
+
+// acceptableElement is acceptableElements[name], with the commonest
+// names of article bodies answered without hashing.
+func acceptableElement(name string) bool {
+	switch name {
+	case "p", "a", "b", "i", "em", "strong", "br", "h2", "h3", "li", "ul", "ol", "img", "span", "div", "figure", "figcaption", "blockquote":
+		return true
+	}
+	return acceptableElements[name]
+}
+
+// droppedWithContent are removed with everything inside them.
+var droppedWithContent = setOf(`script style iframe frameset noframes noembed object applet
+xmp plaintext listing title textarea noscript template svg math head`)
+
+// acceptableAttrs are the validator's acceptable attributes
+// (HTMLValidator.acceptable_attributes) less style (checked apart by the
+// validator, dropped here) and ping (requests to third parties).
+var acceptableAttrs = setOf(`abbr accept accept-charset accesskey action align allow
+allowfullscreen allowpaymentrequest alt as autoplay autocapitalize autocomplete autofocus
+axis background balance bgcolor bgproperties border bordercolor bordercolordark
+bordercolorlight bottompadding cellpadding cellspacing ch challenge char charoff choff
+charset checked cite class clear color cols colspan compact contenteditable coords
+crossorigin data datafld datapagesize datasrc datetime decoding default delay dir dirname
+disabled download draggable dynsrc enctype end enterkeyhint face for form formenctype
+frame galleryimg gutter headers height hidefocus hidden high href hreflang hspace icon id
+inputmode is ismap itemid itemprop itemref itemscope itemtype kind keytype label lang
+leftspacing loading list longdesc loop loopcount loopend loopstart low lowsrc max
+maxlength media method min minlength multiple muted name nohref nonce noshade nowrap open
+optimum pattern placeholder playsinline point-size poster preload prompt pqg radiogroup
+readonly referrerpolicy rel repeat-max repeat-min replace required rev reversed
+rightspacing rows rowspan rules scope selected shape size sizes span spellcheck src
+srclang srcset start step summary suppress tabindex target template title toppadding
+translate type unselectable usemap urn valign value variable volume vspace vrml width
+wrap xml:lang xmlns`)
+
+// AcceptableAttr reports whether the Outgoing policy keeps attribute name
+// (the W3C feed validator's acceptable attributes and data-*, less style
+// and ping).
+func AcceptableAttr(name string) bool { return attrOK(name) }
+
+// URLAttr reports whether attribute name holds a URL (or, for srcset, a
+// list of them) that both policies pass through their URL rule.
+func URLAttr(name string) bool { return urlAttrs[name] }
+
+func attrOK(name string) bool {
+	return acceptableAttrs[name] || strings.HasPrefix(name, "data-") && len(name) > 5
+}
+
+func isHTMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && isHTMLSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// needsFilter reports whether body may hold anything Outgoing changes. It
+// errs on the side of true: anything it does not fully understand (a
+// comment, an upper-case or unknown tag, an unquoted value with odd
+// characters, a URL that does not start with http://, https:// or mailto:)
+// sends the body to the tokenizer.
+func needsFilter(s string) bool {
+	i := 0
+	for {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if i >= len(s) {
+			return false // a lone "<" at the end is text
+		}
+		c := s[i]
+		switch {
+		case c == '/':
+			n := lowerName(s, i+1)
+			if n == i+1 || !acceptableElement(s[i+1:n]) {
+				return true
+			}
+			if i = skipSpace(s, n); i >= len(s) || s[i] != '>' {
+				return true
+			}
+			i++
+		case 'a' <= c && c <= 'z':
+			n := lowerName(s, i)
+			if !acceptableElement(s[i:n]) {
+				return true
+			}
+			var ok bool
+			if i, ok = quietAttrs(s, n); !ok {
+				return true
+			}
+		case 'A' <= c && c <= 'Z', c == '!', c == '?':
+			return true
+		}
+		// Anything else after "<" is text to an HTML parser.
+	}
+}
+
+// lowerName returns the end of the run of [a-z0-9] at s[i:], or i when the
+// run does not end where a tag name ends (white space, "/" or ">").
+func lowerName(s string, i int) int {
+	n := i
+	for n < len(s) && ('a' <= s[n] && s[n] <= 'z' || '0' <= s[n] && s[n] <= '9') {
+		n++
+	}
+	if n < len(s) && !isHTMLSpace(s[n]) && s[n] != '/' && s[n] != '>' {
+		return i
+	}
+	return n
+}
+
+// quietAttrs scans the attributes of a start tag from s[i:] up to and
+// including its ">", and reports whether all of them are ones Outgoing
+// keeps unchanged; it returns the index after the tag.
+func quietAttrs(s string, i int) (int, bool) {
+	for {
+		i = skipSpace(s, i)
+		if i >= len(s) {
+			return i, false
+		}
+		switch s[i] {
+		case '>':
+			return i + 1, true
+		case '/':
+			i++
+			continue
+		}
+		n := i
+		for n < len(s) && ('a' <= s[n] && s[n] <= 'z' || '0' <= s[n] && s[n] <= '9' || s[n] == '-' || s[n] == ':' || s[n] == '_') {
+			n++
+		}
+		if n == i || n >= len(s) || !(isHTMLSpace(s[n]) || s[n] == '=' || s[n] == '>' || s[n] == '/') {
+			return n, false
+		}
+		name := s[i:n]
+		if !attrOK(name) {
+			return n, false
+		}
+		i = skipSpace(s, n)
+		if i >= len(s) || s[i] != '=' {
+			if urlAttrs[name] {
+				return i, false // an empty URL is a relative reference
+			}
+			continue
+		}
+		i = skipSpace(s, i+1)
+		if i >= len(s) {
+			return i, false
+		}
+		var v string
+		if q := s[i]; q == '"' || q == '\'' {
+			e := strings.IndexByte(s[i+1:], q)
+			if e < 0 {
+				return i, false
+			}
+			v = s[i+1 : i+1+e]
+			i += e + 2
+			if i < len(s) && !isHTMLSpace(s[i]) && s[i] != '>' && s[i] != '/' {
+				return i, false
+			}
+		} else {
+			e := i
+			for e < len(s) && !isHTMLSpace(s[e]) && s[e] != '>' {
+				if c := s[e]; c == '"' || c == '\'' || c == '<' || c == '=' || c == '`' {
+					return e, false
+				}
+				e++
+			}
+			v = s[i:e]
+			i = e
+		}
+		if urlAttrs[name] && !quietURL(name, v) {
+			return i, false
+		}
+	}
+}
+
+// quietURL reports whether the raw attribute value v of a URL attribute is
+// an absolute http(s) or mailto address Outgoing keeps as it is.
+func quietURL(name, v string) bool {
+	if name != "srcset" {
+		return absPrefix(v)
+	}
+	for c := range strings.SplitSeq(v, ",") {
+		if !absPrefix(strings.TrimLeft(c, " \t\n\f\r")) {
+			return false
+		}
+	}
+	return true
+}
+
+func absPrefix(v string) bool {
+	return (strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "mailto:")) &&
+		!strings.ContainsAny(v, "\t\n\r")
+}
