@@ -13,10 +13,6 @@ import (
 	"time"
 )
 
-// ErrNotFound is returned when an article, category, tag or author is not in
-// the catalog.
-var ErrNotFound = errors.New("khabar: not found")
-
 // KeyKind says what a Key selects.
 type KeyKind uint8
 
@@ -43,7 +39,7 @@ func (k KeyKind) String() string {
 }
 
 // Key names one of the article lists a Catalog keeps, and so one feed: the
-// whole site, a category (Slug is its Key path, "उत्तर-प्रदेश/कानपुर"), a tag
+// whole site, a category (Slug is its SlugPath, "उत्तर-प्रदेश/कानपुर"), a tag
 // or an author (Slug is the slug). The zero Key is the site.
 type Key struct {
 	Kind KeyKind
@@ -53,7 +49,7 @@ type Key struct {
 // SiteKey selects every article.
 func SiteKey() Key { return Key{} }
 
-// CategoryKey selects a category by its path (Category.Key) and includes
+// CategoryKey selects a category by its path (Category.SlugPath) and includes
 // its descendants.
 func CategoryKey(path string) Key { return Key{KindCategory, path} }
 
@@ -573,7 +569,7 @@ func (h scoreHeap) down(i int) {
 	}
 }
 
-// Category returns the category with the given path (Category.Key).
+// Category returns the category with the given path (Category.SlugPath).
 func (c *Catalog) Category(path string) (*Category, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -644,14 +640,14 @@ func keysOf(a *Article, fn func(Key)) {
 	fn(SiteKey())
 	for i := range a.Categories {
 		for x := &a.Categories[i]; x != nil; x = x.Parent {
-			fn(CategoryKey(x.Key()))
+			fn(CategoryKey(x.SlugPath()))
 		}
 	}
 	for _, t := range a.Tags {
-		fn(TagKey(t.Key()))
+		fn(TagKey(t.EffectiveSlug()))
 	}
 	for _, au := range a.Authors {
-		fn(AuthorKey(au.Key()))
+		fn(AuthorKey(au.EffectiveSlug()))
 	}
 }
 

@@ -66,8 +66,8 @@ func reviewCheckLists(t *testing.T, c *Catalog, stored []string) {
 		}
 	}
 	for _, cc := range c.Categories() {
-		if w := len(want[CategoryKey(cc.Category.Key())]); cc.Count != w {
-			t.Errorf("Categories: %s has %d, want %d", cc.Category.Key(), cc.Count, w)
+		if w := len(want[CategoryKey(cc.Category.SlugPath())]); cc.Count != w {
+			t.Errorf("Categories: %s has %d, want %d", cc.Category.SlugPath(), cc.Count, w)
 		}
 	}
 	for _, tc := range c.Tags() {
@@ -164,7 +164,7 @@ func TestReviewMoveBetweenCategoriesAndTags(t *testing.T) {
 	}
 	var cats []string
 	for _, cc := range c.Categories() {
-		cats = append(cats, fmt.Sprintf("%s=%d", cc.Category.Key(), cc.Count))
+		cats = append(cats, fmt.Sprintf("%s=%d", cc.Category.SlugPath(), cc.Count))
 	}
 	if want := []string{"a=2", "a/b=1", "a/b/e=1", "a/f=1"}; !slices.Equal(cats, want) {
 		t.Errorf("Categories() = %v, want %v", cats, want)
@@ -256,12 +256,12 @@ func TestReviewDerivedSlugs(t *testing.T) {
 		t.Fatal(err)
 	}
 	g, _ := c.Get("a")
-	if got, want := g.Categories[0].Key(), "उत्तर-प्रदेश/level-two/level-three"; got != want {
+	if got, want := g.Categories[0].SlugPath(), "उत्तर-प्रदेश/level-two/level-three"; got != want {
 		t.Errorf("category key %q, want %q", got, want)
 	}
 	for _, want := range []string{"उत्तर-प्रदेश", "उत्तर-प्रदेश/level-two", "उत्तर-प्रदेश/level-two/level-three"} {
 		cat, ok := c.Category(want)
-		if !ok || cat.Key() != want || c.Count(CategoryKey(want)) != 1 {
+		if !ok || cat.SlugPath() != want || c.Count(CategoryKey(want)) != 1 {
 			t.Errorf("Category(%q) = %v, %v; Count %d", want, cat, ok, c.Count(CategoryKey(want)))
 		}
 	}
@@ -352,8 +352,8 @@ func TestReviewUpsertAllDuplicateIDs(t *testing.T) {
 		t.Errorf("Change keys %v, want %v", got, wantKeys)
 	}
 	g, _ := c.Get("d")
-	if g.Metrics.Views != 9 || g.Categories[0].Key() != "two" || c.Len() != 2 {
-		t.Errorf("stored d = views %d under %q, Len %d", g.Metrics.Views, g.Categories[0].Key(), c.Len())
+	if g.Metrics.Views != 9 || g.Categories[0].SlugPath() != "two" || c.Len() != 2 {
+		t.Errorf("stored d = views %d under %q, Len %d", g.Metrics.Views, g.Categories[0].SlugPath(), c.Len())
 	}
 	if c.Count(CategoryKey("one")) != 0 || c.Count(TagKey("first")) != 0 || c.Count(CategoryKey("two")) != 1 {
 		t.Errorf("lists of the first version not emptied")

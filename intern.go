@@ -18,7 +18,7 @@ type node struct {
 	slug, name string
 	parent     *node     // a category's parent; nil otherwise
 	cat        *Category // categories: the canonical *Category
-	// parentCat and path mirror cat.Parent and cat.Key(), so that the
+	// parentCat and path mirror cat.Parent and cat.SlugPath(), so that the
 	// category an article stores is built from this line.
 	parentCat *Category
 	path      string

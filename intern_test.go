@@ -68,7 +68,7 @@ func TestCatalogRenamesKeepSnapshots(t *testing.T) {
 		{"new article's category", after.Categories[0].Name, "कानपुर नगर"},
 		{"new article's parent", after.Categories[0].Parent.Name, "उत्तर प्रदेश (UP)"},
 		{"new article's author email", after.Authors[0].Email, "sunita@khabar.example"},
-		{"new article's category key", after.Categories[0].Key(), "उत्तर-प्रदेश/कानपुर"},
+		{"new article's category key", after.Categories[0].SlugPath(), "उत्तर-प्रदेश/कानपुर"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -202,7 +202,7 @@ func TestCatalogCategoryHashCollision(t *testing.T) {
 		t.Fatal(err)
 	}
 	g, _ := c.Get("a2")
-	if got := g.Categories[0].Key(); got != "मध्य-प्रदेश/कानपुर" {
+	if got := g.Categories[0].SlugPath(); got != "मध्य-प्रदेश/कानपुर" {
 		t.Errorf("a2 filed under %q, want मध्य-प्रदेश/कानपुर", got)
 	}
 	if n := c.Count(CategoryKey("मध्य-प्रदेश/कानपुर")); n != 1 {

@@ -208,7 +208,7 @@ func validateBefore(a *Article) error {
 	for i, au := range a.Authors {
 		if blankBefore(au.Name) {
 			add(indexed("authors", i, ".name"), "is empty")
-		} else if au.Key() == "" {
+		} else if au.EffectiveSlug() == "" {
 			add(indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
 		} else if !slugOKBefore(au.Slug) {
 			add(indexed("authors", i, ".slug"), "%q holds a slash, a control character or white space", au.Slug)
@@ -245,7 +245,7 @@ func validateBefore(a *Article) error {
 	for i, t := range a.Tags {
 		if blankBefore(t.Name) {
 			add(indexed("tags", i, ".name"), "is empty")
-		} else if t.Key() == "" {
+		} else if t.EffectiveSlug() == "" {
 			add(indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
 		} else if !slugOKBefore(t.Slug) {
 			add(indexed("tags", i, ".slug"), "%q holds a slash, a control character or white space", t.Slug)
