@@ -64,8 +64,6 @@ type Category struct {
 	// Slugify when empty.
 	Slug   string    `json:"slug,omitempty"`
 	Parent *Category `json:"parent,omitempty"`
-
-	key string // SlugPath, cached on the catalog's canonical categories
 }
 
 // Tag is a free label.
@@ -114,11 +112,10 @@ func (c *Category) SlugPath() string {
 	if c == nil {
 		return ""
 	}
-	if c.key != "" {
-		return c.key
+	if c.Parent == nil {
+		return c.slug()
 	}
-	segs := c.segments(nil)
-	return strings.Join(segs, "/")
+	return strings.Join(c.segments(nil), "/")
 }
 
 func (c *Category) segments(dst []string) []string {
@@ -211,6 +208,5 @@ func cloneCategory(c *Category) *Category {
 	}
 	d := *c
 	d.Parent = cloneCategory(c.Parent)
-	d.key = ""
 	return &d
 }
