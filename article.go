@@ -115,14 +115,25 @@ func (c *Category) SlugPath() string {
 	if c.Parent == nil {
 		return c.slug()
 	}
-	return strings.Join(c.segments(nil), "/")
+	var b strings.Builder
+	b.Grow(c.pathLen())
+	c.writePath(&b)
+	return b.String()
 }
 
-func (c *Category) segments(dst []string) []string {
-	if c.Parent != nil {
-		dst = c.Parent.segments(dst)
+func (c *Category) pathLen() int {
+	if c.Parent == nil {
+		return len(c.slug())
 	}
-	return append(dst, c.slug())
+	return c.Parent.pathLen() + 1 + len(c.slug())
+}
+
+func (c *Category) writePath(b *strings.Builder) {
+	if c.Parent != nil {
+		c.Parent.writePath(b)
+		b.WriteByte('/')
+	}
+	b.WriteString(c.slug())
 }
 
 func (c *Category) slug() string {

@@ -16,6 +16,7 @@ const (
 	KindAuthor                  // one author
 )
 
+// String returns "site", "category", "tag" or "author".
 func (k KeyKind) String() string {
 	switch k {
 	case KindSite:
