@@ -64,8 +64,6 @@ type Category struct {
 	// Slugify when empty.
 	Slug   string    `json:"slug,omitempty"`
 	Parent *Category `json:"parent,omitempty"`
-
-	key string // Key, cached on the catalog's canonical categories
 }
 
 // Tag is a free label.
@@ -106,25 +104,36 @@ type Source struct {
 	Title string `json:"title,omitempty"`
 }
 
-// Key returns the category's slug with the Slug of each ancestor in front,
-// joined by "/": "उत्तर-प्रदेश/कानपुर". It is the category's identity in a
-// Catalog and its path in WordPress-style URLs (/category/{path}/).
-func (c *Category) Key() string {
+// SlugPath returns the category's slug with the slug of each ancestor in
+// front, joined by "/": "उत्तर-प्रदेश/कानपुर" (an empty Slug is derived from
+// Name). It is the category's identity in a Catalog (CategoryKey) and its
+// path in WordPress-style URLs (/category/{path}/).
+func (c *Category) SlugPath() string {
 	if c == nil {
 		return ""
 	}
-	if c.key != "" {
-		return c.key
+	if c.Parent == nil {
+		return c.slug()
 	}
-	segs := c.segments(nil)
-	return strings.Join(segs, "/")
+	var b strings.Builder
+	b.Grow(c.pathLen())
+	c.writePath(&b)
+	return b.String()
 }
 
-func (c *Category) segments(dst []string) []string {
-	if c.Parent != nil {
-		dst = c.Parent.segments(dst)
+func (c *Category) pathLen() int {
+	if c.Parent == nil {
+		return len(c.slug())
 	}
-	return append(dst, c.slug())
+	return c.Parent.pathLen() + 1 + len(c.slug())
+}
+
+func (c *Category) writePath(b *strings.Builder) {
+	if c.Parent != nil {
+		c.Parent.writePath(b)
+		b.WriteByte('/')
+	}
+	b.WriteString(c.slug())
 }
 
 func (c *Category) slug() string {
@@ -154,16 +163,18 @@ func (c *Category) Label() string {
 	return strings.Join(names, " › ")
 }
 
-// Key returns the tag's slug (derived from its name when empty).
-func (t Tag) Key() string {
+// EffectiveSlug returns the tag's Slug, or when it is empty the slug
+// derived from its Name.
+func (t Tag) EffectiveSlug() string {
 	if t.Slug != "" {
 		return t.Slug
 	}
 	return Slugify(t.Name)
 }
 
-// Key returns the author's slug (derived from the name when empty).
-func (a Author) Key() string {
+// EffectiveSlug returns the author's Slug, or when it is empty the slug
+// derived from their Name.
+func (a Author) EffectiveSlug() string {
 	if a.Slug != "" {
 		return a.Slug
 	}
@@ -208,6 +219,5 @@ func cloneCategory(c *Category) *Category {
 	}
 	d := *c
 	d.Parent = cloneCategory(c.Parent)
-	d.key = ""
 	return &d
 }

@@ -57,7 +57,7 @@ func bigCatalog(b *testing.B) *khabar.Catalog {
 		big.overhead = (float64(after-before) - float64(text)) / bigArticles
 		for _, cc := range c.Categories() {
 			if cc.Category.Parent != nil {
-				big.cats = append(big.cats, cc.Category.Key())
+				big.cats = append(big.cats, cc.Category.SlugPath())
 			}
 		}
 		if os.Getenv("KHABAR_BENCH_COLD") == "" {

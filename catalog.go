@@ -3,126 +3,15 @@ package khabar
 import (
 	"cmp"
 	"errors"
-	"fmt"
-	"hash/maphash"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/khabar/khabar/internal/index"
 )
-
-// ErrNotFound is returned when an article, category, tag or author is not in
-// the catalog.
-var ErrNotFound = errors.New("khabar: not found")
-
-// KeyKind says what a Key selects.
-type KeyKind uint8
-
-// The kinds of Key.
-const (
-	KindSite     KeyKind = iota // every article
-	KindCategory                // a category and its descendants
-	KindTag                     // one tag
-	KindAuthor                  // one author
-)
-
-func (k KeyKind) String() string {
-	switch k {
-	case KindSite:
-		return "site"
-	case KindCategory:
-		return "category"
-	case KindTag:
-		return "tag"
-	case KindAuthor:
-		return "author"
-	}
-	return fmt.Sprintf("KeyKind(%d)", uint8(k))
-}
-
-// Key names one of the article lists a Catalog keeps, and so one feed: the
-// whole site, a category (Slug is its Key path, "उत्तर-प्रदेश/कानपुर"), a tag
-// or an author (Slug is the slug). The zero Key is the site.
-type Key struct {
-	Kind KeyKind
-	Slug string
-}
-
-// SiteKey selects every article.
-func SiteKey() Key { return Key{} }
-
-// CategoryKey selects a category by its path (Category.Key) and includes
-// its descendants.
-func CategoryKey(path string) Key { return Key{KindCategory, path} }
-
-// TagKey selects a tag by slug.
-func TagKey(slug string) Key { return Key{KindTag, slug} }
-
-// AuthorKey selects an author by slug.
-func AuthorKey(slug string) Key { return Key{KindAuthor, slug} }
-
-// String returns "site", "category/उत्तर-प्रदेश/कानपुर", "tag/…" or "author/…".
-func (k Key) String() string {
-	if k.Kind == KindSite {
-		return "site"
-	}
-	return k.Kind.String() + "/" + k.Slug
-}
-
-// Change describes one change to a Catalog, precisely enough for a cache to
-// drop only what it touched.
-type Change struct {
-	// Version is the catalog version after the change.
-	Version uint64
-	// IDs are the articles inserted, updated or deleted.
-	IDs []string
-	// Keys are the lists whose content or order changed: the site, and each
-	// category (with its ancestors), tag and author of the old and the new
-	// version of every article in IDs. Empty when MetricsOnly.
-	Keys []Key
-	// MetricsOnly is set when only counters (views, shares, comments)
-	// changed: no feed changes, but rankings may.
-	MetricsOnly bool
-}
-
-// CategoryCount is a category with the number of articles filed under it or
-// any of its descendants.
-type CategoryCount struct {
-	Category *Category
-	Count    int
-}
-
-// TagCount is a tag with its number of articles.
-type TagCount struct {
-	Tag   Tag
-	Count int
-}
-
-// AuthorCount is an author with their number of articles.
-type AuthorCount struct {
-	Author Author
-	Count  int
-}
-
-// Query selects articles from one list of a Catalog, newest first.
-type Query struct {
-	// Key selects the list; the zero Key is the whole site.
-	Key Key
-	// Since and Until bound Published to [Since, Until); zero means
-	// unbounded.
-	Since, Until time.Time
-	// Offset skips that many articles (after the time bounds).
-	Offset int
-	// Limit caps the result; zero or less means no cap.
-	Limit int
-}
-
-type doc struct {
-	id string
-	a  *Article
-}
 
 // Catalog is a concurrent in-memory index of articles: by ID, and newest
 // first for the site, each category (descendants included), tag and author.
@@ -141,30 +30,22 @@ type doc struct {
 // The zero Catalog is empty and ready to use.
 type Catalog struct {
 	mu      sync.RWMutex
-	docs    docTable
-	lists   map[Key]*list    // every list by key; they live in site and the nodes
-	site    list             // every article
-	nodes   nodeTable        // every category, tag and author, for interning
-	cats    map[string]*node // categories by path
-	tags    map[string]*node // tags by slug
-	authors map[string]*node // authors by slug
+	docs    index.DocTable[*Article]            // by ID; docs are reused: no reader holds one outside mu
+	nodes   index.NodeTable[*Article, nodeData] // every category, tag and author, for interning
+	lists   map[Key]*node                       // every list by key: the site and every node
+	site    node                                // every article
 	version uint64
 
-	// Scratch for the writer holding mu: the lists an article goes into,
-	// and the lists one change touched (each marked with batch, so that a
-	// list shared by two categories is listed once); intern's lookups and
-	// category chains.
-	targets []*list
-	touched []*list
+	// Scratch for the writer holding mu: the nodes whose lists an article
+	// goes into, and the nodes one change touched (each marked with batch,
+	// so that a parent shared by two categories is listed once); intern's
+	// lookups and category chains.
+	targets []*node
+	touched []*node
 	batch   uint64
 	wants   []want
 	chains  []*Category
 	starts  []int
-
-	// docs are allocated 512 at a time and reused once deleted: no reader
-	// holds a *doc outside the lock.
-	docChunk []doc
-	freeDocs []*doc
 
 	pending  []Change     // changes not yet delivered, in version order; under mu
 	watching atomic.Int32 // number of watchers; no Change is built without one
@@ -180,12 +61,9 @@ func NewCatalog() *Catalog { return &Catalog{} }
 
 func (c *Catalog) init() {
 	if c.lists == nil {
-		c.docs.seed = maphash.MakeSeed()
-		c.lists = map[Key]*list{SiteKey(): &c.site}
-		c.nodes.seed = maphash.MakeSeed()
-		c.cats = make(map[string]*node)
-		c.tags = make(map[string]*node)
-		c.authors = make(map[string]*node)
+		c.docs.Init()
+		c.nodes.Init()
+		c.lists = map[Key]*node{SiteKey(): &c.site}
 	}
 }
 
@@ -263,37 +141,20 @@ func (c *Catalog) begin() {
 func (c *Catalog) put(in *Article) (changed, metricsOnly bool) {
 	a, old := c.intern(in)
 	if old == nil {
-		d := c.newDoc()
-		d.id, d.a = a.ID, a
-		c.docs.add(c.docs.hash(a.ID), d)
-		c.index(d)
+		c.index(c.docs.Add(c.docs.Hash(a.ID), a.ID, a))
 		return true, false
 	}
-	switch sameExceptMetrics(old.a, a) {
+	switch sameExceptMetrics(old.Val, a) {
 	case sameAll:
 		return false, false
 	case sameContent:
-		old.a = a // counters only: lists and feeds are unaffected
+		old.Val = a // counters only: lists and feeds are unaffected
 		return true, true
 	}
 	c.unindex(old)
-	old.a = a
+	old.Val = a
 	c.index(old)
 	return true, false
-}
-
-func (c *Catalog) newDoc() *doc {
-	if n := len(c.freeDocs); n > 0 {
-		d := c.freeDocs[n-1]
-		c.freeDocs = c.freeDocs[:n-1]
-		return d
-	}
-	if len(c.docChunk) == 0 {
-		c.docChunk = make([]doc, 512)
-	}
-	d := &c.docChunk[0]
-	c.docChunk = c.docChunk[1:]
-	return d
 }
 
 // commit ends a change that changed something: it moves the version,
@@ -301,8 +162,8 @@ func (c *Catalog) newDoc() *doc {
 // when someone watches). It releases c.mu.
 func (c *Catalog) commit(metricsOnly bool, ids func() []string) {
 	c.version++
-	for _, l := range c.touched {
-		l.version = c.version
+	for _, n := range c.touched {
+		n.Data.version = c.version
 	}
 	if c.watching.Load() == 0 {
 		c.mu.Unlock()
@@ -311,8 +172,8 @@ func (c *Catalog) commit(metricsOnly bool, ids func() []string) {
 	ch := Change{Version: c.version, IDs: ids(), MetricsOnly: metricsOnly}
 	if len(c.touched) > 0 {
 		ch.Keys = make([]Key, len(c.touched))
-		for i, l := range c.touched {
-			ch.Keys[i] = l.key
+		for i, n := range c.touched {
+			ch.Keys[i] = keyOf(n)
 		}
 	}
 	c.publish(ch)
@@ -323,16 +184,14 @@ func (c *Catalog) commit(metricsOnly bool, ids func() []string) {
 func (c *Catalog) Delete(id string) bool {
 	c.mu.Lock()
 	c.begin()
-	h := c.docs.hash(id)
-	d := c.docs.get(h, id)
+	h := c.docs.Hash(id)
+	d := c.docs.Get(h, id)
 	if d == nil {
 		c.mu.Unlock()
 		return false
 	}
 	c.unindex(d)
-	c.docs.remove(h, id)
-	*d = doc{}
-	c.freeDocs = append(c.freeDocs, d)
+	c.docs.Remove(h, id)
 	c.commit(false, func() []string { return []string{id} })
 	return true
 }
@@ -395,8 +254,8 @@ func (c *Catalog) Version() uint64 {
 func (c *Catalog) KeyVersion(k Key) uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if l := c.lists[k]; l != nil {
-		return l.version
+	if n := c.lists[k]; n != nil {
+		return n.Data.version
 	}
 	return 0
 }
@@ -405,7 +264,7 @@ func (c *Catalog) KeyVersion(k Key) uint64 {
 func (c *Catalog) Len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.docs.live
+	return c.docs.Len()
 }
 
 // Get returns the article with the given ID.
@@ -415,8 +274,8 @@ func (c *Catalog) Get(id string) (*Article, bool) {
 	if c.lists == nil {
 		return nil, false
 	}
-	if d := c.docs.get(c.docs.hash(id), id); d != nil {
-		return d.a, true
+	if d := c.docs.Get(c.docs.Hash(id), id); d != nil {
+		return d.Val, true
 	}
 	return nil, false
 }
@@ -425,8 +284,8 @@ func (c *Catalog) Get(id string) (*Article, bool) {
 func (c *Catalog) Count(k Key) int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if l := c.lists[k]; l != nil {
-		return l.n
+	if n := c.lists[k]; n != nil {
+		return n.List.Len()
 	}
 	return 0
 }
@@ -437,38 +296,41 @@ func (c *Catalog) Count(k Key) int {
 func (c *Catalog) Newest(k Key, offset, limit int) ([]*Article, int) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	l := c.lists[k]
-	if l == nil {
+	n := c.lists[k]
+	if n == nil {
 		return nil, 0
 	}
-	return c.collect(l, 0, l.n, offset, limit), l.n
+	l := &n.List
+	return collect(l, 0, l.Len(), offset, limit), l.Len()
 }
 
 // Find returns the articles q selects, newest first.
 func (c *Catalog) Find(q Query) []*Article {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	l := c.lists[q.Key]
-	if l == nil {
+	n := c.lists[q.Key]
+	if n == nil {
 		return nil
 	}
-	from, to := l.bounds(q.Since, q.Until)
-	return c.collect(l, from, to, q.Offset, q.Limit)
+	from, to := bounds(&n.List, q.Since, q.Until)
+	return collect(&n.List, from, to, q.Offset, q.Limit)
 }
 
 // bounds returns the rank range of articles published in [since, until).
-func (l *list) bounds(since, until time.Time) (from, to int) {
-	from, to = 0, l.n
+func bounds(l *index.List[*Article], since, until time.Time) (from, to int) {
+	from, to = 0, l.Len()
 	if !until.IsZero() {
-		from = l.rankOf(until.UnixNano())
+		from = l.RankOf(until.UnixNano())
 	}
 	if !since.IsZero() {
-		to = l.rankOf(since.UnixNano())
+		to = l.RankOf(since.UnixNano())
 	}
 	return from, max(from, to)
 }
 
-func (c *Catalog) collect(l *list, from, to, offset, limit int) []*Article {
+// collect returns the articles at reading ranks [from, to) of l, after
+// skipping offset, up to limit (<= 0: all).
+func collect(l *index.List[*Article], from, to, offset, limit int) []*Article {
 	from += max(offset, 0)
 	if limit > 0 && from+limit < to {
 		to = from + limit
@@ -477,8 +339,8 @@ func (c *Catalog) collect(l *list, from, to, offset, limit int) []*Article {
 		return nil
 	}
 	out := make([]*Article, 0, to-from)
-	l.each(from, to, func(e entry) bool {
-		out = append(out, e.d.a)
+	l.Each(from, to, func(e entry) bool {
+		out = append(out, e.Doc.Val)
 		return true
 	})
 	return out
@@ -500,10 +362,10 @@ func (c *Catalog) Top(q Query, score func(*Article) float64) []*Article {
 	if l == nil {
 		return nil
 	}
-	from, to := l.bounds(q.Since, q.Until)
+	from, to := bounds(&l.List, q.Since, q.Until)
 	h := make(scoreHeap, 0, n)
-	l.each(from, to, func(e entry) bool {
-		s := scored{e: e, score: score(e.d.a)}
+	l.List.Each(from, to, func(e entry) bool {
+		s := scored{e: e, score: score(e.Doc.Val)}
 		if len(h) < n {
 			h.push(s)
 		} else if s.better(h[0]) {
@@ -520,7 +382,7 @@ func (c *Catalog) Top(q Query, score func(*Article) float64) []*Article {
 	})
 	out := make([]*Article, len(h))
 	for i, s := range h {
-		out[i] = s.e.d.a
+		out[i] = s.e.Doc.Val
 	}
 	return out
 }
@@ -534,7 +396,7 @@ func (s scored) better(t scored) bool {
 	if s.score != t.score {
 		return s.score > t.score
 	}
-	return s.e.before(t.e)
+	return s.e.Before(t.e)
 }
 
 // scoreHeap is a min-heap of candidates: the worst kept one on top. It is
@@ -573,12 +435,12 @@ func (h scoreHeap) down(i int) {
 	}
 }
 
-// Category returns the category with the given path (Category.Key).
+// Category returns the category with the given path (Category.SlugPath).
 func (c *Catalog) Category(path string) (*Category, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if n := c.cats[path]; n != nil {
-		return n.cat, true
+	if n := c.lists[CategoryKey(path)]; n != nil {
+		return n.Data.cat, true
 	}
 	return nil, false
 }
@@ -587,8 +449,8 @@ func (c *Catalog) Category(path string) (*Category, bool) {
 func (c *Catalog) Tag(slug string) (Tag, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if n := c.tags[slug]; n != nil {
-		return n.tag(), true
+	if n := c.lists[TagKey(slug)]; n != nil {
+		return tagOf(n), true
 	}
 	return Tag{}, false
 }
@@ -597,8 +459,8 @@ func (c *Catalog) Tag(slug string) (Tag, bool) {
 func (c *Catalog) Author(slug string) (Author, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if n := c.authors[slug]; n != nil {
-		return n.author(), true
+	if n := c.lists[AuthorKey(slug)]; n != nil {
+		return authorOf(n), true
 	}
 	return Author{}, false
 }
@@ -606,83 +468,55 @@ func (c *Catalog) Author(slug string) (Author, bool) {
 // Categories returns every category that has articles (counting those of
 // its descendants), ordered by path.
 func (c *Catalog) Categories() []CategoryCount {
-	return withCounts(c, func() map[string]*node { return c.cats }, func(n *node) CategoryCount { return CategoryCount{n.cat, n.l.n} })
+	return withCounts(c, KindCategory, func(n *node) CategoryCount { return CategoryCount{n.Data.cat, n.List.Len()} })
 }
 
 // Tags returns every tag that has articles, ordered by slug.
 func (c *Catalog) Tags() []TagCount {
-	return withCounts(c, func() map[string]*node { return c.tags }, func(n *node) TagCount { return TagCount{n.tag(), n.l.n} })
+	return withCounts(c, KindTag, func(n *node) TagCount { return TagCount{tagOf(n), n.List.Len()} })
 }
 
 // Authors returns every author who has articles, ordered by slug.
 func (c *Catalog) Authors() []AuthorCount {
-	return withCounts(c, func() map[string]*node { return c.authors }, func(n *node) AuthorCount { return AuthorCount{n.author(), n.l.n} })
+	return withCounts(c, KindAuthor, func(n *node) AuthorCount { return AuthorCount{authorOf(n), n.List.Len()} })
 }
 
-// withCounts pairs each node of the index (keyed by slug or path) that has
-// articles with its count, ordered by key.
-func withCounts[C any](c *Catalog, index func() map[string]*node, pair func(*node) C) []C {
+// withCounts pairs each node of the kind that has articles with its
+// count, ordered by key.
+func withCounts[C any](c *Catalog, kind KeyKind, pair func(*node) C) []C {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	m := index() // under the lock: the first write to a zero Catalog sets the maps
-	keys := make([]string, 0, len(m))
-	for k, n := range m {
-		if n.l.n > 0 {
-			keys = append(keys, k)
+	var nodes []*node
+	for k, n := range c.lists {
+		if k.Kind == kind && n.List.Len() > 0 {
+			nodes = append(nodes, n)
 		}
 	}
-	slices.Sort(keys)
-	out := make([]C, len(keys))
-	for i, k := range keys {
-		out[i] = pair(m[k])
+	slices.SortFunc(nodes, func(a, b *node) int { return strings.Compare(a.Data.path, b.Data.path) })
+	out := make([]C, len(nodes))
+	for i, n := range nodes {
+		out[i] = pair(n)
 	}
 	return out
 }
 
-// keysOf calls fn with every list key article a belongs to.
-func keysOf(a *Article, fn func(Key)) {
-	fn(SiteKey())
-	for i := range a.Categories {
-		for x := &a.Categories[i]; x != nil; x = x.Parent {
-			fn(CategoryKey(x.Key()))
-		}
-	}
-	for _, t := range a.Tags {
-		fn(TagKey(t.Key()))
-	}
-	for _, au := range a.Authors {
-		fn(AuthorKey(au.Key()))
+// touch records that n's list changes in the current batch.
+func (c *Catalog) touch(n *node) {
+	if n.Data.mark != c.batch {
+		n.Data.mark = c.batch
+		c.touched = append(c.touched, n)
 	}
 }
 
-// touch records that l changes in the current batch.
-func (c *Catalog) touch(l *list) {
-	if l.mark != c.batch {
-		l.mark = c.batch
-		c.touched = append(c.touched, l)
-	}
-}
-
-// index files d under the lists intern left in c.targets. A list listed
+// index files d under the nodes intern left in c.targets. A node listed
 // twice (two categories sharing a parent) finds d there the second time
 // and keeps one entry.
 func (c *Catalog) index(d *doc) {
-	e := entry{ts: d.a.Published.UnixNano(), d: d}
-	for _, l := range c.targets {
-		l.insert(e)
-		c.touch(l)
+	e := entry{TS: d.Val.Published.UnixNano(), Doc: d}
+	for _, n := range c.targets {
+		n.List.Insert(e)
+		c.touch(n)
 	}
-}
-
-// unindex takes d out of every list it is in.
-func (c *Catalog) unindex(d *doc) {
-	e := entry{ts: d.a.Published.UnixNano(), d: d}
-	keysOf(d.a, func(k Key) {
-		if l := c.lists[k]; l != nil {
-			l.remove(e)
-			c.touch(l)
-		}
-	})
 }
 
 type sameness int

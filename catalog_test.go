@@ -3,12 +3,14 @@ package khabar
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/khabar/khabar/internal/index"
 )
 
 func newTestCatalog(t *testing.T) *Catalog {
@@ -95,6 +97,84 @@ func TestCatalogTop(t *testing.T) {
 	}
 }
 
+// Find and Top over a list whose newest articles arrived by the fast-path
+// append (past a full block) and tie at the newest moment: the window
+// bounds, the tie order by ID, and Top's tie-breaks match a brute force.
+func TestCatalogFindTopAtTheNewestEnd(t *testing.T) {
+	c := NewCatalog()
+	var all []*Article
+	for i := range index.BlockMax + 3 {
+		a := art(numbered("s", i), i)
+		a.Metrics.Views = int64(i % 3)
+		all = append(all, a)
+		if err := c.Upsert(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newest := index.BlockMax + 2
+	for _, id := range []string{"tie-c", "tie-a", "tie-b"} { // ties with the newest, out of ID order
+		a := art(id, newest)
+		a.Metrics.Views = 2
+		all = append(all, a)
+		if err := c.Upsert(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(h int) time.Time { return art("", h).Published }
+	brute := func(since, until time.Time) []*Article {
+		var out []*Article
+		for _, a := range all {
+			if (since.IsZero() || !a.Published.Before(since)) && (until.IsZero() || a.Published.Before(until)) {
+				out = append(out, a)
+			}
+		}
+		slices.SortFunc(out, func(x, y *Article) int {
+			if x.Published.Equal(y.Published) {
+				return strings.Compare(x.ID, y.ID)
+			}
+			return y.Published.Compare(x.Published)
+		})
+		return out
+	}
+	for _, tt := range []struct {
+		name         string
+		since, until time.Time
+	}{
+		{"newest moment only", at(newest), at(newest + 1)},
+		{"before the newest", time.Time{}, at(newest)},
+		{"across the block boundary", at(index.BlockMax - 3), at(index.BlockMax + 1)},
+		{"everything", time.Time{}, time.Time{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			want := brute(tt.since, tt.until)
+			if got := c.Find(Query{Since: tt.since, Until: tt.until}); !slices.Equal(ids(got), ids(want)) {
+				t.Errorf("Find = %v, want %v", ids(got), ids(want))
+			}
+			if got := c.Find(Query{Since: tt.since, Until: tt.until, Offset: 2, Limit: 3}); !slices.Equal(ids(got), ids(want[min(2, len(want)):min(5, len(want))])) {
+				t.Errorf("Find offset 2 limit 3 = %v", ids(got))
+			}
+			score := func(a *Article) float64 { return float64(a.Metrics.Views) }
+			top := slices.Clone(want)
+			slices.SortStableFunc(top, func(x, y *Article) int { return int(score(y) - score(x)) })
+			top = top[:min(4, len(top))]
+			if got := c.Top(Query{Since: tt.since, Until: tt.until, Limit: 4}, score); !slices.Equal(ids(got), ids(top)) {
+				t.Errorf("Top = %v, want %v", ids(got), ids(top))
+			}
+		})
+	}
+	// Removing the newest ties and adding a newer one goes back to the fast path.
+	for _, id := range []string{"tie-a", "tie-b", "tie-c"} {
+		c.Delete(id)
+	}
+	if err := c.Upsert(art("later", newest+5)); err != nil {
+		t.Fatal(err)
+	}
+	got, n := c.Newest(SiteKey(), 0, 3)
+	if want := []string{"later", numbered("s", newest), numbered("s", newest-1)}; !slices.Equal(ids(got), want) || n != index.BlockMax+4 {
+		t.Errorf("Newest = %v (%d), want %v (%d)", ids(got), n, want, index.BlockMax+4)
+	}
+}
+
 func TestCatalogUpsertMovesAndDeletes(t *testing.T) {
 	c := newTestCatalog(t)
 	a := art("a1", 10, catLucknow) // moved from Kanpur to Lucknow, now newest
@@ -162,52 +242,42 @@ func TestCatalogSnapshotsAreIsolated(t *testing.T) {
 	catUP.Name = "उत्तर प्रदेश" // the shared fixture was changed through a
 }
 
-func TestCatalogChanges(t *testing.T) {
-	c := newTestCatalog(t)
-	var got []Change
-	stop := c.Watch(func(ch Change) { got = append(got, ch) })
-	defer stop()
+func TestCatalogStoresCleanText(t *testing.T) {
+	c := NewCatalog()
+	a := art("dirty", 0, Category{Name: "क\x01ानपुर", Slug: "kanpur"})
+	a.Title = "बजट\x01 & आप\uFFFF"
+	a.Summary = "सार\x0b"
+	a.ContentHTML = "<p>a\x08b</p>"
+	a.Tags = []Tag{{Name: "टैग\x1f", Slug: "tag"}}
+	a.Image = &Image{URL: "https://img.khabar.example/x.jpg", Alt: "alt\x02", Caption: "cap\uFFFE"}
+	if err := c.Upsert(a); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.Get("dirty")
+	for name, s := range map[string]string{
+		"title": got.Title, "summary": got.Summary, "content": got.ContentHTML,
+		"category": got.Categories[0].Name, "tag": got.Tags[0].Name,
+		"alt": got.Image.Alt, "caption": got.Image.Caption,
+	} {
+		if CleanText(s) != s {
+			t.Errorf("%s = %q is not clean", name, s)
+		}
+	}
+	if got.Title != "बजट & आप" {
+		t.Errorf("title = %q", got.Title)
+	}
+	bad := art("bad\x01id", 0)
+	bad.Tags = []Tag{{Name: "x", Slug: "a b"}}
+	var ve *ValidationError
+	if err := c.Upsert(bad); !errors.As(err, &ve) || len(ve.Problems) != 3 { // id, url (built from the id), tag slug
+		t.Errorf("Upsert(control character in ID, space in slug) = %v, want three problems", err)
+	}
+}
 
-	kanpur := CategoryKey("उत्तर-प्रदेश/कानपुर")
-	before := c.KeyVersion(kanpur)
-	lucknowBefore := c.KeyVersion(CategoryKey("उत्तर-प्रदेश/लखनऊ"))
-
-	// 1. A new Kanpur article touches the site, Kanpur, UP, its tags and author.
-	if err := c.Upsert(art("n1", 20, catKanpur)); err != nil {
-		t.Fatal(err)
-	}
-	// 2. The same article again: no change at all.
-	if err := c.Upsert(art("n1", 20, catKanpur)); err != nil {
-		t.Fatal(err)
-	}
-	// 3. Only counters: a metrics-only change with no keys.
-	m := art("n1", 20, catKanpur)
-	m.Metrics.Views = 1400
-	if err := c.Upsert(m); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 {
-		t.Fatalf("got %d changes, want 2: %+v", len(got), got)
-	}
-	var keys []string
-	for _, k := range got[0].Keys {
-		keys = append(keys, k.String())
-	}
-	want := []string{"site", "category/उत्तर-प्रदेश", "category/उत्तर-प्रदेश/कानपुर", "tag/ramesh-tiwari", "tag/बारिश", "author/sunita-verma"}
-	if !slices.Equal(keys, want) || got[0].MetricsOnly || !slices.Equal(got[0].IDs, []string{"n1"}) {
-		t.Errorf("change 1 = %+v (keys %v), want keys %v", got[0], keys, want)
-	}
-	if !got[1].MetricsOnly || len(got[1].Keys) != 0 || got[1].Version != got[0].Version+1 {
-		t.Errorf("change 2 = %+v, want metrics-only with no keys", got[1])
-	}
-	if c.KeyVersion(kanpur) != got[0].Version || c.KeyVersion(kanpur) == before {
-		t.Errorf("KeyVersion(kanpur) = %d, want %d", c.KeyVersion(kanpur), got[0].Version)
-	}
-	if c.KeyVersion(CategoryKey("उत्तर-प्रदेश/लखनऊ")) != lucknowBefore {
-		t.Error("an untouched key's version moved")
-	}
-	if a, _ := c.Get("n1"); a.Metrics.Views != 1400 {
-		t.Errorf("metrics not stored: %+v", a.Metrics)
+func TestCatalogZeroValueReads(t *testing.T) {
+	var c Catalog
+	if _, ok := c.Get("x"); ok || c.Len() != 0 || c.Delete("x") {
+		t.Error("an empty catalog reports an article")
 	}
 }
 
@@ -266,84 +336,101 @@ func TestCatalogMatchesModel(t *testing.T) {
 	}
 }
 
-// TestCatalogConcurrent hammers one catalog from writers and readers; run
-// with -race.
-func TestCatalogConcurrent(t *testing.T) {
+// TestCatalogUpdatesFindTheirDocs upserts enough articles that many home
+// buckets fill, then updates and deletes them all: every update must find
+// its article (no duplicates), every delete must take it out.
+func TestCatalogUpdatesFindTheirDocs(t *testing.T) {
 	c := NewCatalog()
-	stop := c.Watch(func(ch Change) { _ = c.KeyVersion(SiteKey()) })
-	defer stop()
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 300; i++ {
-				id := numbered("c", (w*300+i)%400)
-				if i%7 == 0 {
-					c.Delete(id)
-					continue
-				}
-				a := art(id, i%50, catKanpur)
-				a.Metrics.Views = int64(i)
-				if err := c.Upsert(a); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
+	const n = 20000
+	var as []*Article
+	for i := range n {
+		as = append(as, art(numbered("a", i), i%500))
 	}
-	for r := 0; r < 4; r++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 300; i++ {
-				got, _ := c.Newest(CategoryKey("उत्तर-प्रदेश"), 0, 20)
-				for j := 1; j < len(got); j++ {
-					if got[j].Published.After(got[j-1].Published) {
-						t.Error("Newest out of order")
-						return
-					}
-				}
-				c.Top(Query{Limit: 5}, func(a *Article) float64 { return float64(a.Metrics.Views) })
-				c.Categories()
-				c.Get("c001")
-			}
-		}()
+	if err := c.UpsertAll(as); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	if n, _ := c.Newest(SiteKey(), 0, 0); len(n) != c.Len() {
-		t.Errorf("site list has %d, Len %d", len(n), c.Len())
+	for i, a := range as {
+		b := *a
+		b.Title = "updated " + a.ID
+		if err := c.Upsert(&b); err != nil {
+			t.Fatal(err)
+		}
+		if i%7 == 0 {
+			if !c.Delete(a.ID) {
+				t.Fatalf("Delete(%s) found nothing", a.ID)
+			}
+		}
+	}
+	want := n - (n+6)/7
+	if c.Len() != want || c.Count(SiteKey()) != want {
+		t.Fatalf("Len = %d, site count = %d, want %d", c.Len(), c.Count(SiteKey()), want)
+	}
+	for i, a := range as {
+		g, ok := c.Get(a.ID)
+		if i%7 == 0 {
+			if ok {
+				t.Fatalf("deleted %s is still there", a.ID)
+			}
+			continue
+		}
+		if !ok || g.Title != "updated "+a.ID {
+			t.Fatalf("Get(%s) = %v, %v", a.ID, g, ok)
+		}
 	}
 }
 
-func TestCatalogStoresCleanText(t *testing.T) {
+// Deleting and re-adding the same IDs over and over (tombstones, reused doc
+// slots) keeps Get, Len and every list right, and never changes an
+// article a reader already holds.
+func TestCatalogDeleteReuseChurn(t *testing.T) {
 	c := NewCatalog()
-	a := art("dirty", 0, Category{Name: "क\x01ानपुर", Slug: "kanpur"})
-	a.Title = "बजट\x01 & आप\uFFFF"
-	a.Summary = "सार\x0b"
-	a.ContentHTML = "<p>a\x08b</p>"
-	a.Tags = []Tag{{Name: "टैग\x1f", Slug: "tag"}}
-	a.Image = &Image{URL: "https://img.khabar.example/x.jpg", Alt: "alt\x02", Caption: "cap\uFFFE"}
-	if err := c.Upsert(a); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := c.Get("dirty")
-	for name, s := range map[string]string{
-		"title": got.Title, "summary": got.Summary, "content": got.ContentHTML,
-		"category": got.Categories[0].Name, "tag": got.Tags[0].Name,
-		"alt": got.Image.Alt, "caption": got.Image.Caption,
-	} {
-		if CleanText(s) != s {
-			t.Errorf("%s = %q is not clean", name, s)
+	const n = 300
+	all := make([]string, n)
+	held := map[string]*Article{}
+	heldTitle := map[string]string{}
+	for round := range 12 {
+		for i := range n {
+			id := numbered("r", i)
+			all[i] = id
+			if (i+round)%3 == 0 {
+				if g, ok := c.Get(id); ok && round%4 == 1 {
+					held[fmt.Sprint(round, id)] = g
+					heldTitle[fmt.Sprint(round, id)] = g.Title
+				}
+				c.Delete(id)
+				continue
+			}
+			a := art(id, (i*7+round*13)%97, Category{Name: fmt.Sprintf("cat %d", (i+round)%5), Parent: &Category{Name: "state"}})
+			a.Title = fmt.Sprintf("%s round %d", id, round)
+			a.Tags = []Tag{{Name: fmt.Sprintf("t%d", (i+round)%7)}}
+			if err := c.Upsert(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		live := 0
+		for i := range n {
+			g, ok := c.Get(all[i])
+			if want := (i+round)%3 != 0; ok != want {
+				t.Fatalf("round %d: Get(%s) found=%v, want %v", round, all[i], ok, want)
+			}
+			if ok {
+				live++
+				if g.ID != all[i] || g.Title != fmt.Sprintf("%s round %d", all[i], round) {
+					t.Fatalf("round %d: Get(%s) = %s %q", round, all[i], g.ID, g.Title)
+				}
+			}
+		}
+		if c.Len() != live {
+			t.Fatalf("round %d: Len = %d, want %d", round, c.Len(), live)
+		}
+		checkLists(t, c, all)
+		if t.Failed() {
+			t.Fatalf("round %d", round)
 		}
 	}
-	if got.Title != "बजट & आप" {
-		t.Errorf("title = %q", got.Title)
-	}
-	bad := art("bad\x01id", 0)
-	bad.Tags = []Tag{{Name: "x", Slug: "a b"}}
-	var ve *ValidationError
-	if err := c.Upsert(bad); !errors.As(err, &ve) || len(ve.Problems) != 3 { // id, url (built from the id), tag slug
-		t.Errorf("Upsert(control character in ID, space in slug) = %v, want three problems", err)
+	for k, a := range held {
+		if a.Title != heldTitle[k] || !strings.HasPrefix(a.Title, a.ID) {
+			t.Errorf("held snapshot %s changed: %s %q", k, a.ID, a.Title)
+		}
 	}
 }

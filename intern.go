@@ -1,249 +1,84 @@
 package khabar
 
 import (
-	"hash/maphash"
 	"slices"
-	"strings"
+
+	"github.com/khabar/khabar/internal/index"
 )
 
-// node is one category, tag or author the catalog knows: its canonical
-// value, shared by every article that names it, and its article list.
-// Nodes are never removed; a node whose list empties stays for reuse.
-type node struct {
-	// The fields an upsert reads come first, to share cache lines.
-	//
-	// The canonical value: slug, name (and path, email and url) are
-	// substrings of one allocation, so that checking an incoming value
-	// against them touches one place in memory.
-	slug, name string
-	parent     *node     // a category's parent; nil otherwise
-	cat        *Category // categories: the canonical *Category
-	// parentCat and path mirror cat.Parent and cat.Key(), so that the
-	// category an article stores is built from this line.
-	parentCat *Category
-	path      string
-	kind      KeyKind
-	l         list
+// The catalog's instances of the index engine: documents hold the stored
+// *Article, and nodes (the site, every category, tag and author) hold
+// nodeData.
+type (
+	doc   = index.Doc[*Article]
+	entry = index.Entry[*Article]
+	node  = index.Node[*Article, nodeData]
+	want  = index.Want[*Article, nodeData]
+)
 
+// nodeData is what the catalog keeps on a node beside its slug, parent
+// and list: the canonical value of a category, tag or author, shared by
+// every article that names it, and the list's change marks. Slug, name
+// (and path, email and url) are substrings of one allocation (see
+// index.Pack), so that checking an incoming value against them touches
+// one place in memory.
+type nodeData struct {
+	// The fields an upsert reads come first, to share cache lines with the
+	// node's list.
+	name string
+	// parentCat is the parent node's canonical *Category, so that the
+	// category an article stores is built from this node alone.
+	parentCat *Category
+	mark      uint64 // the catalog batch that last touched the list
+	version   uint64 // catalog version of the last change to the list
+	// path is the node's Key slug: a category's SlugPath, a tag's or an
+	// author's slug; empty for the site.
+	path string
+
+	cat        *Category // categories: the canonical *Category
 	email, url string
 	catBuf     Category // the first canonical Category, in the node's own allocation
 }
 
-func (n *node) category() Category {
-	return Category{Name: n.name, Slug: n.slug, Parent: n.parentCat, key: n.path}
-}
-func (n *node) tag() Tag       { return Tag{Name: n.name, Slug: n.slug} }
-func (n *node) author() Author { return Author{Name: n.name, Slug: n.slug, Email: n.email, URL: n.url} }
+// keyOf returns the key n's list is filed under.
+func keyOf(n *node) Key { return Key{KeyKind(n.Kind), n.Data.path} }
 
-// pack copies strs into one allocation and returns them as substrings of it.
-func pack(dst []string, strs ...string) {
-	n := 0
-	for _, s := range strs {
-		n += len(s)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, s := range strs {
-		b.WriteString(s)
-	}
-	all := b.String()
-	for i, s := range strs {
-		dst[i], all = all[:len(s)], all[len(s):]
-	}
+func categoryOf(n *node) Category {
+	return Category{Name: n.Data.name, Slug: n.Slug, Parent: n.Data.parentCat}
+}
+func tagOf(n *node) Tag { return Tag{Name: n.Data.name, Slug: n.Slug} }
+func authorOf(n *node) Author {
+	return Author{Name: n.Data.name, Slug: n.Slug, Email: n.Data.email, URL: n.Data.url}
 }
 
 // setTag, setAuthor and setCategory make v the node's canonical value.
-func (n *node) setTag(v Tag) {
+func setTag(n *node, v Tag) {
 	var s [2]string
-	pack(s[:], v.Slug, v.Name)
-	n.slug, n.name = s[0], s[1]
+	index.Pack(s[:], v.Slug, v.Name)
+	n.Slug, n.Data.name = s[0], s[1]
 }
 
-func (n *node) setAuthor(v Author) {
+func setAuthor(n *node, v Author) {
 	var s [4]string
-	pack(s[:], v.Slug, v.Name, v.Email, v.URL)
-	n.slug, n.name, n.email, n.url = s[0], s[1], s[2], s[3]
+	index.Pack(s[:], v.Slug, v.Name, v.Email, v.URL)
+	n.Slug, n.Data.name, n.Data.email, n.Data.url = s[0], s[1], s[2], s[3]
 }
 
-func (n *node) setCategory(slug, name, path string) {
+func setCategory(n *node, slug, name, path string) {
 	var s [3]string
-	pack(s[:], slug, name, path)
-	n.slug, n.name = s[0], s[1]
+	index.Pack(s[:], slug, name, path)
+	n.Slug, n.Data.name = s[0], s[1]
 	var parent *Category
-	if n.parent != nil {
-		parent = n.parent.cat
+	if n.Parent != nil {
+		parent = n.Parent.Data.cat
 	}
-	n.parentCat, n.path = parent, s[2]
-	c := n.category()
-	if n.cat == nil {
-		n.catBuf = c
-		n.cat = &n.catBuf
+	n.Data.parentCat, n.Data.path = parent, s[2]
+	c := categoryOf(n)
+	if n.Data.cat == nil {
+		n.Data.catBuf = c
+		n.Data.cat = &n.Data.catBuf
 	} else {
-		n.cat = &c // a renamed category: snapshots keep the old one
-	}
-}
-
-// nodeTable finds nodes by kind, parent and slug: an open-addressing hash
-// table of (hash, node) slots in buckets of four (one cache line), linear
-// probing over buckets, at most half full. It is written out rather than a
-// Go map so that interning an article can look up all its tags, authors
-// and categories in stages whose memory loads are independent of each
-// other (see resolve): at a million articles they are cache misses, and
-// the CPU then waits for them together instead of one after another.
-type nodeTable struct {
-	seed    maphash.Seed
-	buckets []nodeBucket
-	used    int
-}
-
-type nodeBucket [4]nodeSlot
-
-type nodeSlot struct {
-	h uint64
-	n *node
-}
-
-// hash returns the table hash of a node of the given kind and slug whose
-// parent has hash ph (0 for none). A category's hash thus follows from its
-// path alone, so a whole chain can be hashed, and looked up, before any of
-// its nodes is known.
-func (t *nodeTable) hash(kind KeyKind, ph uint64, slug string) uint64 {
-	h := maphash.String(t.seed, slug)
-	h ^= uint64(kind)*0x9E3779B97F4A7C15 + 1
-	h ^= ph * 0xC2B2AE3D27D4EB4F
-	h ^= h >> 29
-	h *= 0xBF58476D1CE4E5B9
-	h ^= h >> 32
-	return h
-}
-
-func (n *node) is(kind KeyKind, parent *node, slug string) bool {
-	return n.kind == kind && n.parent == parent && n.slug == slug
-}
-
-// find probes for the node; nil when absent. Slots fill in order and are
-// never emptied, so an empty slot ends the probe.
-func (t *nodeTable) find(h uint64, kind KeyKind, parent *node, slug string) *node {
-	if len(t.buckets) == 0 {
-		return nil
-	}
-	mask := uint64(len(t.buckets) - 1)
-	for b := h & mask; ; b = (b + 1) & mask {
-		for _, s := range &t.buckets[b] {
-			if s.n == nil {
-				return nil
-			}
-			if s.h == h && s.n.is(kind, parent, slug) {
-				return s.n
-			}
-		}
-	}
-}
-
-// add inserts n, known to be absent, under hash h.
-func (t *nodeTable) add(h uint64, n *node) {
-	if 2*(t.used+1) > 4*len(t.buckets) {
-		old := t.buckets
-		t.buckets = make([]nodeBucket, max(16, 2*len(old)))
-		for b := range old {
-			for _, s := range &old[b] {
-				if s.n != nil {
-					t.put(s)
-				}
-			}
-		}
-	}
-	t.put(nodeSlot{h, n})
-	t.used++
-}
-
-func (t *nodeTable) put(s nodeSlot) {
-	mask := uint64(len(t.buckets) - 1)
-	for b := s.h & mask; ; b = (b + 1) & mask {
-		for j := range &t.buckets[b] {
-			if t.buckets[b][j].n == nil {
-				t.buckets[b][j] = s
-				return
-			}
-		}
-	}
-}
-
-// want is one lookup of a resolve stage.
-type want struct {
-	kind   KeyKind
-	parent *node // the parent node, when known (see anyParent)
-	slug   string
-	h      uint64 // set by the caller: nodeTable.hash
-	// anyParent defers the parent check to the caller: the lookup of a
-	// category below the root runs before its parent's node is known, and
-	// the caller checks n.parent once it is.
-	anyParent bool
-	first     uint64  // the home bucket's first hash, loaded to bring it in
-	cand      *node   // the node in the home bucket with the same hash
-	cslug     string  // cand's slug, loaded to bring cand in
-	n         *node   // the answer
-	tail      []entry // cand's list's last block
-	// touched holds what resolve read of cand's slug and last block, only
-	// so that the compare and the later append find them in the cache.
-	touched int64
-}
-
-// resolve finds the node of each want, in passes over them: load every
-// home bucket; then find the candidate in each and load its slug and list
-// header; then load the slug's bytes and the list's last block, where the
-// article will be appended; then compare. Each pass's loads depend only on the pass before, so their cache
-// misses overlap; between, if not nil, is called after the first and the
-// second pass with other work for the CPU to do while the loads are in
-// flight. A home bucket without the node falls back to a full probe
-// (except for anyParent wants, left to the caller); absent nodes are left
-// nil for the caller to create.
-func (t *nodeTable) resolve(ws []want, between func(stage int)) {
-	if len(t.buckets) == 0 {
-		if between != nil {
-			between(1)
-			between(2)
-		}
-		return
-	}
-	mask := uint64(len(t.buckets) - 1)
-	for i := range ws {
-		ws[i].first = t.buckets[ws[i].h&mask][0].h
-	}
-	if between != nil {
-		between(1)
-	}
-	for i := range ws {
-		w := &ws[i]
-		for _, s := range &t.buckets[w.h&mask] {
-			if s.h == w.h && s.n != nil {
-				w.cand, w.cslug, w.tail = s.n, s.n.slug, s.n.l.tail
-				break
-			}
-		}
-	}
-	// A tight loop, so that all these loads are in flight at once: the
-	// candidate's slug bytes, for the compare, and its list's last block,
-	// for the append. Wrong candidates cost a wasted load, nothing else.
-	for i := range ws {
-		w := &ws[i]
-		if len(w.cslug) > 0 {
-			w.touched = int64(w.cslug[0])
-		}
-		if len(w.tail) > 0 {
-			w.touched += w.tail[len(w.tail)-1].ts
-		}
-	}
-	if between != nil {
-		between(2)
-	}
-	for i := range ws {
-		w := &ws[i]
-		if w.cand != nil && w.cslug == w.slug && w.cand.kind == w.kind && (w.anyParent || w.cand.parent == w.parent) {
-			w.n = w.cand
-		} else if !w.anyParent {
-			w.n = t.find(w.h, w.kind, w.parent, w.slug)
-		}
+		n.Data.cat = &c // a renamed category: snapshots keep the old one
 	}
 }
 
@@ -262,16 +97,25 @@ type storedArticle struct {
 // catalog's canonical values (with derived slugs filled in), so that a
 // million articles share one copy of each name, and whose text fields have
 // been through CleanText, with the stored document of the same ID (nil if
-// none). It leaves in c.targets the lists the article goes into. a itself
-// is not changed and nothing of it but immutable strings is shared. Called
-// with c.mu held.
+// none). It leaves in c.targets the nodes whose lists the article goes
+// into. a itself is not changed and nothing of it but immutable strings is
+// shared. Called with c.mu held.
 //
-// The lookups run in stages (see nodeTable.resolve), and the text work sits
-// between them, so the CPU cleans text while it waits for memory.
+// The lookups run in stages (see index.NodeTable.Resolve), and the text
+// work sits between them, so the CPU cleans text while it waits for memory.
 func (c *Catalog) intern(a *Article) (*Article, *doc) {
 	s := &storedArticle{a: *a}
-	b := &s.a
+	c.plan(a)
+	old := c.lookUp(a, &s.a)
+	s.copyMedia(a)
+	c.canonicalize(a, s)
+	return &s.a, old
+}
 
+// plan lists in c.wants the node lookups a needs: its tags, its authors,
+// then each category chain root first (c.chains[c.starts[i]:c.starts[i+1]]
+// for a.Categories[i]).
+func (c *Catalog) plan(a *Article) {
 	// Each category chain, root first: chains[starts[i]:starts[i+1]].
 	chains, starts := c.chains[:0], c.starts[:0]
 	for i := range a.Categories {
@@ -284,47 +128,52 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 	}
 	starts = append(starts, len(chains))
 
-	// Every lookup runs in one resolve: tags, authors and every level of
+	// Every lookup runs in one Resolve: tags, authors and every level of
 	// every category chain (a category's hash follows from its path).
-	nt, na := len(a.Tags), len(a.Authors)
 	ws := c.wants[:0]
 	for _, t := range a.Tags {
 		slug := slugOf(t.Slug, t.Name)
-		ws = append(ws, want{kind: KindTag, slug: slug, h: c.nodes.hash(KindTag, 0, slug)})
+		ws = append(ws, want{Kind: uint8(KindTag), Slug: slug, H: c.nodes.Hash(uint8(KindTag), 0, slug)})
 	}
 	for _, au := range a.Authors {
 		slug := slugOf(au.Slug, au.Name)
-		ws = append(ws, want{kind: KindAuthor, slug: slug, h: c.nodes.hash(KindAuthor, 0, slug)})
+		ws = append(ws, want{Kind: uint8(KindAuthor), Slug: slug, H: c.nodes.Hash(uint8(KindAuthor), 0, slug)})
 	}
 	for i := range a.Categories {
 		ph := uint64(0)
 		for _, cat := range chains[starts[i]:starts[i+1]] {
 			slug := slugOf(cat.Slug, cat.Name)
-			h := c.nodes.hash(KindCategory, ph, slug)
-			ws = append(ws, want{kind: KindCategory, slug: slug, h: h, anyParent: ph != 0})
+			h := c.nodes.Hash(uint8(KindCategory), ph, slug)
+			ws = append(ws, want{Kind: uint8(KindCategory), Slug: slug, H: h, AnyParent: ph != 0})
 			ph = h
 		}
 	}
-	// The ID's lookup runs in step with resolve's passes: its home bucket
+	c.wants, c.chains, c.starts = ws, chains, starts
+}
+
+// lookUp resolves c.wants and finds the stored document of a's ID (nil
+// if none), cleaning a's text into b while the loads are in flight.
+func (c *Catalog) lookUp(a, b *Article) *doc {
+	// The ID's lookup runs in step with Resolve's passes: its home bucket
 	// in the first, the candidate doc in the second.
-	dh := c.docs.hash(a.ID)
+	dh := c.docs.Hash(a.ID)
 	var (
-		home    *docBucket
+		home    *index.DocBucket[*Article]
 		cand    *doc
 		touched uint64
 	)
-	c.nodes.resolve(ws, func(stage int) {
+	c.nodes.Resolve(c.wants, func(stage int) {
 		switch stage {
 		case 1:
-			if home = c.docs.home(dh); home != nil {
-				touched = home[0].h
+			if home = c.docs.Home(dh); home != nil {
+				touched = home.Touch()
 			}
 			b.Title = CleanText(a.Title)
 			b.Summary = CleanText(a.Summary)
 		case 2:
 			if home != nil {
-				if cand = home.match(dh); cand != nil {
-					touched += uint64(len(cand.id))
+				if cand = c.docs.Match(home, dh); cand != nil {
+					touched += uint64(len(cand.ID))
 				}
 			}
 			b.ContentHTML = CleanText(a.ContentHTML)
@@ -332,11 +181,18 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 	})
 	_ = touched
 	var old *doc
-	if cand != nil && cand.id == a.ID {
+	if cand != nil && cand.ID == a.ID {
 		old = cand
-	} else if home != nil && (cand != nil || home.full()) {
-		old = c.docs.get(dh, a.ID) // a collision, or a full home bucket
+	} else if home != nil && (cand != nil || home.Full()) {
+		old = c.docs.Get(dh, a.ID) // a collision, or a full home bucket
 	}
+	return old
+}
+
+// copyMedia gives the stored article its own copy of a's image and
+// source, cleaned.
+func (s *storedArticle) copyMedia(a *Article) {
+	b := &s.a
 	if a.Image != nil {
 		s.im = *a.Image
 		s.im.Alt, s.im.Caption = CleanText(s.im.Alt), CleanText(s.im.Caption)
@@ -347,23 +203,31 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 		src.Title = CleanText(src.Title)
 		b.Source = &src
 	}
+}
 
+// canonicalize sets the stored article's tags, authors and categories to
+// the canonical values of the nodes c.wants resolved to, creating or
+// renaming nodes as needed, and lists in c.targets the nodes whose lists
+// the article goes into.
+func (c *Catalog) canonicalize(a *Article, s *storedArticle) {
+	b, ws, chains, starts := &s.a, c.wants, c.chains, c.starts
+	nt, na := len(a.Tags), len(a.Authors)
 	c.targets = append(c.targets[:0], &c.site)
 	if a.Tags != nil {
 		b.Tags = room(s.tags[:], nt)
 		for i, t := range a.Tags {
 			n := c.tagNode(&ws[i], CleanText(t.Name))
-			b.Tags[i] = n.tag()
-			c.targets = append(c.targets, &n.l)
+			b.Tags[i] = tagOf(n)
+			c.targets = append(c.targets, n)
 		}
 	}
 	if a.Authors != nil {
 		b.Authors = room(s.auth[:], na)
 		for i, au := range a.Authors {
-			au.Name, au.Slug = CleanText(au.Name), ws[nt+i].slug
+			au.Name, au.Slug = CleanText(au.Name), ws[nt+i].Slug
 			n := c.authorNode(&ws[nt+i], au)
-			b.Authors[i] = n.author()
-			c.targets = append(c.targets, &n.l)
+			b.Authors[i] = authorOf(n)
+			c.targets = append(c.targets, n)
 		}
 	}
 	if a.Categories != nil {
@@ -374,21 +238,19 @@ func (c *Catalog) intern(a *Article) (*Article, *doc) {
 			for j, cat := range chains[starts[i]:starts[i+1]] {
 				w := &cw[starts[i]+j]
 				if j > 0 {
-					w.parent = n
-					if w.n != nil && w.n.parent != n {
-						w.n = nil // a hash collision: found() looks properly
+					w.Parent = n
+					if w.N != nil && w.N.Parent != n {
+						w.N = nil // a hash collision: FindOrAdd looks properly
 					}
 				}
 				n = c.categoryNode(w, cat)
 			}
-			b.Categories[i] = n.category()
-			for ; n != nil; n = n.parent {
-				c.targets = append(c.targets, &n.l)
+			b.Categories[i] = categoryOf(n)
+			for ; n != nil; n = n.Parent {
+				c.targets = append(c.targets, n)
 			}
 		}
 	}
-	c.wants, c.chains, c.starts = ws, chains, starts
-	return b, old
 }
 
 // slugOf returns slug, or when it is empty the slug of the name as the
@@ -409,69 +271,95 @@ func room[T any](buf []T, n int) []T {
 	return make([]T, n)
 }
 
-// found returns the node w names: the one resolve found, else one added
-// since (an article may name a tag or a category twice), else a new one.
-func (c *Catalog) found(w *want) (n *node, isNew bool) {
-	if w.n != nil {
-		return w.n, false
-	}
-	if n := c.nodes.find(w.h, w.kind, w.parent, w.slug); n != nil {
-		return n, false
-	}
-	n = &node{kind: w.kind, parent: w.parent}
-	c.nodes.add(w.h, n)
-	return n, true
-}
-
 func (c *Catalog) tagNode(w *want, name string) *node {
-	n, isNew := c.found(w)
-	if isNew || n.name != name {
-		n.setTag(Tag{Name: name, Slug: w.slug})
+	n, isNew := c.nodes.FindOrAdd(w)
+	if isNew || n.Data.name != name {
+		setTag(n, Tag{Name: name, Slug: w.Slug})
 	}
 	if isNew {
-		c.file(n, c.tags, n.slug, TagKey(n.slug))
+		c.file(n, n.Slug)
 	}
 	return n
 }
 
 func (c *Catalog) authorNode(w *want, au Author) *node {
-	n, isNew := c.found(w)
-	if isNew || n.name != au.Name || n.email != au.Email || n.url != au.URL {
-		n.setAuthor(au)
+	n, isNew := c.nodes.FindOrAdd(w)
+	if d := &n.Data; isNew || d.name != au.Name || d.email != au.Email || d.url != au.URL {
+		setAuthor(n, au)
 	}
 	if isNew {
-		c.file(n, c.authors, n.slug, AuthorKey(n.slug))
+		c.file(n, n.Slug)
 	}
 	return n
 }
 
-// categoryNode returns the node of cat, whose parent's node is w.parent.
+// categoryNode returns the node of cat, whose parent's node is w.Parent.
 // The node's canonical Category is replaced when cat's name or
 // parent differ from it.
 func (c *Catalog) categoryNode(w *want, cat *Category) *node {
-	n, isNew := c.found(w)
+	n, isNew := c.nodes.FindOrAdd(w)
 	name := CleanText(cat.Name)
 	var parentCat *Category
-	if n.parent != nil {
-		parentCat = n.parent.cat
+	if n.Parent != nil {
+		parentCat = n.Parent.Data.cat
 	}
 	switch {
 	case isNew:
-		path := w.slug
-		if parentCat != nil {
-			path = parentCat.key + "/" + path
+		path := w.Slug
+		if n.Parent != nil {
+			path = n.Parent.Data.path + "/" + path
 		}
-		n.setCategory(w.slug, name, path)
-		c.file(n, c.cats, n.cat.key, CategoryKey(n.cat.key))
-	case n.name != name || n.parentCat != parentCat:
-		n.setCategory(n.slug, name, n.path)
+		setCategory(n, w.Slug, name, path)
+		c.file(n, n.Data.path)
+	case n.Data.name != name || n.Data.parentCat != parentCat:
+		setCategory(n, n.Slug, name, n.Data.path)
 	}
 	return n
 }
 
-// file records a new node under its public key.
-func (c *Catalog) file(n *node, index map[string]*node, name string, k Key) {
-	n.l.key = k
-	index[name] = n
-	c.lists[k] = &n.l
+// file records a new node under its key: path is its Key's Slug.
+func (c *Catalog) file(n *node, path string) {
+	n.Data.path = path
+	c.lists[keyOf(n)] = n
+}
+
+// unindex takes d out of every list it is in: the site's and those of
+// the nodes of its article's categories (with their ancestors), tags and
+// authors, found by the slugs the catalog stored on it.
+func (c *Catalog) unindex(d *doc) {
+	e := entry{TS: d.Val.Published.UnixNano(), Doc: d}
+	c.unfile(&c.site, e)
+	a := d.Val
+	for i := range a.Categories {
+		c.unfileCategory(&a.Categories[i], e)
+	}
+	for _, t := range a.Tags {
+		c.unfile(c.nodes.Find(c.nodes.Hash(uint8(KindTag), 0, t.Slug), uint8(KindTag), nil, t.Slug), e)
+	}
+	for _, au := range a.Authors {
+		c.unfile(c.nodes.Find(c.nodes.Hash(uint8(KindAuthor), 0, au.Slug), uint8(KindAuthor), nil, au.Slug), e)
+	}
+}
+
+// unfileCategory takes e out of the lists of cat and its ancestors and
+// returns cat's node and its hash.
+func (c *Catalog) unfileCategory(cat *Category, e entry) (*node, uint64) {
+	var (
+		parent *node
+		ph     uint64
+	)
+	if cat.Parent != nil {
+		parent, ph = c.unfileCategory(cat.Parent, e)
+	}
+	h := c.nodes.Hash(uint8(KindCategory), ph, cat.Slug)
+	n := c.nodes.Find(h, uint8(KindCategory), parent, cat.Slug)
+	c.unfile(n, e)
+	return n, h
+}
+
+func (c *Catalog) unfile(n *node, e entry) {
+	if n != nil {
+		n.List.Remove(e)
+		c.touch(n)
+	}
 }

@@ -2,7 +2,7 @@ package khabar
 
 import (
 	"fmt"
-	"hash/maphash"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -68,7 +68,7 @@ func TestCatalogRenamesKeepSnapshots(t *testing.T) {
 		{"new article's category", after.Categories[0].Name, "कानपुर नगर"},
 		{"new article's parent", after.Categories[0].Parent.Name, "उत्तर प्रदेश (UP)"},
 		{"new article's author email", after.Authors[0].Email, "sunita@khabar.example"},
-		{"new article's category key", after.Categories[0].Key(), "उत्तर-प्रदेश/कानपुर"},
+		{"new article's category key", after.Categories[0].SlugPath(), "उत्तर-प्रदेश/कानपुर"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -86,6 +86,39 @@ func TestCatalogRenamesKeepSnapshots(t *testing.T) {
 	}
 	if n := c.Count(CategoryKey("उत्तर-प्रदेश/कानपुर")); n != 2 {
 		t.Errorf("renaming moved articles out of the category: count %d, want 2", n)
+	}
+}
+
+// Renames at every level of a three-level chain leave old snapshots as they
+// were and are seen by new readers.
+func TestCatalogDeepRenamesKeepSnapshots(t *testing.T) {
+	c := NewCatalog()
+	chain := func(n1, n2, n3 string) Category {
+		return Category{Name: n3, Slug: "c", Parent: &Category{Name: n2, Slug: "b", Parent: &Category{Name: n1, Slug: "a"}}}
+	}
+	if err := c.Upsert(art("old", 1, chain("A1", "B1", "C1"))); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := c.Get("old")
+	snapCat, _ := c.Category("a/b")
+	if err := c.Upsert(art("new", 2, chain("A2", "B2", "C2"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := snap.Categories[0].Label(); got != "A1 › B1 › C1" {
+		t.Errorf("old snapshot now reads %q", got)
+	}
+	if snapCat.Name != "B1" || snapCat.Parent.Name != "A1" {
+		t.Errorf("old Category(a/b) now reads %q under %q", snapCat.Name, snapCat.Parent.Name)
+	}
+	g, _ := c.Get("new")
+	if got := g.Categories[0].Label(); got != "A2 › B2 › C2" {
+		t.Errorf("new article reads %q", got)
+	}
+	if cat, _ := c.Category("a/b/c"); cat.Label() != "A2 › B2 › C2" {
+		t.Errorf("Category(a/b/c) reads %q", cat.Label())
+	}
+	if c.Count(CategoryKey("a/b/c")) != 2 || len(c.Categories()) != 3 {
+		t.Errorf("Count(a/b/c) = %d, %d categories", c.Count(CategoryKey("a/b/c")), len(c.Categories()))
 	}
 }
 
@@ -124,34 +157,144 @@ func TestCatalogKeepsKindsAndParentsApart(t *testing.T) {
 	}
 }
 
-func TestNodeTableCollisions(t *testing.T) {
-	tab := nodeTable{seed: maphash.MakeSeed()}
-	var nodes []*node
-	// Many nodes under a handful of hashes: every lookup walks a probe
-	// chain past others with its hash, and the table grows several times.
-	for i := range 500 {
-		n := &node{kind: KindTag, slug: fmt.Sprintf("t%d", i)}
-		tab.add(uint64(i%7), n)
-		nodes = append(nodes, n)
+// An article naming a tag, an author or a category twice, or two categories
+// under one parent, is in each list once; the Change names each key once;
+// deleting it empties them all.
+func TestCatalogDuplicateNames(t *testing.T) {
+	c := NewCatalog()
+	root := &Category{Name: "Root"}
+	mid := &Category{Name: "Mid", Parent: root}
+	filler := make([]*Article, 0, 140)
+	for i := range 140 { // lists longer than a block
+		f := art(numbered("f", i), i, Category{Name: "Leaf 1", Parent: mid})
+		filler = append(filler, f)
 	}
-	for i, n := range nodes {
-		if got := tab.find(uint64(i%7), KindTag, nil, n.slug); got != n {
-			t.Fatalf("find(%q) = %v, want its node", n.slug, got)
+	if err := c.UpsertAll(filler); err != nil {
+		t.Fatal(err)
+	}
+	chs, stop := recordChanges(c)
+	defer stop()
+	for _, h := range []int{200, 70, 139} { // newest, backfill, a tie with the newest filler
+		t.Run(fmt.Sprint(h), func(t *testing.T) {
+			*chs = nil
+			a := art("dup", h,
+				Category{Name: "Leaf 1", Parent: mid},
+				Category{Name: "Leaf 2", Parent: mid},
+				Category{Name: "Leaf 1", Parent: mid},
+				Category{Name: "Root"},
+			)
+			a.Tags = []Tag{{Name: "Same"}, {Name: "Other"}, {Name: "Same"}, {Name: "SAME", Slug: "same"}}
+			a.Authors = []Author{{Name: "Twice"}, {Name: "Twice"}}
+			if err := c.Upsert(a); err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range map[Key]int{
+				SiteKey(): 141, CategoryKey("root"): 141, CategoryKey("root/mid"): 141,
+				CategoryKey("root/mid/leaf-1"): 141, CategoryKey("root/mid/leaf-2"): 1,
+				TagKey("same"): 1, TagKey("other"): 1, AuthorKey("twice"): 1,
+			} {
+				if got := c.Count(k); got != want {
+					t.Errorf("Count(%v) = %d, want %d", k, got, want)
+				}
+			}
+			checkLists(t, c, append(ids(filler), "dup"))
+			if len(*chs) != 1 {
+				t.Fatalf("%d changes, want 1", len(*chs))
+			}
+			want := []string{"site", "category/root", "category/root/mid", "category/root/mid/leaf-1", "category/root/mid/leaf-2",
+				"tag/other", "tag/same", "author/twice"}
+			if got := keyStrings((*chs)[0].Keys); !slices.Equal(got, want) {
+				t.Errorf("Change keys %v, want %v", got, want)
+			}
+			// The same article again: no change, no notification.
+			v := c.Version()
+			if err := c.Upsert(a); err != nil {
+				t.Fatal(err)
+			}
+			if c.Version() != v || len(*chs) != 1 {
+				t.Errorf("identical upsert moved the version to %d (from %d) or notified (%d changes)", c.Version(), v, len(*chs))
+			}
+			if !c.Delete("dup") {
+				t.Fatal("Delete(dup) = false")
+			}
+			for _, k := range []Key{CategoryKey("root/mid/leaf-2"), TagKey("same"), TagKey("other"), AuthorKey("twice")} {
+				if got := c.Count(k); got != 0 {
+					t.Errorf("after Delete, Count(%v) = %d", k, got)
+				}
+			}
+			if got := c.Count(CategoryKey("root/mid/leaf-1")); got != 140 {
+				t.Errorf("after Delete, Count(leaf-1) = %d, want 140", got)
+			}
+			checkLists(t, c, ids(filler))
+		})
+	}
+}
+
+// Slugs left empty are derived from names, for tags, authors and every
+// level of a category chain, and the lists are filed under them.
+func TestCatalogDerivedSlugs(t *testing.T) {
+	c := NewCatalog()
+	a := art("a", 1, Category{Name: "Level Three", Parent: &Category{Name: "Level Two", Parent: &Category{Name: "उत्तर प्रदेश"}}})
+	a.Tags = []Tag{{Name: "Ramesh Tiwari"}, {Name: "बारिश की ख़बर"}}
+	a.Authors = []Author{{Name: "Amit Singh", Email: "amit@khabar.example"}}
+	if err := c.Upsert(a); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := c.Get("a")
+	if got, want := g.Categories[0].SlugPath(), "उत्तर-प्रदेश/level-two/level-three"; got != want {
+		t.Errorf("category key %q, want %q", got, want)
+	}
+	for _, want := range []string{"उत्तर-प्रदेश", "उत्तर-प्रदेश/level-two", "उत्तर-प्रदेश/level-two/level-three"} {
+		cat, ok := c.Category(want)
+		if !ok || cat.SlugPath() != want || c.Count(CategoryKey(want)) != 1 {
+			t.Errorf("Category(%q) = %v, %v; Count %d", want, cat, ok, c.Count(CategoryKey(want)))
 		}
-		if got := tab.find(uint64(i%7), KindAuthor, nil, n.slug); got != nil {
-			t.Fatalf("find(author %q) found a tag", n.slug)
+	}
+	if got := []string{g.Tags[0].Slug, g.Tags[1].Slug, g.Authors[0].Slug}; !slices.Equal(got, []string{"ramesh-tiwari", "बारिश-की-ख़बर", "amit-singh"}) {
+		t.Errorf("stored slugs %v", got)
+	}
+	for _, k := range []Key{TagKey("ramesh-tiwari"), TagKey("बारिश-की-ख़बर"), AuthorKey("amit-singh")} {
+		if c.Count(k) != 1 {
+			t.Errorf("Count(%v) = %d, want 1", k, c.Count(k))
 		}
 	}
-	ws := []want{{kind: KindTag, slug: "t3"}, {kind: KindTag, slug: "absent"}}
-	for i := range ws {
-		ws[i].h = tab.hash(ws[i].kind, 0, ws[i].slug)
+	if au, ok := c.Author("amit-singh"); !ok || au.Email != "amit@khabar.example" {
+		t.Errorf("Author(amit-singh) = %+v, %v", au, ok)
 	}
-	tab.resolve(ws, nil) // real hashes: nothing matches the forced ones
-	if ws[0].n != nil || ws[1].n != nil {
-		t.Errorf("resolve found nodes filed under other hashes: %v %v", ws[0].n, ws[1].n)
+	// The same article with the slugs spelled out is the same article.
+	b := a.Clone()
+	b.Tags[0].Slug, b.Authors[0].Slug = "ramesh-tiwari", "amit-singh"
+	b.Categories[0].Slug = "level-three"
+	v := c.Version()
+	if err := c.Upsert(b); err != nil {
+		t.Fatal(err)
 	}
-	if got := 4 * len(tab.buckets); got < 2*len(nodes) {
-		t.Errorf("table has %d slots for %d nodes, want at most half full", got, len(nodes))
+	if c.Version() != v {
+		t.Errorf("spelling out the derived slugs counted as a change")
+	}
+}
+
+// A derived slug comes from the name as stored (cleaned), for tags,
+// authors and categories alike.
+func TestCatalogDerivedSlugUsesCleanedName(t *testing.T) {
+	for _, name := range []string{"foo\uFFFFbar", "a\x01b"} {
+		c := NewCatalog()
+		a := art("a", 1, Category{Name: name})
+		a.Tags = []Tag{{Name: name}}
+		a.Authors = []Author{{Name: name}}
+		if err := c.Upsert(a); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := c.Get("a")
+		want := Slugify(CleanText(name))
+		if g.Tags[0].Slug != want || g.Authors[0].Slug != want || g.Categories[0].Slug != want {
+			t.Errorf("name %q: stored tag slug %q, author slug %q, category slug %q; want %q (Slugify of the stored name %q)",
+				name, g.Tags[0].Slug, g.Authors[0].Slug, g.Categories[0].Slug, want, g.Tags[0].Name)
+		}
+		if c.Count(TagKey(want)) != 1 || c.Count(AuthorKey(want)) != 1 || c.Count(CategoryKey(want)) != 1 {
+			t.Errorf("name %q: Count(tag/%s) = %d, Count(author/%s) = %d, Count(category/%s) = %d; want 1 each",
+				name, want, c.Count(TagKey(want)), want, c.Count(AuthorKey(want)), want, c.Count(CategoryKey(want)))
+		}
 	}
 }
 
@@ -190,26 +333,27 @@ func TestCatalogCategoryHashCollision(t *testing.T) {
 	if err := c.Upsert(art("a1", 1, catKanpur)); err != nil {
 		t.Fatal(err)
 	}
-	up := c.cats["उत्तर-प्रदेश"]
+	up := c.lists[CategoryKey("उत्तर-प्रदेश")]
 	mp := &Category{Name: "मध्य प्रदेश", Slug: "मध्य-प्रदेश"}
-	hMP := c.nodes.hash(KindCategory, 0, mp.Slug)
-	hKanpur := c.nodes.hash(KindCategory, hMP, "कानपुर")
-	decoy := &node{kind: KindCategory, parent: up, slug: "कानपुर", name: "decoy"}
-	decoy.cat = &Category{Name: "decoy", Slug: "कानपुर", Parent: up.cat, key: "decoy"}
-	c.nodes.add(hKanpur, decoy)
+	hMP := c.nodes.Hash(uint8(KindCategory), 0, mp.Slug)
+	hKanpur := c.nodes.Hash(uint8(KindCategory), hMP, "कानपुर")
+	decoy := &node{Kind: uint8(KindCategory), Parent: up, Slug: "कानपुर"}
+	decoy.Data.name, decoy.Data.path = "decoy", "decoy"
+	decoy.Data.cat = &Category{Name: "decoy", Slug: "कानपुर", Parent: up.Data.cat}
+	c.nodes.Add(hKanpur, decoy)
 
 	if err := c.Upsert(art("a2", 2, Category{Name: "कानपुर", Slug: "कानपुर", Parent: mp})); err != nil {
 		t.Fatal(err)
 	}
 	g, _ := c.Get("a2")
-	if got := g.Categories[0].Key(); got != "मध्य-प्रदेश/कानपुर" {
+	if got := g.Categories[0].SlugPath(); got != "मध्य-प्रदेश/कानपुर" {
 		t.Errorf("a2 filed under %q, want मध्य-प्रदेश/कानपुर", got)
 	}
 	if n := c.Count(CategoryKey("मध्य-प्रदेश/कानपुर")); n != 1 {
 		t.Errorf("Count(मध्य-प्रदेश/कानपुर) = %d, want 1", n)
 	}
-	if decoy.l.n != 0 {
-		t.Errorf("the decoy node got %d articles", decoy.l.n)
+	if n := decoy.List.Len(); n != 0 {
+		t.Errorf("the decoy node got %d articles", n)
 	}
 }
 
@@ -220,9 +364,10 @@ func TestStoredSizes(t *testing.T) {
 	if got := unsafe.Sizeof(storedArticle{}); got > 512 {
 		t.Errorf("storedArticle is %d bytes, want at most 512", got)
 	}
-	// Go's size classes between 288 and 512 that are multiples of 64.
+	// Go's size classes up to 512 that are multiples of 64, each with the
+	// class below it.
 	switch got := unsafe.Sizeof(node{}); {
-	case got > 288 && got <= 320, got > 352 && got <= 384, got > 416 && got <= 448, got > 480 && got <= 512:
+	case got > 176 && got <= 192, got > 240 && got <= 256, got > 288 && got <= 320, got > 352 && got <= 384, got > 416 && got <= 448, got > 480 && got <= 512:
 	default:
 		t.Errorf("node is %d bytes: its size class is not a multiple of 64", got)
 	}

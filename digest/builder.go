@@ -452,7 +452,7 @@ func categoryLabel(a *khabar.Article, prefer []string) string {
 	depth := 0
 	for i := range a.Categories {
 		c := &a.Categories[i]
-		if len(prefer) > 0 && c.Key() == prefer[0] {
+		if len(prefer) > 0 && c.SlugPath() == prefer[0] {
 			return c.Label()
 		}
 		if d := len(c.Path()); d > depth {

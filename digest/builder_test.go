@@ -155,8 +155,8 @@ func TestRankingOptions(t *testing.T) {
 		count := map[string]int{}
 		for _, s := range m.Top {
 			for _, c := range s.Article.Categories {
-				if c.Key() != "latest" {
-					count[c.Key()]++
+				if c.SlugPath() != "latest" {
+					count[c.SlugPath()]++
 				}
 			}
 		}

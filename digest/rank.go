@@ -233,20 +233,20 @@ func buildPool(src StorySource, r *Ranking, since, until time.Time, lang, defLan
 		}
 		for j := range it.a.Categories {
 			c := &it.a.Categories[j]
-			key := c.Key()
+			key := c.SlugPath()
 			if !slices.Contains(it.cats, key) {
 				it.cats = append(it.cats, key)
 				catCount[key]++
 			}
 			for x := c; x != nil; x = x.Parent {
-				add("c:" + x.Key())
+				add("c:" + x.SlugPath())
 			}
 		}
 		for _, t := range it.a.Tags {
-			add("t:" + t.Key())
+			add("t:" + t.EffectiveSlug())
 		}
 		for _, au := range it.a.Authors {
-			add("a:" + au.Key())
+			add("a:" + au.EffectiveSlug())
 		}
 	}
 	// A category holding more than half of the stories is a generic one

@@ -53,12 +53,12 @@ func ParseStatus(v string) (Status, error) {
 // is filed under one of Categories or any of their descendants, carries one
 // of Tags, or is by one of Authors.
 type Follows struct {
-	// Categories are category paths as Category.Key gives them
+	// Categories are category paths as Category.SlugPath gives them
 	// ("उत्तर-प्रदेश/कानपुर"); a path includes its descendants.
 	Categories []string `json:"categories,omitempty"`
-	// Tags are tag slugs (Tag.Key).
+	// Tags are tag slugs (Tag.EffectiveSlug).
 	Tags []string `json:"tags,omitempty"`
-	// Authors are author slugs (Author.Key).
+	// Authors are author slugs (Author.EffectiveSlug).
 	Authors []string `json:"authors,omitempty"`
 }
 

@@ -258,7 +258,7 @@ func (s *site) authorURL(a khabar.Author) string {
 	if a.URL != "" {
 		return khabar.URI(a.URL)
 	}
-	return s.home + "author/" + khabar.EscapeSlug(a.Key()) + "/"
+	return s.home + "author/" + khabar.EscapeSlug(a.EffectiveSlug()) + "/"
 }
 
 // validIDHost reports whether h is an ASCII domain name (RFC 4151's

@@ -70,13 +70,13 @@ func corpus(t testing.TB) *khabar.Catalog {
 func allKeys(c *khabar.Catalog) []khabar.Key {
 	keys := []khabar.Key{khabar.SiteKey()}
 	for _, cc := range c.Categories() {
-		keys = append(keys, khabar.CategoryKey(cc.Category.Key()))
+		keys = append(keys, khabar.CategoryKey(cc.Category.SlugPath()))
 	}
 	for _, tc := range c.Tags() {
-		keys = append(keys, khabar.TagKey(tc.Tag.Key()))
+		keys = append(keys, khabar.TagKey(tc.Tag.EffectiveSlug()))
 	}
 	for _, ac := range c.Authors() {
-		keys = append(keys, khabar.AuthorKey(ac.Author.Key()))
+		keys = append(keys, khabar.AuthorKey(ac.Author.EffectiveSlug()))
 	}
 	return keys
 }

@@ -436,7 +436,7 @@ func (s *status) index(w http.ResponseWriter, cat *khabar.Catalog, subs []upstre
 	}
 	s.mu.Unlock()
 	for _, c := range cat.Categories() {
-		data.Categories = append(data.Categories, catRow{Path: khabar.EscapePath(c.Category.Key()), Label: c.Category.Label(), Count: c.Count})
+		data.Categories = append(data.Categories, catRow{Path: khabar.EscapePath(c.Category.SlugPath()), Label: c.Category.Label(), Count: c.Count})
 	}
 	sort.SliceStable(data.Categories, func(i, j int) bool { return data.Categories[i].Count > data.Categories[j].Count })
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

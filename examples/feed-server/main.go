@@ -196,13 +196,13 @@ func (s *server) index(w http.ResponseWriter, r *http.Request) {
 		Site, Categories, Tags, Authors []row
 	}{Discovery: disc, Site: []row{s.row(khabar.SiteKey(), "सभी ख़बरें (site)", s.c.Len())}}
 	for _, cc := range s.c.Categories() {
-		data.Categories = append(data.Categories, s.row(khabar.CategoryKey(cc.Category.Key()), cc.Category.Label(), cc.Count))
+		data.Categories = append(data.Categories, s.row(khabar.CategoryKey(cc.Category.SlugPath()), cc.Category.Label(), cc.Count))
 	}
 	for _, tc := range s.c.Tags() {
-		data.Tags = append(data.Tags, s.row(khabar.TagKey(tc.Tag.Key()), tc.Tag.Name, tc.Count))
+		data.Tags = append(data.Tags, s.row(khabar.TagKey(tc.Tag.EffectiveSlug()), tc.Tag.Name, tc.Count))
 	}
 	for _, ac := range s.c.Authors() {
-		data.Authors = append(data.Authors, s.row(khabar.AuthorKey(ac.Author.Key()), ac.Author.Name, ac.Count))
+		data.Authors = append(data.Authors, s.row(khabar.AuthorKey(ac.Author.EffectiveSlug()), ac.Author.Name, ac.Count))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := indexTmpl.Execute(w, data); err != nil {

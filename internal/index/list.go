@@ -1,60 +1,71 @@
-package khabar
+package index
 
 import "sort"
 
-// entry is one article's place in an ordered list.
-type entry struct {
-	ts int64 // Published, Unix nanoseconds
-	d  *doc
+// Doc is one stored document: its ID and the owner's value.
+type Doc[T any] struct {
+	ID  string
+	Val T
 }
 
-// before reports whether e comes before f in a list's reading order:
+// Entry is one document's place in an ordered list.
+type Entry[T any] struct {
+	TS  int64 // the document's time, ordered newest first
+	Doc *Doc[T]
+}
+
+// Before reports whether e comes before f in a list's reading order:
 // newer first, ties by ID.
-func (e entry) before(f entry) bool {
-	if e.ts != f.ts {
-		return e.ts > f.ts
+func (e Entry[T]) Before(f Entry[T]) bool {
+	if e.TS != f.TS {
+		return e.TS > f.TS
 	}
-	return e.d.id < f.d.id
+	return e.Doc.ID < f.Doc.ID
 }
 
-// blockMax is the most entries one block of a list holds before it splits.
-// Inserting costs a binary search over the blocks' first entries, one
-// within the block and a copy of at most blockMax entries, whatever the
-// list's length.
-const blockMax = 128
+// stored reports whether e is stored before f (e reads after f).
+func stored[T any](e, f Entry[T]) bool { return f.Before(e) }
 
-// list is an ordered set of entries kept in blocks of at most blockMax: a
-// flat B-tree of one level, enough for lists of millions.
+// BlockMax is the most entries one block of a list holds before it splits.
+// Inserting costs a binary search over the blocks' first entries, one
+// within the block and a copy of at most BlockMax entries, whatever the
+// list's length.
+const BlockMax = 128
+
+// List is an ordered set of entries, newest first, kept in blocks of at
+// most BlockMax: a flat B-tree of one level, enough for lists of millions.
+// The zero List is empty.
 //
 // Storage is in reverse reading order, oldest first, so that what a
-// newsroom does all day — add an article newer than everything — is an
+// newsroom does all day — add an entry newer than everything — is an
 // append to the last block, and a full last block starts a new one instead
 // of shifting every block. firsts[i] is the first (oldest) entry of
 // blocks[i], kept in one array so that finding a block touches one
 // cache-friendly slice.
-type list struct {
+type List[T any] struct {
 	// tail is the last block and newest its last entry's time, so that
 	// appending a newest entry touches nothing but the list itself and the
-	// block's next slot: at a million articles every other line is a cache
-	// miss. blocks[len(blocks)-1] shares tail's array but its length may be
-	// stale: read blocks through block, and writers call flush first. The
-	// fields an upsert touches come first, to share cache lines.
-	tail    []entry
-	newest  int64
-	blocks  [][]entry
-	n       int
-	mark    uint64 // the catalog batch that last touched it
-	firsts  []entry
-	version uint64 // catalog version of the last change to this key
-	key     Key    // the key the list is filed under
+	// block's next slot: at a million documents every other line is a
+	// cache miss. blocks[len(blocks)-1] shares tail's array but its length
+	// may be stale: read blocks through block, and writers call flush
+	// first. The fields an insert touches come first, to share cache lines.
+	tail   []Entry[T]
+	newest int64
+	blocks [][]Entry[T]
+	n      int
+	firsts []Entry[T]
 }
 
-// stored reports whether e is stored before f (e reads after f).
-func stored(e, f entry) bool { return f.before(e) }
+// Len returns the number of entries.
+func (l *List[T]) Len() int { return l.n }
+
+// Tail returns the last stored block, where the next newest entry goes;
+// callers read it only to bring it into the cache ahead of an Insert.
+func (l *List[T]) Tail() []Entry[T] { return l.tail }
 
 // find returns the block where e belongs and its index within it: the
 // position of the first stored entry not stored before e.
-func (l *list) find(e entry) (int, int) {
+func (l *List[T]) find(e Entry[T]) (int, int) {
 	last := len(l.blocks) - 1
 	// Fast path: news arrives newest first, so most inserts land at the end
 	// of the last block.
@@ -87,9 +98,11 @@ func (l *list) find(e entry) (int, int) {
 	return b, lo
 }
 
-func (l *list) insert(e entry) {
-	if t := l.tail; e.ts > l.newest && len(t) < cap(t) && len(t) < blockMax {
-		l.tail, l.newest = append(t, e), e.ts
+// Insert adds e, or replaces the entry of the same document at the same
+// place.
+func (l *List[T]) Insert(e Entry[T]) {
+	if t := l.tail; e.TS > l.newest && len(t) < cap(t) && len(t) < BlockMax {
+		l.tail, l.newest = append(t, e), e.TS
 		l.n++
 		return
 	}
@@ -99,7 +112,7 @@ func (l *list) insert(e entry) {
 }
 
 // block returns the i-th block, reading the last one from tail.
-func (l *list) block(i int) []entry {
+func (l *List[T]) block(i int) []Entry[T] {
 	if i == len(l.blocks)-1 {
 		return l.tail
 	}
@@ -107,7 +120,7 @@ func (l *list) block(i int) []entry {
 }
 
 // flush brings blocks up to date with tail before a writer reads blocks.
-func (l *list) flush() {
+func (l *List[T]) flush() {
 	if len(l.blocks) > 0 {
 		l.blocks[len(l.blocks)-1] = l.tail
 	}
@@ -115,25 +128,25 @@ func (l *list) flush() {
 
 // sync refreshes tail and newest after a change that may have touched the
 // last block.
-func (l *list) sync() {
+func (l *List[T]) sync() {
 	if len(l.blocks) == 0 {
 		l.tail, l.newest = nil, 0
 		return
 	}
 	l.tail = l.blocks[len(l.blocks)-1]
-	l.newest = l.tail[len(l.tail)-1].ts
+	l.newest = l.tail[len(l.tail)-1].TS
 }
 
-func (l *list) insertSlow(e entry) {
+func (l *List[T]) insertSlow(e Entry[T]) {
 	if len(l.blocks) == 0 {
-		l.blocks = append(l.blocks, append(make([]entry, 0, 4), e))
+		l.blocks = append(l.blocks, append(make([]Entry[T], 0, 4), e))
 		l.firsts = append(l.firsts, e)
 		l.n++
 		return
 	}
 	b, i := l.find(e)
 	blk := l.blocks[b]
-	if i < len(blk) && blk[i].d == e.d {
+	if i < len(blk) && blk[i].Doc == e.Doc {
 		blk[i] = e
 		if i == 0 {
 			l.firsts[b] = e
@@ -141,37 +154,39 @@ func (l *list) insertSlow(e entry) {
 		return
 	}
 	l.n++
-	if len(blk) == blockMax && i == len(blk) && b == len(l.blocks)-1 {
+	if len(blk) == BlockMax && i == len(blk) && b == len(l.blocks)-1 {
 		// Appending past a full last block: start a new one, leaving the
 		// full block full.
-		nb := make([]entry, 1, blockMax)
+		nb := make([]Entry[T], 1, BlockMax)
 		nb[0] = e
 		l.blocks = append(l.blocks, nb)
 		l.firsts = append(l.firsts, e)
 		return
 	}
-	blk = append(blk, entry{})
+	blk = append(blk, Entry[T]{})
 	copy(blk[i+1:], blk[i:])
 	blk[i] = e
-	if len(blk) <= blockMax {
+	if len(blk) <= BlockMax {
 		l.blocks[b] = blk
 		l.firsts[b] = blk[0]
 		return
 	}
 	half := len(blk) / 2
-	right := make([]entry, len(blk)-half, blockMax)
+	right := make([]Entry[T], len(blk)-half, BlockMax)
 	copy(right, blk[half:])
 	clear(blk[half:]) // drop the moved pointers from the spare capacity
 	left := blk[:half]
 	l.blocks = append(l.blocks, nil)
 	copy(l.blocks[b+2:], l.blocks[b+1:])
 	l.blocks[b], l.blocks[b+1] = left, right
-	l.firsts = append(l.firsts, entry{})
+	l.firsts = append(l.firsts, Entry[T]{})
 	copy(l.firsts[b+2:], l.firsts[b+1:])
 	l.firsts[b], l.firsts[b+1] = left[0], right[0]
 }
 
-func (l *list) remove(e entry) bool {
+// Remove deletes e (found by its time and document), reporting whether it
+// was there.
+func (l *List[T]) Remove(e Entry[T]) bool {
 	l.flush()
 	ok := l.removeSlow(e)
 	if ok {
@@ -180,24 +195,24 @@ func (l *list) remove(e entry) bool {
 	return ok
 }
 
-func (l *list) removeSlow(e entry) bool {
+func (l *List[T]) removeSlow(e Entry[T]) bool {
 	if len(l.blocks) == 0 {
 		return false
 	}
 	b, i := l.find(e)
 	blk := l.blocks[b]
-	if i >= len(blk) || blk[i].d != e.d {
+	if i >= len(blk) || blk[i].Doc != e.Doc {
 		return false
 	}
 	copy(blk[i:], blk[i+1:])
-	blk[len(blk)-1] = entry{}
+	blk[len(blk)-1] = Entry[T]{}
 	blk = blk[:len(blk)-1]
 	l.n--
 	if len(blk) == 0 {
 		l.blocks = append(l.blocks[:b], l.blocks[b+1:]...)
 		l.blocks[:len(l.blocks)+1][len(l.blocks)] = nil
 		l.firsts = append(l.firsts[:b], l.firsts[b+1:]...)
-		l.firsts[:len(l.firsts)+1][len(l.firsts)] = entry{}
+		l.firsts[:len(l.firsts)+1][len(l.firsts)] = Entry[T]{}
 		return true
 	}
 	l.blocks[b] = blk
@@ -205,26 +220,26 @@ func (l *list) removeSlow(e entry) bool {
 	return true
 }
 
-// rankOf returns the number of entries published at or after ts: they come
-// first in reading order.
-func (l *list) rankOf(ts int64) int {
+// RankOf returns the number of entries with a time at or after ts: they
+// come first in reading order.
+func (l *List[T]) RankOf(ts int64) int {
 	// Count stored entries with ts' < ts (the oldest), from the front.
 	older := 0
 	for b := range l.blocks {
 		blk := l.block(b)
-		if b+1 < len(l.blocks) && l.firsts[b+1].ts < ts {
+		if b+1 < len(l.blocks) && l.firsts[b+1].TS < ts {
 			older += len(blk)
 			continue
 		}
-		older += sort.Search(len(blk), func(i int) bool { return blk[i].ts >= ts })
+		older += sort.Search(len(blk), func(i int) bool { return blk[i].TS >= ts })
 		break
 	}
 	return l.n - older
 }
 
-// each calls fn for the entries at reading ranks [from, to) (rank 0 is the
+// Each calls fn for the entries at reading ranks [from, to) (rank 0 is the
 // newest), in reading order, until fn returns false.
-func (l *list) each(from, to int, fn func(entry) bool) {
+func (l *List[T]) Each(from, to int, fn func(Entry[T]) bool) {
 	from = max(from, 0)
 	to = min(to, l.n)
 	if from >= to {
