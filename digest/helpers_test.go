@@ -1,17 +1,13 @@
 package digest
 
 import (
-	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/khabar/khabar"
+	goldenfile "github.com/khabar/khabar/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 var ist = time.FixedZone("IST", 5*3600+1800)
 
@@ -142,21 +138,5 @@ func openTestStore(testing.TB) *MemStore { return &MemStore{} }
 // golden compares got with testdata/golden/name, rewriting it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test ./digest -update and review the diff\n got %d bytes, want %d", name, len(got), len(want))
-	}
+	goldenfile.Check(t, filepath.Join("testdata", "golden", name), got)
 }

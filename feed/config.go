@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/htmlsafe"
 	"github.com/khabar/khabar/internal/xmltext"
 )
 
@@ -130,15 +131,13 @@ type site struct {
 	catDomain, tagDomain, catScheme, tagScheme string
 }
 
+// absHTTP parses the IRI s of config field field as an absolute http(s)
+// URL.
 func absHTTP(field, s string) (*url.URL, error) {
-	u, err := url.Parse(khabar.URI(s))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s %q: %v", ErrConfig, field, s, err)
+	if u := htmlsafe.AbsHTTP(khabar.URI(s)); u != nil {
+		return u, nil
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: %s %q is not an absolute http(s) URL", ErrConfig, field, s)
-	}
-	return u, nil
+	return nil, fmt.Errorf("%w: %s %q is not an absolute http(s) URL", ErrConfig, field, s)
 }
 
 func newSite(cfg Config) (*site, error) {

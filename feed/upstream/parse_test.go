@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khabar/khabar/internal/golden"
+
 	"github.com/khabar/khabar"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/upstream/golden")
 
 const fixtureDir = "../../testdata/upstream"
 
@@ -91,20 +90,7 @@ func TestParseGolden(t *testing.T) {
 				t.Fatal(jerr)
 			}
 			got = append(got, '\n')
-			golden := filepath.Join(fixtureDir, "golden", name+".json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, rerr := os.ReadFile(golden)
-			if rerr != nil {
-				t.Fatalf("%v (run go test ./feed/upstream -run TestParseGolden -update)", rerr)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s; got:\n%s", name, golden, got)
-			}
+			golden.Check(t, filepath.Join(fixtureDir, "golden", name+".json"), got)
 		})
 	}
 }
