@@ -142,53 +142,83 @@ func absHTTP(field, s string) (*url.URL, error) {
 
 func newSite(cfg Config) (*site, error) {
 	s := &site{Config: cfg}
-	if cfg.HomeURL == "" {
-		return nil, fmt.Errorf("%w: HomeURL is empty", ErrConfig)
-	}
-	hu, err := absHTTP("HomeURL", cfg.HomeURL)
-	if err != nil {
+	if err := s.setURLs(); err != nil {
 		return nil, err
-	}
-	hu.RawQuery, hu.Fragment = "", ""
-	if !strings.HasSuffix(hu.Path, "/") {
-		hu.Path += "/"
-		hu.RawPath = ""
-	}
-	s.home = hu.String()
-	s.host = hu.Hostname()
-	if cfg.IDHost != "" {
-		if !validIDHost(cfg.IDHost) {
-			return nil, fmt.Errorf("%w: IDHost %q is not a domain name", ErrConfig, cfg.IDHost)
-		}
-		s.host = strings.ToLower(cfg.IDHost)
-	}
-	bu := hu
-	if cfg.BaseURL != "" {
-		if bu, err = absHTTP("BaseURL", cfg.BaseURL); err != nil {
-			return nil, err
-		}
-		bu.RawQuery, bu.Fragment = "", ""
-		if !strings.HasSuffix(bu.Path, "/") {
-			bu.Path += "/"
-			bu.RawPath = ""
-		}
-	}
-	s.base = bu.String()
-	s.basePath = bu.EscapedPath()
-	for _, f := range []struct{ name, v string }{{"Icon", cfg.Icon}, {"Favicon", cfg.Favicon}, {"Hub", cfg.Hub}, {"Author.URL", cfg.Author.URL}} {
-		if f.v != "" {
-			if _, err := absHTTP(f.name, f.v); err != nil {
-				return nil, err
-			}
-		}
 	}
 	if cfg.ContentPolicy > RawContent {
 		return nil, fmt.Errorf("%w: unknown ContentPolicy %d", ErrConfig, cfg.ContentPolicy)
 	}
-	if s.Title = strings.TrimSpace(cfg.Title); s.Title == "" {
+	s.setDefaults()
+	s.author = cfg.Author
+	if strings.TrimSpace(s.author.Name) == "" {
+		s.author = khabar.Author{Name: s.Title, URL: s.home}
+	}
+	s.catDom = s.home + "category/"
+	s.tagDom = s.home + "tag/"
+	s.catDomain = string(appendAttrPair(nil, "domain", s.catDom, xmltext.Trusted))
+	s.tagDomain = string(appendAttrPair(nil, "domain", s.tagDom, xmltext.Trusted))
+	s.catScheme = string(appendAttrPair(nil, "scheme", s.catDom, xmltext.Trusted))
+	s.tagScheme = string(appendAttrPair(nil, "scheme", s.tagDom, xmltext.Trusted))
+	return s, nil
+}
+
+// setURLs checks the configured URLs and derives the home and base URLs
+// (with a trailing slash, no query) and the host that IDs are minted for.
+func (s *site) setURLs() error {
+	if s.HomeURL == "" {
+		return fmt.Errorf("%w: HomeURL is empty", ErrConfig)
+	}
+	hu, err := dirURL("HomeURL", s.HomeURL)
+	if err != nil {
+		return err
+	}
+	s.home = hu.String()
+	s.host = hu.Hostname()
+	if s.IDHost != "" {
+		if !validIDHost(s.IDHost) {
+			return fmt.Errorf("%w: IDHost %q is not a domain name", ErrConfig, s.IDHost)
+		}
+		s.host = strings.ToLower(s.IDHost)
+	}
+	bu := hu
+	if s.BaseURL != "" {
+		if bu, err = dirURL("BaseURL", s.BaseURL); err != nil {
+			return err
+		}
+	}
+	s.base = bu.String()
+	s.basePath = bu.EscapedPath()
+	for _, f := range []struct{ name, v string }{{"Icon", s.Icon}, {"Favicon", s.Favicon}, {"Hub", s.Hub}, {"Author.URL", s.Author.URL}} {
+		if f.v != "" {
+			if _, err := absHTTP(f.name, f.v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// dirURL is absHTTP without query or fragment, its path ending in "/".
+func dirURL(field, v string) (*url.URL, error) {
+	u, err := absHTTP(field, v)
+	if err != nil {
+		return nil, err
+	}
+	u.RawQuery, u.Fragment = "", ""
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		u.RawPath = ""
+	}
+	return u, nil
+}
+
+// setDefaults fills the zero fields of the configuration with what their
+// comments promise.
+func (s *site) setDefaults() {
+	if s.Title = strings.TrimSpace(s.Title); s.Title == "" {
 		s.Title = s.host
 	}
-	if s.Description = strings.TrimSpace(cfg.Description); s.Description == "" {
+	if s.Description = strings.TrimSpace(s.Description); s.Description == "" {
 		s.Description = s.Title
 	}
 	if s.Language == "" {
@@ -224,17 +254,6 @@ func newSite(cfg Config) (*site, error) {
 	if s.Client == nil {
 		s.Client = &http.Client{Timeout: 10 * time.Second}
 	}
-	s.author = cfg.Author
-	if strings.TrimSpace(s.author.Name) == "" {
-		s.author = khabar.Author{Name: s.Title, URL: s.home}
-	}
-	s.catDom = s.home + "category/"
-	s.tagDom = s.home + "tag/"
-	s.catDomain = string(appendAttrPair(nil, "domain", s.catDom, xmltext.Trusted))
-	s.tagDomain = string(appendAttrPair(nil, "domain", s.tagDom, xmltext.Trusted))
-	s.catScheme = string(appendAttrPair(nil, "scheme", s.catDom, xmltext.Trusted))
-	s.tagScheme = string(appendAttrPair(nil, "scheme", s.tagDom, xmltext.Trusted))
-	return s, nil
 }
 
 // keyPath is the path of k's archive page relative to the home or base
