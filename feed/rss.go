@@ -111,48 +111,8 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 		b = xmltext.AppendCDATA(b, body, xmltext.Trusted)
 		b = append(b, "</content:encoded>\n"...)
 	}
-	if im := a.Image; im != nil {
-		// The image's URI is written three times: built once, then copied.
-		// In an attribute it needs no escaping but its "&"s (see appendURI).
-		var u []byte
-		typ := imageType(im)
-		if im.Length > 0 && typ != "" {
-			b = append(b, "<enclosure"...)
-			b, u = appendURIAttr(b, u, im.URL)
-			b = append(b, ` length="`...)
-			b = appendInt(b, im.Length)
-			b = append(b, '"')
-			b = appendAttrPair(b, "type", typ, xmltext.Trusted)
-			b = append(b, "/>\n"...)
-		}
-		b = append(b, "<media:content"...)
-		b, u = appendURIAttr(b, u, im.URL)
-		b = append(b, ` medium="image"`...)
-		if typ != "" {
-			b = appendAttrPair(b, "type", typ, xmltext.Trusted)
-		}
-		b = appendSize(b, im)
-		if im.Length > 0 {
-			b = append(b, ` fileSize="`...)
-			b = appendInt(b, im.Length)
-			b = append(b, '"')
-		}
-		desc := im.Caption
-		if desc == "" {
-			desc = im.Alt
-		}
-		if desc != "" {
-			b = append(b, ">\n"...)
-			b = append(b, `<media:description type="plain">`...)
-			b = xmltext.AppendText(b, desc, xmltext.Trusted)
-			b = append(b, "</media:description>\n</media:content>\n"...)
-		} else {
-			b = append(b, "/>\n"...)
-		}
-		b = append(b, "<media:thumbnail"...)
-		b, _ = appendURIAttr(b, u, im.URL)
-		b = appendSize(b, im)
-		b = append(b, "/>\n"...)
+	if a.Image != nil {
+		b = appendRSSImage(b, a.Image)
 	}
 	if src := a.Source; src != nil {
 		b = append(b, "<source"...)
@@ -166,6 +126,54 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 		b = append(b, "</source>\n"...)
 	}
 	return append(b, "</item>\n"...)
+}
+
+// appendRSSImage appends an item's image as an enclosure (when its length
+// and type are known: RSS requires both), a media:content with its caption
+// and a media:thumbnail.
+func appendRSSImage(b []byte, im *khabar.Image) []byte {
+	// The image's URI is written three times: built once, then copied.
+	// In an attribute it needs no escaping but its "&"s (see appendURI).
+	var u []byte
+	typ := imageType(im)
+	if im.Length > 0 && typ != "" {
+		b = append(b, "<enclosure"...)
+		b, u = appendURIAttr(b, u, im.URL)
+		b = append(b, ` length="`...)
+		b = appendInt(b, im.Length)
+		b = append(b, '"')
+		b = appendAttrPair(b, "type", typ, xmltext.Trusted)
+		b = append(b, "/>\n"...)
+	}
+	b = append(b, "<media:content"...)
+	b, u = appendURIAttr(b, u, im.URL)
+	b = append(b, ` medium="image"`...)
+	if typ != "" {
+		b = appendAttrPair(b, "type", typ, xmltext.Trusted)
+	}
+	b = appendSize(b, im)
+	if im.Length > 0 {
+		b = append(b, ` fileSize="`...)
+		b = appendInt(b, im.Length)
+		b = append(b, '"')
+	}
+	desc := im.Caption
+	if desc == "" {
+		desc = im.Alt
+	}
+	if desc != "" {
+		b = append(b, ">\n"...)
+		b = append(b, `<media:description type="plain">`...)
+		b = xmltext.AppendText(b, desc, xmltext.Trusted)
+		b = append(b, "</media:description>\n</media:content>\n"...)
+	} else {
+		b = append(b, "/>\n"...)
+	}
+	b = append(b, "<media:thumbnail"...)
+	b, _ = appendURIAttr(b, u, im.URL)
+	b = appendSize(b, im)
+	b = append(b, "/>\n"...)
+	return b
 }
 
 // appendURIAttr appends ` url="…"` with khabar.URI(iri) escaped as an
