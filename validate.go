@@ -79,6 +79,26 @@ func (a *Article) Validate() error {
 	} else if err := checkAbsURL(a.URL); err != nil {
 		p.add(a, "url", "%v", err)
 	}
+	p.checkTaxonomy(a)
+	if a.Image != nil {
+		p.checkImage(a)
+	}
+	p.checkDatesAndCounts(a)
+	if s := a.Source; s != nil {
+		if s.FeedURL == "" {
+			p.add(a, "source.feed_url", "is empty")
+		} else if err := checkAbsURL(s.FeedURL); err != nil {
+			p.add(a, "source.feed_url", "%v", err)
+		}
+	}
+	if p.v == nil {
+		return nil
+	}
+	return p.v
+}
+
+// checkTaxonomy checks a's authors, categories (up the tree) and tags.
+func (p *problems) checkTaxonomy(a *Article) {
 	for i := range a.Authors {
 		au := &a.Authors[i]
 		if blank(au.Name) {
@@ -124,25 +144,32 @@ func (a *Article) Validate() error {
 			p.add(a, indexed("tags", i, ".slug"), "%q holds a slash, a control character or white space", t.Slug)
 		}
 	}
-	if im := a.Image; im != nil {
-		if im.URL == "" {
-			p.add(a, "image.url", "is empty")
-		} else if err := checkAbsURL(im.URL); err != nil {
-			p.add(a, "image.url", "%v", err)
-		}
-		if im.Width < 0 {
-			p.add(a, "image.width", "is negative (%d)", im.Width)
-		}
-		if im.Height < 0 {
-			p.add(a, "image.height", "is negative (%d)", im.Height)
-		}
-		if im.Length < 0 {
-			p.add(a, "image.length", "is negative (%d)", im.Length)
-		}
-		if im.Type != "" && !hasByte(im.Type, '/') {
-			p.add(a, "image.type", "%q is not a media type", im.Type)
-		}
+}
+
+// checkImage checks a.Image, which is not nil.
+func (p *problems) checkImage(a *Article) {
+	im := a.Image
+	if im.URL == "" {
+		p.add(a, "image.url", "is empty")
+	} else if err := checkAbsURL(im.URL); err != nil {
+		p.add(a, "image.url", "%v", err)
 	}
+	if im.Width < 0 {
+		p.add(a, "image.width", "is negative (%d)", im.Width)
+	}
+	if im.Height < 0 {
+		p.add(a, "image.height", "is negative (%d)", im.Height)
+	}
+	if im.Length < 0 {
+		p.add(a, "image.length", "is negative (%d)", im.Length)
+	}
+	if im.Type != "" && !hasByte(im.Type, '/') {
+		p.add(a, "image.type", "%q is not a media type", im.Type)
+	}
+}
+
+// checkDatesAndCounts checks the dates, the language and the counters.
+func (p *problems) checkDatesAndCounts(a *Article) {
 	if a.Published.IsZero() {
 		p.add(a, "published", "is missing")
 	} else if !yearInRange(a.Published) {
@@ -169,17 +196,6 @@ func (a *Article) Validate() error {
 	if a.Metrics.Comments < 0 {
 		p.add(a, "metrics.comments", "is negative (%d)", a.Metrics.Comments)
 	}
-	if s := a.Source; s != nil {
-		if s.FeedURL == "" {
-			p.add(a, "source.feed_url", "is empty")
-		} else if err := checkAbsURL(s.FeedURL); err != nil {
-			p.add(a, "source.feed_url", "%v", err)
-		}
-	}
-	if p.v == nil {
-		return nil
-	}
-	return p.v
 }
 
 // problems collects what Validate finds; the ValidationError is made on
