@@ -180,74 +180,90 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Pass, error) {
 	}
 	now := s.now()
 	p := Pass{At: now}
-	j := s.Sender.Journal()
 	def := s.location()
 	p.Next = nextDue(now, def, h, m)
-	var stop error // an error from the audience or the journal, which ends the pass
-
-	jobs := func(yield func(Job, error) bool) {
-		for r, err := range s.Audience.Recipients(ctx) {
-			if err != nil {
-				stop = fmt.Errorf("deliver: scheduler: recipients: %w", err)
-				return
-			}
-			p.Recipients++
-			loc := r.Location
-			if loc == nil {
-				loc = def
-			}
-			if n := nextDue(now, loc, h, m); n.Before(p.Next) {
-				p.Next = n
-			}
-			if due := dueTime(now, loc, h, m); now.Before(due) || now.Sub(due) > catchUp {
-				continue
-			}
-			date := now.In(loc).Format(time.DateOnly)
-			key := Key{Edition: s.Audience.EditionID(date), Recipient: r.Key}
-			rec, ok, err := j.Get(ctx, key)
-			if err != nil {
-				stop = err
-				return
-			}
-			if ok && rec.State.Terminal() {
-				continue
-			}
-			job, err := s.Audience.Job(ctx, r, date)
-			if err != nil {
-				to := StateFailed
-				if errors.Is(err, ErrSkip) {
-					to = StateSkipped
-				}
-				if err := s.record(ctx, key, to, err.Error(), now); err != nil {
-					stop = err
-					return
-				}
-				if to == StateSkipped {
-					p.Skipped++
-				} else {
-					p.Failed++
-				}
-				continue
-			}
-			if job.Key != key {
-				stop = fmt.Errorf("deliver: scheduler: audience returned job %s for %s", job.Key, key)
-				return
-			}
-			p.Due++
-			if !yield(job, nil) {
-				return
-			}
-		}
-	}
-	p.Sent, err = s.Sender.Run(ctx, jobs)
+	pass := &schedulePass{s: s, ctx: ctx, now: now, def: def, h: h, m: m, catchUp: catchUp, p: &p}
+	p.Sent, err = s.Sender.Run(ctx, pass.jobs)
 	if err == nil {
-		err = stop
+		err = pass.stop
 	}
 	p.Err = err
 	if s.OnPass != nil {
 		s.OnPass(p)
 	}
 	return p, err
+}
+
+// schedulePass is one RunOnce pass: the time it runs at and what it
+// tallies.
+type schedulePass struct {
+	s       *Scheduler
+	ctx     context.Context
+	now     time.Time
+	def     *time.Location // for recipients without a time zone
+	h, m    int            // the local time of day to send at
+	catchUp time.Duration
+	p       *Pass
+	stop    error // an error from the audience or the journal, which ends the pass
+}
+
+// jobs yields the job of every recipient whose local send time has come
+// (within CatchUp) and whose edition is not in a terminal state yet; a
+// recipient the audience cannot make a job for is recorded skipped or
+// failed. It also moves p.Next to the earliest next send time.
+func (sp *schedulePass) jobs(yield func(Job, error) bool) {
+	for r, err := range sp.s.Audience.Recipients(sp.ctx) {
+		if err != nil {
+			sp.stop = fmt.Errorf("deliver: scheduler: recipients: %w", err)
+			return
+		}
+		sp.p.Recipients++
+		loc := r.Location
+		if loc == nil {
+			loc = sp.def
+		}
+		if n := nextDue(sp.now, loc, sp.h, sp.m); n.Before(sp.p.Next) {
+			sp.p.Next = n
+		}
+		if due := dueTime(sp.now, loc, sp.h, sp.m); sp.now.Before(due) || sp.now.Sub(due) > sp.catchUp {
+			continue
+		}
+		date := sp.now.In(loc).Format(time.DateOnly)
+		key := Key{Edition: sp.s.Audience.EditionID(date), Recipient: r.Key}
+		rec, ok, err := sp.s.Sender.Journal().Get(sp.ctx, key)
+		if err != nil {
+			sp.stop = err
+			return
+		}
+		if ok && rec.State.Terminal() {
+			continue
+		}
+		job, err := sp.s.Audience.Job(sp.ctx, r, date)
+		if err != nil {
+			to := StateFailed
+			if errors.Is(err, ErrSkip) {
+				to = StateSkipped
+			}
+			if err := sp.s.record(sp.ctx, key, to, err.Error(), sp.now); err != nil {
+				sp.stop = err
+				return
+			}
+			if to == StateSkipped {
+				sp.p.Skipped++
+			} else {
+				sp.p.Failed++
+			}
+			continue
+		}
+		if job.Key != key {
+			sp.stop = fmt.Errorf("deliver: scheduler: audience returned job %s for %s", job.Key, key)
+			return
+		}
+		sp.p.Due++
+		if !yield(job, nil) {
+			return
+		}
+	}
 }
 
 // record writes a terminal state for a delivery that is not sent.

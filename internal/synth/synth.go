@@ -35,8 +35,8 @@ var words = strings.Fields(`सरकार ने आज नई योजना
 विश्वविद्यालय के छात्रों ने परीक्षा की तारीख़ बदलने की मांग की
 अस्पताल में नई मशीनें लगाई गईं जिससे मरीज़ों को राहत मिलेगी`)
 
-// Generate returns cfg.Articles valid articles.
-func Generate(cfg Config) []*khabar.Article {
+// withDefaults returns cfg with its zero fields set to the defaults.
+func (cfg Config) withDefaults() Config {
 	if cfg.Articles <= 0 {
 		cfg.Articles = 1000
 	}
@@ -61,6 +61,12 @@ func Generate(cfg Config) []*khabar.Article {
 	if cfg.ContentBytes == 0 {
 		cfg.ContentBytes = 1500
 	}
+	return cfg
+}
+
+// Generate returns cfg.Articles valid articles.
+func Generate(cfg Config) []*khabar.Article {
+	cfg = cfg.withDefaults()
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
 	roots := make([]*khabar.Category, 50)
 	for i := range roots {
