@@ -30,6 +30,14 @@ type Edition struct {
 	List string
 }
 
+// The years an edition's date may fall in: the range of publish dates
+// khabar.Article.Validate accepts. Outside it a day's window (which ends
+// after the date, in any time zone) could not be computed.
+const (
+	MinEditionYear = 1900
+	MaxEditionYear = 2200
+)
+
 // ParseEdition returns the edition of the default list for a date written
 // YYYY-MM-DD.
 func ParseEdition(date string) (Edition, error) {
@@ -46,11 +54,16 @@ func EditionOf(t time.Time, loc *time.Location) Edition {
 	return Edition{Date: t.In(loc).Format(time.DateOnly)}
 }
 
-// Validate reports whether the date is a real date and the list a valid
+// Validate reports whether the date is a real date between the years
+// MinEditionYear and MaxEditionYear and the list a valid
 // name (letters, digits, '-' and '_').
 func (e Edition) Validate() error {
-	if _, err := time.Parse(time.DateOnly, e.Date); err != nil {
+	d, err := time.Parse(time.DateOnly, e.Date)
+	if err != nil {
 		return fmt.Errorf("%w: date %q is not YYYY-MM-DD", ErrInvalidEdition, e.Date)
+	}
+	if y := d.Year(); y < MinEditionYear || y > MaxEditionYear {
+		return fmt.Errorf("%w: date %q is outside the years %d–%d", ErrInvalidEdition, e.Date, MinEditionYear, MaxEditionYear)
 	}
 	if !validListName(e.list()) {
 		return fmt.Errorf("%w: list %q (letters, digits, '-' and '_' only)", ErrInvalidEdition, e.List)

@@ -140,7 +140,9 @@ func (t *Tokens) SignUntil(email, list string, expires time.Time) (string, error
 	return payload + "." + b64.EncodeToString(tokenMAC(key.Secret, payload)), nil
 }
 
-var b64 = base64.RawURLEncoding
+// b64 decodes strictly: a token whose last character differs only in the
+// bits base64 leaves unused is a different token, and is refused.
+var b64 = base64.RawURLEncoding.Strict()
 
 func tokenMAC(secret []byte, payload string) []byte {
 	m := hmac.New(sha256.New, secret)

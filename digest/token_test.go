@@ -116,3 +116,42 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestTokensRefuseEveryAlteration changes each character of a token to
+// every other character of the token alphabet (and a few outside it) and
+// expects Verify to refuse each one: no two spellings of a token verify.
+func TestTokensRefuseEveryAlteration(t *testing.T) {
+	now := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	tokens := &Tokens{
+		Keys: []TokenKey{{ID: "k1", Secret: []byte("an example secret of 32 bytes...")}},
+		Now:  func() time.Time { return now },
+	}
+	for _, email := range []string{"asha@example.com", "a@b.in", "ravi.kumar+digest@khabar.example"} {
+		token, err := tokens.Sign(email, "daily")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tokens.Verify(token); err != nil {
+			t.Fatalf("the unaltered token: %v", err)
+		}
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ "
+		accepted := 0
+		for i := range len(token) {
+			for _, c := range []byte(alphabet) {
+				if c == token[i] {
+					continue
+				}
+				altered := token[:i] + string(c) + token[i+1:]
+				if _, err := tokens.Verify(altered); err == nil {
+					accepted++
+					if accepted <= 5 {
+						t.Errorf("%s: altered at %d (%q → %q) still verifies: %s", email, i, token[i], c, altered)
+					}
+				}
+			}
+		}
+		if accepted > 0 {
+			t.Errorf("%s: %d alterations verified, want none", email, accepted)
+		}
+	}
+}
