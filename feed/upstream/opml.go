@@ -56,11 +56,18 @@ func (e *OPMLError) Error() string {
 // Unwrap returns ErrBadOPML.
 func (e *OPMLError) Unwrap() error { return ErrBadOPML }
 
+// MaxOPMLDepth is how deeply ReadOPML follows nested outlines. Feed
+// readers nest folders one or two deep; outlines deeper than this are
+// skipped and reported, so that a hostile list nested thousands deep costs
+// no more than a flat one.
+const MaxOPMLDepth = 32
+
 // ReadOPML reads a feed list in OPML 1.0 or 2.0. Outlines with an xmlUrl
 // are feeds (nested folders become Category); a feed listed twice is kept
 // once. xmlUrl values that are relative are resolved against base when it
-// is not nil. Outlines whose xmlUrl is not an http(s) URL are skipped and
-// reported in an *OPMLError returned with the good subscriptions.
+// is not nil. Outlines whose xmlUrl is not an http(s) URL, and outlines
+// nested deeper than MaxOPMLDepth, are skipped and reported in an
+// *OPMLError returned with the good subscriptions.
 func ReadOPML(r io.Reader, base *url.URL) ([]Subscription, error) {
 	d := xml.NewDecoder(r)
 	d.CharsetReader = charset.NewReaderLabel
@@ -71,15 +78,25 @@ func ReadOPML(r io.Reader, base *url.URL) ([]Subscription, error) {
 	var subs []Subscription
 	var problems []string
 	seen := map[string]bool{}
-	var walk func(es []opmlEntry, folder []string)
-	walk = func(es []opmlEntry, folder []string) {
+	tooDeep := 0
+	// folder is the path of folder names down to the outlines being read;
+	// one slice, pushed and popped, shared by every level.
+	var folder []string
+	var walk func(es []opmlEntry, depth int)
+	walk = func(es []opmlEntry, depth int) {
+		if depth > MaxOPMLDepth {
+			tooDeep += countOutlines(es)
+			return
+		}
 		for _, e := range es {
 			name := strings.TrimSpace(e.Text)
 			if name == "" {
 				name = strings.TrimSpace(e.Title)
 			}
 			if e.XMLURL == "" {
-				walk(e.Children, append(folder[:len(folder):len(folder)], name))
+				folder = append(folder, name)
+				walk(e.Children, depth+1)
+				folder = folder[:len(folder)-1]
 				continue
 			}
 			u := resolve(e.XMLURL, base)
@@ -101,14 +118,34 @@ func ReadOPML(r io.Reader, base *url.URL) ([]Subscription, error) {
 				SiteURL:  resolve(e.HTMLURL, base),
 				Category: strings.Trim(cat, "/"),
 			})
-			walk(e.Children, folder)
+			walk(e.Children, depth+1)
 		}
 	}
-	walk(doc.Body, nil)
+	walk(doc.Body, 1)
+	if tooDeep > 0 {
+		problems = append(problems, fmt.Sprintf("%d outlines nested deeper than MaxOPMLDepth (%d) skipped", tooDeep, MaxOPMLDepth))
+	}
 	if len(problems) > 0 {
 		return subs, &OPMLError{Problems: problems}
 	}
 	return subs, nil
+}
+
+// countOutlines counts es and every outline below them, without recursion.
+func countOutlines(es []opmlEntry) int {
+	n := 0
+	stack := [][]opmlEntry{es}
+	for len(stack) > 0 {
+		top := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n += len(top)
+		for _, e := range top {
+			if len(e.Children) > 0 {
+				stack = append(stack, e.Children)
+			}
+		}
+	}
+	return n
 }
 
 // WriteOPML writes subs as an OPML 2.0 document titled title, one folder
