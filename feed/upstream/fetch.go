@@ -59,6 +59,12 @@ type Fetcher struct {
 	// AllowNets lists networks the SSRF guard lets through even though
 	// they are not public (an intranet feed server, say). Nil means none.
 	AllowNets []netip.Prefix
+	// Resolver looks up host names for connections; nil means
+	// net.DefaultResolver. The SSRF guard judges the address each
+	// connection is about to be made to, after resolution, so a resolver
+	// that answers with a forbidden address (DNS rebinding) is refused
+	// all the same.
+	Resolver *net.Resolver
 
 	// DefaultInterval is the time between polls when the feed and server
 	// give no hint; 0 means 30 min. MinInterval and MaxInterval (0: 5 min
@@ -155,7 +161,7 @@ func (f *Fetcher) maxRedirects() int {
 
 func (f *Fetcher) init() {
 	connect := orDur(f.ConnectTimeout, DefaultConnectTimeout)
-	d := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}
+	d := &net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second, Resolver: f.Resolver}
 	if !f.AllowPrivate {
 		nets := slices.Clone(f.AllowNets)
 		d.Control = func(network, address string, c syscall.RawConn) error {

@@ -15,25 +15,21 @@ var (
 	nat64Local     = netip.MustParsePrefix("64:ff9b:1::/48")
 	sixToFour      = netip.MustParsePrefix("2002::/16")
 	ipv4Compatible = netip.MustParsePrefix("::/96")
+	siit           = netip.MustParsePrefix("::ffff:0:0:0/96") // IPv4-translated (RFC 2765)
+	teredo         = netip.MustParsePrefix("2001::/32")
+	siteLocal      = netip.MustParsePrefix("fec0::/10") // deprecated by RFC 3879, still routed by some stacks
 )
 
 // ForbiddenReason says why the SSRF guard refuses addr ("loopback",
 // "private", "link-local", …), or returns "" when addr is a public unicast
 // address. IPv4 addresses written in IPv6 form (IPv4-mapped,
-// IPv4-compatible, NAT64, 6to4) are judged by the IPv4 address inside.
+// IPv4-compatible, IPv4-translated, NAT64, 6to4, Teredo) are judged by
+// the IPv4 address inside.
 func ForbiddenReason(addr netip.Addr) string {
 	addr = addr.Unmap()
 	if addr.Is6() {
-		b := addr.As16()
-		switch {
-		case nat64.Contains(addr):
-			return ForbiddenReason(netip.AddrFrom4([4]byte(b[12:16])))
-		case sixToFour.Contains(addr):
-			return ForbiddenReason(netip.AddrFrom4([4]byte(b[2:6])))
-		case ipv4Compatible.Contains(addr) && !addr.IsUnspecified() && !addr.IsLoopback():
-			return ForbiddenReason(netip.AddrFrom4([4]byte(b[12:16])))
-		case nat64Local.Contains(addr):
-			return "private"
+		if reason, ok := embeddedReason(addr); ok {
+			return reason
 		}
 	}
 	switch {
@@ -59,6 +55,35 @@ func ForbiddenReason(addr netip.Addr) string {
 		return "reserved"
 	}
 	return ""
+}
+
+// embeddedReason judges an IPv6 address that carries an IPv4 address, or
+// is of a non-public IPv6 kind that ForbiddenReason's general checks do
+// not know; ok is false for any other address.
+func embeddedReason(addr netip.Addr) (reason string, ok bool) {
+	b := addr.As16()
+	v4 := func(i int) netip.Addr { return netip.AddrFrom4([4]byte(b[i : i+4])) }
+	switch {
+	case nat64.Contains(addr), siit.Contains(addr):
+		return ForbiddenReason(v4(12)), true
+	case sixToFour.Contains(addr):
+		return ForbiddenReason(v4(2)), true
+	case teredo.Contains(addr):
+		// 2001:0:server:flags:port:client, the client's IPv4 address
+		// written with every bit flipped; both ends must be public.
+		client := [4]byte{^b[12], ^b[13], ^b[14], ^b[15]}
+		if r := ForbiddenReason(netip.AddrFrom4(client)); r != "" {
+			return r, true
+		}
+		return ForbiddenReason(v4(4)), true
+	case ipv4Compatible.Contains(addr) && !addr.IsUnspecified() && !addr.IsLoopback():
+		return ForbiddenReason(v4(12)), true
+	case nat64Local.Contains(addr):
+		return "private", true
+	case siteLocal.Contains(addr):
+		return "site-local", true
+	}
+	return "", false
 }
 
 // guardControl is called from a net.Dialer Control function: it runs after name

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
 )
 
 func TestSSRFGuard(t *testing.T) {
@@ -104,6 +106,17 @@ func TestForbiddenReason(t *testing.T) {
 		{"172.32.0.1", ""},
 		{"2606:4700::1111", ""},
 		{"::ffff:8.8.8.8", ""},
+		{"fec0::1", "site-local"},
+		{"feff:ffff::1", "site-local"},
+		{"::ffff:0:7f00:1", "loopback"},                      // SIIT, IPv4-translated
+		{"::ffff:0:a9fe:a9fe", "link-local"},                 // SIIT
+		{"::ffff:0:808:808", ""},                             // SIIT of a public address
+		{"2002:a9fe:a9fe::", "link-local"},                   // 6to4
+		{"2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"}, // Teredo, client 127.0.0.1
+		{"2001:0:4136:e378:8000:63bf:f5ff:fffe", "private"},  // Teredo, client 10.0.0.1
+		{"2001:0:a00:1:8000:63bf:f7f7:f7f7", "private"},      // Teredo, server 10.0.0.1
+		{"2001:0:4136:e378:8000:63bf:f7f7:f7f7", ""},         // Teredo, both public
+		{"2001:db8::1", ""},                                  // not Teredo (2001::/32 only)
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
@@ -158,4 +171,67 @@ func TestRedirectToForbiddenAddresses(t *testing.T) {
 			t.Fatalf("err = %v, want the redirect to file: refused", err)
 		}
 	})
+}
+
+// TestGuardJudgesResolvedAddress: the host name resolves (through an
+// injected resolver talking to a DNS server the test runs) to a loopback
+// address; the guard refuses the connection because it judges the address
+// about to be dialed, not the name, so DNS rebinding cannot slip past it.
+func TestGuardJudgesResolvedAddress(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the guard let a connection to the loopback server through")
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	dns := startDNS(t, netip.MustParseAddr("127.0.0.1"))
+	f := &Fetcher{Resolver: &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", dns)
+	}}}
+	_, err := f.Fetch(context.Background(), "http://feeds.rebind.example:"+port+"/feed.xml", nil)
+	var ae *AddressError
+	if !errors.As(err, &ae) || ae.Reason != "loopback" {
+		t.Fatalf("Fetch through a name resolving to 127.0.0.1: err %v, want an *AddressError (loopback)", err)
+	}
+}
+
+// startDNS answers every A query with addr, on a loopback UDP port, until
+// the test ends; it returns the port's address.
+func startDNS(t *testing.T, addr netip.Addr) string {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			var p dnsmessage.Parser
+			h, err := p.Start(buf[:n])
+			if err != nil {
+				continue
+			}
+			q, err := p.Question()
+			if err != nil {
+				continue
+			}
+			b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true})
+			b.EnableCompression()
+			b.StartQuestions()
+			b.Question(q)
+			b.StartAnswers()
+			if q.Type == dnsmessage.TypeA {
+				b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 1}, dnsmessage.AResource{A: addr.As4()})
+			}
+			msg, err := b.Finish()
+			if err == nil {
+				pc.WriteTo(msg, from)
+			}
+		}
+	}()
+	return pc.LocalAddr().String()
 }
