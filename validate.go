@@ -73,6 +73,8 @@ func (a *Article) Validate() error {
 	}
 	if blank(a.Title) {
 		p.add(a, "title", "is empty")
+	} else if noText(a.Title) {
+		p.add(a, "title", noTextProblem)
 	}
 	if a.URL == "" {
 		p.add(a, "url", "is empty")
@@ -103,6 +105,8 @@ func (p *problems) checkTaxonomy(a *Article) {
 		au := &a.Authors[i]
 		if blank(au.Name) {
 			p.add(a, indexed("authors", i, ".name"), "is empty")
+		} else if noText(au.Name) {
+			p.add(a, indexed("authors", i, ".name"), noTextProblem)
 		} else if au.Slug == "" && slugEmpty(au.Name) {
 			p.add(a, indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
 		} else if !slugOK(au.Slug) {
@@ -126,6 +130,8 @@ func (p *problems) checkTaxonomy(a *Article) {
 			}
 			if blank(c.Name) {
 				p.add(a, categoryField(i, depth, ".name"), "is empty")
+			} else if noText(c.Name) {
+				p.add(a, categoryField(i, depth, ".name"), noTextProblem)
 			} else if c.Slug == "" && slugEmpty(c.Name) {
 				p.add(a, categoryField(i, depth, ".slug"), "is empty and cannot be derived from the name")
 			}
@@ -138,6 +144,8 @@ func (p *problems) checkTaxonomy(a *Article) {
 		t := &a.Tags[i]
 		if blank(t.Name) {
 			p.add(a, indexed("tags", i, ".name"), "is empty")
+		} else if noText(t.Name) {
+			p.add(a, indexed("tags", i, ".name"), noTextProblem)
 		} else if t.Slug == "" && slugEmpty(t.Name) {
 			p.add(a, indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
 		} else if !slugOK(t.Slug) {
@@ -257,6 +265,31 @@ func indexed(name string, i int, sub string) string {
 }
 
 // blank reports whether s is empty or only white space (isSpace).
+// noText reports whether s, which is not blank, is blank once CleanText
+// has removed its control and non-XML characters: the catalog stores the
+// cleaned text, and a stored article must pass Validate. It allocates
+// nothing: blank holds for a string when it holds for each of its runes,
+// so the runes CleanText keeps are checked where they stand.
+func noText(s string) bool {
+	if cleanOK(s) {
+		return false
+	}
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return false // CleanText writes U+FFFD, which is text
+		}
+		if xmlChar(r) && !blank(s[i:i+n]) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// noTextProblem is what Validate says of a required text with noText.
+const noTextProblem = "has no text once control and non-XML characters are removed"
+
 func blank(s string) bool {
 	for i := 0; i < len(s); {
 		c := s[i]

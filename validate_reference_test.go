@@ -37,6 +37,8 @@ func validateReference(a *Article) error {
 	}
 	if blankReference(a.Title) {
 		add("title", "is empty")
+	} else if blankReference(CleanText(a.Title)) {
+		add("title", "has no text once control and non-XML characters are removed")
 	}
 	if a.URL == "" {
 		add("url", "is empty")
@@ -46,6 +48,8 @@ func validateReference(a *Article) error {
 	for i, au := range a.Authors {
 		if blankReference(au.Name) {
 			add(indexed("authors", i, ".name"), "is empty")
+		} else if blankReference(CleanText(au.Name)) {
+			add(indexed("authors", i, ".name"), "has no text once control and non-XML characters are removed")
 		} else if au.EffectiveSlug() == "" {
 			add(indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
 		} else if !slugOKReference(au.Slug) {
@@ -72,6 +76,8 @@ func validateReference(a *Article) error {
 			}
 			if blankReference(c.Name) {
 				add(field(".name"), "is empty")
+			} else if blankReference(CleanText(c.Name)) {
+				add(field(".name"), "has no text once control and non-XML characters are removed")
 			} else if c.slug() == "" {
 				add(field(".slug"), "is empty and cannot be derived from the name")
 			}
@@ -83,6 +89,8 @@ func validateReference(a *Article) error {
 	for i, t := range a.Tags {
 		if blankReference(t.Name) {
 			add(indexed("tags", i, ".name"), "is empty")
+		} else if blankReference(CleanText(t.Name)) {
+			add(indexed("tags", i, ".name"), "has no text once control and non-XML characters are removed")
 		} else if t.EffectiveSlug() == "" {
 			add(indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
 		} else if !slugOKReference(t.Slug) {
