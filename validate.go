@@ -99,9 +99,29 @@ func (a *Article) Validate() error {
 	return p.v
 }
 
-// checkTaxonomy checks a's authors, categories (up the tree) and tags.
+// Limits on how many authors, categories and tags one article may have. A
+// real article has a few of each, tens at the most; a document with
+// thousands (an upstream item with 60,000 category elements) would make
+// every feed and digest that shows it slow. Validate refuses more.
+const (
+	MaxAuthors    = 50
+	MaxCategories = 50
+	MaxTags       = 100
+)
+
+// checkTaxonomy checks a's authors, categories (up the tree) and tags: at
+// most the Max of each, and only that many are looked at.
 func (p *problems) checkTaxonomy(a *Article) {
-	for i := range a.Authors {
+	if n := len(a.Authors); n > MaxAuthors {
+		p.add(a, "authors", "%d authors, more than MaxAuthors (%d)", n, MaxAuthors)
+	}
+	if n := len(a.Categories); n > MaxCategories {
+		p.add(a, "categories", "%d categories, more than MaxCategories (%d)", n, MaxCategories)
+	}
+	if n := len(a.Tags); n > MaxTags {
+		p.add(a, "tags", "%d tags, more than MaxTags (%d)", n, MaxTags)
+	}
+	for i := range a.Authors[:min(len(a.Authors), MaxAuthors)] {
 		au := &a.Authors[i]
 		if blank(au.Name) {
 			p.add(a, indexed("authors", i, ".name"), "is empty")
@@ -121,7 +141,7 @@ func (p *problems) checkTaxonomy(a *Article) {
 			p.add(a, indexed("authors", i, ".email"), "%q is not an email address", au.Email)
 		}
 	}
-	for i := range a.Categories {
+	for i := range a.Categories[:min(len(a.Categories), MaxCategories)] {
 		depth := 0
 		for c := &a.Categories[i]; c != nil; c = c.Parent {
 			if depth++; depth > maxCategoryDepth {
@@ -140,7 +160,7 @@ func (p *problems) checkTaxonomy(a *Article) {
 			}
 		}
 	}
-	for i := range a.Tags {
+	for i := range a.Tags[:min(len(a.Tags), MaxTags)] {
 		t := &a.Tags[i]
 		if blank(t.Name) {
 			p.add(a, indexed("tags", i, ".name"), "is empty")

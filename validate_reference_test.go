@@ -45,7 +45,16 @@ func validateReference(a *Article) error {
 	} else if err := checkAbsURLReference(a.URL); err != nil {
 		add("url", "%v", err)
 	}
-	for i, au := range a.Authors {
+	if len(a.Authors) > MaxAuthors {
+		add("authors", "%d authors, more than MaxAuthors (%d)", len(a.Authors), MaxAuthors)
+	}
+	if len(a.Categories) > MaxCategories {
+		add("categories", "%d categories, more than MaxCategories (%d)", len(a.Categories), MaxCategories)
+	}
+	if len(a.Tags) > MaxTags {
+		add("tags", "%d tags, more than MaxTags (%d)", len(a.Tags), MaxTags)
+	}
+	for i, au := range a.Authors[:min(len(a.Authors), MaxAuthors)] {
 		if blankReference(au.Name) {
 			add(indexed("authors", i, ".name"), "is empty")
 		} else if blankReference(CleanText(au.Name)) {
@@ -64,7 +73,7 @@ func validateReference(a *Article) error {
 			add(indexed("authors", i, ".email"), "%q is not an email address", au.Email)
 		}
 	}
-	for i := range a.Categories {
+	for i := range a.Categories[:min(len(a.Categories), MaxCategories)] {
 		depth := 0
 		for c := &a.Categories[i]; c != nil; c = c.Parent {
 			field := func(sub string) string {
@@ -86,7 +95,7 @@ func validateReference(a *Article) error {
 			}
 		}
 	}
-	for i, t := range a.Tags {
+	for i, t := range a.Tags[:min(len(a.Tags), MaxTags)] {
 		if blankReference(t.Name) {
 			add(indexed("tags", i, ".name"), "is empty")
 		} else if blankReference(CleanText(t.Name)) {

@@ -318,3 +318,44 @@ func TestStoredArticlesPassValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateTaxonomyLimits: an article with more authors, categories or
+// tags than the limits is refused with a message naming the limit, and
+// only the first Max of each are checked (60,000 bad tags give one line,
+// not 60,000).
+func TestValidateTaxonomyLimits(t *testing.T) {
+	a := &Article{ID: "x", Title: "t", URL: "https://khabar.example/x/", Published: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
+	for range 60000 {
+		a.Tags = append(a.Tags, Tag{Name: "चुनाव"})
+	}
+	for range MaxCategories + 1 {
+		a.Categories = append(a.Categories, Category{Name: "कानपुर"})
+	}
+	for range MaxAuthors + 1 {
+		a.Authors = append(a.Authors, Author{Name: "लेखक"})
+	}
+	err := a.Validate()
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err %v, want a *ValidationError", err)
+	}
+	want := []string{
+		"authors: 51 authors, more than MaxAuthors (50)",
+		"categories: 51 categories, more than MaxCategories (50)",
+		"tags: 60000 tags, more than MaxTags (100)",
+	}
+	if len(ve.Problems) != len(want) {
+		t.Fatalf("%d problems, want %d: %v", len(ve.Problems), len(want), err)
+	}
+	for i, p := range ve.Problems {
+		if got := p.Field + ": " + p.Problem; got != want[i] {
+			t.Errorf("problem %d = %q, want %q", i, got, want[i])
+		}
+	}
+	a.Tags = a.Tags[:MaxTags]
+	a.Categories = a.Categories[:MaxCategories]
+	a.Authors = a.Authors[:MaxAuthors]
+	if err := a.Validate(); err != nil {
+		t.Errorf("at the limits: %v", err)
+	}
+}
