@@ -151,9 +151,22 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	// break after a space; the envelope recipient is kept as Bcc, which
 	// go-mail never writes out, so GetRecipients still names exactly the
 	// subscriber.
-	rcpt := &mail.Address{Address: m.Subscriber.Email}
-	msg.BccMailAddress(rcpt)
-	msg.SetGenHeader(gomail.Header("To"), formatAddress(mail.Address{Name: oneLine(m.Subscriber.Name), Address: m.Subscriber.Email}))
+	//
+	// The address goes out with its domain in punycode; a non-ASCII local
+	// part stays UTF-8 (RFC 6532), for servers that offer SMTPUTF8.
+	addr, err := asciiDomain(m.Subscriber.Email)
+	if err != nil {
+		return nil, fmt.Errorf("digest: message %s: address %q: %w", m.MessageID, m.Subscriber.Email, err)
+	}
+	msg.BccMailAddress(&mail.Address{Address: addr})
+	to := formatAddress(mail.Address{Name: oneLine(m.Subscriber.Name), Address: addr})
+	if NeedsSMTPUTF8(addr) {
+		// go-mail would encode the UTF-8 address into encoded words; the
+		// name in to is encoded already.
+		msg.SetGenHeaderPreformatted(gomail.Header("To"), to)
+	} else {
+		msg.SetGenHeader(gomail.Header("To"), to)
+	}
 	msg.SetGenHeader(gomail.HeaderSubject, encodeSubject(m.Subject))
 	msg.SetDateWithValue(m.Date)
 	msg.SetMessageIDWithValue(m.MessageID)
@@ -197,6 +210,14 @@ func (m *Message) WriteTo(w io.Writer) (int64, error) {
 // most 45 bytes of UTF-8 (75 characters), each ending after a space
 // when one is near, never inside a grapheme cluster.
 func formatAddress(a mail.Address) string {
+	if !printableASCII(a.Address) {
+		// net/mail would write the whole address as one encoded word,
+		// which no parser reads back as an address: write the name as
+		// for an ASCII address, then the address as it is (RFC 6532).
+		const stand = "x@x.invalid"
+		s := formatAddress(mail.Address{Name: a.Name, Address: stand})
+		return strings.TrimSuffix(s, "<"+stand+">") + "<" + a.Address + ">"
+	}
 	if a.Name == "" || printableASCII(a.Name) {
 		return a.String()
 	}

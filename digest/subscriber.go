@@ -143,6 +143,9 @@ func checkEmail(addr string) error {
 	if at < 1 || at == len(addr)-1 || !strings.Contains(addr[at+1:], ".") && addr[at+1:] != "localhost" {
 		return errors.New("no domain")
 	}
+	if _, err := asciiDomain(addr); err != nil {
+		return fmt.Errorf("domain: %w", err)
+	}
 	return nil
 }
 
