@@ -47,9 +47,12 @@ type Feed struct {
 	// as gofeed reports it ("2.0", "1.0", …).
 	Format  string
 	Version string
-	// Title is the feed's title as plain text; Description likewise.
+	// Title is the feed's title as plain text; Description (RSS
+	// description, Atom subtitle) and Rights (RSS copyright, Atom rights)
+	// likewise.
 	Title       string
 	Description string
+	Rights      string
 	// Link is the site's home page, absolute.
 	Link string
 	// Language is the feed's BCP 47 language tag, or "".

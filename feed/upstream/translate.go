@@ -33,8 +33,9 @@ func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan 
 		URL:          feedURL,
 		Format:       gf.FeedType,
 		Version:      gf.FeedVersion,
-		Title:        textConstruct(gf.Title, gf.FeedType == "json" || (gf.FeedType == "atom" && scan.feedText)),
-		Description:  plainLine(gf.Description),
+		Title:        scan.feedLine(fieldTitle, gf.Title, gf.FeedType != "rss"),
+		Description:  scan.feedLine(fieldSubtitle, gf.Description, false),
+		Rights:       scan.feedLine(fieldRights, gf.Copyright, false),
 		Link:         resolve(gf.Link, base),
 		Language:     normLanguage(gf.Language),
 		Updated:      p.feedUpdated(gf),
@@ -88,11 +89,14 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 	if a.URL = itemLink(it, guid, t.base, t.p.KeepTracking); a.URL == "" {
 		report("url", ErrMissingLink)
 	}
-	base := contentBase(t.scan.base(index), a.URL, t.base)
-	raw, content, summary, firstImg := t.p.body(it, base)
-	a.ContentHTML, a.Summary = content, summary
-	plain := f.Format == "json" || (f.Format == "atom" && t.scan.textTitle(index))
-	if a.Title = itemTitle(it.Title, plain, a.Summary); a.Title == "" {
+	content, desc, xmlBase := t.scan.bodies(it, index)
+	if xmlBase == nil {
+		xmlBase = t.scan.base(index)
+	}
+	base := contentBase(xmlBase, a.URL, t.base)
+	raw, contentHTML, summary, firstImg := t.p.body(content, desc, base)
+	a.ContentHTML, a.Summary = contentHTML, summary
+	if a.Title = itemTitle(t.scan.itemLine(index, fieldTitle, it.Title, f.Format != "rss"), a.Summary); a.Title == "" {
 		report("title", ErrMissingTitle)
 	}
 	a.Published, a.Updated = t.p.itemDates(it, report)
@@ -145,8 +149,7 @@ func contentBase(xmlBase *url.URL, link string, docBase *url.URL) *url.URL {
 // that body sanitized with relative URLs resolved against base, the first
 // image in it, and the item's summary: its description when it has both,
 // else the start of its body.
-func (p *Parser) body(it *gofeed.Item, base *url.URL) (raw, contentHTML, summary string, firstImg *khabar.Image) {
-	content, desc := it.Content, it.Description
+func (p *Parser) body(content, desc string, base *url.URL) (raw, contentHTML, summary string, firstImg *khabar.Image) {
 	if strings.TrimSpace(content) == "" {
 		content, desc = desc, ""
 	}
@@ -159,11 +162,11 @@ func (p *Parser) body(it *gofeed.Item, base *url.URL) (raw, contentHTML, summary
 	return content, contentHTML, summary, firstImg
 }
 
-// itemTitle returns an item's title as plain text (plain says the feed
-// wrote it as text, not HTML), else the start of its summary.
-func itemTitle(title string, plain bool, summary string) string {
-	if t := textConstruct(title, plain); t != "" {
-		return t
+// itemTitle returns an item's title (plain text on one line), else the
+// start of its summary.
+func itemTitle(title string, summary string) string {
+	if title != "" {
+		return title
 	}
 	return khabar.Truncate(summary, 100)
 }
