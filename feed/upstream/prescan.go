@@ -243,6 +243,7 @@ const (
 	fieldRights   // Atom rights; Atom 0.3 copyright
 	fieldBody     // RSS <body> and <xhtml:body>
 	fieldFullitem // RSS <fullitem>
+	fieldCreated  // Atom 0.3 created, which gofeed skips (a date, not text)
 	numFields
 )
 
@@ -395,6 +396,8 @@ func (t *textSpans) field(name []byte, local string) (textField, bool) {
 		return fieldContent, true
 	case "rights", "copyright":
 		return fieldRights, true
+	case "created":
+		return fieldCreated, true
 	}
 	return 0, false
 }

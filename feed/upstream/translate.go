@@ -99,6 +99,7 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 	if a.Title = itemTitle(t.scan.itemLine(index, fieldTitle, it.Title, f.Format != "rss"), a.Summary); a.Title == "" {
 		report("title", ErrMissingTitle)
 	}
+	fillDates(it, t.scan, index)
 	a.Published, a.Updated = t.p.itemDates(it, report)
 	a.Authors = authors(it)
 	a.Categories, a.Tags = taxonomy(it, f.Format == "json")
