@@ -55,6 +55,8 @@ type docScan struct {
 	data      []byte
 	feed      rawTexts
 	itemTexts []rawTexts
+	// lang is the language of last resort (HTTP Content-Language).
+	lang string
 }
 
 // scanWant says what a pre-scan is to learn.
@@ -244,6 +246,7 @@ const (
 	fieldBody     // RSS <body> and <xhtml:body>
 	fieldFullitem // RSS <fullitem>
 	fieldCreated  // Atom 0.3 created, which gofeed skips (a date, not text)
+	fieldOrigin   // the title of an Atom entry's source feed
 	numFields
 )
 
@@ -264,9 +267,10 @@ type rawTexts [numFields]rawText
 
 // textSpans records where the text constructs of the Atom feed and of
 // each entry are written, or, in RSS, the bodies of each item; the first
-// of each kind counts. Those inside an entry's <source> and those of other
-// vocabularies (media:title, dc:title) are skipped, and so is everything
-// inside a construct being read (an xhtml title holding a <title>).
+// of each kind counts. Inside an entry's <source>, only the source's title
+// is read (as fieldOrigin); constructs of other vocabularies (media:title,
+// dc:title) are skipped, and so is everything inside a construct being
+// read (an xhtml title holding a <title>).
 type textSpans struct {
 	on, rss, rooted bool
 	scan            *docScan
@@ -322,7 +326,10 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 		return
 	}
 	f, ok := t.field(name, local)
-	if !ok || closing || t.inSource {
+	if t.inSource {
+		f, ok = fieldOrigin, ok && f == fieldTitle
+	}
+	if !ok || closing {
 		return
 	}
 	slot := &t.scan.feed[f]

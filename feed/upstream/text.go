@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"cmp"
 	"encoding/base64"
 	"html"
 	"net/url"
@@ -148,6 +149,7 @@ func (ds *docScan) bodies(it *gofeed.Item, index int) (content, desc string, bas
 		if !ok {
 			continue
 		}
+		r.typ = cmp.Or(r.typ, "html") // an RSS body without child elements is escaped HTML
 		b := constructHTML(ds.data, r)
 		if len(strings.TrimSpace(b)) > len(strings.TrimSpace(content)) {
 			b, content = content, b

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"cmp"
 	"net/url"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan 
 		Description:  scan.feedLine(fieldSubtitle, gf.Description, false),
 		Rights:       scan.feedLine(fieldRights, gf.Copyright, false),
 		Link:         resolve(gf.Link, base),
-		Language:     normLanguage(gf.Language),
+		Language:     normLanguage(cmp.Or(strings.TrimSpace(gf.Language), scan.lang)),
 		Updated:      p.feedUpdated(gf),
 		TTL:          rssTTL(gf.Custom["ttl"]),
 		UpdatePeriod: syndicationPeriod(gf.Extensions),
@@ -102,6 +103,12 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 	fillDates(it, t.scan, index)
 	a.Published, a.Updated = t.p.itemDates(it, report)
 	a.Authors = authors(it)
+	if src := it.Extensions[atomExt]["source"]; len(src) > 0 {
+		a.Source.OriginTitle = t.scan.itemLine(index, fieldOrigin, src[0].Attrs["title"], true)
+		if u := absHTTP(src[0].Attrs["url"]); u != nil {
+			a.Source.OriginURL = u.String()
+		}
+	}
 	a.Categories, a.Tags = taxonomy(it, f.Format == "json")
 	a.Image = itemImage(it, base, firstImg)
 	a.ID = articleID(f.URL, guid, a.URL, a.Title, raw)
@@ -173,7 +180,8 @@ func itemTitle(title string, summary string) string {
 }
 
 // authors returns the distinct authors an item names, in the order its
-// author elements, dc:creator, dc:author and itunes:author list them.
+// author elements, dc:creator, dc:author and itunes:author list them, and
+// then its Atom contributors.
 func authors(it *gofeed.Item) []khabar.Author {
 	var out []khabar.Author
 	seen := map[string]bool{}
@@ -211,6 +219,9 @@ func authors(it *gofeed.Item) []khabar.Author {
 	}
 	if itn := it.ITunesExt; itn != nil {
 		add(itn.Author, "")
+	}
+	for _, c := range it.Extensions[atomExt]["contributor"] {
+		add(c.Attrs["name"], c.Attrs["email"])
 	}
 	return out
 }
