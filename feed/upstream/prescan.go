@@ -315,7 +315,7 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 		}
 	}
 	switch {
-	case local == "entry" && !t.rss, local == "item" && t.rss:
+	case local == "entry" && !t.rss && !foreignPrefix(name, "atom"), local == "item" && t.rss:
 		t.inItem = !closing && !empty
 		if !closing {
 			t.scan.itemTexts = append(t.scan.itemTexts, rawTexts{})
