@@ -95,16 +95,33 @@ func dropSpace(r rune) rune {
 	return r
 }
 
+// readOr is readText, except that it returns gofeed's value (with the
+// type the construct declares) where gofeed reads the construct right: a
+// text or HTML type, no mode and no child elements. That spares decoding a
+// body twice.
+func readOr(data []byte, r rawText, gofeedValue string) (value string, isHTML bool) {
+	kind := kindOf(strings.ToLower(strings.TrimSpace(r.typ)))
+	if r.mode == "" && (kind == kindText || kind == kindHTML) && !hasElements(data[r.start:r.end]) {
+		return gofeedValue, kind == kindHTML
+	}
+	return readText(data, r)
+}
+
 // constructLine returns a text construct as plain text on one line.
-func constructLine(data []byte, r rawText) string {
-	v, isHTML := readText(data, r)
+func constructLine(data []byte, r rawText, gofeedValue string) string {
+	v, isHTML := readOr(data, r, gofeedValue)
 	return textConstruct(v, !isHTML)
 }
 
 // constructHTML returns a text construct as HTML: plain text is escaped
 // and its blank-line separated paragraphs become <p> elements.
-func constructHTML(data []byte, r rawText) string {
-	v, isHTML := readText(data, r)
+func constructHTML(data []byte, r rawText, gofeedValue string) string {
+	return asHTML(readOr(data, r, gofeedValue))
+}
+
+// asHTML returns a value as HTML: plain text is escaped and its
+// blank-line separated paragraphs become <p> elements.
+func asHTML(v string, isHTML bool) string {
 	if isHTML {
 		return v
 	}
@@ -115,7 +132,7 @@ func constructHTML(data []byte, r rawText) string {
 // the pre-scan found it, else gofeed's value, plain text when plain.
 func (ds *docScan) feedLine(f textField, value string, plain bool) string {
 	if r, ok := ds.feedText(f); ok {
-		return constructLine(ds.data, r)
+		return constructLine(ds.data, r, value)
 	}
 	return textConstruct(value, plain)
 }
@@ -123,7 +140,7 @@ func (ds *docScan) feedLine(f textField, value string, plain bool) string {
 // itemLine is feedLine for the entry or item at index.
 func (ds *docScan) itemLine(index int, f textField, value string, plain bool) string {
 	if r, ok := ds.text(index, f); ok {
-		return constructLine(ds.data, r)
+		return constructLine(ds.data, r, value)
 	}
 	return textConstruct(value, plain)
 }
@@ -136,10 +153,10 @@ func (ds *docScan) itemLine(index int, f textField, value string, plain bool) st
 func (ds *docScan) bodies(it *gofeed.Item, index int) (content, desc string, base *url.URL) {
 	content, desc = it.Content, it.Description
 	if r, ok := ds.text(index, fieldContent); ok {
-		content, base = constructHTML(ds.data, r), r.base
+		content, base = constructHTML(ds.data, r, it.Content), r.base
 	}
 	if r, ok := ds.text(index, fieldSummary); ok {
-		desc = constructHTML(ds.data, r)
+		desc = constructHTML(ds.data, r, it.Description)
 		if strings.TrimSpace(content) == "" {
 			base = r.base
 		}
@@ -150,7 +167,7 @@ func (ds *docScan) bodies(it *gofeed.Item, index int) (content, desc string, bas
 			continue
 		}
 		r.typ = cmp.Or(r.typ, "html") // an RSS body without child elements is escaped HTML
-		b := constructHTML(ds.data, r)
+		b := asHTML(readText(ds.data, r))
 		if len(strings.TrimSpace(b)) > len(strings.TrimSpace(content)) {
 			b, content = content, b
 		}
