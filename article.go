@@ -102,6 +102,13 @@ type Source struct {
 	GUID string `json:"guid,omitempty"`
 	// Title is the upstream feed's title.
 	Title string `json:"title,omitempty"`
+	// OriginTitle and OriginURL name the feed an item was first
+	// published in when the upstream feed re-publishes it (an Atom
+	// entry's source element): its title, and its address (absolute
+	// http(s)). Both are empty for an item the upstream feed published
+	// itself.
+	OriginTitle string `json:"origin_title,omitempty"`
+	OriginURL   string `json:"origin_url,omitempty"`
 }
 
 // SlugPath returns the category's slug with the slug of each ancestor in

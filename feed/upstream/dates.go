@@ -1,6 +1,8 @@
 package upstream
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -8,8 +10,10 @@ import (
 )
 
 // Dates: every date of a feed is read here. gofeed's reading is kept
-// only where this package's own (parseDate) finds nothing, and never when
-// gofeed read "IST" as UTC.
+// only where this package's own (parseDate) finds nothing, never when
+// gofeed read "IST" as UTC, and never when the date names a time zone
+// this package does not know (gofeed would read it as UTC): that is a
+// *ZoneError on the item.
 
 // ist is India Standard Time. Feeds write it "IST"; Go's time.Parse (and
 // so gofeed) gives an unknown abbreviation a zero offset, which puts every
@@ -36,6 +40,14 @@ var zonedLayouts = []string{
 	"Mon Jan 2 2006 15:04:05 -0700",
 	"Mon Jan 2 2006 3:04 PM -0700",
 	"Mon Jan 2 15:04:05 -0700 2006",
+	"Mon Jan 2 15:04 -0700 2006",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04Z0700",
+	"20060102T150405Z07:00",
+	"20060102T150405Z0700",
+	"20060102T1504Z07:00",
 	"2 Jan 2006 15:04:05 -0700",
 	"2 Jan 2006 15:04 -0700",
 	"2 Jan 2006 3:04:05 PM -0700",
@@ -83,9 +95,11 @@ var localLayouts = []string{
 	"2006-01-02 3:04:05 PM",
 	"2006-01-02 3:04 PM",
 	"Mon 2 Jan 2006 15:04:05",
+	"Mon 2 Jan 2006 15:04",
 	"Mon 2 Jan 2006 3:04:05 PM",
 	"Mon 2 Jan 2006 3:04 PM",
 	"2 Jan 2006 15:04:05",
+	"2 Jan 2006 15:04",
 	"2 Jan 2006 3:04 PM",
 	"2 January 2006 3:04 PM",
 	"January 2 2006 3:04 PM",
@@ -95,17 +109,53 @@ var localLayouts = []string{
 	"02/01/2006 15:04",
 	"02/01/2006 3:04 PM",
 	"02-01-2006 15:04",
+	"Mon Jan 2 15:04:05 2006", // asctime
+	"Mon Jan 2 2006 15:04:05",
+	"20060102T150405",
+	"20060102T1504",
+	// W3C-DTF allows a date alone, or a month, or a year.
 	"2006-01-02",
+	"20060102",
+	"2006-01",
+	"2006",
 }
 
-// zoneWords maps zone names that gofeed gets wrong or that the layouts
-// above spell numerically.
+// zoneWords maps the zone names feeds write to their offsets: those RFC
+// 822 and 2822 define (UT, GMT, the North American zones), the other
+// North American ones, the European abbreviations in common use, and IST
+// as India (feeds from Ireland and Israel write offsets). The military
+// single letters are read at their real offsets (A is UTC+1, N UTC-1),
+// which RFC 822 printed with the signs reversed.
 var zoneWords = map[string]string{
+	"UT": "+0000", "UTC": "+0000", "GMT": "+0000", "Z": "+0000",
+	"EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500",
+	"MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
+	"AST": "-0400", "ADT": "-0300", "NST": "-0330", "NDT": "-0230",
+	"AKST": "-0900", "AKDT": "-0800", "HST": "-1000",
+	"WET": "+0000", "WEST": "+0100", "BST": "+0100",
+	"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200",
+	"EET": "+0200", "EEST": "+0300",
 	"IST": "+0530",
-	"GMT": "+0000",
-	"UTC": "+0000",
-	"UT":  "+0000",
-	"Z":   "+0000",
+}
+
+// militaryZone returns the offset of a single-letter military zone: A–I
+// and K–M are UTC+1 to +12, N–Y UTC-1 to -12 (J is local time, not a
+// zone).
+func militaryZone(up string) (string, bool) {
+	if len(up) != 1 || up[0] < 'A' || up[0] > 'Y' || up[0] == 'J' {
+		return "", false
+	}
+	c := int(up[0])
+	var h int
+	switch {
+	case c < 'J':
+		h = c - 'A' + 1
+	case c <= 'M':
+		h = c - 'A'
+	default:
+		h = -(c - 'N' + 1)
+	}
+	return fmt.Sprintf("%+03d00", h), true
 }
 
 // parseDate reads the date forms gofeed misses or misreads. ok is false
@@ -117,6 +167,9 @@ func parseDate(s string, loc *time.Location) (time.Time, bool) {
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, true
+	}
+	if iso, ok := isoCalendar(s); ok {
+		s = iso
 	}
 	norm := normalizeDate(s)
 	for _, l := range zonedLayouts {
@@ -182,7 +235,11 @@ func normalizeDate(s string) string {
 			out = append(out, off) // "GMT+5:30", "UTC+05:30"
 			continue
 		}
-		if off, ok := zoneWords[up]; ok && i > 0 {
+		off, ok := zoneWords[up]
+		if !ok && len(out) > 0 && strings.Contains(out[len(out)-1], ":") {
+			off, ok = militaryZone(up) // only right after the time
+		}
+		if ok && i > 0 {
 			if len(out) > 0 && isOffset(out[len(out)-1]) {
 				continue // "+0530 IST": the offset says it already
 			}
@@ -222,10 +279,26 @@ func isOffset(f string) bool {
 }
 
 // zoneWithOffset reads "GMT+5:30", "GMT+05:30", "UTC+0530", "GMT-3" and
-// returns the offset as "+0530".
+// the tz database's "Etc/GMT-5" (POSIX signs: that is UTC+5) and returns
+// the offset as "+0530".
 func zoneWithOffset(up string) (string, bool) {
 	var rest string
 	switch {
+	case strings.HasPrefix(up, "ETC/"):
+		if up == "ETC/GMT" || up == "ETC/UTC" || up == "ETC/UCT" || up == "ETC/GMT0" {
+			return "+0000", true
+		}
+		rest, ok := strings.CutPrefix(up, "ETC/GMT")
+		if !ok || len(rest) < 2 || len(rest) > 3 {
+			return "", false
+		}
+		switch rest[0] {
+		case '+':
+			return zoneWithOffset("GMT-" + rest[1:])
+		case '-':
+			return zoneWithOffset("GMT+" + rest[1:])
+		}
+		return "", false
 	case strings.HasPrefix(up, "GMT"), strings.HasPrefix(up, "UTC"):
 		rest = up[3:]
 	default:
@@ -274,6 +347,25 @@ func (p *Parser) feedUpdated(gf *gofeed.Feed) time.Time {
 	return t
 }
 
+// fillDates gives an item without a publication or update date the one
+// it writes where gofeed does not look: dcterms:issued or dcterms:created
+// (else Atom 0.3 created) for publication, dcterms:modified for update.
+func fillDates(it *gofeed.Item, ds *docScan, index int) {
+	dcterms := it.Extensions["dcterms"]
+	if strings.TrimSpace(it.Published) == "" && it.PublishedParsed == nil {
+		it.Published = extValue(dcterms["issued"])
+		if it.Published == "" {
+			it.Published = extValue(dcterms["created"])
+		}
+		if r, ok := ds.text(index, fieldCreated); ok && it.Published == "" {
+			it.Published = charData(ds.data[r.start:r.end])
+		}
+	}
+	if strings.TrimSpace(it.Updated) == "" && it.UpdatedParsed == nil {
+		it.Updated = extValue(dcterms["modified"])
+	}
+}
+
 // itemDates returns an item's publication and update times, reporting
 // unreadable dates and a missing one. An item with only an update time
 // is published then; an update time not after publication is dropped.
@@ -310,6 +402,11 @@ func (p *Parser) date(raw string, parsed *time.Time) (time.Time, error) {
 	if t, ok := parseDate(raw, p.loc()); ok {
 		return t, nil
 	}
+	if t, zone, ok := namedZone(raw); ok {
+		return t, nil
+	} else if zone != "" {
+		return time.Time{}, &ZoneError{Raw: raw, Zone: zone}
+	}
 	if parsed != nil {
 		if _, off := parsed.Zone(); !mentionsIST(raw) || off == 5*3600+30*60 {
 			return *parsed, nil
@@ -324,4 +421,97 @@ func (p *Parser) loc() *time.Location {
 		return p.Location
 	}
 	return time.UTC
+}
+
+// isoCalendar rewrites an ISO 8601 week date (2026-W48-2, 2026W482,
+// 2026-W48 for its Monday) or ordinal date (2026-328, 2026328) at the
+// start of s as a calendar date (2026-11-24), keeping what follows it (a
+// "T" and a time). ok is false when s starts with neither.
+func isoCalendar(s string) (string, bool) {
+	date, rest, _ := strings.Cut(s, "T")
+	if rest != "" {
+		rest = "T" + rest
+	}
+	compact := strings.ReplaceAll(date, "-", "")
+	if len(compact) < 7 || !allDigits(compact[:4]) {
+		return "", false
+	}
+	year, _ := strconv.Atoi(compact[:4])
+	var d time.Time
+	switch body := compact[4:]; {
+	case body[0] == 'W' && (len(body) == 3 || len(body) == 4) && allDigits(body[1:]):
+		week, _ := strconv.Atoi(body[1:3])
+		day := 1
+		if len(body) == 4 {
+			day = int(body[3] - '0')
+		}
+		if week < 1 || week > 53 || day < 1 || day > 7 {
+			return "", false
+		}
+		// Week 1 is the week with the year's first Thursday; 4 January
+		// is always in it.
+		jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, time.UTC)
+		monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
+		d = monday.AddDate(0, 0, (week-1)*7+day-1)
+		if _, w := d.ISOWeek(); w != week {
+			return "", false
+		}
+	case len(body) == 3 && allDigits(body) && (len(date) == 8 && date[4] == '-' || len(date) == 7 && !strings.Contains(date, "-")):
+		n, _ := strconv.Atoi(body)
+		d = time.Date(year, 1, n, 0, 0, 0, 0, time.UTC)
+		if n < 1 || d.Year() != year {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	return d.Format("2006-01-02") + rest, true
+}
+
+// namedZone reads a date whose last word names a time zone of the tz
+// database ("Asia/Kolkata"). When the date is otherwise readable but its
+// zone is unknown (an abbreviation not in zoneWords, a name the tz
+// database lacks), ok is false and zone names it.
+func namedZone(raw string) (t time.Time, zone string, ok bool) {
+	norm := normalizeDate(strings.TrimSpace(raw))
+	i := strings.LastIndexByte(norm, ' ')
+	if i < 0 {
+		return time.Time{}, "", false
+	}
+	rest, word := norm[:i], norm[i+1:]
+	if !zoneLike(word) {
+		return time.Time{}, "", false
+	}
+	for _, l := range localLayouts {
+		if _, err := time.Parse(l, rest); err != nil {
+			continue
+		}
+		if strings.Contains(word, "/") {
+			if loc, err := time.LoadLocation(word); err == nil {
+				t, _ := time.ParseInLocation(l, rest, loc)
+				return t, "", true
+			}
+		}
+		return time.Time{}, word, false
+	}
+	return time.Time{}, "", false
+}
+
+// zoneLike reports whether a word of a date reads as a time zone: two to
+// five letters (not AM or PM), or an Area/Location name.
+func zoneLike(w string) bool {
+	if strings.Contains(w, "/") {
+		return strings.IndexFunc(w, func(r rune) bool {
+			return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '/' || r == '_' || r == '-' || r == '+' || r >= '0' && r <= '9')
+		}) < 0
+	}
+	if len(w) < 2 || len(w) > 5 || w == "AM" || w == "PM" {
+		return false
+	}
+	for _, r := range w {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }

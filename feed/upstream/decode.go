@@ -10,16 +10,20 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 // toUTF8 returns data as UTF-8, deciding its encoding the way a feed reader
-// must: a byte order mark (UTF-8, UTF-16 LE/BE) first, then the charset
-// parameter of contentType (the HTTP Content-Type; may be empty), then the
-// encoding named in the XML declaration; a document that declares nothing
-// and is not valid UTF-8 is read as windows-1252. One exception: a
-// single-byte label (Latin-1, windows-1252, …) on a body that is valid
-// UTF-8 and not plain ASCII is taken to be wrong, and the body is read as
-// UTF-8. Bytes that are invalid in
+// must: a byte order mark (UTF-8, UTF-16 or UTF-32, LE/BE) first, then the
+// width of the first character, "<" (XML 1.0 appendix F: UTF-16 and UTF-32
+// without a BOM show themselves by their zero bytes, whatever they
+// declare), then the charset parameter of contentType (the HTTP
+// Content-Type; may be empty), then the encoding named in the XML
+// declaration; a document that declares nothing and is not valid UTF-8 is
+// read as windows-1252. Labels the bytes contradict lose, as in browsers:
+// a single-byte label (Latin-1, windows-1252, …) on a body that is valid
+// UTF-8 and not plain ASCII, or a UTF-16 or UTF-32 label on a body without
+// zero bytes, and the body is read as UTF-8. Bytes that are invalid in
 // the chosen encoding never cause an error: in a UTF-8 document each one is
 // read as its windows-1252 character, elsewhere it becomes U+FFFD.
 //
@@ -31,23 +35,34 @@ func toUTF8(data []byte, contentType string) ([]byte, string) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		return fixDeclaration(repairUTF8(data[3:])), "utf-8"
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE, 0, 0}):
+		return decodeWith(utf32.UTF32(utf32.LittleEndian, utf32.ExpectBOM), data), "utf-32le"
+	case bytes.HasPrefix(data, []byte{0, 0, 0xFE, 0xFF}):
+		return decodeWith(utf32.UTF32(utf32.BigEndian, utf32.ExpectBOM), data), "utf-32be"
 	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
 		return decodeWith(unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), data), "utf-16le"
 	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
 		return decodeWith(unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), data), "utf-16be"
+	}
+	if len(data) >= 4 {
+		// Without a BOM, "<" written in UTF-32 or UTF-16 still has its
+		// zero bytes.
+		switch {
+		case data[0] == '<' && data[1] == 0 && data[2] == 0 && data[3] == 0:
+			return decodeWith(utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), data), "utf-32le"
+		case data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == '<':
+			return decodeWith(utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM), data), "utf-32be"
+		case data[0] == '<' && data[1] == 0 && data[2] != 0:
+			return decodeWith(unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), data), "utf-16le"
+		case data[0] == 0 && data[1] == '<' && data[3] != 0:
+			return decodeWith(unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), data), "utf-16be"
+		}
 	}
 	label := httpCharset(contentType)
 	if label == "" {
 		label = declaredEncoding(data)
 	}
 	if label == "" {
-		// UTF-16 without a BOM still starts with "<?" or "<" and a zero byte.
-		switch {
-		case len(data) >= 4 && data[0] == '<' && data[1] == 0 && data[2] != 0:
-			return decodeWith(unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), data), "utf-16le"
-		case len(data) >= 4 && data[0] == 0 && data[1] == '<' && data[3] != 0:
-			return decodeWith(unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), data), "utf-16be"
-		}
 		if utf8.Valid(data) {
 			return data, "utf-8"
 		}

@@ -20,24 +20,24 @@
 // # Parsing
 //
 // Parser.Parse (or ParseResult, for a Fetch result: relative links then
-// resolve against the address after redirects) works in stages: it
-// decodes the document to UTF-8 (byte order mark, HTTP charset, XML
-// declaration, else windows-1252); reads an XML document's tags once for
-// what gofeed does not report (xml:base in RSS items, whether Atom titles
-// are text or HTML, item boundaries); hands it to gofeed (RSS 0.9x–2.0 and
-// 1.0, Atom 0.3/1.0, JSON Feed 1.0/1.1); translates each item field by
-// field — IST and 12-hour dates, relative URLs (xml:base, then the item
-// link, then the feed URL), tracking parameters, images, authors,
-// categories and tags, titles as plain text, HTML sanitized with an
-// allow-list (the engine behind package feed's SafeContent, with a policy
-// for untrusted HTML) that keeps iframes only from IFrameHosts and closes
-// what the content leaves open — and drops repeated items. XML documents over 4 MiB
-// are parsed a megabyte of items at a time, so that gofeed's items and the
-// articles made from them are not all alive at once.
+// resolve against Content-Location or the address after redirects) works
+// in stages: it decodes the document to UTF-8 (byte order mark, UTF-16/32
+// byte patterns, HTTP charset, XML declaration, else windows-1252); reads
+// an XML document's tags once for what gofeed does not report (xml:base in
+// RSS items, Atom text constructs with their type and mode, RSS <body> and
+// <fullitem>, item boundaries); hands it to gofeed (RSS 0.9x–2.0 and 1.0,
+// Atom 0.3/1.0, JSON Feed 1.0/1.1); translates each item field by field —
+// dates in every zone form at their real offsets, relative URLs, tracking
+// parameters, images, authors and contributors, categories, titles as
+// plain text, HTML sanitized with an allow-list (the engine behind
+// package feed's SafeContent, with a policy for untrusted HTML) that keeps
+// iframes only from IFrameHosts — and drops repeated items. XML documents
+// over 4 MiB are parsed a megabyte of items at a time.
 //
-// Nothing is invented: an item without a date keeps a zero Published time
-// and is reported as an *ItemError (a Poller leaves it out unless its
-// UndatedFirstSeen option dates it). A document that breaks part-way still
+// Nothing is invented: an item without a date (or whose date names an
+// unknown zone: a *ZoneError) keeps a zero Published time and is reported
+// as an *ItemError (a Poller leaves it out unless its UndatedFirstSeen
+// option dates it). A document that breaks part-way still
 // yields the items before (and, for a broken item, after) the break, with
 // a *ParseError. DOCTYPE entities are never expanded, so "billion laughs"
 // and external-entity documents are harmless.

@@ -26,6 +26,9 @@ var (
 	ErrMissingDate = errors.New("upstream: item has no date")
 	// ErrBadDate means an item's date could not be parsed.
 	ErrBadDate = errors.New("upstream: unparseable date")
+	// ErrUnknownZone means an item's date names a time zone this package
+	// does not know; it is wrapped by *ZoneError. The date is not guessed.
+	ErrUnknownZone = errors.New("upstream: unknown time zone")
 	// ErrMissingTitle means an item has no title and no text to make one of.
 	ErrMissingTitle = errors.New("upstream: item has no title")
 	// ErrMissingLink means an item has no usable absolute http(s) link.
@@ -101,6 +104,22 @@ func (e *DateError) Error() string { return fmt.Sprintf("upstream: unparseable d
 
 // Unwrap returns ErrBadDate.
 func (e *DateError) Unwrap() error { return ErrBadDate }
+
+// ZoneError is a date whose time zone is unknown ("Tue, 24 Nov 2026
+// 10:00:00 XYZ"): reading it in UTC, as Go's time package would, could put
+// the article hours off. It wraps ErrUnknownZone and ErrBadDate.
+type ZoneError struct {
+	// Raw is the date as the feed wrote it; Zone is the zone's name in it.
+	Raw, Zone string
+}
+
+// Error describes the problem.
+func (e *ZoneError) Error() string {
+	return fmt.Sprintf("upstream: unknown time zone %q in date %q", e.Zone, e.Raw)
+}
+
+// Unwrap returns ErrUnknownZone and ErrBadDate.
+func (e *ZoneError) Unwrap() []error { return []error{ErrUnknownZone, ErrBadDate} }
 
 // ParseError reports what went wrong reading one feed document. The Feed
 // returned alongside it still holds everything that could be read.

@@ -97,6 +97,12 @@ type Result struct {
 	Body []byte
 	// ContentType is the Content-Type header (charset included).
 	ContentType string
+	// ContentLocation and ContentLanguage are the Content-Location and
+	// Content-Language headers, "" when not sent: ParseResult takes the
+	// first as the document's base and the second as its language when
+	// the document says neither.
+	ContentLocation string
+	ContentLanguage string
 	// ETag and LastModified are the validators the server sent.
 	ETag         string
 	LastModified string
@@ -235,11 +241,13 @@ func (f *Fetcher) Fetch(ctx context.Context, feedURL string, st *State) (*Result
 	}
 	defer resp.Body.Close()
 	res := &Result{
-		URL:          resp.Request.URL.String(),
-		StatusCode:   resp.StatusCode,
-		ContentType:  resp.Header.Get("Content-Type"),
-		ETag:         resp.Header.Get("ETag"),
-		LastModified: resp.Header.Get("Last-Modified"),
+		URL:             resp.Request.URL.String(),
+		StatusCode:      resp.StatusCode,
+		ContentType:     resp.Header.Get("Content-Type"),
+		ContentLocation: resp.Header.Get("Content-Location"),
+		ContentLanguage: resp.Header.Get("Content-Language"),
+		ETag:            resp.Header.Get("ETag"),
+		LastModified:    resp.Header.Get("Last-Modified"),
 	}
 	now := f.now()
 	res.Fresh = freshness(resp.Header, now)

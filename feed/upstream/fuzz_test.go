@@ -26,6 +26,9 @@ func FuzzParse(f *testing.F) {
 			f.Add(data[:len(data)/2], "")
 		}
 	}
+	for _, d := range readingDocs(f) {
+		f.Add(d.data, "")
+	}
 	f.Add([]byte(`<rss><channel><item><title>x</title><pubDate>24 Nov 2026 10:15 AM IST</pubDate></item></channel></rss>`), "text/xml; charset=windows-1252")
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","content_text":"<b>"}]}`), "application/feed+json")
 	f.Add([]byte("\xff\xfe<\x00r\x00s\x00s\x00>\x00"), "")

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/khabar/khabar"
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	ext "github.com/mmcdole/gofeed/extensions"
 	jsonfeed "github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 )
@@ -47,9 +50,12 @@ type Feed struct {
 	// as gofeed reports it ("2.0", "1.0", …).
 	Format  string
 	Version string
-	// Title is the feed's title as plain text; Description likewise.
+	// Title is the feed's title as plain text; Description (RSS
+	// description, Atom subtitle) and Rights (RSS copyright, Atom rights)
+	// likewise.
 	Title       string
 	Description string
+	Rights      string
 	// Link is the site's home page, absolute.
 	Link string
 	// Language is the feed's BCP 47 language tag, or "".
@@ -77,25 +83,34 @@ type Feed struct {
 // ErrMalformed) and one *ItemError per item problem. The Feed is nil only
 // when nothing at all could be read.
 func (p *Parser) Parse(data []byte, feedURL, contentType string) (*Feed, error) {
-	return p.parse(data, feedURL, feedURL, contentType)
+	return p.parse(data, feedURL, feedURL, contentType, "")
 }
 
 // ParseResult parses the body of a Fetch result for the feed subscribed to
-// at feedURL. Relative links are resolved against the address the body
-// was finally fetched from (res.URL, after redirects), while article IDs
-// stay namespaced by feedURL, so that a redirected feed keeps its IDs.
+// at feedURL. Relative links the document gives no base for are resolved
+// against its Content-Location, else the address the body was finally
+// fetched from (res.URL, after redirects), while article IDs stay
+// namespaced by feedURL, so that a redirected feed keeps its IDs. A
+// document that names no language gets the first of Content-Language.
 func (p *Parser) ParseResult(res *Result, feedURL string) (*Feed, error) {
 	base := res.URL
 	if absHTTP(base) == nil {
 		base = feedURL
 	}
-	return p.parse(res.Body, feedURL, base, res.ContentType)
+	if loc := strings.TrimSpace(res.ContentLocation); loc != "" {
+		if u := absHTTP(resolve(loc, absHTTP(base))); u != nil {
+			base = u.String()
+		}
+	}
+	lang, _, _ := strings.Cut(res.ContentLanguage, ",")
+	return p.parse(res.Body, feedURL, base, res.ContentType, lang)
 }
 
 // parse runs the stages: decode the charset, pre-scan the XML, parse
 // with gofeed (in chunks for a large document, repairing a broken one),
-// translate each item, pick its images and drop repeated items.
-func (p *Parser) parse(data []byte, feedURL, baseURL, contentType string) (*Feed, error) {
+// translate each item, pick its images and drop repeated items. lang is
+// the language of last resort.
+func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) (*Feed, error) {
 	p.once.Do(func() { p.san = newSanitizer(p.IFrameHosts) })
 	perr := &ParseError{FeedURL: feedURL}
 	base := absHTTP(baseURL)
@@ -104,6 +119,7 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType string) (*Feed
 	}
 	utf8Data, _ := toUTF8(data, contentType)
 	scan := prescan(utf8Data, base)
+	scan.lang = lang
 	if len(scan.items) >= 2 {
 		if f, ok := p.parseChunked(utf8Data, feedURL, base, scan, perr); ok {
 			if len(perr.Items) == 0 {
@@ -203,6 +219,7 @@ func parseGofeed(data []byte) (f *gofeed.Feed, err error) {
 	gp := gofeed.NewParser()
 	gp.RSSTranslator = &rssTranslator{gofeed.DefaultRSSTranslator{DisableContentImageScan: true}}
 	gp.JSONTranslator = &jsonTranslator{}
+	gp.AtomTranslator = &atomTranslator{}
 	return gp.Parse(bytes.NewReader(data))
 }
 
@@ -221,6 +238,67 @@ func (t *rssTranslator) Translate(feed any) (*gofeed.Feed, error) {
 		f.Custom["ttl"] = rf.TTL
 	}
 	return f, nil
+}
+
+// atomExt is the key under which atomTranslator keeps, in an item's
+// Extensions, what gofeed's universal item has no field for. No XML
+// prefix can collide with it.
+const atomExt = "\x00atom"
+
+// atomTranslator keeps what gofeed's universal item drops from an Atom
+// entry: its contributors (as Extensions[atomExt]["contributor"], name and
+// email in Attrs) and its source feed (["source"], title and url).
+type atomTranslator struct{ gofeed.DefaultAtomTranslator }
+
+func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
+	f, err := t.DefaultAtomTranslator.Translate(feed)
+	if err != nil {
+		return nil, err
+	}
+	af, ok := feed.(*atom.Feed)
+	if !ok || len(af.Entries) != len(f.Items) {
+		return f, nil
+	}
+	for i, e := range af.Entries {
+		it := f.Items[i]
+		if e == nil || it == nil || (len(e.Contributors) == 0 && e.Source == nil) {
+			continue
+		}
+		var kept []ext.Extension
+		for _, c := range e.Contributors {
+			if c != nil {
+				kept = append(kept, ext.Extension{Name: "contributor", Attrs: map[string]string{"name": c.Name, "email": c.Email}})
+			}
+		}
+		if src := e.Source; src != nil {
+			kept = append(kept, ext.Extension{Name: "source", Attrs: map[string]string{"title": src.Title, "url": sourceURL(src)}})
+		}
+		if it.Extensions == nil {
+			it.Extensions = ext.Extensions{}
+		}
+		m := map[string][]ext.Extension{}
+		for _, k := range kept {
+			m[k.Name] = append(m[k.Name], k)
+		}
+		it.Extensions[atomExt] = m
+	}
+	return f, nil
+}
+
+// sourceURL returns the address of an Atom source feed: its self link,
+// else its alternate link, else its id when that is a URL.
+func sourceURL(src *atom.Source) string {
+	for _, rel := range []string{"self", "alternate", ""} {
+		for _, l := range src.Links {
+			if l != nil && l.Rel == rel && absHTTP(l.Href) != nil {
+				return l.Href
+			}
+		}
+	}
+	if absHTTP(src.ID) != nil {
+		return src.ID
+	}
+	return ""
 }
 
 // jsonTranslator marks JSON Feed content_text as text: gofeed puts it

@@ -14,12 +14,16 @@ import (
 //   - the xml:base in scope of each RSS item: gofeed applies xml:base to
 //     Atom content but, in RSS, only to <link>, leaving descriptions,
 //     content:encoded, enclosures and media elements relative;
-//   - whether each Atom title is plain text or HTML: gofeed decodes both
-//     into one string and forgets which it was, and a text title's "<b>"
-//     is text, not a tag.
+//   - where each Atom text construct (title, subtitle, summary, content,
+//     rights) and each RSS <body>, <xhtml:body> and <fullitem> is written,
+//     with its type and mode: gofeed decodes text and HTML into one string
+//     and forgets which it was (a text title's "<b>" is text, not a tag),
+//     misreads Atom 0.3's modes and drops the RSS bodies altogether. The
+//     text stage (text.go) reads them from the document instead.
 //
 // It learns only what the document needs (chunk bounds for large
-// documents, bases when some xml:base is written, text types for Atom),
+// documents, bases when some xml:base is written, text constructs for
+// Atom and for RSS that writes bodies of its own),
 // and skips the pass altogether when that is nothing. Repairing a broken
 // document needs a real XML tokenizer and is done after gofeed fails (see
 // repairXML); it shares this file's tag-name helpers.
@@ -44,26 +48,31 @@ type docScan struct {
 	// bases holds the xml:base in scope of each RSS item (see itemBases),
 	// nil where none is; bases itself is nil when the document has none.
 	bases []*url.URL
-	// feedText says the Atom feed's own title is plain text, and
-	// textTitles the same of each entry's title (see titleTypes).
-	feedText   bool
-	textTitles []bool
+	// data is the document the spans of feed and itemTexts point into;
+	// feed holds the Atom feed's own text constructs and itemTexts those
+	// of each Atom entry or RSS item (see textSpans), nil when the
+	// document was not scanned for them.
+	data      []byte
+	feed      rawTexts
+	itemTexts []rawTexts
+	// lang is the language of last resort (HTTP Content-Language).
+	lang string
 }
 
 // scanWant says what a pre-scan is to learn.
 type scanWant uint8
 
 const (
-	scanItems  scanWant = 1 << iota // docScan.items
-	scanBases                       // docScan.bases
-	scanTitles                      // docScan.feedText and textTitles
+	scanItems scanWant = 1 << iota // docScan.items
+	scanBases                      // docScan.bases
+	scanTexts                      // docScan.feed and itemTexts
 )
 
 // prescan learns what later stages need to know about an XML document;
 // docBase is the base of the outermost xml:base.
 func prescan(data []byte, docBase *url.URL) *docScan {
 	if !xmlDoc(data) {
-		return &docScan{feedText: true}
+		return &docScan{}
 	}
 	var want scanWant
 	if len(data) >= chunkThreshold {
@@ -75,11 +84,14 @@ func prescan(data []byte, docBase *url.URL) *docScan {
 		if bytes.Contains(data, []byte("xml:base")) {
 			want |= scanBases
 		}
+		if bytes.Contains(data, []byte("body>")) || bytes.Contains(data, []byte("fullitem>")) {
+			want |= scanTexts
+		}
 	} else {
-		want |= scanTitles
+		want |= scanTexts
 	}
 	if want == 0 {
-		return &docScan{feedText: true}
+		return &docScan{}
 	}
 	return scanDoc(data, docBase, want)
 }
@@ -113,10 +125,10 @@ func rootName(data []byte) string {
 
 // scanDoc reads data's tags once for what want asks.
 func scanDoc(data []byte, docBase *url.URL, want scanWant) *docScan {
-	ds := &docScan{feedText: true}
+	ds := &docScan{data: data}
 	items := itemSpans{on: want&scanItems != 0, start: -1}
 	bases := itemBases{on: want&scanBases != 0, docBase: docBase}
-	titles := titleTypes{on: want&scanTitles != 0, scan: ds}
+	texts := textSpans{on: want&scanTexts != 0, scan: ds, docBase: docBase}
 	s := tagScanner{data: data}
 	for {
 		tag, off, ok := s.next()
@@ -126,7 +138,7 @@ func scanDoc(data []byte, docBase *url.URL, want scanWant) *docScan {
 		name, closing := tagName(tag)
 		items.tag(tag, off, name, closing)
 		bases.tag(tag, localName(name), closing)
-		titles.tag(tag, name, closing)
+		texts.tag(tag, off, name, closing)
 	}
 	if items.on && !s.cut && items.start < 0 {
 		ds.items = items.bounds
@@ -222,45 +234,193 @@ func (b *itemBases) within(attr string) *url.URL {
 	return outer
 }
 
-// titleTypes records, for the Atom feed and each entry, whether its title
-// is plain text (see textType). Titles inside an entry's <source> and
-// titles of other vocabularies (media:title, dc:title) are skipped.
-type titleTypes struct {
-	on                           bool
-	scan                         *docScan
-	inEntry, inSource, seenTitle bool
+// textField names a text construct the pre-scan locates.
+type textField uint8
+
+const (
+	fieldTitle    textField = iota
+	fieldSubtitle           // Atom subtitle; Atom 0.3 tagline
+	fieldSummary
+	fieldContent
+	fieldRights   // Atom rights; Atom 0.3 copyright
+	fieldBody     // RSS <body> and <xhtml:body>
+	fieldFullitem // RSS <fullitem>
+	fieldCreated  // Atom 0.3 created, which gofeed skips (a date, not text)
+	fieldOrigin   // the title of an Atom entry's source feed
+	numFields
+)
+
+// rawText is a text construct as written: its type and mode attributes
+// and the span [start, end) of its content in the document. ok is false
+// when the element is absent.
+type rawText struct {
+	typ, mode  string
+	start, end int
+	ok         bool
+	// base is the xml:base in scope of an Atom construct, nil where none
+	// is written: gofeed resolves content against it, and so must we.
+	base *url.URL
 }
 
-func (t *titleTypes) tag(tag, name []byte, closing bool) {
+// rawTexts holds one feed's, entry's or item's text constructs.
+type rawTexts [numFields]rawText
+
+// textSpans records where the text constructs of the Atom feed and of
+// each entry are written, or, in RSS, the bodies of each item; the first
+// of each kind counts. Inside an entry's <source>, only the source's title
+// is read (as fieldOrigin); constructs of other vocabularies (media:title,
+// dc:title) are skipped, and so is everything inside a construct being
+// read (an xhtml title holding a <title>).
+type textSpans struct {
+	on, rss, rooted bool
+	scan            *docScan
+	docBase         *url.URL
+	bases           []*url.URL // Atom: the xml:base in scope inside each open element
+	inItem          bool
+	inSource        bool
+	open            *rawText // the construct whose end tag is awaited
+	openName        []byte
+	depth           int
+}
+
+func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 	if !t.on {
 		return
 	}
-	switch string(localName(name)) {
-	case "entry":
-		t.inEntry, t.seenTitle = !closing, false
-		if !closing {
-			t.scan.textTitles = append(t.scan.textTitles, true)
-		}
-	case "source":
-		t.inSource = !closing && !bytes.HasSuffix(tag, []byte("/>"))
-	case "title":
-		if closing || t.inSource || t.seenTitle || foreignPrefix(name, "atom") {
+	empty := bytes.HasSuffix(tag, []byte("/>"))
+	if t.open != nil {
+		if !bytes.Equal(name, t.openName) || empty {
 			return
 		}
-		t.seenTitle = true
-		text := textType(attrValue(tag, "type"))
-		if t.inEntry {
-			t.scan.textTitles[len(t.scan.textTitles)-1] = text
-		} else {
-			t.scan.feedText = text
+		if !closing {
+			t.depth++
+		} else if t.depth--; t.depth == 0 {
+			t.open.end, t.open.ok = off, true
+			t.open = nil
+			t.pop()
 		}
+		return
+	}
+	local := string(localName(name))
+	if !t.rooted {
+		t.rooted = true
+		t.rss = local == "rss" || local == "RDF"
+	}
+	if !t.rss {
+		switch {
+		case closing:
+			t.pop()
+		case !empty:
+			t.push(attrValue(tag, "xml:base"))
+		}
+	}
+	switch {
+	case local == "entry" && !t.rss && !foreignPrefix(name, "atom"), local == "item" && t.rss:
+		t.inItem = !closing && !empty
+		if !closing {
+			t.scan.itemTexts = append(t.scan.itemTexts, rawTexts{})
+		}
+		return
+	case local == "source" && !t.rss:
+		t.inSource = !closing && !empty
+		return
+	}
+	f, ok := t.field(name, local)
+	if t.inSource {
+		f, ok = fieldOrigin, ok && f == fieldTitle
+	}
+	if !ok || closing {
+		return
+	}
+	slot := &t.scan.feed[f]
+	if t.inItem {
+		slot = &t.scan.itemTexts[len(t.scan.itemTexts)-1][f]
+	} else if t.rss {
+		return
+	}
+	if slot.ok {
+		return
+	}
+	*slot = rawText{typ: attrValue(tag, "type"), mode: attrValue(tag, "mode"), start: off + len(tag), end: off + len(tag)}
+	if n := len(t.bases); n > 0 {
+		slot.base = t.bases[n-1]
+	}
+	if empty {
+		slot.ok = true
+		return
+	}
+	t.open, t.openName, t.depth = slot, name, 1
+}
+
+// push enters an Atom element whose xml:base attribute is attr.
+func (t *textSpans) push(attr string) {
+	var outer *url.URL
+	if n := len(t.bases); n > 0 {
+		outer = t.bases[n-1]
+	}
+	if attr != "" {
+		ref := outer
+		if ref == nil {
+			ref = t.docBase
+		}
+		if u := absHTTP(resolve(attr, ref)); u != nil {
+			outer = u
+		}
+	}
+	t.bases = append(t.bases, outer)
+}
+
+// pop leaves an Atom element.
+func (t *textSpans) pop() {
+	if n := len(t.bases); n > 0 {
+		t.bases = t.bases[:n-1]
 	}
 }
 
-// textTitle reports whether the title of the Atom entry at index is plain
-// text.
-func (ds *docScan) textTitle(index int) bool {
-	return index < len(ds.textTitles) && ds.textTitles[index]
+// field says which construct the element name (local without prefix)
+// is, if any.
+func (t *textSpans) field(name []byte, local string) (textField, bool) {
+	if t.rss {
+		switch {
+		case local == "body":
+			return fieldBody, true
+		case local == "fullitem" && string(name) == local:
+			return fieldFullitem, true
+		}
+		return 0, false
+	}
+	if foreignPrefix(name, "atom") {
+		return 0, false
+	}
+	switch local {
+	case "title":
+		return fieldTitle, true
+	case "subtitle", "tagline":
+		return fieldSubtitle, true
+	case "summary":
+		return fieldSummary, true
+	case "content":
+		return fieldContent, true
+	case "rights", "copyright":
+		return fieldRights, true
+	case "created":
+		return fieldCreated, true
+	}
+	return 0, false
+}
+
+// text returns the construct f of the entry or item at index, if the
+// pre-scan found it.
+func (ds *docScan) text(index int, f textField) (rawText, bool) {
+	if index < len(ds.itemTexts) && ds.itemTexts[index][f].ok {
+		return ds.itemTexts[index][f], true
+	}
+	return rawText{}, false
+}
+
+// feedText returns the Atom feed's construct f, if the pre-scan found it.
+func (ds *docScan) feedText(f textField) (rawText, bool) {
+	return ds.feed[f], ds.feed[f].ok
 }
 
 // base returns the xml:base in scope of the RSS item at index, or nil.

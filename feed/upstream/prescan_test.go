@@ -67,25 +67,45 @@ func BenchmarkRSSItemBases(b *testing.B) {
 }
 
 func TestAtomTextTitles(t *testing.T) {
+	// Each title reads as "text:value" or "html:value"; "-" when absent.
 	tests := []struct {
 		name, xml string
-		feed      bool
-		entries   []bool
+		feed      string
+		entries   []string
 	}{
-		{"defaults", `<feed><title>f</title><entry><title>a</title></entry><entry><title type="text">b</title></entry></feed>`, true, []bool{true, true}},
+		{"defaults", `<feed><title>f</title><entry><title>a</title></entry><entry><title type="text">b</title></entry></feed>`, "text:f", []string{"text:a", "text:b"}},
 		{"html and xhtml", `<feed><title type="html">f</title><entry><title type="html">a</title></entry><entry><title type='xhtml'><div>b</div></title></entry><entry><title type="text/plain">c</title></entry></feed>`,
-			false, []bool{false, false, true}},
+			"html:f", []string{"html:a", "html:b", "text:c"}},
 		{"source and media titles skipped", `<feed><entry><media:title type="html">m</media:title><source><title type="html">s</title></source><title>a</title></entry><entry><source/><atom:title type="html">b</atom:title></entry></feed>`,
-			true, []bool{true, false}},
-		{"decoys", `<feed><!-- <entry><title type="html"> --><entry><title><![CDATA[<title type="html">]]></title></entry></feed>`, true, []bool{true}},
-		{"entry without title", `<feed><entry><id>1</id></entry><entry><title type="html">x</title></entry></feed>`, true, []bool{true, false}},
+			"-", []string{"text:a", "html:b"}},
+		{"decoys", `<feed><!-- <entry><title type="html"> --><entry><title><![CDATA[<title type="html">]]></title></entry></feed>`, "-", []string{`text:<title type="html">`}},
+		{"entry without title", `<feed><entry><id>1</id></entry><entry><title type="html">x</title></entry></feed>`, "-", []string{"-", "html:x"}},
+		{"nested title in xhtml", `<feed><entry><title type="xhtml"><div><title>t</title> u</div></title><title>second</title></entry></feed>`, "-", []string{"html:<title>t</title> u"}},
+		{"empty element", `<feed><title type="html"/><entry><title/></entry></feed>`, "html:", []string{"text:"}},
+	}
+	read := func(data []byte, r rawText, ok bool) string {
+		if !ok {
+			return "-"
+		}
+		v, isHTML := readText(data, r)
+		if isHTML {
+			return "html:" + v
+		}
+		return "text:" + v
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := scanDoc([]byte(tt.xml), nil, scanTitles)
-			feed, entries := s.feedText, s.textTitles
-			if feed != tt.feed || fmt.Sprint(entries) != fmt.Sprint(tt.entries) {
-				t.Errorf("atomTextTitles = %v, %v; want %v, %v", feed, entries, tt.feed, tt.entries)
+			data := []byte(tt.xml)
+			s := scanDoc(data, nil, scanTexts)
+			r, ok := s.feedText(fieldTitle)
+			feed := read(data, r, ok)
+			var entries []string
+			for i := range s.itemTexts {
+				r, ok := s.text(i, fieldTitle)
+				entries = append(entries, read(data, r, ok))
+			}
+			if feed != tt.feed || fmt.Sprintf("%q", entries) != fmt.Sprintf("%q", tt.entries) {
+				t.Errorf("titles = %q, %q; want %q, %q", feed, entries, tt.feed, tt.entries)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"cmp"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,10 +34,11 @@ func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan 
 		URL:          feedURL,
 		Format:       gf.FeedType,
 		Version:      gf.FeedVersion,
-		Title:        textConstruct(gf.Title, gf.FeedType == "json" || (gf.FeedType == "atom" && scan.feedText)),
-		Description:  plainLine(gf.Description),
+		Title:        scan.feedLine(fieldTitle, gf.Title, gf.FeedType != "rss"),
+		Description:  scan.feedLine(fieldSubtitle, gf.Description, false),
+		Rights:       scan.feedLine(fieldRights, gf.Copyright, false),
 		Link:         resolve(gf.Link, base),
-		Language:     normLanguage(gf.Language),
+		Language:     normLanguage(cmp.Or(strings.TrimSpace(gf.Language), scan.lang)),
 		Updated:      p.feedUpdated(gf),
 		TTL:          rssTTL(gf.Custom["ttl"]),
 		UpdatePeriod: syndicationPeriod(gf.Extensions),
@@ -88,15 +90,25 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 	if a.URL = itemLink(it, guid, t.base, t.p.KeepTracking); a.URL == "" {
 		report("url", ErrMissingLink)
 	}
-	base := contentBase(t.scan.base(index), a.URL, t.base)
-	raw, content, summary, firstImg := t.p.body(it, base)
-	a.ContentHTML, a.Summary = content, summary
-	plain := f.Format == "json" || (f.Format == "atom" && t.scan.textTitle(index))
-	if a.Title = itemTitle(it.Title, plain, a.Summary); a.Title == "" {
+	content, desc, xmlBase := t.scan.bodies(it, index)
+	if xmlBase == nil {
+		xmlBase = t.scan.base(index)
+	}
+	base := contentBase(xmlBase, a.URL, t.base)
+	raw, contentHTML, summary, firstImg := t.p.body(content, desc, base)
+	a.ContentHTML, a.Summary = contentHTML, summary
+	if a.Title = itemTitle(t.scan.itemLine(index, fieldTitle, it.Title, f.Format != "rss"), a.Summary); a.Title == "" {
 		report("title", ErrMissingTitle)
 	}
+	fillDates(it, t.scan, index)
 	a.Published, a.Updated = t.p.itemDates(it, report)
 	a.Authors = authors(it)
+	if src := it.Extensions[atomExt]["source"]; len(src) > 0 {
+		a.Source.OriginTitle = t.scan.itemLine(index, fieldOrigin, src[0].Attrs["title"], true)
+		if u := absHTTP(src[0].Attrs["url"]); u != nil {
+			a.Source.OriginURL = u.String()
+		}
+	}
 	a.Categories, a.Tags = taxonomy(it, f.Format == "json")
 	a.Image = itemImage(it, base, firstImg)
 	a.ID = articleID(f.URL, guid, a.URL, a.Title, raw)
@@ -145,8 +157,7 @@ func contentBase(xmlBase *url.URL, link string, docBase *url.URL) *url.URL {
 // that body sanitized with relative URLs resolved against base, the first
 // image in it, and the item's summary: its description when it has both,
 // else the start of its body.
-func (p *Parser) body(it *gofeed.Item, base *url.URL) (raw, contentHTML, summary string, firstImg *khabar.Image) {
-	content, desc := it.Content, it.Description
+func (p *Parser) body(content, desc string, base *url.URL) (raw, contentHTML, summary string, firstImg *khabar.Image) {
 	if strings.TrimSpace(content) == "" {
 		content, desc = desc, ""
 	}
@@ -159,17 +170,18 @@ func (p *Parser) body(it *gofeed.Item, base *url.URL) (raw, contentHTML, summary
 	return content, contentHTML, summary, firstImg
 }
 
-// itemTitle returns an item's title as plain text (plain says the feed
-// wrote it as text, not HTML), else the start of its summary.
-func itemTitle(title string, plain bool, summary string) string {
-	if t := textConstruct(title, plain); t != "" {
-		return t
+// itemTitle returns an item's title (plain text on one line), else the
+// start of its summary.
+func itemTitle(title string, summary string) string {
+	if title != "" {
+		return title
 	}
 	return khabar.Truncate(summary, 100)
 }
 
 // authors returns the distinct authors an item names, in the order its
-// author elements, dc:creator, dc:author and itunes:author list them.
+// author elements, dc:creator, dc:author and itunes:author list them, and
+// then its Atom contributors.
 func authors(it *gofeed.Item) []khabar.Author {
 	var out []khabar.Author
 	seen := map[string]bool{}
@@ -207,6 +219,9 @@ func authors(it *gofeed.Item) []khabar.Author {
 	}
 	if itn := it.ITunesExt; itn != nil {
 		add(itn.Author, "")
+	}
+	for _, c := range it.Extensions[atomExt]["contributor"] {
+		add(c.Attrs["name"], c.Attrs["email"])
 	}
 	return out
 }
