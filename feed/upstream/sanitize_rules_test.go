@@ -23,9 +23,9 @@ func TestSanitizeKeepsText(t *testing.T) {
 	}{
 		// A browser shows an object's fallback content when it cannot
 		// show the object (a plugin type), and what follows it.
-		{"unclosed object", `<p>Before <object data="https://x.example/a.swf">fallback</p><p>After.</p>`, "Before fallback After.", []string{"<object"}, true},
-		{"unclosed object at the end of the field", `<object data="x.swf"><param name="a" value="b">Text after the object.`, "Text after the object.", []string{"<object", "<param"}, true},
-		{"closed object", `<object data="x.swf"><param name="a" value="b">Fallback.</object> After.`, "Fallback. After.", []string{"<object", "<param"}, true},
+		{"unclosed object", `<p>Before <object data="https://x.example/a.swf">fallback</p><p>After.</p>`, "Before fallback After.", []string{"<object"}, false},
+		{"unclosed object at the end of the field", `<object data="x.swf"><param name="a" value="b">Text after the object.`, "Text after the object.", []string{"<object", "<param"}, false},
+		{"closed object", `<object data="x.swf"><param name="a" value="b">Fallback.</object> After.`, "Fallback. After.", []string{"<object", "<param"}, false},
 		{"dropped embed", `<p>One <embed src="https://x.example/a.swf"> two.</p><p>Three.</p>`, "One two. Three.", []string{"<embed"}, false},
 		{"embed closed as if it had content", `<embed src="a.swf">Not inside.</embed> Still shown.`, "Not inside. Still shown.", []string{"<embed"}, false},
 		{"unclosed applet", `<applet code="A.class"><p>Applet fallback.</p><p>After the applet.</p>`, "Applet fallback. After the applet.", []string{"<applet"}, false},

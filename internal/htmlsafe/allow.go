@@ -104,8 +104,12 @@ small span strike strong style sub summary sup svg table tbody td textarea tfoot
 title time tr tt u ul var video wbr`)
 
 // skippedContent are the elements outside the allow-list whose content
-// goes with them.
-var skippedContent = setOf(`frame frameset iframe noembed noframes noscript nostyle object
+// goes with them: what a browser does not show (raw text, or markup shown
+// only without scripts or frames). An object or applet is not among them:
+// a browser shows its fallback content when it cannot show the object,
+// so the tags go and that content stays, and an unclosed one cannot
+// swallow the rest of the field.
+var skippedContent = setOf(`frame frameset iframe noembed noframes noscript nostyle
 script style title`)
 
 // allowStart is the allow-list step for a start tag whose attributes are
