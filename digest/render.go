@@ -11,10 +11,10 @@ import (
 	"sync/atomic"
 	texttemplate "text/template"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
 // View is what the message templates are executed with.
@@ -164,34 +164,8 @@ func scaled(u, alt string, w, h, to int) *ImageView {
 }
 
 // oneLine returns s cleaned for XML, on one line, with runs of white space
-// folded to one space and none at the ends.
-func oneLine(s string) string {
-	s = khabar.CleanText(s)
-	if folded(s) {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// folded reports whether s has no white space but single ASCII spaces
-// between other characters.
-func folded(s string) bool {
-	prevSpace := true // no leading space
-	for _, r := range s {
-		if r == ' ' {
-			if prevSpace {
-				return false
-			}
-			prevSpace = true
-			continue
-		}
-		if unicode.IsSpace(r) {
-			return false
-		}
-		prevSpace = false
-	}
-	return !prevSpace || s == ""
-}
+// (any Unicode space) folded to one space and none at the ends.
+func oneLine(s string) string { return xmltext.FoldSpace(khabar.CleanText(s), true) }
 
 func (b *Builder) views(stories []Story, loc *time.Location) ([]StoryView, error) {
 	out := make([]StoryView, len(stories))

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 	"github.com/mmcdole/gofeed"
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -89,7 +90,7 @@ func readText(data []byte, r rawText) (value string, isHTML bool) {
 
 // dropSpace is a strings.Map function removing ASCII white space.
 func dropSpace(r rune) rune {
-	if asciiSpace(r) {
+	if r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r' {
 		return -1
 	}
 	return r
@@ -252,29 +253,10 @@ func textLine(s string) string {
 	return oneLine(khabar.CleanText(s))
 }
 
-// asciiSpace reports whether r is ASCII white space (HTML's definition:
-// space, tab, line feed, form feed, carriage return).
-func asciiSpace(r rune) bool {
-	return r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r'
-}
-
 // oneLine folds runs of ASCII white space to one space and trims them
 // from the ends; other spaces (no-break, en, em, thin) are the
-// publisher's and stay. It returns s itself when it is already folded.
-func oneLine(s string) string {
-	prevSpace := true // a leading space needs folding
-	for i := 0; i < len(s); i++ {
-		sp := asciiSpace(rune(s[i]))
-		if sp && (prevSpace || s[i] != ' ') {
-			return strings.Join(strings.FieldsFunc(s, asciiSpace), " ")
-		}
-		prevSpace = sp
-	}
-	if prevSpace && s != "" {
-		return strings.TrimRight(s, " ")
-	}
-	return s
-}
+// publisher's and stay.
+func oneLine(s string) string { return xmltext.FoldSpace(s, false) }
 
 // excerpt is khabar.Excerpt with the same shortcut as plainLine.
 func excerpt(s string, max int) string {

@@ -2,6 +2,7 @@ package xmltext
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -46,4 +47,33 @@ func IsChar(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// FoldSpace folds each run of white space in s to one space and trims the
+// ends: text for one line (a title, a subject, a name). With all false
+// only ASCII white space (HTML's: space, tab, line feed, form feed,
+// carriage return) counts, so the no-break, en, em and thin spaces a
+// writer chose stay; with all true every unicode.IsSpace rune counts. It
+// returns s itself when s is already folded.
+func FoldSpace(s string, all bool) string {
+	isSpace := asciiSpace
+	if all {
+		isSpace = unicode.IsSpace
+	}
+	prevSpace := true // a leading space needs folding
+	for _, r := range s {
+		sp := isSpace(r)
+		if sp && (prevSpace || r != ' ') {
+			return strings.Join(strings.FieldsFunc(s, isSpace), " ")
+		}
+		prevSpace = sp
+	}
+	if prevSpace && s != "" {
+		return strings.TrimRight(s, " ")
+	}
+	return s
+}
+
+func asciiSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r'
 }
