@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/net/idna"
+	"github.com/khabar/khabar/internal/xmltext"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -73,59 +73,4 @@ func EscapePath(key string) string {
 // form and every other non-ASCII byte, space or character URLs forbid is
 // percent-encoded. Existing percent escapes are kept. A string that is not
 // a URL is returned with the same encoding applied.
-func URI(iri string) string {
-	rest := iri
-	prefix := ""
-	if i := strings.Index(iri, "://"); i > 0 {
-		authEnd := len(iri)
-		if j := strings.IndexAny(iri[i+3:], "/?#"); j >= 0 {
-			authEnd = i + 3 + j
-		}
-		auth := iri[i+3 : authEnd]
-		userinfo := ""
-		if k := strings.LastIndexByte(auth, '@'); k >= 0 {
-			userinfo, auth = auth[:k+1], auth[k+1:]
-		}
-		host, port := auth, ""
-		if k := strings.LastIndexByte(auth, ':'); k >= 0 && !strings.Contains(auth[k:], "]") {
-			host, port = auth[:k], auth[k:]
-		}
-		if needsEscape(host) {
-			if a, err := idna.Lookup.ToASCII(host); err == nil {
-				host = a
-			}
-		}
-		prefix = iri[:i+3] + escapeIRI(userinfo) + host + port
-		rest = iri[authEnd:]
-	}
-	if !needsEscape(rest) {
-		return prefix + rest
-	}
-	return prefix + escapeIRI(rest)
-}
-
-func needsEscape(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 || c <= ' ' || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func escapeIRI(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s) * 2)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 || c <= ' ' || c == 0x7f || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0 {
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
+func URI(iri string) string { return xmltext.URI(iri) }

@@ -77,7 +77,7 @@ func PlainText(fragment string) string {
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
 			a := atom.Lookup(name)
-			if skippedElement(a) {
+			if xmltext.HiddenContent(a) {
 				if tt == html.StartTagToken {
 					skip++
 				} else if tt == html.EndTagToken && skip > 0 {
@@ -98,14 +98,6 @@ func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
 func lastRune(s string) rune  { r, _ := utf8.DecodeLastRuneInString(s); return r }
 
 func isSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' }
-
-func skippedElement(a atom.Atom) bool {
-	switch a {
-	case atom.Script, atom.Style, atom.Template, atom.Noscript, atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Head, atom.Title:
-		return true
-	}
-	return false
-}
 
 func blockElement(a atom.Atom) bool {
 	switch a {

@@ -72,7 +72,7 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []b
 	b = xmltext.AppendText(b, itemTitle(a), xmltext.Trusted)
 	b = append(b, "</title>\n"...)
 	b = append(b, `<link rel="alternate" type="text/html" href="`...)
-	b = appendURI(b, a.URL, "&amp;")
+	b = xmltext.AppendURI(b, a.URL, "&amp;")
 	b = append(b, "\"/>\n<published>"...)
 	b = appendDate3339(b, a.Published, s.Location)
 	b = append(b, "</published>\n<updated>"...)
@@ -103,7 +103,7 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []b
 	if body != "" {
 		b = append(b, `<content type="html"`...)
 		b = append(b, ` xml:base="`...)
-		b = appendURI(b, a.URL, "&amp;")
+		b = xmltext.AppendURI(b, a.URL, "&amp;")
 		b = append(b, '"')
 		b = append(b, '>')
 		b = xmltext.AppendCDATA(b, body, xmltext.Trusted) // the same HTML text as escaping, copied instead

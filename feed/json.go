@@ -87,7 +87,7 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, body string) []by
 	b = append(b, '"')
 	b = appendJSONMember(b, ind, "url", &first)
 	b = append(b, '"')
-	b = appendURI(b, a.URL, "&")
+	b = xmltext.AppendURI(b, a.URL, "&")
 	b = append(b, '"')
 	str("title", itemTitle(a))
 	if body != "" {

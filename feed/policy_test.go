@@ -10,6 +10,7 @@ import (
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/internal/htmlsafe"
+	"github.com/khabar/khabar/internal/xmltext"
 	"golang.org/x/net/html"
 )
 
@@ -356,11 +357,11 @@ func TestAppendURIMatchesURI(t *testing.T) {
 	}
 	for _, s := range in {
 		want := khabar.URI(s)
-		if got := string(appendURI(nil, s, "&")); got != want {
-			t.Errorf("appendURI(%q) = %q, want %q", s, got, want)
+		if got := string(xmltext.AppendURI(nil, s, "&")); got != want {
+			t.Errorf("xmltext.AppendURI(%q) = %q, want %q", s, got, want)
 		}
-		if got, want := string(appendURI(nil, s, "&amp;")), strings.ReplaceAll(want, "&", "&amp;"); got != want {
-			t.Errorf("appendURI(%q, &amp;) = %q, want %q", s, got, want)
+		if got, want := string(xmltext.AppendURI(nil, s, "&amp;")), strings.ReplaceAll(want, "&", "&amp;"); got != want {
+			t.Errorf("xmltext.AppendURI(%q, &amp;) = %q, want %q", s, got, want)
 		}
 	}
 }

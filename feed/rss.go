@@ -72,7 +72,7 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 	b = append(b, "<item>\n"...)
 	b = appendElem(b, "title", itemTitle(a), xmltext.Trusted)
 	b = append(b, "<link>"...)
-	b = appendURI(b, a.URL, "&amp;")
+	b = xmltext.AppendURI(b, a.URL, "&amp;")
 	b = append(b, "</link>\n"...)
 	b = append(b, `<guid isPermaLink="false">`...)
 	b = r.appendGUID(b, a, "&amp;")
@@ -188,7 +188,7 @@ func appendURIAttr(b, done []byte, iri string) (out, value []byte) {
 		return append(b, '"'), done
 	}
 	start := len(b)
-	b = appendURI(b, iri, "&amp;")
+	b = xmltext.AppendURI(b, iri, "&amp;")
 	value = b[start:len(b):len(b)]
 	return append(b, '"'), value
 }

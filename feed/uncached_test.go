@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
 // The uncached render path: every item rendered straight into the page,
@@ -327,17 +328,17 @@ func TestDateFormats(t *testing.T) {
 // attribute or a JSON string.
 func TestAppendURIHostile(t *testing.T) {
 	for _, s := range []string{`ht"tp://x.example/`, `https://a"b<c>.example/`, "https://x\x01y.example/p", `h\t"tp://x/`} {
-		x := string(appendURI(nil, s, "&amp;"))
+		x := string(xmltext.AppendURI(nil, s, "&amp;"))
 		if strings.ContainsAny(x, "\"<>\x01") {
-			t.Errorf("appendURI(%q, XML) = %q: unescaped quote, bracket or control character", s, x)
+			t.Errorf("xmltext.AppendURI(%q, XML) = %q: unescaped quote, bracket or control character", s, x)
 		}
 		if err := wellFormed([]byte(`<a href="` + x + `">` + x + `</a>`)); err != nil {
-			t.Errorf("appendURI(%q, XML) = %q: %v", s, x, err)
+			t.Errorf("xmltext.AppendURI(%q, XML) = %q: %v", s, x, err)
 		}
-		j := `"` + string(appendURI(nil, s, "&")) + `"`
+		j := `"` + string(xmltext.AppendURI(nil, s, "&")) + `"`
 		var back string
 		if err := json.Unmarshal([]byte(j), &back); err != nil {
-			t.Errorf("appendURI(%q, JSON) = %s: %v", s, j, err)
+			t.Errorf("xmltext.AppendURI(%q, JSON) = %s: %v", s, j, err)
 		}
 	}
 }

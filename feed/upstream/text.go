@@ -211,7 +211,7 @@ func plainLine(s string) string {
 		case xhtml.StartTagToken, xhtml.EndTagToken, xhtml.SelfClosingTagToken:
 			name, _ := z.TagName()
 			switch a := atom.Lookup(name); {
-			case hiddenElement(a):
+			case xmltext.HiddenContent(a):
 				if tt == xhtml.StartTagToken {
 					skip++
 				} else if tt == xhtml.EndTagToken && skip > 0 {
@@ -222,16 +222,6 @@ func plainLine(s string) string {
 			}
 		}
 	}
-}
-
-// hiddenElement reports whether an element's content is not shown as
-// text.
-func hiddenElement(a atom.Atom) bool {
-	switch a {
-	case atom.Script, atom.Style, atom.Template, atom.Noscript, atom.Iframe, atom.Object, atom.Svg, atom.Math, atom.Head, atom.Title:
-		return true
-	}
-	return false
 }
 
 // inlineElement reports whether an element runs on inside a line of text

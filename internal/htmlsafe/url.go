@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
 // The one URL rule: every URL-bearing attribute either policy keeps
@@ -23,7 +23,7 @@ data formaction xlink:href codebase icon manifest ping`)
 // BaseURL parses base (an IRI, as khabar.URI takes it) when it is an
 // absolute http(s) URL, and returns nil otherwise.
 func BaseURL(base string) *url.URL {
-	u, err := url.Parse(khabar.URI(base))
+	u, err := url.Parse(xmltext.URI(base))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil
 	}
@@ -81,7 +81,7 @@ func (s *state) outgoingURL(v string, images bool) (string, bool) {
 	if base == nil {
 		return "", false
 	}
-	ref, err := url.Parse(khabar.URI(v))
+	ref, err := url.Parse(xmltext.URI(v))
 	if err != nil {
 		return "", false
 	}
