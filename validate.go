@@ -123,15 +123,7 @@ func (p *problems) checkTaxonomy(a *Article) {
 	}
 	for i := range a.Authors[:min(len(a.Authors), MaxAuthors)] {
 		au := &a.Authors[i]
-		if blank(au.Name) {
-			p.add(a, indexed("authors", i, ".name"), "is empty")
-		} else if noText(au.Name) {
-			p.add(a, indexed("authors", i, ".name"), noTextProblem)
-		} else if au.Slug == "" && slugEmpty(au.Name) {
-			p.add(a, indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
-		} else if !slugOK(au.Slug) {
-			p.add(a, indexed("authors", i, ".slug"), "%q holds a slash, a control character or white space", au.Slug)
-		}
+		p.checkNamed(a, "authors", i, au.Name, au.Slug)
 		if au.URL != "" {
 			if err := checkAbsURL(au.URL); err != nil {
 				p.add(a, indexed("authors", i, ".url"), "%v", err)
@@ -162,15 +154,23 @@ func (p *problems) checkTaxonomy(a *Article) {
 	}
 	for i := range a.Tags[:min(len(a.Tags), MaxTags)] {
 		t := &a.Tags[i]
-		if blank(t.Name) {
-			p.add(a, indexed("tags", i, ".name"), "is empty")
-		} else if noText(t.Name) {
-			p.add(a, indexed("tags", i, ".name"), noTextProblem)
-		} else if t.Slug == "" && slugEmpty(t.Name) {
-			p.add(a, indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
-		} else if !slugOK(t.Slug) {
-			p.add(a, indexed("tags", i, ".slug"), "%q holds a slash, a control character or white space", t.Slug)
-		}
+		p.checkNamed(a, "tags", i, t.Name, t.Slug)
+	}
+}
+
+// checkNamed checks the name and slug of the i-th author or tag (list
+// names which): a name with text, and a slug given or derivable from it
+// that can stand in a URL path.
+func (p *problems) checkNamed(a *Article, list string, i int, name, slug string) {
+	switch {
+	case blank(name):
+		p.add(a, indexed(list, i, ".name"), "is empty")
+	case noText(name):
+		p.add(a, indexed(list, i, ".name"), noTextProblem)
+	case slug == "" && slugEmpty(name):
+		p.add(a, indexed(list, i, ".slug"), "is empty and cannot be derived from the name")
+	case !slugOK(slug):
+		p.add(a, indexed(list, i, ".slug"), "%q holds a slash, a control character or white space", slug)
 	}
 }
 
