@@ -16,6 +16,10 @@ import (
 // ErrSkipped is wrapped by every *SkipError.
 var ErrSkipped = errors.New("digest: skipped")
 
+// ErrZeroBuilder is returned by the methods of a Builder that was not made
+// by NewBuilder.
+var ErrZeroBuilder = errors.New("digest: zero Builder: make one with NewBuilder")
+
 // SkipReason says why a subscriber gets no message.
 type SkipReason int
 
@@ -283,6 +287,9 @@ func (b *Builder) Build(ctx context.Context, ed Edition, sub *Subscriber) (*Mess
 }
 
 func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local *poolCache) (*Message, error) {
+	if b == nil || b.tmpl == nil {
+		return nil, ErrZeroBuilder
+	}
 	if err := ed.Validate(); err != nil {
 		return nil, err
 	}
@@ -372,6 +379,9 @@ func (b *Builder) browserURL(ed Edition, lang string) string {
 // the walk and is returned; so is the context's error when it is
 // cancelled.
 func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error) error) error {
+	if b == nil || b.tmpl == nil {
+		return ErrZeroBuilder
+	}
 	if b.cfg.Subscribers == nil {
 		return errors.New("digest: Each needs Config.Subscribers")
 	}
@@ -409,6 +419,9 @@ type WebVersion struct {
 // no greeting and no unsubscribe link. An edition with no stories gives a
 // *SkipError with SkipNoStories.
 func (b *Builder) General(ed Edition, lang string) (*WebVersion, error) {
+	if b == nil || b.tmpl == nil {
+		return nil, ErrZeroBuilder
+	}
 	if err := ed.Validate(); err != nil {
 		return nil, err
 	}

@@ -47,3 +47,24 @@ func TestEditionRange(t *testing.T) {
 		t.Errorf("web version of 9999-12-31: status %d, want 404", w.Code)
 	}
 }
+
+// TestZeroBuilder: a Builder not made by NewBuilder gives ErrZeroBuilder,
+// never a nil-pointer panic.
+func TestZeroBuilder(t *testing.T) {
+	var b Builder
+	ed := Edition{Date: "2026-11-24"}
+	if _, err := b.Build(context.Background(), ed, &Subscriber{Email: "a@example.com"}); !errors.Is(err, ErrZeroBuilder) {
+		t.Errorf("Build: %v", err)
+	}
+	if err := b.Each(context.Background(), ed, func(*Message, error) error { return nil }); !errors.Is(err, ErrZeroBuilder) {
+		t.Errorf("Each: %v", err)
+	}
+	if _, err := b.General(ed, "hi"); !errors.Is(err, ErrZeroBuilder) {
+		t.Errorf("General: %v", err)
+	}
+	w := httptest.NewRecorder()
+	NewBrowserHandler(&b).ServeHTTP(w, httptest.NewRequest("GET", "/digest/2026-11-24", nil))
+	if w.Code < 400 {
+		t.Errorf("web version from a zero Builder: status %d", w.Code)
+	}
+}

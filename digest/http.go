@@ -242,6 +242,10 @@ func NewBrowserHandler(b *Builder) *BrowserHandler {
 
 // ServeHTTP serves the web version named by the last path segment.
 func (h *BrowserHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.b == nil || h.b.tmpl == nil {
+		http.Error(w, ErrZeroBuilder.Error(), http.StatusInternalServerError)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)

@@ -23,6 +23,11 @@ var (
 	ErrNoFeed = errors.New("feed: no such feed")
 	// ErrNoPage is wrapped when a page number is past the last page.
 	ErrNoPage = errors.New("feed: no such page")
+	// ErrZeroValue is returned by the methods of a Renderer or Handler
+	// that was not made by NewRenderer or NewHandler.
+	ErrZeroValue = errors.New("feed: zero value: make Renderers with NewRenderer and Handlers with NewHandler")
+	// ErrFormat is returned for a Format other than RSS, Atom and JSON.
+	ErrFormat = errors.New("feed: unknown format")
 )
 
 // Defaults used for zero Config fields.

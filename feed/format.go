@@ -56,6 +56,17 @@ func (f Format) MediaType() string {
 // ContentType returns the HTTP Content-Type, with the charset.
 func (f Format) ContentType() string { return f.MediaType() + "; charset=utf-8" }
 
+// Valid reports whether f is RSS, Atom or JSON.
+func (f Format) Valid() bool { return f <= JSON }
+
+// check returns an error wrapping ErrFormat when f is not Valid.
+func (f Format) check() error {
+	if !f.Valid() {
+		return fmt.Errorf("%w: %d", ErrFormat, uint8(f))
+	}
+	return nil
+}
+
 // suffix is the format's path after ".../feed/".
 func (f Format) suffix() string {
 	switch f {

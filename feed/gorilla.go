@@ -15,8 +15,11 @@ import (
 // hub and paging links, item languages, and image sizes and captions. Ids
 // are the same GUIDs this package writes (gorilla/feeds would otherwise
 // leave RSS without a guid and make up a random Atom id); IsPermaLink is
-// "false".
+// "false". It returns nil on a zero Renderer.
 func (r *Renderer) Gorilla(p *Page) *feeds.Feed {
+	if r == nil || r.s == nil || p == nil {
+		return nil
+	}
 	s := r.s
 	fa := r.feedAuthor(p)
 	f := &feeds.Feed{

@@ -120,6 +120,9 @@ func (h *Handler) Renderer() *Renderer { return h.r }
 // and stops the WebSub pinger (a ping in flight is cancelled, queued ones
 // are dropped).
 func (h *Handler) Close() error {
+	if h.stop == nil {
+		return nil // a zero Handler started nothing
+	}
 	h.stop()
 	h.bg.Wait()
 	if h.ping != nil {
@@ -165,6 +168,9 @@ func (h *Handler) changed(ch khabar.Change) {
 // <link rel="alternate"> per format, to put in the <head> of k's HTML page.
 // It returns an error wrapping ErrNoFeed when the catalog does not know k.
 func (h *Handler) Discovery(k khabar.Key) (template.HTML, error) {
+	if h == nil || h.r == nil {
+		return "", ErrZeroValue
+	}
 	return h.r.Discovery(h.c, k)
 }
 
@@ -186,6 +192,10 @@ func (r *Renderer) Discovery(c *khabar.Catalog, k khabar.Key) (template.HTML, er
 
 // ServeHTTP serves one feed request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if h.r == nil {
+		plain(w, http.StatusInternalServerError, ErrZeroValue.Error())
+		return
+	}
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		plain(w, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed: use GET or HEAD")

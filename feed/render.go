@@ -85,16 +85,30 @@ func (r *Renderer) Forget(id string) {
 	r.mu.Unlock()
 }
 
-// HomeURL returns the home page URL in URI form, ending with "/".
-func (r *Renderer) HomeURL() string { return r.s.home }
+// HomeURL returns the home page URL in URI form, ending with "/". Like
+// PageURL, FeedURL and GUID, it returns "" on a zero Renderer.
+func (r *Renderer) HomeURL() string {
+	if r == nil || r.s == nil {
+		return ""
+	}
+	return r.s.home
+}
 
 // PageURL returns the address of k's HTML archive page: the home page for
 // the site, HomeURL + "category/{path}/" and so on otherwise.
-func (r *Renderer) PageURL(k khabar.Key) string { return r.s.home + keyPath(k) }
+func (r *Renderer) PageURL(k khabar.Key) string {
+	if r == nil || r.s == nil {
+		return ""
+	}
+	return r.s.home + keyPath(k)
+}
 
 // FeedURL returns the address of page n (from 1) of k's feed in format f:
 // BaseURL + "category/{path}/feed/atom/?paged=2", percent-encoded.
 func (r *Renderer) FeedURL(k khabar.Key, f Format, n int) string {
+	if r == nil || r.s == nil || !f.Valid() {
+		return ""
+	}
 	u := r.s.base + keyPath(k) + "feed/" + f.suffix()
 	if n > 1 {
 		u += "?paged=" + strconv.Itoa(n)
@@ -107,6 +121,9 @@ func (r *Renderer) FeedURL(k khabar.Key, f Format, n int) string {
 // (UTC) and its ID, such as "tag:example.com,2026-11-20:a-1042". It changes
 // only if the ID, the publication date or the site's host does.
 func (r *Renderer) GUID(a *khabar.Article) string {
+	if r == nil || r.s == nil {
+		return ""
+	}
 	return string(r.appendGUID(nil, a, "&"))
 }
 
@@ -152,6 +169,9 @@ func tagChar(c byte) bool {
 // ErrNoPage when n is out of range. The site feed and page 1 of any known
 // feed always exist, even empty.
 func (r *Renderer) Page(c *khabar.Catalog, k khabar.Key, n int) (*Page, error) {
+	if r == nil || r.s == nil {
+		return nil, ErrZeroValue
+	}
 	p := &Page{Key: k, Number: n}
 	switch k.Kind {
 	case khabar.KindSite:
@@ -160,7 +180,7 @@ func (r *Renderer) Page(c *khabar.Catalog, k khabar.Key, n int) (*Page, error) {
 	case khabar.KindCategory:
 		cat, ok := c.Category(k.Slug)
 		if !ok {
-			return nil, fmt.Errorf("%w: category %q", ErrNoFeed, k.Slug)
+			return nil, noCategory(c, k.Slug)
 		}
 		p.Name = cat.Label()
 	case khabar.KindTag:
@@ -203,8 +223,35 @@ func (r *Renderer) Page(c *khabar.Catalog, k khabar.Key, n int) (*Page, error) {
 	return p, nil
 }
 
+// noCategory is the error for a category path c does not know. A path
+// that names a category only by its last segments (CategoryKey("कानपुर")
+// for उत्तर-प्रदेश/कानपुर) gets the full paths it could mean.
+func noCategory(c *khabar.Catalog, path string) error {
+	var could []string
+	for _, cc := range c.Categories() {
+		if full := cc.Category.SlugPath(); strings.HasSuffix(full, "/"+path) {
+			could = append(could, full)
+		}
+	}
+	if len(could) == 0 {
+		return fmt.Errorf("%w: category %q", ErrNoFeed, path)
+	}
+	return fmt.Errorf("%w: category %q is not a full path; did you mean %s?", ErrNoFeed, path, strings.Join(quoteAll(could), " or "))
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}
+
 // Render writes page n of k's feed in format f to w: Page then Write.
 func (r *Renderer) Render(w io.Writer, c *khabar.Catalog, k khabar.Key, f Format, n int) error {
+	if err := f.check(); err != nil {
+		return err
+	}
 	p, err := r.Page(c, k, n)
 	if err != nil {
 		return err
@@ -216,14 +263,24 @@ func (r *Renderer) Render(w io.Writer, c *khabar.Catalog, k khabar.Key, f Format
 // cache without being copied into one buffer first: w receives the page as
 // a sequence of Write calls (one writev when w is a network connection).
 func (r *Renderer) Write(w io.Writer, p *Page, f Format) error {
+	if r == nil || r.s == nil {
+		return ErrZeroValue
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
 	bufs := r.fragments(p, f)
 	_, err := bufs.WriteTo(w)
 	return err
 }
 
 // AppendPage appends p rendered in format f to dst and returns the
-// extended slice.
+// extended slice. It appends nothing for a zero Renderer or a Format that
+// is not Valid (Write says why).
 func (r *Renderer) AppendPage(dst []byte, p *Page, f Format) []byte {
+	if r == nil || r.s == nil || !f.Valid() {
+		return dst
+	}
 	dst = r.appendHead(dst, p, f)
 	for i, it := range r.pageItems(p, f) {
 		if i > 0 {
