@@ -132,7 +132,7 @@ type Config struct {
 	// Templates renders the messages [the embedded ones].
 	Templates *Templates
 	// Location is the zone of subscribers without one and of the web
-	// version [Asia/Kolkata].
+	// version [khabar.DefaultLocation, Asia/Kolkata].
 	Location *time.Location
 	// Language is the language of subscribers without one and of stories
 	// without one ["hi"].
@@ -219,11 +219,7 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		b.tmpl = t
 	}
 	if b.cfg.Location == nil {
-		loc, err := loadLocation("Asia/Kolkata")
-		if err != nil {
-			errs = append(errs, err)
-		}
-		b.cfg.Location = loc
+		b.cfg.Location = khabar.DefaultLocation()
 	}
 	b.lang = baseLanguage(cfg.Language)
 	if b.lang == "" {

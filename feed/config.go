@@ -107,7 +107,8 @@ type Config struct {
 	// URL), so the W3C feed validator finds nothing to warn about in them;
 	// RawContent writes them as stored.
 	ContentPolicy ContentPolicy
-	// Location is the time zone dates are written in. Nil means UTC.
+	// Location is the time zone dates are written in. Nil means
+	// khabar.DefaultLocation (Asia/Kolkata).
 	Location *time.Location
 	// Now is the clock: the updated date of an empty feed and the
 	// Last-Modified of served feeds. Nil means time.Now.
@@ -251,7 +252,7 @@ func (s *site) setDefaults() {
 		s.CacheBytes = DefaultCacheBytes
 	}
 	if s.Location == nil {
-		s.Location = time.UTC
+		s.Location = khabar.DefaultLocation()
 	}
 	if s.Now == nil {
 		s.Now = time.Now

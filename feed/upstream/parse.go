@@ -28,7 +28,10 @@ import (
 // its fields are no longer changed.
 type Parser struct {
 	// Location is the time zone of dates written without one. Nil means
-	// UTC.
+	// UTC, as feed readers read such dates; unlike package feed and
+	// digest, which default to khabar.DefaultLocation (Asia/Kolkata), the
+	// parser does not assume where an upstream feed is from. Set it to
+	// khabar.DefaultLocation() for Indian feeds that leave out the zone.
 	Location *time.Location
 	// IFrameHosts lists the hosts whose https iframes (video players and
 	// similar embeds) survive sanitizing. Nil means DefaultIFrameHosts; an
