@@ -169,8 +169,11 @@ func (w *worker) refusedBeforeData(m *message, err error) attempt {
 		w.reset()
 	}
 	cfg := &w.r.s.cfg
-	u := Update{Detail: a.detail(), Attempt: true, MessageID: m.id, At: cfg.Now()}
+	u := Update{Detail: a.detail(), Attempt: true, MessageID: m.id, At: cfg.Now(), Owner: w.r.owner}
 	if err := cfg.Journal.Transition(w.jctx(), m.job.Key, StatePending, a.out.state(), u); err != nil {
+		if w.r.owner != "" && errors.Is(err, ErrConflict) {
+			return attempt{out: outConflict, note: err.Error()} // the lease was lost
+		}
 		return w.fatal(err)
 	}
 	return a
@@ -181,7 +184,7 @@ func (w *worker) refusedBeforeData(m *message, err error) attempt {
 // failed).
 func (w *worker) markSending(m *message) (a attempt, ok bool) {
 	cfg := &w.r.s.cfg
-	u := Update{Detail: "DATA started", Attempt: true, MessageID: m.id, At: cfg.Now()}
+	u := Update{Detail: "DATA started", Attempt: true, MessageID: m.id, At: cfg.Now(), Owner: w.r.owner}
 	err := cfg.Journal.Transition(w.jctx(), m.job.Key, StatePending, StateSending, u)
 	if err == nil {
 		return attempt{}, true

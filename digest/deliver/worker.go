@@ -32,12 +32,12 @@ type message struct {
 }
 
 func (w *worker) loop() {
-	for job := range w.r.jobs {
+	for t := range w.r.jobs {
 		if w.r.ctx.Err() != nil {
-			w.r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
+			w.r.report(Result{Key: t.job.Key, State: StatePending, Detail: "run stopped before this message"})
 			continue
 		}
-		w.deliver(job)
+		w.deliver(t)
 	}
 }
 
@@ -57,12 +57,13 @@ func (w *worker) drop() {
 	}
 }
 
-// deliver builds job's message and sends it, or records why not.
-func (w *worker) deliver(job Job) {
-	m, res, ok := w.prepare(job)
+// deliver builds the task's message and sends it, or records why not.
+func (w *worker) deliver(t task) {
+	m, res, ok := w.prepare(t.job)
+	job := t.job
 	if !ok {
 		cfg := &w.r.s.cfg
-		u := Update{Detail: res.Detail, At: cfg.Now()}
+		u := Update{Detail: res.Detail, At: cfg.Now(), Owner: w.r.owner}
 		if err := cfg.Journal.Transition(w.jctx(), job.Key, StatePending, res.State, u); err != nil {
 			w.journalError(&res, err)
 			return
@@ -70,7 +71,7 @@ func (w *worker) deliver(job Job) {
 		w.r.report(res)
 		return
 	}
-	w.send(&m, res)
+	w.send(&m, res, t.rec)
 }
 
 // prepare composes job's message, reads its envelope, writes it and signs
@@ -117,13 +118,17 @@ func (w *worker) prepare(job Job) (m message, res Result, ok bool) {
 }
 
 // send makes attempts until one settles the message, the attempts counted
-// across runs are used up, or the run stops.
-func (w *worker) send(m *message, res Result) {
+// across runs are used up, or the run stops. rec is the message's journal
+// record when the producer read it under a lease; nil means read it here.
+func (w *worker) send(m *message, res Result, rec *Record) {
 	r, cfg := w.r, &w.r.s.cfg
-	rec, _, err := cfg.Journal.Get(w.jctx(), m.job.Key)
-	if err != nil {
-		w.journalError(&res, err)
-		return
+	if rec == nil {
+		got, _, err := cfg.Journal.Get(w.jctx(), m.job.Key)
+		if err != nil {
+			w.journalError(&res, err)
+			return
+		}
+		rec = &got
 	}
 	for {
 		if err := r.s.limiter.Wait(r.ctx); err != nil {
