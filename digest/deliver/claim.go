@@ -58,8 +58,9 @@ const (
 	DefaultClaimBatch = 128
 )
 
-// interruptedDetail is the detail of a record that a crash left in sending.
-const interruptedDetail = "interrupted: the previous run stopped after starting DATA; outcome unknown, not resent"
+// InterruptedDetail is the detail recorded for a message that a crash
+// left in sending, when it is recorded unknown.
+const InterruptedDetail = "interrupted: the previous run stopped after starting DATA; outcome unknown, not resent"
 
 // memLease is a MemJournal lease.
 type memLease struct {
@@ -97,7 +98,7 @@ func (j *MemJournal) Claim(ctx context.Context, owner string, keys []Key, lease 
 		c := Claimed{Record: r}
 		switch {
 		case r.State == StateSending && !live:
-			r.State, r.Detail, r.Updated = StateUnknown, interruptedDetail, at
+			r.State, r.Detail, r.Updated = StateUnknown, InterruptedDetail, at
 			j.m[k] = r
 			delete(j.leases, k)
 			c.Record, c.Interrupted = r, true

@@ -395,7 +395,7 @@ func (r *run) produce(source iter.Seq2[Job, error]) {
 			}
 			// An earlier run recorded that DATA was about to start and never
 			// recorded the outcome: the message may have been delivered.
-			const detail = interruptedDetail
+			const detail = InterruptedDetail
 			err := j.Transition(r.ctx, job.Key, StateSending, StateUnknown, Update{Detail: detail, At: r.s.cfg.Now()})
 			if errors.Is(err, ErrConflict) {
 				r.report(Result{Key: job.Key, State: rec.State, Already: true, MessageID: rec.MessageID})
