@@ -94,10 +94,6 @@ func openSQLiteStore(t testing.TB) *Store {
 	return s
 }
 
-var ist = time.FixedZone("IST", 5*3600+1800)
-
-func at(h, m int) time.Time { return time.Date(2026, 11, 24, h, m, 0, 0, ist) }
-
 func mustLoc(t testing.TB, name string) *time.Location {
 	t.Helper()
 	loc, err := digest.LoadLocation(name)
