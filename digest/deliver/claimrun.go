@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -101,13 +102,17 @@ func (r *run) produceClaims(c Claimer, source iter.Seq2[Job, error]) {
 	r.sweep(c, others, wake)
 }
 
-// sweep claims the jobs others held again, each time the first of their
-// leases may have run out, until none is left.
+// sweep claims the jobs others held again until none is left: often
+// while others settle them (from every 20 ms, doubling while nothing
+// changes, up to a quarter of a lease), and at the latest when the first
+// of their leases may have run out.
 func (r *run) sweep(c Claimer, others map[Key]Job, wake time.Time) {
 	cfg := &r.s.cfg
+	const minPoll = 20 * time.Millisecond
+	poll := minPoll
 	for len(others) > 0 {
-		d := min(max(time.Until(wake), cfg.Lease/20), cfg.Lease)
-		if !sleep(r.ctx, d+cfg.Lease/20) {
+		d := min(max(time.Until(wake)+cfg.Lease/20, minPoll), poll)
+		if !sleep(r.ctx, d) {
 			for k := range others {
 				r.report(Result{Key: k, State: StatePending, Detail: "run stopped while another sender held this message"})
 			}
@@ -119,12 +124,15 @@ func (r *run) sweep(c Claimer, others map[Key]Job, wake time.Time) {
 		}
 		clear(others)
 		wake = time.Time{}
-		for len(jobs) > 0 {
-			b := jobs[:min(len(jobs), cfg.ClaimBatch)]
-			jobs = jobs[len(b):]
+		for b := range slices.Chunk(jobs, cfg.ClaimBatch) {
 			if !r.claim(c, b, others, &wake) {
 				return
 			}
+		}
+		if len(others) < len(jobs) {
+			poll = minPoll
+		} else {
+			poll = min(2*poll, max(cfg.Lease/4, minPoll))
 		}
 	}
 }
