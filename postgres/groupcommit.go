@@ -31,19 +31,27 @@ type gcOp struct {
 	done chan struct{}
 }
 
-// do runs sql with args in the next batch and scans its one row with scan.
-// A queued statement is not interrupted by its caller's context.
-func (g *groupCommit) do(sql string, args []any, scan func(pgx.Row) error) error {
-	op := &gcOp{sql: sql, args: args, scan: scan, done: make(chan struct{})}
+// do runs ops, in order and in one batch, with the queued statements of
+// other callers, and returns once they are committed; each op's scan reads
+// its one row and its err is set. Queued statements are not interrupted
+// by their callers' contexts.
+func (g *groupCommit) do(ops []*gcOp) {
+	if len(ops) == 0 {
+		return
+	}
+	for _, op := range ops {
+		op.done = make(chan struct{})
+	}
 	g.qmu.Lock()
-	g.queue = append(g.queue, op)
+	g.queue = append(g.queue, ops...)
 	g.qmu.Unlock()
 
+	last := ops[len(ops)-1]
 	g.wmu.Lock()
 	select {
-	case <-op.done: // an earlier batch carried it
+	case <-last.done: // an earlier batch carried them
 		g.wmu.Unlock()
-		return op.err
+		return
 	default:
 	}
 	g.qmu.Lock()
@@ -52,8 +60,7 @@ func (g *groupCommit) do(sql string, args []any, scan func(pgx.Row) error) error
 	g.qmu.Unlock()
 	g.send(batch)
 	g.wmu.Unlock()
-	<-op.done
-	return op.err
+	<-last.done
 }
 
 // send runs a batch. When the batch fails on a statement's error (the

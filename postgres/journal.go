@@ -39,8 +39,8 @@ CREATE INDEX IF NOT EXISTS deliver_journal_owner ON deliver_journal (owner) WHER
 // deliver.SentJournal for the Store of the same DB: the sent log entry is
 // written by the statement that records "sent".
 //
-// Transitions of concurrent callers in one process are sent together in
-// one pgx.Batch (one round trip, one commit: group commit), each returning
+// Transitions of concurrent callers in one process (and the moves of one
+// TransitionAll) are sent together in one pgx.Batch (one round trip, one commit: group commit), each returning
 // once that batch is committed. Claims take a batch of keys in one round
 // trip, skipping rows other senders have locked (FOR UPDATE SKIP LOCKED).
 // Leases are measured on the database's clock. Journal is safe for
@@ -54,6 +54,7 @@ var (
 	_ deliver.Journal     = (*Journal)(nil)
 	_ deliver.SentJournal = (*Journal)(nil)
 	_ deliver.Claimer     = (*Journal)(nil)
+	_ deliver.Batcher     = (*Journal)(nil)
 )
 
 // NewJournal returns the journal in db.
@@ -126,11 +127,60 @@ SELECT (SELECT count(*) FROM upd), (SELECT state FROM cur)`
 // Transition implements deliver.Journal. As a deliver.SentJournal, it
 // records u.Sent in the Store's sent log in the same statement.
 func (j *Journal) Transition(ctx context.Context, k deliver.Key, from, to deliver.State, u deliver.Update) error {
-	if !to.Valid() {
-		return fmt.Errorf("postgres: journal %s: invalid state %q", k, to)
+	return j.TransitionAll(ctx, []deliver.Move{{Key: k, From: from, To: to, Update: u}})[0]
+}
+
+// TransitionAll implements deliver.Batcher: the moves go to the server in
+// one batch, with the writes of concurrent callers.
+func (j *Journal) TransitionAll(ctx context.Context, moves []deliver.Move) []error {
+	errs := make([]error, len(moves))
+	ops := make([]*gcOp, 0, len(moves))
+	results := make([]*moveResult, len(moves))
+	for i, mv := range moves {
+		op, res, err := j.moveOp(ctx, mv)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		ops, results[i] = append(ops, op), res
+	}
+	j.gc.do(ops)
+	for i, mv := range moves {
+		if res := results[i]; res != nil {
+			errs[i] = res.err(mv)
+		}
+	}
+	return errs
+}
+
+// moveResult is what transitionSQL answers for one move.
+type moveResult struct {
+	n   int
+	got *string
+	op  *gcOp
+}
+
+func (r *moveResult) err(mv deliver.Move) error {
+	k := mv.Key
+	switch {
+	case r.op.err != nil:
+		return fmt.Errorf("postgres: journal %s %s→%s: %w", k, mv.From, mv.To, r.op.err)
+	case r.n == 1:
+		return nil
+	case r.got == nil:
+		return fmt.Errorf("%w: %s", deliver.ErrNoRecord, k)
+	}
+	return &deliver.ConflictError{Key: k, Want: mv.From, Got: deliver.State(*r.got), Wanted: mv.To}
+}
+
+// moveOp checks mv and returns the statement that applies it.
+func (j *Journal) moveOp(ctx context.Context, mv deliver.Move) (*gcOp, *moveResult, error) {
+	k, u := mv.Key, mv.Update
+	if !mv.To.Valid() {
+		return nil, nil, fmt.Errorf("postgres: journal %s: invalid state %q", k, mv.To)
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, nil, err
 	}
 	inc := 0
 	if u.Attempt {
@@ -138,26 +188,16 @@ func (j *Journal) Transition(ctx context.Context, k deliver.Key, from, to delive
 	}
 	var logKey, logEdition string
 	var until, sentAt int64
-	if u.Sent != nil && to == deliver.StateSent {
+	if u.Sent != nil && mv.To == deliver.StateSent {
 		if err := u.Sent.Check(); err != nil {
-			return &deliver.LogError{Key: k, Err: err}
+			return nil, nil, &deliver.LogError{Key: k, Err: err}
 		}
 		logKey, logEdition, until, sentAt = sentRow(*u.Sent)
 	}
-	var n int
-	var got *string
-	err := j.gc.do(transitionSQL, []any{k.Edition, k.Recipient, string(from), string(to), inc, u.Detail, u.MessageID, u.At,
-		u.Owner, logKey, logEdition, until, sentAt}, func(row pgx.Row) error { return row.Scan(&n, &got) })
-	if err != nil {
-		return fmt.Errorf("postgres: journal %s %s→%s: %w", k, from, to, err)
-	}
-	switch {
-	case n == 1:
-		return nil
-	case got == nil:
-		return fmt.Errorf("%w: %s", deliver.ErrNoRecord, k)
-	}
-	return &deliver.ConflictError{Key: k, Want: from, Got: deliver.State(*got), Wanted: to}
+	res := &moveResult{}
+	res.op = &gcOp{sql: transitionSQL, args: []any{k.Edition, k.Recipient, string(mv.From), string(mv.To), inc, u.Detail, u.MessageID, u.At,
+		u.Owner, logKey, logEdition, until, sentAt}, scan: func(row pgx.Row) error { return row.Scan(&res.n, &res.got) }}
+	return res.op, res, nil
 }
 
 // KeepsLog implements deliver.SentJournal: the journal keeps l's sent log

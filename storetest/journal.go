@@ -14,23 +14,27 @@ import (
 )
 
 // Journal runs the delivery journal suite; open returns a new, empty
-// journal for each subtest. When the journal is a deliver.Claimer, the
-// claim subtests run too.
+// journal for each subtest. When the journal is a deliver.Claimer or a
+// deliver.Batcher, their subtests run too.
 func Journal(t *testing.T, open func(t *testing.T) deliver.Journal) {
 	for _, tc := range []struct {
-		name  string
-		test  func(*testing.T, deliver.Journal)
-		claim bool
+		name         string
+		test         func(*testing.T, deliver.Journal)
+		claim, batch bool
 	}{
-		{"Transitions", journalTransitions, false},
-		{"CompareAndSwapUnderContention", compareAndSwap, false},
-		{"ClaimLeases", claimLeases, true},
-		{"ClaimLeaseRunsOut", claimLeaseRunsOut, true},
+		{"Transitions", journalTransitions, false, false},
+		{"CompareAndSwapUnderContention", compareAndSwap, false, false},
+		{"ClaimLeases", claimLeases, true, false},
+		{"ClaimLeaseRunsOut", claimLeaseRunsOut, true, false},
+		{"TransitionAll", transitionAll, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			j := open(t)
 			if _, ok := j.(deliver.Claimer); tc.claim && !ok {
 				t.Skipf("%T is not a deliver.Claimer", j)
+			}
+			if _, ok := j.(deliver.Batcher); tc.batch && !ok {
+				t.Skipf("%T is not a deliver.Batcher", j)
 			}
 			tc.test(t, j)
 		})
@@ -366,5 +370,37 @@ func SentJournal(t *testing.T, open func(t *testing.T) (deliver.SentJournal, Sto
 	}
 	if _, sent, _ := store.LastSent(ctx, k2.Recipient); sent {
 		t.Error("a transition that lost its compare-and-swap wrote the sent log")
+	}
+}
+
+// transitionAll applies moves together: in order (two moves of one key
+// in one call), each with its own answer.
+func transitionAll(t *testing.T, j deliver.Journal) {
+	ctx := context.Background()
+	b := j.(deliver.Batcher)
+	at := time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)
+	keys := keysOf("all", 3)
+	for _, k := range keys[:2] {
+		if _, err := j.Open(ctx, k, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := deliver.Update{At: at, Detail: "250 ok"}
+	errs := b.TransitionAll(ctx, []deliver.Move{
+		{Key: keys[0], From: deliver.StatePending, To: deliver.StateSending, Update: u},
+		{Key: keys[0], From: deliver.StateSending, To: deliver.StateSent, Update: u},
+		{Key: keys[1], From: deliver.StateSending, To: deliver.StateSent, Update: u},
+		{Key: keys[2], From: deliver.StatePending, To: deliver.StateSending, Update: u},
+		{Key: keys[1], From: deliver.StatePending, To: "bogus", Update: u},
+	})
+	if len(errs) != 5 || errs[0] != nil || errs[1] != nil || !errors.Is(errs[2], deliver.ErrConflict) ||
+		!errors.Is(errs[3], deliver.ErrNoRecord) || errs[4] == nil {
+		t.Fatalf("TransitionAll = %v; want ok, ok, conflict, no record, invalid state", errs)
+	}
+	if r, _, _ := j.Get(ctx, keys[0]); r.State != deliver.StateSent {
+		t.Errorf("after two moves in one call: %+v, want sent", r)
+	}
+	if r, _, _ := j.Get(ctx, keys[1]); r.State != deliver.StatePending {
+		t.Errorf("after failed moves: %+v, want pending", r)
 	}
 }
