@@ -74,19 +74,7 @@ func (r *run) produceClaims(c Claimer, source iter.Seq2[Job, error]) {
 	batch := make([]Job, 0, cfg.ClaimBatch)
 	n := 0
 	for job, err := range source {
-		if err != nil {
-			r.fail(fmt.Errorf("deliver: job source: %w", err))
-			return
-		}
-		if r.ctx.Err() != nil {
-			return
-		}
-		n++
-		r.mu.Lock()
-		r.counts.Read++
-		r.mu.Unlock()
-		if job.Key.Edition == "" || job.Key.Recipient == "" || job.Compose == nil {
-			r.fail(fmt.Errorf("deliver: job %d: key %q and Compose are required", n, job.Key))
+		if n++; !r.accept(job, err, n) {
 			return
 		}
 		if batch = append(batch, job); len(batch) == cfg.ClaimBatch {

@@ -360,23 +360,31 @@ func (r *run) report(res Result) {
 	}
 }
 
+// accept takes the source's next job (the n-th), or its error, and
+// counts it; false means the run must stop.
+func (r *run) accept(job Job, err error, n int) bool {
+	if err != nil {
+		r.fail(fmt.Errorf("deliver: job source: %w", err))
+		return false
+	}
+	if r.ctx.Err() != nil {
+		return false
+	}
+	r.mu.Lock()
+	r.counts.Read++
+	r.mu.Unlock()
+	if job.Key.Edition == "" || job.Key.Recipient == "" || job.Compose == nil {
+		r.fail(fmt.Errorf("deliver: job %d: key %q and Compose are required", n, job.Key))
+		return false
+	}
+	return true
+}
+
 func (r *run) produce(source iter.Seq2[Job, error]) {
 	j := r.s.cfg.Journal
 	n := 0
 	for job, err := range source {
-		if err != nil {
-			r.fail(fmt.Errorf("deliver: job source: %w", err))
-			return
-		}
-		if r.ctx.Err() != nil {
-			return
-		}
-		n++
-		r.mu.Lock()
-		r.counts.Read++
-		r.mu.Unlock()
-		if job.Key.Edition == "" || job.Key.Recipient == "" || job.Compose == nil {
-			r.fail(fmt.Errorf("deliver: job %d: key %q and Compose are required", n, job.Key))
+		if n++; !r.accept(job, err, n) {
 			return
 		}
 		rec, err := j.Open(r.ctx, job.Key, r.s.cfg.Now())
