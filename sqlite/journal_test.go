@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -65,41 +64,5 @@ func TestJournalSharesDB(t *testing.T) {
 	}
 	if _, err := OpenJournal(ctx, filepath.Join(t.TempDir(), "missing-dir", "x.db")); err == nil {
 		t.Errorf("OpenJournal in a missing directory succeeded")
-	}
-}
-
-func TestJournalPrune(t *testing.T) {
-	ctx := context.Background()
-	j := openJournal(t)
-	old := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
-	recent := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
-	for i, tc := range []struct {
-		at    time.Time
-		state deliver.State
-	}{{old, deliver.StateSent}, {old, deliver.StateFailed}, {old, deliver.StatePending}, {old, deliver.StateSending}, {recent, deliver.StateSent}, {old, deliver.StateSkipped}} {
-		k := deliver.Key{Edition: "e", Recipient: fmt.Sprintf("r%d@example.org", i)}
-		if _, err := j.Open(ctx, k, tc.at); err != nil {
-			t.Fatal(err)
-		}
-		if tc.state != deliver.StatePending {
-			from := deliver.StatePending
-			if tc.state != deliver.StateSending && tc.state != deliver.StateSkipped && tc.state != deliver.StateFailed {
-				if err := j.Transition(ctx, k, deliver.StatePending, deliver.StateSending, deliver.Update{At: tc.at}); err != nil {
-					t.Fatal(err)
-				}
-				from = deliver.StateSending
-			}
-			if err := j.Transition(ctx, k, from, tc.state, deliver.Update{At: tc.at}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	n, err := j.Prune(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil || n != 3 {
-		t.Fatalf("Prune = %d, %v; want the 3 old terminal records", n, err)
-	}
-	c, err := j.Count(ctx, "e")
-	if err != nil || c[deliver.StatePending] != 1 || c[deliver.StateSending] != 1 || c[deliver.StateSent] != 1 || len(c) != 3 {
-		t.Errorf("after prune: %v, %v; want pending, sending and the recent sent kept", c, err)
 	}
 }

@@ -15,7 +15,8 @@ import (
 
 // Journal runs the delivery journal suite; open returns a new, empty
 // journal for each subtest. When the journal is a deliver.Claimer or a
-// deliver.Batcher, their subtests run too.
+// deliver.Batcher, or has a Prune method (sqlite.Journal,
+// postgres.Journal), those subtests run too.
 func Journal(t *testing.T, open func(t *testing.T) deliver.Journal) {
 	for _, tc := range []struct {
 		name         string
@@ -27,6 +28,7 @@ func Journal(t *testing.T, open func(t *testing.T) deliver.Journal) {
 		{"ClaimLeases", claimLeases, true, false},
 		{"ClaimLeaseRunsOut", claimLeaseRunsOut, true, false},
 		{"TransitionAll", transitionAll, false, true},
+		{"Prune", journalPrune, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			j := open(t)
@@ -35,6 +37,9 @@ func Journal(t *testing.T, open func(t *testing.T) deliver.Journal) {
 			}
 			if _, ok := j.(deliver.Batcher); tc.batch && !ok {
 				t.Skipf("%T is not a deliver.Batcher", j)
+			}
+			if _, ok := j.(pruner); tc.name == "Prune" && !ok {
+				t.Skipf("%T has no Prune", j)
 			}
 			tc.test(t, j)
 		})
@@ -402,5 +407,47 @@ func transitionAll(t *testing.T, j deliver.Journal) {
 	}
 	if r, _, _ := j.Get(ctx, keys[1]); r.State != deliver.StatePending {
 		t.Errorf("after failed moves: %+v, want pending", r)
+	}
+}
+
+// pruner is a journal that deletes old terminal records.
+type pruner interface {
+	Prune(ctx context.Context, before time.Time) (int64, error)
+}
+
+// journalPrune deletes old terminal records and keeps the rest.
+func journalPrune(t *testing.T, j deliver.Journal) {
+	ctx := context.Background()
+	p := j.(pruner)
+	old := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	recent := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	for i, tc := range []struct {
+		at    time.Time
+		state deliver.State
+	}{{old, deliver.StateSent}, {old, deliver.StateFailed}, {old, deliver.StatePending}, {old, deliver.StateSending}, {recent, deliver.StateSent}, {old, deliver.StateSkipped}} {
+		k := key{Edition: "e", Recipient: fmt.Sprintf("r%d@example.org", i)}
+		if _, err := j.Open(ctx, k, tc.at); err != nil {
+			t.Fatal(err)
+		}
+		if tc.state != deliver.StatePending {
+			from := deliver.StatePending
+			if tc.state != deliver.StateSending && tc.state != deliver.StateSkipped && tc.state != deliver.StateFailed {
+				if err := j.Transition(ctx, k, deliver.StatePending, deliver.StateSending, deliver.Update{At: tc.at}); err != nil {
+					t.Fatal(err)
+				}
+				from = deliver.StateSending
+			}
+			if err := j.Transition(ctx, k, from, tc.state, deliver.Update{At: tc.at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n, err := p.Prune(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || n != 3 {
+		t.Fatalf("Prune = %d, %v; want the 3 old terminal records", n, err)
+	}
+	c, err := j.Count(ctx, "e")
+	if err != nil || c[deliver.StatePending] != 1 || c[deliver.StateSending] != 1 || c[deliver.StateSent] != 1 || len(c) != 3 {
+		t.Errorf("after prune: %v, %v; want pending, sending and the recent sent kept", c, err)
 	}
 }

@@ -82,6 +82,13 @@ func (r *run) produceClaims(c Claimer, source iter.Seq2[Job, error]) {
 				return
 			}
 			batch = batch[:0]
+			// Keep the jobs set aside to about what the other senders
+			// have in hand: most are settled by now.
+			if len(others) >= 8*cfg.ClaimBatch {
+				if !r.reclaim(c, others, &wake) {
+					return
+				}
+			}
 		}
 	}
 	if len(batch) > 0 && !r.claim(c, batch, others, &wake) {
@@ -106,23 +113,34 @@ func (r *run) sweep(c Claimer, others map[Key]Job, wake time.Time) {
 			}
 			return
 		}
-		jobs := make([]Job, 0, len(others))
-		for _, j := range others {
-			jobs = append(jobs, j)
+		before := len(others)
+		if !r.reclaim(c, others, &wake) {
+			return
 		}
-		clear(others)
-		wake = time.Time{}
-		for b := range slices.Chunk(jobs, cfg.ClaimBatch) {
-			if !r.claim(c, b, others, &wake) {
-				return
-			}
-		}
-		if len(others) < len(jobs) {
+		if len(others) < before {
 			poll = minPoll
 		} else {
 			poll = min(2*poll, max(cfg.Lease/4, minPoll))
 		}
 	}
+}
+
+// reclaim claims the jobs in others again, in batches; those still held
+// by others go back in it, with wake reset to the earliest end of their
+// leases. It returns false when the run must stop.
+func (r *run) reclaim(c Claimer, others map[Key]Job, wake *time.Time) bool {
+	jobs := make([]Job, 0, len(others))
+	for _, j := range others {
+		jobs = append(jobs, j)
+	}
+	clear(others)
+	*wake = time.Time{}
+	for b := range slices.Chunk(jobs, r.s.cfg.ClaimBatch) {
+		if !r.claim(c, b, others, wake) {
+			return false
+		}
+	}
+	return true
 }
 
 // claim claims jobs in one call: held jobs go to the workers, jobs that
