@@ -31,6 +31,10 @@ import (
 func BenchmarkSenders(b *testing.B) {
 	n := envInt("KHABAR_BENCH_SUBSCRIBERS", 20_000)
 	workers := envInt("KHABAR_BENCH_WORKERS", 4)
+	delay, err := time.ParseDuration(os.Getenv("KHABAR_BENCH_SMTP_DELAY"))
+	if err != nil {
+		delay = time.Millisecond
+	}
 	url := pgtest.URL(b)
 	openDB(b, url) // migrate once
 	dir := b.TempDir()
@@ -38,9 +42,9 @@ func BenchmarkSenders(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		one = runSenders(b, url, fmt.Sprintf("one-%d", i), 1, n, workers)
-		three = runSenders(b, url, fmt.Sprintf("three-%d", i), 3, n, workers)
-		lite = runSenders(b, "sqlite:"+filepath.Join(dir, fmt.Sprintf("journal-%d.db", i)), "lite", 1, n, workers)
+		one = runSenders(b, url, fmt.Sprintf("one-%d", i), 1, n, workers, delay)
+		three = runSenders(b, url, fmt.Sprintf("three-%d", i), 3, n, workers, delay)
+		lite = runSenders(b, "sqlite:"+filepath.Join(dir, fmt.Sprintf("journal-%d.db", i)), "lite", 1, n, workers, delay)
 	}
 	b.ReportMetric(one.rate(), "msg/s-1proc")
 	b.ReportMetric(three.rate(), "msg/s-3proc")
@@ -73,10 +77,10 @@ func (r sendRun) cpuPerMessage() float64 {
 }
 
 // runSenders runs procs sender processes on db for an edition of n
-// recipients, into a sink that replies after 1 ms, and waits for all.
-func runSenders(b *testing.B, db, edition string, procs, n, workers int) sendRun {
+// recipients, into a sink that replies after delay, and waits for all.
+func runSenders(b *testing.B, db, edition string, procs, n, workers int, delay time.Duration) sendRun {
 	b.Helper()
-	sink := startSink(b, time.Millisecond)
+	sink := startSink(b, delay)
 	outs := make([]*bytes.Buffer, procs)
 	start := time.Now()
 	cmds := make([]chan error, procs)

@@ -38,7 +38,7 @@ func (r *run) heartbeat(c Claimer) (stop func()) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(cfg.Lease / 3)
+		t := time.NewTicker(max(cfg.Lease/3, time.Millisecond))
 		defer t.Stop()
 		for {
 			select {
