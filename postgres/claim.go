@@ -87,6 +87,13 @@ func (j *Journal) Claim(ctx context.Context, owner string, keys []deliver.Key, l
 	if err := j.db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("postgres: claim %d keys: %w", len(keys), err)
 	}
+	return claimed(keys, found, taken)
+}
+
+// claimed is Claim's answer: the records read (found) in the order of
+// keys, marked with what the claim did to them (taken: the new state of
+// the records it changed).
+func claimed(keys []deliver.Key, found map[deliver.Key]*deliver.Claimed, taken map[deliver.Key]string) ([]deliver.Claimed, error) {
 	out := make([]deliver.Claimed, len(keys))
 	for i, k := range keys {
 		c, ok := found[k]

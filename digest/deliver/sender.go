@@ -181,7 +181,8 @@ type Config struct {
 	Owner string
 	// Lease is how long a Claimer's claim lasts without renewal; a Run
 	// renews its leases every Lease/3, and a dead process's work is taken
-	// over by the others about one Lease after it died. Zero means
+	// over by the others about one Lease after it died (a process
+	// restarted after a crash waits as long for its own). Zero means
 	// DefaultLease.
 	Lease time.Duration
 	// ClaimBatch is how many jobs a Run claims from a Claimer in one call;
@@ -403,8 +404,7 @@ func (r *run) produce(source iter.Seq2[Job, error]) {
 			}
 			// An earlier run recorded that DATA was about to start and never
 			// recorded the outcome: the message may have been delivered.
-			const detail = InterruptedDetail
-			err := j.Transition(r.ctx, job.Key, StateSending, StateUnknown, Update{Detail: detail, At: r.s.cfg.Now()})
+			err := j.Transition(r.ctx, job.Key, StateSending, StateUnknown, Update{Detail: InterruptedDetail, At: r.s.cfg.Now()})
 			if errors.Is(err, ErrConflict) {
 				r.report(Result{Key: job.Key, State: rec.State, Already: true, MessageID: rec.MessageID})
 				continue
@@ -415,7 +415,7 @@ func (r *run) produce(source iter.Seq2[Job, error]) {
 				}
 				return
 			}
-			r.report(Result{Key: job.Key, State: StateUnknown, MessageID: rec.MessageID, Detail: detail})
+			r.report(Result{Key: job.Key, State: StateUnknown, MessageID: rec.MessageID, Detail: InterruptedDetail})
 		case rec.State.Terminal():
 			r.report(Result{Key: job.Key, State: rec.State, Already: true, MessageID: rec.MessageID, Detail: rec.Detail})
 		default:
