@@ -18,7 +18,10 @@ type DB struct {
 }
 
 // components are the schema histories Open applies, in order.
-var components []migrate.Component
+var components = []migrate.Component{
+	storeSchema,   // store.go
+	journalSchema, // journal.go
+}
 
 // Open connects to the database at url (a postgres:// URL or a libpq
 // key=value string, see pgxpool.ParseConfig) and migrates it. Close it
@@ -31,6 +34,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	return OpenConfig(ctx, cfg)
+}
+
+// OpenConfig is Open with a pool configuration made by the caller (from
+// pgxpool.ParseConfig), for a tracer, a pool size or a connection hook of
+// its own.
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)

@@ -13,4 +13,12 @@
 // Open applies the schema migrations the database lacks, one component at
 // a time under an advisory lock, so processes starting together do not
 // race. DB is safe for concurrent use.
+//
+// NewStore gives the digest's subscriber store and sent log, NewJournal
+// the delivery journal; a deliver.Sender on that journal shares an
+// edition with every other sender on the database (see deliver.Claimer):
+//
+//	store, journal := postgres.NewStore(db), postgres.NewJournal(db)
+//	sender, err := deliver.NewSender(deliver.Config{Client: c, Journal: journal})
+//	counts, err := sender.Run(ctx, (&deliver.Digest{Builder: b, Store: store}).Jobs(ctx, ed))
 package postgres

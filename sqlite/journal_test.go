@@ -3,13 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/digest/deliver"
 )
 
@@ -67,88 +64,5 @@ func TestJournalSharesDB(t *testing.T) {
 	}
 	if _, err := OpenJournal(ctx, filepath.Join(t.TempDir(), "missing-dir", "x.db")); err == nil {
 		t.Errorf("OpenJournal in a missing directory succeeded")
-	}
-}
-
-// TestJournalSentLog commits a sent log entry together with the
-// journal's "sent", or neither.
-func TestJournalSentLog(t *testing.T) {
-	ctx := context.Background()
-	store, err := OpenStore(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	j, err := NewJournal(ctx, store.DB())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !j.KeepsLog(store) {
-		t.Fatal("a journal on the store's database does not keep its sent log")
-	}
-	at := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
-	k := deliver.Key{Edition: "daily-2026-11-25", Recipient: "a@example.com"}
-	if _, err := j.Open(ctx, k, at); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Transition(ctx, k, deliver.StatePending, deliver.StateSending, deliver.Update{At: at}); err != nil {
-		t.Fatal(err)
-	}
-	bad := digest.Sent{Edition: k.Edition, Email: k.Recipient, At: at} // no Until
-	var le *deliver.LogError
-	if err := j.Transition(ctx, k, deliver.StateSending, deliver.StateSent, deliver.Update{At: at, Sent: &bad}); !errors.As(err, &le) {
-		t.Fatalf("Transition with a bad entry = %v, want a *LogError", err)
-	}
-	if r, _, _ := j.Get(ctx, k); r.State != deliver.StateSending {
-		t.Errorf("after a failed entry the record is %s, want sending: nothing committed", r.State)
-	}
-	if _, sent, _ := store.LastSent(ctx, k.Recipient); sent {
-		t.Error("a failed entry is in the sent log")
-	}
-	good := digest.Sent{Edition: k.Edition, Email: k.Recipient, Until: at.Add(-time.Hour), At: at}
-	if err := j.Transition(ctx, k, deliver.StateSending, deliver.StateSent, deliver.Update{At: at, Sent: &good}); err != nil {
-		t.Fatal(err)
-	}
-	if r, _, _ := j.Get(ctx, k); r.State != deliver.StateSent {
-		t.Errorf("record %s, want sent", r.State)
-	}
-	if until, ok, err := store.LastSent(ctx, k.Recipient); err != nil || !ok || !until.Equal(good.Until) {
-		t.Errorf("LastSent = %v, %v, %v; want %v", until, ok, err, good.Until)
-	}
-}
-
-func TestJournalPrune(t *testing.T) {
-	ctx := context.Background()
-	j := openJournal(t)
-	old := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
-	recent := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
-	for i, tc := range []struct {
-		at    time.Time
-		state deliver.State
-	}{{old, deliver.StateSent}, {old, deliver.StateFailed}, {old, deliver.StatePending}, {old, deliver.StateSending}, {recent, deliver.StateSent}, {old, deliver.StateSkipped}} {
-		k := deliver.Key{Edition: "e", Recipient: fmt.Sprintf("r%d@example.org", i)}
-		if _, err := j.Open(ctx, k, tc.at); err != nil {
-			t.Fatal(err)
-		}
-		if tc.state != deliver.StatePending {
-			from := deliver.StatePending
-			if tc.state != deliver.StateSending && tc.state != deliver.StateSkipped && tc.state != deliver.StateFailed {
-				if err := j.Transition(ctx, k, deliver.StatePending, deliver.StateSending, deliver.Update{At: tc.at}); err != nil {
-					t.Fatal(err)
-				}
-				from = deliver.StateSending
-			}
-			if err := j.Transition(ctx, k, from, tc.state, deliver.Update{At: tc.at}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	n, err := j.Prune(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil || n != 3 {
-		t.Fatalf("Prune = %d, %v; want the 3 old terminal records", n, err)
-	}
-	c, err := j.Count(ctx, "e")
-	if err != nil || c[deliver.StatePending] != 1 || c[deliver.StateSending] != 1 || c[deliver.StateSent] != 1 || len(c) != 3 {
-		t.Errorf("after prune: %v, %v; want pending, sending and the recent sent kept", c, err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/internal/migrate"
+	"github.com/khabar/khabar/internal/subrow"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -179,42 +179,28 @@ func (s *Store) Import(ctx context.Context, subs []*digest.Subscriber) (digest.I
 	return res, nil
 }
 
+// encodeSubscriber returns the insert arguments of sub: the row and the
+// time of the change.
 func encodeSubscriber(sub *digest.Subscriber) ([]any, error) {
-	c, err := sub.Stored()
+	r, err := subrow.Encode(sub)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	f, err := json.Marshal(c.Follows)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode follows of %s: %w", sub.Email, err)
-	}
-	tz := ""
-	if c.TimeZone != nil {
-		tz = c.TimeZone.String()
-	}
-	return []any{c.Key(), c.Email, c.Name, c.Language, tz, string(f), string(c.Status), time.Now().UnixNano()}, nil
+	return []any{r.Key, r.Email, r.Name, r.Language, r.TimeZone, r.Follows, r.Status, time.Now().UnixNano()}, nil
 }
 
-const subscriberColumns = `email, name, language, time_zone, follows, status`
+const subscriberColumns = subrow.Columns
 
-func scanSubscriber(sc interface{ Scan(...any) error }) (*digest.Subscriber, error) {
-	var sub digest.Subscriber
-	var tz, follows, status string
-	if err := sc.Scan(&sub.Email, &sub.Name, &sub.Language, &tz, &follows, &status); err != nil {
+func scanSubscriber(row interface{ Scan(...any) error }) (*digest.Subscriber, error) {
+	var r subrow.Row
+	if err := row.Scan(r.Dest()...); err != nil {
 		return nil, err
 	}
-	sub.Status = digest.Status(status)
-	if err := json.Unmarshal([]byte(follows), &sub.Follows); err != nil {
-		return nil, fmt.Errorf("sqlite: subscriber %s: follows: %w", sub.Email, err)
+	sub, err := r.Decode()
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	if tz != "" {
-		loc, err := digest.LoadLocation(tz)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: subscriber %s: %w", sub.Email, err)
-		}
-		sub.TimeZone = loc
-	}
-	return &sub, nil
+	return sub, nil
 }
 
 // Subscriber returns the subscriber with the given address.

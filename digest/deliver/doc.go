@@ -41,6 +41,18 @@
 // cannot both send one message. MemJournal keeps the journal in memory;
 // package sqlite keeps it in a table of the digest's SQLite database.
 //
+// # Several processes
+//
+// A journal that is a Claimer (package postgres's) lets any number of
+// Senders, on any machines, deliver one edition together: each Run claims
+// its jobs in batches under a lease that a heartbeat renews, sends what it
+// holds, and then waits for the jobs others hold until each is settled. A
+// sender that dies loses its leases when they run out; the others take
+// its pending jobs over and record unknown what it left in "sending". The
+// rate limit is per Sender: give each process its share. A journal that is
+// also a Batcher records each message's outcome together with the next
+// message's "sending", in one commit.
+//
 // # The digest
 //
 // Digest adapts package digest: Jobs yields one job per active subscriber

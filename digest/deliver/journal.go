@@ -88,6 +88,11 @@ type Update struct {
 	// SentJournal keeps, committed with the state change. Journals that
 	// keep no sent log ignore it.
 	Sent *digest.Sent
+	// Owner, when not empty, makes a Claimer's transition also require
+	// that the record is leased to Owner and the lease is running;
+	// otherwise it returns a *ConflictError. Journals that are not
+	// Claimers ignore it.
+	Owner string
 }
 
 // Journal records each delivery's state durably. Every method returns only
@@ -162,8 +167,9 @@ func (e *ConflictError) Unwrap() error { return ErrConflict }
 // that need no resume. The zero value is ready to use; it is safe for
 // concurrent use.
 type MemJournal struct {
-	mu sync.Mutex
-	m  map[Key]Record
+	mu     sync.Mutex
+	m      map[Key]Record
+	leases map[Key]memLease
 }
 
 var _ Journal = (*MemJournal)(nil)
@@ -211,7 +217,7 @@ func (j *MemJournal) Transition(ctx context.Context, k Key, from, to State, u Up
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNoRecord, k)
 	}
-	if r.State != from {
+	if r.State != from || (u.Owner != "" && !j.leasedTo(k, u.Owner, u.At)) {
 		return &ConflictError{Key: k, Want: from, Got: r.State, Wanted: to}
 	}
 	r.State = to

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/khabar/khabar/digest"
@@ -146,8 +147,10 @@ type Config struct {
 	// Workers is the number of concurrent SMTP sessions; zero means
 	// DefaultWorkers.
 	Workers int
-	// Rate limits messages per second across all workers (each attempt
-	// counts); zero means no limit.
+	// Rate limits messages per second across all workers of this Sender
+	// (each attempt counts); zero means no limit. It is not shared between
+	// processes: when N processes send one edition through a Claimer,
+	// give each Rate/N.
 	Rate float64
 	// MaxAttempts bounds the attempts per message after temporary (4xx)
 	// failures, counted across runs; when used up the delivery is failed.
@@ -172,19 +175,39 @@ type Config struct {
 	Progress func(Progress)
 	// Now is the clock for journal timestamps; nil means time.Now.
 	Now func() time.Time
+	// Owner names this Sender in the leases of a Claimer journal (each Run
+	// adds a sequence number); empty means host name, process ID and a
+	// random suffix.
+	Owner string
+	// Lease is how long a Claimer's claim lasts without renewal; a Run
+	// renews its leases every Lease/3, and a dead process's work is taken
+	// over by the others about one Lease after it died (a process
+	// restarted after a crash waits as long for its own). Zero means
+	// DefaultLease.
+	Lease time.Duration
+	// ClaimBatch is how many jobs a Run claims from a Claimer in one call;
+	// zero means DefaultClaimBatch.
+	ClaimBatch int
 }
 
 // Sender delivers jobs over SMTP with a pool of workers, recording each step
 // in a Journal so that a run can be repeated after a crash without sending
 // anything twice. A Sender is safe for concurrent use: Runs of one Sender
-// over the same keys share the work, each message sent once. Senders in
-// different processes on one journal never send a message twice either (the
-// journal's compare-and-swap), but one may take a message the other is
-// sending for a crash's leftover and record it unknown until the sender
-// records the real outcome; run one edition from one process at a time.
+// over the same keys share the work, each message sent once.
+//
+// When the journal is a Claimer, any number of Senders, in any number of
+// processes, deliver one edition together: each Run claims its jobs in
+// batches, sends those it holds, and then waits for the jobs others hold
+// until each is settled or taken over from a sender that died. On any other
+// journal, Senders in different processes never send a message twice
+// either (the journal's compare-and-swap), but one may take a message the
+// other is sending for a crash's leftover and record it unknown until the
+// sender records the real outcome; run one edition from one process at a
+// time.
 type Sender struct {
 	cfg     Config
 	limiter *rate.Limiter
+	runs    atomic.Int64 // numbers the Runs, for lease owners
 	// inFlight holds the keys this Sender's workers are sending (from just
 	// before the journal says "sending" until the outcome is recorded), so
 	// that a concurrent Run does not mistake them for a crash's leftovers.
@@ -199,9 +222,10 @@ func NewSender(cfg Config) (*Sender, error) {
 	if cfg.Journal == nil {
 		return nil, ErrNoJournal
 	}
-	if cfg.Workers < 0 || cfg.Rate < 0 || cfg.MaxAttempts < 0 || cfg.Backoff < 0 || cfg.MaxBackoff < 0 || cfg.Timeout < 0 || cfg.MessagesPerSession < 0 {
-		return nil, fmt.Errorf("deliver: negative value in config (workers %d, rate %g, attempts %d, backoff %v, max backoff %v, timeout %v, messages per session %d)",
-			cfg.Workers, cfg.Rate, cfg.MaxAttempts, cfg.Backoff, cfg.MaxBackoff, cfg.Timeout, cfg.MessagesPerSession)
+	if cfg.Workers < 0 || cfg.Rate < 0 || cfg.MaxAttempts < 0 || cfg.Backoff < 0 || cfg.MaxBackoff < 0 || cfg.Timeout < 0 || cfg.MessagesPerSession < 0 ||
+		cfg.Lease < 0 || cfg.ClaimBatch < 0 {
+		return nil, fmt.Errorf("deliver: negative value in config (workers %d, rate %g, attempts %d, backoff %v, max backoff %v, timeout %v, messages per session %d, lease %v, claim batch %d)",
+			cfg.Workers, cfg.Rate, cfg.MaxAttempts, cfg.Backoff, cfg.MaxBackoff, cfg.Timeout, cfg.MessagesPerSession, cfg.Lease, cfg.ClaimBatch)
 	}
 	if cfg.DKIM != nil {
 		if err := cfg.DKIM.check(); err != nil {
@@ -226,6 +250,7 @@ func NewSender(cfg Config) (*Sender, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.applyClaimDefaults()
 	lim := rate.NewLimiter(rate.Inf, 1)
 	if cfg.Rate > 0 {
 		lim = rate.NewLimiter(rate.Limit(cfg.Rate), 1)
@@ -240,11 +265,21 @@ func (s *Sender) Journal() Journal { return s.cfg.Journal }
 type run struct {
 	s      *Sender
 	ctx    context.Context
-	jobs   chan Job
+	jobs   chan task
 	mu     sync.Mutex // guards counts, err and Progress calls
 	counts Counts
 	err    error
 	stop   context.CancelFunc
+	// owner names this Run in the leases of a Claimer journal; empty when
+	// the journal is not one.
+	owner string
+}
+
+// task is a job handed to a worker, with its journal record when the
+// producer has just read it under a lease (nil: the worker reads it).
+type task struct {
+	job Job
+	rec *Record
 }
 
 // Run reads jobs from source and delivers each one whose journal record is
@@ -256,7 +291,11 @@ type run struct {
 func (s *Sender) Run(ctx context.Context, source iter.Seq2[Job, error]) (Counts, error) {
 	inner, stop := context.WithCancel(ctx)
 	defer stop()
-	r := &run{s: s, ctx: inner, jobs: make(chan Job, s.cfg.Workers), stop: stop}
+	r := &run{s: s, ctx: inner, jobs: make(chan task, s.cfg.Workers), stop: stop}
+	c, claims := s.cfg.Journal.(Claimer)
+	if claims {
+		r.owner = fmt.Sprintf("%s#%d", s.cfg.Owner, s.runs.Add(1))
+	}
 
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
@@ -269,9 +308,17 @@ func (s *Sender) Run(ctx context.Context, source iter.Seq2[Job, error]) (Counts,
 		}()
 	}
 
-	r.produce(source)
-	close(r.jobs)
-	wg.Wait()
+	if claims {
+		hb := r.heartbeat(c)
+		r.produceClaims(c, source)
+		close(r.jobs)
+		wg.Wait()
+		hb()
+	} else {
+		r.produce(source)
+		close(r.jobs)
+		wg.Wait()
+	}
 
 	if r.err == nil && ctx.Err() != nil {
 		r.err = ctx.Err()
@@ -314,23 +361,31 @@ func (r *run) report(res Result) {
 	}
 }
 
+// accept takes the source's next job (the n-th), or its error, and
+// counts it; false means the run must stop.
+func (r *run) accept(job Job, err error, n int) bool {
+	if err != nil {
+		r.fail(fmt.Errorf("deliver: job source: %w", err))
+		return false
+	}
+	if r.ctx.Err() != nil {
+		return false
+	}
+	r.mu.Lock()
+	r.counts.Read++
+	r.mu.Unlock()
+	if job.Key.Edition == "" || job.Key.Recipient == "" || job.Compose == nil {
+		r.fail(fmt.Errorf("deliver: job %d: key %q and Compose are required", n, job.Key))
+		return false
+	}
+	return true
+}
+
 func (r *run) produce(source iter.Seq2[Job, error]) {
 	j := r.s.cfg.Journal
 	n := 0
 	for job, err := range source {
-		if err != nil {
-			r.fail(fmt.Errorf("deliver: job source: %w", err))
-			return
-		}
-		if r.ctx.Err() != nil {
-			return
-		}
-		n++
-		r.mu.Lock()
-		r.counts.Read++
-		r.mu.Unlock()
-		if job.Key.Edition == "" || job.Key.Recipient == "" || job.Compose == nil {
-			r.fail(fmt.Errorf("deliver: job %d: key %q and Compose are required", n, job.Key))
+		if n++; !r.accept(job, err, n) {
 			return
 		}
 		rec, err := j.Open(r.ctx, job.Key, r.s.cfg.Now())
@@ -349,8 +404,7 @@ func (r *run) produce(source iter.Seq2[Job, error]) {
 			}
 			// An earlier run recorded that DATA was about to start and never
 			// recorded the outcome: the message may have been delivered.
-			const detail = "interrupted: the previous run stopped after starting DATA; outcome unknown, not resent"
-			err := j.Transition(r.ctx, job.Key, StateSending, StateUnknown, Update{Detail: detail, At: r.s.cfg.Now()})
+			err := j.Transition(r.ctx, job.Key, StateSending, StateUnknown, Update{Detail: InterruptedDetail, At: r.s.cfg.Now()})
 			if errors.Is(err, ErrConflict) {
 				r.report(Result{Key: job.Key, State: rec.State, Already: true, MessageID: rec.MessageID})
 				continue
@@ -361,12 +415,12 @@ func (r *run) produce(source iter.Seq2[Job, error]) {
 				}
 				return
 			}
-			r.report(Result{Key: job.Key, State: StateUnknown, MessageID: rec.MessageID, Detail: detail})
+			r.report(Result{Key: job.Key, State: StateUnknown, MessageID: rec.MessageID, Detail: InterruptedDetail})
 		case rec.State.Terminal():
 			r.report(Result{Key: job.Key, State: rec.State, Already: true, MessageID: rec.MessageID, Detail: rec.Detail})
 		default:
 			select {
-			case r.jobs <- job:
+			case r.jobs <- task{job: job}:
 			case <-r.ctx.Done():
 				r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
 				return

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/khabar/khabar/digest"
 	"github.com/wneessen/go-mail/smtp"
 )
 
@@ -98,6 +99,9 @@ type attempt struct {
 	// logErr is the error of the sent log, when a sent message could not
 	// be recorded there.
 	logErr error
+	// held is true when the outcome is not recorded yet: the worker holds
+	// it for its next journal move.
+	held bool
 }
 
 // detail is the attempt as the journal and the Result record it.
@@ -143,7 +147,13 @@ func (w *worker) transact(m *message) attempt {
 	if a, ok := w.markSending(m); !ok {
 		return a
 	}
-	return w.settle(m, w.data(m))
+	a := w.data(m)
+	if w.holds() {
+		w.hold(m, a)
+		a.held = true
+		return a
+	}
+	return w.settle(m, a)
 }
 
 // envelope sends MAIL FROM and RCPT TO.
@@ -169,8 +179,11 @@ func (w *worker) refusedBeforeData(m *message, err error) attempt {
 		w.reset()
 	}
 	cfg := &w.r.s.cfg
-	u := Update{Detail: a.detail(), Attempt: true, MessageID: m.id, At: cfg.Now()}
-	if err := cfg.Journal.Transition(w.jctx(), m.job.Key, StatePending, a.out.state(), u); err != nil {
+	u := Update{Detail: a.detail(), Attempt: true, MessageID: m.id, At: cfg.Now(), Owner: w.r.owner}
+	if err := w.record(Move{Key: m.job.Key, From: StatePending, To: a.out.state(), Update: u}); err != nil {
+		if w.r.owner != "" && errors.Is(err, ErrConflict) {
+			return attempt{out: outConflict, note: err.Error()} // the lease was lost
+		}
 		return w.fatal(err)
 	}
 	return a
@@ -181,8 +194,8 @@ func (w *worker) refusedBeforeData(m *message, err error) attempt {
 // failed).
 func (w *worker) markSending(m *message) (a attempt, ok bool) {
 	cfg := &w.r.s.cfg
-	u := Update{Detail: "DATA started", Attempt: true, MessageID: m.id, At: cfg.Now()}
-	err := cfg.Journal.Transition(w.jctx(), m.job.Key, StatePending, StateSending, u)
+	u := Update{Detail: "DATA started", Attempt: true, MessageID: m.id, At: cfg.Now(), Owner: w.r.owner}
+	err := w.record(Move{Key: m.job.Key, From: StatePending, To: StateSending, Update: u})
 	if err == nil {
 		return attempt{}, true
 	}
@@ -235,15 +248,29 @@ func (w *worker) data(m *message) attempt {
 }
 
 // settle records the outcome of a transaction whose DATA began: the
-// record moves from sending to the outcome's state. If another process
-// took our "sending" for a crash's leftover and wrote unknown, the outcome
-// is recorded over it: we know it.
+// record moves from sending to the outcome's state.
 func (w *worker) settle(m *message, a attempt) attempt {
-	u := Update{Detail: a.detail(), At: w.r.s.cfg.Now()}
-	logErr, err := w.transition(m, StateSending, a.out.state(), u)
+	mv, after := w.settleMove(m, a)
+	return w.settleDone(m, a, mv, after, w.apply(mv))
+}
+
+// settleMove is the journal move that records a's outcome; after is the
+// sent log entry to write once it is applied, when the journal does not
+// keep the log itself.
+func (w *worker) settleMove(m *message, a attempt) (mv Move, after *digest.Sent) {
+	return w.move(m, StateSending, a.out.state(), Update{Detail: a.detail(), At: w.r.s.cfg.Now()})
+}
+
+// settleDone finishes a settle whose move returned err. If another
+// process took our "sending" for a crash's leftover and wrote unknown, the
+// outcome is recorded over it: we know it.
+func (w *worker) settleDone(m *message, a attempt, mv Move, after *digest.Sent, err error) attempt {
+	logErr, err := w.moved(m, mv, after, err)
 	var ce *ConflictError
 	if errors.As(err, &ce) && ce.Got == StateUnknown {
-		logErr, err = w.transition(m, StateUnknown, a.out.state(), u)
+		u := mv.Update
+		u.Sent = nil
+		logErr, err = w.transition(m, StateUnknown, mv.To, u)
 	}
 	if err != nil {
 		return w.fatal(err)
@@ -258,28 +285,51 @@ func (w *worker) settle(m *message, a attempt) attempt {
 // log never stops the message being recorded as sent; its error is
 // returned as logErr.
 func (w *worker) transition(m *message, from, to State, u Update) (logErr, err error) {
-	j, ctx, rec := w.r.s.cfg.Journal, w.jctx(), m.job.Sent
+	mv, after := w.move(m, from, to, u)
+	return w.moved(m, mv, after, w.apply(mv))
+}
+
+// move is the journal move of m's record from one state to another. A
+// move to sent carries the job's sent log entry when the journal keeps
+// that log; otherwise after is the entry, to write once the move is
+// applied.
+func (w *worker) move(m *message, from, to State, u Update) (mv Move, after *digest.Sent) {
+	mv = Move{Key: m.job.Key, From: from, To: to, Update: u}
+	rec := m.job.Sent
 	if to != StateSent || rec == nil {
-		return nil, j.Transition(ctx, m.job.Key, from, to, u)
+		return mv, nil
 	}
 	entry := rec.Entry(u.At)
-	if sj, ok := j.(SentJournal); ok && sj.KeepsLog(rec.Log) {
-		withLog := u
-		withLog.Sent = &entry
-		err := j.Transition(ctx, m.job.Key, from, to, withLog)
-		var le *LogError
-		if !errors.As(err, &le) {
-			return nil, err
-		}
-		return le, j.Transition(ctx, m.job.Key, from, to, u)
+	if sj, ok := w.r.s.cfg.Journal.(SentJournal); ok && sj.KeepsLog(rec.Log) {
+		mv.Update.Sent = &entry
+		return mv, nil
 	}
-	if err := j.Transition(ctx, m.job.Key, from, to, u); err != nil {
+	return mv, &entry
+}
+
+// moved finishes a move the journal answered with err: when the sent log
+// entry inside the journal's commit failed (nothing was committed), the
+// move is made again without it and the log's error returned as logErr;
+// an entry for a log the journal does not keep is written now.
+func (w *worker) moved(m *message, mv Move, after *digest.Sent, err error) (logErr, _ error) {
+	var le *LogError
+	if mv.Update.Sent != nil && errors.As(err, &le) {
+		plain := mv.Update
+		plain.Sent = nil
+		return le, w.r.s.cfg.Journal.Transition(w.jctx(), mv.Key, mv.From, mv.To, plain)
+	}
+	if err != nil || after == nil {
 		return nil, err
 	}
-	if err := rec.Log.MarkSent(ctx, entry); err != nil {
+	if err := m.job.Sent.Log.MarkSent(w.jctx(), *after); err != nil {
 		return fmt.Errorf("after-send hook: %w", err), nil
 	}
 	return nil, nil
+}
+
+// apply makes one journal move.
+func (w *worker) apply(mv Move) error {
+	return w.r.s.cfg.Journal.Transition(w.jctx(), mv.Key, mv.From, mv.To, mv.Update)
 }
 
 // fatal stops the run on a journal error.

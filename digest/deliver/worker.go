@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail/smtp"
+	"golang.org/x/time/rate"
 )
 
 // worker owns one SMTP session at a time.
 type worker struct {
 	r      *run
+	held   *heldSettle // an outcome to record with the next journal move
 	c      *smtp.Client
 	fresh  bool // c was opened for the current message
 	dialed int
@@ -32,12 +34,24 @@ type message struct {
 }
 
 func (w *worker) loop() {
-	for job := range w.r.jobs {
+	defer w.flush()
+	for {
+		var t task
+		var ok bool
+		select {
+		case t, ok = <-w.r.jobs:
+		default:
+			w.flush() // nothing to send at once: do not keep an outcome waiting
+			t, ok = <-w.r.jobs
+		}
+		if !ok {
+			return
+		}
 		if w.r.ctx.Err() != nil {
-			w.r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
+			w.r.report(Result{Key: t.job.Key, State: StatePending, Detail: "run stopped before this message"})
 			continue
 		}
-		w.deliver(job)
+		w.deliver(t)
 	}
 }
 
@@ -57,20 +71,21 @@ func (w *worker) drop() {
 	}
 }
 
-// deliver builds job's message and sends it, or records why not.
-func (w *worker) deliver(job Job) {
-	m, res, ok := w.prepare(job)
+// deliver builds the task's message and sends it, or records why not.
+func (w *worker) deliver(t task) {
+	m, res, ok := w.prepare(t.job)
+	job := t.job
 	if !ok {
 		cfg := &w.r.s.cfg
-		u := Update{Detail: res.Detail, At: cfg.Now()}
-		if err := cfg.Journal.Transition(w.jctx(), job.Key, StatePending, res.State, u); err != nil {
+		u := Update{Detail: res.Detail, At: cfg.Now(), Owner: w.r.owner}
+		if err := w.record(Move{Key: job.Key, From: StatePending, To: res.State, Update: u}); err != nil {
 			w.journalError(&res, err)
 			return
 		}
 		w.r.report(res)
 		return
 	}
-	w.send(&m, res)
+	w.send(&m, res, t.rec)
 }
 
 // prepare composes job's message, reads its envelope, writes it and signs
@@ -117,15 +132,22 @@ func (w *worker) prepare(job Job) (m message, res Result, ok bool) {
 }
 
 // send makes attempts until one settles the message, the attempts counted
-// across runs are used up, or the run stops.
-func (w *worker) send(m *message, res Result) {
+// across runs are used up, or the run stops. rec is the message's journal
+// record when the producer read it under a lease; nil means read it here.
+func (w *worker) send(m *message, res Result, rec *Record) {
 	r, cfg := w.r, &w.r.s.cfg
-	rec, _, err := cfg.Journal.Get(w.jctx(), m.job.Key)
-	if err != nil {
-		w.journalError(&res, err)
-		return
+	if rec == nil {
+		got, _, err := cfg.Journal.Get(w.jctx(), m.job.Key)
+		if err != nil {
+			w.journalError(&res, err)
+			return
+		}
+		rec = &got
 	}
 	for {
+		if r.s.limiter.Limit() != rate.Inf {
+			w.flush() // the wait may be long
+		}
 		if err := r.s.limiter.Wait(r.ctx); err != nil {
 			res.State, res.Detail = StatePending, "run stopped before this message"
 			r.report(res)
@@ -145,20 +167,28 @@ func (w *worker) send(m *message, res Result) {
 		}
 		res.Attempts++
 		res.Detail, res.Code, res.Status = a.detail(), a.reply.smtpCode(), a.reply.Status
+		if a.out == outSent {
+			w.sessionUsed()
+		}
+		if w.held != nil && a.held {
+			w.held.res, w.held.final = res, a.out != outTemp
+		}
 		if a.out != outTemp {
-			w.settled(m, res, a)
+			if !a.held {
+				w.report(m, res, a)
+			}
 			return
 		}
 		if n := rec.Attempts + res.Attempts; n >= cfg.MaxAttempts {
 			res.State, res.Detail = StateFailed, fmt.Sprintf("gave up after %d attempts: %s", n, res.Detail)
-			if err := cfg.Journal.Transition(w.jctx(), m.job.Key, StatePending, StateFailed, Update{Detail: res.Detail, At: cfg.Now()}); err != nil {
+			if err := w.record(Move{Key: m.job.Key, From: StatePending, To: StateFailed, Update: Update{Detail: res.Detail, At: cfg.Now()}}); err != nil {
 				w.journalError(&res, err)
 				return
 			}
 			r.report(res)
 			return
 		}
-		if !sleep(r.ctx, w.backoff(res.Attempts)) {
+		if !w.sleepHeld(r.ctx, w.backoff(res.Attempts)) {
 			res.State = StatePending
 			r.report(res)
 			return
@@ -166,9 +196,16 @@ func (w *worker) send(m *message, res Result) {
 	}
 }
 
-// settled reports an attempt that ended the message's turn in this run.
-func (w *worker) settled(m *message, res Result, a attempt) {
-	cfg := &w.r.s.cfg
+// sessionUsed counts a message sent on the session and closes the
+// session when it has carried MessagesPerSession.
+func (w *worker) sessionUsed() {
+	if w.used++; w.r.s.cfg.MessagesPerSession > 0 && w.used >= w.r.s.cfg.MessagesPerSession {
+		w.close()
+	}
+}
+
+// report reports an attempt that ended the message's turn in this run.
+func (w *worker) report(m *message, res Result, a attempt) {
 	switch a.out {
 	case outSent:
 		res.State = StateSent
@@ -190,11 +227,6 @@ func (w *worker) settled(m *message, res Result, a attempt) {
 		res.State = StatePending
 	}
 	w.r.report(res)
-	if a.out == outSent {
-		if w.used++; cfg.MessagesPerSession > 0 && w.used >= cfg.MessagesPerSession {
-			w.close()
-		}
-	}
 }
 
 // jctx is the context for journal writes made by workers. It ignores the
@@ -241,6 +273,7 @@ func (w *worker) connect() error {
 		w.fresh = false
 		return nil
 	}
+	w.flush() // dialing may take long
 	cfg := &w.r.s.cfg
 	var last error
 	for try := 1; try <= cfg.MaxAttempts; try++ {

@@ -19,7 +19,9 @@
 //	-data FILE         articles, JSON Lines (testdata/articles.jsonl)
 //	-subscribers FILE  subscribers, CSV (testdata/subscribers.csv); "" keeps the store's
 //	-out DIR           where the .eml and .html files go (out)
-//	-state FILE        the embedded store (khabar-state.db)
+//	-db FILE|URL       the store: a SQLite file (default -state's), or a
+//	                   postgres:// URL that any number of senders share
+//	-state FILE        the embedded store (khabar-state.db), -db's older name
 //	-from "N <a@d>"    the sender; its domain is the Message-ID's
 //	-date YYYY-MM-DD   the edition's date (the newest article's day)
 //	-site URL          the site, for the unsubscribe and web-version links
@@ -42,6 +44,11 @@
 //	-workers N         SMTP connections at once (4)
 //	-daemon            run the daily schedule until interrupted: each subscriber
 //	                   gets their edition at -at (07:00) in their own time zone
+//
+// With -db postgres://..., start the same command on as many machines as
+// you like: they share the edition (each claims its subscribers in
+// batches; a sender that dies is taken over by the others after a
+// lease), and nobody is mailed twice. -rate is per process.
 //
 // The step that hands a finished message over is one function, deliver
 // (see writeFiles). Sending over SMTP (runSend) goes through the whole

@@ -15,12 +15,13 @@ import (
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
-	"github.com/khabar/khabar/sqlite"
 	"github.com/rivo/uniseg"
 )
 
 type options struct {
 	data, subscribers, out, state, from, date, site string
+	db                                              string      // -db: a SQLite file or a postgres:// URL ("": -state)
+	stateSet                                        bool        // -state was given
 	send                                            sendOptions // -smtp and friends, see send.go
 }
 
@@ -29,12 +30,14 @@ func main() {
 	flag.StringVar(&o.data, "data", "testdata/articles.jsonl", "articles, JSON Lines")
 	flag.StringVar(&o.subscribers, "subscribers", "testdata/subscribers.csv", `subscribers, CSV ("" uses the store's)`)
 	flag.StringVar(&o.out, "out", "out", "folder for the .eml and .html files")
-	flag.StringVar(&o.state, "state", "khabar-state.db", "the embedded store (SQLite file)")
+	flag.StringVar(&o.state, "state", "khabar-state.db", "the embedded store (SQLite file); -db's older name")
+	flag.StringVar(&o.db, "db", "", "the store: a SQLite file (default -state's) or a postgres:// URL, shared by any number of senders")
 	flag.StringVar(&o.from, "from", "ख़बर <digest@khabar.example>", `sender, "Name <addr@domain>"`)
 	flag.StringVar(&o.date, "date", "", "edition date YYYY-MM-DD (default: the day of the newest article)")
 	flag.StringVar(&o.site, "site", "https://khabar.example", "site address for the unsubscribe and web-version links")
 	registerSendFlags(flag.CommandLine, &o.send)
 	flag.Parse()
+	flag.Visit(func(f *flag.Flag) { o.stateSet = o.stateSet || f.Name == "state" })
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "digest-sender: unexpected arguments %q\n", flag.Args())
 		os.Exit(2)
@@ -74,11 +77,12 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "articles: %d read, %d in the catalog\n", n, cat.Len())
 
-	store, err := sqlite.OpenStore(o.state)
+	st, err := openState(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer st.close()
+	store := st.store
 	if o.subscribers != "" {
 		if err := importSubscribers(ctx, store, o.subscribers, stdout, stderr); err != nil {
 			return err
@@ -94,7 +98,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.send.enabled() {
-		return runSend(ctx, o, cat, b, store, stdout, stderr)
+		return runSend(ctx, o, cat, b, st, stdout, stderr)
 	}
 
 	ed, err := edition(o.date, cat, b.Location())
@@ -111,7 +115,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 }
 
 // newBuilder configures the digest for the example site.
-func newBuilder(o options, cat *khabar.Catalog, store *sqlite.Store, secret []byte) (*digest.Builder, error) {
+func newBuilder(o options, cat *khabar.Catalog, store stateStore, secret []byte) (*digest.Builder, error) {
 	if cat == nil || store == nil {
 		return nil, errors.New("newBuilder needs a catalog and a store")
 	}
@@ -134,7 +138,7 @@ func newBuilder(o options, cat *khabar.Catalog, store *sqlite.Store, secret []by
 	})
 }
 
-func importSubscribers(ctx context.Context, store *sqlite.Store, path string, stdout, stderr io.Writer) error {
+func importSubscribers(ctx context.Context, store stateStore, path string, stdout, stderr io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err

@@ -23,7 +23,6 @@ import (
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/digest/deliver"
-	"github.com/khabar/khabar/sqlite"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -77,7 +76,7 @@ func isTerminal(f *os.File) bool {
 }
 
 // newSender configures the SMTP client, DKIM and the journal.
-func (s *sendOptions) newSender(ctx context.Context, o options, store *sqlite.Store, progress func(deliver.Progress)) (*deliver.Sender, error) {
+func (s *sendOptions) newSender(ctx context.Context, o options, st *state, progress func(deliver.Progress)) (*deliver.Sender, error) {
 	if s.smtp == "" {
 		return nil, errors.New("-daemon needs -smtp host:port")
 	}
@@ -136,7 +135,7 @@ func (s *sendOptions) newSender(ctx context.Context, o options, store *sqlite.St
 		}
 		dk = &deliver.DKIM{Domain: domain, Selector: s.dkimSelector, Key: key}
 	}
-	j, err := sqlite.NewJournal(ctx, store.DB())
+	j, err := st.journal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -166,8 +165,8 @@ func (t *tally) add(r sendRow) {
 // runSend sends one edition (-date, or the newest article's day) to every
 // active subscriber and prints the summary; with -daemon it runs the
 // schedule instead, each subscriber's edition being their local date.
-func runSend(ctx context.Context, o options, cat *khabar.Catalog, b *digest.Builder, store *sqlite.Store, stdout, stderr io.Writer) error {
-	s := &o.send
+func runSend(ctx context.Context, o options, cat *khabar.Catalog, b *digest.Builder, st *state, stdout, stderr io.Writer) error {
+	s, store := &o.send, st.store
 	var ed digest.Edition
 	if !s.daemon {
 		var err error
@@ -185,7 +184,7 @@ func runSend(ctx context.Context, o options, cat *khabar.Catalog, b *digest.Buil
 		}
 		bar = &progressBar{w: stdout, total: total}
 	}
-	sender, err := s.newSender(ctx, o, store, func(p deliver.Progress) {
+	sender, err := s.newSender(ctx, o, st, func(p deliver.Progress) {
 		r := sendRow{email: p.Last.Key.Recipient, result: string(p.Last.State), detail: p.Last.Detail}
 		if p.Last.Already {
 			r.result, r.detail = "already", "journal: "+string(p.Last.State)

@@ -1,0 +1,341 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/khabar/khabar/digest"
+	"github.com/khabar/khabar/digest/deliver"
+	"github.com/khabar/khabar/internal/migrate"
+	"github.com/khabar/khabar/internal/subrow"
+)
+
+// storeSchema is the digest store's history. Keys sort bytewise (COLLATE
+// "C"), as in Go; times are Unix nanoseconds, as in package sqlite, so
+// that they come back exactly as they went in.
+var storeSchema = migrate.Component{Name: "digest-store", Steps: []migrate.Step{
+	{Version: 1, SQL: `
+CREATE TABLE IF NOT EXISTS subscribers (
+	key        text COLLATE "C" PRIMARY KEY,
+	email      text NOT NULL,
+	name       text NOT NULL DEFAULT '',
+	language   text NOT NULL DEFAULT '',
+	time_zone  text NOT NULL DEFAULT '',
+	follows    text NOT NULL DEFAULT '{}',
+	status     text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'unsubscribed', 'bounced')),
+	updated_at bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sent_editions (
+	key     text COLLATE "C" NOT NULL,
+	edition text NOT NULL,
+	until   bigint NOT NULL,
+	sent_at bigint NOT NULL,
+	PRIMARY KEY (key, edition)
+);
+CREATE INDEX IF NOT EXISTS sent_editions_until ON sent_editions (key, until);
+CREATE TABLE IF NOT EXISTS digest_meta (
+	name  text PRIMARY KEY,
+	value text NOT NULL
+);
+`},
+}}
+
+// Store is the digest's subscriber store and sent log in PostgreSQL
+// (tables subscribers, sent_editions and digest_meta), shared by every
+// process that opens the database. It implements what sqlite.Store does.
+// Every write is committed before its method returns. Store is safe for
+// concurrent use, also from several processes.
+type Store struct {
+	db *DB
+}
+
+var (
+	_ digest.SubscriberStore = (*Store)(nil)
+	_ digest.SentLog         = (*Store)(nil)
+	_ digest.StatusStore     = (*Store)(nil)
+	_ digest.Suppressor      = (*Store)(nil)
+	_ deliver.DigestStore    = (*Store)(nil)
+	_ deliver.SentMarker     = (*Store)(nil)
+)
+
+// NewStore returns the digest store in db.
+func NewStore(db *DB) *Store { return &Store{db: db} }
+
+const upsertSubscriber = `INSERT INTO subscribers AS s (key, email, name, language, time_zone, follows, status, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	ON CONFLICT (key) DO UPDATE SET email = excluded.email, name = excluded.name, language = excluded.language,
+		time_zone = excluded.time_zone, follows = excluded.follows, updated_at = excluded.updated_at, status = `
+
+// Put stores sub, replacing any subscriber with the same Key, status
+// included. The follows are normalized to catalog keys first.
+func (s *Store) Put(ctx context.Context, sub *digest.Subscriber) error {
+	if err := sub.Validate(); err != nil {
+		return err
+	}
+	row, err := encodeSubscriber(sub)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.pool.Exec(ctx, upsertSubscriber+`excluded.status`, row...); err != nil {
+		return fmt.Errorf("postgres: store subscriber %s: %w", sub.Email, err)
+	}
+	return nil
+}
+
+// Import adds or updates subs in one transaction, sent to the server in
+// one batch. It never turns an unsubscribed or bounced subscriber back to
+// active: a re-imported list must not undo an unsubscribe. Invalid
+// subscribers are refused before anything is written, with an error
+// naming each.
+func (s *Store) Import(ctx context.Context, subs []*digest.Subscriber) (digest.ImportResult, error) {
+	var res digest.ImportResult
+	var errs []error
+	rows := make([][]any, len(subs))
+	for i, sub := range subs {
+		err := sub.Validate()
+		if err == nil {
+			rows[i], err = encodeSubscriber(sub)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("subscriber %d (%s): %w", i+1, sub.Email, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return res, err
+	}
+	b := &pgx.Batch{}
+	b.BeginTx(pgx.TxOptions{})
+	for i, sub := range subs {
+		// xmax is 0 on a row the statement inserted, not updated.
+		b.Queue(upsertSubscriber+`CASE WHEN s.status <> 'active' AND excluded.status = 'active' THEN s.status ELSE excluded.status END
+			RETURNING xmax = 0, status`, rows[i]...).QueryRow(func(row pgx.Row) error {
+			var inserted bool
+			var status string
+			if err := row.Scan(&inserted, &status); err != nil {
+				return fmt.Errorf("import %s: %w", sub.Email, err)
+			}
+			switch {
+			case inserted:
+				res.Added++
+			case sub.Active() && status != string(digest.StatusActive):
+				res.Kept++
+				fallthrough
+			default:
+				res.Updated++
+			}
+			return nil
+		})
+	}
+	br := s.db.pool.SendBatch(ctx, b)
+	tx := br.Tx()
+	if err := br.Close(); err != nil {
+		if tx != nil {
+			_ = tx.Rollback(ctx)
+		}
+		return digest.ImportResult{}, fmt.Errorf("postgres: import: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return digest.ImportResult{}, fmt.Errorf("postgres: import: %w", err)
+	}
+	return res, nil
+}
+
+// encodeSubscriber returns the insert arguments of sub: the row and the
+// time of the change.
+func encodeSubscriber(sub *digest.Subscriber) ([]any, error) {
+	r, err := subrow.Encode(sub)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return []any{r.Key, r.Email, r.Name, r.Language, r.TimeZone, r.Follows, r.Status, time.Now().UnixNano()}, nil
+}
+
+const subscriberColumns = subrow.Columns
+
+func scanSubscriber(row pgx.Row) (*digest.Subscriber, error) {
+	var r subrow.Row
+	if err := row.Scan(r.Dest()...); err != nil {
+		return nil, err
+	}
+	sub, err := r.Decode()
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return sub, nil
+}
+
+// Subscriber returns the subscriber with the given address.
+func (s *Store) Subscriber(ctx context.Context, email string) (*digest.Subscriber, error) {
+	sub, err := scanSubscriber(s.db.pool.QueryRow(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE key = $1`, digest.EmailKey(email)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s", digest.ErrUnknownSubscriber, email)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read subscriber %s: %w", email, err)
+	}
+	return sub, nil
+}
+
+// storePage is how many subscribers EachSubscriber reads per query.
+const storePage = 256
+
+// EachSubscriber calls fn with every subscriber ordered by key, reading
+// them a page at a time (keyset paging): no transaction stays open while
+// fn runs, so fn may write to the store.
+func (s *Store) EachSubscriber(ctx context.Context, fn func(*digest.Subscriber) error) error {
+	after := ""
+	for {
+		rows, err := s.db.pool.Query(ctx, `SELECT key, `+subscriberColumns+` FROM subscribers WHERE key > $1 ORDER BY key LIMIT $2`, after, storePage)
+		if err != nil {
+			return fmt.Errorf("postgres: list subscribers: %w", err)
+		}
+		page, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*digest.Subscriber, error) {
+			return scanSubscriber(prefixRow{row, &after})
+		})
+		if err != nil {
+			return fmt.Errorf("postgres: list subscribers: %w", err)
+		}
+		for _, sub := range page {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(sub); err != nil {
+				return err
+			}
+		}
+		if len(page) < storePage {
+			return nil
+		}
+	}
+}
+
+// Count returns the number of subscribers with the given status, or of
+// all subscribers when status is "".
+func (s *Store) Count(ctx context.Context, status digest.Status) (int, error) {
+	var n int
+	err := s.db.pool.QueryRow(ctx, `SELECT count(*) FROM subscribers WHERE $1 = '' OR status = $1`, string(status)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: count subscribers: %w", err)
+	}
+	return n, nil
+}
+
+// SetStatus changes a subscriber's status; it returns once the change is
+// committed.
+func (s *Store) SetStatus(ctx context.Context, email string, status digest.Status) error {
+	if !status.Valid() {
+		return fmt.Errorf("%w: status %q", digest.ErrInvalidSubscriber, status)
+	}
+	tag, err := s.db.pool.Exec(ctx, `UPDATE subscribers SET status = $1, updated_at = $2 WHERE key = $3`,
+		string(status), time.Now().UnixNano(), digest.EmailKey(email))
+	if err != nil {
+		return fmt.Errorf("postgres: set status of %s: %w", email, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: %s", digest.ErrUnknownSubscriber, email)
+	}
+	return nil
+}
+
+// Status returns the status of the subscriber with the given address.
+func (s *Store) Status(ctx context.Context, email string) (digest.Status, error) {
+	var st string
+	err := s.db.pool.QueryRow(ctx, `SELECT status FROM subscribers WHERE key = $1`, digest.EmailKey(email)).Scan(&st)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("%w: %s", digest.ErrUnknownSubscriber, email)
+	}
+	if err != nil {
+		return "", fmt.Errorf("postgres: status of %s: %w", email, err)
+	}
+	return digest.Status(st), nil
+}
+
+// Suppress sets the status of the address like SetStatus, and when the
+// store does not hold it, adds a subscriber with only the address and the
+// status, so that a later Import of the address keeps it unsubscribed or
+// bounced.
+func (s *Store) Suppress(ctx context.Context, email string, status digest.Status) error {
+	if !status.Valid() {
+		return fmt.Errorf("%w: status %q", digest.ErrInvalidSubscriber, status)
+	}
+	if err := digest.CheckAddress(email); err != nil {
+		return err
+	}
+	_, err := s.db.pool.Exec(ctx, `INSERT INTO subscribers (key, email, status, updated_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
+		digest.EmailKey(email), strings.TrimSpace(email), string(status), time.Now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("postgres: suppress %s: %w", email, err)
+	}
+	return nil
+}
+
+// LastSent returns the window end of the newest edition MarkSent recorded
+// for the address.
+func (s *Store) LastSent(ctx context.Context, email string) (time.Time, bool, error) {
+	var until *int64
+	err := s.db.pool.QueryRow(ctx, `SELECT max(until) FROM sent_editions WHERE key = $1`, digest.EmailKey(email)).Scan(&until)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("postgres: last sent to %s: %w", email, err)
+	}
+	if until == nil {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(0, *until), true, nil
+}
+
+// MarkSent records that an edition went to a subscriber. Recording the
+// same (edition, address) again keeps the first record.
+func (s *Store) MarkSent(ctx context.Context, r digest.Sent) error {
+	if err := r.Check(); err != nil {
+		return err
+	}
+	key, edition, until, at := sentRow(r)
+	_, err := s.db.pool.Exec(ctx, `INSERT INTO sent_editions (key, edition, until, sent_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (key, edition) DO NOTHING`, key, edition, until, at)
+	if err != nil {
+		return fmt.Errorf("postgres: mark %s sent to %s: %w", r.Edition, r.Email, err)
+	}
+	return nil
+}
+
+// sentRow is r as a sent_editions row.
+func sentRow(r digest.Sent) (key, edition string, until, at int64) {
+	return digest.EmailKey(r.Email), r.Edition, r.Until.UnixNano(), r.At.UnixNano()
+}
+
+// Secret returns the random secret of n bytes stored under name, creating
+// it on first use: a persistent key (an unsubscribe token key, say) that
+// every process sharing the database gets the same.
+func (s *Store) Secret(ctx context.Context, name string, n int) ([]byte, error) {
+	if name == "" || n < 16 {
+		return nil, fmt.Errorf("postgres: secret %q of %d bytes: want a name and at least 16 bytes", name, n)
+	}
+	key := "secret:" + name
+	buf := make([]byte, n)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, fmt.Errorf("postgres: secret %s: %w", name, err)
+	}
+	var v string
+	err := s.db.pool.QueryRow(ctx, `WITH ins AS (
+		INSERT INTO digest_meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value)
+		SELECT value FROM ins UNION ALL SELECT value FROM digest_meta WHERE name = $1`, key, hex.EncodeToString(buf)).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) { // another process was inserting it: read what it committed
+		err = s.db.pool.QueryRow(ctx, `SELECT value FROM digest_meta WHERE name = $1`, key).Scan(&v)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: secret %s: %w", name, err)
+	}
+	b, err := hex.DecodeString(v)
+	if err != nil || len(b) != n {
+		return nil, fmt.Errorf("postgres: secret %s: stored value is not %d hex bytes", name, n)
+	}
+	return b, nil
+}

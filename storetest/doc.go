@@ -1,0 +1,18 @@
+// Package storetest is the conformance suite for khabar's store
+// interfaces: every implementation (the in-memory ones, package sqlite,
+// package postgres, and a store of your own) must pass it. Each function
+// takes the test and a function that opens a fresh, empty store for one
+// subtest, and runs the behaviour the interfaces promise as subtests:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Subscribers(t, func(t *testing.T) storetest.Store { return openMyStore(t) })
+//		storetest.Journal(t, func(t *testing.T) deliver.Journal { return openMyJournal(t) })
+//	}
+//
+// Subscribers tests a digest subscriber store and sent log; Journal tests
+// a delivery journal, and its claims when it is a deliver.Claimer;
+// SentJournal tests a journal that keeps a store's sent log; Claimers
+// races several handles on one shared journal (several connection pools
+// on one database) under the claim rules. Run them with -race: they
+// hammer one store from many goroutines.
+package storetest
