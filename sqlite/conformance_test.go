@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/feed/upstream"
 	"github.com/khabar/khabar/sqlite"
 	"github.com/khabar/khabar/storetest"
 )
@@ -15,6 +16,21 @@ func TestArticlesConformance(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "articles.db")
 		open := func() khabar.ArticleStore {
 			s, err := sqlite.OpenArticles(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		return open(), open
+	})
+}
+
+func TestPollStateConformance(t *testing.T) {
+	storetest.PollState(t, func(t *testing.T) (upstream.Leaser, func() upstream.Leaser) {
+		path := filepath.Join(t.TempDir(), "state.db")
+		open := func() upstream.Leaser {
+			s, err := sqlite.OpenPollState(context.Background(), path)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/feed/upstream"
 	"github.com/khabar/khabar/internal/pgtest"
 	"github.com/khabar/khabar/postgres"
 	"github.com/khabar/khabar/storetest"
@@ -32,5 +33,13 @@ func TestArticlesConformance(t *testing.T) {
 			return a
 		}
 		return articles(), articles
+	})
+}
+
+func TestPollStateConformance(t *testing.T) {
+	storetest.PollState(t, func(t *testing.T) (upstream.Leaser, func() upstream.Leaser) {
+		reopen := open(t, pgtest.URL(t))
+		states := func() upstream.Leaser { return reopen().PollState() }
+		return states(), states
 	})
 }
