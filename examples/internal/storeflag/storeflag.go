@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/feed/upstream"
 	"github.com/khabar/khabar/postgres"
 	"github.com/khabar/khabar/sqlite"
 )
@@ -21,7 +22,9 @@ func IsPostgres(db string) bool {
 type Stores struct {
 	// Articles is the article store.
 	Articles khabar.ArticleStore
-	closers  []func()
+	// PollState is the aggregators' shared poll state.
+	PollState upstream.Leaser
+	closers   []func()
 }
 
 // Close closes every store, in the reverse order of opening.
@@ -40,7 +43,7 @@ func Open(ctx context.Context, db string) (*Stores, error) {
 			return nil, err
 		}
 		a := pg.Articles()
-		s.Articles = a
+		s.Articles, s.PollState = a, pg.PollState()
 		s.closers = append(s.closers, pg.Close, func() { a.Close() })
 		return s, nil
 	}
@@ -50,5 +53,12 @@ func Open(ctx context.Context, db string) (*Stores, error) {
 	}
 	s.Articles = a
 	s.closers = append(s.closers, func() { a.Close() })
+	ps, err := sqlite.OpenPollState(ctx, db)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.PollState = ps
+	s.closers = append(s.closers, func() { ps.Close() })
 	return s, nil
 }
