@@ -29,7 +29,9 @@
 //	                  seen (default true; -undated=false leaves them out)
 //	-max-age DURATION drop articles published longer ago than this after
 //	                  each round (default 0: keep every article fetched)
-//	-once             poll every feed once, print a summary and exit
+//	-once             poll every feed once, print a summary and exit (with
+//	                  -db: every feed due, in rounds, leaving to the other
+//	                  aggregators the feeds they claimed)
 //	-fixtures DIR     the fixture folder served without -opml
 //	-fixtures-addr A  where to serve it (default 127.0.0.1:0, a free port;
 //	                  article IDs include the feed URL, so keep it fixed
@@ -180,7 +182,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	poller.Add(subs...)
 
 	if o.once {
-		reports := poller.PollAll(ctx)
+		reports := sh.pollOnce(ctx, poller)
 		for _, r := range reports {
 			fmt.Fprintln(out, summary(r))
 		}

@@ -305,8 +305,8 @@ func sharedStore(t *testing.T, db string) {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile(`loaded (\d+) articles from the -db store`).FindStringSubmatch(out.String())
-	if m == nil || m[1] == "0" {
-		t.Errorf("later run: %s\nwant the articles loaded from the store", out)
+	if m == nil || m[1] == "0" || !strings.Contains(out.String(), "0 feeds, "+m[1]+" articles in the catalog") {
+		t.Errorf("later run: %s\nwant the articles loaded from the store and no feed due", out)
 	}
 	if err := run(context.Background(), []string{"-db", db, "-state", "x.json", "-once"}, io.Discard, nil); err == nil {
 		t.Error("-db with -state: no error")

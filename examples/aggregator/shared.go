@@ -63,6 +63,24 @@ func (s *shared) catchUp(ctx context.Context) {
 	}
 }
 
+// pollOnce is -once: every feed now, or with a store every feed due, in
+// rounds of the claims the Poller gets, so that aggregators started
+// together split the feeds.
+func (s *shared) pollOnce(ctx context.Context, p *upstream.Poller) []upstream.Report {
+	if s == nil {
+		return p.PollAll(ctx)
+	}
+	var all []upstream.Report
+	for ctx.Err() == nil {
+		reps := p.PollDue(ctx)
+		if len(reps) == 0 {
+			break
+		}
+		all = append(all, reps...)
+	}
+	return all
+}
+
 // prune deletes articles published before cutoff: from the store, when
 // there is one, so that every aggregator's catalog follows.
 func (s *shared) prune(ctx context.Context, cat *khabar.Catalog, cutoff time.Time) error {
