@@ -13,4 +13,9 @@
 // Open applies the schema migrations the database lacks, one component at
 // a time under an advisory lock, so processes starting together do not
 // race. DB is safe for concurrent use.
+//
+// DB.Articles is the article store that feed-server replicas follow
+// (khabar.Follower; writes notify followers with LISTEN/NOTIFY) and
+// DB.PollState the poll state aggregators split their feeds with
+// (upstream.Leaser; claims with FOR UPDATE SKIP LOCKED).
 package postgres

@@ -75,26 +75,13 @@ func (s *Articles) Put(ctx context.Context, as ...*khabar.Article) error {
 		return verr
 	}
 	now := time.Now().UnixMilli()
-	last, err := s.write(ctx, func(tx *sql.Tx, seq int64) (int64, error) {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO articles (id, seq, doc, published, updated, changed_ms)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc, published = excluded.published,
-				updated = excluded.updated, changed_ms = excluded.changed_ms
-			WHERE articles.doc IS NOT excluded.doc`)
-		if err != nil {
-			return 0, err
-		}
-		defer st.Close()
-		for _, d := range docs {
-			res, err := st.ExecContext(ctx, d.A.ID, seq+1, string(d.JSON), d.A.Published.UnixMilli(), nullTime(d.A.Updated), now)
-			if err != nil {
-				return 0, err
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				seq++
-			}
-		}
-		return seq, nil
+	last, err := s.write(ctx, `INSERT INTO articles (id, seq, doc, published, updated, changed_ms)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc, published = excluded.published,
+			updated = excluded.updated, changed_ms = excluded.changed_ms
+		WHERE articles.doc IS NOT excluded.doc`, len(docs), func(i int, next int64) []any {
+		d := docs[i]
+		return []any{d.A.ID, next, string(d.JSON), d.A.Published.UnixMilli(), nullTime(d.A.Updated), now}
 	})
 	if err != nil {
 		return errors.Join(verr, fmt.Errorf("sqlite: put articles: %w", err))
@@ -117,18 +104,9 @@ func (s *Articles) Delete(ctx context.Context, ids ...string) error {
 		return nil
 	}
 	now := time.Now().UnixMilli()
-	last, err := s.write(ctx, func(tx *sql.Tx, seq int64) (int64, error) {
-		for _, id := range ids {
-			res, err := tx.ExecContext(ctx, `UPDATE articles SET seq = ?, doc = NULL, published = NULL, updated = NULL, changed_ms = ?
-				WHERE id = ? AND doc IS NOT NULL`, seq+1, now, id)
-			if err != nil {
-				return 0, err
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				seq++
-			}
-		}
-		return seq, nil
+	last, err := s.write(ctx, `UPDATE articles SET seq = ?, doc = NULL, published = NULL, updated = NULL, changed_ms = ?
+		WHERE id = ? AND doc IS NOT NULL`, len(ids), func(i int, next int64) []any {
+		return []any{next, now, ids[i]}
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: delete articles: %w", err)
@@ -137,9 +115,10 @@ func (s *Articles) Delete(ctx context.Context, ids ...string) error {
 	return nil
 }
 
-// write runs fn in a write transaction with the last sequence number
-// given out; fn returns the last one it used, which is recorded.
-func (s *Articles) write(ctx context.Context, fn func(tx *sql.Tx, seq int64) (int64, error)) (int64, error) {
+// write runs query n times in one write transaction, the i-th time with
+// args(i, next), next being the next sequence number (used up when the
+// statement changes a row), and records the last number used.
+func (s *Articles) write(ctx context.Context, query string, n int, args func(i int, next int64) []any) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -149,17 +128,28 @@ func (s *Articles) write(ctx context.Context, fn func(tx *sql.Tx, seq int64) (in
 	if err := tx.QueryRowContext(ctx, `SELECT seq FROM article_seq WHERE one = 1`).Scan(&seq); err != nil {
 		return 0, err
 	}
-	last, err := fn(tx, seq)
+	st, err := tx.PrepareContext(ctx, query)
 	if err != nil {
 		return 0, err
 	}
-	if last == seq {
+	defer st.Close()
+	first := seq
+	for i := range n {
+		res, err := st.ExecContext(ctx, args(i, seq+1)...)
+		if err != nil {
+			return 0, err
+		}
+		if changed, _ := res.RowsAffected(); changed > 0 {
+			seq++
+		}
+	}
+	if seq == first {
 		return seq, nil // nothing changed: the rollback releases the lock
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE article_seq SET seq = ? WHERE one = 1`, last); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE article_seq SET seq = ? WHERE one = 1`, seq); err != nil {
 		return 0, err
 	}
-	return last, tx.Commit()
+	return seq, tx.Commit()
 }
 
 // Changes implements khabar.ChangeLog.
