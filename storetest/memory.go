@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -79,7 +80,7 @@ func (m *MemoryArticles) Changes(_ context.Context, after int64, limit int) ([]k
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(a, b int) int { return int(out[a].Seq - out[b].Seq) })
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(out[a].Seq, out[b].Seq) })
 	if limit > 0 && len(idx) > limit {
 		idx = idx[:limit]
 	}
