@@ -10,7 +10,9 @@
 //   - digest selects, renders and sends a daily email of the top stories.
 //
 // The root package does no I/O beyond reading and writing JSON Lines
-// through io.Reader and io.Writer. Text helpers shared by the subpackages
+// through io.Reader and io.Writer, and reading an ArticleStore: a
+// Follower loads a Catalog from one at start and keeps it in step with
+// the store's changes (packages sqlite and postgres implement it). Text helpers shared by the subpackages
 // live here too: Slugify and EscapeSlug for WordPress-style Unicode slugs,
 // URI for turning IRIs into URLs, CleanText for XML-safe text, PlainText
 // for the text of an HTML fragment, and Truncate and Excerpt, which cut by

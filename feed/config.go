@@ -110,8 +110,12 @@ type Config struct {
 	// Location is the time zone dates are written in. Nil means
 	// khabar.DefaultLocation (Asia/Kolkata).
 	Location *time.Location
-	// Now is the clock: the updated date of an empty feed and the
-	// Last-Modified of served feeds. Nil means time.Now.
+	// Now is the clock. Nil means time.Now.
+	//
+	// Deprecated: feeds no longer read it. Their dates and Last-Modified
+	// come from their articles (an empty feed is dated at the Unix
+	// epoch), so that every replica serving one catalog sends the same
+	// bytes, ETag and Last-Modified.
 	Now func() time.Time
 	// Client sends WebSub publish pings. Nil means a client with a
 	// 10-second timeout.

@@ -37,7 +37,8 @@ import (
 // a page. Unknown feeds and pages get a 404 with a short plain-text
 // reason.
 //
-// Responses carry a strong ETag computed from the bytes, Last-Modified,
+// Responses carry a strong ETag computed from the bytes, Last-Modified
+// (the newest Updated or Published date among the page's articles),
 // Cache-Control and Vary: Accept-Encoding; conditional requests get 304;
 // HEAD is supported; gzip is used when the client accepts it. Rendered and
 // gzipped bytes are cached per feed page and reused until the catalog's
@@ -46,6 +47,15 @@ import (
 // together from per-item pieces deflated once per article (fast), then
 // replaced from a background goroutine by the page deflated in one go
 // (smaller); the two have different ETags.
+//
+// The identity body, its ETag and Last-Modified depend on the catalog's
+// content alone, not on the process or the time of rendering: replicas
+// following one store (khabar.Follower) serve the same ones, and so does
+// a restarted process. (The gzip body matches across replicas once the
+// background deflate is done.) Last-Modified does not move for a change
+// that leaves every date as it was (a deletion, an edit without a new
+// Updated): clients that send If-None-Match see those, and If-None-Match
+// wins over If-Modified-Since.
 //
 // When Config.Hub is set, the Handler pings the hub (hub.mode=publish) with
 // the URLs of every feed a catalog change touches, from a background
@@ -133,7 +143,7 @@ func (h *Handler) Close() error {
 
 // changed is the catalog watcher: it drops cached pages past the first of
 // every touched feed (page 1 stays, stale, so an identical re-render keeps
-// its Last-Modified), forgets deleted articles' items and queues pings.
+// its gzip body), forgets deleted articles' items and queues pings.
 func (h *Handler) changed(ch khabar.Change) {
 	if ch.MetricsOnly {
 		return
@@ -391,19 +401,18 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	sum := sha256.Sum256(e.body)
 	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
 	e.etag = `"` + tag + `"`
+	// Last-Modified comes from the content, like the ETag, so that every
+	// replica serving the same catalog sends the same one.
+	e.modified = p.Updated.UTC().Truncate(time.Second)
 	upgrade := false
 	if old != nil && old.etag == e.etag {
-		e.gz, e.gzETag, e.modified = old.gz, old.gzETag, old.modified
+		e.gz, e.gzETag = old.gz, old.gzETag
 		upgrade = !old.gzWhole
 	} else {
 		// Quick gzip from cached item pieces now; the page deflated in
 		// one go (smaller) replaces it from the background.
 		e.gz, e.gzETag = h.r.gzipPage(p, ck.f, e.body), `"`+tag+`-gzp"`
 		upgrade = true
-		e.modified = h.s.Now().UTC().Truncate(time.Second)
-		if old != nil && !e.modified.After(old.modified) {
-			e.modified = old.modified.Add(time.Second) // keep Last-Modified moving forward
-		}
 	}
 	e.etagH, e.gzETagH = []string{e.etag}, []string{e.gzETag}
 	e.lastModH = []string{e.modified.Format(http.TimeFormat)}

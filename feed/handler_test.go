@@ -140,6 +140,10 @@ func TestHandlerConditional(t *testing.T) {
 	if !strings.HasPrefix(etag, `"`) {
 		t.Fatalf("ETag %q is not a strong entity tag", etag)
 	}
+	lmt, err := http.ParseTime(lm)
+	if err != nil {
+		t.Fatalf("Last-Modified %q: %v", lm, err)
+	}
 	gz := do(h, "GET", "/feed/", "Accept-Encoding", "gzip")
 	gzTag := gz.Header().Get("Etag")
 	if gzTag == etag {
@@ -157,8 +161,8 @@ func TestHandlerConditional(t *testing.T) {
 		{"gz tag", []string{"If-None-Match", gzTag, "Accept-Encoding", "gzip"}, 304},
 		{"other", []string{"If-None-Match", `"nope"`}, 200},
 		{"ims equal", []string{"If-Modified-Since", lm}, 304},
-		{"ims later", []string{"If-Modified-Since", fixedNow.Add(time.Hour).UTC().Format(http.TimeFormat)}, 304},
-		{"ims earlier", []string{"If-Modified-Since", fixedNow.Add(-time.Hour).UTC().Format(http.TimeFormat)}, 200},
+		{"ims later", []string{"If-Modified-Since", lmt.Add(time.Hour).Format(http.TimeFormat)}, 304},
+		{"ims earlier", []string{"If-Modified-Since", lmt.Add(-time.Hour).Format(http.TimeFormat)}, 200},
 		{"inm wins", []string{"If-None-Match", `"nope"`, "If-Modified-Since", lm}, 200},
 		{"bad ims", []string{"If-Modified-Since", "yesterday"}, 200},
 	}
@@ -305,19 +309,36 @@ func TestHandlerCache(t *testing.T) {
 	}
 }
 
-func TestHandlerLastModifiedKeptWhenBytesSame(t *testing.T) {
+// TestHandlerLastModifiedFromContent checks that Last-Modified is the
+// newest date among the page's articles: not the clock's, unchanged by a
+// change elsewhere, moved by a newer Updated, and the same for a second
+// handler (a replica) over an equal catalog, as are the bytes and ETag.
+func TestHandlerLastModifiedFromContent(t *testing.T) {
 	c := fixture(t)
 	now := fixedNow
 	var mu sync.Mutex
 	h := newTestHandler(t, c, func(cfg *Config) {
 		cfg.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	})
+	newest := func(k khabar.Key) string {
+		as, _ := c.Newest(k, 0, testConfig().PageSize)
+		var m time.Time
+		for _, a := range as {
+			if a.LastModified().After(m) {
+				m = a.LastModified()
+			}
+		}
+		return m.UTC().Format(http.TimeFormat)
+	}
+	khel := khabar.CategoryKey("खेल")
 	first := do(h, "GET", "/category/खेल/feed/")
+	if got, want := first.Header().Get("Last-Modified"), newest(khel); got != want {
+		t.Errorf("Last-Modified %s, want the newest article's %s", got, want)
+	}
 	mu.Lock()
 	now = now.Add(time.Hour)
 	mu.Unlock()
-	// A change outside खेल leaves that feed cached and its Last-Modified
-	// where it was; a change to the site feed moves the site's.
+	// A change outside खेल leaves that feed's Last-Modified where it was.
 	a, _ := c.Get("a-1004")
 	b := a.Clone()
 	b.Summary = "बदला हुआ सारांश"
@@ -326,16 +347,58 @@ func TestHandlerLastModifiedKeptWhenBytesSame(t *testing.T) {
 	if first.Header().Get("Last-Modified") != second.Header().Get("Last-Modified") {
 		t.Errorf("Last-Modified moved for an unchanged feed: %s -> %s", first.Header().Get("Last-Modified"), second.Header().Get("Last-Modified"))
 	}
-	site1 := do(h, "GET", "/feed/").Header().Get("Last-Modified")
-	mu.Lock()
-	now = now.Add(time.Hour)
-	mu.Unlock()
+	// An edit without a new Updated changes the bytes (and ETag), not
+	// Last-Modified; a newer Updated moves it to that date.
+	site1 := do(h, "GET", "/feed/")
 	b2 := b.Clone()
 	b2.Summary = "फिर बदला"
 	c.Upsert(b2)
-	site2 := do(h, "GET", "/feed/").Header().Get("Last-Modified")
-	if site1 == site2 {
-		t.Errorf("Last-Modified did not move after a change: %s", site1)
+	site2 := do(h, "GET", "/feed/")
+	if site1.Header().Get("Etag") == site2.Header().Get("Etag") {
+		t.Error("ETag did not change after an edit")
+	}
+	if site1.Header().Get("Last-Modified") != site2.Header().Get("Last-Modified") {
+		t.Errorf("Last-Modified moved without a new date: %s -> %s", site1.Header().Get("Last-Modified"), site2.Header().Get("Last-Modified"))
+	}
+	b3 := b2.Clone()
+	b3.Updated = fixedNow.Add(48 * time.Hour)
+	c.Upsert(b3)
+	site3 := do(h, "GET", "/feed/")
+	if got, want := site3.Header().Get("Last-Modified"), b3.Updated.UTC().Format(http.TimeFormat); got != want {
+		t.Errorf("Last-Modified after an update %s, want %s", got, want)
+	}
+	if w := do(h, "GET", "/feed/", "If-Modified-Since", site2.Header().Get("Last-Modified")); w.Code != 200 {
+		t.Errorf("If-Modified-Since the old date after an update: %d, want 200", w.Code)
+	}
+	// A replica: another handler, its own clock, an equal catalog.
+	c2 := khabar.NewCatalog()
+	as, _ := c.Newest(khabar.SiteKey(), 0, 0)
+	if err := c2.UpsertAll(as); err != nil {
+		t.Fatal(err)
+	}
+	h2 := newTestHandler(t, c2, func(cfg *Config) {
+		cfg.Now = func() time.Time { return fixedNow.Add(-100 * time.Hour) }
+	})
+	for _, path := range []string{"/feed/", "/feed/atom/", "/feed/json/", "/category/खेल/feed/"} {
+		x, y := do(h, "GET", path), do(h2, "GET", path)
+		for _, hd := range []string{"Etag", "Last-Modified"} {
+			if x.Header().Get(hd) != y.Header().Get(hd) {
+				t.Errorf("%s: %s %q on one handler, %q on the other", path, hd, x.Header().Get(hd), y.Header().Get(hd))
+			}
+		}
+		if !bytes.Equal(x.Body.Bytes(), y.Body.Bytes()) {
+			t.Errorf("%s: bodies differ", path)
+		}
+	}
+}
+
+// TestHandlerEmptyFeedDated checks that an empty feed's dates do not come
+// from the clock either.
+func TestHandlerEmptyFeedDated(t *testing.T) {
+	h := newTestHandler(t, khabar.NewCatalog(), nil)
+	w := do(h, "GET", "/feed/atom/")
+	if w.Code != 200 || w.Header().Get("Last-Modified") != "Thu, 01 Jan 1970 00:00:00 GMT" || !strings.Contains(w.Body.String(), "<updated>1970-01-01T") {
+		t.Errorf("empty feed: %d, Last-Modified %q, body %s", w.Code, w.Header().Get("Last-Modified"), w.Body)
 	}
 }
 

@@ -32,8 +32,9 @@ type Page struct {
 	Number, Last, Total int
 	// Items are the page's articles, newest first.
 	Items []*khabar.Article
-	// Updated is the newest LastModified among Items, or the clock's time
-	// when there are none.
+	// Updated is the newest LastModified among Items, or the Unix epoch
+	// when there are none: a date the content decides, so that every
+	// process rendering the same catalog writes the same bytes.
 	Updated time.Time
 
 	// fromCatalog holds the articles as Renderer.Page got them from the
@@ -218,7 +219,7 @@ func (r *Renderer) Page(c *khabar.Catalog, k khabar.Key, n int) (*Page, error) {
 		}
 	}
 	if p.Updated.IsZero() {
-		p.Updated = r.s.Now()
+		p.Updated = emptyUpdated
 	}
 	return p, nil
 }
@@ -246,6 +247,9 @@ func quoteAll(ss []string) []string {
 	}
 	return out
 }
+
+// emptyUpdated is the Updated date of a page without articles.
+var emptyUpdated = time.Unix(0, 0).UTC()
 
 // Render writes page n of k's feed in format f to w: Page then Write.
 func (r *Renderer) Render(w io.Writer, c *khabar.Catalog, k khabar.Key, f Format, n int) error {

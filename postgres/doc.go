@@ -21,4 +21,9 @@
 //	store, journal := postgres.NewStore(db), postgres.NewJournal(db)
 //	sender, err := deliver.NewSender(deliver.Config{Client: c, Journal: journal})
 //	counts, err := sender.Run(ctx, (&deliver.Digest{Builder: b, Store: store}).Jobs(ctx, ed))
+//
+// DB.Articles is the article store that feed-server replicas follow
+// (khabar.Follower; writes notify followers with LISTEN/NOTIFY) and
+// DB.PollState the poll state aggregators split their feeds with
+// (upstream.Leaser; claims with FOR UPDATE SKIP LOCKED).
 package postgres

@@ -18,4 +18,9 @@
 // workers together (group commit) so that they share fsyncs. Store and
 // Journal are safe for concurrent use, also from several processes on one
 // file.
+//
+// Articles (a khabar.ArticleStore, which a khabar.Follower feeds a catalog
+// from) and PollState (an upstream.Leaser, the aggregators' poll state)
+// live in a file of their own or the same one: OpenArticles,
+// OpenPollState.
 package sqlite

@@ -13,6 +13,10 @@
 // a delivery journal, and its claims when it is a deliver.Claimer;
 // SentJournal tests a journal that keeps a store's sent log; Claimers
 // races several handles on one shared journal (several connection pools
-// on one database) under the claim rules. Run them with -race: they
-// hammer one store from many goroutines.
+// on one database) under the claim rules. Articles checks a
+// khabar.ArticleStore (its second function reopens the store, to check
+// what survives) and PollState an upstream.Leaser (the poll state shared
+// by aggregators). MemoryArticles is an article store in memory, for
+// tests of code that uses one. Run the suites with -race: they hammer one
+// store from many goroutines.
 package storetest

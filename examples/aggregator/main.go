@@ -15,6 +15,12 @@
 //	-opml FILE        feed list (OPML); relative xmlUrl values are refused
 //	-addr HOST:PORT   where to serve the feeds (default 127.0.0.1:8081)
 //	-allow-private    let the fetcher reach loopback and private addresses
+//	-db URL|FILE      keep the poll state and the articles in a store: a
+//	                  postgres:// URL (any number of aggregators share the
+//	                  feeds, each polled by one at a time, and serve every
+//	                  article any of them fetched) or an SQLite file (the
+//	                  same, for processes on one machine); replaces -state
+//	                  and -archive (default: none)
 //	-state FILE       keep per-feed state (validators, schedule, errors)
 //	                  in FILE across restarts (default: in memory)
 //	-archive FILE     keep the fetched articles in FILE (JSON Lines)
@@ -23,7 +29,9 @@
 //	                  seen (default true; -undated=false leaves them out)
 //	-max-age DURATION drop articles published longer ago than this after
 //	                  each round (default 0: keep every article fetched)
-//	-once             poll every feed once, print a summary and exit
+//	-once             poll every feed once, print a summary and exit (with
+//	                  -db: every feed due, in rounds, leaving to the other
+//	                  aggregators the feeds they claimed)
 //	-fixtures DIR     the fixture folder served without -opml
 //	-fixtures-addr A  where to serve it (default 127.0.0.1:0, a free port;
 //	                  article IDs include the feed URL, so keep it fixed
@@ -71,6 +79,7 @@ func main() {
 // options are the command-line flags.
 type options struct {
 	opml, addr, state, archive, fixtures string
+	db                                   string
 	fixturesAddr                         string
 	allowPrivate, once, undated          bool
 	maxAge                               time.Duration
@@ -83,6 +92,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.opml, "opml", "", "OPML `file` listing the feeds to poll (default: the bundled fixtures)")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8081", "`address` to serve the merged feeds on")
 	fs.BoolVar(&o.allowPrivate, "allow-private", false, "allow fetching from loopback and private addresses")
+	fs.StringVar(&o.db, "db", "", "store for poll state and articles: a postgres:// `URL` or an SQLite file (replaces -state and -archive)")
 	fs.StringVar(&o.state, "state", "", "JSON `file` keeping per-feed state across restarts")
 	fs.StringVar(&o.archive, "archive", "", "JSON Lines `file` keeping the fetched articles across restarts")
 	fs.BoolVar(&o.undated, "undated", true, "keep items without a usable date, dated when first seen")
@@ -95,6 +105,9 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.db != "" && (o.state != "" || o.archive != "") {
+		return o, errors.New("-db replaces -state and -archive: give one or the other")
 	}
 	return o, nil
 }
@@ -134,24 +147,34 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		return errors.New("no feeds to poll")
 	}
 	cat := khabar.NewCatalog()
-	if err := loadArchive(o.archive, cat, out); err != nil {
-		return err
-	}
 	var store upstream.Store = &upstream.MemoryStore{}
-	if o.state != "" {
-		fs, err := upstream.OpenFileStore(o.state)
-		if err != nil {
+	var sh *shared
+	if o.db != "" {
+		if sh, err = openShared(ctx, o.db, cat, out); err != nil {
 			return err
 		}
-		store = fs
+		defer sh.close()
+		store = sh.stores.PollState
+	} else {
+		if err := loadArchive(o.archive, cat, out); err != nil {
+			return err
+		}
+		if o.state != "" {
+			fs, err := upstream.OpenFileStore(o.state)
+			if err != nil {
+				return err
+			}
+			store = fs
+		}
 	}
 	st := &status{}
 	poller := &upstream.Poller{
-		Catalog: cat,
-		Fetcher: fetcher,
-		Parser:  &upstream.Parser{Location: ist},
-		Store:   store,
-		OnPoll:  st.record,
+		Catalog:  cat,
+		Articles: sh.articles(),
+		Fetcher:  fetcher,
+		Parser:   &upstream.Parser{Location: ist},
+		Store:    store,
+		OnPoll:   st.record,
 		// Keep every item fetched: an undated one is dated when first
 		// seen (its missing date is still reported).
 		UndatedFirstSeen: o.undated,
@@ -159,10 +182,11 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	poller.Add(subs...)
 
 	if o.once {
-		reports := poller.PollAll(ctx)
+		reports := sh.pollOnce(ctx, poller)
 		for _, r := range reports {
 			fmt.Fprintln(out, summary(r))
 		}
+		sh.catchUp(ctx)
 		fmt.Fprintf(out, "%d feeds, %d articles in the catalog\n", len(reports), cat.Len())
 		return saveArchive(o.archive, cat)
 	}
@@ -171,7 +195,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		return err
 	}
 	defer stopServing()
-	return pollForever(ctx, o, cat, poller, out)
+	return pollForever(ctx, o, cat, poller, sh, out)
 }
 
 // subscriptions reads the feed list: -opml, or the bundled fixtures served
@@ -276,7 +300,7 @@ func serve(addr string, cat *khabar.Catalog, poller *upstream.Poller, st *status
 
 // pollForever polls the feeds that are due every minute, prunes and saves
 // the archive, until ctx ends.
-func pollForever(ctx context.Context, o options, cat *khabar.Catalog, poller *upstream.Poller, out io.Writer) error {
+func pollForever(ctx context.Context, o options, cat *khabar.Catalog, poller *upstream.Poller, sh *shared, out io.Writer) error {
 	for {
 		for _, r := range poller.PollDue(ctx) {
 			fmt.Fprintln(out, summary(r))
@@ -285,7 +309,9 @@ func pollForever(ctx context.Context, o options, cat *khabar.Catalog, poller *up
 			return ctx.Err()
 		}
 		if o.maxAge > 0 {
-			prune(cat, time.Now().Add(-o.maxAge))
+			if err := sh.prune(ctx, cat, time.Now().Add(-o.maxAge)); err != nil {
+				fmt.Fprintf(out, "warning: %v\n", err)
+			}
 		}
 		if err := saveArchive(o.archive, cat); err != nil {
 			fmt.Fprintf(out, "warning: %v\n", err)
@@ -340,13 +366,6 @@ func summary(r upstream.Report) string {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
-}
-
-// prune deletes articles published before cutoff.
-func prune(cat *khabar.Catalog, cutoff time.Time) {
-	for _, a := range cat.Find(khabar.Query{Until: cutoff}) {
-		cat.Delete(a.ID)
-	}
 }
 
 // saveArchive writes the catalog to path atomically; "" does nothing.

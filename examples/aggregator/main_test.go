@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/khabar/khabar/internal/pgtest"
 )
 
 // syncBuffer is an io.Writer safe for the goroutine run writes from.
@@ -243,5 +245,70 @@ func TestOPMLAndAllowPrivate(t *testing.T) {
 	}
 	if got := out.String(); !strings.Contains(got, "2 feeds, 5 articles") {
 		t.Errorf("with -undated=false: %s\nwant 5 articles (the 2 undated ones left out)", got)
+	}
+}
+
+// TestSharedStore runs aggregators with -db on one store at once: every
+// feed is fetched by one of them, and a later run loads every article
+// from the store and finds nothing due.
+func TestSharedStore(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { sharedStore(t, filepath.Join(t.TempDir(), "agg.db")) })
+	t.Run("postgres", func(t *testing.T) { sharedStore(t, pgtest.URL(t)) })
+}
+
+func sharedStore(t *testing.T, db string) {
+	var mu sync.Mutex
+	hits := make(map[string]int)
+	files := http.FileServer(http.Dir("../../testdata/upstream"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		files.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	opml := filepath.Join(t.TempDir(), "list.opml")
+	doc := `<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>
+<outline text="Hindi" xmlUrl="` + srv.URL + `/hindi-ist.xml"/><outline text="RDF" xmlUrl="` + srv.URL + `/rss1.rdf"/>
+<outline text="Atom" xmlUrl="` + srv.URL + `/atom-xmlbase.xml"/></body></opml>`
+	if err := os.WriteFile(opml, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-opml", opml, "-once", "-allow-private", "-db", db}
+	var wg sync.WaitGroup
+	outs := make([]*syncBuffer, 3)
+	for i := range outs {
+		outs[i] = &syncBuffer{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(context.Background(), args, outs[i], nil); err != nil {
+				t.Errorf("run %d: %v\n%s", i, err, outs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	polled := 0
+	for _, o := range outs {
+		polled += strings.Count(o.String(), "ok   ") + strings.Count(o.String(), "FAIL ")
+	}
+	if polled != 3 {
+		t.Errorf("%d polls by three aggregators, want 3 (one per feed)", polled)
+	}
+	for _, p := range []string{"/hindi-ist.xml", "/rss1.rdf", "/atom-xmlbase.xml"} {
+		if hits[p] != 1 {
+			t.Errorf("%s fetched %d times, want once", p, hits[p])
+		}
+	}
+	out := &syncBuffer{}
+	if err := run(context.Background(), []string{"-opml", opml, "-once", "-allow-private", "-db", db}, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`loaded (\d+) articles from the -db store`).FindStringSubmatch(out.String())
+	if m == nil || m[1] == "0" || !strings.Contains(out.String(), "0 feeds, "+m[1]+" articles in the catalog") {
+		t.Errorf("later run: %s\nwant the articles loaded from the store and no feed due", out)
+	}
+	if err := run(context.Background(), []string{"-db", db, "-state", "x.json", "-once"}, io.Discard, nil); err == nil {
+		t.Error("-db with -state: no error")
 	}
 }

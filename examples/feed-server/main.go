@@ -9,10 +9,24 @@
 // When -data is left at its default and the file is not in the current
 // directory, the parent directories are searched, so the command works from
 // anywhere inside the repository.
+//
+// With -db the articles live in a store instead of memory alone: a
+// postgres:// URL (PostgreSQL, for several replicas) or the path of an
+// SQLite file. The server imports -data into it at start (upsert; -data ""
+// imports nothing), serves what it holds and follows its changes, so an
+// article imported by any process is served within a second or two:
+//
+//	feed-server -db postgres://db/khabar -data "" -home https://news.example/ -addr :8080
+//	feed-server -db postgres://db/khabar -import new.jsonl   # import and exit
+//
+// -import exits with status 1, the bad lines on stderr, when some lines are
+// bad (the good ones are imported). Replicas behind one address must be
+// given the same -home (and -idhost, if any) to serve identical bytes.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"html/template"
@@ -28,6 +42,7 @@ import (
 	"time"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/examples/internal/storeflag"
 	"github.com/khabar/khabar/feed"
 )
 
@@ -51,27 +66,51 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	home := fs.String("home", "", "the site's home URL (default http://<addr>/)")
 	title := fs.String("title", "ख़बर", "the site's title")
 	hub := fs.String("hub", "", "WebSub hub URL to advertise and ping (default none)")
-	idHost := fs.String("idhost", "", "domain name in item ids (default the host of the newest article's URL)")
+	idHost := fs.String("idhost", "", "domain name in item ids (default the host of the newest article's URL, or of -home with -db)")
+	db := fs.String("db", "", "article store: a postgres:// URL or an SQLite file (default none: -data in memory)")
+	imp := fs.String("import", "", "with -db: import this JSON Lines `file` into the store and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	path, err := findData(*data, *data == defaultData)
-	if err != nil {
-		return err
+	path := *data
+	if path != "" {
+		var err error
+		if path, err = findData(*data, *data == defaultData); err != nil {
+			return err
+		}
 	}
-	c, err := load(path, logw)
-	if err != nil {
-		return err
+	var c *khabar.Catalog
+	switch {
+	case *imp != "" && *db == "":
+		return errors.New("-import needs -db")
+	case *imp != "":
+		return importOnly(ctx, *db, *imp, logw)
+	case *db != "":
+		stores, err := storeflag.Open(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer stores.Close()
+		if c, err = follow(ctx, stores.Articles, path, logw); err != nil {
+			return err
+		}
+		path = "the -db store"
+	default:
+		var err error
+		if c, err = load(path, logw); err != nil {
+			return err
+		}
 	}
-	if *idHost == "" {
+	if *idHost == "" && (*db == "" || *home == "") {
 		*idHost = articleHost(c)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
+	listen := "http://" + ln.Addr().String() + "/"
 	if *home == "" {
-		*home = "http://" + ln.Addr().String() + "/"
+		*home = listen
 	}
 	h, err := newServer(c, feed.Config{HomeURL: *home, IDHost: *idHost, Title: *title, Description: "ताज़ा ख़बरें", Hub: *hub,
 		Location: time.FixedZone("IST", 5*3600+1800), // dates as Indian readers see them
@@ -82,7 +121,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	}
 	defer h.Close()
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(logw, "", 0)}
-	fmt.Fprintf(logw, "serving %d articles from %s at %s\n", c.Len(), path, *home)
+	fmt.Fprintf(logw, "serving %d articles from %s at %s (home %s)\n", c.Len(), path, listen, *home)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -129,3 +129,43 @@ func TestRunBadData(t *testing.T) {
 		t.Error("no error for a file without one valid article")
 	}
 }
+
+// TestSQLiteStore imports into an SQLite file (a bad line makes -import
+// fail, the good one is kept), then serves the file with -data "".
+func TestSQLiteStore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "articles.db")
+	in := filepath.Join(dir, "in.jsonl")
+	os.WriteFile(in, []byte(`{"id":"s-1","title":"एक","url":"https://news.example.in/s-1/","published":"2026-12-01T09:00:00+05:30"}`+"\n{bad\n"), 0o644)
+	var log strings.Builder
+	if err := run(context.Background(), []string{"-db", db, "-import", in}, &log); err == nil || !strings.Contains(log.String(), "line 2") {
+		t.Errorf("-import with a bad line: err %v, log %q", err, log.String())
+	}
+	if err := run(context.Background(), []string{"-import", in}, io.Discard); err == nil {
+		t.Error("-import without -db: no error")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", db, "-data", ""}, pw); pw.Close() }()
+	buf := make([]byte, 512)
+	n, _ := pr.Read(buf)
+	go io.Copy(io.Discard, pr)
+	m := regexp.MustCompile(`serving (\d+) articles .* at (http://\S+/)`).FindStringSubmatch(string(buf[:n]))
+	if m == nil || m[1] != "1" {
+		t.Fatalf("start line %q, want 1 article served", buf[:n])
+	}
+	resp, err := http.Get(m[2] + "feed/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "s-1") {
+		t.Errorf("feed does not hold the imported article")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+}

@@ -25,6 +25,14 @@ const (
 // Set the fields, Add subscriptions, then call PollDue (one round) or Run
 // (rounds until the context ends). A Poller is safe for concurrent use;
 // the fields must not change after the first poll.
+//
+// Several Pollers, in one process or on many machines, split their feeds
+// when they share a Store that is a Leaser: each round a Poller claims
+// due feeds (at most ClaimBatch) for Lease, polls them and finishes each
+// claim with the new state, so that every feed is polled by one Poller at
+// a time, on schedule, with shared conditional-GET state and backoff. A
+// Poller that dies holding claims leaves them to the others when the
+// lease ends.
 type Poller struct {
 	// Catalog receives the articles. Required.
 	Catalog *khabar.Catalog
@@ -33,8 +41,23 @@ type Poller struct {
 	Fetcher *Fetcher
 	// Parser parses; nil means a zero Parser.
 	Parser *Parser
-	// Store keeps the per-feed state; nil means a MemoryStore.
+	// Store keeps the per-feed state; nil means a MemoryStore. A Store
+	// that is a Leaser is shared with other Pollers (see above).
 	Store Store
+	// Articles, when set, receives the valid articles of every poll as
+	// well as Catalog: an article store that other processes follow
+	// (khabar.Follower), say. Its errors are reported like the catalog's.
+	Articles ArticleWriter
+	// Owner names this Poller in a Leaser's claims; empty means the host
+	// name, the process ID and a random part.
+	Owner string
+	// Lease is how long a claimed feed stays this Poller's; 0 means
+	// DefaultLease. It must exceed the time a poll may take, queueing
+	// behind Concurrency and PerHost included.
+	Lease time.Duration
+	// ClaimBatch bounds the feeds claimed in one round, leaving the rest
+	// to other Pollers; 0 means 4 × Concurrency.
+	ClaimBatch int
 	// Concurrency bounds the polls in flight; 0 means 8.
 	Concurrency int
 	// PerHost bounds the polls in flight to one host; 0 means 2.
@@ -55,6 +78,8 @@ type Poller struct {
 	fetcher  *Fetcher
 	parser   *Parser
 	store    Store
+	leaser   Leaser // store, when it is one
+	owner    string
 	global   chan struct{}
 
 	mu    sync.Mutex
@@ -105,6 +130,17 @@ func (p *Poller) init() {
 		n = DefaultConcurrency
 	}
 	p.global = make(chan struct{}, n)
+	p.leaser, _ = p.store.(Leaser)
+	p.owner = p.Owner
+	if p.owner == "" {
+		p.owner = newOwner()
+	}
+}
+
+// ArticleWriter is where a Poller also writes the articles it fetched
+// (Poller.Articles); khabar.ArticleStore implementations are ones.
+type ArticleWriter interface {
+	Put(ctx context.Context, as ...*khabar.Article) error
 }
 
 // Add subscribes to feeds; a URL already subscribed is updated in place.
@@ -159,7 +195,9 @@ func (p *Poller) hostSem(feedURL string) chan struct{} {
 // PollDue polls, concurrently within the limits, every subscribed feed
 // whose next poll time has come (feeds never polled are due), waits for
 // them, and returns their reports in subscription order. A store error
-// is returned in the affected report's Err.
+// is returned in the affected report's Err. With a Leaser, only the feeds
+// this Poller claimed are polled, and a failed claim is one failed report
+// with an empty URL.
 func (p *Poller) PollDue(ctx context.Context) []Report {
 	return p.poll(ctx, false)
 }
@@ -171,6 +209,9 @@ func (p *Poller) PollAll(ctx context.Context) []Report {
 
 func (p *Poller) poll(ctx context.Context, all bool) []Report {
 	p.initOnce.Do(p.init)
+	if p.leaser != nil {
+		return p.pollClaimed(ctx, all)
+	}
 	subs := p.Subscriptions()
 	now := p.fetcher.now()
 	reports := make([]Report, len(subs))
@@ -288,12 +329,17 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 			}
 			valid = append(valid, a)
 		}
+		if p.Articles != nil && len(valid) > 0 {
+			if perr := p.Articles.Put(ctx, valid...); perr != nil {
+				errs = append(errs, perr)
+			}
+		}
 		if uerr := p.Catalog.UpsertAll(valid); uerr != nil {
 			errs = append(errs, uerr)
 		}
 		rep.Stored = len(valid)
 	}
-	if serr := p.store.Save(ctx, st); serr != nil {
+	if serr := p.save(ctx, st); serr != nil {
 		errs = append(errs, serr)
 	}
 	if rep.Err == nil {
@@ -339,4 +385,52 @@ func (p *Poller) Run(ctx context.Context, maxSleep time.Duration) error {
 		case <-t.C:
 		}
 	}
+}
+
+// save stores st, ending this Poller's claim on it with a Leaser.
+func (p *Poller) save(ctx context.Context, st State) error {
+	if p.leaser != nil {
+		return p.leaser.Finish(ctx, p.owner, st)
+	}
+	return p.store.Save(ctx, st)
+}
+
+// pollClaimed is poll with a Leaser: it claims due feeds (all: any
+// feed), polls them and returns their reports in subscription order.
+func (p *Poller) pollClaimed(ctx context.Context, all bool) []Report {
+	subs := p.Subscriptions()
+	urls := make([]string, len(subs))
+	order := make(map[string]int, len(subs))
+	for i, s := range subs {
+		urls[i] = s.URL
+		order[s.URL] = i
+	}
+	lease := p.Lease
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	limit := p.ClaimBatch
+	if limit <= 0 {
+		limit = 4 * cap(p.global)
+	}
+	now := p.fetcher.now()
+	states, err := p.leaser.Claim(ctx, ClaimRequest{Owner: p.owner, URLs: urls, Now: now, Until: now.Add(lease), All: all, Limit: limit})
+	if err != nil {
+		return []Report{{Err: err, Failed: true}}
+	}
+	slices.SortFunc(states, func(a, b State) int { return order[a.URL] - order[b.URL] })
+	reports := make([]Report, len(states))
+	var wg sync.WaitGroup
+	for i, st := range states {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reports[i] = p.pollOne(ctx, subs[order[st.URL]], st)
+			if p.OnPoll != nil {
+				p.OnPoll(reports[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return reports
 }

@@ -27,10 +27,12 @@ var (
 )
 
 // MemoryStore is a Store that forgets everything when the process exits.
-// The zero value is ready to use; it is safe for concurrent use.
+// It is also a Leaser, for several Pollers in one process. The zero value
+// is ready to use; it is safe for concurrent use.
 type MemoryStore struct {
 	mu     sync.Mutex
 	states map[string]State
+	leases map[string]memLease // Leaser's claims, by URL
 }
 
 // Load implements Store.
