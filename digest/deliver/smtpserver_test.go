@@ -59,6 +59,7 @@ type testServer struct {
 	user     string // when set, AUTH PLAIN with user/pass is required
 	pass     string
 	keep     bool // keep message bytes (false: count only, for benchmarks)
+	noUTF8   bool // do not offer SMTPUTF8
 	mu       sync.Mutex
 	msgs     []received
 	count    map[string]int // messages received per recipient
@@ -89,6 +90,9 @@ func withSlow(d time.Duration) serverOption { return func(s *testServer) { s.slo
 
 func withoutBodies() serverOption { return func(s *testServer) { s.keep = false } }
 
+// withoutSMTPUTF8 makes the server not offer SMTPUTF8.
+func withoutSMTPUTF8() serverOption { return func(s *testServer) { s.noUTF8 = true } }
+
 func startServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
 	s := &testServer{t: t, keep: true, slow: 2 * time.Second, count: map[string]int{}, attempts: map[string]int{}}
@@ -112,7 +116,7 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	srv.ReadTimeout = 30 * time.Second
 	srv.WriteTimeout = 30 * time.Second
 	srv.MaxMessageBytes = 10 << 20
-	srv.EnableSMTPUTF8 = true
+	srv.EnableSMTPUTF8 = !s.noUTF8
 	srv.ErrorLog = log.New(io.Discard, "", 0) // dropped connections are the point of these tests
 	s.srv = srv
 	go func() { _ = srv.Serve(ln) }()

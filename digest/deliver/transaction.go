@@ -135,6 +135,9 @@ func (w *worker) transact(m *message) attempt {
 		w.drop()
 		return attempt{out: outStale, note: err.Error()}
 	}
+	if a, ok := w.needsUTF8(m); !ok {
+		return a
+	}
 	if err := w.envelope(m); err != nil {
 		return w.refusedBeforeData(m, err)
 	}
@@ -154,6 +157,30 @@ func (w *worker) transact(m *message) attempt {
 		return a
 	}
 	return w.settle(m, a)
+}
+
+// needsUTF8 checks that the server can take m's envelope: an address
+// whose local part is not ASCII can only go to a server that offers
+// SMTPUTF8 (RFC 6531; go-mail then adds the SMTPUTF8 parameter to MAIL
+// FROM). When it cannot, the delivery is failed for that recipient alone,
+// with the reason, and ok is false; nothing is sent.
+func (w *worker) needsUTF8(m *message) (a attempt, ok bool) {
+	if !digest.NeedsSMTPUTF8(m.to) && !digest.NeedsSMTPUTF8(m.from) {
+		return attempt{}, true
+	}
+	if offered, _ := w.c.Extension("SMTPUTF8"); offered {
+		return attempt{}, true
+	}
+	a = attempt{out: outPerm, note: fmt.Sprintf("not sent: the address %s has a non-ASCII local part and the server does not offer SMTPUTF8", strings.TrimSpace(m.to))}
+	cfg := &w.r.s.cfg
+	u := Update{Detail: a.note, At: cfg.Now(), Owner: w.r.owner}
+	if err := w.record(Move{Key: m.job.Key, From: StatePending, To: StateFailed, Update: u}); err != nil {
+		if w.r.owner != "" && errors.Is(err, ErrConflict) {
+			return attempt{out: outConflict, note: err.Error()}, false
+		}
+		return w.fatal(err), false
+	}
+	return a, false
 }
 
 // envelope sends MAIL FROM and RCPT TO.
