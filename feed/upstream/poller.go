@@ -254,21 +254,12 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 		rep.Err, rep.Failed = ErrNoCatalog, true
 		return rep
 	}
-	host := p.hostSem(s.URL)
-	select {
-	case p.global <- struct{}{}:
-	case <-ctx.Done():
-		rep.Err, rep.Failed = ctx.Err(), true
+	release, err := p.acquire(ctx, s.URL)
+	if err != nil {
+		rep.Err, rep.Failed = err, true
 		return rep
 	}
-	defer func() { <-p.global }()
-	select {
-	case host <- struct{}{}:
-	case <-ctx.Done():
-		rep.Err, rep.Failed = ctx.Err(), true
-		return rep
-	}
-	defer func() { <-host }()
+	defer release()
 
 	st.URL = s.URL
 	res, err := p.fetcher.Fetch(ctx, s.URL, &st)
@@ -311,33 +302,9 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 	}
 	if feed != nil {
 		rep.Articles = len(feed.Articles)
-		valid := make([]*khabar.Article, 0, len(feed.Articles))
-		seen := p.fetcher.now().In(p.parser.loc()).Truncate(time.Second)
-		for _, a := range feed.Articles {
-			if a.Source != nil && a.Source.Title == "" {
-				a.Source.Title = s.Title
-			}
-			if a.Published.IsZero() && p.UndatedFirstSeen {
-				a.Published = seen
-				if old, ok := p.Catalog.Get(a.ID); ok && !old.Published.IsZero() {
-					a.Published = old.Published
-				}
-			}
-			if verr := a.Validate(); verr != nil {
-				errs = append(errs, verr)
-				continue
-			}
-			valid = append(valid, a)
-		}
-		if p.Articles != nil && len(valid) > 0 {
-			if perr := p.Articles.Put(ctx, valid...); perr != nil {
-				errs = append(errs, perr)
-			}
-		}
-		if uerr := p.Catalog.UpsertAll(valid); uerr != nil {
-			errs = append(errs, uerr)
-		}
-		rep.Stored = len(valid)
+		var stored int
+		stored, errs = p.keep(ctx, s, feed, errs)
+		rep.Stored = stored
 	}
 	if serr := p.save(ctx, st); serr != nil {
 		errs = append(errs, serr)
@@ -349,6 +316,59 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 	}
 	rep.NextPoll = st.NextPoll
 	return rep
+}
+
+// acquire takes a place under the global limit and one under the feed's
+// host's, waiting for them; release gives both back.
+func (p *Poller) acquire(ctx context.Context, feedURL string) (release func(), err error) {
+	host := p.hostSem(feedURL)
+	select {
+	case p.global <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case host <- struct{}{}:
+	case <-ctx.Done():
+		<-p.global
+		return nil, ctx.Err()
+	}
+	return func() { <-host; <-p.global }, nil
+}
+
+// keep dates the feed's undated articles when UndatedFirstSeen says so
+// (keeping the date an article already has in the catalog), and writes
+// the valid ones to the article store, when there is one, and the
+// catalog. It returns how many it stored and errs with the problems
+// added.
+func (p *Poller) keep(ctx context.Context, s Subscription, feed *Feed, errs []error) (int, []error) {
+	valid := make([]*khabar.Article, 0, len(feed.Articles))
+	seen := p.fetcher.now().In(p.parser.loc()).Truncate(time.Second)
+	for _, a := range feed.Articles {
+		if a.Source != nil && a.Source.Title == "" {
+			a.Source.Title = s.Title
+		}
+		if a.Published.IsZero() && p.UndatedFirstSeen {
+			a.Published = seen
+			if old, ok := p.Catalog.Get(a.ID); ok && !old.Published.IsZero() {
+				a.Published = old.Published
+			}
+		}
+		if verr := a.Validate(); verr != nil {
+			errs = append(errs, verr)
+			continue
+		}
+		valid = append(valid, a)
+	}
+	if p.Articles != nil && len(valid) > 0 {
+		if perr := p.Articles.Put(ctx, valid...); perr != nil {
+			errs = append(errs, perr)
+		}
+	}
+	if uerr := p.Catalog.UpsertAll(valid); uerr != nil {
+		errs = append(errs, uerr)
+	}
+	return len(valid), errs
 }
 
 // Run polls due feeds in rounds until ctx ends, sleeping until the next
