@@ -24,6 +24,9 @@ type OpenArticles func(t *testing.T) (s khabar.ArticleStore, reopen func() khaba
 // invalid articles refused, paging, Wait woken by writes from another
 // handle, concurrent writers never skipped by a reader, and a Catalog fed
 // through a khabar.Follower.
+//
+// It is one long list of subtests on purpose: a store's author reads the
+// whole contract in one place, in the order the rules build on each other.
 func Articles(t *testing.T, open OpenArticles) {
 	ctx := context.Background()
 	t.Run("PutChanges", func(t *testing.T) {

@@ -117,7 +117,9 @@ func concurrentClaims(t *testing.T, open OpenPollState, t0 time.Time) {
 
 // pollers has three Pollers on their own handles poll twelve loopback
 // feeds twice: each round fetches every feed once, and the second round
-// sends the validators the first stored, whoever polled it.
+// sends the validators the first stored, whoever polled it. It is long
+// because it sets up the feeds, the Pollers and both rounds in one place,
+// so that what each round checks stands next to what it follows from.
 func pollers(t *testing.T, open OpenPollState, t0 time.Time) {
 	_, reopen := open(t)
 	var mu sync.Mutex
