@@ -32,6 +32,24 @@ func plain(raw string, mode textMode) bool {
 	return true
 }
 
+// textSpecial are the bytes that text does not come out as: what
+// appendEscaped escapes, and what decoding changes.
+var textSpecial = [256]bool{'&': true, '\'': true, '<': true, '>': true, '"': true, '\r': true, 0: true}
+
+// plainText reports whether raw, read in mode, comes out of appendEscaped
+// as raw itself.
+func plainText(raw string, mode textMode) bool {
+	for i := 0; i < len(raw); i++ {
+		if textSpecial[raw[i]] {
+			if raw[i] == 0 && mode == textData {
+				continue
+			}
+			return false
+		}
+	}
+	return true
+}
+
 // appendDecoded appends raw read in mode to b.
 func appendDecoded(b []byte, raw string, mode textMode) []byte {
 	last := 0

@@ -201,3 +201,24 @@ func TestEnginesOnCorpus(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNewsroomReference is BenchmarkNewsroom on the x/net/html
+// engine, for comparison in the same run:
+//
+//	go test -run '^$' -bench Newsroom -benchtime 1s -count 3 ./internal/htmlsafe
+func BenchmarkNewsroomReference(b *testing.B) {
+	in := NewIncoming([]string{"www.youtube.com", "platform.twitter.com", "www.instagram.com"})
+	base := BaseURL("https://news.example.in/2026/11/24/kanpur-rain/")
+	for _, p := range []*Policy{Outgoing, in} {
+		b.Run(p.String(), func(b *testing.B) {
+			b.SetBytes(int64(len(newsroomBody)))
+			b.ReportAllocs()
+			for b.Loop() {
+				s := newState(p)
+				s.base, s.baseDone = base, true
+				s.runReference(newsroomBody)
+				s.release()
+			}
+		})
+	}
+}

@@ -139,17 +139,26 @@ func (s *state) run(body string) string {
 	s.open.stack = s.open.buf[:0]
 	z := &s.z
 	z.reset(body)
+	// body[v0:v1] is a run of tokens that come out as they went in, not
+	// yet copied to s.out: a body that is one such run is returned as it
+	// is, and a run is copied in one piece.
+	v0, v1 := 0, 0
 	for {
 		tt := z.next()
+		mark, verbatim := len(s.out), false
 		switch tt {
 		case tokEOF:
 			if s.p.in != nil {
 				s.inFinish()
 			}
+			if len(s.out) == 0 && v0 == 0 && v1 == len(body) {
+				return body
+			}
+			s.out = insertRun(s.out, mark, body[v0:v1])
 			return string(s.out)
 		case tokText:
 			if s.skipName == "" {
-				s.text(body[z.data.start:z.data.end], z.mode)
+				verbatim = s.text(body[z.data.start:z.data.end], z.mode)
 			}
 		case tokStart, tokSelfClosing:
 			name := s.tagName(body[z.data.start:z.data.end])
@@ -173,7 +182,32 @@ func (s *state) run(body string) string {
 				s.out = appendEndTag(s.out, name)
 			}
 		}
+		raw := body[z.start:z.pos]
+		switch {
+		case verbatim || string(s.out[mark:]) == raw:
+			s.out = s.out[:mark]
+			if z.start != v1 {
+				s.out = append(s.out, body[v0:v1]...)
+				v0 = z.start
+			}
+			v1 = z.pos
+		case len(s.out) > mark:
+			s.out = insertRun(s.out, mark, body[v0:v1])
+			v0, v1 = z.pos, z.pos
+		}
 	}
+}
+
+// insertRun inserts run into b at i.
+func insertRun(b []byte, i int, run string) []byte {
+	if len(run) == 0 {
+		return b
+	}
+	n := len(b)
+	b = append(b, run...)
+	copy(b[i+len(run):], b[i:n])
+	copy(b[i:], run)
+	return b
 }
 
 // tagName returns a tag's name as HTML reads it: ASCII lower case, NUL
@@ -229,31 +263,46 @@ func (s *state) skipping(name string, tt tokenType) bool {
 	return true
 }
 
-// text appends the text raw, read in mode, as the policy keeps it.
-func (s *state) text(raw string, mode textMode) {
+// text appends the text raw, read in mode, as the policy keeps it, and
+// reports true instead when that is raw itself.
+func (s *state) text(raw string, mode textMode) (verbatim bool) {
 	if s.p.in != nil && s.inTextDropped() {
-		return
+		return false
+	}
+	if plainText(raw, mode) {
+		return true
 	}
 	if plain(raw, mode) {
 		s.out = appendEscaped(s.out, raw)
-		return
+		return false
 	}
 	s.scratch = appendDecoded(s.scratch[:0], raw, mode)
 	s.out = appendEscaped(s.out, s.scratch)
+	return false
 }
 
 // outStart applies the Outgoing rules to a start tag.
 func (s *state) outStart(name string, selfClosing bool) {
-	switch {
-	case droppedWithContent[name]:
-		if !selfClosing {
+	if !acceptableElement(name) {
+		if droppedWithContent[name] && !selfClosing {
 			s.skipName, s.skipDepth = name, 1
 		}
-		return
-	case !acceptableElements[name]:
 		return // meta, link, embed and other void elements go; the rest is unwrapped
 	}
-	s.filterAttrs(name, func(a attr) bool { return attrOK(a.key) })
+	kept := s.attrs[:0]
+	for _, a := range s.attrs {
+		if !attrOK(a.key) {
+			continue
+		}
+		if urlAttr(a.key) {
+			var ok bool
+			if a.val, ok = s.checkURL(name, a.key, a.val); !ok {
+				continue
+			}
+		}
+		kept = append(kept, a)
+	}
+	s.attrs = kept
 	closer := ""
 	if selfClosing {
 		closer = " /"
@@ -269,7 +318,7 @@ func (s *state) filterAttrs(elem string, keep func(attr) bool) {
 		if !keep(a) {
 			continue
 		}
-		if urlAttrs[a.key] {
+		if urlAttr(a.key) {
 			var ok bool
 			if a.val, ok = s.checkURL(elem, a.key, a.val); !ok {
 				continue

@@ -43,8 +43,10 @@ type tokenizer struct {
 	// rawTag is the raw-text or RCDATA element whose text comes next.
 	rawTag string
 
-	// The token just read: its text (tokText) or name (tags), the text's
-	// mode, and a start tag's attributes (first of each name only).
+	// The token just read: where it starts (it ends at pos), its text
+	// (tokText) or name (tags), the text's mode, and a start tag's
+	// attributes (first of each name only).
+	start int
 	data  span
 	mode  textMode
 	attrs []attrSpan
@@ -63,6 +65,7 @@ func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 // ends the input.
 func (z *tokenizer) next() tokenType {
 	for {
+		z.start = z.pos
 		tt, again := z.next1()
 		if !again {
 			return tt
