@@ -77,7 +77,12 @@ func TestOutgoingQuickPath(t *testing.T) {
 	}
 }
 
-type corpusBody struct{ ID, URL, ContentHTML string }
+// corpusBody is what the tests read of a corpus article.
+type corpusBody struct {
+	ID          string `json:"id"`
+	URL         string `json:"url"`
+	ContentHTML string `json:"content_html"`
+}
 
 // corpusBodies returns 200 synthetic bodies and those of the corpus.
 func corpusBodies(t testing.TB) []corpusBody {
