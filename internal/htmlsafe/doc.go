@@ -1,12 +1,16 @@
-// Package htmlsafe is khabar's one HTML sanitizer: a single pass over
-// golang.org/x/net/html's tokenizer that writes what a policy keeps, with
-// two named policies on the same engine.
+// Package htmlsafe is khabar's one HTML sanitizer: a single pass of a
+// byte scanner that reads tags, text and comments as HTML5's tokenizer
+// does and writes what a policy keeps, with two named policies on the
+// same engine. Names, values and text are read in place, decoded only
+// where they hold a character reference, and runs of the body that a
+// policy keeps as they are are copied whole.
 //
 // Outgoing is what feeds send (feed.SafeHTML): the W3C feed validator's
 // acceptable elements and attributes, dangerous elements dropped with
 // their content, URLs resolved against the article's address. A byte scan
 // proves most stored bodies need none of it and returns them unchanged
-// without tokenizing.
+// without tokenizing; a body the engine leaves unchanged is also
+// returned as it is.
 //
 // Incoming is what feed/upstream keeps of HTML from other sites: a user-
 // generated-content allow-list, every link marked rel="noopener

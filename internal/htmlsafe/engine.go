@@ -4,8 +4,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-
-	"golang.org/x/net/html"
 )
 
 // Policy is a set of sanitizing rules run by the package's one engine.
@@ -86,6 +84,8 @@ type state struct {
 	base     *url.URL
 	baseDone bool
 	attrs    []attr
+	z        tokenizer
+	scratch  []byte // decoded names and values of the current token
 
 	// skipName is the element whose content is being dropped; skipDepth
 	// counts its open instances when nested ones count (Outgoing).
@@ -105,11 +105,14 @@ func newState(p *Policy) *state {
 
 // release returns s to the pool; huge one-off buffers are let go.
 func (s *state) release() {
-	out, attrs := s.out[:0], s.attrs[:0]
+	out, attrs, scratch, zattrs := s.out[:0], s.attrs[:0], s.scratch[:0], s.z.attrs[:0]
 	if cap(out) > 1<<20 {
 		out = nil
 	}
-	*s = state{out: out, attrs: attrs[:0]}
+	if cap(scratch) > 1<<16 {
+		scratch = nil
+	}
+	*s = state{out: out, attrs: attrs, scratch: scratch, z: tokenizer{attrs: zattrs}}
 	s.open.stack = s.open.buf[:0]
 	statePool.Put(s)
 }
@@ -123,7 +126,8 @@ func (s *state) baseURL() *url.URL {
 
 // run is the engine: one pass over the tokenizer, each token handed to
 // the policy's rules, which append what they keep to s.out. Comments,
-// doctypes and processing instructions are dropped by every policy.
+// doctypes and processing instructions are dropped by every policy (the
+// tokenizer skips them).
 func (s *state) run(body string) string {
 	if s.p.in != nil && strings.TrimSpace(body) == "" {
 		return ""
@@ -133,89 +137,172 @@ func (s *state) run(body string) string {
 		s.out = make([]byte, 0, n)
 	}
 	s.open.stack = s.open.buf[:0]
-	z := html.NewTokenizer(strings.NewReader(body))
+	z := &s.z
+	z.reset(body)
+	// body[v0:v1] is a run of tokens that come out as they went in, not
+	// yet copied to s.out: a body that is one such run is returned as it
+	// is, and a run is copied in one piece.
+	v0, v1 := 0, 0
 	for {
-		tt := z.Next()
+		tt := z.next()
+		mark, verbatim := len(s.out), false
 		switch tt {
-		case html.ErrorToken:
+		case tokEOF:
 			if s.p.in != nil {
 				s.inFinish()
 			}
+			if len(s.out) == 0 && v0 == 0 && v1 == len(body) {
+				return body
+			}
+			s.out = insertRun(s.out, mark, body[v0:v1])
 			return string(s.out)
-		case html.TextToken:
+		case tokText:
 			if s.skipName == "" {
-				s.text(z.Text())
+				verbatim = s.text(body[z.data.start:z.data.end], z.mode)
 			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			nb, hasAttr := z.TagName()
-			if s.skipping(nb, tt) {
+		case tokStart, tokSelfClosing:
+			name := s.tagName(body[z.data.start:z.data.end])
+			if s.skipping(name, tt) {
 				continue
 			}
-			name := intern(nb)
-			s.attrs = s.attrs[:0]
-			for hasAttr {
-				var k, v []byte
-				k, v, hasAttr = z.TagAttr()
-				s.attrs = append(s.attrs, attr{intern(k), view(v)})
-			}
+			s.readAttrs(body)
 			if s.p.in != nil {
-				s.inStart(name, tt == html.SelfClosingTagToken)
+				s.inStart(name, tt == tokSelfClosing)
 			} else {
-				s.outStart(name, tt == html.SelfClosingTagToken)
+				s.outStart(name, tt == tokSelfClosing)
 			}
-		case html.EndTagToken:
-			nb, _ := z.TagName()
-			if s.skipping(nb, tt) {
+		case tokEnd:
+			name := s.tagName(body[z.data.start:z.data.end])
+			if s.skipping(name, tt) {
 				continue
 			}
 			if s.p.in != nil {
-				s.inEnd(intern(nb))
-			} else if acceptableElements[string(nb)] {
-				s.out = appendEndTag(s.out, nb)
+				s.inEnd(name)
+			} else if acceptableElement(name) {
+				s.out = appendEndTag(s.out, name)
 			}
 		}
+		raw := body[z.start:z.pos]
+		switch {
+		case verbatim || string(s.out[mark:]) == raw:
+			s.out = s.out[:mark]
+			if z.start != v1 {
+				s.out = append(s.out, body[v0:v1]...)
+				v0 = z.start
+			}
+			v1 = z.pos
+		case len(s.out) > mark:
+			s.out = insertRun(s.out, mark, body[v0:v1])
+			v0, v1 = z.pos, z.pos
+		}
+	}
+}
+
+// insertRun inserts run into b at i.
+func insertRun(b []byte, i int, run string) []byte {
+	if len(run) == 0 {
+		return b
+	}
+	n := len(b)
+	b = append(b, run...)
+	copy(b[i+len(run):], b[i:n])
+	copy(b[i:], run)
+	return b
+}
+
+// tagName returns a tag's name as HTML reads it: ASCII lower case, NUL
+// as U+FFFD. A name already so is a view of the body; another is
+// interned, since names outlive the tag (open elements, skipped ones).
+func (s *state) tagName(raw string) string {
+	if !needsLower(raw) {
+		return raw
+	}
+	s.scratch = appendLower(s.scratch[:0], raw)
+	return intern(s.scratch)
+}
+
+// readAttrs sets s.attrs to the attributes of the start tag just read:
+// keys lowered, values decoded, each a view of the body or of s.scratch
+// (valid until the next tag).
+func (s *state) readAttrs(body string) {
+	s.attrs = s.attrs[:0]
+	s.scratch = s.scratch[:0]
+	for _, a := range s.z.attrs {
+		key := body[a.key.start:a.key.end]
+		if needsLower(key) {
+			n := len(s.scratch)
+			s.scratch = appendLower(s.scratch, key)
+			key = view(s.scratch[n:])
+		}
+		val := body[a.val.start:a.val.end]
+		if !plain(val, textAttr) {
+			n := len(s.scratch)
+			s.scratch = appendDecoded(s.scratch, val, textAttr)
+			val = view(s.scratch[n:])
+		}
+		s.attrs = append(s.attrs, attr{key, val})
 	}
 }
 
 // skipping reports whether a tag falls inside an element whose content is
 // dropped, and ends the drop at that element's end tag.
-func (s *state) skipping(name []byte, tt html.TokenType) bool {
+func (s *state) skipping(name string, tt tokenType) bool {
 	if s.skipName == "" {
 		return false
 	}
-	if string(name) == s.skipName {
+	if name == s.skipName {
 		switch {
-		case tt == html.EndTagToken:
+		case tt == tokEnd:
 			if s.skipDepth--; s.skipDepth <= 0 {
 				s.skipName, s.skipDepth = "", 0
 			}
-		case tt == html.StartTagToken && s.p.in == nil:
+		case tt == tokStart && s.p.in == nil:
 			s.skipDepth++ // Outgoing counts nested instances
 		}
 	}
 	return true
 }
 
-func (s *state) text(t []byte) {
-	if s.p.in != nil {
-		s.inText(t)
-		return
+// text appends the text raw, read in mode, as the policy keeps it, and
+// reports true instead when that is raw itself.
+func (s *state) text(raw string, mode textMode) (verbatim bool) {
+	if s.p.in != nil && s.inTextDropped() {
+		return false
 	}
-	s.out = appendEscaped(s.out, t)
+	if plainText(raw, mode) {
+		return true
+	}
+	if plain(raw, mode) {
+		s.out = appendEscaped(s.out, raw)
+		return false
+	}
+	s.scratch = appendDecoded(s.scratch[:0], raw, mode)
+	s.out = appendEscaped(s.out, s.scratch)
+	return false
 }
 
 // outStart applies the Outgoing rules to a start tag.
 func (s *state) outStart(name string, selfClosing bool) {
-	switch {
-	case droppedWithContent[name]:
-		if !selfClosing {
+	if !acceptableElement(name) {
+		if droppedWithContent[name] && !selfClosing {
 			s.skipName, s.skipDepth = name, 1
 		}
-		return
-	case !acceptableElements[name]:
 		return // meta, link, embed and other void elements go; the rest is unwrapped
 	}
-	s.filterAttrs(name, func(a attr) bool { return attrOK(a.key) })
+	kept := s.attrs[:0]
+	for _, a := range s.attrs {
+		if !attrOK(a.key) {
+			continue
+		}
+		if urlAttr(a.key) {
+			var ok bool
+			if a.val, ok = s.checkURL(name, a.key, a.val); !ok {
+				continue
+			}
+		}
+		kept = append(kept, a)
+	}
+	s.attrs = kept
 	closer := ""
 	if selfClosing {
 		closer = " /"
@@ -231,7 +318,7 @@ func (s *state) filterAttrs(elem string, keep func(attr) bool) {
 		if !keep(a) {
 			continue
 		}
-		if urlAttrs[a.key] {
+		if urlAttr(a.key) {
 			var ok bool
 			if a.val, ok = s.checkURL(elem, a.key, a.val); !ok {
 				continue

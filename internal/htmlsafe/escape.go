@@ -37,8 +37,8 @@ func appendEscaped[T string | []byte](b []byte, s T) []byte {
 	return append(b, s[last:]...)
 }
 
-// attr is one attribute of a tag, as the tokenizer reads it. The engine
-// makes val a view of the tokenizer's buffer, valid until the next token:
+// attr is one attribute of a tag, as the tokenizer reads it: a view of
+// the body or of the run's scratch buffer, valid until the next tag, so
 // what outlives the tag (the first image) is cloned.
 type attr struct{ key, val string }
 
@@ -80,6 +80,33 @@ func appendEndTag[T string | []byte](b []byte, name T) []byte {
 	b = append(b, "</"...)
 	b = append(b, name...)
 	return append(b, '>')
+}
+
+// needsLower reports whether a tag or attribute name has ASCII upper
+// case or a NUL, which HTML reads as lower case and U+FFFD.
+func needsLower(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' || c == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// appendLower appends name to b as HTML reads it: ASCII lower case, NUL
+// as U+FFFD.
+func appendLower(b []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		case c == 0:
+			b = append(b, "\uFFFD"...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }
 
 func setOf(words string) map[string]bool {

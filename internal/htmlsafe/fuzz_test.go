@@ -53,25 +53,7 @@ func FuzzSanitize(f *testing.F) {
 // TestOutgoingQuickPath: bodies the quick scan passes come back as they
 // are, not copied, and the tokenizer would have kept the same markup.
 func TestOutgoingQuickPath(t *testing.T) {
-	type body struct{ ID, URL, ContentHTML string }
-	var bodies []body
-	for _, a := range synth.Generate(synth.Config{Articles: 200}) {
-		bodies = append(bodies, body{a.ID, a.URL, a.ContentHTML})
-	}
-	f, err := os.Open("../../testdata/articles.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var b body
-		if err := json.Unmarshal(sc.Bytes(), &b); err != nil {
-			t.Fatal(err)
-		}
-		bodies = append(bodies, b)
-	}
+	bodies := corpusBodies(t)
 	n := 0
 	for _, a := range bodies {
 		if needsFilter(a.ContentHTML) {
@@ -93,6 +75,36 @@ func TestOutgoingQuickPath(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no body took the quick path")
 	}
+}
+
+// corpusBody is what the tests read of a corpus article.
+type corpusBody struct {
+	ID          string `json:"id"`
+	URL         string `json:"url"`
+	ContentHTML string `json:"content_html"`
+}
+
+// corpusBodies returns 200 synthetic bodies and those of the corpus.
+func corpusBodies(t testing.TB) []corpusBody {
+	var bodies []corpusBody
+	for _, a := range synth.Generate(synth.Config{Articles: 200}) {
+		bodies = append(bodies, corpusBody{a.ID, a.URL, a.ContentHTML})
+	}
+	f, err := os.Open("../../testdata/articles.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var b corpusBody
+		if err := json.Unmarshal(sc.Bytes(), &b); err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, b)
+	}
+	return bodies
 }
 
 // sameMarkup reports whether a and b have the same tags and attributes

@@ -221,11 +221,8 @@ func (s *state) imageOf() Image {
 	return im
 }
 
-// inText is the allow-list step for text: '<' the tokenizer read as text
-// stays text, and script and style text goes.
-func (s *state) inText(t []byte) {
-	if s.skippingText || s.recent == "script" || s.recent == "style" {
-		return
-	}
-	s.out = appendEscaped(s.out, t)
+// inTextDropped reports whether the allow-list step drops text here:
+// inside an element whose content is skipped, and script and style text.
+func (s *state) inTextDropped() bool {
+	return s.skippingText || s.recent == "script" || s.recent == "style"
 }

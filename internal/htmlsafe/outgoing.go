@@ -59,9 +59,28 @@ func AcceptableAttr(name string) bool { return attrOK(name) }
 
 // URLAttr reports whether attribute name holds a URL (or, for srcset, a
 // list of them) that both policies pass through their URL rule.
-func URLAttr(name string) bool { return urlAttrs[name] }
+func URLAttr(name string) bool { return urlAttr(name) }
 
+// urlAttr is urlAttrs[name], with the commonest answered without hashing.
+func urlAttr(name string) bool {
+	switch name {
+	case "href", "src", "srcset":
+		return true
+	case "class", "alt", "width", "height", "title", "id", "lang", "dir", "style", "target", "rel", "loading", "decoding", "sizes", "allow", "frameborder", "allowfullscreen":
+		return false
+	}
+	return urlAttrs[name]
+}
+
+// attrOK is acceptableAttrs[name] or a data-* name, with the commonest
+// answered without hashing.
 func attrOK(name string) bool {
+	switch name {
+	case "href", "src", "srcset", "class", "alt", "width", "height", "title", "id", "lang", "dir", "target", "rel", "loading", "decoding", "sizes", "allow", "allowfullscreen":
+		return true
+	case "style":
+		return false
+	}
 	return acceptableAttrs[name] || strings.HasPrefix(name, "data-") && len(name) > 5
 }
 
@@ -159,7 +178,7 @@ func quietAttrs(s string, i int) (int, bool) {
 		}
 		i = skipSpace(s, n)
 		if i >= len(s) || s[i] != '=' {
-			if urlAttrs[name] {
+			if urlAttr(name) {
 				return i, false // an empty URL is a relative reference
 			}
 			continue
@@ -190,7 +209,7 @@ func quietAttrs(s string, i int) (int, bool) {
 			v = s[i:e]
 			i = e
 		}
-		if urlAttrs[name] && !quietURL(name, v) {
+		if urlAttr(name) && !quietURL(name, v) {
 			return i, false
 		}
 	}

@@ -62,6 +62,9 @@ func (s *state) checkURL(elem, key, val string) (string, bool) {
 // https, mailto, tel and ftp, data: images when images is true, and
 // relative references resolved against the base in URI form.
 func (s *state) outgoingURL(v string, images bool) (string, bool) {
+	if absQuiet(v) {
+		return v, true
+	}
 	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
 	if strings.ContainsAny(v, "\t\n\r") {
 		v = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(v)
@@ -86,6 +89,20 @@ func (s *state) outgoingURL(v string, images bool) (string, bool) {
 		return "", false
 	}
 	return base.ResolveReference(ref).String(), true
+}
+
+// absQuiet reports whether v is an http(s) URL that outgoingURL keeps as
+// it is: no space or control anywhere.
+func absQuiet(v string) bool {
+	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // incomingURL reads v strictly: a value with white space inside or that
