@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the tools khabar's CI and interop tests need. Safe to run again.
+# Installs what khabar's CI and tests need, and nothing else (the serving
+# benchmark, feed/bench/wrk.sh, installs nginx and wrk itself). Safe to run
+# again; runs apt-get update at most once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -9,34 +11,27 @@ if ! command -v staticcheck >/dev/null 2>&1; then
 	go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
 
-# feed: interop tests read the rendered feeds with Python's feedparser and
-# the npm package rss-parser; feed/bench/wrk.sh needs wrk and nginx.
-feed_apt=()
-/usr/bin/python3 -c 'import feedparser' >/dev/null 2>&1 || feed_apt+=(python3-feedparser)
-command -v wrk >/dev/null 2>&1 || feed_apt+=(wrk)
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || feed_apt+=(nginx-light)
-if [ ${#feed_apt[@]} -gt 0 ]; then
+# Debian packages the tests use:
+# - python3 and python3-feedparser: feed's interop tests read the rendered
+#   feeds with feedparser; digest's read the composed messages with
+#   Python's email package (standard library);
+# - spamassassin: TestSpamAssassin scores the composed messages with its
+#   local rules (spamassassin -L -t; no network);
+# - postgresql: the postgres package and the multi-process tests run
+#   against a throwaway cluster .ci/postgres.sh starts.
+apt_need=()
+command -v python3 >/dev/null 2>&1 || apt_need+=(python3)
+/usr/bin/python3 -c 'import feedparser' >/dev/null 2>&1 || apt_need+=(python3-feedparser)
+command -v spamassassin >/dev/null 2>&1 || apt_need+=(spamassassin)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_need+=(postgresql)
+if [ ${#apt_need[@]} -gt 0 ]; then
 	sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 	$sudo_cmd apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${feed_apt[@]}"
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_need[@]}"
 fi
+
+# feed: the interop tests also read the feeds with the npm package rss-parser.
 if [ ! -d .ci/node/node_modules/rss-parser ]; then
 	mkdir -p .ci/node
 	npm install --prefix .ci/node --no-audit --no-fund --silent rss-parser@3.13.0
-fi
-
-# digest: TestEMLWithPython reads the composed messages with Python's own
-# email package (standard library only).
-if ! command -v python3 >/dev/null 2>&1; then
-	sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-	$sudo_cmd apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3
-fi
-
-# digest: TestSpamAssassin scores the composed messages with SpamAssassin's
-# local rules (spamassassin -L -t; no network).
-if ! command -v spamassassin >/dev/null 2>&1; then
-	sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-	$sudo_cmd apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq spamassassin
 fi
