@@ -138,9 +138,12 @@ var zoneWords = map[string]string{
 	"IST": "+0530",
 }
 
-// militaryZone returns the offset of a single-letter military zone: A–I
-// and K–M are UTC+1 to +12, N–Y UTC-1 to -12 (J is local time, not a
-// zone).
+// militaryZone returns the offset of a single-letter military zone as
+// RFC 822 section 5.1 defines them and feed readers (feedparser among
+// them) read them: A–I and K–M are UTC-1 to -12, N–Y UTC+1 to +12 (J is
+// local time, not a zone). RFC 1123 notes that these signs are the
+// reverse of military usage; a feed that writes one follows RFC 822, so
+// its table is what the letter means here.
 func militaryZone(up string) (string, bool) {
 	if len(up) != 1 || up[0] < 'A' || up[0] > 'Y' || up[0] == 'J' {
 		return "", false
@@ -149,11 +152,11 @@ func militaryZone(up string) (string, bool) {
 	var h int
 	switch {
 	case c < 'J':
-		h = c - 'A' + 1
+		h = -(c - 'A' + 1)
 	case c <= 'M':
-		h = c - 'A'
+		h = -(c - 'A')
 	default:
-		h = -(c - 'N' + 1)
+		h = c - 'N' + 1
 	}
 	return fmt.Sprintf("%+03d00", h), true
 }

@@ -115,10 +115,10 @@ func TestDateZones(t *testing.T) {
 		{"14:00", "CET"}, {"15:00", "CEST"}, {"14:00", "MET"}, {"15:00", "MEST"},
 		{"14:00", "BST"}, {"13:00", "WET"}, {"14:00", "WEST"}, {"15:00", "EET"}, {"16:00", "EEST"},
 		{"18:30", "IST"},
-		// Military letters at their real offsets: Alpha is UTC+1, Mike
-		// UTC+12, November UTC-1, Yankee UTC-12, Zulu UTC.
-		{"14:00", "A"}, {"22:00", "I"}, {"23:00", "K"}, {"01:00", "M"},
-		{"12:00", "N"}, {"01:00", "Y"},
+		// Military letters with RFC 822's signs, as feed readers read
+		// them: A is UTC-1, M UTC-12, N UTC+1, Y UTC+12, Z UTC.
+		{"12:00", "A"}, {"04:00", "I"}, {"03:00", "K"}, {"01:00", "M"},
+		{"14:00", "N"}, {"01:00", "Y"},
 		// Etc/GMT±N has POSIX signs: Etc/GMT-5 is five hours east.
 		{"18:00", "Etc/GMT-5"}, {"08:00", "Etc/GMT+5"}, {"13:00", "Etc/GMT"}, {"01:00", "Etc/GMT-12"},
 		{"18:00", "GMT+5"}, {"18:30", "UTC+05:30"},
@@ -126,7 +126,7 @@ func TestDateZones(t *testing.T) {
 	p := &Parser{}
 	for _, tt := range tests {
 		day := "24"
-		if tt.zone == "M" || tt.zone == "Etc/GMT-12" {
+		if tt.zone == "Y" || tt.zone == "Etc/GMT-12" {
 			day = "25"
 		}
 		raw := "Tue, " + day + " Nov 2026 " + tt.local + ":00 " + tt.zone
