@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"sync"
 	"time"
 
@@ -164,22 +163,11 @@ func NewJournal(ctx context.Context, db *sql.DB) (*Journal, error) {
 // path with WAL journaling, synchronous=FULL and a busy timeout, and returns
 // a journal in it. Close closes the database.
 func OpenJournal(ctx context.Context, path string) (*Journal, error) {
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := openFile(ctx, path, journalSchema)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open journal %s: %w", path, err)
+		return nil, err
 	}
-	j, err := NewJournal(ctx, db)
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("sqlite: open journal %s: %w", path, err)
-	}
-	j.owned = true
-	return j, nil
+	return &Journal{db: db, owned: true}, nil
 }
 
 // Close closes the database if the journal opened it (OpenJournal).

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -77,23 +76,9 @@ INSERT OR IGNORE INTO digest_meta (name, value) VALUES ('schema', '1');
 // OpenStore opens the database file at path, creating it and its tables
 // when missing. Close it when done.
 func OpenStore(path string) (*Store, error) {
-	if path == "" {
-		return nil, errors.New("sqlite: empty store path")
-	}
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
+	db, err := openFile(context.Background(), path, storeSchema)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open store %s: %w", path, err)
-	}
-	if err := migrateDB(context.Background(), db, storeSchema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: open store %s: %w", path, err)
+		return nil, err
 	}
 	return &Store{db: db}, nil
 }
