@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -247,4 +248,22 @@ func FuzzCutItems(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPollerKeepsValidatorsOverMaxItems: a document whole but over
+// MaxItems reads the same when fetched again, so its poll keeps the
+// validators that let the server answer 304.
+func TestPollerKeepsValidatorsOverMaxItems(t *testing.T) {
+	fs := newFixtureServer(t)
+	fs.set("big.xml", []byte(rssItems(5, "")))
+	p := &Poller{Catalog: khabar.NewCatalog(), Fetcher: testFetcher(), Parser: &Parser{MaxItems: 2}}
+	p.Add(subsFor(fs, "big.xml")...)
+	reports := p.PollDue(context.Background())
+	if len(reports) != 1 || !errors.Is(reports[0].Err, ErrLimit) || reports[0].Stored != 2 {
+		t.Fatalf("reports %+v, want 2 stored and ErrLimit", reports)
+	}
+	st, _ := p.store.Load(context.Background(), fs.URL+"/big.xml")
+	if st.LastModified == "" {
+		t.Errorf("state %+v: the validators were dropped", st)
+	}
 }
