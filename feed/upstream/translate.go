@@ -141,11 +141,11 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 // stripped unless keepTracking. A link longer than MaxURLBytes is passed
 // over; long says one was.
 func itemLink(it *gofeed.Item, guid string, base *url.URL, keepTracking bool) (link string, long bool) {
-	try := func(raw string, base *url.URL) {
+	try := func(abs string) {
 		if link != "" {
 			return
 		}
-		if u := absHTTP(resolve(raw, base)); u != nil {
+		if u := absHTTP(abs); u != nil {
 			if s := u.String(); len(s) <= MaxURLBytes {
 				link = s
 			} else {
@@ -153,11 +153,11 @@ func itemLink(it *gofeed.Item, guid string, base *url.URL, keepTracking bool) (l
 			}
 		}
 	}
-	try(it.Link, base)
+	try(resolve(it.Link, base))
 	for i := 0; link == "" && i < len(it.Links); i++ {
-		try(it.Links[i], base)
+		try(resolve(it.Links[i], base))
 	}
-	try(guid, nil)
+	try(guid)
 	if link != "" && !keepTracking {
 		link = StripTracking(link)
 	}
