@@ -18,4 +18,13 @@
 // for the text of an HTML fragment, and Truncate and Excerpt, which cut by
 // grapheme cluster so that Devanagari conjuncts, vowel signs and emoji
 // sequences are never split.
+//
+// # Limits
+//
+// Validate, and so the Catalog and ReadJSONL, refuses an article with
+// more than MaxAuthors (50) authors, MaxCategories (50) categories or
+// MaxTags (100) tags, a category tree deeper than 16 levels, or a
+// publish date outside the years 1900–2200; ReadJSONL skips a line longer
+// than MaxLineBytes (64 MiB). They are fixed: a publisher's real articles
+// stay far inside them.
 package khabar

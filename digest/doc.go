@@ -47,6 +47,10 @@
 // its links with HMAC-SHA256 under rotating keys. BrowserHandler serves an
 // edition's web version, with no personal data in it.
 //
+// Limits, fixed: an edition's date lies in the years MinEditionYear (1900)
+// to MaxEditionYear (2200), else ErrInvalidEdition; Tokens.Verify refuses
+// a token longer than 1024 bytes (ErrTokenMalformed) before reading it.
+//
 // Builder, MemStore, Tokens, Templates and the handlers are safe for
 // concurrent use. A Message is immutable once built.
 package digest

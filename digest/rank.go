@@ -231,10 +231,26 @@ func buildPool(src StorySource, r *Ranking, since, until time.Time, lang, defLan
 				p.byKey[k] = append(p.byKey[k], int32(i))
 			}
 		}
+		// it.cats is searched as a list while short, as a set once long:
+		// an article with thousands of categories costs linear time.
+		var catSeen map[string]bool
 		for j := range it.a.Categories {
 			c := &it.a.Categories[j]
 			key := c.SlugPath()
-			if !slices.Contains(it.cats, key) {
+			if len(it.cats) == 16 && catSeen == nil {
+				catSeen = make(map[string]bool, len(it.a.Categories))
+				for _, k := range it.cats {
+					catSeen[k] = true
+				}
+			}
+			var fresh bool
+			if catSeen != nil {
+				fresh = !catSeen[key]
+				catSeen[key] = true
+			} else {
+				fresh = !slices.Contains(it.cats, key)
+			}
+			if fresh {
 				it.cats = append(it.cats, key)
 				catCount[key]++
 			}

@@ -106,7 +106,7 @@ func (d *docDedupe) keep(a *khabar.Article, index int, perr *ParseError) bool {
 		guid = strings.TrimSpace(a.Source.GUID)
 	}
 	report := func(err error) {
-		perr.Items = append(perr.Items, &ItemError{FeedURL: perr.FeedURL, Index: index, GUID: guid, Field: "guid", Err: err})
+		perr.addItem(&ItemError{FeedURL: perr.FeedURL, Index: index, GUID: guid, Field: "guid", Err: err})
 	}
 	if guid != "" {
 		g := d.guids[guid]

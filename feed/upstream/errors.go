@@ -127,10 +127,16 @@ type ParseError struct {
 	// FeedURL is the address of the feed.
 	FeedURL string
 	// Err is a document-level problem (ErrTruncated, ErrMalformed,
-	// ErrUnknownFormat, …) or nil when only items had problems.
+	// ErrUnknownFormat, a *LimitError for MaxItems, …; more than one
+	// are wrapped together) or nil when only items had problems.
 	Err error
-	// Items lists the problems of single items, in document order.
+	// Items lists the problems of single items, in document order, at
+	// most Parser.MaxItemErrors of them.
 	Items []*ItemError
+	// Omitted counts the item problems found beyond those listed.
+	Omitted int
+
+	max int // how many Items may hold; see addItem
 }
 
 // Error describes the problem.
@@ -142,7 +148,7 @@ func (e *ParseError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(strings.TrimPrefix(e.Err.Error(), "upstream: "))
 	}
-	if n := len(e.Items); n > 0 {
+	if n := len(e.Items) + e.Omitted; n > 0 && len(e.Items) > 0 {
 		fmt.Fprintf(&b, " (%d item problem", n)
 		if n > 1 {
 			b.WriteString("s")

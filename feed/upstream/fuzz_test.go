@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/khabar/khabar"
 )
 
 // fuzzDeadline is how long one input may take before FuzzParse calls it a
@@ -69,7 +71,13 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		if len(feed.Articles) > DefaultMaxItems {
+			t.Errorf("%d articles, more than DefaultMaxItems", len(feed.Articles))
+		}
 		for i, a := range feed.Articles {
+			if len(a.Authors) > khabar.MaxAuthors || len(a.Categories) > khabar.MaxCategories || len(a.Tags) > khabar.MaxTags || len(a.URL) > MaxURLBytes {
+				t.Errorf("article %d: over a limit: %d authors, %d categories, %d tags, URL of %d bytes", i, len(a.Authors), len(a.Categories), len(a.Tags), len(a.URL))
+			}
 			if a.ID == "" || a.Source == nil || a.Source.FeedURL != "https://fuzz.example/feed/" {
 				t.Errorf("article %d: ID %q, source %+v", i, a.ID, a.Source)
 			}

@@ -45,6 +45,9 @@ func itemImage(it *gofeed.Item, base *url.URL, firstImg *khabar.Image) *khabar.I
 // type and length attrs give (media RSS attribute names); nil when raw is
 // not an http(s) URL.
 func imageAt(raw string, attrs map[string]string, base *url.URL) *khabar.Image {
+	if len(raw) > MaxURLBytes {
+		return nil
+	}
 	u := absHTTP(resolve(raw, base))
 	if u == nil {
 		return nil

@@ -40,6 +40,13 @@ type Parser struct {
 	// KeepTracking keeps tracking parameters (utm_*, fbclid, gclid, …) in
 	// item links. False strips them.
 	KeepTracking bool
+	// MaxItems is the most items read from one document; the rest are
+	// cut before parsing and the error names the limit (*LimitError).
+	// Zero means DefaultMaxItems.
+	MaxItems int
+	// MaxItemErrors is the most item problems a *ParseError lists; it
+	// counts the rest in Omitted. Zero means DefaultMaxItemErrors.
+	MaxItemErrors int
 
 	once sync.Once
 	san  *sanitizer
@@ -115,22 +122,26 @@ func (p *Parser) ParseResult(res *Result, feedURL string) (*Feed, error) {
 // the language of last resort.
 func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) (*Feed, error) {
 	p.once.Do(func() { p.san = newSanitizer(p.IFrameHosts) })
-	perr := &ParseError{FeedURL: feedURL}
+	perr := &ParseError{FeedURL: feedURL, max: p.maxItemErrors()}
 	base := absHTTP(baseURL)
 	if base == nil {
 		base = absHTTP(feedURL)
 	}
 	utf8Data, _ := toUTF8(data, contentType)
+	utf8Data, cut := cutItems(utf8Data, p.maxItems())
+	if cut {
+		perr.Err = &LimitError{Limit: "MaxItems", Value: p.maxItems()}
+	}
 	scan := prescan(utf8Data, base)
 	scan.lang = lang
 	if len(scan.items) >= 2 {
 		if f, ok := p.parseChunked(utf8Data, feedURL, base, scan, perr); ok {
-			if len(perr.Items) == 0 {
+			if perr.Err == nil && len(perr.Items) == 0 {
 				return f, nil
 			}
 			return f, perr
 		}
-		perr.Items = nil
+		perr.Items, perr.Omitted = nil, 0
 	}
 	gf, err := parseGofeed(utf8Data)
 	var dropped []int
@@ -147,15 +158,17 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) 
 		}
 		if err != nil || gf == nil {
 			if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-				perr.Err = ErrUnknownFormat
+				perr.addDoc(ErrUnknownFormat)
 			} else {
-				perr.Err = fmt.Errorf("%w: %v", ErrMalformed, err)
+				perr.addDoc(fmt.Errorf("%w: %v", ErrMalformed, err))
 			}
 			return nil, perr
 		}
-		perr.Err = docErr
+		if docErr != nil {
+			perr.addDoc(docErr)
+		}
 		for _, i := range dropped {
-			perr.Items = append(perr.Items, &ItemError{FeedURL: feedURL, Index: i, Field: "xml", Err: ErrMalformed})
+			perr.addItem(&ItemError{FeedURL: feedURL, Index: i, Field: "xml", Err: ErrMalformed})
 		}
 	}
 	if gf.FeedType == "json" && gf.FeedVersion == "" {

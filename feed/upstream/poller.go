@@ -296,8 +296,11 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 		var pe *ParseError
 		if errors.As(partial, &pe) && pe.Err != nil {
 			// A cut or broken document must be fetched whole next time,
-			// not answered with 304.
-			st.ETag, st.LastModified = "", ""
+			// not answered with 304; a whole one over MaxItems (its only
+			// problem a *LimitError) would read the same again.
+			if _, whole := pe.Err.(*LimitError); !whole {
+				st.ETag, st.LastModified = "", ""
+			}
 		}
 	}
 	if feed != nil {

@@ -81,16 +81,23 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 	f := t.f
 	guid := strings.TrimSpace(it.GUID)
 	report := func(field string, err error) {
-		t.perr.Items = append(t.perr.Items, &ItemError{FeedURL: f.URL, Index: index, GUID: guid, Field: field, Err: err})
+		t.perr.addItem(&ItemError{FeedURL: f.URL, Index: index, GUID: guid, Field: field, Err: err})
 	}
 	a := &khabar.Article{
 		Language: f.Language,
 		Source:   &khabar.Source{FeedURL: f.URL, GUID: guid, Title: f.Title},
 	}
-	if a.URL = itemLink(it, guid, t.base, t.p.KeepTracking); a.URL == "" {
+	var long bool
+	if a.URL, long = itemLink(it, guid, t.base, t.p.KeepTracking); a.URL == "" && long {
+		report("url", &LimitError{Limit: "MaxURLBytes", Value: MaxURLBytes})
+	} else if a.URL == "" {
 		report("url", ErrMissingLink)
 	}
 	content, desc, xmlBase := t.scan.bodies(it, index)
+	if len(content) > MaxContentBytes || len(desc) > MaxContentBytes {
+		content, desc = cutUTF8(content, MaxContentBytes), cutUTF8(desc, MaxContentBytes)
+		report("content", &LimitError{Limit: "MaxContentBytes", Value: MaxContentBytes})
+	}
 	if xmlBase == nil {
 		xmlBase = t.scan.base(index)
 	}
@@ -99,17 +106,30 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 	a.ContentHTML, a.Summary = contentHTML, summary
 	if a.Title = itemTitle(t.scan.itemLine(index, fieldTitle, it.Title, f.Format != "rss"), a.Summary); a.Title == "" {
 		report("title", ErrMissingTitle)
+	} else if len(a.Title) > MaxTitleRunes {
+		if cut := khabar.Truncate(a.Title, MaxTitleRunes); cut != a.Title {
+			a.Title = cut
+			report("title", &LimitError{Limit: "MaxTitleRunes", Value: MaxTitleRunes})
+		}
 	}
 	fillDates(it, t.scan, index)
 	a.Published, a.Updated = t.p.itemDates(it, report)
-	a.Authors = authors(it)
+	if a.Authors, long = authors(it); long {
+		report("authors", &LimitError{Limit: "MaxAuthors", Value: khabar.MaxAuthors})
+	}
 	if src := it.Extensions[atomExt]["source"]; len(src) > 0 {
 		a.Source.OriginTitle = t.scan.itemLine(index, fieldOrigin, src[0].Attrs["title"], true)
 		if u := absHTTP(src[0].Attrs["url"]); u != nil {
 			a.Source.OriginURL = u.String()
 		}
 	}
-	a.Categories, a.Tags = taxonomy(it, f.Format == "json")
+	var overCats, overTags bool
+	if a.Categories, a.Tags, overCats, overTags = taxonomy(it, f.Format == "json"); overCats {
+		report("categories", &LimitError{Limit: "MaxCategories", Value: khabar.MaxCategories})
+	}
+	if overTags {
+		report("tags", &LimitError{Limit: "MaxTags", Value: khabar.MaxTags})
+	}
 	a.Image = itemImage(it, base, firstImg)
 	a.ID = articleID(f.URL, guid, a.URL, a.Title, raw)
 	return a
@@ -118,26 +138,30 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 // itemLink returns an item's link: the first of its links that is, or
 // resolves against base to, an absolute http(s) URL (gofeed has already
 // applied xml:base), else a permalink GUID; tracking parameters are
-// stripped unless keepTracking.
-func itemLink(it *gofeed.Item, guid string, base *url.URL, keepTracking bool) string {
-	link := ""
-	if u := absHTTP(resolve(it.Link, base)); u != nil {
-		link = u.String()
+// stripped unless keepTracking. A link longer than MaxURLBytes is passed
+// over; long says one was.
+func itemLink(it *gofeed.Item, guid string, base *url.URL, keepTracking bool) (link string, long bool) {
+	try := func(abs string) {
+		if link != "" {
+			return
+		}
+		if u := absHTTP(abs); u != nil {
+			if s := u.String(); len(s) <= MaxURLBytes {
+				link = s
+			} else {
+				long = true
+			}
+		}
 	}
+	try(resolve(it.Link, base))
 	for i := 0; link == "" && i < len(it.Links); i++ {
-		if u := absHTTP(resolve(it.Links[i], base)); u != nil {
-			link = u.String()
-		}
+		try(resolve(it.Links[i], base))
 	}
-	if link == "" {
-		if u := absHTTP(guid); u != nil {
-			link = u.String()
-		}
-	}
+	try(guid)
 	if link != "" && !keepTracking {
 		link = StripTracking(link)
 	}
-	return link
+	return link, long
 }
 
 // contentBase returns what relative URLs in an item's content and images
@@ -181,11 +205,14 @@ func itemTitle(title string, summary string) string {
 
 // authors returns the distinct authors an item names, in the order its
 // author elements, dc:creator, dc:author and itunes:author list them, and
-// then its Atom contributors.
-func authors(it *gofeed.Item) []khabar.Author {
-	var out []khabar.Author
+// then its Atom contributors: at most khabar.MaxAuthors of them, over
+// saying there were more.
+func authors(it *gofeed.Item) (out []khabar.Author, over bool) {
 	seen := map[string]bool{}
 	add := func(name, email string) {
+		if over {
+			return
+		}
 		name = plainLine(name)
 		email = strings.TrimSpace(email)
 		if !strings.Contains(email, "@") {
@@ -199,6 +226,10 @@ func authors(it *gofeed.Item) []khabar.Author {
 		}
 		k := khabar.Slugify(name)
 		if seen[k] {
+			return
+		}
+		if len(out) == khabar.MaxAuthors { // a new one past the limit
+			over = true
 			return
 		}
 		seen[k] = true
@@ -223,16 +254,16 @@ func authors(it *gofeed.Item) []khabar.Author {
 	for _, c := range it.Extensions[atomExt]["contributor"] {
 		add(c.Attrs["name"], c.Attrs["email"])
 	}
-	return out
+	return out, over
 }
 
 // taxonomy sorts an item's labels: RSS category, dc:subject and Atom
 // category become categories; JSON Feed tags and iTunes keywords, which
 // are keywords rather than sections, become tags. gofeed merges them all
-// into Item.Categories, so keywords are taken back out.
-func taxonomy(it *gofeed.Item, jsonFeed bool) ([]khabar.Category, []khabar.Tag) {
-	var cats []khabar.Category
-	var tags []khabar.Tag
+// into Item.Categories, so keywords are taken back out. At most
+// khabar.MaxCategories and MaxTags are kept, the first ones; overCats and
+// overTags say there were more.
+func taxonomy(it *gofeed.Item, jsonFeed bool) (cats []khabar.Category, tags []khabar.Tag, overCats, overTags bool) {
 	seenCat, seenTag := map[string]bool{}, map[string]bool{}
 	keyword := map[string]bool{}
 	if itn := it.ITunesExt; itn != nil && itn.Keywords != "" {
@@ -250,17 +281,31 @@ func taxonomy(it *gofeed.Item, jsonFeed bool) ([]khabar.Category, []khabar.Tag) 
 		seen[k] = true
 		return name, true
 	}
+	// A label new past the limit ends the list.
 	addTag := func(name string) {
+		if overTags {
+			return
+		}
 		if name, ok := fresh(seenTag, name); ok {
-			tags = append(tags, khabar.Tag{Name: name})
+			if overTags = len(tags) == khabar.MaxTags; !overTags {
+				tags = append(tags, khabar.Tag{Name: name})
+			}
 		}
 	}
 	addCat := func(name string) {
+		if overCats {
+			return
+		}
 		if name, ok := fresh(seenCat, name); ok {
-			cats = append(cats, khabar.Category{Name: name})
+			if overCats = len(cats) == khabar.MaxCategories; !overCats {
+				cats = append(cats, khabar.Category{Name: name})
+			}
 		}
 	}
 	for _, c := range it.Categories {
+		if overCats && overTags {
+			break
+		}
 		if jsonFeed || keyword[c] {
 			addTag(c)
 		} else {
@@ -268,11 +313,11 @@ func taxonomy(it *gofeed.Item, jsonFeed bool) ([]khabar.Category, []khabar.Tag) 
 		}
 	}
 	if dc := it.DublinCoreExt; dc != nil {
-		for _, s := range dc.Subject {
+		for _, s := range dc.Subject[:min(len(dc.Subject), khabar.MaxCategories+1)] {
 			addCat(s)
 		}
 	}
-	return cats, tags
+	return cats, tags, overCats, overTags
 }
 
 // normLanguage returns a language as a BCP 47 tag, or "".
