@@ -145,10 +145,27 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, body string) []by
 }
 
 // itemTags returns the names of a's categories then tags, without
-// duplicates: JSON Feed has one flat list of tags.
+// duplicates: JSON Feed has one flat list of tags. Short lists (every
+// article the catalog holds) are searched; a longer one, which only a
+// hand-built Page can carry, goes through a set, so that the cost stays
+// linear.
 func itemTags(a *khabar.Article) []string {
 	out := make([]string, 0, len(a.Categories)+len(a.Tags))
+	var seen map[string]bool
 	add := func(n string) {
+		if seen == nil && len(out) > 16 {
+			seen = make(map[string]bool, cap(out))
+			for _, o := range out {
+				seen[o] = true
+			}
+		}
+		if seen != nil {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+			return
+		}
 		for _, o := range out {
 			if o == n {
 				return

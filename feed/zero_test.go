@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/khabar/khabar"
 )
@@ -100,5 +102,24 @@ func TestCategoryKeyByLastSegment(t *testing.T) {
 	}
 	if _, err := r.Page(c, khabar.CategoryKey("नहीं"), 1); !errors.Is(err, ErrNoFeed) || strings.Contains(err.Error(), "did you mean") {
 		t.Errorf("unknown category: %v", err)
+	}
+}
+
+// TestItemTagsLinear: a hand-built page's article with 60,000 labels (the
+// catalog refuses more than khabar.MaxTags, a hand-built Page does not)
+// renders its JSON Feed tags once each, without comparing every label
+// with every other (that took about 9 s).
+func TestItemTagsLinear(t *testing.T) {
+	a := &khabar.Article{}
+	for i := range 60000 {
+		a.Tags = append(a.Tags, khabar.Tag{Name: strconv.Itoa(i % 30000)})
+	}
+	start := time.Now()
+	got := itemTags(a)
+	if len(got) != 30000 || got[0] != "0" || got[29999] != "29999" {
+		t.Fatalf("%d tags, first %q", len(got), got[0])
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("itemTags of 60,000 labels took %v", d)
 	}
 }
