@@ -180,6 +180,11 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	if u, err := url.Parse(m.UnsubscribeURL); err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("digest: message %s: unsubscribe URL %q: %w", m.MessageID, m.UnsubscribeURL, gomail.ErrNoHTTPSUnsubURL)
 	}
+	// go-mail folds generic fields at spaces to 76 columns, and the only
+	// space here is the one after the comma (a URL has none, RFC 3986):
+	// the field is folded between the two items, never inside a URL, and
+	// a URL too long for a line stays whole on its own line (RFC 5322's
+	// limit is 998).
 	unsub := "<" + m.UnsubscribeURL + ">"
 	if m.UnsubscribeMailto != "" {
 		unsub += ", <" + m.UnsubscribeMailto + ">"
