@@ -133,25 +133,26 @@ func (d *DKIM) signedHeaders(msg []byte) []string {
 	if len(over) == 0 {
 		return hs
 	}
-	hs = append([]string(nil), hs...)
-	counts := headerCounts(msg)
-	for _, name := range over {
+	hs = append(make([]string, 0, len(hs)+len(over)), hs...)
+	counts := headerCounts(msg, over)
+	for i, name := range over {
 		listed := 0
 		for _, h := range hs {
 			if strings.EqualFold(h, name) {
 				listed++
 			}
 		}
-		for range counts[strings.ToLower(name)] + 1 - listed {
+		for range counts[i] + 1 - listed {
 			hs = append(hs, name)
 		}
 	}
 	return hs
 }
 
-// headerCounts counts the fields of msg's header block by lowercased name.
-func headerCounts(msg []byte) map[string]int {
-	counts := make(map[string]int)
+// headerCounts counts, for each of names, the fields of msg's header block
+// with that name (case-insensitively).
+func headerCounts(msg []byte, names []string) []int {
+	counts := make([]int, len(names))
 	for len(msg) > 0 {
 		line := msg
 		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
@@ -166,8 +167,15 @@ func headerCounts(msg []byte) map[string]int {
 		if line[0] == ' ' || line[0] == '\t' {
 			continue // continuation of a folded field
 		}
-		if name, _, ok := bytes.Cut(line, []byte(":")); ok {
-			counts[strings.ToLower(string(bytes.TrimRight(name, " \t")))]++
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		name = bytes.TrimRight(name, " \t")
+		for i, n := range names {
+			if len(name) == len(n) && strings.EqualFold(string(name), n) {
+				counts[i]++
+			}
 		}
 	}
 	return counts
