@@ -132,7 +132,8 @@ func (m *Message) Boundary() string {
 // List-Unsubscribe-Post (RFC 8058), Precedence: bulk, Content-Language,
 // and a multipart/alternative body of the text and HTML parts, both
 // base64-encoded UTF-8. The result is a fresh *mail.Msg each time: a
-// deliverer adds DKIM (Msg.SetDKIM) and sends it.
+// deliverer writes it out, signs those bytes (deliver.DKIM, not go-mail's
+// Msg.SetDKIM, whose folding breaks long signatures) and sends them.
 func (m *Message) Msg() (*gomail.Msg, error) {
 	msg := gomail.NewMsg(
 		gomail.WithEncoding(gomail.EncodingB64),
