@@ -1,6 +1,7 @@
 package khabar_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -83,4 +84,38 @@ not json
 	// 1 loaded
 	// khabar: 2 bad lines; line 2 (id "b"): khabar: invalid article "b": published: is missing; line 3: invalid character 'o' in literal null (expecting 'u')
 	// {"id":"a","title":"एक","url":"https://khabar.example/a/","published":"2026-11-24T09:15:00+05:30"}
+}
+
+func ExampleCatalog_Upsert() {
+	ist := time.FixedZone("IST", 5*3600+1800)
+	c := khabar.NewCatalog()
+	a := &khabar.Article{
+		ID:        "kh-7",
+		Title:     "कानपुर मेट्रो का ट्रायल",
+		URL:       "https://khabar.example/kanpur-metro/",
+		Published: time.Date(2026, 11, 24, 9, 15, 0, 0, ist),
+	}
+	fmt.Println(c.Upsert(a), c.Len(), c.Version())
+
+	// The catalog keeps its own copy: changing a does nothing until it is
+	// upserted again, which replaces the article with the same ID.
+	a.Title = "कानपुर मेट्रो का पहला चरण खुला"
+	fmt.Println(c.Upsert(a), c.Len(), c.Version())
+
+	// Storing an equal article changes nothing: the version stays.
+	fmt.Println(c.Upsert(a), c.Len(), c.Version())
+
+	// An invalid article is refused and the catalog left as it was.
+	err := c.Upsert(&khabar.Article{ID: "kh-8", Title: "बिना तारीख़", URL: "https://khabar.example/x/"})
+	var ve *khabar.ValidationError
+	fmt.Println(errors.As(err, &ve), c.Len(), c.Version())
+
+	news, total := c.Newest(khabar.SiteKey(), 0, 10)
+	fmt.Println(total, news[0].Title)
+	// Output:
+	// <nil> 1 1
+	// <nil> 1 2
+	// <nil> 1 2
+	// true 1 2
+	// 1 कानपुर मेट्रो का पहला चरण खुला
 }

@@ -132,7 +132,8 @@ func (m *Message) Boundary() string {
 // List-Unsubscribe-Post (RFC 8058), Precedence: bulk, Content-Language,
 // and a multipart/alternative body of the text and HTML parts, both
 // base64-encoded UTF-8. The result is a fresh *mail.Msg each time: a
-// deliverer adds DKIM (Msg.SetDKIM) and sends it.
+// deliverer writes it out, signs those bytes (deliver.DKIM, not go-mail's
+// Msg.SetDKIM, whose folding breaks long signatures) and sends them.
 func (m *Message) Msg() (*gomail.Msg, error) {
 	msg := gomail.NewMsg(
 		gomail.WithEncoding(gomail.EncodingB64),
@@ -180,6 +181,11 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	if u, err := url.Parse(m.UnsubscribeURL); err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("digest: message %s: unsubscribe URL %q: %w", m.MessageID, m.UnsubscribeURL, gomail.ErrNoHTTPSUnsubURL)
 	}
+	// go-mail folds generic fields at spaces to 76 columns, and the only
+	// space here is the one after the comma (a URL has none, RFC 3986):
+	// the field is folded between the two items, never inside a URL, and
+	// a URL too long for a line stays whole on its own line (RFC 5322's
+	// limit is 998).
 	unsub := "<" + m.UnsubscribeURL + ">"
 	if m.UnsubscribeMailto != "" {
 		unsub += ", <" + m.UnsubscribeMailto + ">"

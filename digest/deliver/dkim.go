@@ -1,6 +1,7 @@
 package deliver
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -18,13 +19,19 @@ import (
 
 // DefaultSignedHeaders is the header list a DKIM signature covers when
 // DKIM.Headers is nil: the headers the digest's deliverability depends on
-// (From, To, Subject, Date, Message-ID, the RFC 8058 one-click unsubscribe pair)
-// plus the MIME headers, so that a relay cannot swap the body's type.
+// (From, To, Subject, Date, Message-ID, List-Id, the RFC 8058 one-click
+// unsubscribe pair) plus the MIME headers, so that a relay cannot swap the
+// body's type.
 var DefaultSignedHeaders = []string{
 	"From", "To", "Subject", "Date", "Message-ID",
-	"List-Unsubscribe", "List-Unsubscribe-Post",
+	"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
 	"MIME-Version", "Content-Type",
 }
+
+// DefaultOversignedHeaders is the list DKIM.Oversign stands for when nil:
+// the fields a reader sees first, which must not gain a second instance
+// after signing.
+var DefaultOversignedHeaders = []string{"From", "Subject"}
 
 // ErrDKIMConfig is returned by (*DKIM).Sign and NewSender when the signer
 // lacks its domain, selector or key, has a key of an unsupported type or an
@@ -64,6 +71,13 @@ type DKIM struct {
 	// Headers lists the header fields to sign; nil means
 	// DefaultSignedHeaders. It must include From.
 	Headers []string
+	// Oversign lists header fields that are named in the signature's h=
+	// tag once more than they occur in the message (RFC 6376 8.15): the
+	// extra entry signs their absence, so a second From or Subject added
+	// after signing, above or below the first, breaks the signature. nil
+	// means DefaultOversignedHeaders; an empty non-nil slice turns
+	// oversigning off. A field named here need not be in Headers.
+	Oversign []string
 	// Relaxed header and body canonicalization is used; there is no option
 	// for simple canonicalization, which breaks on the first relay that
 	// re-folds a header.
@@ -107,6 +121,66 @@ func (d *DKIM) headers() []string {
 	return d.Headers
 }
 
+// signedHeaders returns the h= list for msg: the configured headers, then
+// each oversigned field as many more times as it takes to name it once
+// more than msg's header block has it.
+func (d *DKIM) signedHeaders(msg []byte) []string {
+	over := d.Oversign
+	if over == nil {
+		over = DefaultOversignedHeaders
+	}
+	hs := d.headers()
+	if len(over) == 0 {
+		return hs
+	}
+	hs = append(make([]string, 0, len(hs)+len(over)), hs...)
+	counts := headerCounts(msg, over)
+	for i, name := range over {
+		listed := 0
+		for _, h := range hs {
+			if strings.EqualFold(h, name) {
+				listed++
+			}
+		}
+		for range counts[i] + 1 - listed {
+			hs = append(hs, name)
+		}
+	}
+	return hs
+}
+
+// headerCounts counts, for each of names, the fields of msg's header block
+// with that name (case-insensitively).
+func headerCounts(msg []byte, names []string) []int {
+	counts := make([]int, len(names))
+	for len(msg) > 0 {
+		line := msg
+		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
+			line, msg = msg[:i], msg[i+1:]
+		} else {
+			msg = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			break // end of the header block
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			continue // continuation of a folded field
+		}
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		name = bytes.TrimRight(name, " \t")
+		for i, n := range names {
+			if len(name) == len(n) && strings.EqualFold(string(name), n) {
+				counts[i]++
+			}
+		}
+	}
+	return counts
+}
+
 func (d *DKIM) check() error {
 	if d.Domain == "" || d.Selector == "" || d.Key == nil {
 		return fmt.Errorf("%w: domain %q, selector %q, key set %t", ErrDKIMConfig, d.Domain, d.Selector, d.Key != nil)
@@ -143,7 +217,7 @@ func (d *DKIM) Sign(msg []byte) ([]byte, error) {
 		Signer:                 d.Key,
 		HeaderCanonicalization: dkim.CanonicalizationRelaxed,
 		BodyCanonicalization:   dkim.CanonicalizationRelaxed,
-		HeaderKeys:             d.headers(),
+		HeaderKeys:             d.signedHeaders(msg),
 	}
 	if d.Expiry > 0 {
 		now := time.Now

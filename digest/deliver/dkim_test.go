@@ -274,3 +274,178 @@ func smallRSA(t *testing.T) crypto.Signer {
 	}
 	return k
 }
+
+// signedTestMsg writes the test message with a List-Id and signs it with
+// d; it returns the unsigned and the signed bytes.
+func signedTestMsg(t *testing.T, d *DKIM) (msg, signed []byte) {
+	t.Helper()
+	m, err := testMsg("2026-11-24", "reader@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetGenHeader(gomail.Header("List-Id"), "<daily.khabar.example>")
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	signed, err = d.Sign(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), signed
+}
+
+// sigTags returns the tags of the DKIM-Signature field at the top of
+// signed, unfolded, by name.
+func sigTags(t *testing.T, signed []byte) map[string]string {
+	t.Helper()
+	_, v, ok := strings.Cut(string(sigField(signed)), ":")
+	if !ok {
+		t.Fatalf("no DKIM-Signature field: %q", signed[:min(len(signed), 200)])
+	}
+	tags := make(map[string]string)
+	for tag := range strings.SplitSeq(v, ";") {
+		k, val, _ := strings.Cut(tag, "=")
+		tags[strings.TrimSpace(k)] = strings.Join(strings.Fields(val), "")
+	}
+	return tags
+}
+
+func TestDKIMSignedHeaderList(t *testing.T) {
+	_, ek := testKeys(t)
+	for _, tc := range []struct {
+		name     string
+		d        DKIM
+		wantFrom int
+		wantSubj int
+		wantList bool
+	}{
+		{"default: List-Id, From and Subject oversigned", DKIM{}, 2, 2, true},
+		{"explicit oversigning already in Headers", DKIM{Headers: longHeaderList}, 2, 2, true},
+		{"oversigning off", DKIM{Oversign: []string{}}, 1, 1, true},
+		{"oversigned field not in Headers", DKIM{Headers: []string{"From", "To"}}, 2, 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tc.d
+			d.Domain, d.Selector, d.Key = "khabar.example", "s1", ek
+			_, signed := signedTestMsg(t, &d)
+			h := strings.Split(strings.ToLower(sigTags(t, signed)["h"]), ":")
+			count := func(name string) (n int) {
+				for _, x := range h {
+					if x == name {
+						n++
+					}
+				}
+				return n
+			}
+			if got := count("from"); got != tc.wantFrom {
+				t.Errorf("h= names from %d times, want %d: %v", got, tc.wantFrom, h)
+			}
+			if got := count("subject"); got != tc.wantSubj {
+				t.Errorf("h= names subject %d times, want %d: %v", got, tc.wantSubj, h)
+			}
+			if got := count("list-id") == 1; got != tc.wantList {
+				t.Errorf("h= names list-id once: %t, want %t: %v", got, tc.wantList, h)
+			}
+			for _, v := range verifyDKIM(t, signed, ek, "khabar.example", "s1") {
+				if v.Err != nil {
+					t.Errorf("verify: %v\n%s", v.Err, sigField(signed))
+				}
+			}
+		})
+	}
+}
+
+// TestDKIMOversigning adds a second From, Subject or List-Id to a signed
+// message, above and below the signed one: with the default oversigning
+// every addition of From or Subject fails verification, and a changed
+// List-Id does too. Without oversigning, a From added above the signed one
+// still verifies (the verifier takes the bottom-most instance), which is
+// the attack oversigning prevents.
+func TestDKIMOversigning(t *testing.T) {
+	rk, ek := testKeys(t)
+	for kname, key := range map[string]crypto.Signer{"rsa-2048": rk, "ed25519": ek} {
+		for _, tc := range []struct {
+			name     string
+			oversign []string
+			edit     func(signed []byte) []byte
+			verifies bool
+		}{
+			{"unchanged", nil, func(b []byte) []byte { return b }, true},
+			{"second From above", nil, addField("From: Evil <ceo@evil.example>", true), false},
+			{"second From below", nil, addField("From: Evil <ceo@evil.example>", false), false},
+			{"second Subject above", nil, addField("Subject: Your account is locked", true), false},
+			{"second Subject below", nil, addField("Subject: Your account is locked", false), false},
+			{"List-Id changed", nil, func(b []byte) []byte {
+				return bytes.Replace(b, []byte("List-Id: <daily.khabar.example>"), []byte("List-Id: <other.khabar.example>"), 1)
+			}, false},
+			{"not oversigned: second From above", []string{}, addField("From: Evil <ceo@evil.example>", true), true},
+		} {
+			t.Run(kname+"/"+tc.name, func(t *testing.T) {
+				d := &DKIM{Domain: "khabar.example", Selector: "s1", Key: key, Oversign: tc.oversign}
+				_, signed := signedTestMsg(t, d)
+				edited := tc.edit(signed)
+				if tc.name != "unchanged" && bytes.Equal(edited, signed) {
+					t.Fatal("edit changed nothing")
+				}
+				for _, v := range verifyDKIM(t, edited, key, "khabar.example", "s1") {
+					if got := v.Err == nil; got != tc.verifies {
+						t.Errorf("verifies: %t (%v), want %t", got, v.Err, tc.verifies)
+					}
+				}
+			})
+		}
+	}
+}
+
+// addField returns an edit that inserts field into a signed message's
+// header block: right after the DKIM-Signature field (above the signed
+// fields) or at the end of the block (below them).
+func addField(field string, above bool) func([]byte) []byte {
+	return func(signed []byte) []byte {
+		at := len(sigField(signed))
+		if !above {
+			at = bytes.Index(signed, []byte("\r\n\r\n")) + 2
+		}
+		out := append([]byte{}, signed[:at]...)
+		out = append(out, field+"\r\n"...)
+		return append(out, signed[at:]...)
+	}
+}
+
+// TestDKIMLongHeaderListFolding checks the DKIM-Signature field's folding
+// with an h= list longer than a line: go-msgauth folds only between tags
+// (and inside b=, where white space is ignored), so every tag is whole on
+// one line, no line exceeds 998 characters, and the message verifies.
+func TestDKIMLongHeaderListFolding(t *testing.T) {
+	rk, ek := testKeys(t)
+	long := append(append([]string{}, DefaultSignedHeaders...), "Reply-To", "Cc", "In-Reply-To", "References", "Content-Language", "Precedence")
+	for kname, key := range map[string]crypto.Signer{"rsa-2048": rk, "ed25519": ek} {
+		t.Run(kname, func(t *testing.T) {
+			d := &DKIM{Domain: "news.very-long-subdomain.khabar-samachar.example.co.in", Selector: "s1", Key: key, Headers: long}
+			_, signed := signedTestMsg(t, d)
+			field := string(sigField(signed))
+			tags := sigTags(t, signed)
+			if h := tags["h"]; len(h) <= 78 {
+				t.Fatalf("h= is %d characters; the test needs one longer than a line", len(h))
+			}
+			// Every tag but b= (whose base64 may be folded anywhere:
+			// white space in it is ignored) is whole on one line.
+			for k, v := range tags {
+				if k != "b" && !strings.Contains(field, k+"="+v) {
+					t.Errorf("tag %s=%s is folded:\n%s", k, v, field)
+				}
+			}
+			for line := range strings.SplitSeq(strings.TrimSuffix(field, "\r\n"), "\r\n") {
+				if len(line) > 998 {
+					t.Errorf("line of %d characters", len(line))
+				}
+			}
+			for _, v := range verifyDKIM(t, signed, key, d.Domain, "s1") {
+				if v.Err != nil {
+					t.Errorf("verify: %v\n%s", v.Err, field)
+				}
+			}
+		})
+	}
+}
