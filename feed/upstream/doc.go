@@ -51,7 +51,9 @@
 //     listed, the rest counted in ParseError.Omitted); zero means the default.
 //   - Per item, fixed: khabar's MaxAuthors (50), MaxCategories (50) and
 //     MaxTags (100), the first ones kept; MaxTitleRunes (1,000, cut),
-//     MaxContentBytes (1 MiB, cut), MaxURLBytes (4,096, not used).
+//     MaxContentBytes (1 MiB, cut), MaxURLBytes (4,096, not used);
+//     MaxItemElements (5,000 elements in one item: the item is left out).
+//   - XML documents, fixed: MaxElements (100,000 elements: the rest is cut).
 //   - ReadOPML: MaxOPMLDepth (32) levels of nested outlines; Poller:
 //     Concurrency (8) feeds at once, PerHost (2) per host.
 //

@@ -51,7 +51,8 @@ var ErrLimit = errors.New("upstream: limit exceeded")
 // package's or khabar's limits; what fits was read. It wraps ErrLimit.
 type LimitError struct {
 	// Limit names the limit: "MaxItems", "MaxAuthors", "MaxCategories",
-	// "MaxTags", "MaxTitleRunes", "MaxContentBytes" or "MaxURLBytes".
+	// "MaxTags", "MaxTitleRunes", "MaxContentBytes", "MaxURLBytes",
+	// "MaxItemElements" or "MaxElements".
 	Limit string
 	// Value is the limit's value.
 	Value int

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,6 +60,16 @@ func TestHostileDocumentMemory(t *testing.T) {
 	}{
 		{"rss", repeat(`<rss version="2.0"><channel><title>t</title>`, `<item/>`, `</channel></rss>`, 14<<20)},
 		{"json", repeat(`{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{}`, `,{}`, `]}`, 15<<20)},
+		// One item of about 2.4 million namespaced elements (766 MB in
+		// gofeed before MaxItemElements), between two good items.
+		{"flood-in-one-item", repeat(`<rss version="2.0" xmlns:x="urn:x"><channel><title>t</title>`+
+			`<item><title>before</title><link>https://a.example/1</link><pubDate>Tue, 24 Nov 2026 13:00:00 GMT</pubDate></item>`+
+			`<item><title>flood</title><link>https://a.example/2</link>`, `<x:y/>`,
+			`</item><item><title>after</title><link>https://a.example/3</link><pubDate>Tue, 24 Nov 2026 14:00:00 GMT</pubDate></item></channel></rss>`, 14<<20)},
+		// 2.4 million elements spread over items of 200 each: the
+		// document is cut at MaxElements.
+		{"flood-over-items", repeat(`<rss version="2.0" xmlns:x="urn:x"><channel><title>t</title>`,
+			`<item><title>i</title><link>https://a.example/i</link>`+strings.Repeat(`<x:y/>`, 200)+`</item>`, `</channel></rss>`, 14<<20)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var n int
@@ -69,6 +80,9 @@ func TestHostileDocumentMemory(t *testing.T) {
 				}
 			})
 			t.Logf("%d bytes: heap grew by at most %d MiB, %d articles", len(tc.doc), grew>>20, n)
+			if tc.name == "flood-in-one-item" && n != 2 {
+				t.Errorf("%d articles, want the two good items around the flooded one", n)
+			}
 			if grew > limit {
 				t.Errorf("parsing %d bytes took %d MiB of heap, want at most %d MiB", len(tc.doc), grew>>20, limit>>20)
 			}

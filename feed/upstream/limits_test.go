@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -265,5 +266,38 @@ func TestPollerKeepsValidatorsOverMaxItems(t *testing.T) {
 	st, _ := p.store.Load(context.Background(), fs.URL+"/big.xml")
 	if st.LastModified == "" {
 		t.Errorf("state %+v: the validators were dropped", st)
+	}
+}
+
+// TestElementFloods: an item with more than MaxItemElements elements is
+// left out and reported, its neighbours kept; a document past MaxElements
+// is cut and reported; an ordinary document is returned as it is.
+func TestElementFloods(t *testing.T) {
+	head := `<rss version="2.0" xmlns:x="urn:x"><channel><title>t</title>`
+	item := func(title string, n int) string {
+		return `<item><title>` + title + `</title><link>https://a.example/` + title + `</link>` + strings.Repeat(`<x:y/>`, n) + `</item>`
+	}
+	doc := head + item("a", 3) + item("flood", MaxItemElements+1) + item("b", MaxItemElements-2) + `</channel></rss>`
+	f, err := (&Parser{}).Parse([]byte(doc), "https://a.example/feed", "")
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != "MaxItemElements" {
+		t.Fatalf("err %v, want a *LimitError naming MaxItemElements", err)
+	}
+	if f == nil || len(f.Articles) != 2 || f.Articles[0].Title != "a" || f.Articles[1].Title != "b" {
+		t.Fatalf("articles %v, want a and b", f)
+	}
+	plain := []byte(head + item("a", 3) + item("b", 3) + `</channel></rss>`)
+	if got, hit := cutElementFloods(plain); hit != nil || !bytes.Equal(got, plain) {
+		t.Errorf("an ordinary document changed: %v", hit)
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	for i := 0; i*100 < MaxElements+1000; i++ {
+		b.WriteString(item("i", 98))
+	}
+	b.WriteString(`</channel></rss>`)
+	got, hit := cutElementFloods([]byte(b.String()))
+	if hit == nil || hit.Limit != "MaxElements" || len(got) >= b.Len() {
+		t.Errorf("a document past MaxElements: limit %v, %d of %d bytes", hit, len(got), b.Len())
 	}
 }

@@ -132,6 +132,10 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) 
 	if cut {
 		perr.Err = &LimitError{Limit: "MaxItems", Value: p.maxItems()}
 	}
+	if d, flood := cutElementFloods(utf8Data); flood != nil {
+		utf8Data = d
+		perr.addDoc(flood)
+	}
 	scan := prescan(utf8Data, base)
 	scan.lang = lang
 	if len(scan.items) >= 2 {
