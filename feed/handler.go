@@ -30,6 +30,9 @@ import (
 //	tag/{slug}/feed/[atom/|json/]
 //	author/{slug}/feed/[atom/|json/]
 //
+//	news-sitemap.xml           site, Google News sitemap (see RenderNewsSitemap)
+//	category/{slug}/news-sitemap.xml   a top-level category's
+//
 // Slugs may be raw UTF-8 or percent-encoded. Other spellings of a feed's
 // address (no trailing slash, feed/rss/ or feed/rss2/, slugs escaped
 // differently) get a 301 to the one its self link gives. ?paged=N selects
@@ -191,6 +194,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	path := req.URL.EscapedPath()
+	if strings.HasSuffix(path, "/"+newsSitemapFile) {
+		h.serveNewsSitemap(w, req, path)
+		return
+	}
 	k, f, err := h.route(path)
 	if err != nil {
 		plain(w, http.StatusNotFound, err.Error())
@@ -214,7 +221,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	e, err := h.get(cacheKey{k, pageKey{f, n}})
+	h.serve(w, req, cacheKey{k, pageKey{f, n}}, contentTypes[f])
+}
+
+// serve answers req with the cached page ck, rendering it if needed.
+func (h *Handler) serve(w http.ResponseWriter, req *http.Request, ck cacheKey, contentType []string) {
+	e, err := h.get(ck)
 	switch {
 	case errors.Is(err, ErrNoFeed), errors.Is(err, ErrNoPage):
 		plain(w, http.StatusNotFound, err.Error())
@@ -248,7 +260,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		body, clen = e.gz, e.gzLenH
 		hd["Content-Encoding"] = gzipHdr
 	}
-	hd["Content-Type"] = contentTypes[f]
+	hd["Content-Type"] = contentType
 	hd["X-Content-Type-Options"] = nosniff
 	hd["Content-Length"] = clen
 	w.WriteHeader(http.StatusOK)
@@ -370,13 +382,22 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	if old != nil && old.version == v {
 		return old, nil
 	}
-	p, err := h.r.Page(h.c, ck.k, ck.n)
-	if err != nil {
-		return nil, err
+	e := &entry{version: v}
+	var p *Page // nil for a news sitemap
+	if ck.n == newsSitemapPage {
+		body, err := h.r.AppendNewsSitemap(nil, h.c, ck.k)
+		if err != nil {
+			return nil, err
+		}
+		e.body = body
+	} else {
+		var err error
+		if p, err = h.r.Page(h.c, ck.k, ck.n); err != nil {
+			return nil, err
+		}
+		e.body = h.r.AppendPage(make([]byte, 0, h.r.sizeHint(p, ck.f)), p, ck.f)
 	}
 	h.renders.Add(1)
-	e := &entry{version: v}
-	e.body = h.r.AppendPage(make([]byte, 0, h.r.sizeHint(p, ck.f)), p, ck.f)
 	sum := sha256.Sum256(e.body)
 	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
 	e.etag = `"` + tag + `"`
@@ -385,10 +406,14 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 		e.gz, e.gzETag, e.modified = old.gz, old.gzETag, old.modified
 		upgrade = !old.gzWhole
 	} else {
-		// Quick gzip from cached item pieces now; the page deflated in
-		// one go (smaller) replaces it from the background.
-		e.gz, e.gzETag = h.r.gzipPage(p, ck.f, e.body), `"`+tag+`-gzp"`
-		upgrade = true
+		if p != nil {
+			// Quick gzip from cached item pieces now; the page deflated
+			// in one go (smaller) replaces it from the background.
+			e.gz, e.gzETag = h.r.gzipPage(p, ck.f, e.body), `"`+tag+`-gzp"`
+			upgrade = true
+		} else {
+			e.gz, e.gzETag, e.gzWhole = gzipWhole(e.body), `"`+tag+`-gz"`, true
+		}
 		e.modified = h.s.Now().UTC().Truncate(time.Second)
 		if old != nil && !e.modified.After(old.modified) {
 			e.modified = old.modified.Add(time.Second) // keep Last-Modified moving forward
@@ -397,12 +422,14 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	e.etagH, e.gzETagH = []string{e.etag}, []string{e.gzETag}
 	e.lastModH = []string{e.modified.Format(http.TimeFormat)}
 	e.lenH, e.gzLenH = []string{strconv.Itoa(len(e.body))}, []string{strconv.Itoa(len(e.gz))}
-	e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, ck.n)+`>; rel="self"`)
-	if h.s.Hub != "" {
-		e.links = append(e.links, "<"+khabar.URI(h.s.Hub)+`>; rel="hub"`)
-	}
-	for _, l := range navLinks(p) {
-		e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, l.n)+`>; rel="`+l.rel+`"`)
+	if p != nil {
+		e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, ck.n)+`>; rel="self"`)
+		if h.s.Hub != "" {
+			e.links = append(e.links, "<"+khabar.URI(h.s.Hub)+`>; rel="hub"`)
+		}
+		for _, l := range navLinks(p) {
+			e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, l.n)+`>; rel="`+l.rel+`"`)
+		}
 	}
 	h.mu.Lock()
 	m := h.cache[ck.k]
@@ -429,15 +456,8 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 // never changed in place: requests in flight keep the one they have.
 func (h *Handler) recompress(ck cacheKey, e *entry, tag string) {
 	defer h.bg.Done()
-	var buf bytes.Buffer
-	buf.Grow(len(e.body) / 4)
-	zw := gzipPool.Get().(*gzip.Writer)
-	zw.Reset(&buf)
-	zw.Write(e.body)
-	zw.Close()
-	gzipPool.Put(zw)
 	ne := *e
-	ne.gz, ne.gzWhole = buf.Bytes(), true
+	ne.gz, ne.gzWhole = gzipWhole(e.body), true
 	ne.gzETag = `"` + tag + `-gz"`
 	ne.gzETagH, ne.gzLenH = []string{ne.gzETag}, []string{strconv.Itoa(len(ne.gz))}
 	h.mu.Lock()
@@ -473,6 +493,18 @@ func (h *Handler) trimPages(keep *entry) {
 			delete(h.cache, k)
 		}
 	}
+}
+
+// gzipWhole returns body gzipped in one go.
+func gzipWhole(body []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(body) / 4)
+	zw := gzipPool.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	zw.Write(body)
+	zw.Close()
+	gzipPool.Put(zw)
+	return buf.Bytes()
 }
 
 var gzipPool = sync.Pool{New: func() any {
