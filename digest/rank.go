@@ -145,8 +145,8 @@ type poolItem struct {
 	cats []string
 	// sv caches the story's view, built on first use.
 	sv atomic.Pointer[StoryView]
-	// rendered caches the story's fragments by the displayed time: the
-	// only part of a story that differs between subscribers.
+	// rendered caches the story's fragments by the displayed time and
+	// counter: the only parts of a story that differ between subscribers.
 	mu       sync.Mutex
 	rendered []*StoryView
 }
@@ -162,19 +162,20 @@ func (it *poolItem) view() StoryView {
 	return v
 }
 
-// renderedView returns the view with Time set and the fragments rendered
-// by t, rendering them once per distinct Time.
-func (it *poolItem) renderedView(t *Templates, clock string) (StoryView, error) {
+// renderedView returns the view with Time and Views set and the
+// fragments rendered by t, rendering them once per distinct Time and
+// Views.
+func (it *poolItem) renderedView(t *Templates, clock, views string) (StoryView, error) {
 	it.mu.Lock()
 	for _, v := range it.rendered {
-		if v.Time == clock {
+		if v.Time == clock && v.Views == views {
 			it.mu.Unlock()
 			return *v, nil
 		}
 	}
 	it.mu.Unlock()
 	v := it.view()
-	v.Time = clock
+	v.Time, v.Views = clock, views
 	if err := t.renderStory(&v); err != nil {
 		return v, err
 	}

@@ -44,6 +44,10 @@ type View struct {
 	Followed []StoryView
 	// Top are the top stories for everyone.
 	Top []StoryView
+	// More are stories like the lead story ("more like this"), shown under
+	// it when the source finds them (a *khabar.Catalog does) and the
+	// message has room; only their Title, URL, Lang and Dir are set.
+	More []StoryView
 	// Publisher is the sender.
 	Publisher Publisher
 	// AddressLines are the publisher's postal address, line by line.
@@ -69,6 +73,10 @@ type StoryView struct {
 	Author string
 	// Time is the publication time in the subscriber's zone ("14:05").
 	Time string
+	// Views is the view counter with its word, in the digest's language
+	// ("1.4 हज़ार बार पढ़ी गई", see khabar.FormatCount); empty when the
+	// article has none.
+	Views string
 	// Image is the featured image scaled to 552 px wide, or nil when there
 	// is none or its size is unknown; Thumb is the same at 120 px.
 	Image, Thumb *ImageView
@@ -193,12 +201,15 @@ func folded(s string) bool {
 	return !prevSpace || s == ""
 }
 
-func (b *Builder) views(stories []Story, loc *time.Location) ([]StoryView, error) {
+// views returns the stories' views with their time in the zone tz and
+// their counters in the language lang, whose strings are t.
+func (b *Builder) views(stories []Story, tz *time.Location, lang string, t map[string]string) ([]StoryView, error) {
 	out := make([]StoryView, len(stories))
 	for i, s := range stories {
-		clock := s.Article.Published.In(loc).Format("15:04")
+		clock := s.Article.Published.In(tz).Format("15:04")
+		views := viewsLabel(s.Article, lang, t)
 		if s.item != nil {
-			v, err := s.item.renderedView(b.tmpl, clock)
+			v, err := s.item.renderedView(b.tmpl, clock, views)
 			if err != nil {
 				return nil, err
 			}
@@ -206,7 +217,7 @@ func (b *Builder) views(stories []Story, loc *time.Location) ([]StoryView, error
 			continue
 		}
 		v := storyViewOf(s.Article)
-		v.Time = clock
+		v.Time, v.Views = clock, views
 		if err := b.tmpl.renderStory(&v); err != nil {
 			return nil, err
 		}
@@ -222,22 +233,23 @@ var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0,
 // render fills m.Subject, m.HTML, m.Text and m.Dir, dropping stories from
 // the end (top list first) while the HTML is over MaxHTML.
 func (b *Builder) render(m *Message, personal bool) error {
+	storyLang := m.Language
 	v := b.view(m, personal)
 	zone := b.cfg.Location
 	if personal && m.Subscriber.TimeZone != nil {
 		zone = m.Subscriber.TimeZone
 	}
-	followed, err := b.views(m.Followed, zone)
+	followed, err := b.views(m.Followed, zone, m.Language, v.T)
 	if err != nil {
 		return err
 	}
-	top, err := b.views(m.Top, zone)
+	top, err := b.views(m.Top, zone, m.Language, v.T)
 	if err != nil {
 		return err
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
-	if err := b.fitHTML(buf, v, m, followed, top); err != nil {
+	if err := b.fitHTML(buf, v, m, followed, top, b.more(m, storyLang)); err != nil {
 		return err
 	}
 	m.Subject = v.Subject
@@ -280,13 +292,13 @@ func (b *Builder) view(m *Message, personal bool) *View {
 }
 
 // fitHTML executes the subject and HTML templates into v.Subject and buf,
-// dropping stories from the end of the longer list (top first on a tie)
-// until the HTML fits Config.MaxHTML or one story is left. m keeps the
-// stories that fit and counts the dropped ones in Trimmed, which the
-// message shows.
-func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top []StoryView) error {
+// dropping the "more like this" stories, then stories from the end of the
+// longer list (top first on a tie) until the HTML fits Config.MaxHTML or
+// one story is left. m keeps the stories that fit and counts the dropped
+// ones in Trimmed, which the message shows.
+func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top, more []StoryView) error {
 	for {
-		v.Followed, v.Top = followed, top
+		v.Followed, v.Top, v.More = followed, top, more
 		v.Trimmed = m.Trimmed
 		v.Lead = nil
 		if len(followed) > 0 {
@@ -307,6 +319,10 @@ func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top 
 		}
 		if buf.Len() <= b.cfg.MaxHTML || len(followed)+len(top) <= 1 {
 			break
+		}
+		if more != nil {
+			more = nil // room for stories comes first
+			continue
 		}
 		if len(top) >= len(followed) {
 			top = top[:len(top)-1]
