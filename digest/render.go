@@ -44,10 +44,6 @@ type View struct {
 	Followed []StoryView
 	// Top are the top stories for everyone.
 	Top []StoryView
-	// More are stories like the lead story ("more like this"), shown under
-	// it when the source finds them (a *khabar.Catalog does) and the
-	// message has room; only their Title, URL, Lang and Dir are set.
-	More []StoryView
 	// Publisher is the sender.
 	Publisher Publisher
 	// AddressLines are the publisher's postal address, line by line.
@@ -92,19 +88,39 @@ type StoryView struct {
 	HTML htmltemplate.HTML
 	// Text is the plain-text counterpart of HTML.
 	Text string
+	// More is set on the lead story of a message (the first followed
+	// story, else the first top story): stories like it ("more like
+	// this"), shown under it when the source finds them (a
+	// *khabar.Catalog does) and the message has room. Only their Title,
+	// URL, Lang and Dir are set, and HTML and Text hold each one's link
+	// rendered by the "more-link" templates (when defined). It is not part
+	// of the lead's own HTML and Text.
+	More []StoryView
+
+	id string // the article's ID, for the "more like this" candidates
 }
 
 // renderStory fills v.HTML and v.Text with the "story" templates.
-func (t *Templates) renderStory(v *StoryView) error {
+func (t *Templates) renderStory(v *StoryView) error { return t.renderFragment(v, "story") }
+
+// renderFragment fills v.HTML and v.Text with the templates called name
+// of TemplateHTML and TemplateText, leaving either empty when its file
+// does not define one.
+func (t *Templates) renderFragment(v *StoryView, name string) error {
 	v.HTML, v.Text = "", ""
 	var buf bytes.Buffer
-	if err := t.html.ExecuteTemplate(&buf, "story", v); err != nil {
-		return fmt.Errorf("HTML story template: %w", err)
+	var h htmltemplate.HTML
+	if t.html.Lookup(name) != nil {
+		if err := t.html.ExecuteTemplate(&buf, name, v); err != nil {
+			return fmt.Errorf("HTML %s template: %w", name, err)
+		}
+		h = htmltemplate.HTML(buf.String())
+		buf.Reset()
 	}
-	h := htmltemplate.HTML(buf.String())
-	buf.Reset()
-	if err := t.text.ExecuteTemplate(&buf, "story", v); err != nil {
-		return fmt.Errorf("text story template: %w", err)
+	if t.text.Lookup(name) != nil {
+		if err := t.text.ExecuteTemplate(&buf, name, v); err != nil {
+			return fmt.Errorf("text %s template: %w", name, err)
+		}
 	}
 	v.HTML, v.Text = h, buf.String()
 	return nil
@@ -207,9 +223,8 @@ func (b *Builder) views(stories []Story, tz *time.Location, lang string, t map[s
 	out := make([]StoryView, len(stories))
 	for i, s := range stories {
 		clock := s.Article.Published.In(tz).Format("15:04")
-		views := viewsLabel(s.Article, lang, t)
 		if s.item != nil {
-			v, err := s.item.renderedView(b.tmpl, clock, views)
+			v, err := s.item.renderedView(b.tmpl, clock, lang, t)
 			if err != nil {
 				return nil, err
 			}
@@ -217,7 +232,7 @@ func (b *Builder) views(stories []Story, tz *time.Location, lang string, t map[s
 			continue
 		}
 		v := storyViewOf(s.Article)
-		v.Time, v.Views = clock, views
+		v.Time, v.Views = clock, viewsLabel(s.Article, lang, t)
 		if err := b.tmpl.renderStory(&v); err != nil {
 			return nil, err
 		}
@@ -249,7 +264,11 @@ func (b *Builder) render(m *Message, personal bool) error {
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
-	if err := b.fitHTML(buf, v, m, followed, top, b.more(m, storyLang)); err != nil {
+	more, err := b.more(m, storyLang)
+	if err != nil {
+		return err
+	}
+	if err := b.fitHTML(buf, v, m, followed, top, more); err != nil {
 		return err
 	}
 	m.Subject = v.Subject
@@ -298,13 +317,16 @@ func (b *Builder) view(m *Message, personal bool) *View {
 // ones in Trimmed, which the message shows.
 func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top, more []StoryView) error {
 	for {
-		v.Followed, v.Top, v.More = followed, top, more
+		v.Followed, v.Top = followed, top
 		v.Trimmed = m.Trimmed
 		v.Lead = nil
 		if len(followed) > 0 {
 			v.Lead = &followed[0]
 		} else if len(top) > 0 {
 			v.Lead = &top[0]
+		}
+		if v.Lead != nil {
+			v.Lead.More = more
 		}
 		v.Preheader = preheader(&b.pre, followed, top)
 		v.Subject = ""
