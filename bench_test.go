@@ -211,3 +211,23 @@ func BenchmarkCatalogTop50Category(b *testing.B) {
 		_ = c.Top(khabar.Query{Key: khabar.CategoryKey(big.cats[i%len(big.cats)]), Limit: 50}, score)
 	}
 }
+
+// BenchmarkCatalogRelated5 asks for the 5 stories most like one of the
+// catalog's, as an article page does on every view (target: under 50 µs).
+// The stories asked about are spread over the whole catalog.
+func BenchmarkCatalogRelated5(b *testing.B) {
+	c := bigCatalog(b)
+	all, _ := c.Newest(khabar.SiteKey(), 0, 0)
+	var ids []string
+	for i := 0; i < len(all); i += len(all) / 4096 {
+		ids = append(ids, all[i].ID)
+	}
+	all = nil
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if got := c.Related(ids[i%len(ids)], 5); len(got) != 5 {
+			b.Fatalf("Related(%s, 5) returned %d stories", ids[i%len(ids)], len(got))
+		}
+	}
+}

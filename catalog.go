@@ -1,7 +1,6 @@
 package khabar
 
 import (
-	"cmp"
 	"errors"
 	"reflect"
 	"slices"
@@ -201,9 +200,7 @@ func (c *Catalog) Delete(id string) bool {
 // c.mu held, so they may read the catalog; by the time publish returns,
 // ch has been delivered (by this goroutine or by another writer's).
 func (c *Catalog) publish(ch Change) {
-	slices.SortFunc(ch.Keys, func(a, b Key) int {
-		return cmp.Or(cmp.Compare(a.Kind, b.Kind), strings.Compare(a.Slug, b.Slug))
-	})
+	slices.SortFunc(ch.Keys, compareKeys)
 	c.pending = append(c.pending, ch)
 	c.mu.Unlock()
 
@@ -365,26 +362,10 @@ func (c *Catalog) Top(q Query, score func(*Article) float64) []*Article {
 	from, to := bounds(&l.List, q.Since, q.Until)
 	h := make(scoreHeap, 0, n)
 	l.List.Each(from, to, func(e entry) bool {
-		s := scored{e: e, score: score(e.Doc.Val)}
-		if len(h) < n {
-			h.push(s)
-		} else if s.better(h[0]) {
-			h[0] = s
-			h.down(0)
-		}
+		h.offer(scored{e: e, score: score(e.Doc.Val)})
 		return true
 	})
-	slices.SortFunc(h, func(a, b scored) int {
-		if a.better(b) {
-			return -1
-		}
-		return 1
-	})
-	out := make([]*Article, len(h))
-	for i, s := range h {
-		out[i] = s.e.Doc.Val
-	}
-	return out
+	return h.articles()
 }
 
 type scored struct {
@@ -403,6 +384,31 @@ func (s scored) better(t scored) bool {
 // written out rather than using container/heap, whose interface boxes every
 // element.
 type scoreHeap []scored
+
+// offer keeps s if it is among the best cap(h) offered so far.
+func (h *scoreHeap) offer(s scored) {
+	if len(*h) < cap(*h) {
+		h.push(s)
+	} else if len(*h) > 0 && s.better((*h)[0]) {
+		(*h)[0] = s
+		h.down(0)
+	}
+}
+
+// articles returns the kept candidates' articles, best first.
+func (h scoreHeap) articles() []*Article {
+	slices.SortFunc(h, func(a, b scored) int {
+		if a.better(b) {
+			return -1
+		}
+		return 1
+	})
+	out := make([]*Article, len(h))
+	for i, s := range h {
+		out[i] = s.e.Doc.Val
+	}
+	return out
+}
 
 func (h *scoreHeap) push(s scored) {
 	*h = append(*h, s)

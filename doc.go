@@ -1,6 +1,9 @@
 // Package khabar is the domain model of a news site: articles with their
 // authors, hierarchical categories, tags, images and counters, and a
-// Catalog that indexes them for the queries feeds and digests make.
+// Catalog that indexes them for the queries feeds, digests and article
+// pages make: Newest for the lists and the "latest" sidebar, Related for
+// "related posts", Adjacent for the previous and next story. FormatCount
+// writes counters as Hindi, English and Urdu readers expect ("4.2 लाख").
 //
 // The subpackages build on it:
 //

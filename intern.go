@@ -341,19 +341,25 @@ func (c *Catalog) unindex(d *doc) {
 	}
 }
 
-// unfileCategory takes e out of the lists of cat and its ancestors and
-// returns cat's node and its hash.
-func (c *Catalog) unfileCategory(cat *Category, e entry) (*node, uint64) {
+// unfileCategory takes e out of the lists of cat and its ancestors.
+func (c *Catalog) unfileCategory(cat *Category, e entry) {
+	c.categoryChain(cat, func(n *node) { c.unfile(n, e) })
+}
+
+// categoryChain calls fn with the node of each of cat's ancestors, root
+// first, then with cat's (nil for one not found), and returns cat's node
+// and its hash.
+func (c *Catalog) categoryChain(cat *Category, fn func(*node)) (*node, uint64) {
 	var (
 		parent *node
 		ph     uint64
 	)
 	if cat.Parent != nil {
-		parent, ph = c.unfileCategory(cat.Parent, e)
+		parent, ph = c.categoryChain(cat.Parent, fn)
 	}
 	h := c.nodes.Hash(uint8(KindCategory), ph, cat.Slug)
 	n := c.nodes.Find(h, uint8(KindCategory), parent, cat.Slug)
-	c.unfile(n, e)
+	fn(n)
 	return n, h
 }
 

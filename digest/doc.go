@@ -36,8 +36,11 @@
 // The embedded templates (overridable one file at a time with
 // ParseTemplates) render a 600 px table layout with inline CSS, light and
 // dark schemes, Urdu right to left, and the publisher's name and postal
-// address; the hi, en and ur locales hold the strings. Each story is
-// rendered once per edition and shared by every digest that shows it.
+// address; the hi, en and ur locales hold the strings. Each story shows
+// its views the way the subscriber's language writes them
+// (khabar.FormatCount), and the lead story, where room allows, two
+// stories like it (Catalog.Related). Each story is rendered once per
+// edition and shared by every digest that shows it.
 // Message.Msg adds List-Unsubscribe (RFC 8058 one-click), List-Id and a
 // deterministic Message-ID and MIME boundary: the same message always
 // gives the same bytes.

@@ -93,6 +93,14 @@ func fixture() []*khabar.Article {
 		// Outside the day: the evening before and the next morning.
 		{ID: "old", Title: "कल की ख़बर", URL: "https://khabar.example/old/", Published: time.Date(2026, 11, 23, 23, 0, 0, 0, ist),
 			Language: "hi", Categories: []khabar.Category{*catKanpur}, Metrics: khabar.Metrics{Views: 999999}},
+		// Stories of the day before that the lead stories are like: "more
+		// like this" finds them (a story in the digest is never repeated).
+		{ID: "s0", Title: "क्रिकेट: सिडनी में भारत का अभ्यास", URL: "https://khabar.example/sports/practice/", Published: time.Date(2026, 11, 23, 18, 0, 0, 0, ist),
+			Language: "hi", Categories: []khabar.Category{*catNews, *catSports}, Tags: []khabar.Tag{{Name: "क्रिकेट"}}},
+		{ID: "e0", Title: "India arrive in Sydney", URL: "https://khabar.example/en/sports/arrive/", Published: time.Date(2026, 11, 23, 17, 0, 0, 0, ist),
+			Language: "en", Categories: []khabar.Category{*catSports}},
+		{ID: "u0", Title: "بھارتی ٹیم سڈنی پہنچ گئی", URL: "https://khabar.example/ur/sports/arrive/", Published: time.Date(2026, 11, 23, 17, 30, 0, 0, ist),
+			Language: "ur", Categories: []khabar.Category{*catSports}},
 		{ID: "next", Title: "अगली सुबह की ख़बर", URL: "https://khabar.example/next/", Published: time.Date(2026, 11, 25, 0, 30, 0, 0, ist),
 			Language: "hi", Categories: []khabar.Category{*catKanpur}, Metrics: khabar.Metrics{Views: 999999}},
 	}

@@ -145,10 +145,17 @@ type poolItem struct {
 	cats []string
 	// sv caches the story's view, built on first use.
 	sv atomic.Pointer[StoryView]
-	// rendered caches the story's fragments by the displayed time: the
-	// only part of a story that differs between subscribers.
+	// rendered caches the story's fragments by the displayed time and
+	// counter: the only parts of a story that differ between subscribers.
 	mu       sync.Mutex
 	rendered []*StoryView
+	// label is the story's view counter in labelLang (see viewsLabel),
+	// once labeled; a pool is of one language, so it is written once.
+	label, labelLang string
+	labeled          bool
+	// related caches the "more like this" candidates when the story leads
+	// a message (see Builder.more).
+	related atomic.Pointer[[]StoryView]
 }
 
 // view returns the item's StoryView, building it once.
@@ -162,19 +169,24 @@ func (it *poolItem) view() StoryView {
 	return v
 }
 
-// renderedView returns the view with Time set and the fragments rendered
-// by t, rendering them once per distinct Time.
-func (it *poolItem) renderedView(t *Templates, clock string) (StoryView, error) {
+// renderedView returns the view with Time set, Views written in the
+// language lang with the strings t, and the fragments rendered by t,
+// rendering them once per distinct Time and Views.
+func (it *poolItem) renderedView(t *Templates, clock, lang string, strs map[string]string) (StoryView, error) {
 	it.mu.Lock()
+	if !it.labeled || it.labelLang != lang {
+		it.label, it.labelLang, it.labeled = viewsLabel(it.a, lang, strs), lang, true
+	}
+	views := it.label
 	for _, v := range it.rendered {
-		if v.Time == clock {
+		if v.Time == clock && v.Views == views {
 			it.mu.Unlock()
 			return *v, nil
 		}
 	}
 	it.mu.Unlock()
 	v := it.view()
-	v.Time = clock
+	v.Time, v.Views = clock, views
 	if err := t.renderStory(&v); err != nil {
 		return v, err
 	}

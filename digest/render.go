@@ -69,6 +69,10 @@ type StoryView struct {
 	Author string
 	// Time is the publication time in the subscriber's zone ("14:05").
 	Time string
+	// Views is the view counter with its word, in the digest's language
+	// ("1.4 हज़ार बार पढ़ी गई", see khabar.FormatCount); empty when the
+	// article has none.
+	Views string
 	// Image is the featured image scaled to 552 px wide, or nil when there
 	// is none or its size is unknown; Thumb is the same at 120 px.
 	Image, Thumb *ImageView
@@ -84,19 +88,39 @@ type StoryView struct {
 	HTML htmltemplate.HTML
 	// Text is the plain-text counterpart of HTML.
 	Text string
+	// More is set on the lead story of a message (the first followed
+	// story, else the first top story): stories like it ("more like
+	// this"), shown under it when the source finds them (a
+	// *khabar.Catalog does) and the message has room. Only their Title,
+	// URL, Lang and Dir are set, and HTML and Text hold each one's link
+	// rendered by the "more-link" templates (when defined). It is not part
+	// of the lead's own HTML and Text.
+	More []StoryView
+
+	id string // the article's ID, for the "more like this" candidates
 }
 
 // renderStory fills v.HTML and v.Text with the "story" templates.
-func (t *Templates) renderStory(v *StoryView) error {
+func (t *Templates) renderStory(v *StoryView) error { return t.renderFragment(v, "story") }
+
+// renderFragment fills v.HTML and v.Text with the templates called name
+// of TemplateHTML and TemplateText, leaving either empty when its file
+// does not define one.
+func (t *Templates) renderFragment(v *StoryView, name string) error {
 	v.HTML, v.Text = "", ""
 	var buf bytes.Buffer
-	if err := t.html.ExecuteTemplate(&buf, "story", v); err != nil {
-		return fmt.Errorf("HTML story template: %w", err)
+	var h htmltemplate.HTML
+	if t.html.Lookup(name) != nil {
+		if err := t.html.ExecuteTemplate(&buf, name, v); err != nil {
+			return fmt.Errorf("HTML %s template: %w", name, err)
+		}
+		h = htmltemplate.HTML(buf.String())
+		buf.Reset()
 	}
-	h := htmltemplate.HTML(buf.String())
-	buf.Reset()
-	if err := t.text.ExecuteTemplate(&buf, "story", v); err != nil {
-		return fmt.Errorf("text story template: %w", err)
+	if t.text.Lookup(name) != nil {
+		if err := t.text.ExecuteTemplate(&buf, name, v); err != nil {
+			return fmt.Errorf("text %s template: %w", name, err)
+		}
 	}
 	v.HTML, v.Text = h, buf.String()
 	return nil
@@ -167,12 +191,14 @@ func scaled(u, alt string, w, h, to int) *ImageView {
 // (any Unicode space) folded to one space and none at the ends.
 func oneLine(s string) string { return xmltext.FoldSpace(khabar.CleanText(s), true) }
 
-func (b *Builder) views(stories []Story, loc *time.Location) ([]StoryView, error) {
+// views returns the stories' views with their time in the zone tz and
+// their counters in the language lang, whose strings are t.
+func (b *Builder) views(stories []Story, tz *time.Location, lang string, t map[string]string) ([]StoryView, error) {
 	out := make([]StoryView, len(stories))
 	for i, s := range stories {
-		clock := s.Article.Published.In(loc).Format("15:04")
+		clock := s.Article.Published.In(tz).Format("15:04")
 		if s.item != nil {
-			v, err := s.item.renderedView(b.tmpl, clock)
+			v, err := s.item.renderedView(b.tmpl, clock, lang, t)
 			if err != nil {
 				return nil, err
 			}
@@ -180,7 +206,7 @@ func (b *Builder) views(stories []Story, loc *time.Location) ([]StoryView, error
 			continue
 		}
 		v := storyViewOf(s.Article)
-		v.Time = clock
+		v.Time, v.Views = clock, viewsLabel(s.Article, lang, t)
 		if err := b.tmpl.renderStory(&v); err != nil {
 			return nil, err
 		}
@@ -196,22 +222,27 @@ var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0,
 // render fills m.Subject, m.HTML, m.Text and m.Dir, dropping stories from
 // the end (top list first) while the HTML is over MaxHTML.
 func (b *Builder) render(m *Message, personal bool) error {
+	storyLang := m.Language
 	v := b.view(m, personal)
 	zone := b.cfg.Location
 	if personal && m.Subscriber.TimeZone != nil {
 		zone = m.Subscriber.TimeZone
 	}
-	followed, err := b.views(m.Followed, zone)
+	followed, err := b.views(m.Followed, zone, m.Language, v.T)
 	if err != nil {
 		return err
 	}
-	top, err := b.views(m.Top, zone)
+	top, err := b.views(m.Top, zone, m.Language, v.T)
 	if err != nil {
 		return err
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
-	if err := b.fitHTML(buf, v, m, followed, top); err != nil {
+	more, err := b.more(m, storyLang)
+	if err != nil {
+		return err
+	}
+	if err := b.fitHTML(buf, v, m, followed, top, more); err != nil {
 		return err
 	}
 	m.Subject = v.Subject
@@ -254,11 +285,11 @@ func (b *Builder) view(m *Message, personal bool) *View {
 }
 
 // fitHTML executes the subject and HTML templates into v.Subject and buf,
-// dropping stories from the end of the longer list (top first on a tie)
-// until the HTML fits Config.MaxHTML or one story is left. m keeps the
-// stories that fit and counts the dropped ones in Trimmed, which the
-// message shows.
-func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top []StoryView) error {
+// dropping the "more like this" stories, then stories from the end of the
+// longer list (top first on a tie) until the HTML fits Config.MaxHTML or
+// one story is left. m keeps the stories that fit and counts the dropped
+// ones in Trimmed, which the message shows.
+func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top, more []StoryView) error {
 	for {
 		v.Followed, v.Top = followed, top
 		v.Trimmed = m.Trimmed
@@ -267,6 +298,9 @@ func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top 
 			v.Lead = &followed[0]
 		} else if len(top) > 0 {
 			v.Lead = &top[0]
+		}
+		if v.Lead != nil {
+			v.Lead.More = more
 		}
 		v.Preheader = preheader(&b.pre, followed, top)
 		v.Subject = ""
@@ -281,6 +315,10 @@ func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top 
 		}
 		if buf.Len() <= b.cfg.MaxHTML || len(followed)+len(top) <= 1 {
 			break
+		}
+		if more != nil {
+			more = nil // room for stories comes first
+			continue
 		}
 		if len(top) >= len(followed) {
 			top = top[:len(top)-1]

@@ -14,7 +14,9 @@
 // /category/{path}/feed/, /tag/{slug}/feed/, /author/{slug}/feed/) with
 // conditional GET, gzip, RFC 5005 paging links, WebSub hub links and
 // publish pings, keeping rendered bytes until a catalog change touches
-// that feed. A Renderer turns one page of a feed into bytes, for callers
+// that feed. It also serves Google News sitemaps (/news-sitemap.xml and
+// /category/{slug}/news-sitemap.xml for a top-level category) the same
+// way. A Renderer turns one page of a feed into bytes, for callers
 // that serve or store feeds themselves; Renderer.Gorilla and FromGorilla convert
 // to and from gorilla/feeds for those migrating.
 //

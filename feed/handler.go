@@ -31,6 +31,9 @@ import (
 //	tag/{slug}/feed/[atom/|json/]
 //	author/{slug}/feed/[atom/|json/]
 //
+//	news-sitemap.xml           site, Google News sitemap (see RenderNewsSitemap)
+//	category/{slug}/news-sitemap.xml   a top-level category's
+//
 // Slugs may be raw UTF-8 or percent-encoded. Other spellings of a feed's
 // address (no trailing slash, feed/rss/ or feed/rss2/, slugs escaped
 // differently) get a 301 to the one its self link gives. ?paged=N selects
@@ -212,6 +215,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	path := req.URL.EscapedPath()
+	if strings.HasSuffix(path, "/"+newsSitemapFile) {
+		h.serveNewsSitemap(w, req, path)
+		return
+	}
 	k, f, err := h.route(path)
 	if err != nil {
 		plain(w, http.StatusNotFound, err.Error())
@@ -235,7 +242,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	e, err := h.get(cacheKey{k, pageKey{f, n}})
+	h.serve(w, req, cacheKey{k, pageKey{f, n}}, contentTypes[f])
+}
+
+// serve answers req with the cached page ck, rendering it if needed.
+func (h *Handler) serve(w http.ResponseWriter, req *http.Request, ck cacheKey, contentType []string) {
+	e, err := h.get(ck)
 	switch {
 	case errors.Is(err, ErrNoFeed), errors.Is(err, ErrNoPage):
 		plain(w, http.StatusNotFound, err.Error())
@@ -269,7 +281,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		body, clen = e.gz, e.gzLenH
 		hd["Content-Encoding"] = gzipHdr
 	}
-	hd["Content-Type"] = contentTypes[f]
+	hd["Content-Type"] = contentType
 	hd["X-Content-Type-Options"] = nosniff
 	hd["Content-Length"] = clen
 	w.WriteHeader(http.StatusOK)
@@ -391,38 +403,55 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	if old != nil && old.version == v {
 		return old, nil
 	}
-	p, err := h.r.Page(h.c, ck.k, ck.n)
-	if err != nil {
-		return nil, err
+	e := &entry{version: v}
+	var p *Page // nil for a news sitemap
+	var updated time.Time
+	if ck.n == newsSitemapPage {
+		body, newest, err := h.r.appendNewsSitemap(nil, h.c, ck.k)
+		if err != nil {
+			return nil, err
+		}
+		e.body, updated = body, newest
+	} else {
+		var err error
+		if p, err = h.r.Page(h.c, ck.k, ck.n); err != nil {
+			return nil, err
+		}
+		e.body = h.r.AppendPage(make([]byte, 0, h.r.sizeHint(p, ck.f)), p, ck.f)
+		updated = p.Updated
 	}
 	h.renders.Add(1)
-	e := &entry{version: v}
-	e.body = h.r.AppendPage(make([]byte, 0, h.r.sizeHint(p, ck.f)), p, ck.f)
 	sum := sha256.Sum256(e.body)
 	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
 	e.etag = `"` + tag + `"`
 	// Last-Modified comes from the content, like the ETag, so that every
 	// replica serving the same catalog sends the same one.
-	e.modified = p.Updated.UTC().Truncate(time.Second)
+	e.modified = updated.UTC().Truncate(time.Second)
 	upgrade := false
 	if old != nil && old.etag == e.etag {
 		e.gz, e.gzETag = old.gz, old.gzETag
 		upgrade = !old.gzWhole
 	} else {
-		// Quick gzip from cached item pieces now; the page deflated in
-		// one go (smaller) replaces it from the background.
-		e.gz, e.gzETag = h.r.gzipPage(p, ck.f, e.body), `"`+tag+`-gzp"`
-		upgrade = true
+		if p != nil {
+			// Quick gzip from cached item pieces now; the page deflated
+			// in one go (smaller) replaces it from the background.
+			e.gz, e.gzETag = h.r.gzipPage(p, ck.f, e.body), `"`+tag+`-gzp"`
+			upgrade = true
+		} else {
+			e.gz, e.gzETag, e.gzWhole = gzipWhole(e.body), `"`+tag+`-gz"`, true
+		}
 	}
 	e.etagH, e.gzETagH = []string{e.etag}, []string{e.gzETag}
 	e.lastModH = []string{e.modified.Format(http.TimeFormat)}
 	e.lenH, e.gzLenH = []string{strconv.Itoa(len(e.body))}, []string{strconv.Itoa(len(e.gz))}
-	e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, ck.n)+`>; rel="self"`)
-	if h.s.Hub != "" {
-		e.links = append(e.links, "<"+khabar.URI(h.s.Hub)+`>; rel="hub"`)
-	}
-	for _, l := range navLinks(p) {
-		e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, l.n)+`>; rel="`+l.rel+`"`)
+	if p != nil {
+		e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, ck.n)+`>; rel="self"`)
+		if h.s.Hub != "" {
+			e.links = append(e.links, "<"+khabar.URI(h.s.Hub)+`>; rel="hub"`)
+		}
+		for _, l := range navLinks(p) {
+			e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, l.n)+`>; rel="`+l.rel+`"`)
+		}
 	}
 	h.mu.Lock()
 	m := h.cache[ck.k]
@@ -449,15 +478,8 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 // never changed in place: requests in flight keep the one they have.
 func (h *Handler) recompress(ck cacheKey, e *entry, tag string) {
 	defer h.bg.Done()
-	var buf bytes.Buffer
-	buf.Grow(len(e.body) / 4)
-	zw := gzipPool.Get().(*gzip.Writer)
-	zw.Reset(&buf)
-	zw.Write(e.body)
-	zw.Close()
-	gzipPool.Put(zw)
 	ne := *e
-	ne.gz, ne.gzWhole = buf.Bytes(), true
+	ne.gz, ne.gzWhole = gzipWhole(e.body), true
 	ne.gzETag = `"` + tag + `-gz"`
 	ne.gzETagH, ne.gzLenH = []string{ne.gzETag}, []string{strconv.Itoa(len(ne.gz))}
 	h.mu.Lock()
@@ -493,6 +515,18 @@ func (h *Handler) trimPages(keep *entry) {
 			delete(h.cache, k)
 		}
 	}
+}
+
+// gzipWhole returns body gzipped in one go.
+func gzipWhole(body []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(body) / 4)
+	zw := gzipPool.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	zw.Write(body)
+	zw.Close()
+	gzipPool.Put(zw)
+	return buf.Bytes()
 }
 
 var gzipPool = sync.Pool{New: func() any {

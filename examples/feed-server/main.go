@@ -1,7 +1,8 @@
 // Command feed-server serves a JSON Lines file of articles as RSS, Atom and
 // JSON feeds under WordPress's URL scheme, with an HTML index at / that
 // links every feed: the site's, and each category's, tag's and author's,
-// in all three formats.
+// in all three formats, and the Google News sitemaps of the site and of
+// each top-level category.
 //
 //	go run ./examples/feed-server                 # testdata/articles.jsonl on 127.0.0.1:8080
 //	go run ./examples/feed-server -addr :9000 -data my.jsonl -hub https://hub.example/
@@ -220,6 +221,9 @@ func (s *server) row(k khabar.Key, name string, count int) row {
 	r := row{Name: name, Count: count}
 	for _, f := range feed.Formats {
 		r.Links = append(r.Links, link{f.Name(), s.Renderer().FeedURL(k, f, 1)})
+	}
+	if u := s.Renderer().NewsSitemapURL(k); u != "" {
+		r.Links = append(r.Links, link{"News sitemap", u}) // the site and top-level categories
 	}
 	return r
 }

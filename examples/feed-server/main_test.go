@@ -38,8 +38,8 @@ func testServer(t *testing.T) (*httptest.Server, *khabar.Catalog) {
 }
 
 // TestIndexLinksEveryFeed checks that the index lists the site, every
-// category, tag and author in all three formats, and that every link
-// serves a feed.
+// category, tag and author in all three formats, and the news sitemaps of
+// the site and top-level categories, and that every link serves.
 func TestIndexLinksEveryFeed(t *testing.T) {
 	ts, c := testServer(t)
 	resp, err := http.Get(ts.URL + "/")
@@ -55,7 +55,12 @@ func TestIndexLinksEveryFeed(t *testing.T) {
 		t.Error("index has no autodiscovery links")
 	}
 	links := regexp.MustCompile(`<a href="([^"]+)">`).FindAllStringSubmatch(string(body), -1)
-	want := 3 * (1 + len(c.Categories()) + len(c.Tags()) + len(c.Authors()))
+	want := 3*(1+len(c.Categories())+len(c.Tags())+len(c.Authors())) + 1 // + the site's news sitemap
+	for _, cc := range c.Categories() {
+		if cc.Category.Parent == nil {
+			want++ // and each top-level category's
+		}
+	}
 	if len(links) != want {
 		t.Errorf("%d feed links, want %d", len(links), want)
 	}

@@ -264,3 +264,40 @@ func (l *List[T]) Each(from, to int, fn func(Entry[T]) bool) {
 		r += len(blk)
 	}
 }
+
+// Around returns the entries next to e in reading order: before is the
+// one read just before it (newer), after the one just after (older); the
+// zero Entry at an end. ok is false, and both zero, when e (its time and
+// document) is not in the list. It costs two binary searches, over the
+// blocks' first entries and within one block, and changes nothing, so
+// readers may call it concurrently.
+func (l *List[T]) Around(e Entry[T]) (before, after Entry[T], ok bool) {
+	if l.n == 0 {
+		return before, after, false
+	}
+	// The block is the last one whose first entry is stored at or before e.
+	b := sort.Search(len(l.firsts), func(m int) bool { return stored(e, l.firsts[m]) }) - 1
+	if b < 0 {
+		return before, after, false
+	}
+	blk := l.block(b)
+	i := sort.Search(len(blk), func(m int) bool { return !stored(blk[m], e) })
+	if i >= len(blk) || blk[i].Doc != e.Doc {
+		return before, after, false
+	}
+	// Storage is oldest first: the newer neighbour is stored after e.
+	switch {
+	case i+1 < len(blk):
+		before = blk[i+1]
+	case b+1 < len(l.blocks):
+		before = l.block(b + 1)[0]
+	}
+	switch {
+	case i > 0:
+		after = blk[i-1]
+	case b > 0:
+		prev := l.block(b - 1)
+		after = prev[len(prev)-1]
+	}
+	return before, after, true
+}

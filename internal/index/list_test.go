@@ -97,6 +97,7 @@ func testListMix(t *testing.T, pNewest, pTie, pRemove, pRead int) {
 			if r := l.RankOf(probe); r != wantRank {
 				t.Fatalf("step %d: rankOf(%d) = %d, want %d", step, probe, r, wantRank)
 			}
+			checkAround(t, &l, model, rng.IntN(len(model)))
 		}
 	}
 	for b := range l.blocks {
@@ -226,5 +227,26 @@ func BenchmarkListInsertNewest(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		l.Insert(Entry[string]{TS: int64(i), Doc: docs[i]})
+	}
+}
+
+// checkAround compares l.Around of model[i] and of an entry not in the
+// list with their neighbours in model.
+func checkAround(t *testing.T, l *List[string], model []Entry[string], i int) {
+	t.Helper()
+	var before, after Entry[string]
+	if i > 0 {
+		before = model[i-1]
+	}
+	if i+1 < len(model) {
+		after = model[i+1]
+	}
+	b, a, ok := l.Around(model[i])
+	if !ok || b != before || a != after {
+		t.Fatalf("Around(%d of %d) = %v, %v, %v; want %v, %v, true", i, len(model), b, a, ok, before, after)
+	}
+	stranger := Entry[string]{model[i].TS, &Doc[string]{ID: model[i].Doc.ID}}
+	if b, a, ok := l.Around(stranger); ok || b.Doc != nil || a.Doc != nil {
+		t.Fatalf("Around of an entry not in the list = %v, %v, %v", b, a, ok)
 	}
 }
