@@ -234,48 +234,8 @@ func buildPool(src StorySource, r *Ranking, since, until time.Time, lang, defLan
 		return strings.Compare(x.a.ID, y.a.ID)
 	})
 	catCount := map[string]int{}
-	for i := range p.items {
-		it := p.items[i]
-		seen := map[string]bool{}
-		add := func(k string) {
-			if !seen[k] {
-				seen[k] = true
-				p.byKey[k] = append(p.byKey[k], int32(i))
-			}
-		}
-		// it.cats is searched as a list while short, as a set once long:
-		// an article with thousands of categories costs linear time.
-		var catSeen map[string]bool
-		for j := range it.a.Categories {
-			c := &it.a.Categories[j]
-			key := c.SlugPath()
-			if len(it.cats) == 16 && catSeen == nil {
-				catSeen = make(map[string]bool, len(it.a.Categories))
-				for _, k := range it.cats {
-					catSeen[k] = true
-				}
-			}
-			var fresh bool
-			if catSeen != nil {
-				fresh = !catSeen[key]
-				catSeen[key] = true
-			} else {
-				fresh = !slices.Contains(it.cats, key)
-			}
-			if fresh {
-				it.cats = append(it.cats, key)
-				catCount[key]++
-			}
-			for x := c; x != nil; x = x.Parent {
-				add("c:" + x.SlugPath())
-			}
-		}
-		for _, t := range it.a.Tags {
-			add("t:" + t.EffectiveSlug())
-		}
-		for _, au := range it.a.Authors {
-			add("a:" + au.EffectiveSlug())
-		}
+	for i, it := range p.items {
+		p.index(int32(i), it, catCount)
 	}
 	// A category holding more than half of the stories is a generic one
 	// ("Latest News"): capping it would cap the whole list.
@@ -286,6 +246,52 @@ func buildPool(src StorySource, r *Ranking, since, until time.Time, lang, defLan
 		}
 	}
 	return p
+}
+
+// index files the i-th story under every key it can be followed by (its
+// categories with their ancestors, tags and authors) and notes its own
+// categories in it.cats, counting them in catCount.
+func (p *pool) index(i int32, it *poolItem, catCount map[string]int) {
+	seen := map[string]bool{}
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			p.byKey[k] = append(p.byKey[k], i)
+		}
+	}
+	// it.cats is searched as a list while short, as a set once long:
+	// an article with thousands of categories costs linear time.
+	var catSeen map[string]bool
+	for j := range it.a.Categories {
+		c := &it.a.Categories[j]
+		key := c.SlugPath()
+		if len(it.cats) == 16 && catSeen == nil {
+			catSeen = make(map[string]bool, len(it.a.Categories))
+			for _, k := range it.cats {
+				catSeen[k] = true
+			}
+		}
+		var fresh bool
+		if catSeen != nil {
+			fresh = !catSeen[key]
+			catSeen[key] = true
+		} else {
+			fresh = !slices.Contains(it.cats, key)
+		}
+		if fresh {
+			it.cats = append(it.cats, key)
+			catCount[key]++
+		}
+		for x := c; x != nil; x = x.Parent {
+			add("c:" + x.SlugPath())
+		}
+	}
+	for _, t := range it.a.Tags {
+		add("t:" + t.EffectiveSlug())
+	}
+	for _, au := range it.a.Authors {
+		add("a:" + au.EffectiveSlug())
+	}
 }
 
 // followKeys turns a subscriber's follows into pool keys, with the label
