@@ -47,7 +47,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"html/template"
 	"io"
 	"log"
 	"net"
@@ -58,12 +57,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/examples/internal/indexpage"
 	"github.com/khabar/khabar/feed"
 	"github.com/khabar/khabar/feed/upstream"
 )
@@ -284,12 +283,9 @@ func serve(addr string, cat *khabar.Catalog, poller *upstream.Poller, st *status
 		ln.Close()
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", h)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		st.index(w, cat, poller.Subscriptions())
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	site := &indexpage.Site{Feeds: h, Catalog: cat, Title: "khabar aggregator", Location: ist,
+		Upstream: func() []indexpage.Upstream { return st.upstream(poller.Subscriptions()) }}
+	srv := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	fmt.Fprintf(out, "serving the merged feeds at %sfeed/ (and /feed/atom/, /feed/json/); status at %s\n", home, home)
 	if ready != nil {
@@ -403,63 +399,27 @@ func (s *status) record(r upstream.Report) {
 	s.last[r.URL] = r
 }
 
-var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
-<html lang="hi"><meta charset="utf-8"><title>khabar aggregator</title>
-<link rel="alternate" type="application/rss+xml" href="/feed/">
-<link rel="alternate" type="application/atom+xml" href="/feed/atom/">
-<link rel="alternate" type="application/feed+json" href="/feed/json/">
-<h1>khabar aggregator</h1>
-<p>{{.Count}} articles: <a href="/feed/">RSS</a> · <a href="/feed/atom/">Atom</a> · <a href="/feed/json/">JSON Feed</a></p>
-<h2>Upstream feeds</h2>
-<table><tr><th>Feed</th><th>Last poll</th><th>Articles</th><th>Next poll</th></tr>
-{{range .Feeds}}<tr><td><a href="{{.URL}}">{{.Title}}</a></td><td>{{.Status}}</td><td>{{.Stored}}</td><td>{{.Next}}</td></tr>
-{{end}}</table>
-<h2>Categories</h2>
-<ul>{{range .Categories}}<li><a href="/category/{{.Path}}/feed/">{{.Label}}</a> ({{.Count}})</li>{{end}}</ul>
-</html>
-`))
-
-func (s *status) index(w http.ResponseWriter, cat *khabar.Catalog, subs []upstream.Subscription) {
-	type row struct {
-		URL, Title, Status, Next string
-		Stored                   int
-	}
-	type catRow struct {
-		Path  string
-		Label string
-		Count int
-	}
-	data := struct {
-		Count      int
-		Feeds      []row
-		Categories []catRow
-	}{Count: cat.Len()}
+// upstream is what the home page shows of each polled feed.
+func (s *status) upstream(subs []upstream.Subscription) []indexpage.Upstream {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]indexpage.Upstream, 0, len(subs))
 	for _, sub := range subs {
-		r := row{URL: sub.URL, Title: sub.Title, Status: "not yet polled"}
+		u := indexpage.Upstream{URL: sub.URL, Title: sub.Title}
 		if rep, ok := s.last[sub.URL]; ok {
 			switch {
 			case rep.Failed:
-				r.Status = "failed: " + firstLine(rep.Err)
+				u.Status = "failed: " + firstLine(rep.Err)
 			case rep.NotModified:
-				r.Status = "not modified"
+				u.Status = "not modified"
 			case rep.Err != nil:
-				r.Status = "partial: " + firstLine(rep.Err)
+				u.Status = "partial: " + firstLine(rep.Err)
 			default:
-				r.Status = "ok"
+				u.Status = "ok"
 			}
-			r.Stored = rep.Stored
-			r.Next = rep.NextPoll.Format(time.DateTime)
+			u.Stored, u.Next = rep.Stored, rep.NextPoll
 		}
-		data.Feeds = append(data.Feeds, r)
+		out = append(out, u)
 	}
-	s.mu.Unlock()
-	for _, c := range cat.Categories() {
-		data.Categories = append(data.Categories, catRow{Path: khabar.EscapePath(c.Category.SlugPath()), Label: c.Category.Label(), Count: c.Count})
-	}
-	sort.SliceStable(data.Categories, func(i, j int) bool { return data.Categories[i].Count > data.Categories[j].Count })
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := indexTmpl.Execute(w, data); err != nil {
-		log.Printf("index: %v", err)
-	}
+	return out
 }

@@ -68,11 +68,11 @@ func TestServesMergedFeeds(t *testing.T) {
 	}
 	// The first round runs right after the server starts; wait until the
 	// status page shows every feed polled.
-	rowRE := regexp.MustCompile(`<tr><td><a href="([^"]+)">[^<]*</a></td><td>([^<]*)</td><td>(\d+)</td>`)
+	rowRE := regexp.MustCompile(`<li class="up"><span class="name"><a href="([^"]+)">[^<]*</a></span> <span>Last poll: ([^<]*)</span> <span>Articles: (\d+)</span>`)
 	var rows [][]string
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		_, idx := get(t, "http://"+addr+"/")
+		_, idx := get(t, "http://"+addr+"/?lang=en")
 		rows = rowRE.FindAllStringSubmatch(idx, -1)
 		polled := len(rows) > 0
 		for _, r := range rows {
@@ -139,8 +139,23 @@ func TestServesMergedFeeds(t *testing.T) {
 	if code, rss := get(t, "http://"+addr+"/feed/"); code != 200 || !strings.Contains(rss, "<rss") {
 		t.Errorf("GET /feed/ = %d %.200s", code, rss)
 	}
-	if code, idx := get(t, "http://"+addr+"/"); code != 200 || !strings.Contains(idx, "truncated.xml") || !strings.Contains(idx, "partial") {
+	if code, idx := get(t, "http://"+addr+"/?lang=en"); code != 200 || !strings.Contains(idx, "truncated.xml") || !strings.Contains(idx, "partial") {
 		t.Errorf("GET / = %d, want the status page listing every feed:\n%s", code, idx)
+	}
+	// The home page lists tags and authors as the feed server's does, and
+	// their archive pages and feeds answer.
+	_, idx := get(t, "http://"+addr+"/")
+	for _, kind := range []string{"/tag/", "/author/"} {
+		m := regexp.MustCompile(`<a href="(http://[^"]*` + kind + `[^"/]+/)">`).FindStringSubmatch(idx)
+		if m == nil {
+			t.Errorf("the home page links no %s archive page", kind)
+			continue
+		}
+		for _, u := range []string{m[1], m[1] + "feed/"} {
+			if code, _ := get(t, u); code != 200 {
+				t.Errorf("%s: %d", u, code)
+			}
+		}
 	}
 	cancel()
 	select {

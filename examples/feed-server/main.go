@@ -30,7 +30,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"html/template"
 	"io"
 	"log"
 	"net"
@@ -43,6 +42,7 @@ import (
 	"time"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/examples/internal/indexpage"
 	"github.com/khabar/khabar/examples/internal/storeflag"
 	"github.com/khabar/khabar/feed"
 )
@@ -191,8 +191,7 @@ func articleHost(c *khabar.Catalog) string {
 // server is the feed handler plus the index page.
 type server struct {
 	*feed.Handler
-	c   *khabar.Catalog
-	mux *http.ServeMux
+	site *indexpage.Site
 }
 
 func newServer(c *khabar.Catalog, cfg feed.Config) (*server, error) {
@@ -200,79 +199,12 @@ func newServer(c *khabar.Catalog, cfg feed.Config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{Handler: h, c: c, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /{$}", s.index)
-	s.mux.Handle("/", h)
-	return s, nil
+	title := cfg.Title
+	if title == "" {
+		title = "khabar"
+	}
+	return &server{Handler: h, site: &indexpage.Site{Feeds: h, Catalog: c, Title: title, Location: cfg.Location}}, nil
 }
 
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// row is one feed on the index page.
-type row struct {
-	Name  string
-	Count int
-	Links []link
-}
-
-type link struct{ Format, URL string }
-
-func (s *server) row(k khabar.Key, name string, count int) row {
-	r := row{Name: name, Count: count}
-	for _, f := range feed.Formats {
-		r.Links = append(r.Links, link{f.Name(), s.Renderer().FeedURL(k, f, 1)})
-	}
-	if u := s.Renderer().NewsSitemapURL(k); u != "" {
-		r.Links = append(r.Links, link{"News sitemap", u}) // the site and top-level categories
-	}
-	return r
-}
-
-func (s *server) index(w http.ResponseWriter, r *http.Request) {
-	disc, err := s.Discovery(khabar.SiteKey())
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	data := struct {
-		Discovery                       template.HTML
-		Site, Categories, Tags, Authors []row
-	}{Discovery: disc, Site: []row{s.row(khabar.SiteKey(), "सभी ख़बरें (site)", s.c.Len())}}
-	for _, cc := range s.c.Categories() {
-		data.Categories = append(data.Categories, s.row(khabar.CategoryKey(cc.Category.SlugPath()), cc.Category.Label(), cc.Count))
-	}
-	for _, tc := range s.c.Tags() {
-		data.Tags = append(data.Tags, s.row(khabar.TagKey(tc.Tag.EffectiveSlug()), tc.Tag.Name, tc.Count))
-	}
-	for _, ac := range s.c.Authors() {
-		data.Authors = append(data.Authors, s.row(khabar.AuthorKey(ac.Author.EffectiveSlug()), ac.Author.Name, ac.Count))
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := indexTmpl.Execute(w, data); err != nil {
-		fmt.Fprintln(os.Stderr, "feed-server: index:", err)
-	}
-}
-
-var indexTmpl = template.Must(template.New("index").Funcs(template.FuncMap{"clean": khabar.CleanText}).Parse(`<!doctype html>
-<html lang="hi">
-<head>
-<meta charset="utf-8">
-<title>Feeds</title>
-{{.Discovery}}<style>body{font-family:sans-serif;max-width:60em;margin:auto}td{padding:.2em .6em}</style>
-</head>
-<body>
-<h1>Feeds</h1>
-{{define "rows"}}<table>
-{{range .}}<tr><td>{{clean .Name}}</td><td>{{.Count}}</td>{{range .Links}}<td><a href="{{.URL}}">{{.Format}}</a></td>{{end}}</tr>
-{{end}}</table>{{end}}
-<h2>Site</h2>
-{{template "rows" .Site}}
-<h2>Categories</h2>
-{{template "rows" .Categories}}
-<h2>Tags</h2>
-{{template "rows" .Tags}}
-<h2>Authors</h2>
-{{template "rows" .Authors}}
-</body>
-</html>
-`))
+// ServeHTTP serves the feeds, the home page and the archive pages.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.site.ServeHTTP(w, r) }

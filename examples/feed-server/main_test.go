@@ -55,14 +55,25 @@ func TestIndexLinksEveryFeed(t *testing.T) {
 		t.Error("index has no autodiscovery links")
 	}
 	links := regexp.MustCompile(`<a href="([^"]+)">`).FindAllStringSubmatch(string(body), -1)
-	want := 3*(1+len(c.Categories())+len(c.Tags())+len(c.Authors())) + 1 // + the site's news sitemap
+	lists := 1 + len(c.Categories()) + len(c.Tags()) + len(c.Authors())
+	// Each list's archive page and its three feeds, the site's news
+	// sitemap and each top-level category's.
+	want := 4*lists + 1
 	for _, cc := range c.Categories() {
 		if cc.Category.Parent == nil {
-			want++ // and each top-level category's
+			want++
 		}
 	}
 	if len(links) != want {
-		t.Errorf("%d feed links, want %d", len(links), want)
+		t.Errorf("%d links, want %d", len(links), want)
+	}
+	for _, must := range []string{`<meta name="viewport"`, `<html lang="hi">`, `href="?lang=en"`} {
+		if !strings.Contains(string(body), must) {
+			t.Errorf("index lacks %s", must)
+		}
+	}
+	if _, en := getPage(t, ts.URL+"/?lang=en"); !strings.Contains(en, `<html lang="en">`) || !strings.Contains(en, "Categories") {
+		t.Error("the English index is not in English")
 	}
 	for _, l := range links {
 		u := strings.ReplaceAll(l[1], "&amp;", "&")
@@ -76,6 +87,23 @@ func TestIndexLinksEveryFeed(t *testing.T) {
 			t.Errorf("%s: %d", u, resp.StatusCode)
 		}
 	}
+	if code, page := getPage(t, ts.URL+"/category/"+khabar.EscapePath("उत्तर-प्रदेश")+"/"); code != 200 || !strings.Contains(page, "IST") {
+		t.Errorf("a category's archive page: %d, want its stories with dates in IST", code)
+	}
+	if code, _ := getPage(t, ts.URL+"/tag/no-such-tag/"); code != 404 {
+		t.Errorf("an unknown tag's archive page: %d, want 404", code)
+	}
+}
+
+func getPage(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 func TestFindData(t *testing.T) {
