@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/mail"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -80,13 +79,7 @@ func TestInternationalAddresses(t *testing.T) {
 // address; it skips without python3, except under CI=true.
 func pythonReadsTo(t *testing.T, eml []byte) (name, addr string) {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is required in CI (.ci/install.sh installs it)")
-		}
-		t.Skip("python3 not installed")
-	}
+	py := python3(t)
 	const readTo = `
 import email, email.policy, json, sys
 msg = email.message_from_string(sys.stdin.buffer.read().decode('utf-8'), policy=email.policy.SMTPUTF8)

@@ -1,6 +1,8 @@
 package digest
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -147,4 +149,19 @@ func openTestStore(testing.TB) *MemStore { return &MemStore{} }
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	goldenfile.Check(t, filepath.Join("testdata", "golden", name), got)
+}
+
+// python3 returns the path of python3, which the interop tests read our
+// messages with; without it a test is skipped, except under CI=true,
+// where it fails (.ci/install.sh installs it).
+func python3(t *testing.T) string {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("python3 is required in CI (.ci/install.sh installs it)")
+		}
+		t.Skip("python3 not installed")
+	}
+	return py
 }

@@ -33,13 +33,7 @@ print(json.dumps(out))
 `
 
 func TestEMLWithPython(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is required in CI (.ci/install.sh installs it)")
-		}
-		t.Skip("python3 not installed")
-	}
+	py := python3(t)
 	dir := t.TempDir()
 	for _, sub := range goldenSubscribers {
 		t.Run(sub.Language, func(t *testing.T) {
@@ -124,13 +118,7 @@ func TestEMLWithPython(t *testing.T) {
 // Python may then show two spaces where the name has one, which is all
 // this test forgives.
 func TestDisplayNamesWithPython(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is required in CI (.ci/install.sh installs it)")
-		}
-		t.Skip("python3 not installed")
-	}
+	py := python3(t)
 	const readTo = `
 import email, email.policy, json, sys
 out = []

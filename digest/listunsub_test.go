@@ -101,13 +101,7 @@ func TestListUnsubscribeFolding(t *testing.T) {
 // TestListUnsubscribeWithPython reads the folded List-Unsubscribe fields
 // back with Python's email package (policy.default).
 func TestListUnsubscribeWithPython(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3 is required in CI (.ci/install.sh installs it)")
-		}
-		t.Skip("python3 not installed")
-	}
+	py := python3(t)
 	const readAll = `
 import email, email.policy, json, sys
 out = []
