@@ -37,10 +37,13 @@ const (
 	// SkipRemoved: the subscriber was removed from the store after the
 	// message was built (Message.Recheck).
 	SkipRemoved
+	// SkipNoStoryInLanguage: there are new stories, none in the
+	// subscriber's language, and Ranking.Languages is LanguageOnly.
+	SkipNoStoryInLanguage
 )
 
 // String returns "unsubscribed", "bounced", "no new story", "already
-// sent" or "removed".
+// sent", "removed" or "no new story in their language".
 func (r SkipReason) String() string {
 	switch r {
 	case SkipUnsubscribed:
@@ -53,6 +56,8 @@ func (r SkipReason) String() string {
 		return "already sent"
 	case SkipRemoved:
 		return "removed"
+	case SkipNoStoryInLanguage:
+		return "no new story in their language"
 	}
 	return fmt.Sprintf("SkipReason(%d)", int(r))
 }
@@ -322,6 +327,9 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 	p := b.pool(since, until, lang, local)
 	followed, top := p.selectStories(&b.rank, sub.Follows)
 	if len(followed)+len(top) == 0 {
+		if p.excluded > 0 {
+			return nil, skip(SkipNoStoryInLanguage)
+		}
 		return nil, skip(SkipNoStories)
 	}
 	m := &Message{

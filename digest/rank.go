@@ -134,6 +134,9 @@ type pool struct {
 	// filed under a follow key: "c:" category path (ancestors included),
 	// "t:" tag slug, "a:" author slug.
 	byKey map[string][]int32
+	// excluded counts the stories of the window left out for being in
+	// another language (LanguageOnly).
+	excluded int
 }
 
 type poolItem struct {
@@ -214,6 +217,7 @@ func buildPool(src StorySource, r *Ranking, since, until time.Time, lang, defLan
 		}
 		other := al != lang
 		if other && r.Languages == LanguageOnly {
+			p.excluded++
 			continue
 		}
 		p.items = append(p.items, &poolItem{a: a, score: r.score(a, until), other: other})

@@ -52,6 +52,9 @@ type View struct {
 	UnsubscribeURL, BrowserURL, HomeURL string
 	// Trimmed is how many stories were left out to keep the size down.
 	Trimmed int
+	// OtherLanguages is true when no story shown is in the digest's
+	// language (the window had none): the message says so at the top.
+	OtherLanguages bool
 }
 
 // StoryView is one story as the templates show it.
@@ -281,7 +284,19 @@ func (b *Builder) view(m *Message, personal bool) *View {
 		v.Name = oneLine(m.Subscriber.Name)
 		v.Email = m.Subscriber.Email
 	}
+	v.OtherLanguages = allOther(m.Followed) && allOther(m.Top) && len(m.Followed)+len(m.Top) > 0
 	return v
+}
+
+// allOther reports whether every story of ss is in another language than
+// the digest's.
+func allOther(ss []Story) bool {
+	for _, s := range ss {
+		if s.item == nil || !s.item.other {
+			return false
+		}
+	}
+	return true
 }
 
 // fitHTML executes the subject and HTML templates into v.Subject and buf,
