@@ -13,7 +13,8 @@ import (
 // TestNoStoryInTheReadersLanguage: a window with stories, none in the
 // subscriber's language, is never a silent mix. With LanguageFirst the
 // digest says so at the top, in the subscriber's language, in both
-// parts; with LanguageOnly the subscriber is skipped with that reason.
+// parts, and the subject line is in that language too (no headline in
+// another); with LanguageOnly the subscriber is skipped with that reason.
 func TestNoStoryInTheReadersLanguage(t *testing.T) {
 	ist := time.FixedZone("IST", 19800)
 	c := khabar.NewCatalog()
@@ -32,6 +33,9 @@ func TestNoStoryInTheReadersLanguage(t *testing.T) {
 	m, err := b.Build(context.Background(), testEdition, sub)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if m.Subject != "Today's stories from ख़बर" {
+		t.Errorf("subject %q: not in English when no story is", m.Subject)
 	}
 	const note = "There is no new story in English today"
 	if !strings.Contains(string(m.HTML), note) || !strings.Contains(string(m.Text), note) {
