@@ -104,6 +104,30 @@ type Publisher struct {
 	Address string
 	// URL is the site's home page.
 	URL string
+	// InLanguage gives the name and address (and URL, if it differs) as
+	// written in other languages, by base language ("ur"), for the
+	// digests in that language: an Urdu digest's footer in Urdu. Empty
+	// fields of an entry fall back to the ones above.
+	InLanguage map[string]Publisher
+}
+
+// in returns the publisher as written in lang.
+func (p Publisher) in(lang string) Publisher {
+	l, ok := p.InLanguage[lang]
+	if !ok {
+		return p
+	}
+	if l.Name == "" {
+		l.Name = p.Name
+	}
+	if l.Address == "" {
+		l.Address = p.Address
+	}
+	if l.URL == "" {
+		l.URL = p.URL
+	}
+	l.InLanguage = nil
+	return l
 }
 
 // Config configures a Builder. Zero fields take the defaults in brackets;

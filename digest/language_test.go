@@ -58,3 +58,29 @@ func TestNoStoryInTheReadersLanguage(t *testing.T) {
 		t.Errorf("LanguageOnly, no English story: %v, want a *SkipError with SkipNoStoryInLanguage", err)
 	}
 }
+
+// TestPublisherInLanguage: the footer's name and address come from
+// Publisher.InLanguage for digests in that language (an Urdu footer in
+// Urdu), and from Publisher for the others.
+func TestPublisherInLanguage(t *testing.T) {
+	cfg := testConfig(fixtureCatalog(t))
+	cfg.Publisher.InLanguage = map[string]Publisher{"ur": {Name: "خبر", Address: "۱۲، مال روڈ\nکانپور ۲۰۸۰۰۱، بھارت"}}
+	b, err := NewBuilder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, want, not string }{
+		{"ur", "۱۲، مال روڈ", "12, माल रोड"},
+		{"hi", "12, माल रोड", "۱۲، مال روڈ"},
+	} {
+		m, err := b.Build(context.Background(), testEdition, &Subscriber{Email: "reader@example.com", Language: tc.lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range [][]byte{m.HTML, m.Text} {
+			if !strings.Contains(string(part), tc.want) || strings.Contains(string(part), tc.not) {
+				t.Errorf("%s digest: footer lacks %q or holds %q", tc.lang, tc.want, tc.not)
+			}
+		}
+	}
+}

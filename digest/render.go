@@ -267,6 +267,7 @@ func (b *Builder) view(m *Message, personal bool) *View {
 	if m.Dir == "" {
 		m.Dir = "ltr"
 	}
+	pub := b.cfg.Publisher.in(lang)
 	v := &View{
 		Lang:           lang,
 		Dir:            m.Dir,
@@ -274,11 +275,11 @@ func (b *Builder) view(m *Message, personal bool) *View {
 		Personal:       personal,
 		Edition:        m.Edition,
 		Date:           dateLabel(m.Edition, loc),
-		Publisher:      b.cfg.Publisher,
-		AddressLines:   splitLines(b.cfg.Publisher.Address),
+		Publisher:      pub,
+		AddressLines:   splitLines(pub.Address),
 		UnsubscribeURL: m.UnsubscribeURL,
 		BrowserURL:     m.BrowserURL,
-		HomeURL:        khabar.URI(b.cfg.Publisher.URL),
+		HomeURL:        khabar.URI(pub.URL),
 	}
 	if personal {
 		v.Name = oneLine(m.Subscriber.Name)
