@@ -84,3 +84,22 @@ func TestPublisherInLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestStoryFontOfItsLanguage: in an Urdu digest, a Hindi story's row is
+// set in the Devanagari font stack, not the Nastaliq of the digest.
+func TestStoryFontOfItsLanguage(t *testing.T) {
+	b := newTestBuilder(t, nil)
+	m, err := b.Build(context.Background(), testEdition, &Subscriber{Email: "zoya@example.com", Language: "ur"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(m.HTML)
+	i := strings.Index(html, `lang="hi" dir="ltr" style="`)
+	if i < 0 {
+		t.Fatal("the Urdu digest shows no Hindi story")
+	}
+	row := html[i : i+strings.Index(html[i:], `">`)]
+	if !strings.Contains(row, "Noto Sans Devanagari") || strings.Contains(row, "Nastaliq") {
+		t.Errorf("a Hindi story in an Urdu digest: %s", row)
+	}
+}
