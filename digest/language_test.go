@@ -94,7 +94,7 @@ func TestStoryFontOfItsLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := string(m.HTML)
-	i := strings.Index(html, `lang="hi" dir="ltr" style="`)
+	i := strings.Index(html, `lang="hi" dir="ltr" class="sep" style="`)
 	if i < 0 {
 		t.Fatal("the Urdu digest shows no Hindi story")
 	}
