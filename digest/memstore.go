@@ -20,6 +20,8 @@ type MemStore struct {
 	mu   sync.Mutex
 	subs map[string]*Subscriber          // by Key
 	sent map[string]map[string]time.Time // by Key, then edition: the window end
+	// history is each address's consent history, by Key (see Lifecycle).
+	history map[string][]Event
 }
 
 var (

@@ -30,11 +30,25 @@ const (
 	StatusActive       Status = "active"
 	StatusUnsubscribed Status = "unsubscribed"
 	StatusBounced      Status = "bounced"
+	// StatusPending is an address that signed up and has not confirmed:
+	// it gets nothing but the confirmation message.
+	StatusPending Status = "pending"
+	// StatusComplained is an address whose owner reported a digest as
+	// spam: suppressed, as unsubscribed, and only a fresh confirmed
+	// signup makes it active again.
+	StatusComplained Status = "complained"
 )
 
-// Valid reports whether s is one of the three statuses.
+// statusNames lists the statuses for error messages.
+const statusNames = "active, unsubscribed, bounced, pending or complained"
+
+// Valid reports whether s is one of the statuses.
 func (s Status) Valid() bool {
-	return s == StatusActive || s == StatusUnsubscribed || s == StatusBounced
+	switch s {
+	case StatusActive, StatusUnsubscribed, StatusBounced, StatusPending, StatusComplained:
+		return true
+	}
+	return false
 }
 
 // ParseStatus reads a status name, case-insensitively; "" is StatusActive.
@@ -44,7 +58,7 @@ func ParseStatus(v string) (Status, error) {
 		return StatusActive, nil
 	}
 	if !s.Valid() {
-		return "", fmt.Errorf("%w: status %q (want active, unsubscribed or bounced)", ErrInvalidSubscriber, v)
+		return "", fmt.Errorf("%w: status %q (want %s)", ErrInvalidSubscriber, v, statusNames)
 	}
 	return s, nil
 }
@@ -60,6 +74,11 @@ type Follows struct {
 	Tags []string `json:"tags,omitempty"`
 	// Authors are author slugs (Author.EffectiveSlug).
 	Authors []string `json:"authors,omitempty"`
+}
+
+// Clone returns a copy of f that shares no slice with it.
+func (f Follows) Clone() Follows {
+	return Follows{Categories: slices.Clone(f.Categories), Tags: slices.Clone(f.Tags), Authors: slices.Clone(f.Authors)}
 }
 
 // Empty reports whether f follows nothing.
@@ -84,6 +103,9 @@ type Subscriber struct {
 	Follows Follows
 	// Status says whether the subscriber gets mail; "" counts as active.
 	Status Status
+	// PausedUntil, when set, is the instant before which an active
+	// subscriber gets no edition (the preferences page's pause).
+	PausedUntil time.Time
 }
 
 // Key returns the address in the form stores and journals key it by: the
@@ -107,7 +129,7 @@ func (s *Subscriber) Validate() error {
 		bad("email %q: %v", s.Email, err)
 	}
 	if s.Status != "" && !s.Status.Valid() {
-		bad("status %q (want active, unsubscribed or bounced)", s.Status)
+		bad("status %q (want %s)", s.Status, statusNames)
 	}
 	if s.Language != "" && !validLanguage(s.Language) {
 		bad("language %q is not a BCP 47 tag", s.Language)
@@ -169,9 +191,7 @@ func validLanguage(tag string) bool {
 // Clone returns a deep copy of s.
 func (s *Subscriber) Clone() *Subscriber {
 	c := *s
-	c.Follows.Categories = slices.Clone(s.Follows.Categories)
-	c.Follows.Tags = slices.Clone(s.Follows.Tags)
-	c.Follows.Authors = slices.Clone(s.Follows.Authors)
+	c.Follows = s.Follows.Clone()
 	return &c
 }
 
