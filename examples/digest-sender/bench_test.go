@@ -272,4 +272,3 @@ func keyFile(b *testing.B, dir, name string, key crypto.Signer) string {
 	}
 	return path
 }
-
