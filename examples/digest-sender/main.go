@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -243,16 +244,14 @@ func buildAll(ctx context.Context, b *digest.Builder, ed digest.Edition, deliver
 // writeFiles returns the deliver step that writes NAME.eml and NAME.html
 // into dir, NAME being the address made safe for a file name.
 func writeFiles(dir string) deliverFunc {
+	var buf bytes.Buffer // the .eml, written with one call (deliver is called from one goroutine)
 	return func(_ context.Context, m *digest.Message) (string, error) {
 		name := fileName(m.Subscriber.Email)
 		emlPath := filepath.Join(dir, name+".eml")
-		f, err := os.Create(emlPath)
-		if err != nil {
-			return "", err
-		}
-		size, err := m.WriteTo(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		buf.Reset()
+		size, err := m.WriteTo(&buf)
+		if err == nil {
+			err = os.WriteFile(emlPath, buf.Bytes(), 0o644)
 		}
 		if err != nil {
 			return "", fmt.Errorf("write %s: %w", emlPath, err)
