@@ -47,7 +47,7 @@ CREATE INDEX IF NOT EXISTS deliver_journal_owner ON deliver_journal (owner) WHER
 // concurrent use, also from several processes.
 type Journal struct {
 	db *DB
-	gc groupCommit
+	gc *groupCommit
 }
 
 var (
@@ -59,7 +59,7 @@ var (
 
 // NewJournal returns the journal in db.
 func NewJournal(db *DB) *Journal {
-	return &Journal{db: db, gc: groupCommit{pool: db.pool}}
+	return &Journal{db: db, gc: newGroupCommit(db.pool)}
 }
 
 const recordColumns = `state, attempts, message_id, detail, updated_at`

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/khabar/khabar/digest/deliver"
+	"github.com/khabar/khabar/internal/groupcommit"
 	"github.com/khabar/khabar/internal/migrate"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -54,47 +54,32 @@ type Journal struct {
 	db    *sql.DB
 	owned bool
 
-	// Group commit: writers queue their write; whoever holds wmu runs the
-	// whole queue in one transaction, so concurrent workers share fsyncs.
-	wmu   sync.Mutex // held by the writer committing a batch
-	qmu   sync.Mutex // guards queue
-	queue []*writeOp
+	// Group commit: writers queue their write; whoever is not waiting for
+	// a commit runs the whole queue in one transaction, so concurrent
+	// workers share fsyncs.
+	gc groupcommit.Group[*writeOp]
+	// Prepared statements of the hot path.
+	insert, update, read *sql.Stmt
 }
 
 // writeOp is one queued write: run executes it inside the batch's
-// transaction; done receives its result once the batch is committed.
+// transaction (inside a savepoint of its own when multi says it runs
+// more than one statement); n and err are its result once committed.
 type writeOp struct {
-	run  func(*sql.Tx) (int64, error)
-	n    int64
-	err  error
-	done chan struct{}
+	run   func(*sql.Tx) (int64, error)
+	multi bool
+	n     int64
+	err   error
 }
 
 // write queues run and returns its result once it is committed. Writes
-// of concurrent callers are committed together (group commit): each runs
-// inside its own savepoint, so one failing write is rolled back alone,
-// and all return only after the one COMMIT. A queued write is not
-// interrupted by its caller's context.
-func (j *Journal) write(run func(*sql.Tx) (int64, error)) (int64, error) {
-	op := &writeOp{run: run, done: make(chan struct{})}
-	j.qmu.Lock()
-	j.queue = append(j.queue, op)
-	j.qmu.Unlock()
-
-	j.wmu.Lock()
-	select {
-	case <-op.done: // an earlier leader committed it
-		j.wmu.Unlock()
-		return op.n, op.err
-	default:
-	}
-	j.qmu.Lock()
-	batch := j.queue
-	j.queue = nil
-	j.qmu.Unlock()
-	j.commit(batch)
-	j.wmu.Unlock()
-	<-op.done
+// of concurrent callers are committed together (group commit) and all
+// return only after the one COMMIT; a multi-statement write runs in a
+// savepoint of its own, so that its failure is rolled back alone. A queued write is not interrupted by its caller's
+// context.
+func (j *Journal) write(multi bool, run func(*sql.Tx) (int64, error)) (int64, error) {
+	op := &writeOp{run: run, multi: multi}
+	j.gc.Do(op)
 	return op.n, op.err
 }
 
@@ -105,7 +90,6 @@ func (j *Journal) commit(batch []*writeOp) {
 			if err != nil && op.err == nil {
 				op.n, op.err = 0, err
 			}
-			close(op.done)
 		}
 	}
 	ctx := context.Background()
@@ -115,20 +99,7 @@ func (j *Journal) commit(batch []*writeOp) {
 		return
 	}
 	for _, op := range batch {
-		if _, err := tx.Exec(`SAVEPOINT deliver_op`); err != nil {
-			_ = tx.Rollback()
-			finish(err)
-			return
-		}
-		op.n, op.err = op.run(tx)
-		if op.err != nil {
-			if _, err := tx.Exec(`ROLLBACK TO deliver_op`); err != nil {
-				_ = tx.Rollback()
-				finish(err)
-				return
-			}
-		}
-		if _, err := tx.Exec(`RELEASE deliver_op`); err != nil {
+		if err := j.runOp(tx, op); err != nil {
 			_ = tx.Rollback()
 			finish(err)
 			return
@@ -144,6 +115,57 @@ func (j *Journal) commit(batch []*writeOp) {
 	finish(nil)
 }
 
+// runOp runs one write of a batch; an error returned is the batch's (the
+// transaction must be rolled back), the write's own is in op.err.
+func (j *Journal) runOp(tx *sql.Tx, op *writeOp) error {
+	if !op.multi {
+		// One statement cannot break a constraint here (states are
+		// checked before): its error is the database's, and may have
+		// ended the transaction, so the batch fails with it.
+		op.n, op.err = op.run(tx)
+		return op.err
+	}
+	if _, err := tx.Exec(`SAVEPOINT deliver_op`); err != nil {
+		return err
+	}
+	op.n, op.err = op.run(tx)
+	if op.err != nil {
+		if _, err := tx.Exec(`ROLLBACK TO deliver_op`); err != nil {
+			return err
+		}
+	}
+	_, err := tx.Exec(`RELEASE deliver_op`)
+	return err
+}
+
+// newJournal prepares the statements of the hot path.
+func newJournal(ctx context.Context, db *sql.DB, owned bool) (*Journal, error) {
+	j := &Journal{db: db, owned: owned}
+	j.gc.Commit = j.commit
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{{&j.insert, insertRecord}, {&j.update, updateRecord}, {&j.read, selectRecord}} {
+		st, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			_ = j.closeStmts()
+			return nil, fmt.Errorf("sqlite: journal: %w", err)
+		}
+		*p.stmt = st
+	}
+	return j, nil
+}
+
+func (j *Journal) closeStmts() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{j.insert, j.update, j.read} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
 var _ deliver.Journal = (*Journal)(nil)
 
 // NewJournal returns a journal in db, creating its table if missing.
@@ -156,7 +178,7 @@ func NewJournal(ctx context.Context, db *sql.DB) (*Journal, error) {
 	if err := migrateDB(ctx, db, journalSchema); err != nil {
 		return nil, fmt.Errorf("sqlite: create journal table: %w", err)
 	}
-	return &Journal{db: db}, nil
+	return newJournal(ctx, db, false)
 }
 
 // OpenJournal opens (creating if needed) the SQLite database file at
@@ -167,24 +189,35 @@ func OpenJournal(ctx context.Context, path string) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Journal{db: db, owned: true}, nil
+	j, err := newJournal(ctx, db, true)
+	if err != nil {
+		_ = db.Close()
+	}
+	return j, err
 }
 
-// Close closes the database if the journal opened it (OpenJournal).
+// Close releases the journal's prepared statements and closes the
+// database if the journal opened it (OpenJournal).
 func (j *Journal) Close() error {
+	err := j.closeStmts()
 	if j.owned {
-		return j.db.Close()
+		return errors.Join(err, j.db.Close())
 	}
-	return nil
+	return err
 }
 
 const selectRecord = `SELECT state, attempts, message_id, detail, updated_ms FROM deliver_journal WHERE edition = ? AND recipient = ?`
 
 func (j *Journal) get(ctx context.Context, k deliver.Key) (deliver.Record, bool, error) {
+	return scanRecord(j.read.QueryRowContext(ctx, k.Edition, k.Recipient), k)
+}
+
+// scanRecord reads the record of k from a row of selectRecord.
+func scanRecord(row *sql.Row, k deliver.Key) (deliver.Record, bool, error) {
 	r := deliver.Record{Key: k}
 	var state string
 	var ms int64
-	err := j.db.QueryRowContext(ctx, selectRecord, k.Edition, k.Recipient).Scan(&state, &r.Attempts, &r.MessageID, &r.Detail, &ms)
+	err := row.Scan(&state, &r.Attempts, &r.MessageID, &r.Detail, &ms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return deliver.Record{}, false, nil
 	}
@@ -209,9 +242,8 @@ func (j *Journal) Open(ctx context.Context, k deliver.Key, at time.Time) (delive
 	if err := ctx.Err(); err != nil {
 		return deliver.Record{}, err
 	}
-	_, err := j.write(func(tx *sql.Tx) (int64, error) {
-		_, err := tx.Exec(`INSERT INTO deliver_journal (edition, recipient, state, updated_ms) VALUES (?, ?, 'pending', ?) ON CONFLICT (edition, recipient) DO NOTHING`,
-			k.Edition, k.Recipient, at.UnixMilli())
+	_, err := j.write(false, func(tx *sql.Tx) (int64, error) {
+		_, err := tx.Stmt(j.insert).Exec(k.Edition, k.Recipient, at.UnixMilli())
 		return 0, err
 	})
 	if err != nil {
@@ -224,43 +256,121 @@ func (j *Journal) Open(ctx context.Context, k deliver.Key, at time.Time) (delive
 	return r, err
 }
 
+// OpenAll implements deliver.Opener: the records of keys, those missing
+// created in StatePending in one commit.
+func (j *Journal) OpenAll(ctx context.Context, keys []deliver.Key, at time.Time) ([]deliver.Record, error) {
+	recs := make([]deliver.Record, len(keys))
+	var missing []int
+	for i, k := range keys {
+		r, ok, err := j.get(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			missing = append(missing, i)
+		}
+		recs[i] = r
+	}
+	if len(missing) == 0 {
+		return recs, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	_, err := j.write(false, func(tx *sql.Tx) (int64, error) {
+		ins, read := tx.Stmt(j.insert), tx.Stmt(j.read)
+		for _, i := range missing {
+			k := keys[i]
+			if _, err := ins.Exec(k.Edition, k.Recipient, at.UnixMilli()); err != nil {
+				return 0, err
+			}
+			r, ok, err := scanRecord(read.QueryRow(k.Edition, k.Recipient), k)
+			if err == nil && !ok {
+				err = fmt.Errorf("sqlite: journal insert %s: row vanished", k)
+			}
+			if err != nil {
+				return 0, err
+			}
+			recs[i] = r
+		}
+		return 0, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: journal insert: %w", err)
+	}
+	return recs, nil
+}
+
 // Transition implements deliver.Journal. As a deliver.SentJournal, it
 // records u.Sent in the store's sent_editions table in the same
 // transaction.
 func (j *Journal) Transition(ctx context.Context, k deliver.Key, from, to deliver.State, u deliver.Update) error {
-	if !to.Valid() {
-		return fmt.Errorf("sqlite: journal %s: invalid state %q", k, to)
+	return j.TransitionAll(ctx, []deliver.Move{{Key: k, From: from, To: to, Update: u}})[0]
+}
+
+// TransitionAll implements deliver.Batcher: the moves are committed
+// together, with the writes of concurrent callers.
+func (j *Journal) TransitionAll(ctx context.Context, moves []deliver.Move) []error {
+	errs := make([]error, len(moves))
+	ops := make([]*writeOp, len(moves))
+	queued := make([]*writeOp, 0, len(moves))
+	for i, mv := range moves {
+		if !mv.To.Valid() {
+			errs[i] = fmt.Errorf("sqlite: journal %s: invalid state %q", mv.Key, mv.To)
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		ops[i] = j.moveOp(mv)
+		queued = append(queued, ops[i])
 	}
+	j.gc.Do(queued...)
+	for i, op := range ops {
+		if op != nil {
+			errs[i] = j.moved(ctx, moves[i], op)
+		}
+	}
+	return errs
+}
+
+// moveOp is the write that applies mv: the compare-and-swap, and the
+// sent log entry in the same savepoint when mv carries one.
+func (j *Journal) moveOp(mv deliver.Move) *writeOp {
+	k, u := mv.Key, mv.Update
 	inc := 0
 	if u.Attempt {
 		inc = 1
 	}
-	args := []any{string(to), inc, u.Detail, u.MessageID, u.MessageID, u.At.UnixMilli(), k.Edition, k.Recipient, string(from)}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	n, err := j.write(func(tx *sql.Tx) (int64, error) {
-		res, err := tx.Exec(updateRecord, args...)
+	logged := u.Sent != nil && mv.To == deliver.StateSent
+	return &writeOp{multi: logged, run: func(tx *sql.Tx) (int64, error) {
+		res, err := tx.Stmt(j.update).Exec(string(mv.To), inc, u.Detail, u.MessageID, u.MessageID, u.At.UnixMilli(), k.Edition, k.Recipient, string(mv.From))
 		if err != nil {
 			return 0, err
 		}
 		n, err := res.RowsAffected()
-		if err != nil || n != 1 || u.Sent == nil || to != deliver.StateSent {
+		if err != nil || n != 1 || !logged {
 			return n, err
 		}
 		if err := markSent(context.Background(), tx, *u.Sent); err != nil {
 			return 0, &deliver.LogError{Key: k, Err: err}
 		}
 		return 1, nil
-	})
+	}}
+}
+
+// moved is the error of a move whose write op committed (or not).
+func (j *Journal) moved(ctx context.Context, mv deliver.Move, op *writeOp) error {
+	k := mv.Key
 	var le *deliver.LogError
-	if errors.As(err, &le) {
+	if errors.As(op.err, &le) {
 		return le
 	}
-	if err != nil {
-		return fmt.Errorf("sqlite: journal %s %s→%s: %w", k, from, to, err)
+	if op.err != nil {
+		return fmt.Errorf("sqlite: journal %s %s→%s: %w", k, mv.From, mv.To, op.err)
 	}
-	if n == 1 {
+	if op.n == 1 {
 		return nil
 	}
 	r, ok, err := j.get(ctx, k)
@@ -270,8 +380,10 @@ func (j *Journal) Transition(ctx context.Context, k deliver.Key, from, to delive
 	if !ok {
 		return fmt.Errorf("%w: %s", deliver.ErrNoRecord, k)
 	}
-	return &deliver.ConflictError{Key: k, Want: from, Got: r.State, Wanted: to}
+	return &deliver.ConflictError{Key: k, Want: mv.From, Got: r.State, Wanted: mv.To}
 }
+
+const insertRecord = `INSERT INTO deliver_journal (edition, recipient, state, updated_ms) VALUES (?, ?, 'pending', ?) ON CONFLICT (edition, recipient) DO NOTHING`
 
 const updateRecord = `UPDATE deliver_journal SET state = ?, attempts = attempts + ?, detail = ?,
 	message_id = CASE WHEN ? = '' THEN message_id ELSE ? END, updated_ms = ?
@@ -284,7 +396,10 @@ func (j *Journal) KeepsLog(l deliver.SentMarker) bool {
 	return ok && s.db == j.db
 }
 
-var _ deliver.SentJournal = (*Journal)(nil)
+var (
+	_ deliver.SentJournal = (*Journal)(nil)
+	_ deliver.Batcher     = (*Journal)(nil)
+)
 
 // Count implements deliver.Journal.
 func (j *Journal) Count(ctx context.Context, edition string) (map[deliver.State]int, error) {
@@ -346,7 +461,7 @@ func (j *Journal) Prune(ctx context.Context, t time.Time) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	n, err := j.write(func(tx *sql.Tx) (int64, error) {
+	n, err := j.write(false, func(tx *sql.Tx) (int64, error) {
 		res, err := tx.Exec(`DELETE FROM deliver_journal WHERE updated_ms < ? AND state IN ('sent','failed','unknown','skipped')`, t.UnixMilli())
 		if err != nil {
 			return 0, err

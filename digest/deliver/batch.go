@@ -17,8 +17,8 @@ type Move struct {
 
 // Batcher is a Journal that applies several moves in one commit (one
 // round trip to a database server). A Sender whose journal is a Batcher
-// and a Claimer records a message's outcome together with the next
-// message's "sending", in one commit per message.
+// records a message's outcome together with the next message's
+// "sending", in one commit per message.
 type Batcher interface {
 	Journal
 	// TransitionAll applies each move as Transition would, in order, and
@@ -27,7 +27,34 @@ type Batcher interface {
 	TransitionAll(ctx context.Context, moves []Move) []error
 }
 
-var _ Batcher = (*MemJournal)(nil)
+// Opener is a Journal that opens several records in one commit. A
+// Sender whose journal is an Opener (and not a Claimer) opens the jobs it
+// reads in batches of Config.ClaimBatch, so that opening costs a message
+// a fraction of a commit.
+type Opener interface {
+	Journal
+	// OpenAll returns the records of keys, in order, creating those
+	// missing in StatePending, as Open would, in one commit.
+	OpenAll(ctx context.Context, keys []Key, at time.Time) ([]Record, error)
+}
+
+var (
+	_ Batcher = (*MemJournal)(nil)
+	_ Opener  = (*MemJournal)(nil)
+)
+
+// OpenAll implements Opener.
+func (j *MemJournal) OpenAll(ctx context.Context, keys []Key, at time.Time) ([]Record, error) {
+	recs := make([]Record, len(keys))
+	for i, k := range keys {
+		r, err := j.Open(ctx, k, at)
+		if err != nil {
+			return nil, err
+		}
+		recs[i] = r
+	}
+	return recs, nil
+}
 
 // TransitionAll implements Batcher.
 func (j *MemJournal) TransitionAll(ctx context.Context, moves []Move) []error {
@@ -51,12 +78,13 @@ type heldSettle struct {
 	after *digest.Sent
 }
 
-// holds reports whether the worker may hold a settle back: the run claims
-// (so no concurrent Run of this Sender reads "sending" as a crash) and the
-// journal commits moves together.
+// holds reports whether the worker may hold a settle back: the journal
+// commits moves together. (A concurrent Run of this Sender does not read
+// the held "sending" as a crash's: the key stays in the Sender's
+// inFlight until the settle is recorded.)
 func (w *worker) holds() bool {
 	_, ok := w.r.s.cfg.Journal.(Batcher)
-	return ok && w.r.owner != ""
+	return ok
 }
 
 // hold keeps the settle of m's attempt a for the next journal move.
@@ -95,6 +123,7 @@ func (w *worker) flush() {
 // finishHeld completes a held settle the journal answered with err.
 func (w *worker) finishHeld(h *heldSettle, err error) {
 	a := w.settleDone(&h.m, h.a, h.mv, h.after, err)
+	w.r.s.inFlight.Delete(h.m.job.Key)
 	if h.final {
 		w.report(&h.m, h.res, a)
 	}

@@ -185,8 +185,8 @@ type Config struct {
 	// restarted after a crash waits as long for its own). Zero means
 	// DefaultLease.
 	Lease time.Duration
-	// ClaimBatch is how many jobs a Run claims from a Claimer in one call;
-	// zero means DefaultClaimBatch.
+	// ClaimBatch is how many jobs a Run claims from a Claimer, or opens in
+	// an Opener, in one call; zero means DefaultClaimBatch.
 	ClaimBatch int
 }
 
@@ -275,8 +275,9 @@ type run struct {
 	owner string
 }
 
-// task is a job handed to a worker, with its journal record when the
-// producer has just read it under a lease (nil: the worker reads it).
+// task is a job handed to a worker, with its journal record as the
+// producer has just read it (opened, or claimed under a lease; nil: the
+// worker reads it).
 type task struct {
 	job Job
 	rec *Record
@@ -381,50 +382,99 @@ func (r *run) accept(job Job, err error, n int) bool {
 	return true
 }
 
+// produce opens each job's record, in batches when the journal is an
+// Opener, and hands the jobs to send to the workers.
 func (r *run) produce(source iter.Seq2[Job, error]) {
 	j := r.s.cfg.Journal
+	opener, batched := j.(Opener)
+	size := 1
+	if batched {
+		size = r.s.cfg.ClaimBatch
+	}
+	batch := make([]Job, 0, size)
+	keys := make([]Key, 0, size)
+	// open opens the batch's records and dispatches its jobs; false means
+	// the run must stop.
+	open := func() bool {
+		defer func() { batch, keys = batch[:0], keys[:0] }()
+		var recs []Record
+		var err error
+		if batched {
+			recs, err = opener.OpenAll(r.ctx, keys, r.s.cfg.Now())
+		} else {
+			var rec Record
+			rec, err = j.Open(r.ctx, keys[0], r.s.cfg.Now())
+			recs = []Record{rec}
+		}
+		if err == nil && len(recs) != len(batch) {
+			err = fmt.Errorf("deliver: journal opened %d records for %d keys", len(recs), len(batch))
+		}
+		if err != nil {
+			if r.ctx.Err() == nil {
+				r.fail(err)
+			}
+			return false
+		}
+		for i, job := range batch {
+			if !r.dispatch(job, recs[i]) {
+				for _, job := range batch[i+1:] {
+					r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
+				}
+				return false
+			}
+		}
+		return true
+	}
 	n := 0
 	for job, err := range source {
 		if n++; !r.accept(job, err, n) {
 			return
 		}
-		rec, err := j.Open(r.ctx, job.Key, r.s.cfg.Now())
+		batch, keys = append(batch, job), append(keys, job.Key)
+		if len(batch) == size && !open() {
+			return
+		}
+	}
+	if len(batch) > 0 {
+		open()
+	}
+}
+
+// dispatch hands job, whose record is rec, to a worker, or settles it
+// here when its record is terminal or was left in sending by a crash;
+// false means the run must stop.
+func (r *run) dispatch(job Job, rec Record) bool {
+	j := r.s.cfg.Journal
+	switch {
+	case rec.State == StateSending:
+		if _, busy := r.s.inFlight.Load(job.Key); busy {
+			// Another Run of this Sender is sending it right now.
+			r.report(Result{Key: job.Key, State: StateSending, Already: true, MessageID: rec.MessageID, Detail: "being sent by another run"})
+			return true
+		}
+		// An earlier run recorded that DATA was about to start and never
+		// recorded the outcome: the message may have been delivered.
+		err := j.Transition(r.ctx, job.Key, StateSending, StateUnknown, Update{Detail: InterruptedDetail, At: r.s.cfg.Now()})
+		if errors.Is(err, ErrConflict) {
+			r.report(Result{Key: job.Key, State: rec.State, Already: true, MessageID: rec.MessageID})
+			return true
+		}
 		if err != nil {
 			if r.ctx.Err() == nil {
 				r.fail(err)
 			}
-			return
+			return false
 		}
-		switch {
-		case rec.State == StateSending:
-			if _, busy := r.s.inFlight.Load(job.Key); busy {
-				// Another Run of this Sender is sending it right now.
-				r.report(Result{Key: job.Key, State: StateSending, Already: true, MessageID: rec.MessageID, Detail: "being sent by another run"})
-				continue
-			}
-			// An earlier run recorded that DATA was about to start and never
-			// recorded the outcome: the message may have been delivered.
-			err := j.Transition(r.ctx, job.Key, StateSending, StateUnknown, Update{Detail: InterruptedDetail, At: r.s.cfg.Now()})
-			if errors.Is(err, ErrConflict) {
-				r.report(Result{Key: job.Key, State: rec.State, Already: true, MessageID: rec.MessageID})
-				continue
-			}
-			if err != nil {
-				if r.ctx.Err() == nil {
-					r.fail(err)
-				}
-				return
-			}
-			r.report(Result{Key: job.Key, State: StateUnknown, MessageID: rec.MessageID, Detail: InterruptedDetail})
-		case rec.State.Terminal():
-			r.report(Result{Key: job.Key, State: rec.State, Already: true, MessageID: rec.MessageID, Detail: rec.Detail})
-		default:
-			select {
-			case r.jobs <- task{job: job}:
-			case <-r.ctx.Done():
-				r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
-				return
-			}
+		r.report(Result{Key: job.Key, State: StateUnknown, MessageID: rec.MessageID, Detail: InterruptedDetail})
+	case rec.State.Terminal():
+		r.report(Result{Key: job.Key, State: rec.State, Already: true, MessageID: rec.MessageID, Detail: rec.Detail})
+	default:
+		select {
+		case r.jobs <- task{job: job, rec: &rec}:
+		case <-r.ctx.Done():
+			r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
+			return false
 		}
 	}
+	return true
 }

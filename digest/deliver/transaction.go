@@ -144,19 +144,24 @@ func (w *worker) transact(m *message) attempt {
 	// Record "sending" durably before DATA starts: if the process dies from
 	// here on, the next run finds "sending" and marks it unknown instead of
 	// resending.
+	// The key stays in flight until its outcome is recorded, so that a
+	// concurrent Run of this Sender does not take "sending" for a crash's
+	// leftover.
 	inFlight := &w.r.s.inFlight
 	inFlight.Store(m.job.Key, struct{}{})
-	defer inFlight.Delete(m.job.Key)
 	if a, ok := w.markSending(m); !ok {
+		inFlight.Delete(m.job.Key)
 		return a
 	}
 	a := w.data(m)
 	if w.holds() {
-		w.hold(m, a)
+		w.hold(m, a) // finishHeld ends the key's flight
 		a.held = true
 		return a
 	}
-	return w.settle(m, a)
+	a = w.settle(m, a)
+	inFlight.Delete(m.job.Key)
+	return a
 }
 
 // needsUTF8 checks that the server can take m's envelope: an address

@@ -133,7 +133,7 @@ func (w *worker) prepare(job Job) (m message, res Result, ok bool) {
 
 // send makes attempts until one settles the message, the attempts counted
 // across runs are used up, or the run stops. rec is the message's journal
-// record when the producer read it under a lease; nil means read it here.
+// record as the producer read it; nil means read it here.
 func (w *worker) send(m *message, res Result, rec *Record) {
 	r, cfg := w.r, &w.r.s.cfg
 	if rec == nil {

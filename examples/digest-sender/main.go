@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,6 +24,7 @@ import (
 type options struct {
 	data, subscribers, out, state, from, date, site string
 	db                                              string      // -db: a SQLite file or a postgres:// URL ("": -state)
+	cpuProfile, memProfile                          string      // -cpuprofile, -memprofile: pprof files to write
 	stateSet                                        bool        // -state was given
 	send                                            sendOptions // -smtp and friends, see send.go
 }
@@ -35,6 +39,8 @@ func main() {
 	flag.StringVar(&o.from, "from", "ख़बर <digest@khabar.example>", `sender, "Name <addr@domain>"`)
 	flag.StringVar(&o.date, "date", "", "edition date YYYY-MM-DD (default: the day of the newest article)")
 	flag.StringVar(&o.site, "site", "https://khabar.example", "site address for the unsubscribe and web-version links")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile (pprof) at the end of the run to this file")
 	registerSendFlags(flag.CommandLine, &o.send)
 	flag.Parse()
 	flag.Visit(func(f *flag.Flag) { o.stateSet = o.stateSet || f.Name == "state" })
@@ -43,11 +49,42 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
+	err := profiled(o, func() error { return run(ctx, o, os.Stdout, os.Stderr) })
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "digest-sender:", err)
 		os.Exit(1)
 	}
+}
+
+// profiled runs fn with a CPU profile written to -cpuprofile and a heap
+// profile to -memprofile, when given.
+func profiled(o options, fn func() error) error {
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	err := fn()
+	if o.memProfile != "" {
+		f, ferr := os.Create(o.memProfile)
+		if ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		runtime.GC() // up-to-date statistics
+		ferr = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); ferr == nil {
+			ferr = cerr
+		}
+		err = errors.Join(err, ferr)
+	}
+	return err
 }
 
 // deliverFunc hands one finished message over: writes it to files here,
@@ -207,16 +244,14 @@ func buildAll(ctx context.Context, b *digest.Builder, ed digest.Edition, deliver
 // writeFiles returns the deliver step that writes NAME.eml and NAME.html
 // into dir, NAME being the address made safe for a file name.
 func writeFiles(dir string) deliverFunc {
+	var buf bytes.Buffer // the .eml, written with one call (deliver is called from one goroutine)
 	return func(_ context.Context, m *digest.Message) (string, error) {
 		name := fileName(m.Subscriber.Email)
 		emlPath := filepath.Join(dir, name+".eml")
-		f, err := os.Create(emlPath)
-		if err != nil {
-			return "", err
-		}
-		size, err := m.WriteTo(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		buf.Reset()
+		size, err := m.WriteTo(&buf)
+		if err == nil {
+			err = os.WriteFile(emlPath, buf.Bytes(), 0o644)
 		}
 		if err != nil {
 			return "", fmt.Errorf("write %s: %w", emlPath, err)

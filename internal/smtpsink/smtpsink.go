@@ -2,7 +2,8 @@
 // that deliver mail: it accepts every message, counts the messages each
 // recipient received, and can delay its reply to the end of DATA (to act
 // as a server with some latency) and call a hook before replying (to kill
-// a sender at the worst moment).
+// a sender at the worst moment). A sink told to Keep also keeps every
+// message's envelope and bytes, for a benchmark to replay them.
 package smtpsink
 
 import (
@@ -26,6 +27,30 @@ type Sink struct {
 	count  map[string]int
 	n      int
 	onData func(n int)
+	keep   bool
+	kept   []Message
+}
+
+// Message is one message a keeping sink received: its envelope and its
+// bytes as they came after DATA (dot-unstuffed, CRLF line endings).
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// Keep makes the sink keep every message it receives from now on.
+func (s *Sink) Keep() {
+	s.mu.Lock()
+	s.keep = true
+	s.mu.Unlock()
+}
+
+// Messages returns the messages kept since Keep, in the order received.
+func (s *Sink) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.kept...)
 }
 
 // Start starts a sink whose reply to the end of DATA comes after delay.
@@ -80,11 +105,15 @@ func (s *Sink) Total() int {
 func (s *Sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
 
 type session struct {
-	s  *Sink
-	to []string
+	s    *Sink
+	from string
+	to   []string
 }
 
-func (ss *session) Mail(string, *smtp.MailOptions) error { return nil }
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.to = append(ss.to, to)
@@ -92,11 +121,24 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
-	}
 	s := ss.s
 	s.mu.Lock()
+	keep := s.keep
+	s.mu.Unlock()
+	var data []byte
+	var err error
+	if keep {
+		data, err = io.ReadAll(r)
+	} else {
+		_, err = io.Copy(io.Discard, r)
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if keep {
+		s.kept = append(s.kept, Message{From: ss.from, To: append([]string(nil), ss.to...), Data: data})
+	}
 	for _, to := range ss.to {
 		s.count[to]++
 	}
@@ -112,5 +154,5 @@ func (ss *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (ss *session) Reset()        { ss.to = nil }
+func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/khabar/khabar/internal/smtpsink"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// BenchmarkPace runs the program as a publisher does, on the bundled
+// articles with the bundled subscribers repeated to a few thousand
+// (KHABAR_PACE_SUBSCRIBERS, default 3,000), already in the store:
+//
+//   - "dry": the dry run, every digest built and its .eml and .html
+//     written (dry-digests/s);
+//   - "send": sending with Ed25519 DKIM, the durable SQLite journal in the
+//     store's file and 4 connections to a loopback sink (send-msg/s);
+//   - "wire": the very bytes that sink received, replayed over 4 plain
+//     connections to the same kind of sink (wire-msg/s); "ratio" is send ÷
+//     wire, the share of the wire's pace the pipeline keeps;
+//   - "rsa": the send again with an RSA-2048 key; "rsa/ed25519" is its
+//     time over the Ed25519 run's.
+//
+// Each figure is the whole run of the program (run), the catalog's load
+// included; importing the list is not (it is in the store before, as for
+// a daily job).
+//
+//	go test ./examples/digest-sender -run '^$' -bench Pace -benchtime 1x -count 3
+func BenchmarkPace(b *testing.B) {
+	n := 3000
+	if v, err := strconv.Atoi(os.Getenv("KHABAR_PACE_SUBSCRIBERS")); err == nil && v > 0 {
+		n = v
+	}
+	dir := b.TempDir()
+	csv := repeatedSubscribers(b, dir, n)
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	edFile, rsaFile := keyFile(b, dir, "ed.pem", edKey), keyFile(b, dir, "rsa.pem", rsaKey)
+
+	var dry, send, wire, rsaSend time.Duration
+	var written, sent int
+	i := 0
+	for b.Loop() {
+		i++
+		o := paceOptions(b, dir, csv, fmt.Sprintf("dry-%d", i))
+		el, out := timeRun(b, o)
+		dry += el
+		written += countWritten(b, out)
+
+		sink := startSink(b)
+		o = paceOptions(b, dir, csv, fmt.Sprintf("ed-%d", i))
+		o.send = sendOptions{smtp: sink.Addr(), dkimKey: edFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
+		el, out = timeRun(b, o)
+		send += el
+		msgs := sink.Messages()
+		if !strings.Contains(out, fmt.Sprintf("\n%d sent, 0 failed", len(msgs))) {
+			b.Fatalf("the sink received %d messages; the summary says:\n%s", len(msgs), out[strings.LastIndexByte(out[:len(out)-1], '\n'):])
+		}
+		sent += len(msgs)
+
+		wire += replay(b, msgs, 4)
+
+		sink = startSink(b)
+		o = paceOptions(b, dir, csv, fmt.Sprintf("rsa-%d", i))
+		o.send = sendOptions{smtp: sink.Addr(), dkimKey: rsaFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
+		el, _ = timeRun(b, o)
+		rsaSend += el
+		if sink.Total() != len(msgs) {
+			b.Fatalf("RSA run: the sink received %d messages, want %d", sink.Total(), len(msgs))
+		}
+	}
+	b.ReportMetric(float64(written)/dry.Seconds(), "dry-digests/s")
+	b.ReportMetric(float64(sent)/send.Seconds(), "send-msg/s")
+	b.ReportMetric(float64(sent)/wire.Seconds(), "wire-msg/s")
+	b.ReportMetric(wire.Seconds()/send.Seconds(), "ratio")
+	b.ReportMetric(rsaSend.Seconds()/send.Seconds(), "rsa/ed25519")
+}
+
+// repeatedSubscribers writes the bundled subscribers, repeated with
+// "+rN" added to each local part until there are at least n rows, and
+// returns the file's path.
+func repeatedSubscribers(b *testing.B, dir string, n int) string {
+	b.Helper()
+	data, err := os.ReadFile("../../testdata/subscribers.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var head, rows []string
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(l, "#") || strings.HasPrefix(l, "email,") {
+			head = append(head, l)
+		} else {
+			rows = append(rows, l)
+		}
+	}
+	var buf bytes.Buffer
+	for _, l := range head {
+		buf.WriteString(l + "\n")
+	}
+	for r := 0; r*len(rows) < n; r++ {
+		for _, l := range rows {
+			at := strings.IndexByte(l, '@')
+			fmt.Fprintf(&buf, "%s+r%d%s\n", l[:at], r, l[at:])
+		}
+	}
+	path := filepath.Join(dir, "subscribers.csv")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// paceOptions returns the options of a run in a fresh store (named
+// name) holding the subscribers of csv.
+func paceOptions(b *testing.B, dir, csv, name string) options {
+	b.Helper()
+	o := options{
+		data:  "../../testdata/articles.jsonl",
+		out:   filepath.Join(dir, name+"-out"),
+		state: filepath.Join(dir, name+".db"),
+		from:  "ख़बर <digest@khabar.example>",
+		site:  "https://khabar.example",
+	}
+	st, err := openState(context.Background(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.close()
+	if err := importSubscribers(context.Background(), st.store, csv, io.Discard, io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	return o
+}
+
+func timeRun(b *testing.B, o options) (time.Duration, string) {
+	b.Helper()
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	err := run(context.Background(), o, &stdout, &stderr)
+	el := time.Since(start)
+	if err != nil {
+		b.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	return el, stdout.String()
+}
+
+// countWritten checks the dry run's summary against its files and returns
+// how many digests it wrote.
+func countWritten(b *testing.B, out string) int {
+	b.Helper()
+	var n int
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if _, err := fmt.Sscanf(sc.Text(), "%d written to", &n); err == nil {
+			return n
+		}
+	}
+	b.Fatalf("no count in the summary:\n%s", out)
+	return 0
+}
+
+func startSink(b *testing.B) *smtpsink.Sink {
+	b.Helper()
+	sink, err := smtpsink.Start(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sink.Keep()
+	b.Cleanup(func() { _ = sink.Close() })
+	return sink
+}
+
+// replay sends msgs over conns plain SMTP sessions, each kept open for
+// many messages, to a fresh keeping sink and returns how long it took.
+func replay(b *testing.B, msgs []smtpsink.Message, conns int) time.Duration {
+	b.Helper()
+	sink := startSink(b)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	start := time.Now()
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- replayOn(sink.Addr(), msgs, &next)
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if sink.Total() != len(msgs) {
+		b.Fatalf("replay: the sink received %d of %d", sink.Total(), len(msgs))
+	}
+	return el
+}
+
+func replayOn(addr string, msgs []smtpsink.Message, next *atomic.Int64) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("localhost"); err != nil {
+		return err
+	}
+	for {
+		i := int(next.Add(1)) - 1
+		if i >= len(msgs) {
+			return c.Quit()
+		}
+		m := msgs[i]
+		if err := c.Mail(m.From); err != nil {
+			return err
+		}
+		for _, to := range m.To {
+			if err := c.Rcpt(to); err != nil {
+				return err
+			}
+		}
+		w, err := c.Data()
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(m.Data); err != nil {
+			return err
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+	}
+}
+
+func keyFile(b *testing.B, dir, name string, key crypto.Signer) string {
+	b.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
