@@ -205,6 +205,9 @@ func (b block) all(name string) []string {
 	return out
 }
 
+// maxFieldValue bounds how much of a folded field is kept.
+const maxFieldValue = 4000
+
 // fieldBlocks reads blocks of fields separated by blank lines, unfolding
 // continuation lines; lines that are not fields are skipped.
 func fieldBlocks(body []byte) []block {
@@ -218,7 +221,9 @@ func fieldBlocks(body []byte) []block {
 				cur = nil
 			}
 		case (line[0] == ' ' || line[0] == '\t') && len(cur) > 0:
-			cur[len(cur)-1].value += " " + strings.TrimSpace(line)
+			if f := &cur[len(cur)-1]; len(f.value) < maxFieldValue { // longer is noise; stop copying
+				f.value += " " + strings.TrimSpace(line)
+			}
 		default:
 			name, value, ok := strings.Cut(line, ":")
 			if ok && name != "" && !strings.ContainsAny(name, " \t") {
