@@ -35,7 +35,10 @@ import (
 //
 // The recipient is the one a signed return path names, when the report
 // carries one that Tokens verifies and the store holds its address;
-// otherwise the report's recipients.
+// otherwise the report's recipients. A return path carries a hash of the
+// address, not the address: the Processor finds it by hashing the
+// store's addresses (EachSubscriber), once, and again at most once a
+// minute when a hash is missing.
 //
 // A Processor is safe for concurrent use; do not change its fields while
 // it is in use.
