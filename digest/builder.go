@@ -149,8 +149,18 @@ type Config struct {
 	// token is added as the query parameter "t".
 	UnsubscribeURL string
 	// UnsubscribeMailto is an optional address for List-Unsubscribe's
-	// mailto: URI (subject "unsubscribe").
+	// mailto: URI; its subject is "unsubscribe" and the message's signed
+	// unsubscribe token, which proves who asks (a From header can be
+	// forged): package digest/feedback reads such requests.
 	UnsubscribeMailto string
+	// ReturnPath, when set, is the base of each message's envelope sender
+	// (Message.ReturnPath), "bounces@khabar.example": its local part
+	// (lower-case, at most MaxReturnPathPrefix octets) gets '+' and a code
+	// signed with Tokens naming the recipient and the edition, so that a
+	// bounce maps back even when it quotes neither (see Tokens.ReturnPath
+	// and package digest/feedback). Empty means the envelope sender is
+	// From's address.
+	ReturnPath string
 	// BrowserURL is the address the browser handler is mounted at; an
 	// edition's web version is BrowserURL + "/" + date + "?lang=" + lang.
 	BrowserURL string
@@ -232,6 +242,11 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if cfg.UnsubscribeMailto != "" {
 		if _, err := mail.ParseAddress(cfg.UnsubscribeMailto); err != nil {
 			bad("UnsubscribeMailto %q: %v", cfg.UnsubscribeMailto, err)
+		}
+	}
+	if cfg.ReturnPath != "" {
+		if _, _, err := checkReturnPathBase(cfg.ReturnPath); err != nil {
+			bad("ReturnPath: %v", err)
 		}
 	}
 	if cfg.Tokens == nil {
@@ -380,7 +395,12 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 	u.RawQuery = q.Encode()
 	m.UnsubscribeURL = u.String()
 	if b.cfg.UnsubscribeMailto != "" {
-		m.UnsubscribeMailto = "mailto:" + b.cfg.UnsubscribeMailto + "?subject=unsubscribe"
+		m.UnsubscribeMailto = "mailto:" + b.cfg.UnsubscribeMailto + "?subject=unsubscribe%20" + token
+	}
+	if b.cfg.ReturnPath != "" {
+		if m.ReturnPath, err = b.cfg.Tokens.ReturnPath(b.cfg.ReturnPath, sub.Email, ed); err != nil {
+			return nil, fail(err)
+		}
 	}
 	if err := b.render(m, true); err != nil {
 		return nil, fail(err)

@@ -41,9 +41,11 @@
 // (khabar.FormatCount), and the lead story, where room allows, two
 // stories like it (Catalog.Related). Each story is rendered once per
 // edition and shared by every digest that shows it.
-// Message.Msg adds List-Unsubscribe (RFC 8058 one-click), List-Id and a
-// deterministic Message-ID and MIME boundary: the same message always
-// gives the same bytes.
+// Message.Msg adds List-Unsubscribe (RFC 8058 one-click; the mailto:
+// subject carries the signed token), List-Id and a deterministic
+// Message-ID and MIME boundary: the same message always gives the same
+// bytes. With Config.ReturnPath, the envelope sender is signed to name the
+// subscriber and edition (VERP), for package digest/feedback's bounces.
 //
 // UnsubscribeHandler asks for confirmation on GET (mail scanners follow
 // links) and unsubscribes on POST, one-click POSTs included; Tokens signs

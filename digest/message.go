@@ -66,8 +66,14 @@ type Message struct {
 	Trimmed int
 	// UnsubscribeURL is the https one-click URL (with its token) in the
 	// List-Unsubscribe header and the footer link. UnsubscribeMailto is
-	// the optional mailto: URI listed after it.
+	// the optional mailto: URI listed after it, whose subject carries the
+	// same token.
 	UnsubscribeURL, UnsubscribeMailto string
+	// ReturnPath is the envelope sender (SMTP MAIL FROM), signed to name
+	// the subscriber and the edition (Config.ReturnPath); empty means
+	// From's address. Msg sets it as go-mail's envelope sender, which
+	// digest/deliver sends; it is not a header of the message.
+	ReturnPath string
 	// BrowserURL is the address of the web version of the edition.
 	BrowserURL string
 	// ListID is the List-Id header value without angle brackets.
@@ -127,7 +133,8 @@ func (m *Message) Boundary() string {
 	return "khabar-" + hex.EncodeToString(sum[:12])
 }
 
-// Msg builds the go-mail message: From, To (with the subscriber's name),
+// Msg builds the go-mail message: the envelope sender (ReturnPath, when
+// set), From, To (with the subscriber's name),
 // Subject, Date, Message-ID, List-Id, List-Unsubscribe and
 // List-Unsubscribe-Post (RFC 8058), Precedence: bulk, Content-Language,
 // and a multipart/alternative body of the text and HTML parts, both
@@ -143,6 +150,11 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	)
 	from := m.From
 	msg.FromMailAddress(&from)
+	if m.ReturnPath != "" {
+		if err := msg.EnvelopeFrom(m.ReturnPath); err != nil {
+			return nil, fmt.Errorf("digest: message %s: return path %q: %w", m.MessageID, m.ReturnPath, err)
+		}
+	}
 	// net/mail (which go-mail uses for address headers) Q-encodes a
 	// display name in 75-character words split between code points: a
 	// Hindi name of more than seven letters breaks inside a letter, and

@@ -82,8 +82,10 @@ func TestMessageHeaders(t *testing.T) {
 				t.Errorf("Date = %v, %v; want %v", date, err, fixedNow)
 			}
 			lu := h.Get("List-Unsubscribe")
-			if !regexp.MustCompile(`^<https://khabar\.example/digest/unsubscribe\?t=[A-Za-z0-9._-]+>, <mailto:unsubscribe@khabar\.example\?subject=unsubscribe>$`).MatchString(lu) {
+			if !regexp.MustCompile(`^<https://khabar\.example/digest/unsubscribe\?t=([A-Za-z0-9._-]+)>, <mailto:unsubscribe@khabar\.example\?subject=unsubscribe%20([A-Za-z0-9._-]+)>$`).MatchString(lu) {
 				t.Errorf("List-Unsubscribe = %q", lu)
+			} else if sm := regexp.MustCompile(`t=([^>]+)>.*%20([^>]+)>$`).FindStringSubmatch(lu); sm[1] != sm[2] {
+				t.Errorf("List-Unsubscribe: mailto token %q, URL token %q; want the same", sm[2], sm[1])
 			}
 			to, err := h.AddressList("To")
 			if err != nil || len(to) != 1 || to[0].Address != sub.Email || to[0].Name != sub.Name {

@@ -45,6 +45,12 @@
 //	-daemon            run the daily schedule until interrupted: each subscriber
 //	                   gets their edition at -at (07:00) in their own time zone
 //
+// With -bounces DIR it processes the returned mail in DIR (a Maildir or
+// a folder of .eml files: bounces, complaints, mailto: unsubscribes) with
+// package digest/feedback against the same store, and prints a row per
+// address: kind, action taken, file. Digests are sent with a signed
+// return path (bounces+CODE@ the -from domain) so that bounces map back.
+//
 // With -db postgres://..., start the same command on as many machines as
 // you like: they share the edition (each claims its subscribers in
 // batches; a sender that dies is taken over by the others after a

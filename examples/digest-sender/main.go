@@ -25,6 +25,7 @@ type options struct {
 	data, subscribers, out, state, from, date, site string
 	db                                              string      // -db: a SQLite file or a postgres:// URL ("": -state)
 	cpuProfile, memProfile                          string      // -cpuprofile, -memprofile: pprof files to write
+	bounces                                         string      // -bounces: a folder of returned mail to process instead of sending
 	stateSet                                        bool        // -state was given
 	send                                            sendOptions // -smtp and friends, see send.go
 }
@@ -41,6 +42,7 @@ func main() {
 	flag.StringVar(&o.site, "site", "https://khabar.example", "site address for the unsubscribe and web-version links")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile (pprof) at the end of the run to this file")
+	flag.StringVar(&o.bounces, "bounces", "", "process the returned mail in `DIR` (a Maildir or a folder of .eml files: bounces, complaints, mailto unsubscribes) instead of sending")
 	registerSendFlags(flag.CommandLine, &o.send)
 	flag.Parse()
 	flag.Visit(func(f *flag.Flag) { o.stateSet = o.stateSet || f.Name == "state" })
@@ -98,6 +100,9 @@ type row struct {
 }
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	if o.bounces != "" {
+		return runBounces(ctx, o, stdout)
+	}
 	cat := khabar.NewCatalog()
 	f, err := os.Open(o.data)
 	if err != nil {
@@ -169,6 +174,7 @@ func newBuilder(o options, cat *khabar.Catalog, store stateStore, secret []byte)
 		},
 		UnsubscribeURL:    site + "/digest/unsubscribe",
 		UnsubscribeMailto: "unsubscribe@" + domainOf(o.from),
+		ReturnPath:        "bounces@" + domainOf(o.from),
 		BrowserURL:        site + "/digest",
 		Tokens:            &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}},
 		Cutoff:            o.send.cutoff(),
