@@ -76,7 +76,14 @@ func (s *Store) History(ctx context.Context, email string) ([]digest.Event, erro
 }
 
 // write runs fn in one write transaction, committed when fn returns nil.
+// The writers of one Store queue on its mutex first: SQLite's busy
+// handler polls with growing sleeps and favours no one, so sixteen
+// goroutines changing one address could starve one of them past
+// busy_timeout; writers in other processes still queue on the database's
+// lock.
 func (s *Store) write(ctx context.Context, fn func(subrow.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

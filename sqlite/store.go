@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/khabar/khabar/digest"
@@ -30,7 +31,8 @@ import (
 //
 // A Store is safe for concurrent use, also from several processes.
 type Store struct {
-	db *sql.DB
+	db  *sql.DB
+	wmu sync.Mutex // serializes this Store's transactions that write (see write)
 }
 
 var (
