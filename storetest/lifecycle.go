@@ -253,7 +253,7 @@ func changeConcurrent(t *testing.T, s LifecycleStore) {
 					return nil, nil
 				})
 				if err != nil || !ok {
-					errs <- fmt.Errorf("Change = %v, %v", ok, err)
+					errs <- fmt.Errorf("change = %v, %v", ok, err)
 					return
 				}
 				if fires {
