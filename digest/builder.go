@@ -40,10 +40,18 @@ const (
 	// SkipNoStoryInLanguage: there are new stories, none in the
 	// subscriber's language, and Ranking.Languages is LanguageOnly.
 	SkipNoStoryInLanguage
+	// SkipPaused: the subscriber paused the digest until after the
+	// edition (Subscriber.PausedUntil).
+	SkipPaused
+	// SkipPending: the subscriber has not confirmed their signup.
+	SkipPending
+	// SkipComplained: the subscriber reported a digest as spam.
+	SkipComplained
 )
 
 // String returns "unsubscribed", "bounced", "no new story", "already
-// sent", "removed" or "no new story in their language".
+// sent", "removed", "no new story in their language", "paused",
+// "pending" or "complained".
 func (r SkipReason) String() string {
 	switch r {
 	case SkipUnsubscribed:
@@ -58,6 +66,12 @@ func (r SkipReason) String() string {
 		return "removed"
 	case SkipNoStoryInLanguage:
 		return "no new story in their language"
+	case SkipPaused:
+		return "paused"
+	case SkipPending:
+		return "pending"
+	case SkipComplained:
+		return "complained"
 	}
 	return fmt.Sprintf("SkipReason(%d)", int(r))
 }
@@ -293,6 +307,10 @@ func (b *Builder) Domain() string { return b.domain }
 // Location returns the default time zone.
 func (b *Builder) Location() *time.Location { return b.cfg.Location }
 
+// Now returns the time of the Builder's clock (Config.Now): the instant
+// at which Build decides whether a subscriber receives (Subscriber.Withheld).
+func (b *Builder) Now() time.Time { return b.cfg.Now() }
+
 // Window returns the window [since, until) of an edition for a subscriber
 // in the given zone (the Builder's when nil), before LastSent shortens it.
 func (b *Builder) Window(ed Edition, loc *time.Location) (since, until time.Time) {
@@ -335,11 +353,8 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 	}
 	skip := func(r SkipReason) error { return &SkipError{Edition: ed, Email: sub.Email, Reason: r} }
 	fail := func(err error) error { return &BuildError{Edition: ed, Email: sub.Email, Err: err} }
-	switch sub.Status {
-	case StatusUnsubscribed:
-		return nil, skip(SkipUnsubscribed)
-	case StatusBounced:
-		return nil, skip(SkipBounced)
+	if r := sub.Withheld(b.cfg.Now()); r != 0 {
+		return nil, skip(r)
 	}
 	if err := checkEmail(sub.Email); err != nil {
 		return nil, fail(fmt.Errorf("address %q: %w", sub.Email, err))

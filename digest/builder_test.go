@@ -222,6 +222,9 @@ func TestSkips(t *testing.T) {
 		{"bounced", sub(Subscriber{Email: "b@example.com", Status: StatusBounced}), testEdition, SkipBounced},
 		{"empty day", sub(Subscriber{Email: "x@example.com"}), Edition{Date: "2026-10-01"}, SkipNoStories},
 		{"already sent", sub(Subscriber{Email: "DONE@example.com"}), testEdition, SkipAlreadySent},
+		{"paused", sub(Subscriber{Email: "p@example.com", PausedUntil: fixedNow.Add(time.Second)}), testEdition, SkipPaused},
+		{"pending", sub(Subscriber{Email: "n@example.com", Status: StatusPending}), testEdition, SkipPending},
+		{"complained", sub(Subscriber{Email: "c@example.com", Status: StatusComplained}), testEdition, SkipComplained},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,6 +238,11 @@ func TestSkips(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a pause that ended gets mail", func(t *testing.T) {
+		if _, err := b.Build(ctx, testEdition, &Subscriber{Email: "p@example.com", PausedUntil: fixedNow}); err != nil {
+			t.Errorf("Build = %v, want a message", err)
+		}
+	})
 	t.Run("bad address is a BuildError", func(t *testing.T) {
 		_, err := b.Build(ctx, testEdition, &Subscriber{Email: "not an address"})
 		var be *BuildError

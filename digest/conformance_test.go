@@ -11,3 +11,8 @@ import (
 func TestMemStoreConformance(t *testing.T) {
 	storetest.Subscribers(t, func(*testing.T) storetest.Store { return &digest.MemStore{} })
 }
+
+// TestMemStoreLifecycle runs the consent-history suite on MemStore.
+func TestMemStoreLifecycle(t *testing.T) {
+	storetest.Lifecycle(t, func(*testing.T) storetest.LifecycleStore { return &digest.MemStore{} })
+}

@@ -199,6 +199,44 @@ type Lifecycle interface {
 	History(ctx context.Context, email string) ([]Event, error)
 }
 
+// SourceStatus is the Source of the events stores append when a status
+// is set through SetStatus or Suppress; SourceImport that of the events
+// Import appends.
+const (
+	SourceStatus = "status"
+	SourceImport = "import"
+)
+
+// StatusEvent returns the event a store appends to the history when
+// SetStatus or Suppress changes an address's status to st:
+// EventUnsubscribed, EventBounced or EventComplained for those statuses,
+// and EventImported (an administrator's change, as an import is) for
+// active and pending. Source is SourceStatus and Detail names the status.
+func StatusEvent(st Status, at time.Time) Event {
+	kind := EventImported
+	switch st {
+	case StatusUnsubscribed:
+		kind = EventUnsubscribed
+	case StatusBounced:
+		kind = EventBounced
+	case StatusComplained:
+		kind = EventComplained
+	}
+	return Event{Kind: kind, At: at, Source: SourceStatus, Detail: "status " + string(st)}
+}
+
+// ImportEvent returns the event Import appends for a subscriber it added
+// (added true) or changed, as stored: EventImported from SourceImport
+// with the subscriber's choices, Detail saying which and the status.
+func ImportEvent(stored *Subscriber, added bool, at time.Time) Event {
+	d := "updated"
+	if added {
+		d = "added"
+	}
+	c := ChoicesOf(stored)
+	return Event{Kind: EventImported, At: at, Source: SourceImport, Detail: d + ", status " + string(stored.Status), Choices: &c}
+}
+
 // HasEvent reports whether history holds an event of kind with ref.
 func HasEvent(history []Event, kind EventKind, ref string) bool {
 	return slices.ContainsFunc(history, func(e Event) bool { return e.Kind == kind && e.Ref == ref })

@@ -35,8 +35,8 @@ var (
 type ImportResult struct {
 	// Added counts new subscribers, Updated those already stored.
 	Added, Updated int
-	// Kept counts subscribers whose stored status (unsubscribed or bounced)
-	// was kept although the import said active.
+	// Kept counts subscribers whose stored status (unsubscribed, bounced,
+	// complained or pending) was kept although the import said active.
 	Kept int
 }
 
@@ -63,9 +63,12 @@ func (m *MemStore) put(c *Subscriber) {
 	m.subs[c.Key()] = c
 }
 
-// Import adds or updates subs at once. It never turns an unsubscribed or
-// bounced subscriber back to active. Invalid subscribers are refused
-// before anything is stored, with an error naming each.
+// Import adds or updates subs at once. It never turns an unsubscribed,
+// bounced, complained or pending subscriber back to active (a pending one
+// needs its confirmation), and keeps a stored pause when the imported
+// record has none. Each address added or changed gets an ImportEvent in
+// its history. Invalid subscribers are refused before anything is
+// stored, with an error naming each.
 func (m *MemStore) Import(ctx context.Context, subs []*Subscriber) (ImportResult, error) {
 	var res ImportResult
 	var errs []error
@@ -82,6 +85,7 @@ func (m *MemStore) Import(ctx context.Context, subs []*Subscriber) (ImportResult
 	if err := errors.Join(errs...); err != nil {
 		return res, err
 	}
+	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, c := range stored {
@@ -94,10 +98,33 @@ func (m *MemStore) Import(ctx context.Context, subs []*Subscriber) (ImportResult
 				c.Status = old.Status
 				res.Kept++
 			}
+			if c.PausedUntil.IsZero() {
+				c.PausedUntil = old.PausedUntil
+			}
+			if sameRecord(old, c) {
+				continue
+			}
 		}
 		m.put(c)
+		m.appendEvent(c.Key(), ImportEvent(c, !ok, now))
 	}
 	return res, nil
+}
+
+// sameRecord reports whether two stored subscribers are the same record.
+func sameRecord(a, b *Subscriber) bool {
+	return a.Email == b.Email && a.Name == b.Name && a.Language == b.Language && a.Status == b.Status &&
+		a.PausedUntil.Equal(b.PausedUntil) && ChoicesOf(a).TimeZone == ChoicesOf(b).TimeZone &&
+		slices.Equal(a.Follows.Categories, b.Follows.Categories) && slices.Equal(a.Follows.Tags, b.Follows.Tags) &&
+		slices.Equal(a.Follows.Authors, b.Follows.Authors)
+}
+
+// appendEvent adds ev to the history of key; m.mu is held.
+func (m *MemStore) appendEvent(key string, ev Event) {
+	if m.history == nil {
+		m.history = make(map[string][]Event)
+	}
+	m.history[key] = append(m.history[key], cloneEvent(ev))
 }
 
 // Subscriber returns the subscriber with the given address.
@@ -146,7 +173,8 @@ func (m *MemStore) Count(ctx context.Context, status Status) (int, error) {
 	return n, nil
 }
 
-// SetStatus changes a subscriber's status.
+// SetStatus changes a subscriber's status, appending StatusEvent to its
+// history when the status changes.
 func (m *MemStore) SetStatus(ctx context.Context, email string, status Status) error {
 	if !status.Valid() {
 		return fmt.Errorf("%w: status %q", ErrInvalidSubscriber, status)
@@ -157,10 +185,19 @@ func (m *MemStore) SetStatus(ctx context.Context, email string, status Status) e
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrUnknownSubscriber, email)
 	}
-	c := s.Clone()
+	m.setStatus(s.Clone(), status)
+	return nil
+}
+
+// setStatus stores c with status, appending StatusEvent when that changes
+// c's; m.mu is held.
+func (m *MemStore) setStatus(c *Subscriber, status Status) {
+	if c.Status == status {
+		return
+	}
 	c.Status = status
 	m.put(c)
-	return nil
+	m.appendEvent(c.Key(), StatusEvent(status, time.Now()))
 }
 
 // Status returns the status of the subscriber with the given address.
@@ -176,7 +213,7 @@ func (m *MemStore) Status(ctx context.Context, email string) (Status, error) {
 
 // Suppress sets the status of the address like SetStatus, adding a
 // subscriber with only the address and the status when the store does
-// not hold it.
+// not hold it. A change of status appends StatusEvent to the history.
 func (m *MemStore) Suppress(ctx context.Context, email string, status Status) error {
 	if !status.Valid() {
 		return fmt.Errorf("%w: status %q", ErrInvalidSubscriber, status)
@@ -190,8 +227,7 @@ func (m *MemStore) Suppress(ctx context.Context, email string, status Status) er
 	if s, ok := m.subs[EmailKey(email)]; ok {
 		c = s.Clone()
 	}
-	c.Status = status
-	m.put(c)
+	m.setStatus(c, status)
 	return nil
 }
 

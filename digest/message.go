@@ -94,33 +94,25 @@ func (m *Message) Sent(at time.Time) Sent {
 }
 
 // Recheck asks the store, just before the message is sent, whether the
-// subscriber is still active: a message built earlier does not see an
-// unsubscribe, a bounce or a removal that happened since. It returns nil
-// when the subscriber is active, a *SkipError (SkipUnsubscribed,
-// SkipBounced or SkipRemoved) when the message must not be sent, and other
-// errors as the store gives them. With a StatusStore (such as *sqlite.Store) it
-// is one primary-key lookup.
+// subscriber still receives it: a message built earlier does not see an
+// unsubscribe, a bounce, a complaint, a pause or a removal that happened
+// since. It returns nil when the subscriber receives an edition at the
+// message's Date (Subscriber.Withheld), a *SkipError (SkipUnsubscribed,
+// SkipBounced, SkipComplained, SkipPending, SkipPaused or SkipRemoved)
+// when the message must not be sent, and other errors as the store gives
+// them. It reads the whole record (one primary-key lookup in the SQL
+// stores), since a pause is not in the status.
 func (m *Message) Recheck(ctx context.Context, store SubscriberStore) error {
-	var st Status
-	var err error
-	if ss, ok := store.(StatusStore); ok {
-		st, err = ss.Status(ctx, m.Subscriber.Email)
-	} else {
-		var sub *Subscriber
-		if sub, err = store.Subscriber(ctx, m.Subscriber.Email); err == nil {
-			st = sub.Status
-		}
-	}
+	sub, err := store.Subscriber(ctx, m.Subscriber.Email)
 	skip := func(r SkipReason) error { return &SkipError{Edition: m.Edition, Email: m.Subscriber.Email, Reason: r} }
 	switch {
 	case errors.Is(err, ErrUnknownSubscriber):
 		return skip(SkipRemoved)
 	case err != nil:
 		return err
-	case st == StatusUnsubscribed:
-		return skip(SkipUnsubscribed)
-	case st == StatusBounced:
-		return skip(SkipBounced)
+	}
+	if r := sub.Withheld(m.Date); r != 0 {
+		return skip(r)
 	}
 	return nil
 }

@@ -372,8 +372,16 @@ var errClosed = errors.New("sql: database is closed")
 func (closedStore) Subscriber(context.Context, string) (*Subscriber, error) { return nil, errClosed }
 func (closedStore) Status(context.Context, string) (Status, error)          { return "", errClosed }
 
-// TestRecheck: a message built before an unsubscribe, a bounce or a
-// removal is not to be sent; Recheck says so with the reason.
+// pausedUntil returns a copy of sub paused until t.
+func pausedUntil(sub *Subscriber, t time.Time) *Subscriber {
+	c := sub.Clone()
+	c.PausedUntil = t
+	return c
+}
+
+// TestRecheck: a message built before an unsubscribe, a bounce, a
+// complaint, a pause or a removal is not to be sent; Recheck says so with
+// the reason.
 func TestRecheck(t *testing.T) {
 	ctx := context.Background()
 	b := newTestBuilder(t, nil)
@@ -398,6 +406,9 @@ func TestRecheck(t *testing.T) {
 				want   SkipReason // 0: send
 			}{
 				{"active", func() error { return nil }, 0},
+				{"paused since", func() error { return store.Put(ctx, pausedUntil(sub, m.Date.Add(time.Hour))) }, SkipPaused},
+				{"pause over", func() error { return store.Put(ctx, pausedUntil(sub, m.Date)) }, 0},
+				{"complained since", func() error { return store.SetStatus(ctx, sub.Email, StatusComplained) }, SkipComplained},
 				{"unsubscribed since", func() error { return store.SetStatus(ctx, sub.Email, StatusUnsubscribed) }, SkipUnsubscribed},
 				{"bounced since", func() error { return store.SetStatus(ctx, sub.Email, StatusBounced) }, SkipBounced},
 				{"removed since", func() error {

@@ -118,6 +118,26 @@ func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(em
 // Active reports whether the subscriber gets mail.
 func (s *Subscriber) Active() bool { return s.Status == StatusActive || s.Status == "" }
 
+// Withheld returns why the subscriber gets no edition sent at t:
+// SkipUnsubscribed, SkipBounced, SkipComplained, SkipPending or, for an
+// active subscriber paused past t, SkipPaused; 0 when Receives(t).
+func (s *Subscriber) Withheld(t time.Time) SkipReason {
+	switch s.Status {
+	case StatusActive, "":
+		if t.Before(s.PausedUntil) {
+			return SkipPaused
+		}
+		return 0
+	case StatusBounced:
+		return SkipBounced
+	case StatusComplained:
+		return SkipComplained
+	case StatusPending:
+		return SkipPending
+	}
+	return SkipUnsubscribed
+}
+
 // Validate reports every problem with s at once, joined, each wrapping
 // ErrInvalidSubscriber.
 func (s *Subscriber) Validate() error {
@@ -287,8 +307,7 @@ type SubscriberStore interface {
 }
 
 // StatusStore is a SubscriberStore that can read one subscriber's status
-// without the rest of the record; Message.Recheck uses it when the store
-// has it. *MemStore and *sqlite.Store implement it.
+// without the rest of the record. *MemStore and *sqlite.Store implement it.
 type StatusStore interface {
 	// Status returns the status of the subscriber with the given address,
 	// or an error wrapping ErrUnknownSubscriber.

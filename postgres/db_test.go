@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/internal/migrate"
 	"github.com/khabar/khabar/internal/pgtest"
 )
@@ -58,5 +59,44 @@ func TestMigrateConcurrentOpen(t *testing.T) {
 	components = append(components[:0:0], migrate.Component{Name: "test", Steps: []migrate.Step{{Version: 1, SQL: "SELECT 1"}}})
 	if _, err := Open(ctx, url); err == nil || !strings.Contains(err.Error(), "upgrade the program") {
 		t.Errorf("a database newer than the program: err %v", err)
+	}
+}
+
+// TestStoreUpgrade opens a database whose digest store is at version 1
+// (made by the program of before version 2, with its subscribers) and
+// checks that version 2 keeps every row, adds no pause to them, and
+// accepts the new statuses and histories.
+func TestStoreUpgrade(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	old := components
+	components = []migrate.Component{{Name: storeSchema.Name, Steps: storeSchema.Steps[:1]}}
+	db, err := Open(ctx, url)
+	components = old
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO subscribers (key, email, name, follows, status, updated_at) VALUES
+		('asha@example.in', 'Asha@example.in', 'आशा', '{"tags":["yogi-adityanath"]}', 'active', 1),
+		('ravi@example.com', 'ravi@example.com', 'Ravi', '{}', 'unsubscribed', 2)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO subscribers (key, email, status, updated_at) VALUES ('p@example.com', 'p@example.com', 'pending', 3)`); err == nil {
+		t.Fatal("version 1 accepted the status pending")
+	}
+	db.Close()
+	s := NewStore(openDB(t, url))
+	asha, err := s.Subscriber(ctx, "asha@example.in")
+	if err != nil || asha.Email != "Asha@example.in" || asha.Name != "आशा" || len(asha.Follows.Tags) != 1 || !asha.PausedUntil.IsZero() || !asha.Active() {
+		t.Errorf("asha after the upgrade: %+v, %v", asha, err)
+	}
+	if st, err := s.Status(ctx, "ravi@example.com"); err != nil || st != digest.StatusUnsubscribed {
+		t.Errorf("ravi after the upgrade: %q, %v", st, err)
+	}
+	if err := s.Suppress(ctx, "p@example.com", digest.StatusPending); err != nil {
+		t.Errorf("Suppress pending after the upgrade: %v", err)
+	}
+	if h, err := s.History(ctx, "p@example.com"); err != nil || len(h) != 1 {
+		t.Errorf("history after the upgrade: %+v, %v", h, err)
 	}
 }

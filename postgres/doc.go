@@ -14,7 +14,8 @@
 // a time under an advisory lock, so processes starting together do not
 // race. DB is safe for concurrent use.
 //
-// NewStore gives the digest's subscriber store and sent log, NewJournal
+// NewStore gives the digest's subscriber store (a digest.Lifecycle, whose
+// changes of one address queue on an advisory lock) and sent log, NewJournal
 // the delivery journal; a deliver.Sender on that journal shares an
 // edition with every other sender on the database (see deliver.Claimer):
 //

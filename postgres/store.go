@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,10 +44,12 @@ CREATE TABLE IF NOT EXISTS digest_meta (
 	value text NOT NULL
 );
 `},
+	{Version: 2, SQL: storeV2}, // lifecycle.go
 }}
 
 // Store is the digest's subscriber store and sent log in PostgreSQL
-// (tables subscribers, sent_editions and digest_meta), shared by every
+// (tables subscribers, subscriber_events, sent_editions and digest_meta),
+// with the consent histories (digest.Lifecycle), shared by every
 // process that opens the database. It implements what sqlite.Store does.
 // Every write is committed before its method returns. Store is safe for
 // concurrent use, also from several processes.
@@ -68,10 +69,11 @@ var (
 // NewStore returns the digest store in db.
 func NewStore(db *DB) *Store { return &Store{db: db} }
 
-const upsertSubscriber = `INSERT INTO subscribers AS s (key, email, name, language, time_zone, follows, status, updated_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+const upsertSubscriber = `INSERT INTO subscribers AS s (` + subrow.InsertColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 	ON CONFLICT (key) DO UPDATE SET email = excluded.email, name = excluded.name, language = excluded.language,
-		time_zone = excluded.time_zone, follows = excluded.follows, updated_at = excluded.updated_at, status = `
+		time_zone = excluded.time_zone, follows = excluded.follows, paused_until = excluded.paused_until,
+		updated_at = excluded.updated_at, status = `
 
 // Put stores sub, replacing any subscriber with the same Key, status
 // included. The follows are normalized to catalog keys first.
@@ -83,25 +85,31 @@ func (s *Store) Put(ctx context.Context, sub *digest.Subscriber) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.pool.Exec(ctx, upsertSubscriber+`excluded.status`, row...); err != nil {
+	if _, err := s.db.pool.Exec(ctx, upsertSubscriber+`excluded.status`, row.Args()...); err != nil {
 		return fmt.Errorf("postgres: store subscriber %s: %w", sub.Email, err)
 	}
 	return nil
 }
 
-// Import adds or updates subs in one transaction, sent to the server in
-// one batch. It never turns an unsubscribed or bounced subscriber back to
-// active: a re-imported list must not undo an unsubscribe. Invalid
-// subscribers are refused before anything is written, with an error
-// naming each.
+// Import adds or updates subs in one transaction, holding the advisory
+// locks of their addresses (see Change): it reads the stored rows in one
+// query and writes in one batch. It never turns an unsubscribed, bounced,
+// complained or pending subscriber back to active (a re-imported list
+// must not undo an unsubscribe, and a pending address needs its
+// confirmation) and keeps a stored pause when the imported record has
+// none. Each address added or changed gets a digest.ImportEvent in its
+// history. Invalid subscribers are refused before anything is written,
+// with an error naming each.
 func (s *Store) Import(ctx context.Context, subs []*digest.Subscriber) (digest.ImportResult, error) {
 	var res digest.ImportResult
 	var errs []error
-	rows := make([][]any, len(subs))
+	rows := make([]subrow.Row, len(subs))
+	keys := make([]string, len(subs))
 	for i, sub := range subs {
 		err := sub.Validate()
 		if err == nil {
 			rows[i], err = encodeSubscriber(sub)
+			keys[i] = rows[i].Key
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("subscriber %d (%s): %w", i+1, sub.Email, err))
@@ -110,51 +118,48 @@ func (s *Store) Import(ctx context.Context, subs []*digest.Subscriber) (digest.I
 	if err := errors.Join(errs...); err != nil {
 		return res, err
 	}
-	b := &pgx.Batch{}
-	b.BeginTx(pgx.TxOptions{})
-	for i, sub := range subs {
-		// xmax is 0 on a row the statement inserted, not updated.
-		b.Queue(upsertSubscriber+`CASE WHEN s.status <> 'active' AND excluded.status = 'active' THEN s.status ELSE excluded.status END
-			RETURNING xmax = 0, status`, rows[i]...).QueryRow(func(row pgx.Row) error {
-			var inserted bool
-			var status string
-			if err := row.Scan(&inserted, &status); err != nil {
-				return fmt.Errorf("import %s: %w", sub.Email, err)
-			}
-			switch {
-			case inserted:
-				res.Added++
-			case sub.Active() && status != string(digest.StatusActive):
-				res.Kept++
-				fallthrough
-			default:
-				res.Updated++
-			}
+	err := s.write(ctx, keys, func(tx pgx.Tx) error {
+		q, err := tx.Query(ctx, `SELECT key, `+subscriberColumns+` FROM subscribers WHERE key = ANY($1)`, keys)
+		if err != nil {
+			return err
+		}
+		old := make(map[string]subrow.Row, len(rows))
+		var r subrow.Row
+		_, err = pgx.ForEachRow(q, append([]any{&r.Key}, r.Dest()...), func() error {
+			old[r.Key] = r
 			return nil
 		})
-	}
-	br := s.db.pool.SendBatch(ctx, b)
-	tx := br.Tx()
-	if err := br.Close(); err != nil {
-		if tx != nil {
-			_ = tx.Rollback(ctx)
+		if err != nil {
+			return err
 		}
-		return digest.ImportResult{}, fmt.Errorf("postgres: import: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
+		writes, n, err := subrow.Import(old, rows, time.Now())
+		if err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		for _, w := range writes {
+			b.Queue(upsertSubscriber+`excluded.status`, w.Row.Args()...)
+			b.Queue(appendEvent, append([]any{w.Row.Key}, w.Event.Args()...)...)
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		res = n
+		return nil
+	})
+	if err != nil {
 		return digest.ImportResult{}, fmt.Errorf("postgres: import: %w", err)
 	}
 	return res, nil
 }
 
-// encodeSubscriber returns the insert arguments of sub: the row and the
-// time of the change.
-func encodeSubscriber(sub *digest.Subscriber) ([]any, error) {
+// encodeSubscriber returns the row of sub.
+func encodeSubscriber(sub *digest.Subscriber) (subrow.Row, error) {
 	r, err := subrow.Encode(sub)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return subrow.Row{}, fmt.Errorf("postgres: %w", err)
 	}
-	return []any{r.Key, r.Email, r.Name, r.Language, r.TimeZone, r.Follows, r.Status, time.Now().UnixNano()}, nil
+	return r, nil
 }
 
 const subscriberColumns = subrow.Columns
@@ -227,21 +232,21 @@ func (s *Store) Count(ctx context.Context, status digest.Status) (int, error) {
 	return n, nil
 }
 
-// SetStatus changes a subscriber's status; it returns once the change is
-// committed.
+// SetStatus changes a subscriber's status, appending digest.StatusEvent
+// to its history when the status changes, under the address's advisory
+// lock (see Change); it returns once the change is committed.
 func (s *Store) SetStatus(ctx context.Context, email string, status digest.Status) error {
-	if !status.Valid() {
-		return fmt.Errorf("%w: status %q", digest.ErrInvalidSubscriber, status)
+	return s.setStatus(ctx, "set status of", email, status, false)
+}
+
+func (s *Store) setStatus(ctx context.Context, what, email string, status digest.Status, add bool) error {
+	err := s.write(ctx, []string{digest.EmailKey(email)}, func(tx pgx.Tx) error {
+		return subrow.SetStatus(ctx, pgTx{tx}, email, status, add)
+	})
+	if err != nil && !errors.Is(err, digest.ErrInvalidSubscriber) && !errors.Is(err, digest.ErrUnknownSubscriber) {
+		return fmt.Errorf("postgres: %s %s: %w", what, email, err)
 	}
-	tag, err := s.db.pool.Exec(ctx, `UPDATE subscribers SET status = $1, updated_at = $2 WHERE key = $3`,
-		string(status), time.Now().UnixNano(), digest.EmailKey(email))
-	if err != nil {
-		return fmt.Errorf("postgres: set status of %s: %w", email, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w: %s", digest.ErrUnknownSubscriber, email)
-	}
-	return nil
+	return err
 }
 
 // Status returns the status of the subscriber with the given address.
@@ -260,21 +265,9 @@ func (s *Store) Status(ctx context.Context, email string) (digest.Status, error)
 // Suppress sets the status of the address like SetStatus, and when the
 // store does not hold it, adds a subscriber with only the address and the
 // status, so that a later Import of the address keeps it unsubscribed or
-// bounced.
+// bounced. A change of status appends digest.StatusEvent to the history.
 func (s *Store) Suppress(ctx context.Context, email string, status digest.Status) error {
-	if !status.Valid() {
-		return fmt.Errorf("%w: status %q", digest.ErrInvalidSubscriber, status)
-	}
-	if err := digest.CheckAddress(email); err != nil {
-		return err
-	}
-	_, err := s.db.pool.Exec(ctx, `INSERT INTO subscribers (key, email, status, updated_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
-		digest.EmailKey(email), strings.TrimSpace(email), string(status), time.Now().UnixNano())
-	if err != nil {
-		return fmt.Errorf("postgres: suppress %s: %w", email, err)
-	}
-	return nil
+	return s.setStatus(ctx, "suppress", email, status, true)
 }
 
 // LastSent returns the window end of the newest edition MarkSent recorded

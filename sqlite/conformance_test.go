@@ -15,6 +15,9 @@ func TestConformance(t *testing.T) {
 	t.Run("Subscribers", func(t *testing.T) {
 		storetest.Subscribers(t, func(t *testing.T) storetest.Store { return openSQLiteStore(t) })
 	})
+	t.Run("Lifecycle", func(t *testing.T) {
+		storetest.Lifecycle(t, func(t *testing.T) storetest.LifecycleStore { return openSQLiteStore(t) })
+	})
 	t.Run("Journal", func(t *testing.T) {
 		storetest.Journal(t, func(t *testing.T) deliver.Journal { return openJournal(t) })
 	})

@@ -1,5 +1,6 @@
-// Package sqlite is the embedded default storage: the digest's subscribers
-// and sent log (Store, a digest.SubscriberStore and digest.SentLog) and the
+// Package sqlite is the embedded default storage: the digest's subscribers,
+// their consent histories and sent log (Store, a digest.Lifecycle and
+// digest.SentLog) and the
 // delivery journal (Journal, a deliver.Journal), in one SQLite file
 // through modernc.org/sqlite (pure Go, no cgo).
 //

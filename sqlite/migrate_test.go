@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -76,6 +77,7 @@ func TestOpenBeforeMigrations(t *testing.T) {
 				t.Errorf("open %d: %s at version %d (%v)", open, c, v, err)
 			}
 		}
+		checkLifecycleUpgrade(t, open, s)
 		s.Close()
 	}
 }
@@ -95,5 +97,35 @@ func TestMigrateRefusesNewer(t *testing.T) {
 	if s, err := OpenStore(path); err == nil {
 		s.Close()
 		t.Fatal("opened a database at version 99")
+	}
+}
+
+// checkLifecycleUpgrade checks what version 2 of the store added on a
+// database that had only version 1: the store at its latest version, no
+// pause on the old rows, the new statuses accepted and histories kept
+// across opens.
+func checkLifecycleUpgrade(t *testing.T, open int, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	var v int
+	if err := s.DB().QueryRowContext(ctx, `SELECT version FROM khabar_migrations WHERE component = ?`, storeSchema.Name).Scan(&v); err != nil || v != storeSchema.Latest() {
+		t.Errorf("open %d: store at version %d (%v), want %d", open, v, err, storeSchema.Latest())
+	}
+	asha, err := s.Subscriber(ctx, "asha@example.in")
+	if err != nil || !asha.PausedUntil.IsZero() {
+		t.Errorf("open %d: asha = %+v, %v; want no pause", open, asha, err)
+	}
+	if n, err := s.Count(ctx, ""); err != nil || n != 3+open-1 {
+		t.Errorf("open %d: %d subscribers (%v)", open, n, err)
+	}
+	if err := s.Suppress(ctx, fmt.Sprintf("complained%d@example.com", open), digest.StatusComplained); err != nil {
+		t.Errorf("open %d: Suppress complained: %v", open, err)
+	}
+	ev := digest.Event{Kind: digest.EventPaused, At: time.Date(2026, 12, open, 0, 0, 0, 0, time.UTC), Source: "preferences"}
+	if ok, err := s.Change(ctx, "ravi@example.com", ev, func(*digest.Subscriber, []digest.Event) (*digest.Subscriber, error) { return nil, nil }); !ok || err != nil {
+		t.Errorf("open %d: Change = %v, %v", open, ok, err)
+	}
+	if h, err := s.History(ctx, "ravi@example.com"); err != nil || len(h) != open {
+		t.Errorf("open %d: ravi's history has %d events (%v), want %d", open, len(h), err, open)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/khabar/khabar/digest"
@@ -26,11 +26,13 @@ import (
 // lock when they begin (BEGIN IMMEDIATE), so concurrent writers queue
 // instead of failing. Other packages may keep their own tables in the same
 // file through DB (the delivery journal does); the tables Store owns are
-// subscribers, sent_editions and digest_meta.
+// subscribers, subscriber_events (the consent histories), sent_editions
+// and digest_meta.
 //
 // A Store is safe for concurrent use, also from several processes.
 type Store struct {
-	db *sql.DB
+	db  *sql.DB
+	wmu sync.Mutex // serializes this Store's transactions that write (see write)
 }
 
 var (
@@ -45,6 +47,7 @@ var (
 // recorded, idempotent, so such a file upgrades in place.
 var storeSchema = migrate.Component{Name: "digest-store", Steps: []migrate.Step{
 	{Version: 1, SQL: storeV1},
+	{Version: 2, SQL: storeV2}, // lifecycle.go
 }}
 
 const storeV1 = `
@@ -101,11 +104,12 @@ func (s *Store) Put(ctx context.Context, sub *digest.Subscriber) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO subscribers (key, email, name, language, time_zone, follows, status, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO subscribers (`+subrow.InsertColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET email = excluded.email, name = excluded.name, language = excluded.language,
-			time_zone = excluded.time_zone, follows = excluded.follows, status = excluded.status, updated_at = excluded.updated_at`,
-		row...)
+			time_zone = excluded.time_zone, follows = excluded.follows, status = excluded.status,
+			paused_until = excluded.paused_until, updated_at = excluded.updated_at`,
+		row.Args()...)
 	if err != nil {
 		return fmt.Errorf("sqlite: store subscriber %s: %w", sub.Email, err)
 	}
@@ -113,65 +117,67 @@ func (s *Store) Put(ctx context.Context, sub *digest.Subscriber) error {
 }
 
 // Import adds or updates subs in one transaction. It never turns an
-// unsubscribed or bounced subscriber back to active: a re-imported list
-// must not undo an unsubscribe. Invalid subscribers are refused before
-// anything is written, with an error naming each.
+// unsubscribed, bounced, complained or pending subscriber back to active
+// (a re-imported list must not undo an unsubscribe, and a pending address
+// needs its confirmation) and keeps a stored pause when the imported
+// record has none. Each address added or changed gets a
+// digest.ImportEvent in its history. Invalid subscribers are refused
+// before anything is written, with an error naming each.
 func (s *Store) Import(ctx context.Context, subs []*digest.Subscriber) (digest.ImportResult, error) {
 	var res digest.ImportResult
 	var errs []error
+	rows := make([]subrow.Row, len(subs))
 	for i, sub := range subs {
-		if err := sub.Validate(); err != nil {
+		err := sub.Validate()
+		if err == nil {
+			rows[i], err = encodeSubscriber(sub)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("subscriber %d (%s): %w", i+1, sub.Email, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return res, err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return res, fmt.Errorf("sqlite: import: %w", err)
-	}
-	defer tx.Rollback()
-	for _, sub := range subs {
-		var old string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE key = ?`, sub.Key()).Scan(&old)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			res.Added++
-		case err != nil:
-			return digest.ImportResult{}, fmt.Errorf("sqlite: import %s: %w", sub.Email, err)
-		default:
-			res.Updated++
+	err := s.write(ctx, func(tx subrow.Tx) error {
+		old := make(map[string]subrow.Row, len(rows))
+		for _, r := range rows {
+			prev, ok, err := tx.Row(ctx, r.Key)
+			if err != nil {
+				return err
+			}
+			if ok {
+				old[r.Key] = prev
+			}
 		}
-		c := sub
-		if old != "" && old != string(digest.StatusActive) && sub.Active() {
-			c = sub.Clone()
-			c.Status = digest.Status(old)
-			res.Kept++
-		}
-		row, err := encodeSubscriber(c)
+		writes, n, err := subrow.Import(old, rows, time.Now())
 		if err != nil {
-			return digest.ImportResult{}, err
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO subscribers (key, email, name, language, time_zone, follows, status, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, row...); err != nil {
-			return digest.ImportResult{}, fmt.Errorf("sqlite: import %s: %w", sub.Email, err)
+		for _, w := range writes {
+			if err := tx.Put(ctx, w.Row); err != nil {
+				return fmt.Errorf("%s: %w", w.Row.Email, err)
+			}
+			if err := tx.Append(ctx, w.Row.Key, w.Event); err != nil {
+				return fmt.Errorf("%s: %w", w.Row.Email, err)
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		res = n
+		return nil
+	})
+	if err != nil {
 		return digest.ImportResult{}, fmt.Errorf("sqlite: import: %w", err)
 	}
 	return res, nil
 }
 
-// encodeSubscriber returns the insert arguments of sub: the row and the
-// time of the change.
-func encodeSubscriber(sub *digest.Subscriber) ([]any, error) {
+// encodeSubscriber returns the row of sub.
+func encodeSubscriber(sub *digest.Subscriber) (subrow.Row, error) {
 	r, err := subrow.Encode(sub)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return subrow.Row{}, fmt.Errorf("sqlite: %w", err)
 	}
-	return []any{r.Key, r.Email, r.Name, r.Language, r.TimeZone, r.Follows, r.Status, time.Now().UnixNano()}, nil
+	return r, nil
 }
 
 const subscriberColumns = subrow.Columns
@@ -280,21 +286,19 @@ func (s *Store) Count(ctx context.Context, status digest.Status) (int, error) {
 	return n, nil
 }
 
-// SetStatus changes a subscriber's status; it returns once the change is
+// SetStatus changes a subscriber's status, appending digest.StatusEvent
+// to its history when the status changes; it returns once the change is
 // committed to disk.
 func (s *Store) SetStatus(ctx context.Context, email string, status digest.Status) error {
-	if !status.Valid() {
-		return fmt.Errorf("%w: status %q", digest.ErrInvalidSubscriber, status)
+	return s.setStatus(ctx, "set status of", email, status, false)
+}
+
+func (s *Store) setStatus(ctx context.Context, what, email string, status digest.Status, add bool) error {
+	err := s.write(ctx, func(tx subrow.Tx) error { return subrow.SetStatus(ctx, tx, email, status, add) })
+	if err != nil && !errors.Is(err, digest.ErrInvalidSubscriber) && !errors.Is(err, digest.ErrUnknownSubscriber) {
+		return fmt.Errorf("sqlite: %s %s: %w", what, email, err)
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE subscribers SET status = ?, updated_at = ? WHERE key = ?`,
-		string(status), time.Now().UnixNano(), digest.EmailKey(email))
-	if err != nil {
-		return fmt.Errorf("sqlite: set status of %s: %w", email, err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("%w: %s", digest.ErrUnknownSubscriber, email)
-	}
-	return nil
+	return err
 }
 
 // Status returns the status of the subscriber with the given address: one
@@ -315,21 +319,10 @@ func (s *Store) Status(ctx context.Context, email string) (digest.Status, error)
 // Suppress sets the status of the address like SetStatus, and when the
 // store does not hold it, adds a subscriber with only the address and the
 // status, so that a later Import of the address keeps it unsubscribed or
-// bounced. It returns once the change is committed to disk.
+// bounced. A change of status appends digest.StatusEvent to the history.
+// It returns once the change is committed to disk.
 func (s *Store) Suppress(ctx context.Context, email string, status digest.Status) error {
-	if !status.Valid() {
-		return fmt.Errorf("%w: status %q", digest.ErrInvalidSubscriber, status)
-	}
-	if err := digest.CheckAddress(email); err != nil {
-		return err
-	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO subscribers (key, email, status, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
-		digest.EmailKey(email), strings.TrimSpace(email), string(status), time.Now().UnixNano())
-	if err != nil {
-		return fmt.Errorf("sqlite: suppress %s: %w", email, err)
-	}
-	return nil
+	return s.setStatus(ctx, "suppress", email, status, true)
 }
 
 // LastSent returns the window end of the newest edition MarkSent recorded

@@ -9,7 +9,9 @@
 //		storetest.Journal(t, func(t *testing.T) deliver.Journal { return openMyJournal(t) })
 //	}
 //
-// Subscribers tests a digest subscriber store and sent log; Journal tests
+// Subscribers tests a digest subscriber store and sent log; Lifecycle a
+// digest.Lifecycle (consent histories, the pause, the pending and
+// complained statuses, the events every status change leaves); Journal tests
 // a delivery journal, and its claims when it is a deliver.Claimer;
 // SentJournal tests a journal that keeps a store's sent log; Claimers
 // races several handles on one shared journal (several connection pools

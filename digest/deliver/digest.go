@@ -44,7 +44,7 @@ type Digest struct {
 	// Other refusals (5.7.1 policy, spam) leave the subscriber active.
 	MarkBounced bool
 	// OnSkip, when set, is called for each subscriber who gets no message
-	// (inactive, nothing new, already sent) with the reason, and for each
+	// (inactive, paused, nothing new, already sent) with the reason, and for each
 	// whose message cannot be built with the *digest.BuildError. It may be
 	// called from the Sender's workers, one call at a time.
 	OnSkip func(email string, err error)
@@ -122,9 +122,11 @@ func (d *Digest) failed(sub *digest.Subscriber) func(context.Context, Result) er
 	}
 }
 
-// Jobs yields a job for every active subscriber of the store, in the
-// store's order, reading them a page at a time. Inactive subscribers are
-// reported to OnSkip (with a *digest.SkipError) and not yielded. Each job's Compose builds the
+// Jobs yields a job for every subscriber of the store who receives an
+// edition now (Subscriber.Withheld at the Builder's Now), in the store's
+// order, reading them a page at a time. The others (inactive, pending,
+// paused) are reported to OnSkip (with a *digest.SkipError) and not
+// yielded. Each job's Compose builds the
 // subscriber's digest; nothing new gives ErrSkip (recorded skipped), a
 // build failure fails the delivery. A store error ends the sequence with
 // that error.
@@ -139,12 +141,9 @@ func (d *Digest) Jobs(ctx context.Context, ed digest.Edition) iter.Seq2[Job, err
 			return
 		}
 		stopped := errors.New("stopped")
+		now := d.Builder.Now()
 		err := d.Store.EachSubscriber(ctx, func(sub *digest.Subscriber) error {
-			if !sub.Active() {
-				reason := digest.SkipUnsubscribed
-				if sub.Status == digest.StatusBounced {
-					reason = digest.SkipBounced
-				}
+			if reason := sub.Withheld(now); reason != 0 {
 				d.skip(sub.Email, &digest.SkipError{Edition: ed, Email: sub.Email, Reason: reason})
 				return nil
 			}
@@ -207,8 +206,8 @@ func (d *Digest) Job(ctx context.Context, r Recipient, date string) (Job, error)
 	if err != nil {
 		return Job{}, err
 	}
-	if !sub.Active() {
-		return Job{}, fmt.Errorf("%w: %s is %s", ErrSkip, sub.Email, sub.Status)
+	if r := sub.Withheld(d.Builder.Now()); r != 0 {
+		return Job{}, fmt.Errorf("%w: %s is %s", ErrSkip, sub.Email, r)
 	}
 	return d.job(ctx, d.Edition(date), sub), nil
 }

@@ -178,7 +178,7 @@ func runSend(ctx context.Context, o options, cat *khabar.Catalog, b *digest.Buil
 	var t tally
 	var bar *progressBar
 	if s.progress && !s.daemon {
-		total, err := store.Count(ctx, digest.StatusActive)
+		total, err := receivers(ctx, store, b.Now())
 		if err != nil {
 			return err
 		}
@@ -201,11 +201,16 @@ func runSend(ctx context.Context, o options, cat *khabar.Catalog, b *digest.Buil
 		return err
 	}
 	d := &deliver.Digest{Builder: b, Store: store, MarkBounced: true, OnSkip: func(email string, err error) {
-		// Inactive subscribers are skipped before the Sender sees them;
-		// everything else (nothing new, build failures) the Sender reports
-		// through Progress with the journal's state.
+		// Subscribers who receive nothing (inactive, pending, paused) are
+		// skipped before the Sender sees them; everything else (nothing
+		// new, build failures) the Sender reports through Progress with
+		// the journal's state.
 		var se *digest.SkipError
-		if errors.As(err, &se) && (se.Reason == digest.SkipUnsubscribed || se.Reason == digest.SkipBounced) {
+		if !errors.As(err, &se) {
+			return
+		}
+		switch se.Reason {
+		case digest.SkipUnsubscribed, digest.SkipBounced, digest.SkipComplained, digest.SkipPending, digest.SkipPaused:
 			t.add(sendRow{email: email, result: "skipped", detail: se.Reason.String()})
 		}
 	}}
@@ -300,4 +305,17 @@ func (p *progressBar) frame(c deliver.Counts) {
 func (p *progressBar) done(c deliver.Counts) {
 	p.frame(c)
 	fmt.Fprintln(p.w)
+}
+
+// receivers counts the subscribers who receive an edition at now (not
+// paused, active): the progress bar's total.
+func receivers(ctx context.Context, store digest.SubscriberStore, now time.Time) (int, error) {
+	n := 0
+	err := store.EachSubscriber(ctx, func(sub *digest.Subscriber) error {
+		if sub.Receives(now) {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
