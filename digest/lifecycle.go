@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // EventKind names one step in a subscriber's consent history.
@@ -159,6 +160,9 @@ func (ev *Event) Check() error {
 	}
 	if strings.ContainsAny(ev.Source+ev.Ref+ev.Wording+ev.Edition, "\r\n\x00") {
 		errs = append(errs, errors.New("line break or NUL in source, ref, wording or edition"))
+	}
+	if all := ev.Source + ev.Ref + ev.Wording + ev.Edition + ev.Detail; !utf8.ValidString(all) || strings.IndexByte(all, 0) >= 0 {
+		errs = append(errs, errors.New("invalid UTF-8 or NUL (stores refuse both)"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: event: %w", ErrInvalidSubscriber, err)

@@ -130,8 +130,16 @@ func severity(k Kind) int {
 }
 
 // oneLine collapses white space and shortens s to n bytes (on a rune
-// boundary), for fields that go into an event's Detail.
+// boundary), for fields that go into an event's Detail: invalid UTF-8
+// and control characters (a NUL, which PostgreSQL refuses) become U+FFFD
+// or go.
 func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) <= n {
 		return s
