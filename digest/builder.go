@@ -40,10 +40,17 @@ const (
 	// SkipNoStoryInLanguage: there are new stories, none in the
 	// subscriber's language, and Ranking.Languages is LanguageOnly.
 	SkipNoStoryInLanguage
+	// SkipPending: the subscriber signed up and has not confirmed.
+	SkipPending
+	// SkipComplained: the subscriber reported a digest as spam.
+	SkipComplained
+	// SkipPaused: the subscriber paused the digest (PausedUntil).
+	SkipPaused
 )
 
 // String returns "unsubscribed", "bounced", "no new story", "already
-// sent", "removed" or "no new story in their language".
+// sent", "removed", "no new story in their language", "not confirmed",
+// "complained" or "paused".
 func (r SkipReason) String() string {
 	switch r {
 	case SkipUnsubscribed:
@@ -58,6 +65,12 @@ func (r SkipReason) String() string {
 		return "removed"
 	case SkipNoStoryInLanguage:
 		return "no new story in their language"
+	case SkipPending:
+		return "not confirmed"
+	case SkipComplained:
+		return "complained"
+	case SkipPaused:
+		return "paused"
 	}
 	return fmt.Sprintf("SkipReason(%d)", int(r))
 }
@@ -148,6 +161,11 @@ type Config struct {
 	// UnsubscribeURL is the https address of the unsubscribe handler; the
 	// token is added as the query parameter "t".
 	UnsubscribeURL string
+	// PreferencesURL is the address of the preferences page (package
+	// digest/signup's); the digest's footer links to it with a token
+	// (PurposePreferences) in the query parameter "t". Empty means no
+	// such link.
+	PreferencesURL string
 	// UnsubscribeMailto is an optional address for List-Unsubscribe's
 	// mailto: URI (subject "unsubscribe").
 	UnsubscribeMailto string
@@ -188,6 +206,7 @@ type Builder struct {
 	from     mail.Address
 	domain   string
 	unsub    *url.URL
+	prefs    *url.URL
 	browser  *url.URL
 	tmpl     *Templates
 	lang     string
@@ -217,8 +236,8 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if strings.TrimSpace(cfg.Publisher.Name) == "" || strings.TrimSpace(cfg.Publisher.Address) == "" {
 		bad("Publisher needs a Name and a postal Address")
 	}
-	if u, err := url.Parse(cfg.UnsubscribeURL); err != nil || u.Scheme != "https" || u.Host == "" {
-		bad("UnsubscribeURL %q is not an https URL (RFC 8058 one-click needs one)", cfg.UnsubscribeURL)
+	if u, err := url.Parse(cfg.UnsubscribeURL); err != nil || !oneClickURL(u) {
+		bad("UnsubscribeURL %q is not an https URL (RFC 8058 one-click needs one; http is accepted on a loopback host)", cfg.UnsubscribeURL)
 	} else {
 		b.unsub = u
 	}
@@ -228,6 +247,13 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		u.Path = strings.TrimSuffix(u.Path, "/")
 		u.RawPath = ""
 		b.browser = u
+	}
+	if cfg.PreferencesURL != "" {
+		if u, err := url.Parse(cfg.PreferencesURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("PreferencesURL %q is not an http(s) URL", cfg.PreferencesURL)
+		} else {
+			b.prefs = u
+		}
 	}
 	if cfg.UnsubscribeMailto != "" {
 		if _, err := mail.ParseAddress(cfg.UnsubscribeMailto); err != nil {
@@ -325,6 +351,13 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 		return nil, skip(SkipUnsubscribed)
 	case StatusBounced:
 		return nil, skip(SkipBounced)
+	case StatusPending:
+		return nil, skip(SkipPending)
+	case StatusComplained:
+		return nil, skip(SkipComplained)
+	}
+	if !sub.Receives(b.cfg.Now()) {
+		return nil, skip(SkipPaused)
 	}
 	if err := checkEmail(sub.Email); err != nil {
 		return nil, fail(fmt.Errorf("address %q: %w", sub.Email, err))
@@ -374,11 +407,14 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 	if err != nil {
 		return nil, fail(err)
 	}
-	u := *b.unsub
-	q := u.Query()
-	q.Set("t", token)
-	u.RawQuery = q.Encode()
-	m.UnsubscribeURL = u.String()
+	m.UnsubscribeURL = withToken(b.unsub, token)
+	if b.prefs != nil {
+		token, err := b.cfg.Tokens.SignFor(PurposePreferences, sub.Email, ed.ListName(), b.cfg.Tokens.expiry())
+		if err != nil {
+			return nil, fail(err)
+		}
+		m.PreferencesURL = withToken(b.prefs, token)
+	}
 	if b.cfg.UnsubscribeMailto != "" {
 		m.UnsubscribeMailto = "mailto:" + b.cfg.UnsubscribeMailto + "?subject=unsubscribe"
 	}
@@ -386,6 +422,15 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 		return nil, fail(err)
 	}
 	return m, nil
+}
+
+// withToken returns u with the query parameter t set to token.
+func withToken(u *url.URL, token string) string {
+	c := *u
+	q := c.Query()
+	q.Set("t", token)
+	c.RawQuery = q.Encode()
+	return c.String()
 }
 
 func (b *Builder) browserURL(ed Edition, lang string) string {
