@@ -162,6 +162,11 @@ type Config struct {
 	// UnsubscribeURL is the https address of the unsubscribe handler; the
 	// token is added as the query parameter "t".
 	UnsubscribeURL string
+	// PreferencesURL is the address of the preferences page (package
+	// digest/signup's); the digest's footer links to it with a token
+	// (PurposePreferences) in the query parameter "t". Empty means no
+	// such link.
+	PreferencesURL string
 	// UnsubscribeMailto is an optional address for List-Unsubscribe's
 	// mailto: URI; its subject is "unsubscribe" and the message's signed
 	// unsubscribe token, which proves who asks (a From header can be
@@ -212,6 +217,7 @@ type Builder struct {
 	from     mail.Address
 	domain   string
 	unsub    *url.URL
+	prefs    *url.URL
 	browser  *url.URL
 	tmpl     *Templates
 	lang     string
@@ -241,8 +247,8 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	if strings.TrimSpace(cfg.Publisher.Name) == "" || strings.TrimSpace(cfg.Publisher.Address) == "" {
 		bad("Publisher needs a Name and a postal Address")
 	}
-	if u, err := url.Parse(cfg.UnsubscribeURL); err != nil || u.Scheme != "https" || u.Host == "" {
-		bad("UnsubscribeURL %q is not an https URL (RFC 8058 one-click needs one)", cfg.UnsubscribeURL)
+	if u, err := url.Parse(cfg.UnsubscribeURL); err != nil || !oneClickURL(u) {
+		bad("UnsubscribeURL %q is not an https URL (RFC 8058 one-click needs one; http is accepted on a loopback host)", cfg.UnsubscribeURL)
 	} else {
 		b.unsub = u
 	}
@@ -252,6 +258,13 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		u.Path = strings.TrimSuffix(u.Path, "/")
 		u.RawPath = ""
 		b.browser = u
+	}
+	if cfg.PreferencesURL != "" {
+		if u, err := url.Parse(cfg.PreferencesURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("PreferencesURL %q is not an http(s) URL", cfg.PreferencesURL)
+		} else {
+			b.prefs = u
+		}
 	}
 	if cfg.UnsubscribeMailto != "" {
 		if _, err := mail.ParseAddress(cfg.UnsubscribeMailto); err != nil {
@@ -404,11 +417,14 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 	if err != nil {
 		return nil, fail(err)
 	}
-	u := *b.unsub
-	q := u.Query()
-	q.Set("t", token)
-	u.RawQuery = q.Encode()
-	m.UnsubscribeURL = u.String()
+	m.UnsubscribeURL = withToken(b.unsub, token)
+	if b.prefs != nil {
+		token, err := b.cfg.Tokens.SignFor(PurposePreferences, sub.Email, ed.ListName(), b.cfg.Tokens.expiry())
+		if err != nil {
+			return nil, fail(err)
+		}
+		m.PreferencesURL = withToken(b.prefs, token)
+	}
 	if b.cfg.UnsubscribeMailto != "" {
 		m.UnsubscribeMailto = "mailto:" + b.cfg.UnsubscribeMailto + "?subject=unsubscribe%20" + token
 	}
@@ -421,6 +437,15 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 		return nil, fail(err)
 	}
 	return m, nil
+}
+
+// withToken returns u with the query parameter t set to token.
+func withToken(u *url.URL, token string) string {
+	c := *u
+	q := c.Query()
+	q.Set("t", token)
+	c.RawQuery = q.Encode()
+	return c.String()
 }
 
 func (b *Builder) browserURL(ed Edition, lang string) string {

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // PageView is what the unsubscribe pages (TemplatePages) are executed with.
@@ -33,6 +35,39 @@ type PageView struct {
 	Publisher Publisher
 	// AddressLines are the publisher's postal address, line by line.
 	AddressLines []string
+	// Data is the page's own data: package digest/signup's views on its
+	// pages; nil on the unsubscribe pages.
+	Data any
+}
+
+// PageHeaders sets the headers every page of the package's handlers (and
+// digest/signup's) carries: not cacheable, no Referer (tokens travel in
+// URLs), no sniffing, and a Content-Security-Policy that allows inline
+// style and forms posting to the same origin only.
+func PageHeaders(hd http.Header) {
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+}
+
+// WritePage renders the page name with pv (localized by Localize) and
+// writes it with the status code, Content-Type and Content-Language; a
+// HEAD request gets the headers only. When the template fails it answers
+// 500 and returns the error.
+func (t *Templates) WritePage(w http.ResponseWriter, r *http.Request, code int, name string, pv *PageView) error {
+	var buf bytes.Buffer
+	if err := t.Page(&buf, name, pv); err != nil {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", pv.Lang)
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+	return nil
 }
 
 // UnsubscribeHandler serves the unsubscribe link of every digest (the URL
@@ -72,6 +107,9 @@ type UnsubscribeHandler struct {
 	Language string
 	// Logger receives store failures [slog.Default()].
 	Logger *slog.Logger
+	// Now is the clock of the events recorded in a Lifecycle store
+	// [time.Now].
+	Now func() time.Time
 }
 
 // maxFormBytes bounds a POST body; a one-click body is 26 bytes.
@@ -81,10 +119,7 @@ const maxFormBytes = 64 << 10
 // (POST).
 func (h *UnsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	PageHeaders(hd)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPost:
 	default:
@@ -139,7 +174,11 @@ func (h *UnsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Write the change through even if the client goes away meanwhile.
 	ctx := context.WithoutCancel(r.Context())
-	err = h.Store.SetStatus(ctx, claims.Email, StatusUnsubscribed)
+	if lc, ok := h.Store.(Lifecycle); ok {
+		err = h.record(ctx, lc, r, claims.Email)
+	} else {
+		err = h.Store.SetStatus(ctx, claims.Email, StatusUnsubscribed)
+	}
 	if sup, ok := h.Store.(Suppressor); ok && errors.Is(err, ErrUnknownSubscriber) {
 		// Removed since the mail was sent: remember the unsubscribe, so
 		// that importing the address again does not undo it.
@@ -151,6 +190,56 @@ func (h *UnsubscribeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.pageLang(w, r, http.StatusOK, "done", pv, "done_title", lang)
+}
+
+// record unsubscribes through a Lifecycle store, appending an
+// EventUnsubscribed: Source "link" for the confirmation page's button
+// (its form says via=link), "list-unsubscribe" for a mail client's RFC
+// 8058 one-click POST. An address the store does not hold is added as
+// unsubscribed; an address already unsubscribed changes nothing.
+func (h *UnsubscribeHandler) record(ctx context.Context, lc Lifecycle, r *http.Request, email string) error {
+	now := time.Now
+	if h.Now != nil {
+		now = h.Now
+	}
+	ev := Event{Kind: EventUnsubscribed, At: now(), Source: "list-unsubscribe", IP: ClientIP(r)}
+	if r.PostForm.Get("via") == "link" {
+		ev.Source = "link"
+	}
+	_, err := lc.Change(ctx, email, ev, Unsubscribe(email))
+	return err
+}
+
+// Unsubscribe returns the ChangeFunc of an unsubscribe from the address:
+// the record becomes unsubscribed, an address the store does not hold is
+// added as unsubscribed (so importing it again cannot undo it), and an
+// address already unsubscribed changes nothing (ErrNoChange).
+func Unsubscribe(email string) ChangeFunc {
+	return func(cur *Subscriber, _ []Event) (*Subscriber, error) {
+		if cur == nil {
+			return &Subscriber{Email: email, Status: StatusUnsubscribed}, nil
+		}
+		if cur.Status == StatusUnsubscribed {
+			return nil, ErrNoChange
+		}
+		cur.Status = StatusUnsubscribed
+		return cur, nil
+	}
+}
+
+// ClientIP returns the address of the request's peer (RemoteAddr without
+// its port), or "" when it is not an IP address. Headers such as
+// X-Forwarded-For are not read: behind a proxy, set RemoteAddr from the
+// header the proxy sets, in a handler in front.
+func ClientIP(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
+		return a.Unmap().String()
+	}
+	return ""
 }
 
 func (h *UnsubscribeHandler) lists() []string {
@@ -183,34 +272,20 @@ func (h *UnsubscribeHandler) pageLang(w http.ResponseWriter, r *http.Request, co
 	if lang == "" {
 		lang = r.URL.Query().Get("lang")
 	}
-	fallback := baseLanguage(h.Language)
-	if fallback == "" {
+	fallback := h.Language
+	if baseLanguage(fallback) == "" {
 		fallback = "hi"
 	}
-	l, loc := t.locale(baseLanguage(lang), fallback)
-	pv.Lang, pv.Dir, pv.T = l, loc.Dir, loc.Strings
-	if pv.Dir == "" {
-		pv.Dir = "ltr"
-	}
 	pv.Publisher = h.Publisher
-	pv.AddressLines = splitLines(h.Publisher.Address)
+	t.Localize(&pv, lang, fallback)
 	if name == "error" {
-		pv.Title = loc.Strings["error_title"]
-		pv.Message = loc.Strings[key]
+		pv.Title = pv.T["error_title"]
+		pv.Message = pv.T[key]
 	} else {
-		pv.Title = loc.Strings[key]
+		pv.Title = pv.T[key]
 	}
-	var buf bytes.Buffer
-	if err := t.pages.ExecuteTemplate(&buf, name, pv); err != nil {
+	if err := t.WritePage(w, r, code, name, &pv); err != nil {
 		h.logger().Error("digest: render unsubscribe page", "page", name, "err", err)
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", l)
-	w.WriteHeader(code)
-	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
 	}
 }
 

@@ -32,6 +32,22 @@ func (r *recordingStore) SetStatus(ctx context.Context, email string, st Status)
 		return r.fail
 	}
 	err := r.MemStore.SetStatus(ctx, email, st)
+	r.written1()
+	return err
+}
+
+// Change is SetStatus's counterpart for a Lifecycle store, which the
+// handler prefers.
+func (r *recordingStore) Change(ctx context.Context, email string, ev Event, fn ChangeFunc) (bool, error) {
+	if r.fail != nil {
+		return false, r.fail
+	}
+	ok, err := r.MemStore.Change(ctx, email, ev, fn)
+	r.written1()
+	return ok, err
+}
+
+func (r *recordingStore) written1() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if *r.written {
@@ -39,7 +55,6 @@ func (r *recordingStore) SetStatus(ctx context.Context, email string, st Status)
 	} else {
 		r.order = append(r.order, "store before response")
 	}
-	return err
 }
 
 type flagWriter struct {

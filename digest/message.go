@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -74,6 +75,9 @@ type Message struct {
 	// From's address. Msg sets it as go-mail's envelope sender, which
 	// digest/deliver sends; it is not a header of the message.
 	ReturnPath string
+	// PreferencesURL is the footer's link to the preferences page, with
+	// its token; empty when Config.PreferencesURL is.
+	PreferencesURL string
 	// BrowserURL is the address of the web version of the edition.
 	BrowserURL string
 	// ListID is the List-Id header value without angle brackets.
@@ -120,8 +124,10 @@ func (m *Message) Recheck(ctx context.Context, store SubscriberStore) error {
 // Boundary returns the MIME boundary Msg uses: derived from MessageID, so
 // the same message always has the same bytes. It is made of characters
 // that base64 never produces ('-'), so it cannot occur in a body part.
-func (m *Message) Boundary() string {
-	sum := sha256.Sum256([]byte("boundary\x00" + m.MessageID))
+func (m *Message) Boundary() string { return boundaryOf(m.MessageID) }
+
+func boundaryOf(messageID string) string {
+	sum := sha256.Sum256([]byte("boundary\x00" + messageID))
 	return "khabar-" + hex.EncodeToString(sum[:12])
 }
 
@@ -134,47 +140,15 @@ func (m *Message) Boundary() string {
 // deliverer writes it out, signs those bytes (deliver.DKIM, not go-mail's
 // Msg.SetDKIM, whose folding breaks long signatures) and sends them.
 func (m *Message) Msg() (*gomail.Msg, error) {
-	msg := gomail.NewMsg(
-		gomail.WithEncoding(gomail.EncodingB64),
-		gomail.WithCharset(gomail.CharsetUTF8),
-		gomail.WithBoundary(m.Boundary()),
-		gomail.WithNoDefaultUserAgent(),
-	)
-	from := m.From
-	msg.FromMailAddress(&from)
+	msg, err := newMsg(m.Boundary(), m.From, mail.Address{Name: m.Subscriber.Name, Address: m.Subscriber.Email}, m.Subject, m.Date, m.MessageID)
+	if err != nil {
+		return nil, fmt.Errorf("digest: message %s: %w", m.MessageID, err)
+	}
 	if m.ReturnPath != "" {
 		if err := msg.EnvelopeFrom(m.ReturnPath); err != nil {
 			return nil, fmt.Errorf("digest: message %s: return path %q: %w", m.MessageID, m.ReturnPath, err)
 		}
 	}
-	// net/mail (which go-mail uses for address headers) Q-encodes a
-	// display name in 75-character words split between code points: a
-	// Hindi name of more than seven letters breaks inside a letter, and
-	// Python's email package (policy.default) then shows a space inside
-	// the name. The To field is written here instead, in B-encoded words
-	// that hold a name of up to 15 Devanagari letters whole and otherwise
-	// break after a space; the envelope recipient is kept as Bcc, which
-	// go-mail never writes out, so GetRecipients still names exactly the
-	// subscriber.
-	//
-	// The address goes out with its domain in punycode; a non-ASCII local
-	// part stays UTF-8 (RFC 6532), for servers that offer SMTPUTF8.
-	addr, err := asciiDomain(m.Subscriber.Email)
-	if err != nil {
-		return nil, fmt.Errorf("digest: message %s: address %q: %w", m.MessageID, m.Subscriber.Email, err)
-	}
-	msg.BccMailAddress(&mail.Address{Address: addr})
-	to := formatAddress(mail.Address{Name: oneLine(m.Subscriber.Name), Address: addr})
-	if NeedsSMTPUTF8(addr) {
-		// go-mail would encode the UTF-8 address into encoded words; the
-		// name in to is encoded already.
-		msg.SetGenHeaderPreformatted(gomail.Header("To"), to)
-	} else {
-		msg.SetGenHeader(gomail.Header("To"), to)
-	}
-	msg.SetGenHeader(gomail.HeaderSubject, encodeSubject(m.Subject))
-	msg.SetDateWithValue(m.Date)
-	msg.SetMessageIDWithValue(m.MessageID)
 	// go-mail writes "preformatted" headers (SetGenHeaderPreformatted,
 	// SetListUnsubscribeOneClick) in map order, which changes from run to
 	// run; these values are ASCII, so the generic headers, written sorted
@@ -182,7 +156,7 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	if m.ListID != "" {
 		msg.SetGenHeader(gomail.Header("List-Id"), "<"+m.ListID+">")
 	}
-	if u, err := url.Parse(m.UnsubscribeURL); err != nil || u.Scheme != "https" || u.Host == "" {
+	if u, err := url.Parse(m.UnsubscribeURL); err != nil || !oneClickURL(u) {
 		return nil, fmt.Errorf("digest: message %s: unsubscribe URL %q: %w", m.MessageID, m.UnsubscribeURL, gomail.ErrNoHTTPSUnsubURL)
 	}
 	// go-mail folds generic fields at spaces to 76 columns, and the only
@@ -197,12 +171,80 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	msg.SetGenHeader(gomail.HeaderListUnsubscribe, unsub)
 	msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
 	msg.SetBulk()
-	if m.Language != "" {
-		msg.SetGenHeader(gomail.HeaderContentLang, m.Language)
-	}
-	msg.SetBodyString(gomail.TypeTextPlain, string(m.Text))
-	msg.AddAlternativeString(gomail.TypeTextHTML, string(m.HTML))
+	setBodies(msg, m.Language, m.Text, m.HTML)
 	return msg, nil
+}
+
+// oneClickURL reports whether u may be a List-Unsubscribe one-click URL:
+// https (RFC 8058), or http on a loopback host, so that a site run on a
+// developer's machine (examples/site) gets working links.
+func oneClickURL(u *url.URL) bool {
+	if u.Host == "" {
+		return false
+	}
+	if u.Scheme == "https" {
+		return true
+	}
+	if u.Scheme != "http" {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
+}
+
+// newMsg starts a message the way every message of the package starts:
+// From, To (with the recipient's name), Subject, Date and Message-ID,
+// base64 UTF-8 parts under the given boundary.
+func newMsg(boundary string, from, to mail.Address, subject string, date time.Time, id string) (*gomail.Msg, error) {
+	msg := gomail.NewMsg(
+		gomail.WithEncoding(gomail.EncodingB64),
+		gomail.WithCharset(gomail.CharsetUTF8),
+		gomail.WithBoundary(boundary),
+		gomail.WithNoDefaultUserAgent(),
+	)
+	msg.FromMailAddress(&from)
+	// net/mail (which go-mail uses for address headers) Q-encodes a
+	// display name in 75-character words split between code points: a
+	// Hindi name of more than seven letters breaks inside a letter, and
+	// Python's email package (policy.default) then shows a space inside
+	// the name. The To field is written here instead, in B-encoded words
+	// that hold a name of up to 15 Devanagari letters whole and otherwise
+	// break after a space; the envelope recipient is kept as Bcc, which
+	// go-mail never writes out, so GetRecipients still names exactly the
+	// recipient.
+	//
+	// The address goes out with its domain in punycode; a non-ASCII local
+	// part stays UTF-8 (RFC 6532), for servers that offer SMTPUTF8.
+	addr, err := asciiDomain(to.Address)
+	if err != nil {
+		return nil, fmt.Errorf("address %q: %w", to.Address, err)
+	}
+	msg.BccMailAddress(&mail.Address{Address: addr})
+	toField := formatAddress(mail.Address{Name: oneLine(to.Name), Address: addr})
+	if NeedsSMTPUTF8(addr) {
+		// go-mail would encode the UTF-8 address into encoded words; the
+		// name in toField is encoded already.
+		msg.SetGenHeaderPreformatted(gomail.Header("To"), toField)
+	} else {
+		msg.SetGenHeader(gomail.Header("To"), toField)
+	}
+	msg.SetGenHeader(gomail.HeaderSubject, encodeSubject(subject))
+	msg.SetDateWithValue(date)
+	msg.SetMessageIDWithValue(id)
+	return msg, nil
+}
+
+// setBodies adds Content-Language and the text and HTML alternatives.
+func setBodies(msg *gomail.Msg, lang string, text, html []byte) {
+	if lang != "" {
+		msg.SetGenHeader(gomail.HeaderContentLang, lang)
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, string(text))
+	msg.AddAlternativeString(gomail.TypeTextHTML, string(html))
 }
 
 // WriteTo writes the message as an RFC 5322 .eml file: what Msg produces,

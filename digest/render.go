@@ -50,6 +50,9 @@ type View struct {
 	AddressLines []string
 	// UnsubscribeURL, BrowserURL and HomeURL are the footer's links.
 	UnsubscribeURL, BrowserURL, HomeURL string
+	// PreferencesURL is the footer's link to the preferences page; empty
+	// when there is none.
+	PreferencesURL string
 	// Trimmed is how many stories were left out to keep the size down.
 	Trimmed int
 	// OtherLanguages is true when no story shown is in the digest's
@@ -278,6 +281,7 @@ func (b *Builder) view(m *Message, personal bool) *View {
 		Publisher:      pub,
 		AddressLines:   splitLines(pub.Address),
 		UnsubscribeURL: m.UnsubscribeURL,
+		PreferencesURL: m.PreferencesURL,
 		BrowserURL:     m.BrowserURL,
 		HomeURL:        khabar.URI(pub.URL),
 	}

@@ -1,11 +1,13 @@
 package digest
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -35,6 +37,17 @@ const (
 	// html/template definitions "confirm", "done" and "error", executed
 	// with a *PageView.
 	TemplatePages = "pages.html.tmpl"
+	// TemplateSignupPages holds the pages of package digest/signup
+	// (subscribe, confirm, preferences), html/template definitions
+	// executed with a *PageView whose Data is the signup package's view.
+	// They are parsed into the same set as TemplatePages, so they share
+	// its "head" and "foot".
+	TemplateSignupPages = "signup.html.tmpl"
+	// TemplateSignupMailHTML and TemplateSignupMailText are the signup
+	// confirmation message's bodies, executed with a *PageView.
+	TemplateSignupMailHTML = "signup-mail.html.tmpl"
+	// TemplateSignupMailText is the plain-text body of the confirmation.
+	TemplateSignupMailText = "signup-mail.txt.tmpl"
 	// LocaleDir holds one JSON file per language ("hi.json") mapping
 	// {"dir": "ltr"|"rtl", "months": [12 names], "strings": {...}}.
 	LocaleDir = "locales"
@@ -57,6 +70,8 @@ type Templates struct {
 	text    *texttemplate.Template
 	subject *texttemplate.Template
 	pages   *htmltemplate.Template
+	mail    *htmltemplate.Template
+	mailTxt *texttemplate.Template
 	locales map[string]*Locale
 }
 
@@ -92,6 +107,15 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 		return nil, err
 	}
 	if t.pages, err = parseHTML(src, TemplatePages, "confirm", "done", "error"); err != nil {
+		return nil, err
+	}
+	if err := addHTML(src, t.pages, TemplateSignupPages); err != nil {
+		return nil, err
+	}
+	if t.mail, err = parseHTML(src, TemplateSignupMailHTML); err != nil {
+		return nil, err
+	}
+	if t.mailTxt, err = parseText(src, TemplateSignupMailText); err != nil {
 		return nil, err
 	}
 	if err := t.loadLocales(base, fsys); err != nil {
@@ -133,6 +157,19 @@ func parseHTML(tf templateFiles, name string, need ...string) (*htmltemplate.Tem
 		return nil, fmt.Errorf("digest: parse %s: %w", where, err)
 	}
 	return t, defines(where, need, func(n string) bool { return t.Lookup(n) != nil })
+}
+
+// addHTML parses the html/template file name into set, whose definitions
+// it may use.
+func addHTML(tf templateFiles, set *htmltemplate.Template, name string) error {
+	src, where, err := tf.read(name)
+	if err != nil {
+		return err
+	}
+	if _, err := set.New(name).Parse(src); err != nil {
+		return fmt.Errorf("digest: parse %s: %w", where, err)
+	}
+	return nil
 }
 
 // parseText parses the text/template name, which must define each of need.
@@ -253,4 +290,44 @@ func (t *Templates) locale(lang, fallback string) (string, *Locale) {
 		return langs[0], t.locales[langs[0]]
 	}
 	return "", &Locale{}
+}
+
+// Localize sets pv's Lang, Dir and T to the locale of lang (a language
+// tag; else fallback's, else English), and its Publisher and
+// AddressLines to the publisher as written in that language
+// (Publisher.InLanguage).
+func (t *Templates) Localize(pv *PageView, lang, fallback string) {
+	l, loc := t.locale(baseLanguage(lang), baseLanguage(fallback))
+	pv.Lang, pv.Dir, pv.T = l, loc.Dir, loc.Strings
+	if pv.Dir == "" {
+		pv.Dir = "ltr"
+	}
+	pv.Publisher = pv.Publisher.in(l)
+	pv.AddressLines = splitLines(pv.Publisher.Address)
+}
+
+// HasLanguage reports whether lang (a base language) has a locale.
+func (t *Templates) HasLanguage(lang string) bool { return t.locales[lang] != nil }
+
+// Page executes the page definition name of TemplatePages or
+// TemplateSignupPages with pv (localized by Localize) into w.
+func (t *Templates) Page(w io.Writer, name string, pv *PageView) error {
+	if err := t.pages.ExecuteTemplate(w, name, pv); err != nil {
+		return fmt.Errorf("digest: page %s: %w", name, err)
+	}
+	return nil
+}
+
+// SignupMail renders the signup confirmation message's bodies with pv
+// (localized by Localize): TemplateSignupMailText and
+// TemplateSignupMailHTML.
+func (t *Templates) SignupMail(pv *PageView) (text, html []byte, err error) {
+	var tb, hb bytes.Buffer
+	if err := t.mailTxt.Execute(&tb, pv); err != nil {
+		return nil, nil, fmt.Errorf("digest: %s: %w", TemplateSignupMailText, err)
+	}
+	if err := t.mail.Execute(&hb, pv); err != nil {
+		return nil, nil, fmt.Errorf("digest: %s: %w", TemplateSignupMailHTML, err)
+	}
+	return tb.Bytes(), hb.Bytes(), nil
 }

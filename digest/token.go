@@ -64,7 +64,28 @@ type Claims struct {
 	KeyID   string    // the key that signed it
 }
 
-const tokenContext = "khabar-unsubscribe-v1\x00"
+// Token purposes: a token signed for one purpose does not verify for
+// another (the purpose is part of what the MAC covers), so an unsubscribe
+// link cannot confirm a signup or open someone's preferences.
+const (
+	// PurposeUnsubscribe is the unsubscribe link's (Sign and Verify);
+	// the token's List is the list.
+	PurposeUnsubscribe = "unsubscribe"
+	// PurposeConfirm is a signup's confirmation link; List holds the
+	// signup request's Event.Ref.
+	PurposeConfirm = "confirm"
+	// PurposePreferences is the preferences page's link; List is the
+	// list.
+	PurposePreferences = "preferences"
+	// PurposeForm is a signup form's anti-forgery token; List is the
+	// list the form subscribes to.
+	PurposeForm = "form"
+)
+
+// tokenContext is what the MAC covers before the payload; the
+// unsubscribe purpose's is the one tokens always had, so links in digests
+// already sent keep working.
+func tokenContext(purpose string) string { return "khabar-" + purpose + "-v1\x00" }
 
 // NewTokens returns a keyring with one key, checking it.
 func NewTokens(id string, secret []byte) (*Tokens, error) {
@@ -112,16 +133,31 @@ func (t *Tokens) now() time.Time {
 // Sign returns a token for the address and list, valid for TTL from now.
 // It is URL-safe: letters, digits, '-', '_' and '.'.
 func (t *Tokens) Sign(email, list string) (string, error) {
+	return t.SignUntil(email, list, t.expiry())
+}
+
+// expiry is when a token signed now expires: TTL from now.
+func (t *Tokens) expiry() time.Time {
 	ttl := t.TTL
 	if ttl <= 0 {
 		ttl = 90 * 24 * time.Hour
 	}
-	return t.SignUntil(email, list, t.now().Add(ttl))
+	return t.now().Add(ttl)
 }
 
 // SignUntil returns a token for the address and list that expires at the
 // given time (to the second).
 func (t *Tokens) SignUntil(email, list string, expires time.Time) (string, error) {
+	return t.SignFor(PurposeUnsubscribe, email, list, expires)
+}
+
+// SignFor returns a token for one purpose (PurposeConfirm, …): only
+// VerifyFor with the same purpose accepts it. list is the token's List
+// claim: letters, digits, '-' and '_', at most 64.
+func (t *Tokens) SignFor(purpose, email, list string, expires time.Time) (string, error) {
+	if !validListName(purpose) {
+		return "", fmt.Errorf("digest: sign token: purpose %q", purpose)
+	}
 	var key *TokenKey
 	for i := range t.Keys {
 		if t.Keys[i].Retired.IsZero() {
@@ -137,16 +173,16 @@ func (t *Tokens) SignUntil(email, list string, expires time.Time) (string, error
 	}
 	payload := key.ID + "." + b64.EncodeToString([]byte(EmailKey(email))) + "." + list + "." +
 		strconv.FormatInt(expires.Unix(), 36)
-	return payload + "." + b64.EncodeToString(tokenMAC(key.Secret, payload)), nil
+	return payload + "." + b64.EncodeToString(tokenMAC(key.Secret, purpose, payload)), nil
 }
 
 // b64 decodes strictly: a token whose last character differs only in the
 // bits base64 leaves unused is a different token, and is refused.
 var b64 = base64.RawURLEncoding.Strict()
 
-func tokenMAC(secret []byte, payload string) []byte {
+func tokenMAC(secret []byte, purpose, payload string) []byte {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(tokenContext))
+	m.Write([]byte(tokenContext(purpose)))
 	m.Write([]byte(payload))
 	return m.Sum(nil)
 }
@@ -154,8 +190,14 @@ func tokenMAC(secret []byte, payload string) []byte {
 // Verify checks a token and returns its claims. The signature is compared
 // in constant time before any claim is trusted. A retired key's tokens are
 // accepted until Retired plus Grace; an expired token is refused even when
-// its signature is good.
+// its signature is good. It accepts unsubscribe tokens only (Sign's).
 func (t *Tokens) Verify(token string) (Claims, error) {
+	return t.VerifyFor(PurposeUnsubscribe, token)
+}
+
+// VerifyFor checks a token signed by SignFor for purpose, as Verify does;
+// a token signed for another purpose fails with ErrTokenSignature.
+func (t *Tokens) VerifyFor(purpose, token string) (Claims, error) {
 	if len(token) > 1024 {
 		return Claims{}, fmt.Errorf("%w: %d bytes", ErrTokenMalformed, len(token))
 	}
@@ -179,7 +221,7 @@ func (t *Tokens) Verify(token string) (Claims, error) {
 		return Claims{}, fmt.Errorf("%w: unknown key %q", ErrTokenKey, kid)
 	}
 	payload := token[:len(token)-len(macB64)-1]
-	if !hmac.Equal(mac, tokenMAC(key.Secret, payload)) {
+	if !hmac.Equal(mac, tokenMAC(key.Secret, purpose, payload)) {
 		return Claims{}, ErrTokenSignature
 	}
 	now := t.now()

@@ -176,6 +176,7 @@ func newBuilder(o options, cat *khabar.Catalog, store stateStore, secret []byte)
 		UnsubscribeMailto: "unsubscribe@" + domainOf(o.from),
 		ReturnPath:        "bounces@" + domainOf(o.from),
 		BrowserURL:        site + "/digest",
+		PreferencesURL:    site + "/preferences",
 		Tokens:            &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}},
 		Cutoff:            o.send.cutoff(),
 	})

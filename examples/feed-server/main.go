@@ -37,17 +37,17 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/examples/internal/corpus"
 	"github.com/khabar/khabar/examples/internal/indexpage"
 	"github.com/khabar/khabar/examples/internal/storeflag"
 	"github.com/khabar/khabar/feed"
 )
 
-const defaultData = "testdata/articles.jsonl"
+const defaultData = corpus.Default
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	path := *data
 	if path != "" {
 		var err error
-		if path, err = findData(*data, *data == defaultData); err != nil {
+		if path, err = corpus.Find(*data, *data == defaultData); err != nil {
 			return err
 		}
 	}
@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 		path = "the -db store"
 	default:
 		var err error
-		if c, err = load(path, logw); err != nil {
+		if c, err = corpus.Load(path, logw); err != nil {
 			return err
 		}
 	}
@@ -133,47 +133,6 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
-}
-
-// findData returns path, or with search set and path missing, the first
-// parent directory's copy of it.
-func findData(path string, search bool) (string, error) {
-	if _, err := os.Stat(path); err == nil || !search {
-		return path, err
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		p := filepath.Join(dir, path)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("%s not found in this directory or any parent (use -data)", path)
-		}
-		dir = parent
-	}
-}
-
-// load reads the articles; invalid lines are reported and skipped.
-func load(path string, logw io.Writer) (*khabar.Catalog, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	c := khabar.NewCatalog()
-	n, err := c.ReadJSONL(f)
-	if err != nil {
-		if n == 0 {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		fmt.Fprintf(logw, "%s: skipped invalid articles: %v\n", path, err)
-	}
-	return c, nil
 }
 
 // articleHost returns the host of the newest article's URL: the site the

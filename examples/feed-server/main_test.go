@@ -13,16 +13,17 @@ import (
 	"time"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/examples/internal/corpus"
 	"github.com/khabar/khabar/feed"
 )
 
 func testServer(t *testing.T) (*httptest.Server, *khabar.Catalog) {
 	t.Helper()
-	path, err := findData(defaultData, true)
+	path, err := corpus.Find(defaultData, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := load(path, io.Discard)
+	c, err := corpus.Load(path, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,13 +108,13 @@ func getPage(t *testing.T, u string) (int, string) {
 }
 
 func TestFindData(t *testing.T) {
-	if _, err := findData("no/such/file.jsonl", false); err == nil {
+	if _, err := corpus.Find("no/such/file.jsonl", false); err == nil {
 		t.Error("missing explicit file: no error")
 	}
-	if _, err := findData("no/such/file.jsonl", true); err == nil {
+	if _, err := corpus.Find("no/such/file.jsonl", true); err == nil {
 		t.Error("missing file searched upward: no error")
 	}
-	p, err := findData(defaultData, true)
+	p, err := corpus.Find(defaultData, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khabar/khabar/examples/internal/corpus"
 	"github.com/khabar/khabar/internal/pgtest"
 )
 
@@ -30,7 +31,7 @@ func TestReplicasFollowOneStore(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	data, err := findData(defaultData, true)
+	data, err := corpus.Find(defaultData, true)
 	if err != nil {
 		t.Fatal(err)
 	}

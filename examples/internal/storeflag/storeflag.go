@@ -5,9 +5,11 @@ package storeflag
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/feed/upstream"
 	"github.com/khabar/khabar/postgres"
 	"github.com/khabar/khabar/sqlite"
@@ -61,4 +63,39 @@ func Open(ctx context.Context, db string) (*Stores, error) {
 	s.PollState = ps
 	s.closers = append(s.closers, func() { ps.Close() })
 	return s, nil
+}
+
+// SubscriberStore is what a site keeps subscribers in: the store, its
+// consent history (digest.Lifecycle, checked when opened) and the secret
+// the links are signed with, shared with examples/digest-sender.
+type SubscriberStore interface {
+	digest.SubscriberStore
+	Secret(ctx context.Context, name string, n int) ([]byte, error)
+}
+
+// OpenSubscribers opens the subscriber store of db, as
+// examples/digest-sender's -db and -state do, and returns it as a
+// digest.Lifecycle with the secret of its links.
+func OpenSubscribers(ctx context.Context, db string) (digest.Lifecycle, SubscriberStore, func(), error) {
+	var s SubscriberStore
+	var closeFn func()
+	if IsPostgres(db) {
+		pg, err := postgres.Open(ctx, db)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		s, closeFn = postgres.NewStore(pg), pg.Close
+	} else {
+		st, err := sqlite.OpenStore(db)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		s, closeFn = st, func() { _ = st.Close() }
+	}
+	lc, ok := s.(digest.Lifecycle)
+	if !ok {
+		closeFn()
+		return nil, nil, nil, fmt.Errorf("%s: the store keeps no consent history (digest.Lifecycle)", db)
+	}
+	return lc, s, closeFn, nil
 }

@@ -1,0 +1,43 @@
+package signup
+
+import (
+	"sync"
+	"time"
+)
+
+// limiter counts events per key in fixed windows. Its memory is bounded:
+// it holds at most max keys, and when a window ends it forgets them all.
+// A key that finds the table full is refused, so a flood of new keys
+// (spoofed addresses) cannot grow it; the flood ends with the window.
+type limiter struct {
+	mu     sync.Mutex
+	n      int
+	window time.Duration
+	max    int
+	start  time.Time
+	counts map[string]int
+}
+
+func newLimiter(n int, window time.Duration, max int) *limiter {
+	return &limiter{n: n, window: window, max: max, counts: map[string]int{}}
+}
+
+// allow counts one event for key at now and reports whether it is within
+// the limit.
+func (l *limiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.start) >= l.window || now.Before(l.start) {
+		clear(l.counts)
+		l.start = now
+	}
+	c, ok := l.counts[key]
+	if !ok && len(l.counts) >= l.max {
+		return false
+	}
+	if c >= l.n {
+		return false
+	}
+	l.counts[key] = c + 1
+	return true
+}

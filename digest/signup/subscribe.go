@@ -1,0 +1,195 @@
+package signup
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/khabar/khabar/digest"
+)
+
+// Subscribe returns the handler of the signup form: GET shows it (with
+// ?email= filled in), POST records the request and mails the
+// confirmation link.
+func (s *Signup) Subscribe() http.Handler { return http.HandlerFunc(s.serveSubscribe) }
+
+func (s *Signup) serveSubscribe(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.begin(w, r)
+	if !ok {
+		return
+	}
+	if r.Method != http.MethodPost {
+		lang := s.language(t, r, "")
+		v := &View{Email: r.URL.Query().Get("email")}
+		if len(v.Email) > maxEmail {
+			v.Email = ""
+		}
+		s.form(w, r, http.StatusOK, t, lang, v, digest.Choices{Language: lang}, "")
+		return
+	}
+	if _, ok := token(w, r); !ok {
+		lang := s.language(t, r, "")
+		s.form(w, r, http.StatusBadRequest, t, lang, &View{Field: "form"}, digest.Choices{Language: lang}, "")
+		return
+	}
+	f := r.PostForm
+	lang := s.language(t, r, f.Get("language"))
+	v := &View{Email: strings.TrimSpace(f.Get("email"))}
+	c, cerr := s.readChoices(f, t)
+	if _, err := s.Tokens.VerifyFor(digest.PurposeForm, f.Get("t")); err != nil {
+		v.Field = "t"
+		s.form(w, r, http.StatusBadRequest, t, lang, v, c, "error_form_expired")
+		return
+	}
+	if len(v.Email) > maxEmail || digest.CheckAddress(v.Email) != nil {
+		v.Field = "email"
+		s.form(w, r, http.StatusBadRequest, t, lang, v, c, "")
+		return
+	}
+	var fe *FieldError
+	if errors.As(cerr, &fe) {
+		v.Field = fe.Field
+		s.form(w, r, http.StatusBadRequest, t, lang, v, c, "")
+		return
+	}
+	sent := func() {
+		s.page(w, r, http.StatusOK, "subscribe_sent", lang, digest.PageView{Email: v.Email}, "sent_title")
+	}
+	if f.Get(HoneypotField) != "" {
+		sent() // a bot: answered as anyone, nothing recorded
+		return
+	}
+	now := s.now()
+	ip := digest.ClientIP(r)
+	if !s.ipLim.allow(ip, now) {
+		s.fail(w, r, http.StatusTooManyRequests, lang, "error_too_many", false)
+		return
+	}
+	if !s.addrLim.allow(digest.EmailKey(v.Email), now) {
+		sent() // the same answer: the limit says nothing about the address
+		return
+	}
+	if c.Language == "" {
+		c.Language = lang
+	}
+	ctx := context.WithoutCancel(r.Context())
+	ref := newRef()
+	mailIt, err := s.request(ctx, v.Email, ip, ref, c, now)
+	if err == nil && mailIt {
+		err = s.mail(ctx, v.Email, ref, c, now)
+	}
+	if err != nil {
+		s.logger().Error("signup: subscribe", "email", v.Email, "err", err)
+		s.fail(w, r, http.StatusInternalServerError, lang, "error_server", false)
+		return
+	}
+	sent()
+}
+
+// form shows the signup form with v's values and c's choices; msgKey, when
+// set, is the locale's message at the top.
+func (s *Signup) form(w http.ResponseWriter, r *http.Request, code int, t *digest.Templates, lang string, v *View, c digest.Choices, msgKey string) {
+	tok, err := s.Tokens.SignFor(digest.PurposeForm, "form", s.list(), s.now().Add(or(s.FormTTL, 6*time.Hour)))
+	if err != nil {
+		s.logger().Error("signup: sign form token", "err", err)
+		s.fail(w, r, http.StatusInternalServerError, lang, "error_server", false)
+		return
+	}
+	v.Action = s.subscribePath() + "?" + url.Values{"lang": {lang}}.Encode()
+	v.Token = tok
+	v.Honeypot = HoneypotField
+	s.fill(v, c, t)
+	s.page(w, r, code, "subscribe", lang, digest.PageView{Message: msgKey, Data: v}, "subscribe_title")
+}
+
+// newRef returns a new signup request's ID: 128 random bits in hex.
+func newRef() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// request records the signup request and reports whether a confirmation
+// message should go out: not when one went to the address within
+// ResendInterval (then nothing is recorded). A new address is stored as
+// pending with the choices; a known one keeps its record and status until
+// it confirms.
+func (s *Signup) request(ctx context.Context, email, ip, ref string, c digest.Choices, now time.Time) (bool, error) {
+	interval := or(s.ResendInterval, 10*time.Minute)
+	ev := digest.Event{Kind: digest.EventRequested, At: now, Source: orStr(s.Form, s.subscribePath()),
+		IP: ip, Wording: s.Wording, Ref: ref, Choices: &c}
+	return s.Store.Change(ctx, email, ev, func(cur *digest.Subscriber, hist []digest.Event) (*digest.Subscriber, error) {
+		for _, e := range hist {
+			if e.Kind == digest.EventRequested && now.Sub(e.At) < interval {
+				return nil, digest.ErrNoChange
+			}
+		}
+		if cur != nil {
+			return nil, nil
+		}
+		sub, err := c.Apply(&digest.Subscriber{Email: email})
+		if err != nil {
+			return nil, err
+		}
+		sub.Status = digest.StatusPending
+		return sub, nil
+	})
+}
+
+// mail sends the confirmation message of request ref.
+func (s *Signup) mail(ctx context.Context, email, ref string, c digest.Choices, now time.Time) error {
+	n, err := s.Confirmation(email, ref, c, now)
+	if err != nil {
+		return err
+	}
+	return s.Mailer.Send(ctx, n)
+}
+
+// Confirmation returns the confirmation message of the signup request ref
+// (Event.Ref) for the address with choices c, at now: its link expires
+// ConfirmTTL later.
+func (s *Signup) Confirmation(email, ref string, c digest.Choices, now time.Time) (*digest.Notice, error) {
+	t, err := s.templates()
+	if err != nil {
+		return nil, err
+	}
+	from, err := mail.ParseAddress(s.From)
+	if err != nil {
+		return nil, fmt.Errorf("signup: From %q: %w", s.From, err)
+	}
+	exp := now.Add(or(s.ConfirmTTL, 48*time.Hour))
+	tok, err := s.Tokens.SignFor(digest.PurposeConfirm, email, ref, exp)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := digest.LoadLocation(orStr(c.TimeZone, s.zones()[0]))
+	if err != nil {
+		loc = time.UTC
+	}
+	pv := digest.PageView{Email: email, Publisher: s.Publisher}
+	t.Localize(&pv, c.Language, s.Language)
+	v := &View{
+		ConfirmURL: s.link(s.confirmPath(), url.Values{"t": {tok}, "lang": {pv.Lang}}),
+		Expires:    exp.In(loc).Format("2006-01-02 15:04 MST"),
+	}
+	pv.Data = v
+	pv.Title = fmt.Sprintf(pv.T["mail_subject"], pv.Publisher.Name)
+	text, html, err := t.SignupMail(&pv)
+	if err != nil {
+		return nil, err
+	}
+	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
+	return &digest.Notice{
+		From: *from, To: mail.Address{Name: c.Name, Address: email},
+		Subject: pv.Title, Text: text, HTML: html,
+		MessageID: ref + ".confirm@" + strings.ToLower(domain),
+		Date:      now, Language: pv.Lang,
+	}, nil
+}
