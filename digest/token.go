@@ -14,15 +14,15 @@ import (
 // Token errors. Verify wraps exactly one of them.
 var (
 	// ErrTokenMalformed is a token that is not of the form Sign makes.
-	ErrTokenMalformed = errors.New("digest: malformed unsubscribe token")
+	ErrTokenMalformed = errors.New("digest: malformed token")
 	// ErrTokenSignature is a token whose signature does not match its
 	// content: forged or altered.
-	ErrTokenSignature = errors.New("digest: bad unsubscribe token signature")
+	ErrTokenSignature = errors.New("digest: bad token signature")
 	// ErrTokenExpired is a genuine token past its expiry.
-	ErrTokenExpired = errors.New("digest: unsubscribe token expired")
+	ErrTokenExpired = errors.New("digest: token expired")
 	// ErrTokenKey is a token signed with a key that is unknown or retired
 	// beyond its grace period.
-	ErrTokenKey = errors.New("digest: unsubscribe token key not accepted")
+	ErrTokenKey = errors.New("digest: token key not accepted")
 )
 
 // TokenKey is one HMAC-SHA256 key of a Tokens keyring.
@@ -36,7 +36,8 @@ type TokenKey struct {
 	Retired time.Time
 }
 
-// Tokens signs and verifies unsubscribe tokens: HMAC-SHA256 over the
+// Tokens signs and verifies the signed links of the list (unsubscribe,
+// confirmation, preferences; see SignFor): HMAC-SHA256 over the
 // subscriber's address, the list and an expiry, with a key ID so keys can
 // be rotated. To rotate, put a new key first and set Retired on the old
 // one: new tokens use the new key, old ones keep working for Grace.
