@@ -166,8 +166,7 @@ func (it *poolItem) view() StoryView {
 	if v := it.sv.Load(); v != nil {
 		return *v
 	}
-	v := storyViewOf(it.a)
-	v.Category = categoryLabel(it.a, it.cats)
+	v := storyViewOf(it.a) // its Category is the story's own, whatever the pool
 	it.sv.Store(&v)
 	return v
 }

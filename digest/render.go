@@ -142,7 +142,7 @@ func storyViewOf(a *khabar.Article) StoryView {
 	sv := StoryView{
 		Title:    oneLine(a.Title),
 		URL:      khabar.URI(a.URL),
-		Category: categoryLabel(a, nil),
+		Category: categoryLabel(a),
 		Lang:     baseLanguage(a.Language),
 		Dir:      "ltr",
 	}
