@@ -55,14 +55,13 @@ type Image struct {
 // article's URL) as the address relative references are resolved
 // against; base is parsed only when a relative reference needs it.
 func (p *Policy) Sanitize(body, base string) string {
+	if p.in == nil && !needsFilter(body) {
+		return body
+	}
 	s := newState(p)
 	defer s.release()
 	s.baseStr = base
-	from, filter := s.prefix(body)
-	if !filter {
-		return body
-	}
-	out, same := s.engine(s.out[:0], body, from)
+	out, same := s.engine(s.out[:0], body, s.prefix(body))
 	s.out = out[:0]
 	if same {
 		return body
@@ -75,15 +74,14 @@ func (p *Policy) Sanitize(body, base string) string {
 // is body itself it appends nothing and reports same, so that the caller
 // can use body without a copy.
 func (p *Policy) AppendSanitized(dst []byte, body, base string) (out []byte, same bool) {
+	if p.in == nil && !needsFilter(body) {
+		return dst, true
+	}
 	s := newState(p)
 	defer s.release()
 	s.baseStr = base
-	from, filter := s.prefix(body)
-	if !filter {
-		return dst, true
-	}
 	own := s.out
-	out, same = s.engine(dst, body, from)
+	out, same = s.engine(dst, body, s.prefix(body))
 	s.out = own
 	if same {
 		return out[:len(dst)], true
@@ -94,14 +92,13 @@ func (p *Policy) AppendSanitized(dst []byte, body, base string) (out []byte, sam
 // SanitizeFragment is Sanitize with base already parsed (nil for none),
 // and reports the first image (see Image; zero when there is none).
 func (p *Policy) SanitizeFragment(body string, base *url.URL) (string, Image) {
+	if p.in == nil && !needsFilter(body) {
+		return body, Image{}
+	}
 	s := newState(p)
 	defer s.release()
 	s.base, s.baseDone = base, true
-	from, filter := s.prefix(body)
-	if !filter {
-		return body, Image{}
-	}
-	out, same := s.engine(s.out[:0], body, from)
+	out, same := s.engine(s.out[:0], body, s.prefix(body))
 	s.out = out[:0]
 	if same {
 		return body, s.first
@@ -109,18 +106,15 @@ func (p *Policy) SanitizeFragment(body string, base *url.URL) (string, Image) {
 	return string(out), s.first
 }
 
-// prefix returns how much of body the Outgoing rules are known to write
-// back as it is (quietEnd), and whether the engine must run at all: not
-// when the quick scan (needsFilter) passes the body. The quick scan
-// accepts every tag quietEnd does, so it needs to read only the rest.
-// For Incoming it returns 0, true.
-func (s *state) prefix(body string) (from int, filter bool) {
+// prefix returns how much of body, which the quick scan (needsFilter)
+// did not pass, the Outgoing rules are known to write back as it is
+// (quietEnd): the engine need not tokenize it. For Incoming it is 0.
+func (s *state) prefix(body string) int {
 	if s.p.in != nil {
-		return 0, true
+		return 0
 	}
 	s.quiet.reset()
-	from = s.quietEnd(body, 0)
-	return from, from < len(body) && needsFilter(body[from:])
+	return s.quietEnd(body, 0)
 }
 
 // state is one run of the engine.

@@ -100,7 +100,7 @@ func (s *state) quietTag(body string, i int) int {
 		}
 		val := body[v:e]
 		if urlAttr(key) {
-			// quietURL too, so that needsFilter passes every quiet tag.
+			// quietURL first, the cheap test; checkURL proves the rest.
 			if !quietURL(key, val) {
 				return -1
 			}
