@@ -189,6 +189,9 @@ func (it *poolItem) renderedView(t *Templates, clock, lang string, strs map[stri
 	it.mu.Unlock()
 	v := it.view()
 	v.Time, v.Views = clock, views
+	if it.other { // a pool is of one language: the same for every rendering
+		v.setReader(lang)
+	}
 	if err := t.renderStory(&v); err != nil {
 		return v, err
 	}
