@@ -117,8 +117,10 @@ func (s *state) quietTag(body string, i int) int {
 var attrStop = [256]bool{'"': true, '&': true, '\'': true, '<': true, '>': true, '\r': true, 0: true}
 
 // textStops are the bytes other than '<' that end a quiet stretch of
-// text: what decoding or escaping changes (textSpecial).
-const textStops = "\x00\r\"&'>"
+// text: what decoding or escaping changes (textSpecial), less NUL, which
+// text in the data state keeps (plainText), so that a search that never
+// finds anything is saved.
+const textStops = "\r\"&'>"
 
 // quietScan remembers, for each byte of textStops, where it next occurs
 // in the body at or after the last place asked about: each is searched
