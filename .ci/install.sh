@@ -18,12 +18,18 @@ fi
 # - spamassassin: TestSpamAssassin scores the composed messages with its
 #   local rules (spamassassin -L -t; no network);
 # - postgresql: the postgres package and the multi-process tests run
-#   against a throwaway cluster .ci/postgres.sh starts.
+#   against a throwaway cluster .ci/postgres.sh starts;
+# - chromium and fonts-noto-core: the screenshot tests
+#   (internal/browsertest) open the digest and the example pages in
+#   headless Chromium; fonts-noto-core has the Devanagari and Nastaliq
+#   fonts they are set in.
 apt_need=()
 command -v python3 >/dev/null 2>&1 || apt_need+=(python3)
 /usr/bin/python3 -c 'import feedparser' >/dev/null 2>&1 || apt_need+=(python3-feedparser)
 command -v spamassassin >/dev/null 2>&1 || apt_need+=(spamassassin)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || apt_need+=(chromium)
+[ -f /usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf ] || apt_need+=(fonts-noto-core)
 if [ ${#apt_need[@]} -gt 0 ]; then
 	sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 	$sudo_cmd apt-get update -qq

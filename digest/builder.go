@@ -545,18 +545,18 @@ func (b *Builder) General(ed Edition, lang string) (*WebVersion, error) {
 }
 
 // categoryLabel returns the label of the category a story is shown
-// under: the first of prefer (the categories that are not generic in the
-// story's window) when there is one, else the deepest of its categories,
-// the first on a tie.
-func categoryLabel(a *khabar.Article, prefer []string) string {
+// under, the same for every subscriber: a function of the story alone.
+// It is the most specific of the story's categories, the deepest, and of
+// equally deep ones the last listed, because newsroom systems list the
+// site-wide lists a story is also filed under ("ताज़ा ख़बरें", latest
+// news) before its own section: a cricket story filed under ताज़ा ख़बरें
+// and खेल is labeled खेल, a Kanpur story उत्तर प्रदेश › कानपुर.
+func categoryLabel(a *khabar.Article) string {
 	var best *khabar.Category
 	depth := 0
 	for i := range a.Categories {
 		c := &a.Categories[i]
-		if len(prefer) > 0 && c.SlugPath() == prefer[0] {
-			return c.Label()
-		}
-		if d := len(c.Path()); d > depth {
+		if d := len(c.Path()); d >= depth {
 			best, depth = c, d
 		}
 	}

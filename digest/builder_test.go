@@ -435,3 +435,44 @@ func TestTrimToMaxHTML(t *testing.T) {
 		t.Error("an untrimmed digest says it was trimmed")
 	}
 }
+
+// TestSameLabelForEverySubscriber: a story's section label is the
+// story's own, not something its reader's follows, language or window
+// (the pool of stories it was ranked in) decide, and it is what the text part shows.
+func TestSameLabelForEverySubscriber(t *testing.T) {
+	b := newTestBuilder(t, nil)
+	subs := []Subscriber{
+		{Email: "a@example.com"},
+		{Email: "b@example.com", Follows: Follows{Categories: []string{"उत्तर-प्रदेश"}}},
+		{Email: "c@example.com", Follows: Follows{Authors: []string{"reena"}, Tags: []string{"क्रिकेट"}}},
+		{Email: "d@example.com", Language: "en", Follows: Follows{Categories: []string{"उत्तर-प्रदेश/कानपुर"}}},
+		{Email: "f@example.com", Language: "en", TimeZone: time.UTC, Follows: Follows{Categories: []string{"sports"}}}, // another window
+		{Email: "e@example.com", Language: "ur-PK", Follows: Follows{Categories: []string{"sports"}}},
+	}
+	label := map[string]string{} // story ID -> label
+	by := map[string]string{}    // story ID -> the subscriber it was first seen for
+	for i := range subs {
+		sub := &subs[i]
+		m, err := b.Build(context.Background(), testEdition, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range append(slices.Clone(m.Followed), m.Top...) {
+			got := s.item.view().Category
+			if !strings.Contains(string(m.Text), got+" · ") {
+				t.Errorf("%s: label %q of %s is not in the text part", sub.Email, got, s.Article.ID)
+			}
+			if want, ok := label[s.Article.ID]; ok && got != want {
+				t.Errorf("%s is labeled %q for %s, %q for %s", s.Article.ID, got, sub.Email, want, by[s.Article.ID])
+			}
+			label[s.Article.ID], by[s.Article.ID] = got, sub.Email
+		}
+	}
+	// The most specific category; of equally deep ones the last listed,
+	// after the site-wide "ताज़ा ख़बरें".
+	for id, want := range map[string]string{"s1": "खेल", "l1": "उत्तर प्रदेश › लखनऊ", "k1": "उत्तर प्रदेश › कानपुर", "t1": "टेक"} {
+		if got := label[id]; got != want {
+			t.Errorf("%s is labeled %q, want %q", id, got, want)
+		}
+	}
+}

@@ -166,8 +166,7 @@ func (it *poolItem) view() StoryView {
 	if v := it.sv.Load(); v != nil {
 		return *v
 	}
-	v := storyViewOf(it.a)
-	v.Category = categoryLabel(it.a, it.cats)
+	v := storyViewOf(it.a) // its Category is the story's own, whatever the pool
 	it.sv.Store(&v)
 	return v
 }
@@ -190,6 +189,9 @@ func (it *poolItem) renderedView(t *Templates, clock, lang string, strs map[stri
 	it.mu.Unlock()
 	v := it.view()
 	v.Time, v.Views = clock, views
+	if it.other { // a pool is of one language: the same for every rendering
+		v.setReader(lang)
+	}
 	if err := t.renderStory(&v); err != nil {
 		return v, err
 	}

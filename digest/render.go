@@ -69,7 +69,8 @@ type StoryView struct {
 	// Summary is the standfirst (or the start of the body), at most 240
 	// characters.
 	Summary string
-	// Category is the first category's label ("उत्तर प्रदेश › कानपुर").
+	// Category is the label of the story's most specific category
+	// ("उत्तर प्रदेश › कानपुर"), the same in every digest.
 	Category string
 	// Author is the first byline.
 	Author string
@@ -86,6 +87,11 @@ type StoryView struct {
 	// default) and direction ("ltr" or "rtl"), so an Urdu headline reads
 	// right to left inside a Hindi digest and the reverse.
 	Lang, Dir string
+	// Reader is the digest's language and direction (Lang and Dir as
+	// above) when they are not the story's, else empty: the line under
+	// the story (category, time, views) is in the reader's language, so it
+	// is marked and set in that language's font.
+	Reader struct{ Lang, Dir string }
 	// HTML and Text are the story rendered by the "story" template of
 	// TemplateHTML and of TemplateText, for the message templates to
 	// insert ({{.HTML}}, {{.Text}}). They are rendered once per story and
@@ -145,7 +151,7 @@ func storyViewOf(a *khabar.Article) StoryView {
 	sv := StoryView{
 		Title:    oneLine(a.Title),
 		URL:      khabar.URI(a.URL),
-		Category: categoryLabel(a, nil),
+		Category: categoryLabel(a),
 		Lang:     baseLanguage(a.Language),
 		Dir:      "ltr",
 	}
@@ -177,6 +183,15 @@ func storyViewOf(a *khabar.Article) StoryView {
 }
 
 // rtlLanguage reports whether a language is written right to left.
+// setReader sets v.Reader for a story shown in a digest in the language
+// lang, when that is not the story's own.
+func (v *StoryView) setReader(lang string) {
+	v.Reader.Lang, v.Reader.Dir = lang, "ltr"
+	if rtlLanguage(lang) {
+		v.Reader.Dir = "rtl"
+	}
+}
+
 func rtlLanguage(lang string) bool {
 	switch lang {
 	case "ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi":
@@ -213,6 +228,9 @@ func (b *Builder) views(stories []Story, tz *time.Location, lang string, t map[s
 		}
 		v := storyViewOf(s.Article)
 		v.Time, v.Views = clock, viewsLabel(s.Article, lang, t)
+		if v.Lang != "" && v.Lang != lang {
+			v.setReader(lang)
+		}
 		if err := b.tmpl.renderStory(&v); err != nil {
 			return nil, err
 		}

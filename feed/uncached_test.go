@@ -10,8 +10,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/htmlsafe"
 	"github.com/khabar/khabar/internal/xmltext"
 )
 
@@ -32,6 +34,7 @@ import (
 // that once so that re-rendering after a change costs one item.
 func (r *Renderer) appendPageUncached(dst []byte, p *Page, f Format) []byte {
 	dst = r.appendHead(dst, p, f)
+	var scratch []byte // the filtered body, when the policy changes it
 	for i, a := range p.Items {
 		if i > 0 {
 			dst = append(dst, itemSep[f]...)
@@ -39,7 +42,9 @@ func (r *Renderer) appendPageUncached(dst []byte, p *Page, f Format) []byte {
 		if !p.clean(i) {
 			a = cleanArticle(a)
 		}
-		dst = r.appendItem(dst, a, r.s.filterBody(a), f)
+		var body string
+		body, scratch = r.s.filterBodyTo(scratch, a)
+		dst = r.appendItem(dst, a, body, f)
 	}
 	return append(dst, tail(f, len(p.Items) == 0)...)
 }
@@ -341,4 +346,22 @@ func TestAppendURIHostile(t *testing.T) {
 			t.Errorf("xmltext.AppendURI(%q, JSON) = %s: %v", s, j, err)
 		}
 	}
+}
+
+// filterBodyTo is filterBody writing a body the policy changes into buf
+// (from its start) instead of a new string: it returns the body, which
+// may view buf's array and is valid until buf is written again, and buf
+// as extended.
+func (s *site) filterBodyTo(buf []byte, a *khabar.Article) (string, []byte) {
+	if s.ContentPolicy == RawContent {
+		return a.ContentHTML, buf
+	}
+	out, same := htmlsafe.Outgoing.AppendSanitized(buf[:0], a.ContentHTML, a.URL)
+	if same {
+		return a.ContentHTML, out
+	}
+	if len(out) == 0 {
+		return "", out
+	}
+	return unsafe.String(&out[0], len(out)), out
 }

@@ -2,6 +2,7 @@ package htmlsafe
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -60,7 +61,32 @@ func (p *Policy) Sanitize(body, base string) string {
 	s := newState(p)
 	defer s.release()
 	s.baseStr = base
-	return s.run(body)
+	out, same := s.engine(s.out[:0], body, s.prefix(body))
+	s.out = out[:0]
+	if same {
+		return body
+	}
+	return string(out)
+}
+
+// AppendSanitized appends Sanitize(body, base) to dst and returns the
+// extended slice, without making a string of the result; when the result
+// is body itself it appends nothing and reports same, so that the caller
+// can use body without a copy.
+func (p *Policy) AppendSanitized(dst []byte, body, base string) (out []byte, same bool) {
+	if p.in == nil && !needsFilter(body) {
+		return dst, true
+	}
+	s := newState(p)
+	defer s.release()
+	s.baseStr = base
+	own := s.out
+	out, same = s.engine(dst, body, s.prefix(body))
+	s.out = own
+	if same {
+		return out[:len(dst)], true
+	}
+	return out, false
 }
 
 // SanitizeFragment is Sanitize with base already parsed (nil for none),
@@ -72,8 +98,23 @@ func (p *Policy) SanitizeFragment(body string, base *url.URL) (string, Image) {
 	s := newState(p)
 	defer s.release()
 	s.base, s.baseDone = base, true
-	out := s.run(body)
-	return out, s.first
+	out, same := s.engine(s.out[:0], body, s.prefix(body))
+	s.out = out[:0]
+	if same {
+		return body, s.first
+	}
+	return string(out), s.first
+}
+
+// prefix returns how much of body, which the quick scan (needsFilter)
+// did not pass, the Outgoing rules are known to write back as it is
+// (quietEnd): the engine need not tokenize it. For Incoming it is 0.
+func (s *state) prefix(body string) int {
+	if s.p.in != nil {
+		return 0
+	}
+	s.quiet.reset()
+	return s.quietEnd(body, 0)
 }
 
 // state is one run of the engine.
@@ -91,6 +132,8 @@ type state struct {
 	// counts its open instances when nested ones count (Outgoing).
 	skipName  string
 	skipDepth int
+
+	quiet quietScan // Outgoing's skip-ahead (quiet.go)
 
 	inState // the Incoming policy's own
 }
@@ -124,26 +167,49 @@ func (s *state) baseURL() *url.URL {
 	return s.base
 }
 
-// run is the engine: one pass over the tokenizer, each token handed to
-// the policy's rules, which append what they keep to s.out. Comments,
-// doctypes and processing instructions are dropped by every policy (the
-// tokenizer skips them).
+// run is the engine on body from its start: engine appending to s.out,
+// returning body itself when nothing changed.
 func (s *state) run(body string) string {
+	s.quiet.reset()
+	out, same := s.engine(s.out[:0], body, 0)
+	s.out = out[:0]
+	if same {
+		return body
+	}
+	return string(out)
+}
+
+// engine is one pass over the tokenizer, each token handed to the
+// policy's rules, which append what they keep to dst; body[:from] is known
+// to come out as it is (Outgoing's quietEnd; 0 for none). It returns the
+// extended dst and whether the output is body itself. Comments, doctypes
+// and processing instructions are dropped by every policy (the tokenizer
+// skips them).
+func (s *state) engine(dst []byte, body string, from int) (out []byte, same bool) {
 	if s.p.in != nil && strings.TrimSpace(body) == "" {
-		return ""
+		return dst, body == ""
 	}
-	s.out = s.out[:0]
-	if n := len(body) + len(body)/8; cap(s.out) < n {
-		s.out = make([]byte, 0, n)
-	}
+	o := len(dst)
+	s.out = slices.Grow(dst, len(body)+len(body)/8)
 	s.open.stack = s.open.buf[:0]
 	z := &s.z
 	z.reset(body)
+	z.pos = from
 	// body[v0:v1] is a run of tokens that come out as they went in, not
 	// yet copied to s.out: a body that is one such run is returned as it
 	// is, and a run is copied in one piece.
-	v0, v1 := 0, 0
+	v0, v1 := 0, from
 	for {
+		if s.p.in == nil && s.skipName == "" && z.rawTag == "" {
+			// What the rules write back as it is need not be tokenized.
+			if e := s.quietEnd(body, z.pos); e > z.pos {
+				if z.pos != v1 {
+					s.out = append(s.out, body[v0:v1]...)
+					v0 = z.pos
+				}
+				v1, z.pos = e, e
+			}
+		}
 		tt := z.next()
 		mark, verbatim := len(s.out), false
 		switch tt {
@@ -151,11 +217,8 @@ func (s *state) run(body string) string {
 			if s.p.in != nil {
 				s.inFinish()
 			}
-			if len(s.out) == 0 && v0 == 0 && v1 == len(body) {
-				return body
-			}
-			s.out = insertRun(s.out, mark, body[v0:v1])
-			return string(s.out)
+			same = len(s.out) == o && v0 == 0 && v1 == len(body)
+			return insertRun(s.out, mark, body[v0:v1]), same
 		case tokText:
 			if s.skipName == "" {
 				verbatim = s.text(body[z.data.start:z.data.end], z.mode)

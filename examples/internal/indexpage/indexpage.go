@@ -155,11 +155,11 @@ ul.rows li{padding:.4em 0;border-bottom:1px solid #ddd;display:flex;flex-wrap:wr
 <body>
 <header><h1>{{.Title}} · {{.T.feeds}}</h1><a href="{{.Other.Query}}" hreflang="{{.Other.Lang}}" lang="{{.Other.Lang}}">{{.Other.Label}}</a></header>
 {{define "rows"}}<ul class="rows">
-{{range .}}<li><span class="name"><a href="{{.Page}}">{{.Name}}</a></span> <span class="count">{{.Count}}</span> <span class="links">{{range .Links}}<a href="{{.URL}}">{{.Label}}</a>{{end}}</span></li>
+{{range .}}<li><span class="name"><a href="{{.Page}}"><bdi>{{.Name}}</bdi></a></span> <span class="count">{{.Count}}</span> <span class="links">{{range .Links}}<a href="{{.URL}}">{{.Label}}</a>{{end}}</span></li>
 {{end}}</ul>{{end}}
 {{if .Upstreams}}<h2>{{.T.upstream}}</h2>
 <ul class="rows">
-{{range .Upstreams}}<li class="up"><span class="name"><a href="{{.URL}}">{{.Title}}</a></span> <span>{{$.T.status}}: {{.Status}}</span> <span>{{$.T.stored}}: {{.Stored}}</span>{{if .Next}} <span>{{$.T.next}}: <time>{{.Next}}</time></span>{{end}}</li>
+{{range .Upstreams}}<li class="up"><span class="name"><a href="{{.URL}}">{{or .Title .URL}}</a></span> <span>{{$.T.status}}: {{.Status}}</span> <span>{{$.T.stored}}: {{.Stored}}</span>{{if .Next}} <span>{{$.T.next}}: <time>{{.Next}}</time></span>{{end}}</li>
 {{end}}</ul>{{end}}
 <h2>{{.T.site}}</h2>
 {{template "rows" .Site}}
