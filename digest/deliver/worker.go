@@ -35,14 +35,7 @@ type message struct {
 func (w *worker) loop() {
 	defer w.flush()
 	for {
-		var t task
-		var ok bool
-		select {
-		case t, ok = <-w.r.ready:
-		default:
-			w.flush() // nothing to send at once: do not keep an outcome waiting
-			t, ok = <-w.r.ready
-		}
+		t, ok := w.next()
 		if !ok {
 			return
 		}
@@ -52,6 +45,34 @@ func (w *worker) loop() {
 		}
 		w.deliver(t)
 	}
+}
+
+// holdWait is how long a worker holding an outcome waits for the build
+// stage's next message before recording the outcome on its own: about a
+// message's build, so that a worker a little ahead of the builders still
+// records the outcome with the next "sending", in one commit.
+const holdWait = 10 * time.Millisecond
+
+// next returns the next built task; false when there are no more. An
+// outcome held while no message comes is recorded on its own.
+func (w *worker) next() (task, bool) {
+	select {
+	case t, ok := <-w.r.ready:
+		return t, ok
+	default:
+	}
+	if w.held != nil {
+		timer := time.NewTimer(holdWait)
+		defer timer.Stop()
+		select {
+		case t, ok := <-w.r.ready:
+			return t, ok
+		case <-timer.C:
+		}
+	}
+	w.flush() // nothing to send soon: do not keep an outcome waiting
+	t, ok := <-w.r.ready
+	return t, ok
 }
 
 func (w *worker) close() {
