@@ -459,36 +459,6 @@ func (b *Builder) browserURL(ed Edition, lang string) string {
 	return u.String()
 }
 
-// Each builds the edition for every subscriber of the store, in the
-// store's order, and calls fn with each: with the message, or with a nil
-// message and a *SkipError (unsubscribed, bounced, nothing new, already
-// sent) or a *BuildError. Messages are built one at a time, so memory does
-// not grow with the number of subscribers. A non-nil error from fn stops
-// the walk and is returned; so is the context's error when it is
-// cancelled.
-func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error) error) error {
-	if b == nil || b.tmpl == nil {
-		return ErrZeroBuilder
-	}
-	if b.cfg.Subscribers == nil {
-		return errors.New("digest: Each needs Config.Subscribers")
-	}
-	if err := ed.Validate(); err != nil {
-		return err
-	}
-	local := &poolCache{}
-	return b.cfg.Subscribers.EachSubscriber(ctx, func(sub *Subscriber) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		m, err := b.build(ctx, ed, sub, local)
-		if err != nil && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fn(m, err)
-	})
-}
-
 // WebVersion is the web version of an edition: the general digest, the
 // same for everyone, with no personal data in it.
 type WebVersion struct {

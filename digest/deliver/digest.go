@@ -14,7 +14,7 @@ import (
 
 // Digest connects package digest to the Sender and the Scheduler: it turns
 // subscribers into Jobs whose Compose builds their digest (so that digests
-// are built by the Sender's workers, in parallel), and is the Scheduler's
+// are built by the Sender's build stage, in parallel), and is the Scheduler's
 // Audience over the digest's subscriber store. Journal keys are
 // Key{Edition: Edition.ID(), Recipient: Subscriber.Key()}, e.g.
 // {"daily-2026-11-24", "reader@example.org"}.
@@ -46,7 +46,7 @@ type Digest struct {
 	// OnSkip, when set, is called for each subscriber who gets no message
 	// (inactive, paused, nothing new, already sent) with the reason, and for each
 	// whose message cannot be built with the *digest.BuildError. It may be
-	// called from the Sender's workers, one call at a time.
+	// called from the Sender's goroutines, one call at a time.
 	OnSkip func(email string, err error)
 
 	mu sync.Mutex // serializes OnSkip
@@ -195,9 +195,9 @@ func (d *Digest) Recipients(ctx context.Context) iter.Seq2[Recipient, error] {
 }
 
 // Job implements Audience: the job for the subscriber's edition of the
-// date. The digest is built by the job's Compose, on a Sender worker, so
-// that a pass builds digests in parallel; nothing new there is recorded as
-// skipped by the Sender (Pass.Sent.Skipped).
+// date. The digest is built by the job's Compose, in the Sender's build
+// stage, so that a pass builds digests in parallel; nothing new there is
+// recorded as skipped by the Sender (Pass.Sent.Skipped).
 func (d *Digest) Job(ctx context.Context, r Recipient, date string) (Job, error) {
 	if err := d.check(); err != nil {
 		return Job{}, err

@@ -11,9 +11,9 @@
 //	counts, err := sender.Run(ctx, d.Jobs(ctx, edition))
 //
 // A Sender runs a pool of workers, each holding one SMTP session (go-mail's,
-// so TLS, STARTTLS and AUTH are go-mail's) for many messages. Each message
-// is written once, signed once (DKIM) and sent as those bytes on every
-// attempt. 250 after DATA is sent; a 5xx at any step is failed; a 4xx or a
+// so TLS, STARTTLS and AUTH are go-mail's) for many messages, fed by a few
+// goroutines that build messages ahead of them. Each message is written
+// once, signed once (DKIM) and sent as those bytes on every attempt. 250 after DATA is sent; a 5xx at any step is failed; a 4xx or a
 // connection lost before the end of DATA is retried with backoff up to
 // Config.MaxAttempts; no reply after the end of DATA is unknown, never
 // resent, since the server may have accepted it. A recipient whose address

@@ -34,7 +34,7 @@ type Audience interface {
 	// error wrapping ErrSkip means nothing to send; any other error marks
 	// this delivery failed and the pass goes on. The job's Compose may also
 	// return ErrSkip, which the Sender records the same way; building there
-	// lets the Sender's workers build in parallel.
+	// lets the Sender build in parallel.
 	Job(ctx context.Context, r Recipient, date string) (Job, error)
 	// EditionID returns the journal edition of a local date, e.g.
 	// "daily-2026-11-24".

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,8 +55,8 @@ type Job struct {
 	// Key identifies the delivery in the journal.
 	Key Key
 	// Compose builds the message. It is called only if the journal says the
-	// message has not been sent yet, from a worker goroutine, at most once
-	// per Run. The message's envelope sender is its Envelope-From or From
+	// message has not been sent yet, at most once per Run, from one of the
+	// Run's build goroutines (Config.Builders), ahead of the SMTP workers. The message's envelope sender is its Envelope-From or From
 	// address; it must have exactly one recipient (To, Cc and Bcc together).
 	// An error wrapping ErrSkip records the delivery as skipped (nothing to
 	// send); any other error marks it failed, with the error as its detail.
@@ -147,6 +148,11 @@ type Config struct {
 	// Workers is the number of concurrent SMTP sessions; zero means
 	// DefaultWorkers.
 	Workers int
+	// Builders is the number of goroutines that compose, write and
+	// DKIM-sign messages ahead of the SMTP workers (at most
+	// Workers+Builders built messages wait for a session); zero means
+	// runtime.GOMAXPROCS(0), one per core.
+	Builders int
 	// Rate limits messages per second across all workers of this Sender
 	// (each attempt counts); zero means no limit. It is not shared between
 	// processes: when N processes send one edition through a Claimer,
@@ -222,10 +228,10 @@ func NewSender(cfg Config) (*Sender, error) {
 	if cfg.Journal == nil {
 		return nil, ErrNoJournal
 	}
-	if cfg.Workers < 0 || cfg.Rate < 0 || cfg.MaxAttempts < 0 || cfg.Backoff < 0 || cfg.MaxBackoff < 0 || cfg.Timeout < 0 || cfg.MessagesPerSession < 0 ||
+	if cfg.Workers < 0 || cfg.Builders < 0 || cfg.Rate < 0 || cfg.MaxAttempts < 0 || cfg.Backoff < 0 || cfg.MaxBackoff < 0 || cfg.Timeout < 0 || cfg.MessagesPerSession < 0 ||
 		cfg.Lease < 0 || cfg.ClaimBatch < 0 {
-		return nil, fmt.Errorf("deliver: negative value in config (workers %d, rate %g, attempts %d, backoff %v, max backoff %v, timeout %v, messages per session %d, lease %v, claim batch %d)",
-			cfg.Workers, cfg.Rate, cfg.MaxAttempts, cfg.Backoff, cfg.MaxBackoff, cfg.Timeout, cfg.MessagesPerSession, cfg.Lease, cfg.ClaimBatch)
+		return nil, fmt.Errorf("deliver: negative value in config (workers %d, builders %d, rate %g, attempts %d, backoff %v, max backoff %v, timeout %v, messages per session %d, lease %v, claim batch %d)",
+			cfg.Workers, cfg.Builders, cfg.Rate, cfg.MaxAttempts, cfg.Backoff, cfg.MaxBackoff, cfg.Timeout, cfg.MessagesPerSession, cfg.Lease, cfg.ClaimBatch)
 	}
 	if cfg.DKIM != nil {
 		if err := cfg.DKIM.check(); err != nil {
@@ -234,6 +240,9 @@ func NewSender(cfg Config) (*Sender, error) {
 	}
 	if cfg.Workers == 0 {
 		cfg.Workers = DefaultWorkers
+	}
+	if cfg.Builders == 0 {
+		cfg.Builders = runtime.GOMAXPROCS(0)
 	}
 	if cfg.MaxAttempts == 0 {
 		cfg.MaxAttempts = DefaultMaxAttempts
@@ -265,7 +274,8 @@ func (s *Sender) Journal() Journal { return s.cfg.Journal }
 type run struct {
 	s      *Sender
 	ctx    context.Context
-	jobs   chan task
+	jobs   chan task  // from the producer to the build stage
+	ready  chan task  // from the build stage to the workers
 	mu     sync.Mutex // guards counts, err and Progress calls
 	counts Counts
 	err    error
@@ -273,14 +283,6 @@ type run struct {
 	// owner names this Run in the leases of a Claimer journal; empty when
 	// the journal is not one.
 	owner string
-}
-
-// task is a job handed to a worker, with its journal record as the
-// producer has just read it (opened, or claimed under a lease; nil: the
-// worker reads it).
-type task struct {
-	job Job
-	rec *Record
 }
 
 // Run reads jobs from source and delivers each one whose journal record is
@@ -292,7 +294,8 @@ type task struct {
 func (s *Sender) Run(ctx context.Context, source iter.Seq2[Job, error]) (Counts, error) {
 	inner, stop := context.WithCancel(ctx)
 	defer stop()
-	r := &run{s: s, ctx: inner, jobs: make(chan task, s.cfg.Workers), stop: stop}
+	r := &run{s: s, ctx: inner, stop: stop,
+		jobs: make(chan task, s.cfg.Workers), ready: make(chan task, s.cfg.Workers+s.cfg.Builders)}
 	c, claims := s.cfg.Journal.(Claimer)
 	if claims {
 		r.owner = fmt.Sprintf("%s#%d", s.cfg.Owner, s.runs.Add(1))
@@ -309,15 +312,18 @@ func (s *Sender) Run(ctx context.Context, source iter.Seq2[Job, error]) (Counts,
 		}()
 	}
 
+	built := r.startBuilders()
 	if claims {
 		hb := r.heartbeat(c)
 		r.produceClaims(c, source)
 		close(r.jobs)
+		built()
 		wg.Wait()
 		hb()
 	} else {
 		r.produce(source)
 		close(r.jobs)
+		built()
 		wg.Wait()
 	}
 

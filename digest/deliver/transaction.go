@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/khabar/khabar/digest"
+	"github.com/khabar/khabar/internal/smtpdata"
 	"github.com/wneessen/go-mail/smtp"
 )
 
@@ -253,7 +254,7 @@ func (w *worker) data(m *message) attempt {
 	}
 	// Write the whole message and flush it before the terminating dot: an
 	// error here means the server cannot have accepted the message.
-	if _, err = wc.Write(m.raw); err == nil {
+	if err = smtpdata.Write(w.c, wc, m.raw); err == nil {
 		err = w.c.Text.W.Flush()
 	}
 	if err != nil {

@@ -1,7 +1,6 @@
 package deliver
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -36,14 +35,7 @@ type message struct {
 func (w *worker) loop() {
 	defer w.flush()
 	for {
-		var t task
-		var ok bool
-		select {
-		case t, ok = <-w.r.jobs:
-		default:
-			w.flush() // nothing to send at once: do not keep an outcome waiting
-			t, ok = <-w.r.jobs
-		}
+		t, ok := w.next()
 		if !ok {
 			return
 		}
@@ -53,6 +45,34 @@ func (w *worker) loop() {
 		}
 		w.deliver(t)
 	}
+}
+
+// holdWait is how long a worker holding an outcome waits for the build
+// stage's next message before recording the outcome on its own: about a
+// message's build, so that a worker a little ahead of the builders still
+// records the outcome with the next "sending", in one commit.
+const holdWait = 10 * time.Millisecond
+
+// next returns the next built task; false when there are no more. An
+// outcome held while no message comes is recorded on its own.
+func (w *worker) next() (task, bool) {
+	select {
+	case t, ok := <-w.r.ready:
+		return t, ok
+	default:
+	}
+	if w.held != nil {
+		timer := time.NewTimer(holdWait)
+		defer timer.Stop()
+		select {
+		case t, ok := <-w.r.ready:
+			return t, ok
+		case <-timer.C:
+		}
+	}
+	w.flush() // nothing to send soon: do not keep an outcome waiting
+	t, ok := <-w.r.ready
+	return t, ok
 }
 
 func (w *worker) close() {
@@ -71,11 +91,15 @@ func (w *worker) drop() {
 	}
 }
 
-// deliver builds the task's message and sends it, or records why not.
+// deliver sends the task's message, built by the build stage (or here,
+// when the stage passed it on unbuilt), or records why there is none.
 func (w *worker) deliver(t task) {
-	m, res, ok := w.prepare(t.job)
+	if !t.built {
+		t.m, t.res, t.ok = w.r.prepare(t.job)
+	}
 	job := t.job
-	if !ok {
+	if !t.ok {
+		res := t.res
 		cfg := &w.r.s.cfg
 		u := Update{Detail: res.Detail, At: cfg.Now(), Owner: w.r.owner}
 		if err := w.record(Move{Key: job.Key, From: StatePending, To: res.State, Update: u}); err != nil {
@@ -85,50 +109,7 @@ func (w *worker) deliver(t task) {
 		w.r.report(res)
 		return
 	}
-	w.send(&m, res, t.rec)
-}
-
-// prepare composes job's message, reads its envelope, writes it and signs
-// it. When there is nothing to send, ok is false and the Result says why:
-// skipped (Compose said so) or failed. The message is returned by value so
-// that it stays on the worker's stack.
-func (w *worker) prepare(job Job) (m message, res Result, ok bool) {
-	res = Result{Key: job.Key}
-	failed := func(detail string) (message, Result, bool) {
-		res.State, res.Detail = StateFailed, detail
-		return message{}, res, false
-	}
-	msg, err := job.Compose()
-	if errors.Is(err, ErrSkip) {
-		res.State, res.Detail = StateSkipped, err.Error()
-		return message{}, res, false
-	}
-	if err != nil {
-		return failed("compose: " + err.Error())
-	}
-	res.MessageID = msg.GetMessageID()
-	from, err := msg.GetSender(false)
-	if err != nil {
-		return failed("envelope sender: " + err.Error())
-	}
-	rcpts, err := msg.GetRecipients()
-	if err != nil || len(rcpts) != 1 {
-		return failed(fmt.Sprintf("envelope recipients: want exactly one, got %d (%v)", len(rcpts), err))
-	}
-	var buf bytes.Buffer
-	if _, err := msg.WriteTo(&buf); err != nil {
-		return failed("write message: " + err.Error())
-	}
-	raw := buf.Bytes()
-	if dk := w.r.s.cfg.DKIM; dk != nil {
-		// Sign the exact bytes go-mail wrote; raw is sent unchanged from here
-		// on, on every attempt (see the DKIM type for why go-mail's own
-		// signer is not used).
-		if raw, err = dk.Sign(raw); err != nil {
-			return failed(err.Error())
-		}
-	}
-	return message{job: job, id: res.MessageID, from: from, to: rcpts[0], raw: raw}, res, true
+	w.send(&t.m, t.res, t.rec)
 }
 
 // send makes attempts until one settles the message, the attempts counted

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khabar/khabar/internal/smtpdata"
 	"github.com/khabar/khabar/internal/smtpsink"
 	"github.com/wneessen/go-mail/smtp"
 )
@@ -251,7 +252,7 @@ func replayOn(addr string, msgs []smtpsink.Message, next *atomic.Int64) error {
 		if err != nil {
 			return err
 		}
-		if _, err := w.Write(m.Data); err != nil {
+		if err := smtpdata.Write(c, w, m.Data); err != nil { // as the sender writes DATA
 			return err
 		}
 		if err := w.Close(); err != nil {

@@ -1,0 +1,96 @@
+package deliver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// The build stage sits between the producer, which opens (or claims)
+// each job's journal record, and the SMTP workers: Config.Builders
+// goroutines compose each message, write it and sign it, so that a worker
+// only moves the record and writes bytes, and never leaves its session
+// idle while a message is built. The stage holds at most Builders
+// messages in hand and Workers+Builders ready ones, so memory does not
+// grow with the number of jobs.
+
+// task is a job handed from the producer to the build stage and from
+// there to a worker: the job, its journal record as the producer has just
+// read it (opened, or claimed under a lease; nil: the worker reads it),
+// and, once built, its message or why there is none.
+type task struct {
+	job Job
+	rec *Record
+
+	built bool    // m, res and ok are set
+	m     message // the message to send, when ok
+	res   Result  // the Result so far; why there is nothing to send, when not ok
+	ok    bool
+}
+
+// startBuilders starts the build stage, reading r.jobs and writing
+// r.ready; the returned function waits for it to drain r.jobs (closed by
+// the producer) and closes r.ready.
+func (r *run) startBuilders() (wait func()) {
+	var wg sync.WaitGroup
+	for range r.s.cfg.Builders {
+		wg.Go(func() {
+			for t := range r.jobs {
+				// A stopped run builds nothing more: the worker reports
+				// the task pending.
+				if r.ctx.Err() == nil {
+					t.m, t.res, t.ok = r.prepare(t.job)
+					t.built = true
+				}
+				r.ready <- t
+			}
+		})
+	}
+	return func() {
+		wg.Wait()
+		close(r.ready)
+	}
+}
+
+// prepare composes job's message, reads its envelope, writes it and signs
+// it. When there is nothing to send, ok is false and the Result says why:
+// skipped (Compose said so) or failed.
+func (r *run) prepare(job Job) (m message, res Result, ok bool) {
+	res = Result{Key: job.Key}
+	failed := func(detail string) (message, Result, bool) {
+		res.State, res.Detail = StateFailed, detail
+		return message{}, res, false
+	}
+	msg, err := job.Compose()
+	if errors.Is(err, ErrSkip) {
+		res.State, res.Detail = StateSkipped, err.Error()
+		return message{}, res, false
+	}
+	if err != nil {
+		return failed("compose: " + err.Error())
+	}
+	res.MessageID = msg.GetMessageID()
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return failed("envelope sender: " + err.Error())
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil || len(rcpts) != 1 {
+		return failed(fmt.Sprintf("envelope recipients: want exactly one, got %d (%v)", len(rcpts), err))
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return failed("write message: " + err.Error())
+	}
+	raw := buf.Bytes()
+	if dk := r.s.cfg.DKIM; dk != nil {
+		// Sign the exact bytes go-mail wrote; raw is sent unchanged from here
+		// on, on every attempt (see the DKIM type for why go-mail's own
+		// signer is not used).
+		if raw, err = dk.Sign(raw); err != nil {
+			return failed(err.Error())
+		}
+	}
+	return message{job: job, id: res.MessageID, from: from, to: rcpts[0], raw: raw}, res, true
+}

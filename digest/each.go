@@ -1,0 +1,109 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+)
+
+// Each builds the edition for every subscriber of the store and calls fn
+// with each, in the store's order: with the message, or with a nil
+// message and a *SkipError (unsubscribed, bounced, nothing new, already
+// sent) or a *BuildError. Messages are built on one goroutine per core
+// (runtime.GOMAXPROCS), a few ahead of fn, and fn is called from the
+// goroutine that called Each, one message at a time, so memory does not
+// grow with the number of subscribers. A non-nil error from fn stops the
+// walk and is returned; so is the context's error when it is cancelled.
+func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error) error) error {
+	if b == nil || b.tmpl == nil {
+		return ErrZeroBuilder
+	}
+	if b.cfg.Subscribers == nil {
+		return errors.New("digest: Each needs Config.Subscribers")
+	}
+	if err := ed.Validate(); err != nil {
+		return err
+	}
+	local := &poolCache{}
+	builders := runtime.GOMAXPROCS(0)
+	if builders == 1 {
+		return b.cfg.Subscribers.EachSubscriber(ctx, func(sub *Subscriber) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			m, err := b.build(ctx, ed, sub, local)
+			if err != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fn(m, err)
+		})
+	}
+	return b.eachParallel(ctx, ed, local, builders, fn)
+}
+
+// built is one subscriber's digest, built by one of eachParallel's
+// goroutines; done is closed once m and err are set.
+type built struct {
+	sub  *Subscriber
+	m    *Message
+	err  error
+	done chan struct{}
+}
+
+// eachParallel is Each on builders goroutines: the subscribers are read
+// on one, built on the others, and handed to fn in the store's order.
+func (b *Builder) eachParallel(ctx context.Context, ed Edition, local *poolCache, builders int, fn func(*Message, error) error) error {
+	walk, stop := context.WithCancel(ctx)
+	defer stop()
+	order := make(chan *built, 4*builders) // in the store's order, for fn
+	work := make(chan *built, builders)    // to the builders
+	var storeErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(order)
+		defer close(work)
+		storeErr = b.cfg.Subscribers.EachSubscriber(walk, func(sub *Subscriber) error {
+			r := &built{sub: sub, done: make(chan struct{})}
+			select {
+			case order <- r:
+			case <-walk.Done():
+				return walk.Err()
+			}
+			work <- r // the builders take every one until work is closed
+			return nil
+		})
+	})
+	for range builders {
+		wg.Go(func() {
+			for r := range work {
+				if walk.Err() == nil {
+					r.m, r.err = b.build(walk, ed, r.sub, local)
+				}
+				close(r.done)
+			}
+		})
+	}
+	var err error
+	for r := range order {
+		<-r.done
+		if err != nil {
+			continue // draining after a stop
+		}
+		if err = ctx.Err(); err != nil {
+			stop()
+			continue
+		}
+		if err = fn(r.m, r.err); err != nil {
+			stop()
+		}
+	}
+	wg.Wait()
+	switch {
+	case err != nil:
+		return err
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return storeErr
+}
