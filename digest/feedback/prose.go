@@ -78,7 +78,7 @@ var (
 func classifyProse(rep *Report, h mail.Header, w *walker, format string) {
 	rep.Format = format
 	text := strings.Join(w.text, "\n")
-	lower := strings.ToLower(text)
+	lower := asciiLower(text)
 	cut := len(text)
 	for _, m := range originalMarkers {
 		if i := strings.Index(lower, m); i >= 0 && i < cut {
@@ -154,7 +154,7 @@ func classifyProse(rep *Report, h mail.Header, w *walker, format string) {
 // paragraphAfter returns the text after the first mention of addr up to
 // the next address found or 400 bytes, whichever is first.
 func paragraphAfter(text, addr string, locs [][]int) string {
-	i := strings.Index(strings.ToLower(text), strings.ToLower(addr))
+	i := strings.Index(asciiLower(text), asciiLower(addr))
 	if i < 0 {
 		return ""
 	}
@@ -185,6 +185,20 @@ func diagnosticLine(para, status string) string {
 		}
 	}
 	return oneLine(first, 300)
+}
+
+// asciiLower lower-cases A to Z only, so that offsets into the result are
+// offsets into s (strings.ToLower may change a text's length: invalid
+// UTF-8 becomes U+FFFD, some capitals lower to longer letters). The
+// phrases and addresses searched for are ASCII.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func containsFold(list []string, s string) bool {
