@@ -392,6 +392,27 @@ func TestLinks(t *testing.T) {
 	}
 }
 
+// TestFieldError: the line above a form that names the field in error
+// names it by its label, in the page's language.
+func TestFieldError(t *testing.T) {
+	f := newFixture(t)
+	tok := f.formToken(t)
+	for _, c := range []struct{ lang, field, value, label string }{
+		{"hi", "email", "not an address", "ईमेल पता"},
+		{"ur", "tz", "Mars/Olympus", "ٹائم زون"},
+		{"en", "follow", "nonsense", "Sections to follow"},
+	} {
+		v := signupForm(tok, "x@example.com")
+		v.Set(c.field, c.value)
+		v.Set("language", c.lang)
+		res, b := f.post(t, "/subscribe?lang="+c.lang, v)
+		line := regexp.MustCompile(`<p class="err" id="error"[^>]*>([^<]*)</p>`).FindStringSubmatch(b)
+		if res.StatusCode != 400 || line == nil || !strings.Contains(line[1], c.label) {
+			t.Errorf("%s, %s: %d, error line %q, want it to name %q", c.lang, c.field, res.StatusCode, line, c.label)
+		}
+	}
+}
+
 func TestLanguage(t *testing.T) {
 	f := newFixture(t)
 	for _, c := range []struct{ query, accept, want string }{
