@@ -44,13 +44,9 @@ func TestScreenshots(t *testing.T) {
 		for _, v := range views {
 			browsertest.Open(t, ctx, srv.URL+"/"+lang, v.view)
 			browsertest.Screenshot(t, ctx, "digest-"+lang+"-"+v.name+".png")
-			var fit struct{ Scroll, Inner int }
-			browsertest.Eval(t, ctx, `({Scroll: document.documentElement.scrollWidth, Inner: innerWidth})`, &fit)
-			if fit.Scroll > fit.Inner {
-				t.Errorf("%s %s: the page is %d px wide in a %d px viewport", lang, v.name, fit.Scroll, fit.Inner)
-			}
-			var text string
-			browsertest.Eval(t, ctx, `document.body.innerText`, &text)
+			page := browsertest.PageLayout(t, ctx)
+			page.CheckFits(t, lang+" "+v.name)
+			text := page.Text
 			if n := strings.Count(text, date[lang]); n != 1 {
 				t.Errorf("%s %s: the date %q appears %d times", lang, v.name, date[lang], n)
 			}

@@ -48,17 +48,9 @@ func TestScreenshots(t *testing.T) {
 			browsertest.Open(t, ctx, f.srv.URL+p.path+"?"+q.Encode(), browsertest.View{Width: 375, Height: 812})
 			shot := "signup-" + name + "-" + lang
 			browsertest.Screenshot(t, ctx, shot+".png")
-			var page struct {
-				Dir           string
-				Scroll, Inner int
-			}
-			browsertest.Eval(t, ctx, `({Dir: getComputedStyle(document.body).direction, Scroll: document.documentElement.scrollWidth, Inner: innerWidth})`, &page)
-			if want := map[bool]string{true: "rtl", false: "ltr"}[lang == "ur"]; page.Dir != want {
-				t.Errorf("%s: direction %s, want %s", shot, page.Dir, want)
-			}
-			if page.Scroll > page.Inner {
-				t.Errorf("%s: the page is %d px wide in a %d px viewport", shot, page.Scroll, page.Inner)
-			}
+			page := browsertest.PageLayout(t, ctx)
+			page.CheckDirection(t, shot, lang)
+			page.CheckFits(t, shot)
 			checkLines(t, ctx, shot)
 		}
 	}

@@ -259,18 +259,11 @@ func (b *browser) look(name, lang, sel string) {
 	b.t.Helper()
 	b.do("waiting for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
 	browsertest.Screenshot(b.t, b.ctx, name+".png")
-	var page struct {
-		Lang, Dir, Direction string
-		Scroll, Inner        int
-	}
-	browsertest.Eval(b.t, b.ctx, `({Lang: document.documentElement.lang, Dir: document.documentElement.dir,
-		Direction: getComputedStyle(document.body).direction,
-		Scroll: document.documentElement.scrollWidth, Inner: innerWidth})`, &page)
+	page := browsertest.PageLayout(b.t, b.ctx)
 	dir := map[bool]string{true: "rtl", false: "ltr"}[lang == "ur"]
-	if page.Lang != lang || page.Dir != dir || page.Direction != dir {
-		b.t.Errorf("%s: <html lang=%q dir=%q>, direction %s; want %s, %s", name, page.Lang, page.Dir, page.Direction, lang, dir)
+	if page.Lang != lang || page.Dir != dir {
+		b.t.Errorf("%s: <html lang=%q dir=%q>; want %s, %s", name, page.Lang, page.Dir, lang, dir)
 	}
-	if page.Scroll > page.Inner {
-		b.t.Errorf("%s: the page is %d px wide in a %d px viewport", name, page.Scroll, page.Inner)
-	}
+	page.CheckDirection(b.t, name, lang)
+	page.CheckFits(b.t, name)
 }

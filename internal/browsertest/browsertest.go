@@ -256,3 +256,45 @@ func Colors(t testing.TB, ctx context.Context, selector string) []Colored {
 })()`, &out)
 	return out
 }
+
+// Layout is what a person first sees of a page's frame: its language and
+// direction and whether it fits the viewport.
+type Layout struct {
+	// Lang and Dir are <html lang> and <html dir>; Direction is the
+	// body's computed direction.
+	Lang, Dir, Direction string
+	// Scroll is the document's scroll width, Inner the viewport's width.
+	Scroll, Inner int
+	// Text is the body's rendered text.
+	Text string
+}
+
+// PageLayout reads the open page's Layout.
+func PageLayout(t testing.TB, ctx context.Context) Layout {
+	t.Helper()
+	var l Layout
+	Eval(t, ctx, `({Lang: document.documentElement.lang, Dir: document.documentElement.dir,
+		Direction: getComputedStyle(document.body).direction,
+		Scroll: document.documentElement.scrollWidth, Inner: innerWidth,
+		Text: document.body.innerText})`, &l)
+	return l
+}
+
+// CheckFits reports, as an error of t naming the page, a page wider than
+// its viewport (a reader on a phone would have to scroll sideways).
+func (l Layout) CheckFits(t testing.TB, name string) {
+	t.Helper()
+	if l.Scroll > l.Inner {
+		t.Errorf("%s: the page is %d px wide in a %d px viewport", name, l.Scroll, l.Inner)
+	}
+}
+
+// CheckDirection reports, as an error of t naming the page, a body whose
+// computed direction is not right to left for Urdu ("ur") and left to
+// right otherwise.
+func (l Layout) CheckDirection(t testing.TB, name, lang string) {
+	t.Helper()
+	if want := map[bool]string{true: "rtl", false: "ltr"}[lang == "ur"]; l.Direction != want {
+		t.Errorf("%s: direction %s, want %s", name, l.Direction, want)
+	}
+}

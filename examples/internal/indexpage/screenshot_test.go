@@ -53,14 +53,8 @@ func TestScreenshots(t *testing.T) {
 		for _, lang := range []string{"hi", "en"} {
 			browsertest.Open(t, ctx, srv.URL+"/?lang="+lang, browsertest.View{Width: 375, Height: 812})
 			browsertest.Screenshot(t, ctx, name+"-"+lang+"-375.png")
-			var page struct {
-				Scroll, Inner int
-				Lang, Text    string
-			}
-			browsertest.Eval(t, ctx, `({Scroll: document.documentElement.scrollWidth, Inner: innerWidth, Lang: document.documentElement.lang, Text: document.body.innerText})`, &page)
-			if page.Scroll > page.Inner {
-				t.Errorf("%s %s: the page is %d px wide in a %d px viewport", name, lang, page.Scroll, page.Inner)
-			}
+			page := browsertest.PageLayout(t, ctx)
+			page.CheckFits(t, name+" "+lang)
 			if page.Lang != lang {
 				t.Errorf("%s %s: <html lang=%q>", name, lang, page.Lang)
 			}
