@@ -23,6 +23,7 @@ import (
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/digest/deliver"
+	"github.com/khabar/khabar/examples/internal/dkimflag"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -116,24 +117,9 @@ func (s *sendOptions) newSender(ctx context.Context, o options, st *state, progr
 			return nil, fmt.Errorf("-smtp %q: %w", s.smtp, err)
 		}
 	}
-	var dk *deliver.DKIM
-	if s.dkimKey != "" || s.dkimSelector != "" {
-		if s.dkimKey == "" || s.dkimSelector == "" {
-			return nil, errors.New("-dkim-key and -dkim-selector go together")
-		}
-		pemBytes, err := os.ReadFile(s.dkimKey)
-		if err != nil {
-			return nil, fmt.Errorf("-dkim-key: %w", err)
-		}
-		key, err := deliver.LoadDKIMKey(pemBytes)
-		if err != nil {
-			return nil, fmt.Errorf("-dkim-key %s: %w", s.dkimKey, err)
-		}
-		domain, err := deliver.DomainOf(o.from)
-		if err != nil {
-			return nil, fmt.Errorf("-from: %w", err)
-		}
-		dk = &deliver.DKIM{Domain: domain, Selector: s.dkimSelector, Key: key}
+	dk, err := dkimflag.Load(s.dkimKey, s.dkimSelector, o.from)
+	if err != nil {
+		return nil, err
 	}
 	j, err := st.journal(ctx)
 	if err != nil {

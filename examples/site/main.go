@@ -24,6 +24,8 @@
 //	-smtp HOST:PORT    send them through this SMTP server instead (no TLS)
 //	-site URL          the site's address in links (http://<-addr>)
 //	-from "N <a@d>"    the sender of the confirmations
+//	-dkim-key FILE     sign the messages with this DKIM key (PEM, RSA or Ed25519)
+//	-dkim-selector S   the DKIM selector (the domain is -from's)
 //	-wording V         the version of the consent text, recorded with each signup
 package main
 
@@ -47,6 +49,7 @@ import (
 	"github.com/khabar/khabar/digest/deliver"
 	"github.com/khabar/khabar/digest/signup"
 	"github.com/khabar/khabar/examples/internal/corpus"
+	"github.com/khabar/khabar/examples/internal/dkimflag"
 	"github.com/khabar/khabar/examples/internal/indexpage"
 	"github.com/khabar/khabar/examples/internal/storeflag"
 	"github.com/khabar/khabar/feed"
@@ -65,6 +68,7 @@ func main() {
 // options are the flags.
 type options struct {
 	addr, data, db, state, out, smtp, site, from, wording string
+	dkimKey, dkimSelector                                 string
 }
 
 func parse(args []string, w io.Writer) (options, error) {
@@ -79,6 +83,8 @@ func parse(args []string, w io.Writer) (options, error) {
 	fs.StringVar(&o.smtp, "smtp", "", "send outgoing messages through this SMTP server, host:port")
 	fs.StringVar(&o.site, "site", "", "the site's address in links (default http://<-addr>)")
 	fs.StringVar(&o.from, "from", "ख़बर <digest@khabar.example>", `sender, "Name <addr@domain>"`)
+	fs.StringVar(&o.dkimKey, "dkim-key", "", "DKIM private key, PEM (RSA or Ed25519), with -smtp; the domain is -from's")
+	fs.StringVar(&o.dkimSelector, "dkim-selector", "", "DKIM selector")
 	fs.StringVar(&o.wording, "wording", "2026-01", "version of the consent text, recorded with each signup")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -205,5 +211,9 @@ func newMailer(o options, logw io.Writer) (signup.Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-smtp %q: %w", o.smtp, err)
 	}
-	return &deliver.SMTPMailer{Client: c}, nil
+	dk, err := dkimflag.Load(o.dkimKey, o.dkimSelector, o.from)
+	if err != nil {
+		return nil, err
+	}
+	return &deliver.SMTPMailer{Client: c, DKIM: dk}, nil
 }
