@@ -104,7 +104,10 @@ func (s *state) quietTag(body string, i int) int {
 			if !quietURL(key, val) {
 				return -1
 			}
-			if u, ok := s.checkURL(name, key, val); !ok || u != val {
+			n := len(s.scratch)
+			u, ok := s.checkURL(name, key, val)
+			s.scratch = s.scratch[:n] // u, a view of it, is not kept
+			if !ok || u != val {
 				return -1
 			}
 		}
