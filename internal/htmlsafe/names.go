@@ -61,8 +61,24 @@ func nameHash(s string) uint32 {
 	return (x * 0x9E3779B1) >> (32 - nameTableBits)
 }
 
+// oneByteNames are the flags of the one-letter names (p, a, b, i, …),
+// the commonest tags, answered without hashing.
+var oneByteNames = func() (t [256]nameFlags) {
+	for c := range t {
+		t[c] = lookupHashed(string([]byte{byte(c)}))
+	}
+	return t
+}()
+
 // lookupName returns the sets name is in.
 func lookupName(name string) nameFlags {
+	if len(name) == 1 {
+		return oneByteNames[name[0]]
+	}
+	return lookupHashed(name)
+}
+
+func lookupHashed(name string) nameFlags {
 	if name == "" {
 		return 0
 	}
