@@ -62,14 +62,14 @@ const rfc822 = "Mon, 02 Jan 2006 15:04:05 -0700"
 // appendDate822 appends t in loc as t.In(loc).AppendFormat(b, rfc822)
 // would, without interpreting the layout.
 func appendDate822(b []byte, t time.Time, loc *time.Location) []byte {
-	t = t.In(loc)
-	y, mo, d := t.Date()
+	w, off := wallClock(t, loc)
+	y, mo, d := w.Date()
 	if y < 0 || y > 9999 {
-		return t.AppendFormat(b, rfc822)
+		return t.In(loc).AppendFormat(b, rfc822)
 	}
 	const days = "SunMonTueWedThuFriSat"
 	const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
-	wd := int(t.Weekday()) * 3
+	wd := int(w.Weekday()) * 3
 	b = append(b, days[wd:wd+3]...)
 	b = append(b, ", "...)
 	b = append2(b, d)
@@ -78,18 +78,25 @@ func appendDate822(b []byte, t time.Time, loc *time.Location) []byte {
 	b = append(b, ' ')
 	b = append2(append2(b, y/100), y%100)
 	b = append(b, ' ')
-	b = appendClock(b, t)
-	_, off := t.Zone()
+	b = appendClock(b, w)
 	return appendZone(append(b, ' '), off, false)
+}
+
+// wallClock returns t's wall clock in loc as a UTC time, and loc's
+// offset at t (seconds east of UTC): the zone is looked up once, where
+// Date, Weekday, Clock and Zone on t.In(loc) would each look it up.
+func wallClock(t time.Time, loc *time.Location) (time.Time, int) {
+	_, off := t.In(loc).Zone()
+	return t.UTC().Add(time.Duration(off) * time.Second), off
 }
 
 // appendDate3339 appends t in loc as t.In(loc).AppendFormat(b,
 // time.RFC3339) would.
 func appendDate3339(b []byte, t time.Time, loc *time.Location) []byte {
-	t = t.In(loc)
-	y, mo, d := t.Date()
+	w, off := wallClock(t, loc)
+	y, mo, d := w.Date()
 	if y < 0 || y > 9999 {
-		return t.AppendFormat(b, time.RFC3339)
+		return t.In(loc).AppendFormat(b, time.RFC3339)
 	}
 	b = append2(append2(b, y/100), y%100)
 	b = append(b, '-')
@@ -97,8 +104,7 @@ func appendDate3339(b []byte, t time.Time, loc *time.Location) []byte {
 	b = append(b, '-')
 	b = append2(b, d)
 	b = append(b, 'T')
-	b = appendClock(b, t)
-	_, off := t.Zone()
+	b = appendClock(b, w)
 	if off == 0 {
 		return append(b, 'Z')
 	}

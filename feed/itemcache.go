@@ -2,6 +2,8 @@ package feed
 
 import (
 	"net"
+	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/khabar/khabar"
@@ -22,20 +24,57 @@ type itemCache struct {
 	gz       [len(Formats)][]byte // out deflated as a piece of a gzip body (Handler)
 }
 
-// fragments returns p rendered in format f as the pieces it is made of:
-// the head, each item (shared with the item cache: read-only), the
-// separators and the tail. Written one after the other they are
+// pieces is the scratch of one Write: the page's pieces, its items and
+// its head, reused from a pool, since w may not keep what it is given
+// (io.Writer's contract) and the items themselves are the cache's.
+type pieces struct {
+	bufs  net.Buffers
+	items [][]byte
+	head  []byte
+}
+
+var piecesPool = sync.Pool{New: func() any { return new(pieces) }}
+
+// tails are what follows the last item, as bytes: tail(f, false) and
+// tail(f, true) for each format.
+var tails = func() (t [len(Formats)][2][]byte) {
+	for _, f := range Formats {
+		t[f] = [2][]byte{[]byte(tail(f, false)), []byte(tail(f, true))}
+	}
+	return t
+}()
+
+// fragments sets ps.bufs to p rendered in format f as the pieces it is
+// made of: the head, each item (shared with the item cache: read-only),
+// the separators and the tail. Written one after the other they are
 // AppendPage's output; a network connection takes them in one writev.
-func (r *Renderer) fragments(p *Page, f Format) net.Buffers {
-	bufs := make(net.Buffers, 0, 2*len(p.Items)+2)
-	bufs = append(bufs, r.appendHead(make([]byte, 0, 2048), p, f))
-	for i, it := range r.pageItems(p, f) {
+func (r *Renderer) fragments(ps *pieces, p *Page, f Format) {
+	ps.head = r.appendHead(ps.head[:0], p, f)
+	ps.items = r.pageItems(ps.items[:0], p, f)
+	bufs := append(ps.bufs[:0], ps.head)
+	for i, it := range ps.items {
 		if i > 0 && itemSep[f] != "" {
 			bufs = append(bufs, itemSepBytes[f])
 		}
 		bufs = append(bufs, it)
 	}
-	return append(bufs, []byte(tail(f, len(p.Items) == 0)))
+	empty := 0
+	if len(p.Items) == 0 {
+		empty = 1
+	}
+	ps.bufs = append(bufs, tails[f][empty])
+}
+
+// release drops ps's references to the page and returns it to the pool;
+// one that grew for a huge page is let go.
+func (ps *pieces) release() {
+	if cap(ps.bufs) > 4096 || cap(ps.head) > 1<<16 {
+		return
+	}
+	clear(ps.bufs[:cap(ps.bufs)])
+	clear(ps.items[:cap(ps.items)])
+	ps.bufs, ps.items = ps.bufs[:0], ps.items[:0]
+	piecesPool.Put(ps)
 }
 
 func (r *Renderer) sizeHint(p *Page, f Format) int {
@@ -52,13 +91,14 @@ func (r *Renderer) sizeHint(p *Page, f Format) int {
 	return n
 }
 
-// pageItems returns the rendered items of p in format f, shared with the
-// item cache (read-only). Items the cache lacks are rendered one after the
-// other into one buffer, each cached as its own slice of it: one
+// pageItems returns the rendered items of p in format f, in dst's array
+// when it has room for them, shared with the item cache (read-only).
+// Items the cache lacks are rendered one after the other into one buffer, each cached as its own slice of it: one
 // allocation per page rather than one per item. Such a buffer stays in
 // memory while any of its items is cached.
-func (r *Renderer) pageItems(p *Page, f Format) [][]byte {
-	out := make([][]byte, len(p.Items))
+func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
+	out := slices.Grow(dst[:0], len(p.Items))[:len(p.Items)]
+	clear(out)
 	type coldItem struct {
 		i        int
 		src      *khabar.Article
@@ -74,8 +114,8 @@ func (r *Renderer) pageItems(p *Page, f Format) [][]byte {
 			continue
 		}
 		c := coldItem{i: i, src: a}
-		if ic != nil && ic.a == a {
-			c.body, c.haveBody = ic.body, ic.bodyDone
+		if ic != nil {
+			c.body, c.haveBody = ic.bodyFor(a)
 		}
 		cold = append(cold, c)
 	}
@@ -159,9 +199,11 @@ func (r *Renderer) itemBytes(a *khabar.Article, f Format, clean bool) []byte {
 	var cached []byte
 	var body string
 	haveBody := false
-	if ic != nil && ic.a == a {
-		cached = ic.out[f]
-		body, haveBody = ic.body, ic.bodyDone
+	if ic != nil {
+		if ic.a == a {
+			cached = ic.out[f]
+		}
+		body, haveBody = ic.bodyFor(a)
 	}
 	r.mu.RUnlock()
 	if cached != nil {
@@ -181,6 +223,28 @@ func (r *Renderer) itemBytes(a *khabar.Article, f Format, clean bool) []byte {
 	r.trimItems(a.ID)
 	r.mu.Unlock()
 	return b
+}
+
+// bodyFor returns the filtered body ic holds, when it is the one a gets:
+// a is ic's snapshot, or a later one with the same ContentHTML and URL
+// (the policy's only inputs), such as an article whose title or
+// categories changed. A body the policy left as it was is returned as
+// a's own ContentHTML, so that the old snapshot's is not kept alive.
+func (ic *itemCache) bodyFor(a *khabar.Article) (string, bool) {
+	if !ic.bodyDone {
+		return "", false
+	}
+	if ic.a == a {
+		return ic.body, true
+	}
+	old := ic.a
+	if old.URL != a.URL || old.ContentHTML != a.ContentHTML {
+		return "", false
+	}
+	if ic.bodySize() == 0 {
+		return a.ContentHTML, true
+	}
+	return ic.body, true
 }
 
 // bodySize is the number of bytes ic.body holds beyond the article's own

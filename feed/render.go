@@ -273,8 +273,11 @@ func (r *Renderer) Write(w io.Writer, p *Page, f Format) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	bufs := r.fragments(p, f)
+	ps := piecesPool.Get().(*pieces)
+	r.fragments(ps, p, f)
+	bufs := ps.bufs // WriteTo consumes its receiver
 	_, err := bufs.WriteTo(w)
+	ps.release()
 	return err
 }
 
@@ -286,7 +289,7 @@ func (r *Renderer) AppendPage(dst []byte, p *Page, f Format) []byte {
 		return dst
 	}
 	dst = r.appendHead(dst, p, f)
-	for i, it := range r.pageItems(p, f) {
+	for i, it := range r.pageItems(nil, p, f) {
 		if i > 0 {
 			dst = append(dst, itemSep[f]...)
 		}

@@ -365,3 +365,60 @@ func (s *site) filterBodyTo(buf []byte, a *khabar.Article) (string, []byte) {
 	}
 	return unsafe.String(&out[0], len(out)), out
 }
+
+// TestBodyReused changes the title of every article of the corpus's site
+// feed, one at a time, and the body of one: the warm Renderer keeps the
+// filtered body of an article whose ContentHTML and URL did not change
+// (the same string, not filtered again), filters a changed body anew, and
+// writes what a fresh Renderer writes.
+func TestBodyReused(t *testing.T) {
+	c := corpus(t)
+	r, _ := NewRenderer(testConfig())
+	var buf bytes.Buffer
+	if err := r.Render(&buf, c, khabar.SiteKey(), RSS, 1); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := r.Page(c, khabar.SiteKey(), 1)
+	changed := 0
+	for i, a := range p.Items {
+		na := a.Clone()
+		na.Title += " (updated)"
+		if i == 0 {
+			na.ContentHTML += "<p>Update: <b>more</b>.</p>"
+		}
+		if err := c.Upsert(na); err != nil {
+			t.Fatal(err)
+		}
+		r.mu.RLock()
+		before := r.items[a.ID].body
+		r.mu.RUnlock()
+		buf.Reset()
+		if err := r.Render(&buf, c, khabar.SiteKey(), RSS, 1); err != nil {
+			t.Fatal(err)
+		}
+		fresh, _ := NewRenderer(testConfig())
+		var want bytes.Buffer
+		fresh.Render(&want, c, khabar.SiteKey(), RSS, 1)
+		if !bytes.Equal(buf.Bytes(), want.Bytes()) {
+			t.Fatalf("%s: the warm render differs from a fresh one", a.ID)
+		}
+		r.mu.RLock()
+		ic := r.items[a.ID]
+		after := ic.body
+		r.mu.RUnlock()
+		if ic.a == a {
+			t.Fatalf("%s: the cache still holds the old snapshot", a.ID)
+		}
+		same := len(before) == len(after) && unsafe.StringData(before) == unsafe.StringData(after)
+		newContent := after == ic.a.ContentHTML && unsafe.StringData(after) == unsafe.StringData(ic.a.ContentHTML)
+		switch {
+		case i == 0 && (same || after == before):
+			t.Errorf("%s: a changed body was not filtered again", a.ID)
+		case i > 0 && !same && !newContent:
+			t.Errorf("%s: an unchanged body was filtered again", a.ID)
+		case i > 0 && !same:
+			changed++ // the policy left it as it was: the new snapshot's ContentHTML
+		}
+	}
+	t.Logf("%d of %d bodies were the article's own ContentHTML", changed, len(p.Items)-1)
+}

@@ -16,6 +16,9 @@ import (
 // decoding.
 func plain(raw string, mode textMode) bool {
 	for i := 0; i < len(raw); i++ {
+		if !plainSpecial[raw[i]] {
+			continue
+		}
 		switch raw[i] {
 		case '&':
 			if mode != textRawText {
@@ -31,6 +34,9 @@ func plain(raw string, mode textMode) bool {
 	}
 	return true
 }
+
+// plainSpecial are the bytes plain looks at.
+var plainSpecial = [256]bool{'&': true, '\r': true, 0: true}
 
 // textSpecial are the bytes that text does not come out as: what
 // appendEscaped escapes, and what decoding changes.

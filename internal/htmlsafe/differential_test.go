@@ -111,7 +111,7 @@ func scannerTokens(s string) []string {
 			ht := map[tokenType]html.TokenType{tokStart: html.StartTagToken, tokSelfClosing: html.SelfClosingTagToken, tokEnd: html.EndTagToken}[tt]
 			t := fmt.Sprintf("%v %s", ht, st.tagName(raw))
 			if tt != tokEnd {
-				st.readAttrs(s)
+				st.readAttrs(s, false)
 				for _, a := range st.attrs {
 					t += fmt.Sprintf(" %q=%q", a.key, a.val)
 				}

@@ -228,7 +228,7 @@ func (s *state) engine(dst []byte, body string, from int) (out []byte, same bool
 			if s.skipping(name, tt) {
 				continue
 			}
-			s.readAttrs(body)
+			s.readAttrs(body, s.p.in == nil) // Outgoing keeps only attrOK's
 			if s.p.in != nil {
 				s.inStart(name, tt == tokSelfClosing)
 			} else {
@@ -284,10 +284,11 @@ func (s *state) tagName(raw string) string {
 	return intern(s.scratch)
 }
 
-// readAttrs sets s.attrs to the attributes of the start tag just read:
-// keys lowered, values decoded, each a view of the body or of s.scratch
-// (valid until the next tag).
-func (s *state) readAttrs(body string) {
+// readAttrs sets s.attrs to the attributes of the start tag just read
+// (only those attrOK keeps when onlyOK is true): keys lowered, values
+// decoded, each a view of the body or of s.scratch (valid until the next
+// tag).
+func (s *state) readAttrs(body string, onlyOK bool) {
 	s.attrs = s.attrs[:0]
 	s.scratch = s.scratch[:0]
 	for _, a := range s.z.attrs {
@@ -296,6 +297,9 @@ func (s *state) readAttrs(body string) {
 			n := len(s.scratch)
 			s.scratch = appendLower(s.scratch, key)
 			key = view(s.scratch[n:])
+		}
+		if onlyOK && !attrOK(key) {
+			continue // dropped: its value need not be decoded
 		}
 		val := body[a.val.start:a.val.end]
 		if !plain(val, textAttr) {
@@ -347,7 +351,7 @@ func (s *state) text(raw string, mode textMode) (verbatim bool) {
 // outStart applies the Outgoing rules to a start tag.
 func (s *state) outStart(name string, selfClosing bool) {
 	if !acceptableElement(name) {
-		if droppedWithContent[name] && !selfClosing {
+		if lookupName(name)&flagElemDropped != 0 && !selfClosing {
 			s.skipName, s.skipDepth = name, 1
 		}
 		return // meta, link, embed and other void elements go; the rest is unwrapped

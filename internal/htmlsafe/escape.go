@@ -13,6 +13,9 @@ import (
 func appendEscaped[T string | []byte](b []byte, s T) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
+		if !escapeSpecial[s[i]] {
+			continue // most bytes: one table load, not the switch
+		}
 		var esc string
 		switch s[i] {
 		case '&':
@@ -36,6 +39,9 @@ func appendEscaped[T string | []byte](b []byte, s T) []byte {
 	}
 	return append(b, s[last:]...)
 }
+
+// escapeSpecial are the bytes appendEscaped escapes.
+var escapeSpecial = [256]bool{'&': true, '\'': true, '<': true, '>': true, '"': true, '\r': true}
 
 // attr is one attribute of a tag, as the tokenizer reads it: a view of
 // the body or of the run's scratch buffer, valid until the next tag, so

@@ -17,16 +17,6 @@ li m main map mark menu meter multicol nav nextid ol output optgroup option p pi
 progress q rp rt ruby s samp section select small sound source spacer span strike strong
 sub summary sup table tbody td time tfoot th thead tr track tt u ul var video wbr`)
 
-// acceptableElement is acceptableElements[name], with the commonest
-// names of article bodies answered without hashing.
-func acceptableElement(name string) bool {
-	switch name {
-	case "p", "a", "b", "i", "em", "strong", "br", "h2", "h3", "li", "ul", "ol", "img", "span", "div", "figure", "figcaption", "blockquote":
-		return true
-	}
-	return acceptableElements[name]
-}
-
 // droppedWithContent are removed with everything inside them.
 var droppedWithContent = setOf(`script style iframe frameset noframes noembed object applet
 xmp plaintext listing title textarea noscript template svg math head`)
@@ -60,29 +50,6 @@ func AcceptableAttr(name string) bool { return attrOK(name) }
 // URLAttr reports whether attribute name holds a URL (or, for srcset, a
 // list of them) that both policies pass through their URL rule.
 func URLAttr(name string) bool { return urlAttr(name) }
-
-// urlAttr is urlAttrs[name], with the commonest answered without hashing.
-func urlAttr(name string) bool {
-	switch name {
-	case "href", "src", "srcset":
-		return true
-	case "class", "alt", "width", "height", "title", "id", "lang", "dir", "style", "target", "rel", "loading", "decoding", "sizes", "allow", "frameborder", "allowfullscreen":
-		return false
-	}
-	return urlAttrs[name]
-}
-
-// attrOK is acceptableAttrs[name] or a data-* name, with the commonest
-// answered without hashing.
-func attrOK(name string) bool {
-	switch name {
-	case "href", "src", "srcset", "class", "alt", "width", "height", "title", "id", "lang", "dir", "target", "rel", "loading", "decoding", "sizes", "allow", "allowfullscreen":
-		return true
-	case "style":
-		return false
-	}
-	return acceptableAttrs[name] || strings.HasPrefix(name, "data-") && len(name) > 5
-}
 
 func isHTMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
 

@@ -80,7 +80,8 @@ func (s *state) quietTag(body string, i int) int {
 			return -1
 		}
 		key := body[i:k]
-		if !attrOK(key) || nseen == len(seen) {
+		f := lookupName(key)
+		if f&flagAttrKept == 0 && !attrOK(key) || nseen == len(seen) {
 			return -1
 		}
 		for _, sk := range seen[:nseen] {
@@ -99,12 +100,16 @@ func (s *state) quietTag(body string, i int) int {
 			return -1
 		}
 		val := body[v:e]
-		if urlAttr(key) {
-			// quietURL first, the cheap test; checkURL proves the rest.
+		if f&flagAttrURL != 0 && (key == "srcset" || !absQuiet(val)) {
+			// absQuiet is what checkURL keeps as it is without more ado;
+			// for the rest, quietURL first, the cheap test, then checkURL.
 			if !quietURL(key, val) {
 				return -1
 			}
-			if u, ok := s.checkURL(name, key, val); !ok || u != val {
+			n := len(s.scratch)
+			u, ok := s.checkURL(name, key, val)
+			s.scratch = s.scratch[:n] // u, a view of it, is not kept
+			if !ok || u != val {
 				return -1
 			}
 		}

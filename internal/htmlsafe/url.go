@@ -40,21 +40,36 @@ func (s *state) checkURL(elem, key, val string) (string, bool) {
 	if key != "srcset" {
 		return s.outgoingURL(val, images)
 	}
-	var out []string
+	n := len(s.scratch)
+	b, ok := s.appendSrcset(s.scratch, val)
+	s.scratch = b
+	return view(b[n:]), ok
+}
+
+// appendSrcset appends the srcset value val as Outgoing writes it: each
+// candidate's URL through outgoingURL, candidates whose URL goes dropped,
+// the rest joined with ", ". It reports whether any candidate is left.
+func (s *state) appendSrcset(b []byte, val string) ([]byte, bool) {
+	kept := false
 	for c := range strings.SplitSeq(val, ",") {
 		c = strings.TrimSpace(c)
 		u, desc, _ := strings.Cut(c, " ")
 		if u == "" {
 			continue
 		}
-		if u, ok := s.outgoingURL(u, images); ok {
-			if desc = strings.TrimSpace(desc); desc != "" {
-				u += " " + desc
+		if u, ok := s.outgoingURL(u, true); ok {
+			if kept {
+				b = append(b, ", "...)
 			}
-			out = append(out, u)
+			b = append(b, u...)
+			if desc = strings.TrimSpace(desc); desc != "" {
+				b = append(b, ' ')
+				b = append(b, desc...)
+			}
+			kept = true
 		}
 	}
-	return strings.Join(out, ", "), len(out) > 0
+	return b, kept
 }
 
 // outgoingURL reads v as a browser does: leading and trailing controls and

@@ -76,9 +76,10 @@ func escapeIRI(s string) string {
 func AppendURI(b []byte, iri, amp string) []byte {
 	rest := iri
 	if i := strings.Index(iri, "://"); i > 0 {
-		authEnd := len(iri)
-		if j := strings.IndexAny(iri[i+3:], "/?#"); j >= 0 {
-			authEnd = i + 3 + j
+		// The authority ends at the first "/", "?" or "#" after "://".
+		authEnd := i + 3
+		for authEnd < len(iri) && iri[authEnd] != '/' && iri[authEnd] != '?' && iri[authEnd] != '#' {
+			authEnd++
 		}
 		for k := 0; k < authEnd; k++ {
 			if c := iri[k]; uriEscapes(c) || c == '@' || c == '&' {
