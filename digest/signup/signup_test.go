@@ -3,6 +3,7 @@ package signup
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,11 +23,16 @@ import (
 type memMailer struct {
 	mu   sync.Mutex
 	sent []*digest.Notice
+	fail int // the next fail sends fail
 }
 
 func (m *memMailer) Send(_ context.Context, n *digest.Notice) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.fail > 0 {
+		m.fail--
+		return errors.New("smtp: 451 try again later")
+	}
 	m.sent = append(m.sent, n)
 	return nil
 }
@@ -289,6 +295,28 @@ func TestResendInterval(t *testing.T) {
 	f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
 	if f.mail.count() != 2 {
 		t.Errorf("%d messages after the interval, want 2", f.mail.count())
+	}
+}
+
+// TestMailFailure: a confirmation that could not be sent records nothing,
+// so asking again at once sends one (it is not held back as a resend).
+func TestMailFailure(t *testing.T) {
+	f := newFixture(t)
+	f.mail.fail = 1
+	res, _ := f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Errorf("a failed send answered %d, want 500", res.StatusCode)
+	}
+	if h, _ := f.store.History(context.Background(), "a@example.com"); len(h) != 0 {
+		t.Errorf("a failed send recorded %v", h)
+	}
+	res, _ = f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+	if res.StatusCode != 200 || f.mail.count() != 1 {
+		t.Fatalf("asking again: %d, %d messages; want 200 and 1", res.StatusCode, f.mail.count())
+	}
+	h, _ := f.store.History(context.Background(), "a@example.com")
+	if len(h) != 1 || h[0].Kind != digest.EventRequested || !strings.Contains(string(f.mail.last().Text), h[0].Ref) {
+		t.Errorf("after asking again the history is %v", h)
 	}
 }
 

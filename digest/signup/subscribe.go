@@ -81,9 +81,15 @@ func (s *Signup) serveSubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := context.WithoutCancel(r.Context())
 	ref := newRef()
-	mailIt, err := s.request(ctx, v.Email, ip, ref, c, now)
+	// The message goes out before the request is recorded, so that a
+	// message that could not be sent does not hold the address's next
+	// request back for ResendInterval; a request recorded after its
+	// message is only a link that works a few milliseconds later.
+	mailIt, err := s.due(ctx, v.Email, now)
 	if err == nil && mailIt {
-		err = s.mail(ctx, v.Email, ref, c, now)
+		if err = s.mail(ctx, v.Email, ref, c, now); err == nil {
+			_, err = s.request(ctx, v.Email, ip, ref, c, now)
+		}
 	}
 	if err != nil {
 		s.logger().Error("signup: subscribe", "email", v.Email, "err", err)
@@ -116,20 +122,38 @@ func newRef() string {
 	return hex.EncodeToString(b[:])
 }
 
-// request records the signup request and reports whether a confirmation
-// message should go out: not when one went to the address within
-// ResendInterval (then nothing is recorded). A new address is stored as
-// pending with the choices; a known one keeps its record and status until
-// it confirms.
-func (s *Signup) request(ctx context.Context, email, ip, ref string, c digest.Choices, now time.Time) (bool, error) {
+// due reports whether a confirmation message may go to the address at
+// now: not when a request was recorded within ResendInterval.
+func (s *Signup) due(ctx context.Context, email string, now time.Time) (bool, error) {
+	hist, err := s.Store.History(ctx, email)
+	if err != nil {
+		return false, err
+	}
+	return !s.recent(hist, now), nil
+}
+
+// recent reports whether hist holds a request within ResendInterval of now.
+func (s *Signup) recent(hist []digest.Event, now time.Time) bool {
 	interval := or(s.ResendInterval, 10*time.Minute)
+	for _, e := range hist {
+		if e.Kind == digest.EventRequested && now.Sub(e.At) < interval {
+			return true
+		}
+	}
+	return false
+}
+
+// request records the signup request whose message went out, unless a
+// request was recorded within ResendInterval meanwhile (a concurrent
+// signup of the same address; then nothing is recorded and false is
+// returned). A new address is stored as pending with the choices; a known
+// one keeps its record and status until it confirms.
+func (s *Signup) request(ctx context.Context, email, ip, ref string, c digest.Choices, now time.Time) (bool, error) {
 	ev := digest.Event{Kind: digest.EventRequested, At: now, Source: orStr(s.Form, s.subscribePath()),
 		IP: ip, Wording: s.Wording, Ref: ref, Choices: &c}
 	return s.Store.Change(ctx, email, ev, func(cur *digest.Subscriber, hist []digest.Event) (*digest.Subscriber, error) {
-		for _, e := range hist {
-			if e.Kind == digest.EventRequested && now.Sub(e.At) < interval {
-				return nil, digest.ErrNoChange
-			}
+		if s.recent(hist, now) {
+			return nil, digest.ErrNoChange
 		}
 		if cur != nil {
 			return nil, nil
