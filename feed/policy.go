@@ -42,15 +42,6 @@ func (s *site) filterBody(a *khabar.Article) string {
 	return SafeHTML(a.ContentHTML, a.URL)
 }
 
-// appendBody appends a's body after the site's ContentPolicy to dst; when
-// the policy leaves it as it is, it appends nothing and reports same.
-func (s *site) appendBody(dst []byte, a *khabar.Article) (out []byte, same bool) {
-	if s.ContentPolicy == RawContent {
-		return dst, true
-	}
-	return htmlsafe.Outgoing.AppendSanitized(dst, a.ContentHTML, a.URL)
-}
-
 // SafeHTML returns the HTML fragment body made safe and self-contained for
 // a feed under htmlsafe's Outgoing policy, with base (the article's URL)
 // as the address relative references are resolved against:

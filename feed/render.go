@@ -55,17 +55,14 @@ func (p *Page) clean(i int) bool {
 // It keeps each article's rendered item, per format, until it is asked to
 // render a different snapshot of the same article ID (the catalog replaces
 // the snapshot on every update) or Forget drops it. The items a page
-// render finds missing are rendered into one block of memory, which stays
-// in memory while any of them is cached; Config.CacheBytes counts the
-// items, and the stale parts of such blocks are bounded by compaction to
-// about as much again.
+// render finds missing are rendered into one buffer, which stays in memory
+// while any of them is cached; Config.CacheBytes counts the items.
 type Renderer struct {
 	s *site
 
-	mu         sync.RWMutex
-	items      map[string]*itemCache
-	heldBytes  int64 // bytes of cached items and bodies
-	staleBytes int64 // bytes kept alive only by sharing a block with them
+	mu        sync.RWMutex
+	items     map[string]*itemCache
+	heldBytes int64 // bytes held by items
 }
 
 // NewRenderer returns a Renderer for the site cfg describes, or an error
@@ -83,9 +80,8 @@ func NewRenderer(cfg Config) (*Renderer, error) {
 func (r *Renderer) Forget(id string) {
 	r.mu.Lock()
 	if ic := r.items[id]; ic != nil {
-		r.clearEntry(ic, false)
+		r.heldBytes -= ic.size()
 		delete(r.items, id)
-		r.compact()
 	}
 	r.mu.Unlock()
 }
