@@ -224,6 +224,7 @@ type Builder struct {
 	cache    poolCache
 	versions versioned
 	pre      preheaderCache
+	frames   frameCache
 }
 
 // NewBuilder checks cfg and returns a Builder. Every problem is reported at
