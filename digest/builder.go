@@ -224,6 +224,7 @@ type Builder struct {
 	cache    poolCache
 	versions versioned
 	pre      preheaderCache
+	frames   frameCache
 }
 
 // NewBuilder checks cfg and returns a Builder. Every problem is reported at
@@ -354,10 +355,19 @@ func (b *Builder) pool(since, until time.Time, lang string, local *poolCache) *p
 // message gives a *SkipError (errors.Is(err, ErrSkipped)); other errors
 // are *BuildError.
 func (b *Builder) Build(ctx context.Context, ed Edition, sub *Subscriber) (*Message, error) {
-	return b.build(ctx, ed, sub, nil)
+	return b.build(ctx, ed, sub, nil, nil)
 }
 
-func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local *poolCache) (*Message, error) {
+// lastSent is a subscriber's LastSent, read before the build (Each reads
+// a page of subscribers' at once from a SentLogBatch).
+type lastSent struct {
+	until time.Time
+	ok    bool
+}
+
+// build is Build with the pool cache local (Each's, when the Source has
+// no versions) and the subscriber's LastSent when it was read already.
+func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local *poolCache, sent *lastSent) (*Message, error) {
 	if b == nil || b.tmpl == nil {
 		return nil, ErrZeroBuilder
 	}
@@ -373,12 +383,15 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 		return nil, fail(fmt.Errorf("address %q: %w", sub.Email, err))
 	}
 	since, until := b.Window(ed, sub.TimeZone)
-	if b.cfg.Sent != nil {
+	if sent == nil && b.cfg.Sent != nil {
 		last, ok, err := b.cfg.Sent.LastSent(ctx, sub.Email)
 		if err != nil {
 			return nil, fail(err)
 		}
-		if ok {
+		sent = &lastSent{last, ok}
+	}
+	if sent != nil {
+		if last := sent.until; sent.ok {
 			if !last.Before(until) {
 				return nil, skip(SkipAlreadySent)
 			}

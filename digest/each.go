@@ -13,8 +13,10 @@ import (
 // sent) or a *BuildError. Messages are built on one goroutine per core
 // (runtime.GOMAXPROCS), a few ahead of fn, and fn is called from the
 // goroutine that called Each, one message at a time, so memory does not
-// grow with the number of subscribers. A non-nil error from fn stops the
-// walk and is returned; so is the context's error when it is cancelled.
+// grow with the number of subscribers. When Config.Sent is a SentLogBatch,
+// the subscribers' LastSent is read a page (eachPage) at a time. A non-nil
+// error from fn stops the walk and is returned; so is the context's error
+// when it is cancelled.
 func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error) error) error {
 	if b == nil || b.tmpl == nil {
 		return ErrZeroBuilder
@@ -28,11 +30,11 @@ func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error)
 	local := &poolCache{}
 	builders := runtime.GOMAXPROCS(0)
 	if builders == 1 {
-		return b.cfg.Subscribers.EachSubscriber(ctx, func(sub *Subscriber) error {
+		return b.walk(ctx, func(sub *Subscriber, sent *lastSent) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			m, err := b.build(ctx, ed, sub, local)
+			m, err := b.build(ctx, ed, sub, local, sent)
 			if err != nil && ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -42,10 +44,57 @@ func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error)
 	return b.eachParallel(ctx, ed, local, builders, fn)
 }
 
+// eachPage is how many subscribers walk reads the sent log for at once.
+const eachPage = 128
+
+// walk calls fn with every subscriber of the store, in its order, and
+// with their LastSent when Config.Sent is a SentLogBatch: the store's
+// subscribers are taken a page of eachPage at a time, whose LastSent is
+// one LastSentAll. When that fails, sent is nil and the build asks
+// LastSent itself (and reports its error as the subscriber's).
+func (b *Builder) walk(ctx context.Context, fn func(sub *Subscriber, sent *lastSent) error) error {
+	batch, ok := b.cfg.Sent.(SentLogBatch)
+	if !ok {
+		return b.cfg.Subscribers.EachSubscriber(ctx, func(sub *Subscriber) error { return fn(sub, nil) })
+	}
+	page := make([]*Subscriber, 0, eachPage)
+	emails := make([]string, 0, eachPage)
+	flush := func() error {
+		last, err := batch.LastSentAll(ctx, emails)
+		for _, sub := range page {
+			var sent *lastSent
+			if err == nil {
+				until, ok := last[sub.Email]
+				sent = &lastSent{until, ok}
+			}
+			if err := fn(sub, sent); err != nil {
+				return err
+			}
+		}
+		page, emails = page[:0], emails[:0]
+		return nil
+	}
+	err := b.cfg.Subscribers.EachSubscriber(ctx, func(sub *Subscriber) error {
+		page, emails = append(page, sub), append(emails, sub.Email)
+		if len(page) < eachPage {
+			return nil
+		}
+		return flush()
+	})
+	if err != nil || len(page) == 0 {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return flush()
+}
+
 // built is one subscriber's digest, built by one of eachParallel's
 // goroutines; done is closed once m and err are set.
 type built struct {
 	sub  *Subscriber
+	sent *lastSent
 	m    *Message
 	err  error
 	done chan struct{}
@@ -63,8 +112,8 @@ func (b *Builder) eachParallel(ctx context.Context, ed Edition, local *poolCache
 	wg.Go(func() {
 		defer close(order)
 		defer close(work)
-		storeErr = b.cfg.Subscribers.EachSubscriber(walk, func(sub *Subscriber) error {
-			r := &built{sub: sub, done: make(chan struct{})}
+		storeErr = b.walk(walk, func(sub *Subscriber, sent *lastSent) error {
+			r := &built{sub: sub, sent: sent, done: make(chan struct{})}
 			select {
 			case order <- r:
 			case <-walk.Done():
@@ -78,7 +127,7 @@ func (b *Builder) eachParallel(ctx context.Context, ed Edition, local *poolCache
 		wg.Go(func() {
 			for r := range work {
 				if walk.Err() == nil {
-					r.m, r.err = b.build(walk, ed, r.sub, local)
+					r.m, r.err = b.build(walk, ed, r.sub, local, r.sent)
 				}
 				close(r.done)
 			}

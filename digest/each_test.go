@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestEachInOrder checks that Each, building on several goroutines, hands
@@ -67,5 +69,94 @@ func TestEachInOrder(t *testing.T) {
 	})
 	if !errors.Is(err, stop) || n != 100 {
 		t.Errorf("Each = %v after %d calls, want stop after 100", err, n)
+	}
+}
+
+// countingLog is a SentLogBatch that counts its reads, and fails
+// LastSentAll when failBatch is set.
+type countingLog struct {
+	*MemStore
+	one, all  atomic.Int64
+	failBatch bool
+}
+
+func (c *countingLog) LastSent(ctx context.Context, email string) (time.Time, bool, error) {
+	c.one.Add(1)
+	return c.MemStore.LastSent(ctx, email)
+}
+
+func (c *countingLog) LastSentAll(ctx context.Context, emails []string) (map[string]time.Time, error) {
+	c.all.Add(1)
+	if c.failBatch {
+		return nil, errors.New("batch read failed")
+	}
+	return c.MemStore.LastSentAll(ctx, emails)
+}
+
+// TestEachReadsSentLogByPage checks that Each reads a SentLogBatch once a
+// page, with the outcomes Build gives reading LastSent one at a time,
+// and asks LastSent itself when the batch read fails.
+func TestEachReadsSentLogByPage(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	ctx := context.Background()
+	store := &MemStore{}
+	var subs []*Subscriber
+	for i := range 300 {
+		subs = append(subs, &Subscriber{Email: fmt.Sprintf("r%03d@example.com", i)})
+	}
+	if _, err := store.Import(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	_, until := newTestBuilder(t, nil).Window(testEdition, nil)
+	for i, s := range subs {
+		switch i % 3 {
+		case 1: // this edition already went out
+			err := store.MarkSent(ctx, Sent{Edition: testEdition.ID(), Email: s.Email, Until: until, At: until})
+			if err != nil {
+				t.Fatal(err)
+			}
+		case 2: // the last one ended six hours into the window
+			err := store.MarkSent(ctx, Sent{Edition: "daily-2026-11-23", Email: s.Email, Until: until.Add(-18 * time.Hour), At: until})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	describe := func(m *Message, err error) string {
+		if err != nil {
+			return err.Error()
+		}
+		return fmt.Sprint(m.Since, len(m.Followed)+len(m.Top))
+	}
+	one := newTestBuilder(t, func(c *Config) { c.Sent = store })
+	var want []string
+	for _, s := range subs {
+		want = append(want, describe(one.Build(ctx, testEdition, s)))
+	}
+	for _, procs := range []int{1, 4} {
+		for _, fail := range []bool{false, true} {
+			runtime.GOMAXPROCS(procs)
+			log := &countingLog{MemStore: store, failBatch: fail}
+			b := newTestBuilder(t, func(c *Config) { c.Subscribers = store; c.Sent = log })
+			var got []string
+			err := b.Each(ctx, testEdition, func(m *Message, err error) error {
+				got = append(got, describe(m, err))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("GOMAXPROCS %d, failing batch %v: Each and Build differ", procs, fail)
+			}
+			wantOne := int64(0)
+			if fail {
+				wantOne = int64(len(subs))
+			}
+			if pages := int64((len(subs) + eachPage - 1) / eachPage); log.all.Load() != pages || log.one.Load() != wantOne {
+				t.Errorf("GOMAXPROCS %d, failing batch %v: %d LastSentAll and %d LastSent, want %d and %d",
+					procs, fail, log.all.Load(), log.one.Load(), pages, wantOne)
+			}
+		}
 	}
 }

@@ -27,6 +27,7 @@ type MemStore struct {
 var (
 	_ SubscriberStore = (*MemStore)(nil)
 	_ SentLog         = (*MemStore)(nil)
+	_ SentLogBatch    = (*MemStore)(nil)
 	_ StatusStore     = (*MemStore)(nil)
 	_ Suppressor      = (*MemStore)(nil)
 )
@@ -236,6 +237,25 @@ func (m *MemStore) Suppress(ctx context.Context, email string, status Status) er
 func (m *MemStore) LastSent(ctx context.Context, email string) (time.Time, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	last, ok := m.lastSent(email)
+	return last, ok, nil
+}
+
+// LastSentAll returns LastSent's answer for each address that was sent an
+// edition, under one lock.
+func (m *MemStore) LastSentAll(ctx context.Context, emails []string) (map[string]time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]time.Time)
+	for _, e := range emails {
+		if last, ok := m.lastSent(e); ok {
+			out[e] = last
+		}
+	}
+	return out, nil
+}
+
+func (m *MemStore) lastSent(email string) (time.Time, bool) {
 	var last time.Time
 	ok := false
 	for _, until := range m.sent[EmailKey(email)] {
@@ -243,7 +263,7 @@ func (m *MemStore) LastSent(ctx context.Context, email string) (time.Time, bool,
 			last, ok = until, true
 		}
 	}
-	return last, ok, nil
+	return last, ok
 }
 
 // MarkSent records that an edition went to a subscriber. Recording the

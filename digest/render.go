@@ -272,7 +272,7 @@ func (b *Builder) render(m *Message, personal bool) error {
 	m.Subject = v.Subject
 	m.HTML = bytes.Clone(buf.Bytes())
 	buf.Reset()
-	if err := b.tmpl.text.Execute(buf, v); err != nil {
+	if err := b.tmpl.executeText(buf, v, &b.frames); err != nil {
 		return fmt.Errorf("text template: %w", err)
 	}
 	m.Text = bytes.Clone(buf.Bytes())
@@ -348,7 +348,7 @@ func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top,
 		}
 		v.Subject = oneLine(buf.String())
 		buf.Reset()
-		if err := b.tmpl.html.Execute(buf, v); err != nil {
+		if err := b.tmpl.executeHTML(buf, v, &b.frames); err != nil {
 			return fmt.Errorf("HTML template: %w", err)
 		}
 		if buf.Len() <= b.cfg.MaxHTML || len(followed)+len(top) <= 1 {

@@ -337,6 +337,17 @@ type SentLog interface {
 	LastSent(ctx context.Context, email string) (until time.Time, ok bool, err error)
 }
 
+// SentLogBatch is a SentLog that answers for many addresses in one read.
+// Builder.Each asks it once for each page of subscribers it walks, when
+// Config.Sent has it, instead of asking LastSent for each subscriber.
+// *MemStore, *sqlite.Store and *postgres.Store implement it.
+type SentLogBatch interface {
+	SentLog
+	// LastSentAll returns what LastSent returns for each of the addresses
+	// (keyed as given) that was sent an edition; the others are absent.
+	LastSentAll(ctx context.Context, emails []string) (map[string]time.Time, error)
+}
+
 // Sent records that one edition went to one subscriber.
 type Sent struct {
 	// Edition is the Edition.ID of the message.

@@ -73,6 +73,9 @@ type Templates struct {
 	mail    *htmltemplate.Template
 	mailTxt *texttemplate.Template
 	locales map[string]*Locale
+	// htmlFrame and textFrame are html and text split at their personal
+	// points (nil when a template is one part).
+	htmlFrame, textFrame *frame
 }
 
 var (
@@ -102,6 +105,12 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 	}
 	if t.text, err = parseText(src, TemplateText, "story"); err != nil {
 		return nil, err
+	}
+	if t.htmlFrame, err = htmlFrame(t.html); err != nil {
+		return nil, fmt.Errorf("digest: split %s: %w", TemplateHTML, err)
+	}
+	if t.textFrame, err = textFrame(t.text); err != nil {
+		return nil, fmt.Errorf("digest: split %s: %w", TemplateText, err)
 	}
 	if t.subject, err = parseText(src, TemplateSubject); err != nil {
 		return nil, err
@@ -267,6 +276,23 @@ func (t *Templates) addLocale(fsys fs.FS, name string) error {
 	}
 	t.locales[lang] = merged
 	return nil
+}
+
+// executeHTML writes TemplateHTML executed with v to w, its shared parts
+// from c.
+func (t *Templates) executeHTML(w *bytes.Buffer, v *View, c *frameCache) error {
+	if t.htmlFrame != nil {
+		return t.htmlFrame.execute(w, v, c)
+	}
+	return t.html.Execute(w, v)
+}
+
+// executeText is executeHTML for TemplateText.
+func (t *Templates) executeText(w *bytes.Buffer, v *View, c *frameCache) error {
+	if t.textFrame != nil {
+		return t.textFrame.execute(w, v, c)
+	}
+	return t.text.Execute(w, v)
 }
 
 // Languages returns the languages that have a locale, sorted.

@@ -60,6 +60,7 @@ type Store struct {
 var (
 	_ digest.SubscriberStore = (*Store)(nil)
 	_ digest.SentLog         = (*Store)(nil)
+	_ digest.SentLogBatch    = (*Store)(nil)
 	_ digest.StatusStore     = (*Store)(nil)
 	_ digest.Suppressor      = (*Store)(nil)
 	_ deliver.DigestStore    = (*Store)(nil)
@@ -282,6 +283,44 @@ func (s *Store) LastSent(ctx context.Context, email string) (time.Time, bool, er
 		return time.Time{}, false, nil
 	}
 	return time.Unix(0, *until), true, nil
+}
+
+// LastSentAll returns LastSent's answer for each of the addresses that was
+// sent an edition, in one query.
+func (s *Store) LastSentAll(ctx context.Context, emails []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time)
+	if len(emails) == 0 {
+		return out, nil
+	}
+	keys := make([]string, len(emails))
+	for i, e := range emails {
+		keys[i] = digest.EmailKey(e)
+	}
+	rows, err := s.db.pool.Query(ctx, `SELECT key, max(until) FROM sent_editions WHERE key = ANY($1) GROUP BY key`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: last sent to %d addresses: %w", len(emails), err)
+	}
+	defer rows.Close()
+	byKey := make(map[string]time.Time)
+	for rows.Next() {
+		var key string
+		var until *int64
+		if err := rows.Scan(&key, &until); err != nil {
+			return nil, fmt.Errorf("postgres: last sent: %w", err)
+		}
+		if until != nil {
+			byKey[key] = time.Unix(0, *until)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: last sent to %d addresses: %w", len(emails), err)
+	}
+	for i, e := range emails {
+		if until, ok := byKey[keys[i]]; ok {
+			out[e] = until
+		}
+	}
+	return out, nil
 }
 
 // MarkSent records that an edition went to a subscriber. Recording the

@@ -31,13 +31,15 @@ import (
 //
 // A Store is safe for concurrent use, also from several processes.
 type Store struct {
-	db  *sql.DB
-	wmu sync.Mutex // serializes this Store's transactions that write (see write)
+	db   *sql.DB
+	wmu  sync.Mutex // serializes this Store's transactions that write (see write)
+	sent sentStmts  // the sent log's reads, prepared (sentlog.go)
 }
 
 var (
 	_ digest.SubscriberStore = (*Store)(nil)
 	_ digest.SentLog         = (*Store)(nil)
+	_ digest.SentLogBatch    = (*Store)(nil)
 	_ digest.StatusStore     = (*Store)(nil)
 	_ digest.Suppressor      = (*Store)(nil)
 )
@@ -323,20 +325,6 @@ func (s *Store) Status(ctx context.Context, email string) (digest.Status, error)
 // It returns once the change is committed to disk.
 func (s *Store) Suppress(ctx context.Context, email string, status digest.Status) error {
 	return s.setStatus(ctx, "suppress", email, status, true)
-}
-
-// LastSent returns the window end of the newest edition MarkSent recorded
-// for the address.
-func (s *Store) LastSent(ctx context.Context, email string) (time.Time, bool, error) {
-	var until sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT max(until) FROM sent_editions WHERE key = ?`, digest.EmailKey(email)).Scan(&until)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("sqlite: last sent to %s: %w", email, err)
-	}
-	if !until.Valid {
-		return time.Time{}, false, nil
-	}
-	return time.Unix(0, until.Int64), true, nil
 }
 
 // MarkSent records that an edition went to a subscriber. Recording the

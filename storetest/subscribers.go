@@ -43,6 +43,7 @@ func Subscribers(t *testing.T, open func(t *testing.T) Store) {
 		{"ImportKeepsUnsubscribes", importKeepsUnsubscribes},
 		{"EachPages", eachPages},
 		{"SentLog", sentLog},
+		{"SentLogBatch", sentLogBatch},
 		{"StatusAndSuppress", statusAndSuppress},
 		{"Concurrent", storeConcurrent},
 		{"Secret", secret},
@@ -189,6 +190,56 @@ func sentLog(t *testing.T, s Store) {
 	}
 	if err := s.MarkSent(ctx, digest.Sent{Email: "a@example.com"}); err == nil {
 		t.Error("MarkSent without edition succeeded")
+	}
+}
+
+// sentLogBatch checks LastSentAll, when the store has it, against
+// LastSent: the same answers, keyed by the addresses as given, in any
+// case, with the ones never sent absent.
+func sentLogBatch(t *testing.T, s Store) {
+	b, ok := s.(digest.SentLogBatch)
+	if !ok {
+		t.Skip("the store reads the sent log one address at a time")
+	}
+	ctx := context.Background()
+	if got, err := b.LastSentAll(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("LastSentAll(nil) = %v, %v", got, err)
+	}
+	var emails []string
+	for i := range 300 {
+		e := fmt.Sprintf("r%03d@example.com", i)
+		emails = append(emails, e)
+		if i%3 == 0 {
+			continue // never sent
+		}
+		for d := range i % 4 {
+			r := digest.Sent{Edition: fmt.Sprintf("daily-2026-11-%02d", 20+d), Email: e, Until: at(24*(d-3)+i%24, i%60), At: at(7, 0)}
+			if err := s.MarkSent(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	emails = append(emails, "R001@EXAMPLE.com", "r002@example.com", "nobody@example.com")
+	got, err := b.LastSentAll(ctx, emails)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	for i, e := range emails {
+		until, ok, err := s.LastSent(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && !slices.Contains(emails[:i], e) {
+			sent++ // r002 is asked for twice, and is one key of got
+		}
+		g, gok := got[e]
+		if gok != ok || !g.Equal(until) {
+			t.Errorf("LastSentAll[%s] = %v, %v; LastSent = %v, %v", e, g, gok, until, ok)
+		}
+	}
+	if len(got) != sent || sent < 100 {
+		t.Errorf("LastSentAll found %d addresses, LastSent %d", len(got), sent)
 	}
 }
 

@@ -31,7 +31,9 @@ import (
 // (KHABAR_PACE_SUBSCRIBERS, default 3,000), already in the store:
 //
 //   - "dry": the dry run, every digest built and its .eml and .html
-//     written (dry-digests/s);
+//     written (dry-digests/s), and again with the files on tmpfs
+//     (/dev/shm, or KHABAR_PACE_TMPFS; tmpfs-digests/s), which shows what
+//     the program costs a digest without the disk's cost of a new file;
 //   - "send": sending with Ed25519 DKIM, the durable SQLite journal in the
 //     store's file and 4 connections to a loopback sink (send-msg/s);
 //   - "wire": the very bytes that sink received, replayed over 4 plain
@@ -62,8 +64,20 @@ func BenchmarkPace(b *testing.B) {
 	}
 	edFile, rsaFile := keyFile(b, dir, "ed.pem", edKey), keyFile(b, dir, "rsa.pem", rsaKey)
 
-	var dry, send, wire, rsaSend time.Duration
-	var written, sent int
+	tmpfs := os.Getenv("KHABAR_PACE_TMPFS")
+	if tmpfs == "" {
+		tmpfs = "/dev/shm"
+	}
+	if fi, err := os.Stat(tmpfs); err != nil || !fi.IsDir() {
+		tmpfs = ""
+	} else if tmpfs, err = os.MkdirTemp(tmpfs, "khabar-pace-"); err != nil {
+		b.Fatal(err)
+	} else {
+		b.Cleanup(func() { _ = os.RemoveAll(tmpfs) })
+	}
+
+	var dry, dryTmpfs, send, wire, rsaSend time.Duration
+	var written, writtenTmpfs, sent int
 	i := 0
 	for b.Loop() {
 		i++
@@ -71,6 +85,14 @@ func BenchmarkPace(b *testing.B) {
 		el, out := timeRun(b, o)
 		dry += el
 		written += countWritten(b, out)
+
+		if tmpfs != "" {
+			o = paceOptions(b, dir, csv, fmt.Sprintf("tmpfs-%d", i))
+			o.out = filepath.Join(tmpfs, fmt.Sprintf("out-%d", i))
+			el, out = timeRun(b, o)
+			dryTmpfs += el
+			writtenTmpfs += countWritten(b, out)
+		}
 
 		sink := startSink(b)
 		o = paceOptions(b, dir, csv, fmt.Sprintf("ed-%d", i))
@@ -95,6 +117,9 @@ func BenchmarkPace(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(written)/dry.Seconds(), "dry-digests/s")
+	if tmpfs != "" {
+		b.ReportMetric(float64(writtenTmpfs)/dryTmpfs.Seconds(), "tmpfs-digests/s")
+	}
 	b.ReportMetric(float64(sent)/send.Seconds(), "send-msg/s")
 	b.ReportMetric(float64(sent)/wire.Seconds(), "wire-msg/s")
 	b.ReportMetric(wire.Seconds()/send.Seconds(), "ratio")

@@ -1,0 +1,93 @@
+package digest
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"testing/fstest"
+)
+
+// TestFrameMatchesWhole renders messages with templates whose personal
+// fields sit in a title, attributes, a script and a called template, and
+// checks that the parts of the frames write the bytes the whole templates
+// write.
+func TestFrameMatchesWhole(t *testing.T) {
+	fsys := fstest.MapFS{
+		TemplateHTML: {Data: []byte(`{{define "story"}}<b>{{.Title}}</b>{{end}}
+{{- define "foot"}}<p title="{{.Email}}">{{.Lang}}</p>{{end -}}
+<!DOCTYPE html>
+<html lang="{{.Lang}}" dir="{{.Dir}}"><head><title>{{.Subject}} · {{.Publisher.Name}}</title>
+<style>p{color:red}</style></head>
+<body data-x="{{.Date}}
+{{.Name}}"><a href="{{.UnsubscribeURL}}">{{.T.unsubscribe}}</a>
+<script>var who = {{.Email}};
+var lang = {{.Lang}};
+</script>
+{{range .Top}}{{.HTML}}{{end}}
+<!-- a comment {{.Lang}} -->
+{{$.Publisher.Name}} {{template "foot" .}} {{template "foot" $}}
+<p>{{with .Publisher}}{{.Name}}{{end}}</p>{{if .Personal}}<i>{{.Email}}</i>{{end}}
+</body></html>
+`)},
+		TemplateText: {Data: []byte(`{{define "story"}}{{.Title}}{{end}}{{.Publisher.Name}}
+{{wrap 20 (print .T.hello " " .Name)}}
+{{range .AddressLines}}{{.}}
+{{end}}{{range .Top}}{{.Text}}
+{{end}}{{.UnsubscribeURL}}
+{{.Date}}
+`)},
+	}
+	framed, err := ParseTemplates(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := ParseTemplates(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole.htmlFrame, whole.textFrame = nil, nil
+	if framed.htmlFrame == nil || framed.textFrame == nil {
+		t.Fatal("the templates were not split")
+	}
+	shared := 0
+	for _, p := range append(framed.htmlFrame.parts, framed.textFrame.parts...) {
+		if p.shared {
+			shared++
+		}
+	}
+	if shared < 4 {
+		t.Errorf("%d shared parts in %d", shared, len(framed.htmlFrame.parts)+len(framed.textFrame.parts))
+	}
+	a := newTestBuilder(t, func(c *Config) { c.Templates = framed })
+	b := newTestBuilder(t, func(c *Config) { c.Templates = whole })
+	ctx := context.Background()
+	for _, sub := range []*Subscriber{
+		{Email: "a@example.com", Name: `<Ann & "Bob">`},
+		{Email: "b@example.com", Name: "राम", Language: "en"},
+		{Email: "c@example.com", Name: "علی", Language: "ur"},
+		{Email: "d@example.com"},
+	} {
+		ma, err := a.Build(ctx, testEdition, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mb, err := b.Build(ctx, testEdition, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(ma.HTML, mb.HTML) || !bytes.Equal(ma.Text, mb.Text) {
+			t.Errorf("%s: framed and whole differ:\n%s\n----\n%s\n====\n%s\n----\n%s", sub.Email, ma.HTML, mb.HTML, ma.Text, mb.Text)
+		}
+	}
+	wa, err := a.General(testEdition, "hi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := b.General(testEdition, "hi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(wa.HTML, wb.HTML) {
+		t.Errorf("web version: framed and whole differ:\n%s\n----\n%s", wa.HTML, wb.HTML)
+	}
+}
