@@ -59,7 +59,7 @@ func (r *Renderer) appendAtomPerson(b []byte, elem string, a khabar.Author, arch
 	return append(b, ">\n"...)
 }
 
-func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []byte {
+func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, bd *bodyRef) []byte {
 	s := r.s
 	b = append(b, "<entry"...)
 	if a.Language != "" && a.Language != s.Language {
@@ -100,14 +100,14 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, body string) []b
 		b = xmltext.AppendText(b, sum, xmltext.Trusted)
 		b = append(b, "</summary>\n"...)
 	}
-	if body != "" {
+	if !bd.none(a) {
+		mark := len(b)
 		b = append(b, `<content type="html"`...)
 		b = append(b, ` xml:base="`...)
 		b = xmltext.AppendURI(b, a.URL, "&amp;")
 		b = append(b, '"')
 		b = append(b, '>')
-		b = xmltext.AppendCDATA(b, body, xmltext.Trusted) // the same HTML text as escaping, copied instead
-		b = append(b, "</content>\n"...)
+		b = r.appendBodyCDATA(b, mark, a, bd, "</content>\n") // the same HTML text as escaping, copied instead
 	}
 	if im := a.Image; im != nil {
 		b = append(b, `<link rel="enclosure"`...)

@@ -4,7 +4,6 @@ import (
 	"net"
 	"slices"
 	"sync"
-	"unsafe"
 
 	"github.com/khabar/khabar"
 )
@@ -17,9 +16,13 @@ import (
 type itemCache struct {
 	a *khabar.Article
 	// body is a.ContentHTML after Config.ContentPolicy, once computed
-	// (bodyDone): the three formats share it.
+	// (bodyDone): the three formats share it. It is a.ContentHTML itself
+	// when the policy left it as it was, else the run of out[RSS] or
+	// out[Atom] that holds it verbatim, else (bodyOwn) a string of its own
+	// (JSON escapes the body; CDATA splits one that holds "]]>").
 	body     string
 	bodyDone bool
+	bodyOwn  bool
 	out      [len(Formats)][]byte
 	gz       [len(Formats)][]byte // out deflated as a piece of a gzip body (Handler)
 }
@@ -100,12 +103,12 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 	out := slices.Grow(dst[:0], len(p.Items))[:len(p.Items)]
 	clear(out)
 	type coldItem struct {
-		i        int
-		src      *khabar.Article
-		body     string
-		haveBody bool
+		i   int
+		src *khabar.Article
+		bd  bodyRef
 	}
 	var cold []coldItem
+	fresh := 0 // cold items without an entry for their snapshot
 	r.mu.RLock()
 	for i, a := range p.Items {
 		ic := r.items[a.ID]
@@ -115,7 +118,10 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 		}
 		c := coldItem{i: i, src: a}
 		if ic != nil {
-			c.body, c.haveBody = ic.bodyFor(a)
+			c.bd = ic.bodyFor(a)
+		}
+		if ic == nil || ic.a != a {
+			fresh++
 		}
 		cold = append(cold, c)
 	}
@@ -129,20 +135,23 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 		if !p.clean(c.i) {
 			c.src = cleanArticle(c.src)
 		}
-		if !c.haveBody {
-			c.body = r.s.filterBody(c.src)
-		}
-		n += r.itemSizeHint(c.src, c.body)
+		n += r.itemSizeHint(c.src, &c.bd)
 	}
 	slab := make([]byte, 0, n)
-	for _, c := range cold {
+	for k := range cold {
+		c := &cold[k]
 		start := len(slab)
-		slab = r.appendItem(slab, c.src, c.body, f)
+		slab = r.appendItem(slab, c.src, &c.bd, f)
 		out[c.i] = slab[start:len(slab):len(slab)] // appending to a shared item must copy
+		if c.bd.at >= 0 {
+			c.bd.at -= start
+		}
 	}
+	ents := make([]itemCache, fresh) // the new entries, from one array
 	r.mu.Lock()
-	for _, c := range cold {
-		r.store(p.Items[c.i], f, c.body, out[c.i])
+	for k := range cold {
+		c := &cold[k]
+		r.store(p.Items[c.i], f, &c.bd, out[c.i], &ents)
 	}
 	r.trimItems("")
 	r.mu.Unlock()
@@ -150,43 +159,67 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 }
 
 // itemSizeHint is a guess, on the generous side, of the size of a's
-// rendered item with body as its content.
-func (r *Renderer) itemSizeHint(a *khabar.Article, body string) int {
-	n := len(body) + len(body)/32 + len(a.Summary)*17/16 + len(a.Title)*17/16 + 3*len(a.URL) + len(a.ID) + 512
+// rendered item with bd's body as its content. A body still to be
+// filtered is counted as the room the filter asks for.
+func (r *Renderer) itemSizeHint(a *khabar.Article, bd *bodyRef) int {
+	nb := len(bd.s)
+	if !bd.known {
+		nb = len(a.ContentHTML) + len(a.ContentHTML)/8
+	}
+	n := nb + nb/32 + len(a.Summary)*17/16 + len(a.Title)*17/16 + 3*len(a.URL) + len(a.ID) + 512
 	if im := a.Image; im != nil {
 		n += 3*len(im.URL) + len(im.Caption) + len(im.Alt) + 256
 	}
 	return n + 64*len(a.Authors) + (64+len(r.s.catDom))*(len(a.Categories)+len(a.Tags))
 }
 
-// appendItem appends a's item in format f, with body as its content.
-func (r *Renderer) appendItem(b []byte, a *khabar.Article, body string, f Format) []byte {
+// appendItem appends a's item in format f, with bd's body as its content
+// (filtered first when bd does not know it yet), and says in bd where
+// the body is.
+func (r *Renderer) appendItem(b []byte, a *khabar.Article, bd *bodyRef, f Format) []byte {
 	switch f {
 	case Atom:
-		return r.appendAtomEntry(b, a, body)
+		return r.appendAtomEntry(b, a, bd)
 	case JSON:
-		return r.appendJSONItem(b, a, body)
+		return r.appendJSONItem(b, a, bd)
 	}
-	return r.appendRSSItem(b, a, body)
+	return r.appendRSSItem(b, a, bd)
 }
 
-// store caches item b of a in format f, rendered with body. Called with
-// r.mu held.
-func (r *Renderer) store(a *khabar.Article, f Format, body string, b []byte) {
+// store caches item b of a in format f, rendered with bd's body (bd.at
+// counting from b's start). A new entry is taken from ents while it has
+// any (nil for none). Called with r.mu held.
+func (r *Renderer) store(a *khabar.Article, f Format, bd *bodyRef, b []byte, ents *[]itemCache) {
 	ic := r.items[a.ID]
 	if ic == nil || ic.a != a {
 		if ic != nil {
-			r.heldBytes -= ic.size()
+			r.drop(ic)
 		}
-		ic = &itemCache{a: a}
+		if ents != nil && len(*ents) > 0 {
+			ic, *ents = &(*ents)[0], (*ents)[1:]
+		} else {
+			ic = new(itemCache)
+		}
+		ic.a = a
 		r.items[a.ID] = ic
 	}
-	if !ic.bodyDone {
-		ic.body, ic.bodyDone = body, true
+	if !ic.bodyDone || ic.bodyOwn && bd.at >= 0 {
+		// A body in the item replaces one of its own string.
+		r.heldBytes -= ic.bodySize()
+		ic.body, ic.bodyDone = bd.body(b), true
+		ic.bodyOwn = bd.at < 0 && bd.own
 		r.heldBytes += ic.bodySize()
 	}
 	r.heldBytes += int64(len(b) - len(ic.out[f]))
 	ic.out[f] = b
+}
+
+// drop uncounts ic, which the cache no longer holds, and clears it: an
+// entry shares its array with the others a render created, which must
+// not keep its article and items alive. Called with r.mu held.
+func (r *Renderer) drop(ic *itemCache) {
+	r.heldBytes -= ic.size()
+	*ic = itemCache{}
 }
 
 // itemBytes returns a's rendered item in format f, from the cache when
@@ -197,13 +230,12 @@ func (r *Renderer) itemBytes(a *khabar.Article, f Format, clean bool) []byte {
 	r.mu.RLock()
 	ic := r.items[a.ID]
 	var cached []byte
-	var body string
-	haveBody := false
+	var bd bodyRef
 	if ic != nil {
 		if ic.a == a {
 			cached = ic.out[f]
 		}
-		body, haveBody = ic.bodyFor(a)
+		bd = ic.bodyFor(a)
 	}
 	r.mu.RUnlock()
 	if cached != nil {
@@ -213,13 +245,10 @@ func (r *Renderer) itemBytes(a *khabar.Article, f Format, clean bool) []byte {
 	if !clean {
 		src = cleanArticle(a)
 	}
-	if !haveBody {
-		body = r.s.filterBody(src)
-	}
-	b := r.appendItem(make([]byte, 0, r.itemSizeHint(src, body)), src, body, f)
+	b := r.appendItem(make([]byte, 0, r.itemSizeHint(src, &bd)), src, &bd, f)
 	b = b[:len(b):len(b)] // appending to a shared item must copy
 	r.mu.Lock()
-	r.store(a, f, body, b)
+	r.store(a, f, &bd, b, nil)
 	r.trimItems(a.ID)
 	r.mu.Unlock()
 	return b
@@ -229,31 +258,32 @@ func (r *Renderer) itemBytes(a *khabar.Article, f Format, clean bool) []byte {
 // a is ic's snapshot, or a later one with the same ContentHTML and URL
 // (the policy's only inputs), such as an article whose title or
 // categories changed. A body the policy left as it was is returned as
-// a's own ContentHTML, so that the old snapshot's is not kept alive.
-func (ic *itemCache) bodyFor(a *khabar.Article) (string, bool) {
+// a's own ContentHTML, so that the old snapshot's is not kept alive; one
+// in the old snapshot's items is marked foreign, for the same reason.
+func (ic *itemCache) bodyFor(a *khabar.Article) bodyRef {
 	if !ic.bodyDone {
-		return "", false
+		return bodyRef{}
 	}
 	if ic.a == a {
-		return ic.body, true
+		return bodyRef{s: ic.body, known: true, own: ic.bodyOwn}
 	}
 	old := ic.a
 	if old.URL != a.URL || old.ContentHTML != a.ContentHTML {
-		return "", false
+		return bodyRef{}
 	}
-	if ic.bodySize() == 0 {
-		return a.ContentHTML, true
+	if sameString(ic.body, old.ContentHTML) {
+		return bodyRef{s: a.ContentHTML, known: true}
 	}
-	return ic.body, true
+	return bodyRef{s: ic.body, known: true, own: ic.bodyOwn, foreign: !ic.bodyOwn}
 }
 
 // bodySize is the number of bytes ic.body holds beyond the article's own
-// ContentHTML: none when the policy left the body as it was.
+// ContentHTML and ic's items: those of a string of its own.
 func (ic *itemCache) bodySize() int64 {
-	if len(ic.body) == len(ic.a.ContentHTML) && unsafe.StringData(ic.body) == unsafe.StringData(ic.a.ContentHTML) {
-		return 0
+	if ic.bodyOwn {
+		return int64(len(ic.body))
 	}
-	return int64(len(ic.body))
+	return 0
 }
 
 // size is the number of bytes ic holds.
@@ -278,7 +308,7 @@ func (r *Renderer) trimItems(keep string) {
 			break
 		}
 		if id != keep {
-			r.heldBytes -= ic.size()
+			r.drop(ic)
 			delete(r.items, id)
 		}
 	}

@@ -72,8 +72,10 @@ func (r *Renderer) appendJSONAuthor(b []byte, a khabar.Author, archive bool) []b
 	return append(b, '}')
 }
 
-func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, body string) []byte {
+func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []byte {
 	s := r.s
+	bd.filter(s, a)
+	body := bd.s
 	const ind = "      "
 	first := true
 	b = append(b, "    {\n"...)

@@ -80,7 +80,7 @@ func NewRenderer(cfg Config) (*Renderer, error) {
 func (r *Renderer) Forget(id string) {
 	r.mu.Lock()
 	if ic := r.items[id]; ic != nil {
-		r.heldBytes -= ic.size()
+		r.drop(ic)
 		delete(r.items, id)
 	}
 	r.mu.Unlock()

@@ -67,7 +67,7 @@ func (r *Renderer) appendAtomLinks(b []byte, elem string, p *Page, f Format) []b
 	return b
 }
 
-func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byte {
+func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, bd *bodyRef) []byte {
 	s := r.s
 	b = append(b, "<item>\n"...)
 	b = appendElem(b, "title", itemTitle(a), xmltext.Trusted)
@@ -105,11 +105,11 @@ func (r *Renderer) appendRSSItem(b []byte, a *khabar.Article, body string) []byt
 		}
 		b = appendElem(b, "description", sum, xmltext.Trusted)
 	}
-	if body != "" {
+	if !bd.none(a) {
 		// CDATA, as WordPress writes it: the body is copied, not escaped.
+		mark := len(b)
 		b = append(b, "<content:encoded>"...)
-		b = xmltext.AppendCDATA(b, body, xmltext.Trusted)
-		b = append(b, "</content:encoded>\n"...)
+		b = r.appendBodyCDATA(b, mark, a, bd, "</content:encoded>\n")
 	}
 	if a.Image != nil {
 		b = appendRSSImage(b, a.Image)

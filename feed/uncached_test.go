@@ -44,7 +44,7 @@ func (r *Renderer) appendPageUncached(dst []byte, p *Page, f Format) []byte {
 		}
 		var body string
 		body, scratch = r.s.filterBodyTo(scratch, a)
-		dst = r.appendItem(dst, a, body, f)
+		dst = r.appendItem(dst, a, &bodyRef{s: body, known: true}, f)
 	}
 	return append(dst, tail(f, len(p.Items) == 0)...)
 }
