@@ -478,3 +478,90 @@ func TestConfirmationGolden(t *testing.T) {
 		golden.Check(t, "testdata/golden/confirm-"+lang+".html", n.HTML)
 	}
 }
+
+// confirmToken returns the token of the confirmation link in n.
+func confirmToken(t *testing.T, n *digest.Notice) string {
+	t.Helper()
+	m := linkRE.FindStringSubmatch(string(n.Text))
+	if m == nil {
+		t.Fatalf("no confirmation link in\n%s", n.Text)
+	}
+	u, err := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("t")
+}
+
+// TestConfirmRules: only an address's latest request confirms, and only
+// while no unsubscribe, bounce or complaint followed it; an old link
+// never re-activates an address that withdrew.
+func TestConfirmRules(t *testing.T) {
+	ctx := context.Background()
+	withdraw := func(f *fixture, email string, kind digest.EventKind, st digest.Status) {
+		t.Helper()
+		ev := digest.Event{Kind: kind, At: f.clock(), Source: "test"}
+		if _, err := f.store.Change(ctx, email, ev, func(cur *digest.Subscriber, _ []digest.Event) (*digest.Subscriber, error) {
+			cur.Status = st
+			return cur, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		kind digest.EventKind
+		st   digest.Status
+	}{
+		{digest.EventUnsubscribed, digest.StatusUnsubscribed},
+		{digest.EventBounced, digest.StatusBounced},
+		{digest.EventComplained, digest.StatusComplained},
+	} {
+		t.Run("link from before "+string(c.kind), func(t *testing.T) {
+			f := newFixture(t)
+			f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+			ct := confirmToken(t, f.mail.last())
+			withdraw(f, "a@example.com", c.kind, c.st)
+			res, b := f.post(t, "/confirm", url.Values{"t": {ct}})
+			if res.StatusCode != http.StatusGone || !strings.Contains(b, `id="ask-again"`) || f.status(t, "a@example.com") != c.st {
+				t.Errorf("old link: %d, status %s\n%s", res.StatusCode, f.status(t, "a@example.com"), b)
+			}
+			// A fresh request confirms.
+			f.advance(time.Hour)
+			f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+			if res, _ := f.post(t, "/confirm", url.Values{"t": {confirmToken(t, f.mail.last())}}); res.StatusCode != 200 || f.status(t, "a@example.com") != digest.StatusActive {
+				t.Errorf("fresh link: %d, status %s", res.StatusCode, f.status(t, "a@example.com"))
+			}
+		})
+	}
+	t.Run("active, asked again, unsubscribed", func(t *testing.T) {
+		f := newFixture(t)
+		f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+		f.post(t, "/confirm", url.Values{"t": {confirmToken(t, f.mail.last())}})
+		f.advance(time.Hour)
+		f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com")) // while active
+		ct := confirmToken(t, f.mail.last())
+		withdraw(f, "a@example.com", digest.EventUnsubscribed, digest.StatusUnsubscribed)
+		if res, _ := f.post(t, "/confirm", url.Values{"t": {ct}}); res.StatusCode != http.StatusGone || f.status(t, "a@example.com") != digest.StatusUnsubscribed {
+			t.Errorf("%d, status %s", res.StatusCode, f.status(t, "a@example.com"))
+		}
+	})
+	t.Run("superseded", func(t *testing.T) {
+		f := newFixture(t)
+		f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+		first := confirmToken(t, f.mail.last())
+		f.advance(time.Hour)
+		v := signupForm(f.formToken(t), "a@example.com")
+		v.Set("name", "Second")
+		f.post(t, "/subscribe", v)
+		second := confirmToken(t, f.mail.last())
+		if res, _ := f.post(t, "/confirm", url.Values{"t": {first}}); res.StatusCode != http.StatusGone || f.status(t, "a@example.com") != digest.StatusPending {
+			t.Errorf("superseded link: %d, status %s", res.StatusCode, f.status(t, "a@example.com"))
+		}
+		if res, _ := f.post(t, "/confirm", url.Values{"t": {second}}); res.StatusCode != 200 {
+			t.Errorf("latest link: %d", res.StatusCode)
+		}
+		if sub, err := f.store.Subscriber(ctx, "a@example.com"); err != nil || sub.Status != digest.StatusActive || sub.Name != "Second" {
+			t.Errorf("after the latest link: %+v, %v", sub, err)
+		}
+	})
+}
