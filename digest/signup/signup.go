@@ -48,7 +48,8 @@ type Signup struct {
 	From string
 	// Publisher is shown in the pages' and the message's footer.
 	Publisher digest.Publisher
-	// Catalog offers sections to follow; nil offers none.
+	// Catalog offers sections to follow; nil offers none. A follow value
+	// it does not offer is refused (400 naming the field), never stored.
 	Catalog Catalog
 	// SiteURL is the site's address ("https://khabar.example"); the links
 	// in messages are SiteURL + SubscribePath, ConfirmPath and

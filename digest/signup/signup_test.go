@@ -343,6 +343,12 @@ func TestAbuse(t *testing.T) {
 		{"language", func(v url.Values) { v.Set("language", "xx") }, "language"},
 		{"tz", func(v url.Values) { v.Set("tz", "Mars/Olympus") }, "tz"},
 		{"follow", func(v url.Values) { v.Add("follow", "nonsense") }, "follow"},
+		{"follow not offered", func(v url.Values) { v.Add("follow", "t:not-in-the-catalog") }, "follow"},
+		{"thousands of follows", func(v url.Values) {
+			for range 300 { // within the body's limit
+				v.Add("follow", "t:x")
+			}
+		}, "follow"},
 		{"forged form token", func(v url.Values) { v.Set("t", tok+"x") }, "t"},
 		{"unsubscribe token as form token", func(v url.Values) {
 			u, _ := f.s.Tokens.Sign("form", digest.DefaultList)
@@ -564,4 +570,29 @@ func TestConfirmRules(t *testing.T) {
 			t.Errorf("after the latest link: %+v, %v", sub, err)
 		}
 	})
+}
+
+// TestFollowsOffered: the preferences page stores only follows the
+// catalog offers, each once.
+func TestFollowsOffered(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.store.Put(ctx, &digest.Subscriber{Email: "a@example.com", Status: digest.StatusActive})
+	pt, _ := f.s.preferencesToken("a@example.com")
+	save := func(follows ...string) *http.Response {
+		res, _ := f.post(t, "/preferences", url.Values{"t": {pt}, "action": {"save"}, "pause": {"0"}, "follow": follows})
+		return res
+	}
+	if res := save("t:चुनाव", "t:injected", "a:someone-else"); res.StatusCode != 400 {
+		t.Errorf("unknown follows: %d, want 400", res.StatusCode)
+	}
+	if sub, _ := f.store.Subscriber(ctx, "a@example.com"); !sub.Follows.Empty() {
+		t.Errorf("unknown follows stored: %+v", sub.Follows)
+	}
+	if res := save("t:चुनाव", "t:चुनाव", "a:आशा-वर्मा"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("offered follows: %d", res.StatusCode)
+	}
+	if sub, _ := f.store.Subscriber(ctx, "a@example.com"); len(sub.Follows.Tags) != 1 || len(sub.Follows.Authors) != 1 {
+		t.Errorf("follows stored: %+v", sub.Follows)
+	}
 }
