@@ -596,3 +596,27 @@ func TestFollowsOffered(t *testing.T) {
 		t.Errorf("follows stored: %+v", sub.Follows)
 	}
 }
+
+// TestPerIPv6Prefix: the addresses of one IPv6 /64 share the per-IP
+// limit; another /64 has its own.
+func TestPerIPv6Prefix(t *testing.T) {
+	f := newFixture(t)
+	f.s.PerIP = 3
+	tok := f.formToken(t)
+	post := func(remote string, i int) int {
+		r := httptest.NewRequest("POST", "/subscribe", strings.NewReader(signupForm(tok, fmt.Sprintf("v%d@example.com", i)).Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.RemoteAddr = remote
+		w := httptest.NewRecorder()
+		f.s.Subscribe().ServeHTTP(w, r)
+		return w.Code
+	}
+	var codes []int
+	for i := range 5 {
+		codes = append(codes, post(fmt.Sprintf("[2001:db8:1:2::%x]:40000", i+1), i))
+	}
+	codes = append(codes, post("[2001:db8:1:3::1]:40000", 9), post("192.0.2.1:40000", 10))
+	if fmt.Sprint(codes) != "[200 200 200 429 429 200 200]" {
+		t.Errorf("codes %v", codes)
+	}
+}
