@@ -18,9 +18,13 @@
 // changes nothing. A hard bounce marks the address bounced; soft bounces
 // are counted and 3 within 14 days (Processor.SoftBounces, SoftWindow)
 // mark it bounced; a complaint marks it complained; an unsubscribe
-// request marks it unsubscribed. Addresses the store does not hold are
-// suppressed all the same (a record of the address and status), so a
-// later import keeps them out.
+// request marks it unsubscribed.
+//
+// Anyone can mail a bounce naming any address, so a bounce or complaint
+// changes only the address a signed return path in it names (below): the
+// proof that the address was sent mail. Recipients named otherwise are
+// reported as not credible and left alone, unless the folder is one only
+// your own mail servers write to (Processor.TrustRecipients).
 //
 // Bounces are mapped back to the subscriber through the signed return
 // path digest.Config.ReturnPath gives each message (VERP: the envelope

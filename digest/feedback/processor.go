@@ -26,19 +26,26 @@ import (
 //   - an unsubscribe request with a valid token marks it unsubscribed;
 //   - an Unknown report changes nothing.
 //
-// An address the store does not hold still gets its event, and a hard
-// bounce, complaint or unsubscribe a record of the address and the
-// status (as digest.Suppressor does), so that an address imported later
-// stays suppressed; a soft bounce of such an address adds only the event.
 // Only active and pending subscribers become bounced or unsubscribed; a
 // complaint suppresses whatever the status.
 //
-// The recipient is the one a signed return path names, when the report
-// carries one that Tokens verifies and the store holds its address;
-// otherwise the report's recipients. A return path carries a hash of the
-// address, not the address: the Processor finds it by hashing the
-// store's addresses (EachSubscriber), once, and again at most once a
-// minute when a hash is missing.
+// Anyone can mail the bounce address a report that names any address, so
+// a report is believed only for an address it proves was sent mail: the
+// one a signed return path names, when the report carries one that
+// Tokens verifies and the store holds its address (a bounce comes back
+// to the return path; an ARF report quotes it). The recipients a report
+// names without such a return path change nothing: their actions say
+// "nothing: not credible", unless TrustRecipients is set. A return path
+// carries a hash of the address, not the address: the Processor finds it
+// by hashing the store's addresses (EachSubscriber), once, and again at
+// most once a minute when a hash is missing.
+//
+// With TrustRecipients, an address the store does not hold still gets
+// its event, and a hard bounce or complaint a record of the address and
+// the status (as digest.Suppressor does), so that an address imported
+// later stays suppressed; a soft bounce of such an address adds only the
+// event. An unsubscribe request's token names its address, so such a
+// request may suppress an address the store does not hold.
 //
 // A Processor is safe for concurrent use; do not change its fields while
 // it is in use.
@@ -49,6 +56,12 @@ type Processor struct {
 	// is trusted: return paths are ignored and mailto: requests change
 	// nothing.
 	Tokens *digest.Tokens
+	// TrustRecipients believes the recipients a bounce or complaint
+	// names when no signed return path in it maps to a subscriber. Set it
+	// only when nothing but your own mail servers and provider can put
+	// mail in the folder processed; false, the default, means such a
+	// report changes nothing (see above).
+	TrustRecipients bool
 	// Parser reads the messages [the zero Parser's limits].
 	Parser Parser
 	// SoftBounces is how many soft bounces within SoftWindow mark an
@@ -164,10 +177,12 @@ func isDir(p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// target is one address to apply a report to.
+// target is one address to apply a report to; when ignore is set, only
+// to report, with that reason.
 type target struct {
 	email, edition string
 	r              Recipient
+	ignore         string
 }
 
 // apply maps the report to addresses and changes each.
@@ -185,6 +200,10 @@ func (p *Processor) apply(ctx context.Context, rep *Report) ([]Action, error) {
 	var acts []Action
 	var errs []error
 	for _, t := range targets {
+		if t.ignore != "" {
+			acts = append(acts, Action{Email: t.email, Kind: t.r.Kind, Did: "nothing: " + t.ignore})
+			continue
+		}
 		a, err := p.change(ctx, rep, t)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", t.email, err))
@@ -243,7 +262,12 @@ func (p *Processor) targets(ctx context.Context, rep *Report) ([]target, string,
 	var out []target
 	for _, r := range rep.Recipients {
 		if !slices.ContainsFunc(out, func(t target) bool { return strings.EqualFold(t.email, r.Email) }) {
-			out = append(out, target{email: r.Email, r: r})
+			out = append(out, target{email: r.Email, r: r, ignore: untrusted})
+		}
+	}
+	if p.TrustRecipients {
+		for i := range out {
+			out[i].ignore = ""
 		}
 	}
 	if len(out) == 0 {
@@ -251,6 +275,10 @@ func (p *Processor) targets(ctx context.Context, rep *Report) ([]target, string,
 	}
 	return out, "", nil
 }
+
+// untrusted is why a recipient named without a return path that maps
+// changes nothing (Processor.TrustRecipients).
+const untrusted = "not credible: no signed return path names the address, and anyone can mail a bounce naming any address"
 
 // lookup finds the stored address with the given AddressHash, reading
 // the store's addresses once and again when one is missing (at most once

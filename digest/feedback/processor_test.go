@@ -60,6 +60,10 @@ func status(t *testing.T, store *digest.MemStore, email string) digest.Status {
 	return s
 }
 
+// noReturnPath are the fixtures without a signed return path: applied
+// with TrustRecipients only.
+var noReturnPath = map[string]bool{"dsn-multi": true, "sendmail": true, "ses-bounce": true, "ses-complaint": true}
+
 // TestProcessFixtures applies every fixture to a fresh store and checks
 // the addresses it changes; then applies them all again and checks that
 // nothing changes.
@@ -94,6 +98,23 @@ func TestProcessFixtures(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
 			p, store := newTestProcessor(t)
+			if noReturnPath[c.file] {
+				// Without TrustRecipients, the recipients are named
+				// only: nothing changes, and the actions say why.
+				res := processFile(t, p, c.file)
+				for _, a := range res.Actions {
+					if a.Changed || !strings.Contains(a.Did, "not credible") {
+						t.Errorf("untrusted: %+v", a)
+					}
+				}
+				for _, e := range testSubscribers {
+					if h, _ := store.History(context.Background(), e); len(h) != 0 {
+						t.Errorf("untrusted: %s: %+v", e, h)
+					}
+				}
+				p, store = newTestProcessor(t)
+				p.TrustRecipients = true
+			}
 			res := processFile(t, p, c.file)
 			for _, e := range append(testSubscribers, "rohan@example.edu") {
 				want := digest.StatusActive
@@ -244,6 +265,7 @@ func TestSoftBouncesWithinWindow(t *testing.T) {
 func TestComplaintSuppresses(t *testing.T) {
 	ctx := context.Background()
 	p, store := newTestProcessor(t)
+	p.TrustRecipients = true // ses-complaint has no return path
 	store.SetStatus(ctx, "priya@example.com", digest.StatusUnsubscribed)
 	res := processFile(t, p, "ses-complaint")
 	if status(t, store, "priya@example.com") != digest.StatusComplained || res.Actions[0].Did != "marked complained" {
@@ -287,6 +309,7 @@ func TestProcessDir(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "cur", "1795999932.M3P1.host:2,S"), nil, 0o644) // empty: an error, the rest go on
 	os.WriteFile(filepath.Join(dir, "tmp", "ignored"), []byte(readFixture(t, "gmail-hard")), 0o644)
 	p, store := newTestProcessor(t)
+	p.TrustRecipients = true // ses-complaint has no return path
 	res, err := p.ProcessDir(ctx, dir)
 	if err != nil || len(res) != 3 {
 		t.Fatalf("%d results, %v", len(res), err)
@@ -311,5 +334,56 @@ func TestProcessDir(t *testing.T) {
 	}
 	if _, err := (&Processor{}).Process(ctx, strings.NewReader("")); !errors.Is(err, ErrNoStore) {
 		t.Errorf("no store: %v", err)
+	}
+}
+
+// TestForgedReports: anyone can mail the bounce address. A bounce or an
+// abuse report that names a subscriber without a signed return path for
+// that subscriber changes nothing, and one carrying the sender's own
+// return path changes the sender's address only.
+func TestForgedReports(t *testing.T) {
+	ctx := context.Background()
+	dsn := func(to, rcpt string) string {
+		return "From: MAILER-DAEMON@evil.example\nTo: " + to + "\nSubject: Undelivered Mail Returned to Sender\n" +
+			"Message-ID: <forged-" + rcpt + "@evil.example>\n" +
+			"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n" +
+			"Content-Type: message/delivery-status\n\nReporting-MTA: dns; evil.example\n\n" +
+			"Final-Recipient: rfc822; " + rcpt + "\nAction: failed\nStatus: 5.1.1\n--b--\n"
+	}
+	arf := "From: abuse@evil.example\nTo: bounces@khabar.example\nSubject: complaint\nMessage-ID: <forged-arf@evil.example>\n" +
+		"Content-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\nContent-Type: text/plain\n\nspam\n--b\n" +
+		"Content-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: x/1\nVersion: 1\nOriginal-Rcpt-To: asha@example.com\n--b\n" +
+		"Content-Type: text/rfc822-headers\n\nFrom: digest@khabar.example\nTo: asha@example.com\nSubject: digest\n--b--\n"
+	ravi := "bounces+lptamgvdkvdgyb6k6wwffrwe20261124@khabar.example" // ravi's own, signed
+	forged := "bounces+aaaaaaaalptamgvdkvdgyb6k6wwffrwe20261124@khabar.example"
+	for _, c := range []struct {
+		name, msg string
+		changed   string // the one address that may change
+	}{
+		{"dsn to the base address", dsn("bounces@khabar.example", "asha@example.com"), ""},
+		{"dsn naming an address not in the store", dsn("bounces@khabar.example", "stranger@example.org"), ""},
+		{"dsn with a forged return path", dsn(forged, "asha@example.com"), ""},
+		{"dsn with the sender's own return path", dsn(ravi, "asha@example.com"), "ravi@example.net"},
+		{"arf", arf, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, store := newTestProcessor(t)
+			res, err := p.Process(ctx, strings.NewReader(c.msg))
+			if err != nil || res.Report.Kind == Unknown {
+				t.Fatalf("%+v, %v", res.Report, err)
+			}
+			for _, e := range append(testSubscribers, "stranger@example.org") {
+				h, _ := store.History(ctx, e)
+				if e != c.changed && len(h) != 0 {
+					t.Errorf("%s changed: %+v (actions %+v)", e, h, res.Actions)
+				}
+				if e == c.changed && (len(h) != 1 || status(t, store, e) != digest.StatusBounced) {
+					t.Errorf("%s: %+v", e, h)
+				}
+			}
+			if c.changed == "" && (len(res.Actions) == 0 || !strings.Contains(res.Actions[0].Did, "nothing")) {
+				t.Errorf("actions %+v", res.Actions)
+			}
+		})
 	}
 }

@@ -22,7 +22,9 @@
 // POST /subscribe records an EventRequested and mails a signed, expiring
 // confirmation link; the answer is the same whatever the address's state.
 // GET /confirm shows a button and never confirms (mail scanners follow
-// links); its POST makes the subscriber active with the request's choices.
+// links); its POST makes the subscriber active with the request's choices,
+// for the address's latest request only, and only while no unsubscribe,
+// bounce or complaint came after it.
 // /preferences, reached through the signed link every digest carries
 // (digest.Config.PreferencesURL), changes follows, language, time zone,
 // pauses or unsubscribes; GET never changes anything.

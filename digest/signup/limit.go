@@ -1,9 +1,23 @@
 package signup
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
+
+// ipKey is the per-IP limit's key for a client address: an IPv6 address
+// counts by its /64, the least a host or a home network is given, so that
+// one client cannot take a fresh address for each request; an IPv4
+// address counts alone.
+func ipKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
 
 // limiter counts events per key in fixed windows. Its memory is bounded:
 // it holds at most max keys, and when a window ends it forgets them all.

@@ -48,7 +48,8 @@ type Signup struct {
 	From string
 	// Publisher is shown in the pages' and the message's footer.
 	Publisher digest.Publisher
-	// Catalog offers sections to follow; nil offers none.
+	// Catalog offers sections to follow; nil offers none. A follow value
+	// it does not offer is refused (400 naming the field), never stored.
 	Catalog Catalog
 	// SiteURL is the site's address ("https://khabar.example"); the links
 	// in messages are SiteURL + SubscribePath, ConfirmPath and
@@ -80,8 +81,9 @@ type Signup struct {
 	// ResendInterval is the least time between two confirmation messages
 	// to one address, read from its history [10 minutes].
 	ResendInterval time.Duration
-	// PerIP is how many signups one client address may send per
-	// LimitWindow [20]; PerAddress how many for one email address [5].
+	// PerIP is how many signups one client address (an IPv6 /64) may
+	// send per LimitWindow [20]; PerAddress how many for one email
+	// address [5].
 	PerIP, PerAddress int
 	// LimitWindow is the rate limits' window [1h].
 	LimitWindow time.Duration

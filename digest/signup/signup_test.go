@@ -343,6 +343,12 @@ func TestAbuse(t *testing.T) {
 		{"language", func(v url.Values) { v.Set("language", "xx") }, "language"},
 		{"tz", func(v url.Values) { v.Set("tz", "Mars/Olympus") }, "tz"},
 		{"follow", func(v url.Values) { v.Add("follow", "nonsense") }, "follow"},
+		{"follow not offered", func(v url.Values) { v.Add("follow", "t:not-in-the-catalog") }, "follow"},
+		{"thousands of follows", func(v url.Values) {
+			for range 300 { // within the body's limit
+				v.Add("follow", "t:x")
+			}
+		}, "follow"},
 		{"forged form token", func(v url.Values) { v.Set("t", tok+"x") }, "t"},
 		{"unsubscribe token as form token", func(v url.Values) {
 			u, _ := f.s.Tokens.Sign("form", digest.DefaultList)
@@ -476,5 +482,141 @@ func TestConfirmationGolden(t *testing.T) {
 		golden.Check(t, "testdata/golden/confirm-"+lang+".eml", buf.Bytes())
 		golden.Check(t, "testdata/golden/confirm-"+lang+".txt", n.Text)
 		golden.Check(t, "testdata/golden/confirm-"+lang+".html", n.HTML)
+	}
+}
+
+// confirmToken returns the token of the confirmation link in n.
+func confirmToken(t *testing.T, n *digest.Notice) string {
+	t.Helper()
+	m := linkRE.FindStringSubmatch(string(n.Text))
+	if m == nil {
+		t.Fatalf("no confirmation link in\n%s", n.Text)
+	}
+	u, err := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("t")
+}
+
+// TestConfirmRules: only an address's latest request confirms, and only
+// while no unsubscribe, bounce or complaint followed it; an old link
+// never re-activates an address that withdrew.
+func TestConfirmRules(t *testing.T) {
+	ctx := context.Background()
+	withdraw := func(f *fixture, email string, kind digest.EventKind, st digest.Status) {
+		t.Helper()
+		ev := digest.Event{Kind: kind, At: f.clock(), Source: "test"}
+		if _, err := f.store.Change(ctx, email, ev, func(cur *digest.Subscriber, _ []digest.Event) (*digest.Subscriber, error) {
+			cur.Status = st
+			return cur, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		kind digest.EventKind
+		st   digest.Status
+	}{
+		{digest.EventUnsubscribed, digest.StatusUnsubscribed},
+		{digest.EventBounced, digest.StatusBounced},
+		{digest.EventComplained, digest.StatusComplained},
+	} {
+		t.Run("link from before "+string(c.kind), func(t *testing.T) {
+			f := newFixture(t)
+			f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+			ct := confirmToken(t, f.mail.last())
+			withdraw(f, "a@example.com", c.kind, c.st)
+			res, b := f.post(t, "/confirm", url.Values{"t": {ct}})
+			if res.StatusCode != http.StatusGone || !strings.Contains(b, `id="ask-again"`) || f.status(t, "a@example.com") != c.st {
+				t.Errorf("old link: %d, status %s\n%s", res.StatusCode, f.status(t, "a@example.com"), b)
+			}
+			// A fresh request confirms.
+			f.advance(time.Hour)
+			f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+			if res, _ := f.post(t, "/confirm", url.Values{"t": {confirmToken(t, f.mail.last())}}); res.StatusCode != 200 || f.status(t, "a@example.com") != digest.StatusActive {
+				t.Errorf("fresh link: %d, status %s", res.StatusCode, f.status(t, "a@example.com"))
+			}
+		})
+	}
+	t.Run("active, asked again, unsubscribed", func(t *testing.T) {
+		f := newFixture(t)
+		f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+		f.post(t, "/confirm", url.Values{"t": {confirmToken(t, f.mail.last())}})
+		f.advance(time.Hour)
+		f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com")) // while active
+		ct := confirmToken(t, f.mail.last())
+		withdraw(f, "a@example.com", digest.EventUnsubscribed, digest.StatusUnsubscribed)
+		if res, _ := f.post(t, "/confirm", url.Values{"t": {ct}}); res.StatusCode != http.StatusGone || f.status(t, "a@example.com") != digest.StatusUnsubscribed {
+			t.Errorf("%d, status %s", res.StatusCode, f.status(t, "a@example.com"))
+		}
+	})
+	t.Run("superseded", func(t *testing.T) {
+		f := newFixture(t)
+		f.post(t, "/subscribe", signupForm(f.formToken(t), "a@example.com"))
+		first := confirmToken(t, f.mail.last())
+		f.advance(time.Hour)
+		v := signupForm(f.formToken(t), "a@example.com")
+		v.Set("name", "Second")
+		f.post(t, "/subscribe", v)
+		second := confirmToken(t, f.mail.last())
+		if res, _ := f.post(t, "/confirm", url.Values{"t": {first}}); res.StatusCode != http.StatusGone || f.status(t, "a@example.com") != digest.StatusPending {
+			t.Errorf("superseded link: %d, status %s", res.StatusCode, f.status(t, "a@example.com"))
+		}
+		if res, _ := f.post(t, "/confirm", url.Values{"t": {second}}); res.StatusCode != 200 {
+			t.Errorf("latest link: %d", res.StatusCode)
+		}
+		if sub, err := f.store.Subscriber(ctx, "a@example.com"); err != nil || sub.Status != digest.StatusActive || sub.Name != "Second" {
+			t.Errorf("after the latest link: %+v, %v", sub, err)
+		}
+	})
+}
+
+// TestFollowsOffered: the preferences page stores only follows the
+// catalog offers, each once.
+func TestFollowsOffered(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.store.Put(ctx, &digest.Subscriber{Email: "a@example.com", Status: digest.StatusActive})
+	pt, _ := f.s.preferencesToken("a@example.com")
+	save := func(follows ...string) *http.Response {
+		res, _ := f.post(t, "/preferences", url.Values{"t": {pt}, "action": {"save"}, "pause": {"0"}, "follow": follows})
+		return res
+	}
+	if res := save("t:चुनाव", "t:injected", "a:someone-else"); res.StatusCode != 400 {
+		t.Errorf("unknown follows: %d, want 400", res.StatusCode)
+	}
+	if sub, _ := f.store.Subscriber(ctx, "a@example.com"); !sub.Follows.Empty() {
+		t.Errorf("unknown follows stored: %+v", sub.Follows)
+	}
+	if res := save("t:चुनाव", "t:चुनाव", "a:आशा-वर्मा"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("offered follows: %d", res.StatusCode)
+	}
+	if sub, _ := f.store.Subscriber(ctx, "a@example.com"); len(sub.Follows.Tags) != 1 || len(sub.Follows.Authors) != 1 {
+		t.Errorf("follows stored: %+v", sub.Follows)
+	}
+}
+
+// TestPerIPv6Prefix: the addresses of one IPv6 /64 share the per-IP
+// limit; another /64 has its own.
+func TestPerIPv6Prefix(t *testing.T) {
+	f := newFixture(t)
+	f.s.PerIP = 3
+	tok := f.formToken(t)
+	post := func(remote string, i int) int {
+		r := httptest.NewRequest("POST", "/subscribe", strings.NewReader(signupForm(tok, fmt.Sprintf("v%d@example.com", i)).Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.RemoteAddr = remote
+		w := httptest.NewRecorder()
+		f.s.Subscribe().ServeHTTP(w, r)
+		return w.Code
+	}
+	var codes []int
+	for i := range 5 {
+		codes = append(codes, post(fmt.Sprintf("[2001:db8:1:2::%x]:40000", i+1), i))
+	}
+	codes = append(codes, post("[2001:db8:1:3::1]:40000", 9), post("192.0.2.1:40000", 10))
+	if fmt.Sprint(codes) != "[200 200 200 429 429 200 200]" {
+		t.Errorf("codes %v", codes)
 	}
 }

@@ -68,7 +68,7 @@ func (s *Signup) serveSubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	ip := digest.ClientIP(r)
-	if !s.ipLim.allow(ip, now) {
+	if !s.ipLim.allow(ipKey(ip), now) {
 		s.fail(w, r, http.StatusTooManyRequests, lang, "error_too_many", false)
 		return
 	}

@@ -88,7 +88,9 @@ func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
 }
 
-// readChoices reads and checks name, language, tz and follow.
+// readChoices reads and checks name, language, tz and follow: a follow
+// value must be one the catalog offers (none when Catalog is nil), and
+// one given twice counts once.
 func (s *Signup) readChoices(f url.Values, t *digest.Templates) (digest.Choices, error) {
 	var c digest.Choices
 	c.Name = strings.TrimSpace(f.Get("name"))
@@ -107,11 +109,23 @@ func (s *Signup) readChoices(f url.Values, t *digest.Templates) (digest.Choices,
 	if len(follows) > maxFollows {
 		return c, fieldErr("follow", "more than %d", maxFollows)
 	}
+	var offered map[string]bool
+	if len(follows) > 0 {
+		offered = s.offered()
+	}
+	seen := make(map[string]bool, len(follows))
 	for _, v := range follows {
 		kind, key, ok := strings.Cut(v, ":")
 		if !ok || key == "" || len(v) > maxFollow || !printable(key) {
 			return c, fieldErr("follow", "%q is malformed", clip(v))
 		}
+		if !offered[v] {
+			return c, fieldErr("follow", "%q is not offered", clip(v))
+		}
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
 		switch kind {
 		case "c":
 			c.Follows.Categories = append(c.Follows.Categories, key)
@@ -124,6 +138,25 @@ func (s *Signup) readChoices(f url.Values, t *digest.Templates) (digest.Choices,
 		}
 	}
 	return c, nil
+}
+
+// offered returns the follow values the catalog offers ("c:" category
+// path, "t:" tag slug, "a:" author slug), as fill shows them.
+func (s *Signup) offered() map[string]bool {
+	m := map[string]bool{}
+	if s.Catalog == nil {
+		return m
+	}
+	for _, cc := range s.Catalog.Categories() {
+		m["c:"+cc.Category.SlugPath()] = true
+	}
+	for _, tc := range s.Catalog.Tags() {
+		m["t:"+tc.Tag.EffectiveSlug()] = true
+	}
+	for _, ac := range s.Catalog.Authors() {
+		m["a:"+ac.Author.EffectiveSlug()] = true
+	}
+	return m
 }
 
 func printable(s string) bool {
