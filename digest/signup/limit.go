@@ -1,6 +1,7 @@
 package signup
 
 import (
+	"maps"
 	"net/netip"
 	"sync"
 	"time"
@@ -21,8 +22,11 @@ func ipKey(ip string) string {
 
 // limiter counts events per key in fixed windows. Its memory is bounded:
 // it holds at most max keys, and when a window ends it forgets them all.
-// A key that finds the table full is refused, so a flood of new keys
-// (spoofed addresses) cannot grow it; the flood ends with the window.
+// When a new key finds the table full, the keys seen only once in the
+// window are forgotten (a flood of fresh keys is made of those), so the
+// flood can neither grow the table nor lock everyone else out, while the
+// keys that come back keep their counts; only a table full of repeat
+// keys refuses a new one.
 type limiter struct {
 	mu     sync.Mutex
 	n      int
@@ -47,7 +51,10 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	}
 	c, ok := l.counts[key]
 	if !ok && len(l.counts) >= l.max {
-		return false
+		maps.DeleteFunc(l.counts, func(_ string, n int) bool { return n <= 1 })
+		if len(l.counts) >= l.max {
+			return false
+		}
 	}
 	if c >= l.n {
 		return false

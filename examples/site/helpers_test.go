@@ -113,7 +113,7 @@ func (s *testSite) nextMessage(t *testing.T) string {
 	select {
 	case p := <-s.log.wrote:
 		return p
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("the site wrote no .eml")
 		return ""
 	}
