@@ -30,11 +30,11 @@ func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error)
 	local := &poolCache{}
 	builders := runtime.GOMAXPROCS(0)
 	if builders == 1 {
-		return b.walk(ctx, func(sub *Subscriber, sent *lastSent) error {
+		return b.walk(ctx, b.cfg.Subscribers, func(p Pending) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			m, err := b.build(ctx, ed, sub, local, sent)
+			m, err := b.build(ctx, ed, p.Subscriber, local, p.sent)
 			if err != nil && ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -47,34 +47,71 @@ func (b *Builder) Each(ctx context.Context, ed Edition, fn func(*Message, error)
 // eachPage is how many subscribers walk reads the sent log for at once.
 const eachPage = 128
 
-// walk calls fn with every subscriber of the store, in its order, and
-// with their LastSent when Config.Sent is a SentLogBatch: the store's
+// Pending is a subscriber on their way to a build, as EachPending yields
+// them: with their LastSent when it was read ahead with their page, so
+// that BuildPending does not ask the sent log again. The zero sent part
+// (a Pending made by hand) makes BuildPending ask LastSent, as Build does.
+type Pending struct {
+	// Subscriber is the store's subscriber.
+	Subscriber *Subscriber
+
+	sent *lastSent // nil: not read ahead
+}
+
+// EachPending calls fn with every subscriber of subs (Config.Subscribers
+// when nil), in the store's order, for a caller that builds them
+// elsewhere (BuildPending; deliver.Digest.Jobs hands them to a Sender's
+// build stage). When Config.Sent is a SentLogBatch, their LastSent is read
+// a page (eachPage) at a time, before fn is called with any of the page:
+// a page's entries are as old as the page. A non-nil error from fn stops
+// the walk and is returned.
+func (b *Builder) EachPending(ctx context.Context, subs SubscriberStore, fn func(Pending) error) error {
+	if b == nil || b.tmpl == nil {
+		return ErrZeroBuilder
+	}
+	if subs == nil {
+		subs = b.cfg.Subscribers
+	}
+	if subs == nil {
+		return errors.New("digest: EachPending needs a SubscriberStore")
+	}
+	return b.walk(ctx, subs, fn)
+}
+
+// BuildPending is Build for a subscriber EachPending yielded, with the
+// LastSent read with their page.
+func (b *Builder) BuildPending(ctx context.Context, ed Edition, p Pending) (*Message, error) {
+	return b.build(ctx, ed, p.Subscriber, nil, p.sent)
+}
+
+// walk calls fn with every subscriber of subs, in its order, and with
+// their LastSent when Config.Sent is a SentLogBatch: the store's
 // subscribers are taken a page of eachPage at a time, whose LastSent is
 // one LastSentAll. When that fails, sent is nil and the build asks
 // LastSent itself (and reports its error as the subscriber's).
-func (b *Builder) walk(ctx context.Context, fn func(sub *Subscriber, sent *lastSent) error) error {
+func (b *Builder) walk(ctx context.Context, subs SubscriberStore, fn func(Pending) error) error {
 	batch, ok := b.cfg.Sent.(SentLogBatch)
 	if !ok {
-		return b.cfg.Subscribers.EachSubscriber(ctx, func(sub *Subscriber) error { return fn(sub, nil) })
+		return subs.EachSubscriber(ctx, func(sub *Subscriber) error { return fn(Pending{Subscriber: sub}) })
 	}
 	page := make([]*Subscriber, 0, eachPage)
 	emails := make([]string, 0, eachPage)
 	flush := func() error {
 		last, err := batch.LastSentAll(ctx, emails)
 		for _, sub := range page {
-			var sent *lastSent
+			p := Pending{Subscriber: sub}
 			if err == nil {
 				until, ok := last[sub.Email]
-				sent = &lastSent{until, ok}
+				p.sent = &lastSent{until, ok}
 			}
-			if err := fn(sub, sent); err != nil {
+			if err := fn(p); err != nil {
 				return err
 			}
 		}
 		page, emails = page[:0], emails[:0]
 		return nil
 	}
-	err := b.cfg.Subscribers.EachSubscriber(ctx, func(sub *Subscriber) error {
+	err := subs.EachSubscriber(ctx, func(sub *Subscriber) error {
 		page, emails = append(page, sub), append(emails, sub.Email)
 		if len(page) < eachPage {
 			return nil
@@ -93,8 +130,7 @@ func (b *Builder) walk(ctx context.Context, fn func(sub *Subscriber, sent *lastS
 // built is one subscriber's digest, built by one of eachParallel's
 // goroutines; done is closed once m and err are set.
 type built struct {
-	sub  *Subscriber
-	sent *lastSent
+	Pending
 	m    *Message
 	err  error
 	done chan struct{}
@@ -112,8 +148,8 @@ func (b *Builder) eachParallel(ctx context.Context, ed Edition, local *poolCache
 	wg.Go(func() {
 		defer close(order)
 		defer close(work)
-		storeErr = b.walk(walk, func(sub *Subscriber, sent *lastSent) error {
-			r := &built{sub: sub, sent: sent, done: make(chan struct{})}
+		storeErr = b.walk(walk, b.cfg.Subscribers, func(p Pending) error {
+			r := &built{Pending: p, done: make(chan struct{})}
 			select {
 			case order <- r:
 			case <-walk.Done():
@@ -127,7 +163,7 @@ func (b *Builder) eachParallel(ctx context.Context, ed Edition, local *poolCache
 		wg.Go(func() {
 			for r := range work {
 				if walk.Err() == nil {
-					r.m, r.err = b.build(walk, ed, r.sub, local, r.sent)
+					r.m, r.err = b.build(walk, ed, r.Subscriber, local, r.sent)
 				}
 				close(r.done)
 			}

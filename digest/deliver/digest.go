@@ -80,14 +80,15 @@ func (d *Digest) skip(email string, err error) {
 	}
 }
 
-// job returns the job that builds and sends ed to sub.
-func (d *Digest) job(ctx context.Context, ed digest.Edition, sub *digest.Subscriber) Job {
+// job returns the job that builds and sends ed to p's subscriber.
+func (d *Digest) job(ctx context.Context, ed digest.Edition, p digest.Pending) Job {
+	sub := p.Subscriber
 	var m *digest.Message
 	return Job{
 		Key: Key{Edition: ed.ID(), Recipient: sub.Key()},
 		Compose: func() (*gomail.Msg, error) {
 			var err error
-			m, err = d.Builder.Build(ctx, ed, sub)
+			m, err = d.Builder.BuildPending(ctx, ed, p)
 			if err != nil {
 				d.skip(sub.Email, err)
 				if errors.Is(err, digest.ErrSkipped) {
@@ -124,9 +125,11 @@ func (d *Digest) failed(sub *digest.Subscriber) func(context.Context, Result) er
 
 // Jobs yields a job for every subscriber of the store who receives an
 // edition now (Subscriber.Withheld at the Builder's Now), in the store's
-// order, reading them a page at a time. The others (inactive, pending,
-// paused) are reported to OnSkip (with a *digest.SkipError) and not
-// yielded. Each job's Compose builds the
+// order, reading them a page at a time (Builder.EachPending: with their
+// LastSent, when the Builder's sent log is a digest.SentLogBatch, in one
+// read a page, before any of the page's journal records is opened). The
+// others (inactive, pending, paused) are reported to OnSkip (with a
+// *digest.SkipError) and not yielded. Each job's Compose builds the
 // subscriber's digest; nothing new gives ErrSkip (recorded skipped), a
 // build failure fails the delivery. A store error ends the sequence with
 // that error.
@@ -142,12 +145,13 @@ func (d *Digest) Jobs(ctx context.Context, ed digest.Edition) iter.Seq2[Job, err
 		}
 		stopped := errors.New("stopped")
 		now := d.Builder.Now()
-		err := d.Store.EachSubscriber(ctx, func(sub *digest.Subscriber) error {
+		err := d.Builder.EachPending(ctx, d.Store, func(p digest.Pending) error {
+			sub := p.Subscriber
 			if reason := sub.Withheld(now); reason != 0 {
 				d.skip(sub.Email, &digest.SkipError{Edition: ed, Email: sub.Email, Reason: reason})
 				return nil
 			}
-			if !yield(d.job(ctx, ed, sub), nil) {
+			if !yield(d.job(ctx, ed, p), nil) {
 				return stopped
 			}
 			return nil
@@ -209,5 +213,5 @@ func (d *Digest) Job(ctx context.Context, r Recipient, date string) (Job, error)
 	if r := sub.Withheld(d.Builder.Now()); r != 0 {
 		return Job{}, fmt.Errorf("%w: %s is %s", ErrSkip, sub.Email, r)
 	}
-	return d.job(ctx, d.Edition(date), sub), nil
+	return d.job(ctx, d.Edition(date), digest.Pending{Subscriber: sub}), nil
 }

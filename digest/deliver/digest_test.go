@@ -2,9 +2,12 @@ package deliver
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,14 +27,21 @@ func digestSetup(t testing.TB, subs []*digest.Subscriber, articles int, now time
 	if _, err := store.Import(context.Background(), subs); err != nil {
 		t.Fatal(err)
 	}
+	return store, j, digestBuilder(t, store, store, articles, now)
+}
+
+// digestBuilder returns a Builder over a catalog of a synthetic day,
+// with the given subscribers and sent log and its clock fixed at now.
+func digestBuilder(t testing.TB, subs digest.SubscriberStore, sent digest.SentLog, articles int, now time.Time) *digest.Builder {
+	t.Helper()
 	cat := khabar.NewCatalog()
 	if err := cat.UpsertAll(synth.Generate(synth.Config{Articles: articles, Span: 48 * time.Hour, ContentBytes: -1})); err != nil {
 		t.Fatal(err)
 	}
 	b, err := digest.NewBuilder(digest.Config{
 		Source:         cat,
-		Subscribers:    store,
-		Sent:           store,
+		Subscribers:    subs,
+		Sent:           sent,
 		From:           "ख़बर <digest@khabar.example>",
 		Publisher:      digest.Publisher{Name: "ख़बर", Address: "12, माल रोड\nकानपुर 208001, भारत", URL: "https://khabar.example/"},
 		UnsubscribeURL: "https://khabar.example/digest/unsubscribe",
@@ -43,7 +53,7 @@ func digestSetup(t testing.TB, subs []*digest.Subscriber, articles int, now time
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store, j, b
+	return b
 }
 
 func testSubscribers(t testing.TB) []*digest.Subscriber {
@@ -208,5 +218,76 @@ func TestDigestMarksBounces(t *testing.T) {
 	}
 	if !slices.Contains(skipped, "asha@example.org") {
 		t.Errorf("next edition skipped %v; want the bounced address among them", skipped)
+	}
+}
+
+// countingSentLog is a digest.SentLogBatch that counts its reads, and
+// fails LastSentAll when failBatch is set.
+type countingSentLog struct {
+	*digest.MemStore
+	one, all  atomic.Int64
+	failBatch bool
+}
+
+func (c *countingSentLog) LastSent(ctx context.Context, email string) (time.Time, bool, error) {
+	c.one.Add(1)
+	return c.MemStore.LastSent(ctx, email)
+}
+
+func (c *countingSentLog) LastSentAll(ctx context.Context, emails []string) (map[string]time.Time, error) {
+	c.all.Add(1)
+	if c.failBatch {
+		return nil, errors.New("batch read failed")
+	}
+	return c.MemStore.LastSentAll(ctx, emails)
+}
+
+// TestDigestJobsReadSentLogByPage checks that the Sender's path (Jobs,
+// then Compose in the build stage) reads a SentLogBatch once a page of
+// subscribers, not once a subscriber, with the same outcomes: those
+// already sent the edition are skipped, the others sent. When the batch
+// read fails, each build asks LastSent itself.
+func TestDigestJobsReadSentLogByPage(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 7, 0, 0, 0, ist)
+	kol := mustZone(t, "Asia/Kolkata")
+	ed := digest.Edition{Date: "2026-11-25"}
+	const n = 300
+	srv := startServer(t)
+	for _, fail := range []bool{false, true} {
+		store := &digest.MemStore{}
+		var subs []*digest.Subscriber
+		for i := range n {
+			subs = append(subs, &digest.Subscriber{Email: fmt.Sprintf("r%03d@example.org", i), Language: "hi", TimeZone: kol})
+		}
+		if _, err := store.Import(ctx, subs); err != nil {
+			t.Fatal(err)
+		}
+		log := &countingSentLog{MemStore: store, failBatch: fail}
+		b := digestBuilder(t, store, log, 400, now)
+		_, until := b.Window(ed, kol)
+		for i, s := range subs {
+			if i%3 == 0 { // this edition already went out
+				if err := store.MarkSent(ctx, digest.Sent{Edition: ed.ID(), Email: s.Email, Until: until, At: until}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		s := newSender(t, Config{Client: srv.client(t), Journal: &MemJournal{}, Workers: 2})
+		counts, err := s.Run(ctx, (&Digest{Builder: b, Store: store}).Jobs(ctx, ed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts.Sent != n*2/3 || counts.Skipped != n/3 || counts.Failed+counts.Unknown != 0 {
+			t.Errorf("failing batch %v: counts %+v; want %d sent, %d skipped", fail, counts, n*2/3, n/3)
+		}
+		wantOne := int64(0)
+		if fail {
+			wantOne = n
+		}
+		if pages := int64((n + 127) / 128); log.all.Load() != pages || log.one.Load() != wantOne {
+			t.Errorf("failing batch %v: %d LastSentAll and %d LastSent, want %d and %d",
+				fail, log.all.Load(), log.one.Load(), pages, wantOne)
+		}
 	}
 }

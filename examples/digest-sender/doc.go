@@ -57,6 +57,8 @@
 // lease), and nobody is mailed twice. -rate is per process.
 //
 // The step that hands a finished message over is one function, deliver
-// (see writeFiles). Sending over SMTP (runSend) goes through the whole
-// edition at once instead, since it needs a pool of sessions and a journal.
+// (see writeFiles), run on a few goroutines in parallel with the
+// building; the summary keeps the subscribers' order. Sending over SMTP
+// (runSend) goes through the whole edition at once instead, since it
+// needs a pool of sessions and a journal.
 package main

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -23,11 +24,12 @@ import (
 
 type options struct {
 	data, subscribers, out, state, from, date, site string
-	db                                              string      // -db: a SQLite file or a postgres:// URL ("": -state)
-	cpuProfile, memProfile                          string      // -cpuprofile, -memprofile: pprof files to write
-	bounces                                         string      // -bounces: a folder of returned mail to process instead of sending
-	stateSet                                        bool        // -state was given
-	send                                            sendOptions // -smtp and friends, see send.go
+	db                                              string           // -db: a SQLite file or a postgres:// URL ("": -state)
+	cpuProfile, memProfile                          string           // -cpuprofile, -memprofile: pprof files to write
+	bounces                                         string           // -bounces: a folder of returned mail to process instead of sending
+	stateSet                                        bool             // -state was given
+	send                                            sendOptions      // -smtp and friends, see send.go
+	now                                             func() time.Time // the clock of messages and tokens; nil: time.Now
 }
 
 func main() {
@@ -90,8 +92,9 @@ func profiled(o options, fn func() error) error {
 }
 
 // deliverFunc hands one finished message over: writes it to files here,
-// sends it elsewhere. It is called from one goroutine, in subscriber
-// order.
+// sends it elsewhere. buildAll calls it from one goroutine, in subscriber
+// order, when given one worker, and from as many goroutines at once as it
+// is given workers otherwise (writeFiles is safe for that).
 type deliverFunc func(ctx context.Context, m *digest.Message) (detail string, err error)
 
 // row is one line of the summary table.
@@ -151,7 +154,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
-	rows, err := buildAll(ctx, b, ed, writeFiles(o.out))
+	rows, err := buildAll(ctx, b, ed, writeFiles(o.out), writeWorkers())
 	printSummary(stdout, rows, o.out)
 	return err
 }
@@ -177,8 +180,9 @@ func newBuilder(o options, cat *khabar.Catalog, store stateStore, secret []byte)
 		ReturnPath:        "bounces@" + domainOf(o.from),
 		BrowserURL:        site + "/digest",
 		PreferencesURL:    site + "/preferences",
-		Tokens:            &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}},
+		Tokens:            &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}, Now: o.now},
 		Cutoff:            o.send.cutoff(),
+		Now:               o.now,
 	})
 }
 
@@ -219,44 +223,86 @@ func edition(date string, cat *khabar.Catalog, loc *time.Location) (digest.Editi
 }
 
 // buildAll builds the edition for every subscriber and hands each message
-// to deliver, collecting the summary. A failure for one subscriber is
-// reported in its row and does not stop the others.
-func buildAll(ctx context.Context, b *digest.Builder, ed digest.Edition, deliver deliverFunc) ([]row, error) {
-	var rows []row
+// to deliver, collecting the summary in subscriber order. With workers > 1,
+// deliver runs on that many goroutines, in parallel with the building
+// (Builder.Each calls its function in order, one message at a time; here
+// that function only queues the message): at most 2×workers messages wait
+// or are being delivered, so memory does not grow with the subscribers.
+// A failure for one subscriber is reported in its row and does not stop
+// the others.
+func buildAll(ctx context.Context, b *digest.Builder, ed digest.Edition, deliver deliverFunc, workers int) ([]row, error) {
+	type handed struct {
+		r *row
+		m *digest.Message
+	}
+	var rows []*row // each written by the one goroutine that delivers it
+	one := func(h handed) {
+		detail, err := deliver(ctx, h.m)
+		if err != nil {
+			h.r.result, h.r.detail = "failed", err.Error()
+		} else {
+			h.r.result, h.r.detail = "written", detail
+		}
+	}
+	var work chan handed
+	var wg sync.WaitGroup
+	if workers > 1 {
+		work = make(chan handed, workers)
+		for range workers {
+			wg.Go(func() {
+				for h := range work {
+					one(h)
+				}
+			})
+		}
+	}
 	err := b.Each(ctx, ed, func(m *digest.Message, err error) error {
 		var skip *digest.SkipError
 		var berr *digest.BuildError
 		switch {
 		case errors.As(err, &skip):
-			rows = append(rows, row{email: skip.Email, result: "skipped", detail: skip.Reason.String()})
+			rows = append(rows, &row{email: skip.Email, result: "skipped", detail: skip.Reason.String()})
 		case errors.As(err, &berr):
-			rows = append(rows, row{email: berr.Email, result: "failed", detail: berr.Err.Error()})
+			rows = append(rows, &row{email: berr.Email, result: "failed", detail: berr.Err.Error()})
 		case err != nil:
 			return err
 		default:
-			r := row{email: m.Subscriber.Email, lang: m.Language}
-			detail, derr := deliver(ctx, m)
-			if derr != nil {
-				r.result, r.detail = "failed", derr.Error()
+			h := handed{&row{email: m.Subscriber.Email, lang: m.Language}, m}
+			rows = append(rows, h.r)
+			if work == nil {
+				one(h)
 			} else {
-				r.result, r.detail = "written", detail
+				work <- h
 			}
-			rows = append(rows, r)
 		}
 		return nil
 	})
-	return rows, err
+	if work != nil {
+		close(work)
+		wg.Wait()
+	}
+	out := make([]row, len(rows))
+	for i, r := range rows {
+		out[i] = *r
+	}
+	return out, err
 }
+
+// writeWorkers is how many goroutines write the dry run's files: two a
+// core, since creating a file mostly waits on the kernel.
+func writeWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
 
 // writeFiles returns the deliver step that writes NAME.eml and NAME.html
 // into dir, NAME being the address made safe for a file name.
 func writeFiles(dir string) deliverFunc {
-	var buf bytes.Buffer // the .eml, written with one call (deliver is called from one goroutine)
+	bufs := sync.Pool{New: func() any { return new(bytes.Buffer) }} // the .eml, written with one call
 	return func(_ context.Context, m *digest.Message) (string, error) {
 		name := fileName(m.Subscriber.Email)
 		emlPath := filepath.Join(dir, name+".eml")
+		buf := bufs.Get().(*bytes.Buffer)
+		defer bufs.Put(buf)
 		buf.Reset()
-		size, err := m.WriteTo(&buf)
+		size, err := m.WriteTo(buf)
 		if err == nil {
 			err = os.WriteFile(emlPath, buf.Bytes(), 0o644)
 		}

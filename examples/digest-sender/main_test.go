@@ -7,8 +7,10 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
@@ -135,7 +137,7 @@ func TestDeliverIsSwappable(t *testing.T) {
 		delivered = append(delivered, m.Subscriber.Email)
 		return "sent", nil
 	}
-	rows, err := buildAll(ctx, b, digest.Edition{Date: "2026-11-24"}, deliver)
+	rows, err := buildAll(ctx, b, digest.Edition{Date: "2026-11-24"}, deliver, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,4 +156,43 @@ func TestDeliverIsSwappable(t *testing.T) {
 	if _, err := newBuilder(o, nil, store, secret); err == nil {
 		t.Error("newBuilder accepted a nil catalog")
 	}
+
+	// writeFiles on 4 workers: the same rows, in the same order, and the
+	// same files as on one (with the clock fixed).
+	at := time.Now()
+	o.now = func() time.Time { return at }
+	if b, err = newBuilder(o, cat, store, secret); err != nil {
+		t.Fatal(err)
+	}
+	var files [2]map[string]string
+	var summary [2][]row
+	for i, workers := range []int{1, 4} {
+		dir := t.TempDir()
+		if summary[i], err = buildAll(ctx, b, digest.Edition{Date: "2026-11-24"}, writeFiles(dir), workers); err != nil {
+			t.Fatal(err)
+		}
+		files[i] = readDir(t, dir)
+	}
+	if !reflect.DeepEqual(summary[0], summary[1]) || !reflect.DeepEqual(files[0], files[1]) || len(files[0]) != 2*29 {
+		t.Errorf("writeFiles on 1 and 4 workers: %d and %d rows, %d and %d files; want the same rows and 58 files",
+			len(summary[0]), len(summary[1]), len(files[0]), len(files[1]))
+	}
+}
+
+// readDir returns the contents of the files in dir by name.
+func readDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(data)
+	}
+	return out
 }
