@@ -56,6 +56,9 @@ type Processor struct {
 	// is trusted: return paths are ignored and mailto: requests change
 	// nothing.
 	Tokens *digest.Tokens
+	// Lists are the lists whose mailto: unsubscribe tokens are accepted,
+	// as digest.UnsubscribeHandler's Lists [digest.DefaultList].
+	Lists []string
 	// TrustRecipients believes the recipients a bounce or complaint
 	// names when no signed return path in it maps to a subscriber. Set it
 	// only when nothing but your own mail servers and provider can put
@@ -224,6 +227,9 @@ func (p *Processor) targets(ctx context.Context, rep *Report) ([]target, string,
 		if err != nil && !(errors.Is(err, digest.ErrTokenExpired) && c.Email != "") {
 			// An expired token is genuine: withdrawing consent stays easy.
 			return nil, "token refused: " + err.Error(), nil
+		}
+		if lists := p.Lists; !slices.Contains(lists, c.List) && (len(lists) > 0 || c.List != digest.DefaultList) {
+			return nil, fmt.Sprintf("token refused: list %q is not one this processor accepts", c.List), nil
 		}
 		return []target{{email: c.Email, r: Recipient{Email: c.Email, Kind: Unsubscribe, Diagnostic: "list " + c.List}}}, "", nil
 	}

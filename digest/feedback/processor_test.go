@@ -291,6 +291,12 @@ func TestUnknownUntouched(t *testing.T) {
 	for _, name := range []string{"ooo-autosubmitted", "mailto-notoken", "stray"} {
 		processFile(t, p, name)
 	}
+	// A genuine token of a list the processor does not take.
+	p.Lists = []string{"weekly"}
+	res, err = p.Process(ctx, strings.NewReader(readFixture(t, "mailto-unsub")))
+	if err != nil || len(res.Actions) != 1 || !strings.Contains(res.Actions[0].Did, `list "daily"`) {
+		t.Errorf("token of another list: %+v, %v", res.Actions, err)
+	}
 	for _, e := range testSubscribers {
 		if h, _ := store.History(ctx, e); len(h) != 0 || status(t, store, e) != digest.StatusActive {
 			t.Errorf("%s changed: %+v", e, h)
