@@ -409,11 +409,11 @@ func (s *status) upstream(subs []upstream.Subscription) []indexpage.Upstream {
 		if rep, ok := s.last[sub.URL]; ok {
 			switch {
 			case rep.Failed:
-				u.Status = "failed: " + firstLine(rep.Err)
+				u.Status, u.Error = "failed", firstLine(rep.Err)
 			case rep.NotModified:
-				u.Status = "not modified"
+				u.Status = "not-modified"
 			case rep.Err != nil:
-				u.Status = "partial: " + firstLine(rep.Err)
+				u.Status, u.Error = "partial", firstLine(rep.Err)
 			default:
 				u.Status = "ok"
 			}

@@ -68,7 +68,7 @@ func TestServesMergedFeeds(t *testing.T) {
 	}
 	// The first round runs right after the server starts; wait until the
 	// status page shows every feed polled.
-	rowRE := regexp.MustCompile(`<li class="up"><span class="name"><a href="([^"]+)">[^<]*</a></span> <span>Last poll: ([^<]*)</span> <span>Articles: (\d+)</span>`)
+	rowRE := regexp.MustCompile(`<li class="up"><span class="name"><a href="([^"]+)">[^<]*</a></span> <span>Last poll: ([^<]*)(?: \(<span lang="en" dir="ltr">[^<]*</span>\))?</span> <span>Articles: (\d+)</span>`)
 	var rows [][]string
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -139,8 +139,12 @@ func TestServesMergedFeeds(t *testing.T) {
 	if code, rss := get(t, "http://"+addr+"/feed/"); code != 200 || !strings.Contains(rss, "<rss") {
 		t.Errorf("GET /feed/ = %d %.200s", code, rss)
 	}
-	if code, idx := get(t, "http://"+addr+"/?lang=en"); code != 200 || !strings.Contains(idx, "truncated.xml") || !strings.Contains(idx, "partial") {
+	if code, idx := get(t, "http://"+addr+"/?lang=en"); code != 200 || !strings.Contains(idx, "truncated.xml") || !strings.Contains(idx, "some items bad (") {
 		t.Errorf("GET / = %d, want the status page listing every feed:\n%s", code, idx)
+	}
+	// The Hindi page says the poll's outcome in Hindi; the fetcher's error stays marked English.
+	if _, idx := get(t, "http://"+addr+"/"); !strings.Contains(idx, "पिछली जाँच: ठीक") || !strings.Contains(idx, `कुछ लेख ख़राब (<span lang="en" dir="ltr">`) {
+		t.Errorf("the Hindi status page does not say the polls' outcomes in Hindi:\n%s", idx)
 	}
 	// The home page lists tags and authors as the feed server's does, and
 	// their archive pages and feeds answer.

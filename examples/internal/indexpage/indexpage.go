@@ -21,9 +21,13 @@ import (
 // Upstream is one polled feed on an aggregator's page.
 type Upstream struct {
 	URL, Title string
-	// Status is "" before the first poll, else what it found ("ok",
-	// "not modified", "failed: …").
+	// Status is what the last poll found: "" before the first poll,
+	// else "ok", "not-modified", "partial" (some items were bad) or
+	// "failed"; the page says it in its language.
 	Status string
+	// Error is the last poll's error, as the fetcher gave it (in
+	// English); empty when there was none.
+	Error  string
 	Stored int
 	// Next is when it is polled again; zero before the first poll.
 	Next time.Time
@@ -78,9 +82,10 @@ func Write(w io.Writer, h *feed.Handler, c *khabar.Catalog, p Page) error {
 		d.Authors = append(d.Authors, rowOf(khabar.AuthorKey(ac.Author.EffectiveSlug()), ac.Author.Name, ac.Count))
 	}
 	for _, u := range p.Upstream {
-		ur := upstreamRow{URL: u.URL, Title: u.Title, Status: u.Status, Stored: u.Stored}
+		ur := upstreamRow{URL: u.URL, Title: u.Title, Stored: u.Stored, Error: u.Error}
+		ur.Status = words[p.Lang]["poll-"+u.Status]
 		if ur.Status == "" {
-			ur.Status = words[p.Lang]["notyet"]
+			ur.Status = words[p.Lang]["poll-"]
 		}
 		if !u.Next.IsZero() {
 			ur.Next = u.Next.In(loc).Format("2006-01-02 15:04 MST")
@@ -109,8 +114,8 @@ type row struct {
 type link struct{ Label, URL string }
 
 type upstreamRow struct {
-	URL, Title, Status, Next string
-	Stored                   int
+	URL, Title, Status, Error, Next string
+	Stored                          int
 }
 
 type switchLink struct{ Lang, Label, Query string }
@@ -124,13 +129,13 @@ var words = map[string]map[string]string{
 	"hi": {
 		"feeds": "फ़ीड", "site": "पूरी साइट", "all": "सभी ख़बरें", "categories": "श्रेणियाँ",
 		"tags": "टैग", "authors": "लेखक", "upstream": "स्रोत फ़ीड", "status": "पिछली जाँच",
-		"stored": "लेख", "next": "अगली जाँच", "notyet": "अभी जाँची नहीं गई", "sitemap": "न्यूज़ साइटमैप",
+		"stored": "लेख", "next": "अगली जाँच", "poll-": "अभी जाँची नहीं गई", "poll-ok": "ठीक", "poll-not-modified": "कोई बदलाव नहीं", "poll-partial": "कुछ लेख ख़राब", "poll-failed": "विफल", "sitemap": "न्यूज़ साइटमैप",
 		"articles": "लेख",
 	},
 	"en": {
 		"feeds": "Feeds", "site": "Site", "all": "All stories", "categories": "Categories",
 		"tags": "Tags", "authors": "Authors", "upstream": "Upstream feeds", "status": "Last poll",
-		"stored": "Articles", "next": "Next poll", "notyet": "not yet polled", "sitemap": "News sitemap",
+		"stored": "Articles", "next": "Next poll", "poll-": "not yet polled", "poll-ok": "ok", "poll-not-modified": "not modified", "poll-partial": "some items bad", "poll-failed": "failed", "sitemap": "News sitemap",
 		"articles": "articles",
 	},
 }
@@ -159,7 +164,7 @@ ul.rows li{padding:.4em 0;border-bottom:1px solid #ddd;display:flex;flex-wrap:wr
 {{end}}</ul>{{end}}
 {{if .Upstreams}}<h2>{{.T.upstream}}</h2>
 <ul class="rows">
-{{range .Upstreams}}<li class="up"><span class="name"><a href="{{.URL}}">{{or .Title .URL}}</a></span> <span>{{$.T.status}}: {{.Status}}</span> <span>{{$.T.stored}}: {{.Stored}}</span>{{if .Next}} <span>{{$.T.next}}: <time>{{.Next}}</time></span>{{end}}</li>
+{{range .Upstreams}}<li class="up"><span class="name"><a href="{{.URL}}">{{or .Title .URL}}</a></span> <span>{{$.T.status}}: {{.Status}}{{if .Error}} (<span lang="en" dir="ltr">{{.Error}}</span>){{end}}</span> <span>{{$.T.stored}}: {{.Stored}}</span>{{if .Next}} <span>{{$.T.next}}: <time>{{.Next}}</time></span>{{end}}</li>
 {{end}}</ul>{{end}}
 <h2>{{.T.site}}</h2>
 {{template "rows" .Site}}

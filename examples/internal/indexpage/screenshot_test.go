@@ -42,7 +42,7 @@ func TestScreenshots(t *testing.T) {
 		"aggregator": {Feeds: h, Catalog: c, Title: "khabar aggregator", Location: ist, Upstream: func() []Upstream {
 			return []Upstream{
 				{URL: "https://news.example.in/feed/", Title: "उदाहरण समाचार: उत्तर प्रदेश की ख़बरें", Status: "ok", Stored: 42, Next: next},
-				{URL: "https://very-long-hostname-of-a-regional-newspaper.example.com/category/uttar-pradesh/kanpur/feed/atom/?paged=2", Title: "", Status: "failed: 503 Service Unavailable", Next: next},
+				{URL: "https://very-long-hostname-of-a-regional-newspaper.example.com/category/uttar-pradesh/kanpur/feed/atom/?paged=2", Title: "", Status: "failed", Error: "503 Service Unavailable", Next: next},
 				{URL: "https://new.example.org/rss.xml", Title: "New feed"},
 			}
 		}},
