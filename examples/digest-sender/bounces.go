@@ -29,13 +29,14 @@ func runBounces(ctx context.Context, o options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return processBounces(ctx, lc, secret, o.bounces, stdout)
+	return processBounces(ctx, &feedback.Processor{Store: lc, Tokens: &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}},
+		TrustRecipients: o.trustRecipients}, o.bounces, stdout)
 }
 
-// processBounces applies the messages in dir to store, verifying return
-// paths and mailto: tokens with the sender's key, and prints the table.
-func processBounces(ctx context.Context, store digest.Lifecycle, secret []byte, dir string, stdout io.Writer) error {
-	p := &feedback.Processor{Store: store, Tokens: &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}}}
+// processBounces applies the messages in dir through p (its Tokens the
+// sender's key, verifying return paths and mailto: tokens) and prints the
+// table.
+func processBounces(ctx context.Context, p *feedback.Processor, dir string, stdout io.Writer) error {
 	results, err := p.ProcessDir(ctx, dir)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
+	"github.com/khabar/khabar/digest/feedback"
 	"github.com/khabar/khabar/sqlite"
 )
 
@@ -98,7 +99,7 @@ func TestBounces(t *testing.T) {
 	secret, _ := st.Secret(ctx, "unsubscribe-key-1", 32)
 	st.Close()
 	var out bytes.Buffer
-	if err := processBounces(ctx, store, secret, dir, &out); err != nil {
+	if err := processBounces(ctx, testProcessor(store, secret), dir, &out); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -119,7 +120,7 @@ func TestBounces(t *testing.T) {
 		}
 	}
 	out.Reset()
-	processBounces(ctx, store, secret, dir, &out)
+	processBounces(ctx, testProcessor(store, secret), dir, &out)
 	if !strings.Contains(out.String(), "already processed") || !strings.Contains(out.String(), "4 messages, 0 changes") {
 		t.Errorf("second run:\n%s", out.String())
 	}
@@ -145,4 +146,30 @@ func TestRunBounces(t *testing.T) {
 	if !strings.Contains(stdout.String(), "marked bounced") || !strings.Contains(stdout.String(), "marked unsubscribed") {
 		t.Errorf("output:\n%s", stdout.String())
 	}
+}
+
+// TestTrustRecipients: a bounce without a signed return path changes
+// nothing unless -trust-recipients is given.
+func TestTrustRecipients(t *testing.T) {
+	o, _, _ := bounceFolder(t)
+	o.bounces = filepath.Join("..", "..", "digest", "feedback", "testdata", "messages")
+	for _, trust := range []bool{false, true} {
+		o.trustRecipients = trust
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), o, &stdout, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		out := stdout.String()
+		if got := strings.Contains(out, "kabir@example.org             hard bounce  suppressed as bounced"); got != trust {
+			t.Errorf("-trust-recipients=%v: postfix-dsn.eml applied = %v:\n%s", trust, got, out)
+		}
+		if !trust && !strings.Contains(out, " 0 changes") {
+			t.Errorf("without -trust-recipients something changed:\n%s", out)
+		}
+	}
+}
+
+// testProcessor is the processor -bounces builds, over store.
+func testProcessor(store digest.Lifecycle, secret []byte) *feedback.Processor {
+	return &feedback.Processor{Store: store, Tokens: &digest.Tokens{Keys: []digest.TokenKey{{ID: "k1", Secret: secret}}}}
 }

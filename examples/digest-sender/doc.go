@@ -49,7 +49,10 @@
 // a folder of .eml files: bounces, complaints, mailto: unsubscribes) with
 // package digest/feedback against the same store, and prints a row per
 // address: kind, action taken, file. Digests are sent with a signed
-// return path (bounces+CODE@ the -from domain) so that bounces map back.
+// return path (bounces+CODE@ the -from domain) so that bounces map back;
+// a bounce or complaint without one changes nothing (anyone can mail a
+// report naming any address) unless -trust-recipients says that nothing
+// but your own mail servers writes to DIR.
 //
 // With -db postgres://..., start the same command on as many machines as
 // you like: they share the edition (each claims its subscribers in

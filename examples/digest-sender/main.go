@@ -27,6 +27,7 @@ type options struct {
 	db                                              string           // -db: a SQLite file or a postgres:// URL ("": -state)
 	cpuProfile, memProfile                          string           // -cpuprofile, -memprofile: pprof files to write
 	bounces                                         string           // -bounces: a folder of returned mail to process instead of sending
+	trustRecipients                                 bool             // -trust-recipients: believe bounces without a signed return path
 	stateSet                                        bool             // -state was given
 	send                                            sendOptions      // -smtp and friends, see send.go
 	now                                             func() time.Time // the clock of messages and tokens; nil: time.Now
@@ -44,6 +45,7 @@ func main() {
 	flag.StringVar(&o.site, "site", "https://khabar.example", "site address for the unsubscribe and web-version links")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write a heap profile (pprof) at the end of the run to this file")
+	flag.BoolVar(&o.trustRecipients, "trust-recipients", false, "with -bounces: believe the recipients a bounce or complaint names even without a signed return path (only for a folder nothing but your own mail servers can write to)")
 	flag.StringVar(&o.bounces, "bounces", "", "process the returned mail in `DIR` (a Maildir or a folder of .eml files: bounces, complaints, mailto unsubscribes) instead of sending")
 	registerSendFlags(flag.CommandLine, &o.send)
 	flag.Parse()
