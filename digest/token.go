@@ -152,6 +152,16 @@ func (t *Tokens) SignUntil(email, list string, expires time.Time) (string, error
 	return t.SignFor(PurposeUnsubscribe, email, list, expires)
 }
 
+// signingKey returns the key that signs: the first one not retired.
+func (t *Tokens) signingKey() (*TokenKey, error) {
+	for i := range t.Keys {
+		if t.Keys[i].Retired.IsZero() {
+			return &t.Keys[i], nil
+		}
+	}
+	return nil, errors.New("digest: token keyring has no active key")
+}
+
 // SignFor returns a token for one purpose (PurposeConfirm, …): only
 // VerifyFor with the same purpose accepts it. list is the token's List
 // claim: letters, digits, '-' and '_', at most 64.
@@ -159,15 +169,9 @@ func (t *Tokens) SignFor(purpose, email, list string, expires time.Time) (string
 	if !validListName(purpose) {
 		return "", fmt.Errorf("digest: sign token: purpose %q", purpose)
 	}
-	var key *TokenKey
-	for i := range t.Keys {
-		if t.Keys[i].Retired.IsZero() {
-			key = &t.Keys[i]
-			break
-		}
-	}
-	if key == nil {
-		return "", errors.New("digest: token keyring has no active key")
+	key, err := t.signingKey()
+	if err != nil {
+		return "", err
 	}
 	if email == "" || !validListName(list) {
 		return "", fmt.Errorf("digest: sign token: address %q, list %q", email, list)

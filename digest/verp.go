@@ -96,15 +96,9 @@ func (t *Tokens) ReturnPath(base, email string, ed Edition) (string, error) {
 	if email == "" || ed.Validate() != nil {
 		return "", fmt.Errorf("digest: return path for %q, edition %q", email, ed.ID())
 	}
-	var key *TokenKey
-	for i := range t.Keys {
-		if t.Keys[i].Retired.IsZero() {
-			key = &t.Keys[i]
-			break
-		}
-	}
-	if key == nil {
-		return "", errors.New("digest: token keyring has no active key")
+	key, err := t.signingKey()
+	if err != nil {
+		return "", err
 	}
 	payload := AddressHash(email) + strings.ReplaceAll(ed.Date, "-", "")
 	if list := ed.list(); list != DefaultList {

@@ -165,17 +165,7 @@ func encodeSubscriber(sub *digest.Subscriber) (subrow.Row, error) {
 
 const subscriberColumns = subrow.Columns
 
-func scanSubscriber(row pgx.Row) (*digest.Subscriber, error) {
-	var r subrow.Row
-	if err := row.Scan(r.Dest()...); err != nil {
-		return nil, err
-	}
-	sub, err := r.Decode()
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	return sub, nil
-}
+func scanSubscriber(row pgx.Row) (*digest.Subscriber, error) { return subrow.Scan(row, "postgres") }
 
 // Subscriber returns the subscriber with the given address.
 func (s *Store) Subscriber(ctx context.Context, email string) (*digest.Subscriber, error) {

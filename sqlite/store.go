@@ -184,16 +184,8 @@ func encodeSubscriber(sub *digest.Subscriber) (subrow.Row, error) {
 
 const subscriberColumns = subrow.Columns
 
-func scanSubscriber(row interface{ Scan(...any) error }) (*digest.Subscriber, error) {
-	var r subrow.Row
-	if err := row.Scan(r.Dest()...); err != nil {
-		return nil, err
-	}
-	sub, err := r.Decode()
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
-	return sub, nil
+func scanSubscriber(row subrow.Scanner) (*digest.Subscriber, error) {
+	return subrow.Scan(row, "sqlite")
 }
 
 // Subscriber returns the subscriber with the given address.

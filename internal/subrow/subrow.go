@@ -75,6 +75,24 @@ func (r *Row) Decode() (*digest.Subscriber, error) {
 }
 
 // nanos is t in Unix nanoseconds, 0 for the zero time.
+// Scanner is a row of either engine's driver.
+type Scanner interface{ Scan(dest ...any) error }
+
+// Scan reads a subscriber from row; a driver's error (no rows included)
+// is returned as it is, a row that does not decode is an error prefixed
+// with engine.
+func Scan(row Scanner, engine string) (*digest.Subscriber, error) {
+	var r Row
+	if err := row.Scan(r.Dest()...); err != nil {
+		return nil, err
+	}
+	sub, err := r.Decode()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", engine, err)
+	}
+	return sub, nil
+}
+
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
