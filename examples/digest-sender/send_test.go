@@ -30,6 +30,17 @@ type mailbox struct {
 
 func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &mboxSession{m: m}, nil }
 
+// count returns how many messages the mailbox holds.
+func (m *mailbox) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, l := range m.msgs {
+		n += len(l)
+	}
+	return n
+}
+
 type mboxSession struct {
 	m  *mailbox
 	to string
@@ -53,7 +64,7 @@ func (s *mboxSession) Data(r io.Reader) error {
 func (s *mboxSession) Reset()        {}
 func (s *mboxSession) Logout() error { return nil }
 
-func startMailbox(t *testing.T) (*mailbox, string) {
+func startMailbox(t testing.TB) (*mailbox, string) {
 	t.Helper()
 	m := &mailbox{msgs: map[string][][]byte{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
