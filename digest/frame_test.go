@@ -45,13 +45,13 @@ var lang = {{.Lang}};
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole.htmlFrame, whole.textFrame = nil, nil
+	whole.htmlFrame, whole.textFrame, whole.subjectFrame = nil, nil, nil
 	if framed.htmlFrame == nil || framed.textFrame == nil {
 		t.Fatal("the templates were not split")
 	}
 	shared := 0
 	for _, p := range append(framed.htmlFrame.parts, framed.textFrame.parts...) {
-		if p.shared {
+		if p.kind == partShared {
 			shared++
 		}
 	}
