@@ -36,11 +36,12 @@ func (r *run) startBuilders() (wait func()) {
 	var wg sync.WaitGroup
 	for range r.s.cfg.Builders {
 		wg.Go(func() {
+			size := 0 // the last message's, to size the next one's buffer
 			for t := range r.jobs {
 				// A stopped run builds nothing more: the worker reports
 				// the task pending.
 				if r.ctx.Err() == nil {
-					t.m, t.res, t.ok = r.prepare(t.job)
+					t.m, t.res, t.ok = r.prepareSized(t.job, &size)
 					t.built = true
 				}
 				r.ready <- t
@@ -57,6 +58,14 @@ func (r *run) startBuilders() (wait func()) {
 // it. When there is nothing to send, ok is false and the Result says why:
 // skipped (Compose said so) or failed.
 func (r *run) prepare(job Job) (m message, res Result, ok bool) {
+	var size int
+	return r.prepareSized(job, &size)
+}
+
+// prepareSized is prepare after a message of *size bytes (digests of one
+// edition are alike), which sizes the buffer go-mail writes into so that
+// it does not grow on the way; it sets *size to this message's.
+func (r *run) prepareSized(job Job, size *int) (m message, res Result, ok bool) {
 	res = Result{Key: job.Key}
 	failed := func(detail string) (message, Result, bool) {
 		res.State, res.Detail = StateFailed, detail
@@ -79,11 +88,12 @@ func (r *run) prepare(job Job) (m message, res Result, ok bool) {
 	if err != nil || len(rcpts) != 1 {
 		return failed(fmt.Sprintf("envelope recipients: want exactly one, got %d (%v)", len(rcpts), err))
 	}
-	var buf bytes.Buffer
-	if _, err := msg.WriteTo(&buf); err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, *size+*size/8))
+	if _, err := msg.WriteTo(buf); err != nil {
 		return failed("write message: " + err.Error())
 	}
 	raw := buf.Bytes()
+	*size = len(raw)
 	if dk := r.s.cfg.DKIM; dk != nil {
 		// Sign the exact bytes go-mail wrote; raw is sent unchanged from here
 		// on, on every attempt (see the DKIM type for why go-mail's own
