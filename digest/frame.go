@@ -403,17 +403,16 @@ func root(p *parse.PipeNode, dot, dollar dotValue) bool {
 // execute writes f executed with v to w, the shared and story parts
 // from c.
 func (f *frame) execute(w *bytes.Buffer, v *View, c *frameCache) error {
-	k := frameKey{f: f, ed: v.Edition, lang: v.Lang, dir: v.Dir, date: v.Date, browser: v.BrowserURL, home: v.HomeURL, personal: v.Personal}
-	shared, err := c.get(k, v)
+	e, err := c.get(f, v)
 	if err != nil {
 		return err
 	}
 	for i := range f.parts {
 		switch p := &f.parts[i]; p.kind {
 		case partShared:
-			w.Write(shared[i])
+			w.Write(e.shared[i])
 		case partStories:
-			err = c.stories(w, k, i, v)
+			err = c.stories(w, e, i, v)
 		default:
 			err = f.exec(w, p.name, v)
 		}
@@ -432,25 +431,31 @@ type frameKey struct {
 	personal                       bool
 }
 
-// frameCache keeps the shared parts of frames by frameKey, and their
-// story parts by frameKey and what they read (storyKey).
+// frameEntry is what a frameCache keeps for a frameKey: the shared parts,
+// and the story parts rendered so far by what they read.
+type frameEntry struct {
+	f       *frame
+	shared  [][]byte // by part (nil for the others)
+	stories sync.Map // storyKey → *storyPart
+}
+
+// frameCache keeps a frameEntry by frameKey.
 type frameCache struct {
-	m sync.Map // frameKey → [][]byte, by part (nil for the others)
+	m sync.Map // frameKey → *frameEntry
 	n atomic.Int64
 
-	storyParts sync.Map     // storyKey → *storyPart
-	storyBytes atomic.Int64 // the bytes held in storyParts, roughly
+	storyBytes atomic.Int64 // the bytes of story parts in m, roughly
 }
 
 const frameCacheMax = 1024
 
-// get returns the shared parts of k.f rendered with v.
-func (c *frameCache) get(k frameKey, v *View) ([][]byte, error) {
-	f := k.f
-	if s, ok := c.m.Load(k); ok {
-		return s.([][]byte), nil
+// get returns the entry of f for v, its shared parts rendered with v.
+func (c *frameCache) get(f *frame, v *View) (*frameEntry, error) {
+	k := frameKey{f: f, ed: v.Edition, lang: v.Lang, dir: v.Dir, date: v.Date, browser: v.BrowserURL, home: v.HomeURL, personal: v.Personal}
+	if e, ok := c.m.Load(k); ok {
+		return e.(*frameEntry), nil
 	}
-	shared := make([][]byte, len(f.parts))
+	e := &frameEntry{f: f, shared: make([][]byte, len(f.parts))}
 	var buf bytes.Buffer
 	for i, p := range f.parts {
 		if p.kind != partShared {
@@ -460,12 +465,18 @@ func (c *frameCache) get(k frameKey, v *View) ([][]byte, error) {
 		if err := f.exec(&buf, p.name, v); err != nil {
 			return nil, err
 		}
-		shared[i] = bytes.Clone(buf.Bytes())
+		e.shared[i] = bytes.Clone(buf.Bytes())
 	}
 	if c.n.Add(1) > frameCacheMax {
-		c.m.Clear()
-		c.n.Store(0)
+		c.clear()
 	}
-	c.m.Store(k, shared)
-	return shared, nil
+	actual, _ := c.m.LoadOrStore(k, e)
+	return actual.(*frameEntry), nil
+}
+
+// clear empties c.
+func (c *frameCache) clear() {
+	c.m.Clear()
+	c.n.Store(0)
+	c.storyBytes.Store(0)
 }

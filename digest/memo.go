@@ -64,12 +64,14 @@ var (
 		return m
 	}()
 	memoMask = maskOf(memoFields...)
+
+	bitFollowed, bitTop, bitLead = viewField("Followed"), viewField("Top"), viewField("Lead")
+	bitPreheader, bitSubject     = viewField("Preheader"), viewField("Subject")
 )
 
-// storyKey finds a story part: its frame's shared key, the part, and a
-// hash of the memoFields it reads.
+// storyKey finds a story part in its frameEntry: the part, and a hash of
+// the memoFields it reads.
 type storyKey struct {
-	frameKey
 	part int
 	hash uint64
 }
@@ -91,30 +93,29 @@ type storyInputs struct {
 }
 
 // storyCacheMax bounds the bytes a Builder keeps of story parts; past it
-// the cache starts again.
+// the cache (shared parts included) starts again.
 const storyCacheMax = 8 << 20
 
 var storySeed = maphash.MakeSeed()
 
-// stories writes the story part i of k.f executed with v to w, from c
-// when a message with the same stories rendered it.
-func (c *frameCache) stories(w *bytes.Buffer, k frameKey, i int, v *View) error {
-	p := &k.f.parts[i]
-	key := storyKey{frameKey: k, part: i, hash: hashInputs(v, p.reads)}
-	if e, ok := c.storyParts.Load(key); ok && e.(*storyPart).in.same(v) {
-		w.Write(e.(*storyPart).out)
+// stories writes the story part i of e's frame executed with v to w,
+// from c when a message with the same stories rendered it.
+func (c *frameCache) stories(w *bytes.Buffer, e *frameEntry, i int, v *View) error {
+	p := &e.f.parts[i]
+	key := storyKey{part: i, hash: hashInputs(v, p.reads)}
+	if s, ok := e.stories.Load(key); ok && s.(*storyPart).in.same(v) {
+		w.Write(s.(*storyPart).out)
 		return nil
 	}
 	start := w.Len()
-	if err := k.f.exec(w, p.name, v); err != nil {
+	if err := e.f.exec(w, p.name, v); err != nil {
 		return err
 	}
-	e := &storyPart{in: inputsOf(v, p.reads), out: bytes.Clone(w.Bytes()[start:])}
-	if c.storyBytes.Add(int64(len(e.out))) > storyCacheMax {
-		c.storyParts.Clear()
-		c.storyBytes.Store(int64(len(e.out)))
+	s := &storyPart{in: inputsOf(v, p.reads), out: bytes.Clone(w.Bytes()[start:])}
+	if c.storyBytes.Add(int64(len(s.out))) > storyCacheMax {
+		c.clear() // e leaves the cache; the next message starts a new one
 	}
-	c.storyParts.Store(key, e)
+	e.stories.Store(key, s)
 	return nil
 }
 
@@ -133,27 +134,27 @@ func hashInputs(v *View, reads viewMask) uint64 {
 			h.WriteString(s.More[i].URL)
 		}
 	}
-	if reads&viewField("Followed") != 0 {
+	if reads&bitFollowed != 0 {
 		maphash.WriteComparable(&h, len(v.Followed))
 		for i := range v.Followed {
 			story(&v.Followed[i])
 		}
 	}
-	if reads&viewField("Top") != 0 {
+	if reads&bitTop != 0 {
 		maphash.WriteComparable(&h, len(v.Top))
 		for i := range v.Top {
 			story(&v.Top[i])
 		}
 	}
-	if reads&viewField("Lead") != 0 && v.Lead != nil {
+	if reads&bitLead != 0 && v.Lead != nil {
 		story(v.Lead)
 	}
 	maphash.WriteComparable(&h, v.Trimmed)
 	maphash.WriteComparable(&h, v.OtherLanguages)
-	if reads&viewField("Preheader") != 0 {
+	if reads&bitPreheader != 0 {
 		h.WriteString(v.Preheader)
 	}
-	if reads&viewField("Subject") != 0 {
+	if reads&bitSubject != 0 {
 		h.WriteString(v.Subject)
 	}
 	return h.Sum64()
@@ -163,20 +164,20 @@ func hashInputs(v *View, reads viewMask) uint64 {
 // shared, not copied).
 func inputsOf(v *View, reads viewMask) storyInputs {
 	in := storyInputs{reads: reads, trimmed: v.Trimmed, otherLanguages: v.OtherLanguages}
-	if reads&viewField("Followed") != 0 {
+	if reads&bitFollowed != 0 {
 		in.followed = cloneStories(v.Followed)
 	}
-	if reads&viewField("Top") != 0 {
+	if reads&bitTop != 0 {
 		in.top = cloneStories(v.Top)
 	}
-	if reads&viewField("Lead") != 0 && v.Lead != nil {
+	if reads&bitLead != 0 && v.Lead != nil {
 		l := cloneStories([]StoryView{*v.Lead})
 		in.lead = &l[0]
 	}
-	if reads&viewField("Preheader") != 0 {
+	if reads&bitPreheader != 0 {
 		in.preheader = v.Preheader
 	}
-	if reads&viewField("Subject") != 0 {
+	if reads&bitSubject != 0 {
 		in.subject = v.Subject
 	}
 	return in
@@ -200,17 +201,17 @@ func (in *storyInputs) same(v *View) bool {
 	if in.trimmed != v.Trimmed || in.otherLanguages != v.OtherLanguages {
 		return false
 	}
-	if r&viewField("Followed") != 0 && !sameStories(in.followed, v.Followed) {
+	if r&bitFollowed != 0 && !sameStories(in.followed, v.Followed) {
 		return false
 	}
-	if r&viewField("Top") != 0 && !sameStories(in.top, v.Top) {
+	if r&bitTop != 0 && !sameStories(in.top, v.Top) {
 		return false
 	}
-	if r&viewField("Lead") != 0 && !sameStory(in.lead, v.Lead) {
+	if r&bitLead != 0 && !sameStory(in.lead, v.Lead) {
 		return false
 	}
-	return (r&viewField("Preheader") == 0 || in.preheader == v.Preheader) &&
-		(r&viewField("Subject") == 0 || in.subject == v.Subject)
+	return (r&bitPreheader == 0 || in.preheader == v.Preheader) &&
+		(r&bitSubject == 0 || in.subject == v.Subject)
 }
 
 func sameStories(a, b []StoryView) bool {

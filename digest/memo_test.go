@@ -113,7 +113,10 @@ func TestStoryPartsShared(t *testing.T) {
 		}
 	}
 	n := 0
-	framed.frames.storyParts.Range(func(any, any) bool { n++; return true })
+	framed.frames.m.Range(func(_, e any) bool {
+		e.(*frameEntry).stories.Range(func(any, any) bool { n++; return true })
+		return true
+	})
 	// three choices in Hindi, at most three in English; a part may be
 	// rendered twice when the HTML had to drop stories (MaxHTML)
 	if n == 0 || n > 2*storyParts*(len(follows)+3) {
