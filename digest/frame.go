@@ -31,9 +31,17 @@ import (
 // (it stops inside a tag, an attribute or a <title>) is merged with the
 // next one, so every part starts in the context it has in the whole
 // template and is escaped as it is there.
+//
+// A template may have two frames, one for the web version and one for a
+// subscriber's message (View.Personal), when it has "if .Personal" at its
+// top level: in each, the branch taken replaces the if, so that what the
+// branch shares with every message is not executed per message.
 type frame struct {
 	parts []framePart
 	exec  func(w io.Writer, name string, v *View) error
+	// personal is the frame for a View with Personal set, when it is not
+	// this one.
+	personal *frame
 }
 
 // framePart is one part of a frame, executed as the template name.
@@ -75,16 +83,16 @@ var sharedFields = map[string]bool{
 	"Publisher": true, "AddressLines": true, "BrowserURL": true, "HomeURL": true,
 }
 
-// splitNodes returns the top-level nodes of root in runs of one kind;
+// splitNodes returns top-level nodes in runs of one kind;
 // lookup finds the templates the nodes call. A template that declares a
 // variable at its top level is one personal part (a variable does not
 // cross parts).
-func splitNodes(root *parse.ListNode, lookup func(string) *parse.Tree) []framePart {
+func splitNodes(nodes []parse.Node, lookup func(string) *parse.Tree) []framePart {
 	d := &deps{lookup: lookup, memo: map[string]viewMask{}}
 	var parts []framePart
-	for _, n := range root.Nodes {
+	for _, n := range nodes {
 		if a, ok := n.(*parse.ActionNode); ok && len(a.Pipe.Decl) > 0 {
-			return []framePart{{kind: partPersonal, nodes: root.Nodes}}
+			return []framePart{{kind: partPersonal, nodes: nodes}}
 		}
 		m := d.node(n, rootDot, rootDot)
 		kind := kindOf(m)
@@ -114,39 +122,70 @@ func partTree(name string, nodes []parse.Node) *parse.Tree {
 }
 
 // textFrame splits the text/template t; nil when it is one personal
-// part.
+// part either way (see variants).
 func textFrame(t *texttemplate.Template) (*frame, error) {
-	parts := splitNodes(t.Tree.Root, func(name string) *parse.Tree {
+	lookup := func(name string) *parse.Tree {
 		if c := t.Lookup(name); c != nil {
 			return c.Tree
 		}
 		return nil
-	})
-	if !worthSplitting(parts) {
-		return nil, nil
 	}
-	return newFrame(t, parts)
+	return variants(t.Tree.Root.Nodes, func(*parse.IfNode, []parse.Node) bool { return true },
+		func(nodes []parse.Node) (*frame, error) { return newFrame(t, splitNodes(nodes, lookup)) },
+		func(nodes []parse.Node) bool { return worthSplitting(splitNodes(nodes, lookup)) })
 }
 
 // htmlFrame splits the html/template t, which must not have been
-// executed; nil when it is one personal part, or when t itself does not
-// escape (its execution reports why).
+// executed; nil when it is one personal part either way, or when t
+// itself does not escape (its execution reports why).
 func htmlFrame(t *htmltemplate.Template) (*frame, error) {
-	parts := splitNodes(t.Tree.Root, func(name string) *parse.Tree {
+	lookup := func(name string) *parse.Tree {
 		if c := t.Lookup(name); c != nil {
 			return c.Tree
 		}
 		return nil
-	})
-	if !worthSplitting(parts) {
-		return nil, nil
 	}
-	for i := range parts { // the copies are taken before anything escapes t's trees
-		parts[i].nodes = copyLines(parts[i].nodes)
-	}
-	whole := &framePart{nodes: t.Tree.Root.Nodes}
+	whole := &framePart{nodes: copyLines(t.Tree.Root.Nodes)}
 	if ok, err := escapes(t, whole); !ok || err != nil {
 		return nil, err
+	}
+	var probeErr error
+	// An "if .Personal" is replaced by a branch only where the whole
+	// template is in HTML text before it and each branch starts and ends
+	// there: then the branch is escaped as it is in the whole template.
+	inText := func(n *parse.IfNode, before []parse.Node) bool {
+		for _, nodes := range [][]parse.Node{before, listNodes(n.List), listNodes(n.ElseList)} {
+			ok, err := escapes(t, &framePart{nodes: copyLines(nodes)})
+			if err != nil {
+				probeErr = err
+			}
+			if !ok || err != nil {
+				return false
+			}
+		}
+		return true
+	}
+	f, err := variants(t.Tree.Root.Nodes, inText,
+		func(nodes []parse.Node) (*frame, error) {
+			parts, err := htmlParts(t, splitNodes(nodes, lookup))
+			if err != nil {
+				return nil, err
+			}
+			return newFrame(t, parts)
+		},
+		func(nodes []parse.Node) bool { return worthSplitting(splitNodes(nodes, lookup)) })
+	if probeErr != nil {
+		return nil, probeErr
+	}
+	return f, err
+}
+
+// htmlParts returns parts of an html/template that each start and end in
+// HTML text, moving lines between neighbours or merging them until they
+// do.
+func htmlParts(t *htmltemplate.Template, parts []framePart) ([]framePart, error) {
+	for i := range parts { // the copies are taken before anything escapes t's trees
+		parts[i].nodes = copyLines(parts[i].nodes)
 	}
 	for i := 0; i < len(parts)-1; { // the last part ends where t ends
 		ok, err := escapes(t, &parts[i])
@@ -178,10 +217,7 @@ func htmlFrame(t *htmltemplate.Template) (*frame, error) {
 		}
 		i++
 	}
-	if !worthSplitting(parts) {
-		return nil, nil
-	}
-	return newFrame(t, parts)
+	return parts, nil
 }
 
 // merge appends next's nodes to p, which takes the greater kind of the two.
@@ -403,6 +439,9 @@ func root(p *parse.PipeNode, dot, dollar dotValue) bool {
 // execute writes f executed with v to w, the shared and story parts
 // from c.
 func (f *frame) execute(w *bytes.Buffer, v *View, c *frameCache) error {
+	if v.Personal && f.personal != nil {
+		f = f.personal
+	}
 	e, err := c.get(f, v)
 	if err != nil {
 		return err

@@ -83,7 +83,7 @@ func TestStoryPartsShared(t *testing.T) {
 		t.Fatal("the subject template was not split")
 	}
 	var storyParts int
-	for _, f := range []*frame{framed.tmpl.htmlFrame, framed.tmpl.textFrame, framed.tmpl.subjectFrame} {
+	for _, f := range []*frame{framed.tmpl.htmlFrame.personal, framed.tmpl.textFrame.personal, framed.tmpl.subjectFrame} {
 		for _, p := range f.parts {
 			if p.kind == partStories {
 				storyParts++
