@@ -484,6 +484,7 @@ type frameCache struct {
 	n atomic.Int64
 
 	storyBytes atomic.Int64 // the bytes of story parts in m, roughly
+	storyMax   int64        // the most storyBytes before m is cleared [storyCacheMax]
 }
 
 const frameCacheMax = 1024

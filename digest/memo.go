@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"reflect"
 	"slices"
+	"unsafe"
 )
 
 // The story parts of a frame (partStories) read, besides the shared
@@ -92,9 +93,10 @@ type storyInputs struct {
 	preheader, subject string
 }
 
-// storyCacheMax bounds the bytes a Builder keeps of story parts; past it
-// the cache (shared parts included) starts again.
-const storyCacheMax = 8 << 20
+// storyCacheMax bounds the bytes a Builder keeps of story parts (their
+// output and copies of the views they read); past it the cache (shared
+// parts included) starts again.
+const storyCacheMax = 4 << 20
 
 var storySeed = maphash.MakeSeed()
 
@@ -112,7 +114,11 @@ func (c *frameCache) stories(w *bytes.Buffer, e *frameEntry, i int, v *View) err
 		return err
 	}
 	s := &storyPart{in: inputsOf(v, p.reads), out: bytes.Clone(w.Bytes()[start:])}
-	if c.storyBytes.Add(int64(len(s.out))) > storyCacheMax {
+	limit := c.storyMax
+	if limit == 0 {
+		limit = storyCacheMax
+	}
+	if c.storyBytes.Add(int64(len(s.out)+s.in.size())) > limit {
 		c.clear() // e leaves the cache; the next message starts a new one
 	}
 	e.stories.Store(key, s)
@@ -181,6 +187,21 @@ func inputsOf(v *View, reads viewMask) storyInputs {
 		in.subject = v.Subject
 	}
 	return in
+}
+
+// size is roughly the bytes in holds of its own (the views' strings are
+// the stories', shared).
+func (in *storyInputs) size() int {
+	n := len(in.followed) + len(in.top)
+	for _, ss := range [][]StoryView{in.followed, in.top} {
+		for i := range ss {
+			n += len(ss[i].More)
+		}
+	}
+	if in.lead != nil {
+		n += 1 + len(in.lead.More)
+	}
+	return n * int(unsafe.Sizeof(StoryView{}))
 }
 
 // cloneStories copies ss and the More lists in it, so that a later change

@@ -72,7 +72,15 @@ func TestSameStoryCoversEveryField(t *testing.T) {
 // checks that every message has the bytes of the whole templates and that
 // the story parts were rendered once for each choice of stories.
 func TestStoryPartsShared(t *testing.T) {
+	t.Run("cached", func(t *testing.T) { testStoryParts(t, 0) })
+	// a cache that is cleared at every new story part still writes the
+	// same bytes
+	t.Run("cleared", func(t *testing.T) { testStoryParts(t, 1) })
+}
+
+func testStoryParts(t *testing.T, limit int64) {
 	framed := newTestBuilder(t, nil)
+	framed.frames.storyMax = limit
 	whole, err := ParseTemplates(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +125,12 @@ func TestStoryPartsShared(t *testing.T) {
 		e.(*frameEntry).stories.Range(func(any, any) bool { n++; return true })
 		return true
 	})
+	if limit > 0 {
+		if n > 1 {
+			t.Errorf("%d story parts kept under a limit of %d bytes", n, limit)
+		}
+		return
+	}
 	// three choices in Hindi, at most three in English; a part may be
 	// rendered twice when the HTML had to drop stories (MaxHTML)
 	if n == 0 || n > 2*storyParts*(len(follows)+3) {
