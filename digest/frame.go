@@ -48,7 +48,7 @@ type frame struct {
 type framePart struct {
 	name  string
 	kind  partKind
-	reads viewMask // the View's fields the part reads (kind partStories)
+	reads viewMask // the View's fields the part reads (a partStories part is cached by them)
 	nodes []parse.Node
 }
 
