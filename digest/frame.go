@@ -12,31 +12,65 @@ import (
 	"text/template/parse"
 )
 
-// A frame is a message template (TemplateHTML or TemplateText) split at
-// the nodes of its top level into parts: runs of nodes that read only the
-// View's shared fields, which are the same in every message of an
-// edition in one language, and the nodes that read anything else (the
-// greeting, the story lists, the footer's links with their tokens). The
-// shared parts are rendered once per edition and language (a Builder's
-// frameCache keeps their bytes); a message executes only the others, and
-// its body is the parts' bytes in order, the very bytes the whole
-// template writes.
+// A frame is a message template (TemplateHTML, TemplateText or
+// TemplateSubject) split at the nodes of its top level into parts of three
+// kinds: runs of nodes that read only the View's shared fields, which are
+// the same in every message of an edition in one language; runs that
+// also read what follows from the stories chosen (the story lists, the
+// lead, the subject and preheader: memoFields), which subscribers who get
+// the same stories share; and the nodes that read anything else (the
+// greeting, the footer's links with their tokens). The shared parts are
+// rendered once per edition and language (a Builder's frameCache keeps
+// their bytes), the story parts once per edition, language and choice of
+// stories (the same cache, bounded, keyed by what they read); a message
+// executes only the personal ones, and its body is the parts' bytes in
+// order, the very bytes the whole template writes.
 //
 // An html/template part is escaped on its own, starting in the context
 // in which HTML text starts; a part that does not end in that context
 // (it stops inside a tag, an attribute or a <title>) is merged with the
 // next one, so every part starts in the context it has in the whole
 // template and is escaped as it is there.
+//
+// A template may have two frames, one for the web version and one for a
+// subscriber's message (View.Personal), when it has "if .Personal" at its
+// top level: in each, the branch taken replaces the if, so that what the
+// branch shares with every message is not executed per message.
 type frame struct {
 	parts []framePart
 	exec  func(w io.Writer, name string, v *View) error
+	// personal is the frame for a View with Personal set, when it is not
+	// this one.
+	personal *frame
 }
 
 // framePart is one part of a frame, executed as the template name.
 type framePart struct {
-	name   string
-	shared bool
-	nodes  []parse.Node
+	name  string
+	kind  partKind
+	reads viewMask // the View's fields the part reads (a partStories part is cached by them)
+	nodes []parse.Node
+}
+
+// partKind says what a part's output depends on, from the least to the
+// most: a part that holds nodes of two kinds is of the greater one.
+type partKind int
+
+const (
+	partShared   partKind = iota // the sharedFields only: once per edition and language
+	partStories                  // also memoFields: once per choice of stories
+	partPersonal                 // anything else: every message
+)
+
+// kindOf returns the kind of part whose nodes read m.
+func kindOf(m viewMask) partKind {
+	switch {
+	case m&^(sharedMask|memoMask) != 0:
+		return partPersonal
+	case m&memoMask != 0:
+		return partStories
+	}
+	return partShared
 }
 
 // sharedFields are the fields of View that are the same in every message
@@ -49,25 +83,33 @@ var sharedFields = map[string]bool{
 	"Publisher": true, "AddressLines": true, "BrowserURL": true, "HomeURL": true,
 }
 
-// splitNodes returns the top-level nodes of root in runs, each shared or
-// not; lookup finds the templates the nodes call. A template that
-// declares a variable at its top level is one part (a variable does not
+// splitNodes returns top-level nodes in runs of one kind;
+// lookup finds the templates the nodes call. A template that declares a
+// variable at its top level is one personal part (a variable does not
 // cross parts).
-func splitNodes(root *parse.ListNode, lookup func(string) *parse.Tree) []framePart {
-	d := &deps{lookup: lookup, memo: map[string]bool{}}
+func splitNodes(nodes []parse.Node, lookup func(string) *parse.Tree) []framePart {
+	d := &deps{lookup: lookup, memo: map[string]viewMask{}}
 	var parts []framePart
-	for _, n := range root.Nodes {
+	for _, n := range nodes {
 		if a, ok := n.(*parse.ActionNode); ok && len(a.Pipe.Decl) > 0 {
-			return []framePart{{nodes: root.Nodes}}
+			return []framePart{{kind: partPersonal, nodes: nodes}}
 		}
-		shared := !d.node(n, dotRoot, dotRoot)
-		if k := len(parts) - 1; k >= 0 && parts[k].shared == shared {
+		m := d.node(n, rootDot, rootDot)
+		kind := kindOf(m)
+		if k := len(parts) - 1; k >= 0 && parts[k].kind == kind {
 			parts[k].nodes = append(parts[k].nodes, n)
+			parts[k].reads |= m
 			continue
 		}
-		parts = append(parts, framePart{shared: shared, nodes: []parse.Node{n}})
+		parts = append(parts, framePart{kind: kind, reads: m, nodes: []parse.Node{n}})
 	}
 	return parts
+}
+
+// worthSplitting reports whether parts save anything over executing the
+// whole template: more than one part, or one that is not personal.
+func worthSplitting(parts []framePart) bool {
+	return len(parts) > 1 || len(parts) == 1 && parts[0].kind != partPersonal
 }
 
 // tree returns a parse tree of copies of the nodes, named name.
@@ -79,39 +121,71 @@ func partTree(name string, nodes []parse.Node) *parse.Tree {
 	return &parse.Tree{Name: name, ParseName: name, Root: list}
 }
 
-// textFrame splits the text/template t; nil when it is one part.
+// textFrame splits the text/template t; nil when it is one personal
+// part either way (see variants).
 func textFrame(t *texttemplate.Template) (*frame, error) {
-	parts := splitNodes(t.Tree.Root, func(name string) *parse.Tree {
+	lookup := func(name string) *parse.Tree {
 		if c := t.Lookup(name); c != nil {
 			return c.Tree
 		}
 		return nil
-	})
-	if len(parts) < 2 {
-		return nil, nil
 	}
-	return newFrame(t, parts)
+	return variants(t.Tree.Root.Nodes, func(*parse.IfNode, []parse.Node) bool { return true },
+		func(nodes []parse.Node) (*frame, error) { return newFrame(t, splitNodes(nodes, lookup)) },
+		func(nodes []parse.Node) bool { return worthSplitting(splitNodes(nodes, lookup)) })
 }
 
 // htmlFrame splits the html/template t, which must not have been
-// executed; nil when it is one part, or when t itself does not escape
-// (its execution reports why).
+// executed; nil when it is one personal part either way, or when t
+// itself does not escape (its execution reports why).
 func htmlFrame(t *htmltemplate.Template) (*frame, error) {
-	parts := splitNodes(t.Tree.Root, func(name string) *parse.Tree {
+	lookup := func(name string) *parse.Tree {
 		if c := t.Lookup(name); c != nil {
 			return c.Tree
 		}
 		return nil
-	})
-	if len(parts) < 2 {
-		return nil, nil
 	}
-	for i := range parts { // the copies are taken before anything escapes t's trees
-		parts[i].nodes = copyLines(parts[i].nodes)
-	}
-	whole := &framePart{nodes: t.Tree.Root.Nodes}
+	whole := &framePart{nodes: copyLines(t.Tree.Root.Nodes)}
 	if ok, err := escapes(t, whole); !ok || err != nil {
 		return nil, err
+	}
+	var probeErr error
+	// An "if .Personal" is replaced by a branch only where the whole
+	// template is in HTML text before it and each branch starts and ends
+	// there: then the branch is escaped as it is in the whole template.
+	inText := func(n *parse.IfNode, before []parse.Node) bool {
+		for _, nodes := range [][]parse.Node{before, listNodes(n.List), listNodes(n.ElseList)} {
+			ok, err := escapes(t, &framePart{nodes: copyLines(nodes)})
+			if err != nil {
+				probeErr = err
+			}
+			if !ok || err != nil {
+				return false
+			}
+		}
+		return true
+	}
+	f, err := variants(t.Tree.Root.Nodes, inText,
+		func(nodes []parse.Node) (*frame, error) {
+			parts, err := htmlParts(t, splitNodes(nodes, lookup))
+			if err != nil {
+				return nil, err
+			}
+			return newFrame(t, parts)
+		},
+		func(nodes []parse.Node) bool { return worthSplitting(splitNodes(nodes, lookup)) })
+	if probeErr != nil {
+		return nil, probeErr
+	}
+	return f, err
+}
+
+// htmlParts returns parts of an html/template that each start and end in
+// HTML text, moving lines between neighbours or merging them until they
+// do.
+func htmlParts(t *htmltemplate.Template, parts []framePart) ([]framePart, error) {
+	for i := range parts { // the copies are taken before anything escapes t's trees
+		parts[i].nodes = copyLines(parts[i].nodes)
 	}
 	for i := 0; i < len(parts)-1; { // the last part ends where t ends
 		ok, err := escapes(t, &parts[i])
@@ -122,32 +196,35 @@ func htmlFrame(t *htmltemplate.Template) (*frame, error) {
 		switch {
 		case ok:
 			i++
-		case p.shared && len(p.nodes) > 1 && isText(p.nodes[len(p.nodes)-1]):
-			// a shared part that stops inside a tag gives its last line to the next
+		case p.kind < next.kind && len(p.nodes) > 1 && isText(p.nodes[len(p.nodes)-1]):
+			// a cheaper part that stops inside a tag gives its last line to the next
 			next.nodes = append([]parse.Node{p.nodes[len(p.nodes)-1]}, next.nodes...)
 			p.nodes = p.nodes[:len(p.nodes)-1]
-		case !p.shared && len(next.nodes) > 1 && isText(next.nodes[0]):
-			// a personal part takes lines from the next until it ends in text
+		case p.kind > next.kind && len(next.nodes) > 1 && isText(next.nodes[0]):
+			// a dearer part takes lines from the next until it ends in text
 			p.nodes = append(p.nodes, next.nodes[0])
 			next.nodes = next.nodes[1:]
 		default:
-			p.nodes = append(p.nodes, next.nodes...)
-			p.shared = p.shared && next.shared
+			p.merge(next)
 			parts = append(parts[:i+1], parts[i+2:]...)
 		}
 	}
-	for i := 1; i < len(parts); { // personal parts that now follow one another run as one
-		if !parts[i-1].shared && !parts[i].shared {
-			parts[i-1].nodes = append(parts[i-1].nodes, parts[i].nodes...)
+	for i := 1; i < len(parts); { // parts of one kind that now follow one another run as one
+		if parts[i-1].kind == parts[i].kind {
+			parts[i-1].merge(&parts[i])
 			parts = append(parts[:i], parts[i+1:]...)
 			continue
 		}
 		i++
 	}
-	if len(parts) < 2 {
-		return nil, nil
-	}
-	return newFrame(t, parts)
+	return parts, nil
+}
+
+// merge appends next's nodes to p, which takes the greater kind of the two.
+func (p *framePart) merge(next *framePart) {
+	p.nodes = append(p.nodes, next.nodes...)
+	p.kind = max(p.kind, next.kind)
+	p.reads |= next.reads
 }
 
 // templateSet is what a frame needs of a text/template or html/template
@@ -222,35 +299,37 @@ func escapes(t *htmltemplate.Template, p *framePart) (bool, error) {
 	return !errors.As(err, &escErr), nil
 }
 
-// The values of dot and $ while deps walks a template: the View itself,
-// or something that follows from its shared fields alone.
-const (
-	dotShared = iota
-	dotRoot
-)
-
-// deps finds which nodes read the View's fields other than sharedFields.
-type deps struct {
-	lookup func(string) *parse.Tree
-	memo   map[string]bool // by template and dot: whether it reads one
+// dotValue is the value of dot or $ while deps walks a template: the
+// View itself, or a value that follows from the View's fields in mask
+// (none: a constant, or nil).
+type dotValue struct {
+	root bool
+	mask viewMask
 }
 
-// node reports whether n reads a field of the View other than the
-// shared ones (or the View as a whole), with dot and $ as given.
-func (d *deps) node(n parse.Node, dot, dollar int) bool {
+var rootDot = dotValue{root: true}
+
+// deps finds which of the View's fields nodes read.
+type deps struct {
+	lookup func(string) *parse.Tree
+	memo   map[string]viewMask // by template and dot: what it reads
+}
+
+// node returns the fields of the View that n reads, with dot and $ as
+// given; viewWhole when it reads the View as a whole or does something
+// deps does not know.
+func (d *deps) node(n parse.Node, dot, dollar dotValue) viewMask {
 	switch n := n.(type) {
 	case *parse.ListNode:
-		if n == nil {
-			return false
-		}
-		for _, c := range n.Nodes {
-			if d.node(c, dot, dollar) {
-				return true
+		var m viewMask
+		if n != nil {
+			for _, c := range n.Nodes {
+				m |= d.node(c, dot, dollar)
 			}
 		}
-		return false
+		return m
 	case *parse.TextNode, *parse.CommentNode, *parse.BreakNode, *parse.ContinueNode:
-		return false
+		return 0
 	case *parse.ActionNode:
 		return d.pipe(n.Pipe, dot, dollar)
 	case *parse.IfNode:
@@ -260,108 +339,123 @@ func (d *deps) node(n parse.Node, dot, dollar int) bool {
 	case *parse.RangeNode:
 		return d.branch(&n.BranchNode, dot, dollar, true)
 	case *parse.TemplateNode:
-		callee := dotShared // no argument: dot is nil
+		var callee dotValue // no argument: dot is nil
 		if n.Pipe != nil {
 			if root(n.Pipe, dot, dollar) {
-				callee = dotRoot
-			} else if d.pipe(n.Pipe, dot, dollar) {
-				return true
+				callee = rootDot
+			} else {
+				callee.mask = d.pipe(n.Pipe, dot, dollar)
 			}
 		}
 		t := d.lookup(n.Name)
 		if t == nil {
-			return true
+			return viewWhole
 		}
 		key := fmt.Sprint(n.Name, callee)
 		if r, ok := d.memo[key]; ok {
-			return r // a recursive call is being walked already
+			return callee.mask | r // a recursive call is being walked already
 		}
-		d.memo[key] = false
+		d.memo[key] = 0
 		r := d.node(t.Root, callee, callee)
 		d.memo[key] = r
-		return r
+		return callee.mask | r
 	}
-	return true
+	return viewWhole
 }
 
 // branch is node for if, with and range, which set dot to the value of
 // their pipeline in their list (but not their else list).
-func (d *deps) branch(b *parse.BranchNode, dot, dollar int, rebinds bool) bool {
-	if d.pipe(b.Pipe, dot, dollar) {
-		return true
-	}
+func (d *deps) branch(b *parse.BranchNode, dot, dollar dotValue, rebinds bool) viewMask {
+	m := d.pipe(b.Pipe, dot, dollar)
 	inner := dot
 	if rebinds {
-		inner = dotShared // a value of shared fields: the pipeline reads no other
+		inner = dotValue{mask: m}
 	}
-	return d.node(b.List, inner, dollar) || d.node(b.ElseList, dot, dollar)
+	return m | d.node(b.List, inner, dollar) | d.node(b.ElseList, dot, dollar)
 }
 
-// pipe reports whether a pipeline reads a personal field. Its variables
-// need no tracking: they live inside the node that declares them (splitNodes
-// keeps templates with top-level declarations whole), which is personal as
-// soon as one is set from a personal field.
-func (d *deps) pipe(p *parse.PipeNode, dot, dollar int) bool {
-	if p == nil {
-		return false
-	}
-	for _, c := range p.Cmds {
-		for _, a := range c.Args {
-			if d.arg(a, dot, dollar) {
-				return true
+// pipe returns the fields a pipeline reads. Its variables need no
+// tracking: they live inside the node that declares them (splitNodes
+// keeps templates with top-level declarations whole), whose fields
+// include those they are set from.
+func (d *deps) pipe(p *parse.PipeNode, dot, dollar dotValue) viewMask {
+	var m viewMask
+	if p != nil {
+		for _, c := range p.Cmds {
+			for _, a := range c.Args {
+				m |= d.arg(a, dot, dollar)
 			}
 		}
 	}
-	return false
+	return m
 }
 
-func (d *deps) arg(n parse.Node, dot, dollar int) bool {
+func (d *deps) arg(n parse.Node, dot, dollar dotValue) viewMask {
 	switch n := n.(type) {
 	case *parse.FieldNode:
-		return dot == dotRoot && !sharedFields[n.Ident[0]]
-	case *parse.DotNode:
-		return dot == dotRoot
-	case *parse.VariableNode:
-		if n.Ident[0] != "$" || dollar != dotRoot {
-			return false
+		if dot.root {
+			return viewField(n.Ident[0])
 		}
-		return len(n.Ident) == 1 || !sharedFields[n.Ident[1]]
+		return dot.mask
+	case *parse.DotNode:
+		if dot.root {
+			return viewWhole
+		}
+		return dot.mask
+	case *parse.VariableNode:
+		switch {
+		case n.Ident[0] != "$":
+			return 0
+		case !dollar.root:
+			return dollar.mask
+		case len(n.Ident) == 1:
+			return viewWhole
+		}
+		return viewField(n.Ident[1])
 	case *parse.ChainNode:
 		return d.arg(n.Node, dot, dollar)
 	case *parse.PipeNode:
 		return d.pipe(n, dot, dollar)
 	case *parse.IdentifierNode, *parse.BoolNode, *parse.NumberNode, *parse.StringNode, *parse.NilNode:
-		return false
+		return 0
 	}
-	return true
+	return viewWhole
 }
 
 // root reports whether a template call's argument is the View itself.
-func root(p *parse.PipeNode, dot, dollar int) bool {
+func root(p *parse.PipeNode, dot, dollar dotValue) bool {
 	if len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
 		return false
 	}
 	switch a := p.Cmds[0].Args[0].(type) {
 	case *parse.DotNode:
-		return dot == dotRoot
+		return dot.root
 	case *parse.VariableNode:
-		return len(a.Ident) == 1 && a.Ident[0] == "$" && dollar == dotRoot
+		return len(a.Ident) == 1 && a.Ident[0] == "$" && dollar.root
 	}
 	return false
 }
 
-// execute writes f executed with v to w, the shared parts from c.
+// execute writes f executed with v to w, the shared and story parts
+// from c.
 func (f *frame) execute(w *bytes.Buffer, v *View, c *frameCache) error {
-	shared, err := c.get(f, v)
+	if v.Personal && f.personal != nil {
+		f = f.personal
+	}
+	e, err := c.get(f, v)
 	if err != nil {
 		return err
 	}
-	for i, p := range f.parts {
-		if p.shared {
-			w.Write(shared[i])
-			continue
+	for i := range f.parts {
+		switch p := &f.parts[i]; p.kind {
+		case partShared:
+			w.Write(e.shared[i])
+		case partStories:
+			err = c.stories(w, e, i, v)
+		default:
+			err = f.exec(w, p.name, v)
 		}
-		if err := f.exec(w, p.name, v); err != nil {
+		if err != nil {
 			return err
 		}
 	}
@@ -376,36 +470,53 @@ type frameKey struct {
 	personal                       bool
 }
 
-// frameCache keeps the shared parts of frames by frameKey.
+// frameEntry is what a frameCache keeps for a frameKey: the shared parts,
+// and the story parts rendered so far by what they read.
+type frameEntry struct {
+	f       *frame
+	shared  [][]byte // by part (nil for the others)
+	stories sync.Map // storyKey → *storyPart
+}
+
+// frameCache keeps a frameEntry by frameKey.
 type frameCache struct {
-	m sync.Map // frameKey → [][]byte, by part (nil for the others)
+	m sync.Map // frameKey → *frameEntry
 	n atomic.Int64
+
+	storyBytes atomic.Int64 // the bytes of story parts in m, roughly
+	storyMax   int64        // the most storyBytes before m is cleared [storyCacheMax]
 }
 
 const frameCacheMax = 1024
 
-// get returns the shared parts of f rendered with v.
-func (c *frameCache) get(f *frame, v *View) ([][]byte, error) {
+// get returns the entry of f for v, its shared parts rendered with v.
+func (c *frameCache) get(f *frame, v *View) (*frameEntry, error) {
 	k := frameKey{f: f, ed: v.Edition, lang: v.Lang, dir: v.Dir, date: v.Date, browser: v.BrowserURL, home: v.HomeURL, personal: v.Personal}
-	if s, ok := c.m.Load(k); ok {
-		return s.([][]byte), nil
+	if e, ok := c.m.Load(k); ok {
+		return e.(*frameEntry), nil
 	}
-	shared := make([][]byte, len(f.parts))
+	e := &frameEntry{f: f, shared: make([][]byte, len(f.parts))}
 	var buf bytes.Buffer
 	for i, p := range f.parts {
-		if !p.shared {
+		if p.kind != partShared {
 			continue
 		}
 		buf.Reset()
 		if err := f.exec(&buf, p.name, v); err != nil {
 			return nil, err
 		}
-		shared[i] = bytes.Clone(buf.Bytes())
+		e.shared[i] = bytes.Clone(buf.Bytes())
 	}
 	if c.n.Add(1) > frameCacheMax {
-		c.m.Clear()
-		c.n.Store(0)
+		c.clear()
 	}
-	c.m.Store(k, shared)
-	return shared, nil
+	actual, _ := c.m.LoadOrStore(k, e)
+	return actual.(*frameEntry), nil
+}
+
+// clear empties c.
+func (c *frameCache) clear() {
+	c.m.Clear()
+	c.n.Store(0)
+	c.storyBytes.Store(0)
 }

@@ -26,7 +26,8 @@ var lang = {{.Lang}};
 {{range .Top}}{{.HTML}}{{end}}
 <!-- a comment {{.Lang}} -->
 {{$.Publisher.Name}} {{template "foot" .}} {{template "foot" $}}
-<p>{{with .Publisher}}{{.Name}}{{end}}</p>{{if .Personal}}<i>{{.Email}}</i>{{end}}
+<p>{{with .Publisher}}{{.Name}}{{end}}</p>{{if .Personal}}<i>{{.Email}}</i> {{.Lang}}{{else}}<b>{{.Lang}}</b>{{end}}
+<p title="{{if .Personal}}{{.Name}} {{.Date}}{{end}}">{{if $.Personal}}<a href="{{.UnsubscribeURL}}">{{.Date}}</a>{{end}}</p>
 </body></html>
 `)},
 		TemplateText: {Data: []byte(`{{define "story"}}{{.Title}}{{end}}{{.Publisher.Name}}
@@ -34,6 +35,7 @@ var lang = {{.Lang}};
 {{range .AddressLines}}{{.}}
 {{end}}{{range .Top}}{{.Text}}
 {{end}}{{.UnsubscribeURL}}
+{{if .Personal}}{{.Name}} {{.Date}}{{else}}{{.Lang}}{{end}}
 {{.Date}}
 `)},
 	}
@@ -45,18 +47,24 @@ var lang = {{.Lang}};
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole.htmlFrame, whole.textFrame = nil, nil
+	whole.htmlFrame, whole.textFrame, whole.subjectFrame = nil, nil, nil
 	if framed.htmlFrame == nil || framed.textFrame == nil {
 		t.Fatal("the templates were not split")
 	}
-	shared := 0
-	for _, p := range append(framed.htmlFrame.parts, framed.textFrame.parts...) {
-		if p.shared {
-			shared++
+	if framed.htmlFrame.personal == nil || framed.textFrame.personal == nil {
+		t.Fatal("no frames for Personal")
+	}
+	shared, all := 0, 0
+	for _, f := range []*frame{framed.htmlFrame, framed.htmlFrame.personal, framed.textFrame, framed.textFrame.personal} {
+		for _, p := range f.parts {
+			all++
+			if p.kind == partShared {
+				shared++
+			}
 		}
 	}
-	if shared < 4 {
-		t.Errorf("%d shared parts in %d", shared, len(framed.htmlFrame.parts)+len(framed.textFrame.parts))
+	if shared < 8 {
+		t.Errorf("%d shared parts in %d", shared, all)
 	}
 	a := newTestBuilder(t, func(c *Config) { c.Templates = framed })
 	b := newTestBuilder(t, func(c *Config) { c.Templates = whole })

@@ -136,7 +136,8 @@ func boundaryOf(messageID string) string {
 // Subject, Date, Message-ID, List-Id, List-Unsubscribe and
 // List-Unsubscribe-Post (RFC 8058), Precedence: bulk, Content-Language,
 // and a multipart/alternative body of the text and HTML parts, both
-// base64-encoded UTF-8. The result is a fresh *mail.Msg each time: a
+// base64-encoded UTF-8. The result is a fresh *mail.Msg each time, which
+// reads HTML and Text when it is written (change neither meanwhile): a
 // deliverer writes it out, signs those bytes (deliver.DKIM, not go-mail's
 // Msg.SetDKIM, whose folding breaks long signatures) and sends them.
 func (m *Message) Msg() (*gomail.Msg, error) {
@@ -239,12 +240,22 @@ func newMsg(boundary string, from, to mail.Address, subject string, date time.Ti
 }
 
 // setBodies adds Content-Language and the text and HTML alternatives.
+// go-mail reads text and html when it writes the message (each in one
+// Write, as its SetBodyString does), without copying them first.
 func setBodies(msg *gomail.Msg, lang string, text, html []byte) {
 	if lang != "" {
 		msg.SetGenHeader(gomail.HeaderContentLang, lang)
 	}
-	msg.SetBodyString(gomail.TypeTextPlain, string(text))
-	msg.AddAlternativeString(gomail.TypeTextHTML, string(html))
+	msg.SetBodyWriter(gomail.TypeTextPlain, bodyWriter(text))
+	msg.AddAlternativeWriter(gomail.TypeTextHTML, bodyWriter(html))
+}
+
+// bodyWriter returns a go-mail body function that writes b.
+func bodyWriter(b []byte) func(io.Writer) (int64, error) {
+	return func(w io.Writer) (int64, error) {
+		n, err := w.Write(b)
+		return int64(n), err
+	}
 }
 
 // WriteTo writes the message as an RFC 5322 .eml file: what Msg produces,

@@ -35,7 +35,8 @@ type Notice struct {
 // Boundary returns the MIME boundary Msg uses, derived from MessageID.
 func (n *Notice) Boundary() string { return boundaryOf(n.MessageID) }
 
-// Msg builds the go-mail message, a fresh one each call. A sender signs
+// Msg builds the go-mail message, a fresh one each call, which reads Text
+// and HTML when it is written (change neither meanwhile). A sender signs
 // its bytes with deliver.DKIM as it does a digest's.
 func (n *Notice) Msg() (*gomail.Msg, error) {
 	if n.MessageID == "" {

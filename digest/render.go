@@ -343,7 +343,7 @@ func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top,
 		v.Preheader = preheader(&b.pre, followed, top)
 		v.Subject = ""
 		buf.Reset()
-		if err := b.tmpl.subject.Execute(buf, v); err != nil {
+		if err := b.tmpl.executeSubject(buf, v, &b.frames); err != nil {
 			return fmt.Errorf("subject template: %w", err)
 		}
 		v.Subject = oneLine(buf.String())

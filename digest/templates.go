@@ -73,9 +73,10 @@ type Templates struct {
 	mail    *htmltemplate.Template
 	mailTxt *texttemplate.Template
 	locales map[string]*Locale
-	// htmlFrame and textFrame are html and text split at their personal
-	// points (nil when a template is one part).
-	htmlFrame, textFrame *frame
+	// htmlFrame, textFrame and subjectFrame are html, text and subject
+	// split at their personal points (nil when a template is one personal
+	// part).
+	htmlFrame, textFrame, subjectFrame *frame
 }
 
 var (
@@ -114,6 +115,9 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 	}
 	if t.subject, err = parseText(src, TemplateSubject); err != nil {
 		return nil, err
+	}
+	if t.subjectFrame, err = textFrame(t.subject); err != nil {
+		return nil, fmt.Errorf("digest: split %s: %w", TemplateSubject, err)
 	}
 	if t.pages, err = parseHTML(src, TemplatePages, "confirm", "done", "error"); err != nil {
 		return nil, err
@@ -293,6 +297,14 @@ func (t *Templates) executeText(w *bytes.Buffer, v *View, c *frameCache) error {
 		return t.textFrame.execute(w, v, c)
 	}
 	return t.text.Execute(w, v)
+}
+
+// executeSubject is executeHTML for TemplateSubject.
+func (t *Templates) executeSubject(w *bytes.Buffer, v *View, c *frameCache) error {
+	if t.subjectFrame != nil {
+		return t.subjectFrame.execute(w, v, c)
+	}
+	return t.subject.Execute(w, v)
 }
 
 // Languages returns the languages that have a locale, sorted.

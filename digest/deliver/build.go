@@ -36,11 +36,12 @@ func (r *run) startBuilders() (wait func()) {
 	var wg sync.WaitGroup
 	for range r.s.cfg.Builders {
 		wg.Go(func() {
+			var buf bytes.Buffer // each message is written here, then copied out
 			for t := range r.jobs {
 				// A stopped run builds nothing more: the worker reports
 				// the task pending.
 				if r.ctx.Err() == nil {
-					t.m, t.res, t.ok = r.prepare(t.job)
+					t.m, t.res, t.ok = r.prepareIn(t.job, &buf)
 					t.built = true
 				}
 				r.ready <- t
@@ -57,6 +58,15 @@ func (r *run) startBuilders() (wait func()) {
 // it. When there is nothing to send, ok is false and the Result says why:
 // skipped (Compose said so) or failed.
 func (r *run) prepare(job Job) (m message, res Result, ok bool) {
+	var buf bytes.Buffer
+	return r.prepareIn(job, &buf)
+}
+
+// prepareIn is prepare with go-mail writing into buf, which a builder
+// reuses from message to message (so that it stops growing after the
+// first ones); the message keeps a copy of what was written (the signed
+// copy, with DKIM), never buf's bytes.
+func (r *run) prepareIn(job Job, buf *bytes.Buffer) (m message, res Result, ok bool) {
 	res = Result{Key: job.Key}
 	failed := func(detail string) (message, Result, bool) {
 		res.State, res.Detail = StateFailed, detail
@@ -79,18 +89,31 @@ func (r *run) prepare(job Job) (m message, res Result, ok bool) {
 	if err != nil || len(rcpts) != 1 {
 		return failed(fmt.Sprintf("envelope recipients: want exactly one, got %d (%v)", len(rcpts), err))
 	}
-	var buf bytes.Buffer
-	if _, err := msg.WriteTo(&buf); err != nil {
+	buf.Reset()
+	if _, err := msg.WriteTo(buf); err != nil {
 		return failed("write message: " + err.Error())
 	}
-	raw := buf.Bytes()
+	written := buf.Bytes()
+	raw := written
 	if dk := r.s.cfg.DKIM; dk != nil {
 		// Sign the exact bytes go-mail wrote; raw is sent unchanged from here
 		// on, on every attempt (see the DKIM type for why go-mail's own
 		// signer is not used).
-		if raw, err = dk.Sign(raw); err != nil {
+		if raw, err = dk.Sign(written); err != nil {
 			return failed(err.Error())
 		}
 	}
+	if sameArray(raw, written) { // buf is written over by the next message
+		raw = bytes.Clone(raw)
+	}
 	return message{job: job, id: res.MessageID, from: from, to: rcpts[0], raw: raw}, res, true
+}
+
+// sameArray reports whether a and b are slices of one array (both
+// reach the same last element of their capacity).
+func sameArray(a, b []byte) bool {
+	if cap(a) == 0 || cap(b) == 0 {
+		return false
+	}
+	return &a[:cap(a)][cap(a)-1] == &b[:cap(b)][cap(b)-1]
 }
