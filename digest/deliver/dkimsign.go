@@ -7,7 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"hash"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,44 +111,134 @@ func relaxedHeader(kv string) string {
 }
 
 // relaxedBody writes the relaxed canonical form (RFC 6376 3.4.4) of body
-// to h: runs of WSP become one SP, WSP at the end of a line goes, empty
-// lines at the end go, and a non-empty body ends with CRLF. Line breaks
-// are held back until something other than a line break follows.
-func relaxedBody(h hash.Hash, body []byte) {
+// to w: runs of WSP become one SP, WSP at the end of a line goes, empty
+// lines at the end go, and a non-empty body ends with CRLF. body has CRLF
+// line endings only (no bare CR or LF). Line breaks are held back until
+// something other than a line break follows.
+//
+// Most of a digest's body is base64 lines, which the canonical form leaves
+// as they are, so nothing here looks at each byte: it jumps from one SP,
+// HTAB or CR to the next with bytes.IndexByte and hands w the longest
+// stretches of body that pass unchanged (a single SP between words and a
+// held-back CRLF included), so that a body without WSP at the ends of its
+// lines is hashed in a handful of writes straight from the input.
+func relaxedBody(w io.Writer, body []byte) {
+	r := bodyRun{w: w, body: body}
 	pending := 0 // CRLFs held back
-	wsp, written := false, false
-	sp := []byte(" ")
+	pendAt := 0  // where they start in body, when they are all adjacent
+	pendAdjacent := false
+	wspAt, oneSP := -1, false // the WSP run before the next word
+	written := false
+	nextSP, nextTab, nextCR := indexFrom(body, 0, ' '), indexFrom(body, 0, '\t'), indexFrom(body, 0, '\r')
 	for i := 0; i < len(body); {
-		j := i
-		for j < len(body) && body[j] != ' ' && body[j] != '\t' && body[j] != '\r' {
-			j++
-		}
-		if j > i {
-			for ; pending > 0; pending-- {
-				h.Write([]byte("\r\n"))
+		j := min(nextSP, nextTab, nextCR)
+		if j > i { // a word: body[i:j]
+			if pending > 0 {
+				if pendAdjacent {
+					r.emit(pendAt, pendAt+2*pending)
+				} else {
+					r.flush()
+					for ; pending > 0; pending-- {
+						_, _ = w.Write(crlf)
+					}
+				}
+				pending = 0
 			}
-			if wsp {
-				h.Write(sp)
-				wsp = false
+			switch {
+			case wspAt < 0:
+				r.emit(i, j)
+			case oneSP:
+				r.emit(wspAt, j)
+			default:
+				r.flush()
+				_, _ = w.Write(space)
+				r.emit(i, j)
 			}
-			h.Write(body[i:j])
+			wspAt = -1
 			written = true
 		}
 		if j == len(body) {
 			break
 		}
-		if body[j] == '\r' { // CRLF: msg has no bare CR or LF
-			wsp = false
+		switch body[j] {
+		case '\r': // CRLF
+			wspAt = -1
+			if pending == 0 {
+				pendAt, pendAdjacent = j, true
+			} else if pendAt+2*pending != j {
+				pendAdjacent = false
+			}
 			pending++
 			i = j + 2
-			continue
+			nextCR = indexFrom(body, i, '\r')
+		case ' ':
+			if wspAt < 0 {
+				wspAt, oneSP = j, true
+			} else {
+				oneSP = false
+			}
+			i = j + 1
+			nextSP = indexFrom(body, i, ' ')
+		default: // HTAB
+			if wspAt < 0 {
+				wspAt = j
+			}
+			oneSP = false
+			i = j + 1
+			nextTab = indexFrom(body, i, '\t')
 		}
-		wsp = true
-		i = j + 1
 	}
 	if written {
-		h.Write([]byte("\r\n"))
+		if pending > 0 && pendAdjacent {
+			r.emit(pendAt, pendAt+2)
+		} else {
+			r.flush()
+			_, _ = w.Write(crlf)
+		}
 	}
+	r.flush()
+}
+
+var (
+	crlf  = []byte("\r\n")
+	space = []byte(" ")
+)
+
+// indexFrom returns the index of the first c in b at or after i, or
+// len(b).
+func indexFrom(b []byte, i int, c byte) int {
+	if i >= len(b) {
+		return len(b)
+	}
+	if k := bytes.IndexByte(b[i:], c); k >= 0 {
+		return i + k
+	}
+	return len(b)
+}
+
+// bodyRun collects adjacent stretches of body that pass to the canonical
+// form unchanged, to write them to w as one.
+type bodyRun struct {
+	w        io.Writer
+	body     []byte
+	from, to int // body[from:to] is not written yet
+}
+
+// emit adds body[from:to], which is to be written next.
+func (r *bodyRun) emit(from, to int) {
+	if from != r.to {
+		r.flush()
+		r.from = from
+	}
+	r.to = to
+}
+
+// flush writes what emit collected.
+func (r *bodyRun) flush() {
+	if r.to > r.from {
+		_, _ = r.w.Write(r.body[r.from:r.to])
+	}
+	r.from, r.to = -1, -1
 }
 
 // formatSignature writes the DKIM-Signature field as go-msgauth does:
