@@ -7,7 +7,9 @@ import (
 	"hash"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
 )
@@ -51,6 +53,33 @@ func relaxedBodyByteLoop(h hash.Hash, body []byte) {
 	}
 }
 
+// relaxedHeaderJoin is the header canonicalizer appendRelaxedHeader
+// replaced, kept as the reference it is checked against.
+func relaxedHeaderJoin(kv string) string {
+	k, v, ok := strings.Cut(kv, ":")
+	if !ok {
+		return strings.TrimSpace(strings.ToLower(kv)) + ":\r\n"
+	}
+	v = strings.Join(strings.FieldsFunc(v, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r'
+	}), " ")
+	return strings.TrimSpace(strings.ToLower(k)) + ":" + v + "\r\n"
+}
+
+// FuzzRelaxedHeader checks appendRelaxedHeader against the canonicalizer
+// it replaced.
+func FuzzRelaxedHeader(f *testing.F) {
+	for _, s := range []string{"Subject:   many \t spaces  \r\n", "To: b@example.org,\r\n\tc@example.org\r\n",
+		"X-Empty:\r\n", "no colon \r\n", " Odd Name \t: v\xff \x0b x\r\n", "DKIM-Signature: a=1;\r\n b=\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, kv string) {
+		if got, want := string(appendRelaxedHeader([]byte("prefix"), kv)), "prefix"+relaxedHeaderJoin(kv); got != want {
+			t.Fatalf("appendRelaxedHeader(%q) = %q, want %q", kv, got, want)
+		}
+	})
+}
+
 // crlfOnly returns b with every line break made CRLF, the only input
 // relaxedBody takes.
 func crlfOnly(b []byte) []byte {
@@ -63,7 +92,9 @@ func crlfOnly(b []byte) []byte {
 func checkRelaxedBody(t *testing.T, d *DKIM, body []byte) {
 	t.Helper()
 	var got, want bytes.Buffer
-	relaxedBody(&got, body)
+	if !relaxedBody(&got, body) {
+		t.Fatalf("relaxedBody(%q) refused a body with CRLF line endings", body)
+	}
 	relaxedBodyByteLoop(&bufHash{&want}, body)
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {
 		t.Fatalf("relaxedBody(%q)\n = %q\nwant %q (byte loop)", body, got.Bytes(), want.Bytes())
@@ -104,6 +135,15 @@ func TestRelaxedBody(t *testing.T) {
 	for _, name := range []string{"digest-en.eml", "digest-hi.eml", "digest-ur.eml"} {
 		checkRelaxedBody(t, d, goldenBody(t, name))
 	}
+	for _, b := range []string{"a\rb\r\n\n", "a\r\nb\r", "\r \n"} {
+		if relaxedBody(&bytes.Buffer{}, []byte(b)) {
+			t.Errorf("relaxedBody(%q) took a bare CR", b)
+		}
+		msg := []byte("From: a@khabar.example\r\n\r\n" + b)
+		if _, ok, _ := d.fastSignature(msg, []string{"From"}, time.Time{}); ok {
+			t.Errorf("the fast signer took %q, which has a bare CR", msg)
+		}
+	}
 }
 
 // FuzzRelaxedBody checks relaxedBody against the byte loop and go-msgauth
@@ -143,7 +183,7 @@ func BenchmarkRelaxedBody(b *testing.B) {
 		name string
 		fn   func(hash.Hash, []byte)
 	}{
-		{"runs", func(h hash.Hash, body []byte) { relaxedBody(h, body) }},
+		{"runs", func(h hash.Hash, body []byte) { _ = relaxedBody(h, body) }},
 		{"byte-loop", relaxedBodyByteLoop},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

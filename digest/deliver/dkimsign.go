@@ -28,13 +28,18 @@ func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (s
 	if end < 0 {
 		return "", false, nil
 	}
-	crlfs := bytes.Count(msg, []byte("\r\n"))
-	if crlfs != bytes.Count(msg, []byte("\n")) || crlfs != bytes.Count(msg, []byte("\r")) {
+	// CRLF line endings only: as many CRs as LFs, and each CR followed by
+	// an LF (relaxedBody checks the body's, which are most of them).
+	hdr := msg[:end+2]
+	if bytes.Count(msg, []byte("\r")) != bytes.Count(msg, []byte("\n")) ||
+		bytes.Count(hdr, []byte("\r\n")) != bytes.Count(hdr, []byte("\r")) {
 		return "", false, nil
 	}
-	fields := headerFields(msg[:end+2])
+	fields := headerFields(hdr)
 	h := sha256.New()
-	relaxedBody(h, msg[end+4:])
+	if !relaxedBody(h, msg[end+4:]) {
+		return "", false, nil
+	}
 
 	algo := "rsa-sha256"
 	signHash := crypto.SHA256
@@ -56,6 +61,7 @@ func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (s
 	}
 
 	h.Reset()
+	canon := make([]byte, 0, 2048) // the signed header fields, canonical
 	picked := make(map[string]int, len(headers))
 	for _, name := range headers {
 		key := strings.ToLower(name)
@@ -67,13 +73,14 @@ func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (s
 			}
 			if at == 0 {
 				picked[key]++
-				h.Write([]byte(relaxedHeader(fields[i])))
+				canon = appendRelaxedHeader(canon, fields[i])
 				break
 			}
 			at--
 		}
 	}
-	h.Write([]byte(strings.TrimRight(relaxedHeader(formatSignature(params, "")), "\r\n")))
+	canon = appendRelaxedHeader(canon, formatSignature(params, ""))
+	h.Write(canon[:len(canon)-2]) // the signature field without its CRLF
 	b, err := d.Key.Sign(rand.Reader, h.Sum(nil), signHash)
 	if err != nil {
 		return "", true, err
@@ -98,22 +105,36 @@ func headerFields(block []byte) []string {
 	return fields
 }
 
-// relaxedHeader canonicalizes a header field (RFC 6376 3.4.2).
-func relaxedHeader(kv string) string {
+// appendRelaxedHeader appends the canonical form of a header field
+// (RFC 6376 3.4.2) to dst: the name lowercased, runs of WSP and line
+// breaks in the value one SP, none at either end of it, then CRLF.
+func appendRelaxedHeader(dst []byte, kv string) []byte {
 	k, v, ok := strings.Cut(kv, ":")
-	if !ok {
-		return strings.TrimSpace(strings.ToLower(kv)) + ":\r\n"
+	dst = append(dst, strings.TrimSpace(strings.ToLower(k))...)
+	dst = append(dst, ':')
+	if ok {
+		start, sep := len(dst), false
+		for i := 0; i < len(v); i++ {
+			switch c := v[i]; c {
+			case ' ', '\t', '\n', '\r':
+				sep = true
+			default:
+				if sep && len(dst) > start {
+					dst = append(dst, ' ')
+				}
+				sep = false
+				dst = append(dst, c)
+			}
+		}
 	}
-	v = strings.Join(strings.FieldsFunc(v, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r'
-	}), " ")
-	return strings.TrimSpace(strings.ToLower(k)) + ":" + v + "\r\n"
+	return append(dst, "\r\n"...)
 }
 
 // relaxedBody writes the relaxed canonical form (RFC 6376 3.4.4) of body
 // to w: runs of WSP become one SP, WSP at the end of a line goes, empty
 // lines at the end go, and a non-empty body ends with CRLF. body has CRLF
-// line endings only (no bare CR or LF). Line breaks are held back until
+// line endings; ok is false if it has a CR not followed by LF (what was
+// written to w is then meaningless). Line breaks are held back until
 // something other than a line break follows.
 //
 // Most of a digest's body is base64 lines, which the canonical form leaves
@@ -122,7 +143,7 @@ func relaxedHeader(kv string) string {
 // stretches of body that pass unchanged (a single SP between words and a
 // held-back CRLF included), so that a body without WSP at the ends of its
 // lines is hashed in a handful of writes straight from the input.
-func relaxedBody(w io.Writer, body []byte) {
+func relaxedBody(w io.Writer, body []byte) (ok bool) {
 	r := bodyRun{w: w, body: body}
 	pending := 0 // CRLFs held back
 	pendAt := 0  // where they start in body, when they are all adjacent
@@ -161,7 +182,10 @@ func relaxedBody(w io.Writer, body []byte) {
 			break
 		}
 		switch body[j] {
-		case '\r': // CRLF
+		case '\r':
+			if j+1 == len(body) || body[j+1] != '\n' {
+				return false
+			}
 			wspAt = -1
 			if pending == 0 {
 				pendAt, pendAdjacent = j, true
@@ -197,6 +221,7 @@ func relaxedBody(w io.Writer, body []byte) {
 		}
 	}
 	r.flush()
+	return true
 }
 
 var (
