@@ -61,7 +61,7 @@ type Journal struct {
 	gc groupcommit.Group[*writeOp]
 	// Prepared statements of the hot path.
 	insert, read *sql.Stmt
-	moves        moveStmts  // prepared on first use, by rows
+	rows         rowStmts   // multi-row ones, prepared on first use
 	pending      []*writeOp // the committing caller's moves, reused
 }
 
@@ -164,7 +164,7 @@ func newJournal(ctx context.Context, db *sql.DB, owned bool) (*Journal, error) {
 
 func (j *Journal) closeStmts() error {
 	var errs []error
-	for _, st := range append([]*sql.Stmt{j.insert, j.read}, j.moves.all()...) {
+	for _, st := range append([]*sql.Stmt{j.insert, j.read}, j.rows.all()...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -262,20 +262,22 @@ func (j *Journal) Open(ctx context.Context, k deliver.Key, at time.Time) (delive
 	return r, err
 }
 
-// OpenAll implements deliver.Opener: the records of keys, those missing
-// created in StatePending in one commit.
+// OpenAll implements deliver.Opener: the records of keys, read with one
+// statement for up to 32 keys, those missing created in StatePending in
+// one commit.
 func (j *Journal) OpenAll(ctx context.Context, keys []deliver.Key, at time.Time) ([]deliver.Record, error) {
 	recs := make([]deliver.Record, len(keys))
+	found := make([]bool, len(keys))
+	if err := j.readAll(ctx, nil, keys, recs, found); err != nil {
+		return nil, fmt.Errorf("sqlite: journal read: %w", err)
+	}
 	var missing []int
-	for i, k := range keys {
-		r, ok, err := j.get(ctx, k)
-		if err != nil {
-			return nil, err
-		}
+	var newKeys []deliver.Key
+	for i, ok := range found {
 		if !ok {
 			missing = append(missing, i)
+			newKeys = append(newKeys, keys[i])
 		}
-		recs[i] = r
 	}
 	if len(missing) == 0 {
 		return recs, nil
@@ -284,20 +286,19 @@ func (j *Journal) OpenAll(ctx context.Context, keys []deliver.Key, at time.Time)
 		return nil, err
 	}
 	_, err := j.write(func(tx *sql.Tx) (int64, error) {
-		ins, read := tx.Stmt(j.insert), tx.Stmt(j.read)
-		for _, i := range missing {
-			k := keys[i]
-			if _, err := ins.Exec(k.Edition, k.Recipient, at.UnixMilli()); err != nil {
-				return 0, err
+		ctx := context.Background() // a queued write is not interrupted
+		if err := j.insertAll(ctx, tx, newKeys, at); err != nil {
+			return 0, err
+		}
+		created, ok := make([]deliver.Record, len(newKeys)), make([]bool, len(newKeys))
+		if err := j.readAll(ctx, tx, newKeys, created, ok); err != nil {
+			return 0, err
+		}
+		for n, i := range missing {
+			if !ok[n] {
+				return 0, fmt.Errorf("sqlite: journal insert %s: row vanished", keys[i])
 			}
-			r, ok, err := scanRecord(read.QueryRow(k.Edition, k.Recipient), k)
-			if err == nil && !ok {
-				err = fmt.Errorf("sqlite: journal insert %s: row vanished", k)
-			}
-			if err != nil {
-				return 0, err
-			}
-			recs[i] = r
+			recs[i] = created[n]
 		}
 		return 0, nil
 	})

@@ -70,8 +70,8 @@ func TestJournalSharesDB(t *testing.T) {
 	}
 }
 
-// TestJournalManyMoves applies more moves in one call than one statement
-// takes, and moves with sent log entries from concurrent callers, whose
+// TestJournalManyMoves opens and moves more records in one call than one
+// statement takes, and applies moves with sent log entries from concurrent callers, whose
 // batches are committed together.
 func TestJournalManyMoves(t *testing.T) {
 	ctx := context.Background()
@@ -86,14 +86,33 @@ func TestJournalManyMoves(t *testing.T) {
 	}
 	t.Cleanup(func() { j.Close() })
 	at := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
-	const n = 2*movesPerStatement + 6
+	const n = 2*rowsPerStatement + 6
 	moves := make([]deliver.Move, n)
+	keys := make([]deliver.Key, n, n+1)
 	for i := range moves {
-		k := deliver.Key{Edition: "daily-2026-11-25", Recipient: fmt.Sprintf("r%03d@example.org", i)}
-		if _, err := j.Open(ctx, k, at); err != nil {
-			t.Fatal(err)
+		keys[i] = deliver.Key{Edition: "daily-2026-11-25", Recipient: fmt.Sprintf("r%03d@example.org", i)}
+		moves[i] = deliver.Move{Key: keys[i], From: deliver.StatePending, To: deliver.StateSending, Update: deliver.Update{At: at, Attempt: true}}
+	}
+	// OpenAll finds the records there are and creates the others, a key
+	// given twice once.
+	if _, err := j.Open(ctx, keys[40], at.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := j.OpenAll(ctx, append(keys, keys[3]), at)
+	if err != nil || len(recs) != n+1 {
+		t.Fatalf("OpenAll: %d records, %v", len(recs), err)
+	}
+	for i, r := range recs {
+		want := at
+		if i == 40 {
+			want = at.Add(-time.Hour)
 		}
-		moves[i] = deliver.Move{Key: k, From: deliver.StatePending, To: deliver.StateSending, Update: deliver.Update{At: at, Attempt: true}}
+		if r.Key != append(keys, keys[3])[i] || r.State != deliver.StatePending || !r.Updated.Equal(want) {
+			t.Errorf("OpenAll record %d: %+v", i, r)
+		}
+	}
+	if c, err := j.Count(ctx, keys[0].Edition); err != nil || c[deliver.StatePending] != n {
+		t.Errorf("Count = %v, %v; want %d pending", c, err, n)
 	}
 	for i, err := range j.TransitionAll(ctx, moves) {
 		if err != nil {

@@ -123,3 +123,33 @@ func cpuTime(tb testing.TB) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkJournalOpenAll opens records 128 at a time on the SQLite
+// journal, as the Sender's producer does: new ones ("new", one commit a
+// page) and ones already there ("existing", as when a run resumes).
+func BenchmarkJournalOpenAll(b *testing.B) {
+	ctx := context.Background()
+	_, j := sqliteStore(b)
+	op := j.(Opener)
+	at := time.Now()
+	page := func(p int) []Key {
+		keys := make([]Key, 128)
+		for i := range keys {
+			keys[i] = Key{"daily-2026-11-25", fmt.Sprintf("r%07d@example.org", p*128+i)}
+		}
+		return keys
+	}
+	for _, name := range []string{"new", "existing"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			p := 0
+			for b.Loop() {
+				if _, err := op.OpenAll(ctx, page(p), at); err != nil {
+					b.Fatal(err)
+				}
+				p++
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(128*b.N), "µs/record")
+		})
+	}
+}
