@@ -21,11 +21,12 @@ var dkimNow = time.Now
 // byte for byte what go-msgauth's Signer writes for the same options and
 // second, computed in one pass without copying the body: go-msgauth's
 // relaxed body canonicalizer, byte by byte through a pipe, cost more than
-// the rest of a digest's sending. ok is false when msg is not a header
-// block and a body with CRLF line endings only, for go-msgauth to sign.
+// the rest of a digest's sending. ok is false when msg is not a non-empty
+// header block and a body with CRLF line endings only, for go-msgauth to
+// sign.
 func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (sig string, ok bool, err error) {
 	end := bytes.Index(msg, []byte("\r\n\r\n"))
-	if end < 0 {
+	if end < 0 || bytes.HasPrefix(msg, []byte("\r\n")) { // no header block, or an empty one
 		return "", false, nil
 	}
 	// CRLF line endings only: as many CRs as LFs, and each CR followed by
@@ -35,7 +36,7 @@ func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (s
 		bytes.Count(hdr, []byte("\r\n")) != bytes.Count(hdr, []byte("\r")) {
 		return "", false, nil
 	}
-	fields := headerFields(hdr)
+	fields, names := headerFields(string(hdr))
 	h := sha256.New()
 	if !relaxedBody(h, msg[end+4:]) {
 		return "", false, nil
@@ -67,8 +68,7 @@ func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (s
 		key := strings.ToLower(name)
 		at := picked[key]
 		for i := len(fields) - 1; i >= 0; i-- {
-			k, _, _ := strings.Cut(fields[i], ":")
-			if !strings.EqualFold(strings.TrimSpace(k), key) {
+			if !strings.EqualFold(names[i], key) {
 				continue
 			}
 			if at == 0 {
@@ -88,21 +88,26 @@ func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (s
 	return formatSignature(params, base64.StdEncoding.EncodeToString(b)), true, nil
 }
 
-// headerFields returns the fields of a header block, each with its
-// continuation lines and CRLFs.
-func headerFields(block []byte) []string {
-	var fields []string
-	for len(block) > 0 {
-		i := bytes.Index(block, []byte("\r\n")) + 2
-		line := string(block[:i])
-		block = block[i:]
-		if len(fields) > 0 && (line[0] == ' ' || line[0] == '\t') {
-			fields[len(fields)-1] += line
-		} else {
-			fields = append(fields, line)
+// headerFields returns the fields of a header block (whose lines end in
+// CRLF), each with its continuation lines and CRLFs, and each field's name
+// without the WSP around it.
+func headerFields(block string) (fields, names []string) {
+	start := 0
+	add := func(end int) {
+		f := block[start:end]
+		k, _, _ := strings.Cut(f, ":")
+		fields, names = append(fields, f), append(names, strings.TrimSpace(k))
+		start = end
+	}
+	for i := 0; i < len(block); i += strings.Index(block[i:], "\r\n") + 2 {
+		if i > start && block[i] != ' ' && block[i] != '\t' {
+			add(i)
 		}
 	}
-	return fields
+	if start < len(block) {
+		add(len(block))
+	}
+	return fields, names
 }
 
 // appendRelaxedHeader appends the canonical form of a header field
