@@ -142,10 +142,11 @@ func (j *Journal) applyChunk(tx *sql.Tx, moves []*writeOp) error {
 			}
 		}
 	}
-	if err := rows.Close(); err != nil {
+	if err := rows.Err(); err != nil {
+		_ = rows.Close()
 		return err
 	}
-	if err := rows.Err(); err != nil {
+	if err := rows.Close(); err != nil {
 		return err
 	}
 	args = args[:0]
