@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/khabar/khabar/digest/deliver"
@@ -59,31 +60,36 @@ type Journal struct {
 	// workers share fsyncs.
 	gc groupcommit.Group[*writeOp]
 	// Prepared statements of the hot path.
-	insert, update, read *sql.Stmt
+	insert, read *sql.Stmt
+	rows         rowStmts   // multi-row ones, prepared on first use
+	pending      []*writeOp // the committing caller's moves, reused
 }
 
-// writeOp is one queued write: run executes it inside the batch's
-// transaction (inside a savepoint of its own when multi says it runs
-// more than one statement); n and err are its result once committed.
+// writeOp is one queued write: a transition (mv), applied with the
+// batch's other transitions, or run, executed inside the batch's
+// transaction; n and err are its result once committed.
 type writeOp struct {
-	run   func(*sql.Tx) (int64, error)
-	multi bool
-	n     int64
-	err   error
+	mv  *deliver.Move
+	run func(*sql.Tx) (int64, error)
+	n   int64
+	err error
 }
 
 // write queues run and returns its result once it is committed. Writes
 // of concurrent callers are committed together (group commit) and all
-// return only after the one COMMIT; a multi-statement write runs in a
-// savepoint of its own, so that its failure is rolled back alone. A queued write is not interrupted by its caller's
-// context.
-func (j *Journal) write(multi bool, run func(*sql.Tx) (int64, error)) (int64, error) {
-	op := &writeOp{run: run, multi: multi}
+// return only after the one COMMIT. A queued write is not interrupted by
+// its caller's context.
+func (j *Journal) write(run func(*sql.Tx) (int64, error)) (int64, error) {
+	op := &writeOp{run: run}
 	j.gc.Do(op)
 	return op.n, op.err
 }
 
-// commit runs a batch of writes in one transaction.
+// commit runs a batch of writes in one transaction: each run of
+// transitions on distinct records in two statements (applyMoves), other
+// writes one by one, in queue order. Any error fails the whole batch: a
+// write here fails only when the database does (states and sent log
+// entries are checked before they are queued).
 func (j *Journal) commit(batch []*writeOp) {
 	finish := func(err error) {
 		for _, op := range batch {
@@ -98,12 +104,35 @@ func (j *Journal) commit(batch []*writeOp) {
 		finish(err)
 		return
 	}
+	moves := j.pending[:0]
+	flush := func() error {
+		err := j.applyMoves(tx, moves)
+		moves = moves[:0]
+		return err
+	}
 	for _, op := range batch {
-		if err := j.runOp(tx, op); err != nil {
-			_ = tx.Rollback()
-			finish(err)
-			return
+		if op.mv != nil {
+			if slices.ContainsFunc(moves, func(o *writeOp) bool { return o.mv.Key == op.mv.Key }) {
+				err = flush() // a second move of one record follows the first
+			}
+			moves = append(moves, op)
+		} else if err = flush(); err == nil {
+			op.n, op.err = op.run(tx)
+			err = op.err
 		}
+		if err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = flush()
+	}
+	clear(moves)
+	j.pending = moves[:0]
+	if err != nil {
+		_ = tx.Rollback()
+		finish(err)
+		return
 	}
 	if err := tx.Commit(); err != nil {
 		for _, op := range batch {
@@ -115,29 +144,6 @@ func (j *Journal) commit(batch []*writeOp) {
 	finish(nil)
 }
 
-// runOp runs one write of a batch; an error returned is the batch's (the
-// transaction must be rolled back), the write's own is in op.err.
-func (j *Journal) runOp(tx *sql.Tx, op *writeOp) error {
-	if !op.multi {
-		// One statement cannot break a constraint here (states are
-		// checked before): its error is the database's, and may have
-		// ended the transaction, so the batch fails with it.
-		op.n, op.err = op.run(tx)
-		return op.err
-	}
-	if _, err := tx.Exec(`SAVEPOINT deliver_op`); err != nil {
-		return err
-	}
-	op.n, op.err = op.run(tx)
-	if op.err != nil {
-		if _, err := tx.Exec(`ROLLBACK TO deliver_op`); err != nil {
-			return err
-		}
-	}
-	_, err := tx.Exec(`RELEASE deliver_op`)
-	return err
-}
-
 // newJournal prepares the statements of the hot path.
 func newJournal(ctx context.Context, db *sql.DB, owned bool) (*Journal, error) {
 	j := &Journal{db: db, owned: owned}
@@ -145,7 +151,7 @@ func newJournal(ctx context.Context, db *sql.DB, owned bool) (*Journal, error) {
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		sql  string
-	}{{&j.insert, insertRecord}, {&j.update, updateRecord}, {&j.read, selectRecord}} {
+	}{{&j.insert, insertRecord}, {&j.read, selectRecord}} {
 		st, err := db.PrepareContext(ctx, p.sql)
 		if err != nil {
 			_ = j.closeStmts()
@@ -158,7 +164,7 @@ func newJournal(ctx context.Context, db *sql.DB, owned bool) (*Journal, error) {
 
 func (j *Journal) closeStmts() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{j.insert, j.update, j.read} {
+	for _, st := range append([]*sql.Stmt{j.insert, j.read}, j.rows.all()...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -242,7 +248,7 @@ func (j *Journal) Open(ctx context.Context, k deliver.Key, at time.Time) (delive
 	if err := ctx.Err(); err != nil {
 		return deliver.Record{}, err
 	}
-	_, err := j.write(false, func(tx *sql.Tx) (int64, error) {
+	_, err := j.write(func(tx *sql.Tx) (int64, error) {
 		_, err := tx.Stmt(j.insert).Exec(k.Edition, k.Recipient, at.UnixMilli())
 		return 0, err
 	})
@@ -256,20 +262,22 @@ func (j *Journal) Open(ctx context.Context, k deliver.Key, at time.Time) (delive
 	return r, err
 }
 
-// OpenAll implements deliver.Opener: the records of keys, those missing
-// created in StatePending in one commit.
+// OpenAll implements deliver.Opener: the records of keys, read with one
+// statement for up to 32 keys, those missing created in StatePending in
+// one commit.
 func (j *Journal) OpenAll(ctx context.Context, keys []deliver.Key, at time.Time) ([]deliver.Record, error) {
 	recs := make([]deliver.Record, len(keys))
+	found := make([]bool, len(keys))
+	if err := j.readAll(ctx, nil, keys, recs, found); err != nil {
+		return nil, fmt.Errorf("sqlite: journal read: %w", err)
+	}
 	var missing []int
-	for i, k := range keys {
-		r, ok, err := j.get(ctx, k)
-		if err != nil {
-			return nil, err
-		}
+	var newKeys []deliver.Key
+	for i, ok := range found {
 		if !ok {
 			missing = append(missing, i)
+			newKeys = append(newKeys, keys[i])
 		}
-		recs[i] = r
 	}
 	if len(missing) == 0 {
 		return recs, nil
@@ -277,21 +285,20 @@ func (j *Journal) OpenAll(ctx context.Context, keys []deliver.Key, at time.Time)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	_, err := j.write(false, func(tx *sql.Tx) (int64, error) {
-		ins, read := tx.Stmt(j.insert), tx.Stmt(j.read)
-		for _, i := range missing {
-			k := keys[i]
-			if _, err := ins.Exec(k.Edition, k.Recipient, at.UnixMilli()); err != nil {
-				return 0, err
+	_, err := j.write(func(tx *sql.Tx) (int64, error) {
+		ctx := context.Background() // a queued write is not interrupted
+		if err := j.insertAll(ctx, tx, newKeys, at); err != nil {
+			return 0, err
+		}
+		created, ok := make([]deliver.Record, len(newKeys)), make([]bool, len(newKeys))
+		if err := j.readAll(ctx, tx, newKeys, created, ok); err != nil {
+			return 0, err
+		}
+		for n, i := range missing {
+			if !ok[n] {
+				return 0, fmt.Errorf("sqlite: journal insert %s: row vanished", keys[i])
 			}
-			r, ok, err := scanRecord(read.QueryRow(k.Edition, k.Recipient), k)
-			if err == nil && !ok {
-				err = fmt.Errorf("sqlite: journal insert %s: row vanished", k)
-			}
-			if err != nil {
-				return 0, err
-			}
-			recs[i] = r
+			recs[i] = created[n]
 		}
 		return 0, nil
 	})
@@ -323,7 +330,13 @@ func (j *Journal) TransitionAll(ctx context.Context, moves []deliver.Move) []err
 			errs[i] = err
 			continue
 		}
-		ops[i] = j.moveOp(mv)
+		if sent := loggedSent(mv); sent != nil {
+			if err := sent.Check(); err != nil {
+				errs[i] = &deliver.LogError{Key: mv.Key, Err: err}
+				continue
+			}
+		}
+		ops[i] = &writeOp{mv: &mv}
 		queued = append(queued, ops[i])
 	}
 	j.gc.Do(queued...)
@@ -333,31 +346,6 @@ func (j *Journal) TransitionAll(ctx context.Context, moves []deliver.Move) []err
 		}
 	}
 	return errs
-}
-
-// moveOp is the write that applies mv: the compare-and-swap, and the
-// sent log entry in the same savepoint when mv carries one.
-func (j *Journal) moveOp(mv deliver.Move) *writeOp {
-	k, u := mv.Key, mv.Update
-	inc := 0
-	if u.Attempt {
-		inc = 1
-	}
-	logged := u.Sent != nil && mv.To == deliver.StateSent
-	return &writeOp{multi: logged, run: func(tx *sql.Tx) (int64, error) {
-		res, err := tx.Stmt(j.update).Exec(string(mv.To), inc, u.Detail, u.MessageID, u.MessageID, u.At.UnixMilli(), k.Edition, k.Recipient, string(mv.From))
-		if err != nil {
-			return 0, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n != 1 || !logged {
-			return n, err
-		}
-		if err := markSent(context.Background(), tx, *u.Sent); err != nil {
-			return 0, &deliver.LogError{Key: k, Err: err}
-		}
-		return 1, nil
-	}}
 }
 
 // moved is the error of a move whose write op committed (or not).
@@ -384,10 +372,6 @@ func (j *Journal) moved(ctx context.Context, mv deliver.Move, op *writeOp) error
 }
 
 const insertRecord = `INSERT INTO deliver_journal (edition, recipient, state, updated_ms) VALUES (?, ?, 'pending', ?) ON CONFLICT (edition, recipient) DO NOTHING`
-
-const updateRecord = `UPDATE deliver_journal SET state = ?, attempts = attempts + ?, detail = ?,
-	message_id = CASE WHEN ? = '' THEN message_id ELSE ? END, updated_ms = ?
-	WHERE edition = ? AND recipient = ? AND state = ?`
 
 // KeepsLog implements deliver.SentJournal: the journal keeps l's sent log
 // when l is a *Store on the journal's database.
@@ -461,7 +445,7 @@ func (j *Journal) Prune(ctx context.Context, t time.Time) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	n, err := j.write(false, func(tx *sql.Tx) (int64, error) {
+	n, err := j.write(func(tx *sql.Tx) (int64, error) {
 		res, err := tx.Exec(`DELETE FROM deliver_journal WHERE updated_ms < ? AND state IN ('sent','failed','unknown','skipped')`, t.UnixMilli())
 		if err != nil {
 			return 0, err

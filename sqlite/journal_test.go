@@ -3,10 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/digest/deliver"
 )
 
@@ -64,5 +67,88 @@ func TestJournalSharesDB(t *testing.T) {
 	}
 	if _, err := OpenJournal(ctx, filepath.Join(t.TempDir(), "missing-dir", "x.db")); err == nil {
 		t.Errorf("OpenJournal in a missing directory succeeded")
+	}
+}
+
+// TestJournalManyMoves opens and moves more records in one call than one
+// statement takes, and applies moves with sent log entries from concurrent callers, whose
+// batches are committed together.
+func TestJournalManyMoves(t *testing.T) {
+	ctx := context.Background()
+	store, err := OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	j, err := NewJournal(ctx, store.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	at := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	const n = 2*rowsPerStatement + 6
+	moves := make([]deliver.Move, n)
+	keys := make([]deliver.Key, n, n+1)
+	for i := range moves {
+		keys[i] = deliver.Key{Edition: "daily-2026-11-25", Recipient: fmt.Sprintf("r%03d@example.org", i)}
+		moves[i] = deliver.Move{Key: keys[i], From: deliver.StatePending, To: deliver.StateSending, Update: deliver.Update{At: at, Attempt: true}}
+	}
+	// OpenAll finds the records there are and creates the others, a key
+	// given twice once.
+	if _, err := j.Open(ctx, keys[40], at.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := j.OpenAll(ctx, append(keys, keys[3]), at)
+	if err != nil || len(recs) != n+1 {
+		t.Fatalf("OpenAll: %d records, %v", len(recs), err)
+	}
+	for i, r := range recs {
+		want := at
+		if i == 40 {
+			want = at.Add(-time.Hour)
+		}
+		if r.Key != append(keys, keys[3])[i] || r.State != deliver.StatePending || !r.Updated.Equal(want) {
+			t.Errorf("OpenAll record %d: %+v", i, r)
+		}
+	}
+	if c, err := j.Count(ctx, keys[0].Edition); err != nil || c[deliver.StatePending] != n {
+		t.Errorf("Count = %v, %v; want %d pending", c, err, n)
+	}
+	for i, err := range j.TransitionAll(ctx, moves) {
+		if err != nil {
+			t.Fatalf("move %d: %v", i, err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make([][]error, 7)
+	for g := range errs {
+		wg.Go(func() {
+			var mine []deliver.Move
+			for i := g; i < n; i += len(errs) {
+				k := moves[i].Key
+				sent := &digest.Sent{Edition: k.Edition, Email: k.Recipient, Until: at.Add(time.Duration(i) * time.Second), At: at}
+				mine = append(mine, deliver.Move{Key: k, From: deliver.StateSending, To: deliver.StateSent,
+					Update: deliver.Update{At: at, MessageID: fmt.Sprintf("<%d@x>", i), Detail: "250 ok", Sent: sent}})
+			}
+			errs[g] = j.TransitionAll(ctx, mine)
+		})
+	}
+	wg.Wait()
+	for g, es := range errs {
+		for _, err := range es {
+			if err != nil {
+				t.Errorf("caller %d: %v", g, err)
+			}
+		}
+	}
+	for i, mv := range moves {
+		r, ok, err := j.Get(ctx, mv.Key)
+		if err != nil || !ok || r.State != deliver.StateSent || r.Attempts != 1 || r.MessageID != fmt.Sprintf("<%d@x>", i) || r.Detail != "250 ok" {
+			t.Errorf("%s: %+v, %v, %v", mv.Key, r, ok, err)
+		}
+		until, ok, err := store.LastSent(ctx, mv.Key.Recipient)
+		if err != nil || !ok || !until.Equal(at.Add(time.Duration(i)*time.Second)) {
+			t.Errorf("%s: LastSent = %v, %v, %v", mv.Key, until, ok, err)
+		}
 	}
 }

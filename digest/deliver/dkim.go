@@ -235,10 +235,8 @@ func (d *DKIM) Sign(msg []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	out := make([]byte, 0, len(sig)+len(msg))
-	out = append(out, sig...)
-	out = append(out, msg...)
-	return out, nil
+	// bytes.Join does not zero the buffer it fills.
+	return bytes.Join([][]byte{[]byte(sig), msg}, nil), nil
 }
 
 // slowSignature returns the DKIM-Signature field go-msgauth's Signer

@@ -7,7 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"hash"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,20 +21,26 @@ var dkimNow = time.Now
 // byte for byte what go-msgauth's Signer writes for the same options and
 // second, computed in one pass without copying the body: go-msgauth's
 // relaxed body canonicalizer, byte by byte through a pipe, cost more than
-// the rest of a digest's sending. ok is false when msg is not a header
-// block and a body with CRLF line endings only, for go-msgauth to sign.
+// the rest of a digest's sending. ok is false when msg is not a non-empty
+// header block and a body with CRLF line endings only, for go-msgauth to
+// sign.
 func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (sig string, ok bool, err error) {
 	end := bytes.Index(msg, []byte("\r\n\r\n"))
-	if end < 0 {
+	if end < 0 || bytes.HasPrefix(msg, []byte("\r\n")) { // no header block, or an empty one
 		return "", false, nil
 	}
-	crlfs := bytes.Count(msg, []byte("\r\n"))
-	if crlfs != bytes.Count(msg, []byte("\n")) || crlfs != bytes.Count(msg, []byte("\r")) {
+	// CRLF line endings only: as many CRs as LFs, and each CR followed by
+	// an LF (relaxedBody checks the body's, which are most of them).
+	hdr := msg[:end+2]
+	if bytes.Count(msg, []byte("\r")) != bytes.Count(msg, []byte("\n")) ||
+		bytes.Count(hdr, []byte("\r\n")) != bytes.Count(hdr, []byte("\r")) {
 		return "", false, nil
 	}
-	fields := headerFields(msg[:end+2])
+	fields, names := headerFields(string(hdr))
 	h := sha256.New()
-	relaxedBody(h, msg[end+4:])
+	if !relaxedBody(h, msg[end+4:]) {
+		return "", false, nil
+	}
 
 	algo := "rsa-sha256"
 	signHash := crypto.SHA256
@@ -56,24 +62,25 @@ func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (s
 	}
 
 	h.Reset()
+	canon := make([]byte, 0, 2048) // the signed header fields, canonical
 	picked := make(map[string]int, len(headers))
 	for _, name := range headers {
 		key := strings.ToLower(name)
 		at := picked[key]
 		for i := len(fields) - 1; i >= 0; i-- {
-			k, _, _ := strings.Cut(fields[i], ":")
-			if !strings.EqualFold(strings.TrimSpace(k), key) {
+			if !strings.EqualFold(names[i], key) {
 				continue
 			}
 			if at == 0 {
 				picked[key]++
-				h.Write([]byte(relaxedHeader(fields[i])))
+				canon = appendRelaxedHeader(canon, fields[i])
 				break
 			}
 			at--
 		}
 	}
-	h.Write([]byte(strings.TrimRight(relaxedHeader(formatSignature(params, "")), "\r\n")))
+	canon = appendRelaxedHeader(canon, formatSignature(params, ""))
+	h.Write(canon[:len(canon)-2]) // the signature field without its CRLF
 	b, err := d.Key.Sign(rand.Reader, h.Sum(nil), signHash)
 	if err != nil {
 		return "", true, err
@@ -81,74 +88,187 @@ func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (s
 	return formatSignature(params, base64.StdEncoding.EncodeToString(b)), true, nil
 }
 
-// headerFields returns the fields of a header block, each with its
-// continuation lines and CRLFs.
-func headerFields(block []byte) []string {
-	var fields []string
-	for len(block) > 0 {
-		i := bytes.Index(block, []byte("\r\n")) + 2
-		line := string(block[:i])
-		block = block[i:]
-		if len(fields) > 0 && (line[0] == ' ' || line[0] == '\t') {
-			fields[len(fields)-1] += line
-		} else {
-			fields = append(fields, line)
+// headerFields returns the fields of a header block (whose lines end in
+// CRLF), each with its continuation lines and CRLFs, and each field's name
+// without the WSP around it.
+func headerFields(block string) (fields, names []string) {
+	start := 0
+	add := func(end int) {
+		f := block[start:end]
+		k, _, _ := strings.Cut(f, ":")
+		fields, names = append(fields, f), append(names, strings.TrimSpace(k))
+		start = end
+	}
+	for i := 0; i < len(block); i += strings.Index(block[i:], "\r\n") + 2 {
+		if i > start && block[i] != ' ' && block[i] != '\t' {
+			add(i)
 		}
 	}
-	return fields
+	if start < len(block) {
+		add(len(block))
+	}
+	return fields, names
 }
 
-// relaxedHeader canonicalizes a header field (RFC 6376 3.4.2).
-func relaxedHeader(kv string) string {
+// appendRelaxedHeader appends the canonical form of a header field
+// (RFC 6376 3.4.2) to dst: the name lowercased, runs of WSP and line
+// breaks in the value one SP, none at either end of it, then CRLF.
+func appendRelaxedHeader(dst []byte, kv string) []byte {
 	k, v, ok := strings.Cut(kv, ":")
-	if !ok {
-		return strings.TrimSpace(strings.ToLower(kv)) + ":\r\n"
+	dst = append(dst, strings.TrimSpace(strings.ToLower(k))...)
+	dst = append(dst, ':')
+	if ok {
+		start, sep := len(dst), false
+		for i := 0; i < len(v); i++ {
+			switch c := v[i]; c {
+			case ' ', '\t', '\n', '\r':
+				sep = true
+			default:
+				if sep && len(dst) > start {
+					dst = append(dst, ' ')
+				}
+				sep = false
+				dst = append(dst, c)
+			}
+		}
 	}
-	v = strings.Join(strings.FieldsFunc(v, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r'
-	}), " ")
-	return strings.TrimSpace(strings.ToLower(k)) + ":" + v + "\r\n"
+	return append(dst, "\r\n"...)
 }
 
 // relaxedBody writes the relaxed canonical form (RFC 6376 3.4.4) of body
-// to h: runs of WSP become one SP, WSP at the end of a line goes, empty
-// lines at the end go, and a non-empty body ends with CRLF. Line breaks
-// are held back until something other than a line break follows.
-func relaxedBody(h hash.Hash, body []byte) {
+// to w: runs of WSP become one SP, WSP at the end of a line goes, empty
+// lines at the end go, and a non-empty body ends with CRLF. body has CRLF
+// line endings; ok is false if it has a CR not followed by LF (what was
+// written to w is then meaningless). Line breaks are held back until
+// something other than a line break follows.
+//
+// Most of a digest's body is base64 lines, which the canonical form leaves
+// as they are, so nothing here looks at each byte: it jumps from one SP,
+// HTAB or CR to the next with bytes.IndexByte and hands w the longest
+// stretches of body that pass unchanged (a single SP between words and a
+// held-back CRLF included), so that a body without WSP at the ends of its
+// lines is hashed in a handful of writes straight from the input.
+func relaxedBody(w io.Writer, body []byte) (ok bool) {
+	r := bodyRun{w: w, body: body}
 	pending := 0 // CRLFs held back
-	wsp, written := false, false
-	sp := []byte(" ")
+	pendAt := 0  // where they start in body, when they are all adjacent
+	pendAdjacent := false
+	wspAt, oneSP := -1, false // the WSP run before the next word
+	written := false
+	nextSP, nextTab, nextCR := indexFrom(body, 0, ' '), indexFrom(body, 0, '\t'), indexFrom(body, 0, '\r')
 	for i := 0; i < len(body); {
-		j := i
-		for j < len(body) && body[j] != ' ' && body[j] != '\t' && body[j] != '\r' {
-			j++
-		}
-		if j > i {
-			for ; pending > 0; pending-- {
-				h.Write([]byte("\r\n"))
+		j := min(nextSP, nextTab, nextCR)
+		if j > i { // a word: body[i:j]
+			if pending > 0 {
+				if pendAdjacent {
+					r.emit(pendAt, pendAt+2*pending)
+				} else {
+					r.flush()
+					for ; pending > 0; pending-- {
+						_, _ = w.Write(crlf)
+					}
+				}
+				pending = 0
 			}
-			if wsp {
-				h.Write(sp)
-				wsp = false
+			switch {
+			case wspAt < 0:
+				r.emit(i, j)
+			case oneSP:
+				r.emit(wspAt, j)
+			default:
+				r.flush()
+				_, _ = w.Write(space)
+				r.emit(i, j)
 			}
-			h.Write(body[i:j])
+			wspAt = -1
 			written = true
 		}
 		if j == len(body) {
 			break
 		}
-		if body[j] == '\r' { // CRLF: msg has no bare CR or LF
-			wsp = false
+		switch body[j] {
+		case '\r':
+			if j+1 == len(body) || body[j+1] != '\n' {
+				return false
+			}
+			wspAt = -1
+			if pending == 0 {
+				pendAt, pendAdjacent = j, true
+			} else if pendAt+2*pending != j {
+				pendAdjacent = false
+			}
 			pending++
 			i = j + 2
-			continue
+			nextCR = indexFrom(body, i, '\r')
+		case ' ':
+			if wspAt < 0 {
+				wspAt, oneSP = j, true
+			} else {
+				oneSP = false
+			}
+			i = j + 1
+			nextSP = indexFrom(body, i, ' ')
+		default: // HTAB
+			if wspAt < 0 {
+				wspAt = j
+			}
+			oneSP = false
+			i = j + 1
+			nextTab = indexFrom(body, i, '\t')
 		}
-		wsp = true
-		i = j + 1
 	}
 	if written {
-		h.Write([]byte("\r\n"))
+		if pending > 0 && pendAdjacent {
+			r.emit(pendAt, pendAt+2)
+		} else {
+			r.flush()
+			_, _ = w.Write(crlf)
+		}
 	}
+	r.flush()
+	return true
+}
+
+var (
+	crlf  = []byte("\r\n")
+	space = []byte(" ")
+)
+
+// indexFrom returns the index of the first c in b at or after i, or
+// len(b).
+func indexFrom(b []byte, i int, c byte) int {
+	if i >= len(b) {
+		return len(b)
+	}
+	if k := bytes.IndexByte(b[i:], c); k >= 0 {
+		return i + k
+	}
+	return len(b)
+}
+
+// bodyRun collects adjacent stretches of body that pass to the canonical
+// form unchanged, to write them to w as one.
+type bodyRun struct {
+	w        io.Writer
+	body     []byte
+	from, to int // body[from:to] is not written yet
+}
+
+// emit adds body[from:to], which is to be written next.
+func (r *bodyRun) emit(from, to int) {
+	if from != r.to {
+		r.flush()
+		r.from = from
+	}
+	r.to = to
+}
+
+// flush writes what emit collected.
+func (r *bodyRun) flush() {
+	if r.to > r.from {
+		_, _ = r.w.Write(r.body[r.from:r.to])
+	}
+	r.from, r.to = -1, -1
 }
 
 // formatSignature writes the DKIM-Signature field as go-msgauth does:
