@@ -40,9 +40,8 @@ CREATE INDEX IF NOT EXISTS deliver_journal_recipient ON deliver_journal (recipie
 // if missing. It can share the database of the digest's subscriber store
 // (NewJournal with Store.DB) or own a database file (OpenJournal).
 //
-// Each method is one autocommitted statement, so a transition is on disk
-// before the method returns, as far as the database's synchronous setting
-// makes it: with journal_mode=WAL, synchronous=NORMAL survives a killed
+// Each write is committed before its method returns, so a transition is
+// on disk by then, as far as the database's synchronous setting makes it: with journal_mode=WAL, synchronous=NORMAL survives a killed
 // process (kill -9) but not a power cut; synchronous=FULL survives both.
 // OpenJournal uses FULL.
 //
