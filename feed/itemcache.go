@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"net"
 	"slices"
 	"sync"
@@ -37,6 +38,12 @@ type pieces struct {
 }
 
 var piecesPool = sync.Pool{New: func() any { return new(pieces) }}
+
+// scratchPool holds the buffers pageItems renders missing items into
+// before it copies them out; one larger than maxScratch is let go.
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxScratch = 4 << 20
 
 // tails are what follows the last item, as bytes: tail(f, false) and
 // tail(f, true) for each format.
@@ -96,17 +103,12 @@ func (r *Renderer) sizeHint(p *Page, f Format) int {
 
 // pageItems returns the rendered items of p in format f, in dst's array
 // when it has room for them, shared with the item cache (read-only).
-// Items the cache lacks are rendered one after the other into one buffer, each cached as its own slice of it: one
-// allocation per page rather than one per item. Such a buffer stays in
-// memory while any of its items is cached.
+// Items the cache lacks are rendered into one block (renderCold), each
+// cached as its own slice of it: one allocation per page rather than one
+// per item. Such a block stays in memory while any of its items is cached.
 func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 	out := slices.Grow(dst[:0], len(p.Items))[:len(p.Items)]
 	clear(out)
-	type coldItem struct {
-		i   int
-		src *khabar.Article
-		bd  bodyRef
-	}
 	var cold []coldItem
 	fresh := 0 // cold items without an entry for their snapshot
 	r.mu.RLock()
@@ -137,16 +139,7 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 		}
 		n += r.itemSizeHint(c.src, &c.bd)
 	}
-	slab := make([]byte, 0, n)
-	for k := range cold {
-		c := &cold[k]
-		start := len(slab)
-		slab = r.appendItem(slab, c.src, &c.bd, f)
-		out[c.i] = slab[start:len(slab):len(slab)] // appending to a shared item must copy
-		if c.bd.at >= 0 {
-			c.bd.at -= start
-		}
-	}
+	r.renderCold(out, cold, n, f)
 	ents := make([]itemCache, fresh) // the new entries, from one array
 	r.mu.Lock()
 	for k := range cold {
@@ -156,6 +149,56 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 	r.trimItems("")
 	r.mu.Unlock()
 	return out
+}
+
+// coldItem is an item pageItems renders: p.Items[i], its text cleaned
+// (src), with bd's body.
+type coldItem struct {
+	i     int
+	src   *khabar.Article
+	bd    bodyRef
+	start int // where the item starts in the block
+}
+
+// renderCold renders the cold items in format f, n bytes at most by
+// their size hints, into one block, and sets out[c.i] to each one's
+// slice of it. Several are written into a pooled scratch buffer, whose
+// memory is warm, then kept as one exact copy of it: a fresh buffer of
+// the generous size hint would be written to cold and allocate more. One
+// item (a re-render after a change) is written in place.
+func (r *Renderer) renderCold(out [][]byte, cold []coldItem, n int, f Format) {
+	var sp *[]byte
+	var scratch []byte
+	if len(cold) > 1 {
+		sp = scratchPool.Get().(*[]byte)
+		scratch = slices.Grow((*sp)[:0], n)
+	} else {
+		scratch = make([]byte, 0, n)
+	}
+	for k := range cold {
+		c := &cold[k]
+		c.start = len(scratch)
+		scratch = r.appendItem(scratch, c.src, &c.bd, f)
+		if c.bd.at >= 0 {
+			c.bd.at -= c.start
+		}
+	}
+	block := scratch
+	if sp != nil {
+		block = bytes.Clone(scratch) // not cleared first, unlike make
+		if cap(scratch) <= maxScratch {
+			*sp = scratch[:0]
+			scratchPool.Put(sp)
+		}
+	}
+	for k := range cold {
+		c := &cold[k]
+		end := len(block)
+		if k+1 < len(cold) {
+			end = cold[k+1].start
+		}
+		out[c.i] = block[c.start:end:end] // appending to a shared item must copy
+	}
 }
 
 // itemSizeHint is a guess, on the generous side, of the size of a's

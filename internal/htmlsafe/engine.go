@@ -267,7 +267,7 @@ func insertRun(b []byte, i int, run string) []byte {
 		return b
 	}
 	n := len(b)
-	b = append(b, run...)
+	b = slices.Grow(b, len(run))[:n+len(run)] // run is copied once
 	copy(b[i+len(run):], b[i:n])
 	copy(b[i:], run)
 	return b

@@ -16,26 +16,51 @@ import "strings"
 // attributes they keep unchanged, each name once. It stops at the first
 // byte of anything else; the tokenizer reads on from there as it would
 // have read on from the start of the text it stopped in.
+//
+// The text is searched for '<' and the rare bytes only (textEnd with
+// rareStops): a '>' or '"' in text, which escaping changes too, is found
+// afterwards by counting. A quiet tag holds exactly one '>' and two '"'
+// per attribute (its values hold neither), so the stretch is right when
+// it holds no more of them than its tags do; else it is scanned again
+// with every stop, and so is the rest of the body, whose text then likely
+// has more of them.
 func (s *state) quietEnd(body string, i int) int {
+	if s.quiet.exact {
+		e, _, _ := s.quietRun(body, i, len(textStops))
+		return e
+	}
+	e, gts, quotes := s.quietRun(body, i, rareStops)
+	if run := body[i:e]; strings.Count(run, ">") == gts && strings.Count(run, `"`) == quotes {
+		return e
+	}
+	s.quiet.exact = true
+	e, _, _ = s.quietRun(body, i, len(textStops))
+	return e
+}
+
+// quietRun is quietEnd's scan, stopping in text at '<' and the first
+// stops bytes of textStops; it also returns the number of '>' and '"' in
+// the quiet tags it passed.
+func (s *state) quietRun(body string, i, stops int) (end, gts, quotes int) {
 	for {
-		i = s.quiet.textEnd(body, i)
+		i = s.quiet.textEnd(body, i, stops)
 		if i >= len(body) || body[i] != '<' {
-			return i
+			return i, gts, quotes
 		}
-		e := s.quietTag(body, i)
+		e, attrs := s.quietTag(body, i)
 		if e < 0 {
-			return i
+			return i, gts, quotes
 		}
-		i = e
+		i, gts, quotes = e, gts+1, quotes+2*attrs
 	}
 }
 
 // quietTag returns the end of the tag at body[i] (a '<') when the Outgoing
-// rules write it back as it is, else -1.
-func (s *state) quietTag(body string, i int) int {
+// rules write it back as it is, else -1, and its number of attributes.
+func (s *state) quietTag(body string, i int) (end, attrs int) {
 	i++
-	end := i < len(body) && body[i] == '/'
-	if end {
+	closing := i < len(body) && body[i] == '/'
+	if closing {
 		i++
 	}
 	n := i
@@ -43,50 +68,50 @@ func (s *state) quietTag(body string, i int) int {
 		n++
 	}
 	if n == i || n >= len(body) {
-		return -1
+		return -1, 0
 	}
 	name := body[i:n]
 	if !acceptableElement(name) {
-		return -1 // not one of the raw-text elements either: none is acceptable
+		return -1, 0 // not one of the raw-text elements either: none is acceptable
 	}
 	if body[n] == '>' {
-		return n + 1 // <p>, </p>
+		return n + 1, 0 // <p>, </p>
 	}
-	if end {
-		return -1
+	if closing {
+		return -1, 0
 	}
 	var seen [8]string
 	nseen := 0
 	for i = n; ; {
 		if i >= len(body) {
-			return -1
+			return -1, 0
 		}
 		switch body[i] {
 		case '>':
-			return i + 1
+			return i + 1, nseen
 		case ' ':
 		default:
-			return -1
+			return -1, 0
 		}
 		i++
 		if i+1 < len(body) && body[i] == '/' && body[i+1] == '>' {
-			return i + 2 // " />", as appendStartTag closes a self-closing tag
+			return i + 2, nseen // " />", as appendStartTag closes a self-closing tag
 		}
 		k := i
 		for k < len(body) && ('a' <= body[k] && body[k] <= 'z' || k > i && ('0' <= body[k] && body[k] <= '9' || body[k] == '-')) {
 			k++
 		}
 		if k == i || k+1 >= len(body) || body[k] != '=' || body[k+1] != '"' {
-			return -1
+			return -1, 0
 		}
 		key := body[i:k]
 		f := lookupName(key)
 		if f&flagAttrKept == 0 && !attrOK(key) || nseen == len(seen) {
-			return -1
+			return -1, 0
 		}
 		for _, sk := range seen[:nseen] {
 			if sk == key {
-				return -1 // the tokenizer keeps the first of each name
+				return -1, 0 // the tokenizer keeps the first of each name
 			}
 		}
 		seen[nseen] = key
@@ -97,20 +122,20 @@ func (s *state) quietTag(body string, i int) int {
 			e++
 		}
 		if e >= len(body) || body[e] != '"' {
-			return -1
+			return -1, 0
 		}
 		val := body[v:e]
 		if f&flagAttrURL != 0 && (key == "srcset" || !absQuiet(val)) {
 			// absQuiet is what checkURL keeps as it is without more ado;
 			// for the rest, quietURL first, the cheap test, then checkURL.
 			if !quietURL(key, val) {
-				return -1
+				return -1, 0
 			}
 			n := len(s.scratch)
 			u, ok := s.checkURL(name, key, val)
 			s.scratch = s.scratch[:n] // u, a view of it, is not kept
 			if !ok || u != val {
-				return -1
+				return -1, 0
 			}
 		}
 		i = e + 1
@@ -124,8 +149,12 @@ var attrStop = [256]bool{'"': true, '&': true, '\'': true, '<': true, '>': true,
 // textStops are the bytes other than '<' that end a quiet stretch of
 // text: what decoding or escaping changes (textSpecial), less NUL, which
 // text in the data state keeps (plainText), so that a search that never
-// finds anything is saved.
-const textStops = "\r\"&'>"
+// finds anything is saved. The first rareStops of them are rare in tags
+// too; '"' and '>', in every tag, are left to quietEnd's count.
+const (
+	textStops = "\r&'\">"
+	rareStops = 3
+)
 
 // quietScan remembers, for each byte of textStops, where it next occurs
 // in the body at or after the last place asked about: each is searched
@@ -134,22 +163,27 @@ const textStops = "\r\"&'>"
 // stretches it is cut into.
 type quietScan struct {
 	next [len(textStops)]int // -1: not searched yet
+	// exact says that the text has a '>' or '"' (quietEnd): search for
+	// every stop from now on.
+	exact bool
 }
 
 func (q *quietScan) reset() {
 	for k := range q.next {
 		q.next[k] = -1
 	}
+	q.exact = false
 }
 
 // textEnd returns the index of the first byte at or after i that ends a
-// quiet stretch of text: a '<' or a byte of textStops.
-func (q *quietScan) textEnd(s string, i int) int {
+// quiet stretch of text: a '<' or one of the first stops bytes of
+// textStops.
+func (q *quietScan) textEnd(s string, i, stops int) int {
 	end := len(s)
 	if j := strings.IndexByte(s[i:], '<'); j >= 0 {
 		end = i + j
 	}
-	for k := range q.next {
+	for k := range q.next[:stops] {
 		n := q.next[k]
 		if n < i {
 			n = len(s)
