@@ -58,8 +58,10 @@ type testServer struct {
 	faults   func(rcpt string, attempt int) fault
 	user     string // when set, AUTH PLAIN with user/pass is required
 	pass     string
-	keep     bool // keep message bytes (false: count only, for benchmarks)
-	noUTF8   bool // do not offer SMTPUTF8
+	keep     bool            // keep message bytes (false: count only, for benchmarks)
+	noUTF8   bool            // do not offer SMTPUTF8
+	mailErr  *smtp.SMTPError // when set, the reply to every MAIL FROM
+	hangUp   bool            // close a session at its second MAIL FROM, without a reply
 	mu       sync.Mutex
 	msgs     []received
 	count    map[string]int // messages received per recipient
@@ -87,6 +89,15 @@ func withLatency(d time.Duration) serverOption { return func(s *testServer) { s.
 func withPerMsg(d time.Duration) serverOption { return func(s *testServer) { s.perMsg = d } }
 
 func withSlow(d time.Duration) serverOption { return func(s *testServer) { s.slow = d } }
+
+// withMailRefusal makes the server refuse every MAIL FROM with err.
+func withMailRefusal(err *smtp.SMTPError) serverOption {
+	return func(s *testServer) { s.mailErr = err }
+}
+
+// withHangUp makes the server close each session when a second
+// transaction begins on it, as a session that timed out while idle.
+func withHangUp() serverOption { return func(s *testServer) { s.hangUp = true } }
 
 func withoutBodies() serverOption { return func(s *testServer) { s.keep = false } }
 
@@ -193,6 +204,7 @@ type session struct {
 	to     string
 	fault  fault
 	authed bool
+	mails  int // MAIL FROM commands on this session
 }
 
 func (ss *session) AuthMechanisms() []string {
@@ -215,6 +227,13 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.s.user != "" && !ss.authed {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
+	}
+	if ss.mails++; ss.s.hangUp && ss.mails > 1 {
+		_ = ss.conn.Conn().Close()
+		return errors.New("session closed by test")
+	}
+	if ss.s.mailErr != nil {
+		return ss.s.mailErr
 	}
 	ss.from = from
 	return nil

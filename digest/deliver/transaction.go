@@ -3,13 +3,13 @@ package deliver
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/textproto"
 	"strconv"
 	"strings"
 
 	"github.com/khabar/khabar/digest"
 	"github.com/khabar/khabar/internal/smtpdata"
-	"github.com/wneessen/go-mail/smtp"
 )
 
 // reply is a server's SMTP reply as it came off the wire.
@@ -103,6 +103,9 @@ type attempt struct {
 	// held is true when the outcome is not recorded yet: the worker holds
 	// it for its next journal move.
 	held bool
+	// count is true when the move that records the outcome counts the
+	// attempt (a pipelined transaction's "sending" did not).
+	count bool
 }
 
 // detail is the attempt as the journal and the Result record it.
@@ -130,7 +133,9 @@ func refused(err error) (a attempt, ok bool) {
 
 // transact runs one SMTP transaction for m on the worker's session and
 // records its outcome in the journal: the envelope (MAIL, RCPT), then
-// "sending" in the journal, then DATA, then the outcome.
+// "sending" in the journal, then DATA, then the outcome. On a session
+// whose server offers PIPELINING, "sending" comes first and the envelope
+// and DATA go out together (transactPipelined).
 func (w *worker) transact(m *message) attempt {
 	if err := w.c.UpdateDeadline(w.r.s.cfg.Timeout); err != nil {
 		w.drop()
@@ -138,6 +143,9 @@ func (w *worker) transact(m *message) attempt {
 	}
 	if a, ok := w.needsUTF8(m); !ok {
 		return a
+	}
+	if w.pipelining {
+		return w.transactPipelined(m)
 	}
 	if err := w.envelope(m); err != nil {
 		return w.refusedBeforeData(m, err)
@@ -150,18 +158,24 @@ func (w *worker) transact(m *message) attempt {
 	// leftover.
 	inFlight := &w.r.s.inFlight
 	inFlight.Store(m.job.Key, struct{}{})
-	if a, ok := w.markSending(m); !ok {
+	if a, ok := w.markSending(m, true); !ok {
 		inFlight.Delete(m.job.Key)
 		return a
 	}
-	a := w.data(m)
+	return w.finish(m, w.data(m))
+}
+
+// finish records the outcome a of m's transaction, whose record says
+// "sending" and whose key is in flight: now, or held for the worker's next
+// journal move.
+func (w *worker) finish(m *message, a attempt) attempt {
 	if w.holds() {
 		w.hold(m, a) // finishHeld ends the key's flight
 		a.held = true
 		return a
 	}
 	a = w.settle(m, a)
-	inFlight.Delete(m.job.Key)
+	w.r.s.inFlight.Delete(m.job.Key)
 	return a
 }
 
@@ -222,17 +236,20 @@ func (w *worker) refusedBeforeData(m *message, err error) attempt {
 	return a
 }
 
-// markSending moves the record from pending to sending; ok is false when
-// the transaction must end here (another sender has it, or the journal
-// failed).
-func (w *worker) markSending(m *message) (a attempt, ok bool) {
+// markSending moves the record from pending to sending, counting the
+// attempt when count is true; ok is false when the transaction must end
+// here (another sender has it, or the journal failed). When count is
+// true, the envelope was sent and is reset.
+func (w *worker) markSending(m *message, count bool) (a attempt, ok bool) {
 	cfg := &w.r.s.cfg
-	u := Update{Detail: "DATA started", Attempt: true, MessageID: m.id, At: cfg.Now(), Owner: w.r.owner}
+	u := Update{Detail: "DATA started", Attempt: count, MessageID: m.id, At: cfg.Now(), Owner: w.r.owner}
 	err := w.record(Move{Key: m.job.Key, From: StatePending, To: StateSending, Update: u})
 	if err == nil {
 		return attempt{}, true
 	}
-	w.reset()
+	if count {
+		w.reset()
+	}
 	if errors.Is(err, ErrConflict) {
 		return attempt{out: outConflict, note: err.Error()}, false
 	}
@@ -252,9 +269,16 @@ func (w *worker) data(m *message) attempt {
 		}
 		return a
 	}
+	return w.body(m, wc)
+}
+
+// body sends the message and the end of DATA on wc, the writer of a DATA
+// command the server accepted, and returns what the server made of it.
+func (w *worker) body(m *message, wc io.WriteCloser) attempt {
 	// Write the whole message and flush it before the terminating dot: an
 	// error here means the server cannot have accepted the message.
-	if err = smtpdata.Write(w.c, wc, m.raw); err == nil {
+	err := smtpdata.Write(w.c, wc, m.raw)
+	if err == nil {
 		err = w.c.Text.W.Flush()
 	}
 	if err != nil {
@@ -264,7 +288,7 @@ func (w *worker) data(m *message) attempt {
 	err = wc.Close() // sends CRLF.CRLF and reads the reply
 	if err == nil {
 		r := reply{Code: 250, Line: "250"}
-		if dc, ok := wc.(*smtp.DataCloser); ok && dc.ServerResponse() != "" {
+		if dc, ok := wc.(interface{ ServerResponse() string }); ok && dc.ServerResponse() != "" {
 			r = newReply(250, "250 "+dc.ServerResponse(), dc.ServerResponse())
 		}
 		return attempt{out: outSent, reply: r}
@@ -291,7 +315,7 @@ func (w *worker) settle(m *message, a attempt) attempt {
 // sent log entry to write once it is applied, when the journal does not
 // keep the log itself.
 func (w *worker) settleMove(m *message, a attempt) (mv Move, after *digest.Sent) {
-	return w.move(m, StateSending, a.out.state(), Update{Detail: a.detail(), At: w.r.s.cfg.Now()})
+	return w.move(m, StateSending, a.out.state(), Update{Detail: a.detail(), Attempt: a.count, At: w.r.s.cfg.Now()})
 }
 
 // settleDone finishes a settle whose move returned err. If another

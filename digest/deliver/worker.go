@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/khabar/khabar/internal/smtpdata"
 	"github.com/wneessen/go-mail/smtp"
 	"golang.org/x/time/rate"
 )
@@ -21,6 +22,10 @@ type worker struct {
 	fresh  bool // c was opened for the current message
 	dialed int
 	used   int // messages sent on c
+	// pipelining is true when c's server offers PIPELINING; pipe then
+	// sends each envelope with DATA.
+	pipelining bool
+	pipe       smtpdata.Pipeline
 }
 
 // message is a job's message ready to send: its envelope and the bytes
@@ -261,6 +266,7 @@ func (w *worker) connect() error {
 		c, err := cfg.Client.DialToSMTPClientWithContext(w.r.ctx)
 		if err == nil {
 			w.c, w.fresh, w.used = c, true, 0
+			w.pipelining = smtpdata.Pipelining(c)
 			if w.dialed > 0 {
 				w.r.mu.Lock()
 				w.r.counts.Reconnects++

@@ -10,6 +10,10 @@
 //	err = smtpdata.Write(c, wc, msg)
 //	...
 //	err = wc.Close() // the terminating dot and the reply
+//
+// On a server that offers PIPELINING (RFC 2920), a Pipeline's Begin
+// takes the place of c.Mail, c.Rcpt and c.Data: it sends the three
+// commands in one write and reads their replies in order.
 package smtpdata
 
 import (

@@ -47,6 +47,12 @@ func (s *Sink) session(c net.Conn) {
 	}()
 	r := bufio.NewReaderSize(c, bufSize)
 	w := bufio.NewWriter(c)
+	ehlo := []string{"250-localhost", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-SMTPUTF8", "250 SIZE 10485760"}
+	s.mu.Lock()
+	if s.noPipe {
+		ehlo = append(ehlo[:1], ehlo[2:]...)
+	}
+	s.mu.Unlock()
 	reply := func(lines ...string) bool {
 		for _, l := range lines {
 			w.WriteString(l)
@@ -71,11 +77,16 @@ func (s *Sink) session(c net.Conn) {
 			return // EOF, a timeout, or a line longer than the buffer
 		}
 		verb, arg := command(line)
+		if w.Buffered() > 0 { // the client did not wait for the last reply
+			s.mu.Lock()
+			s.pipelined++
+			s.mu.Unlock()
+		}
 		ok := true
 		switch verb {
 		case "EHLO":
 			from, to, mail = "", nil, false
-			ok = reply("250-localhost", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-SMTPUTF8", "250 SIZE 10485760")
+			ok = reply(ehlo...)
 		case "HELO":
 			from, to, mail = "", nil, false
 			ok = reply("250 localhost")

@@ -6,7 +6,8 @@
 // message's envelope and bytes, for a benchmark to replay them.
 //
 // It speaks just enough SMTP for the senders of this module (EHLO, MAIL,
-// RCPT, DATA, RSET, NOOP, QUIT; PIPELINING) and reads DATA in bulk, a
+// RCPT, DATA, RSET, NOOP, QUIT; PIPELINING, which NoPipelining turns off)
+// and reads DATA in bulk, a
 // buffer of lines at a time, so that on a shared machine it costs the
 // client it measures as little as it can.
 package smtpsink
@@ -23,14 +24,16 @@ type Sink struct {
 	ln    net.Listener
 	delay time.Duration
 
-	mu     sync.Mutex
-	count  map[string]int
-	n      int
-	onData func(n int)
-	keep   bool
-	kept   []Message
-	conns  map[net.Conn]struct{}
-	closed bool
+	mu        sync.Mutex
+	count     map[string]int
+	n         int
+	noPipe    bool // PIPELINING is not offered
+	pipelined int  // commands that came before the reply to the one before
+	onData    func(n int)
+	keep      bool
+	kept      []Message
+	conns     map[net.Conn]struct{}
+	closed    bool
 }
 
 // Message is one message a keeping sink received: its envelope and its
@@ -53,6 +56,24 @@ func (s *Sink) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Message(nil), s.kept...)
+}
+
+// NoPipelining makes the sink stop offering PIPELINING (RFC 2920) to the
+// sessions that begin from now on. It still answers commands a client
+// sends ahead, in order; Pipelined counts them.
+func (s *Sink) NoPipelining() {
+	s.mu.Lock()
+	s.noPipe = true
+	s.mu.Unlock()
+}
+
+// Pipelined returns how many commands arrived while the reply to the
+// command before them was still unsent: commands a client sent without
+// waiting for a reply, as PIPELINING allows.
+func (s *Sink) Pipelined() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pipelined
 }
 
 // Start starts a sink whose reply to the end of DATA comes after delay.

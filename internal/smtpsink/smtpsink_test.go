@@ -112,3 +112,62 @@ func TestSession(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelining sends a pipelined transaction, then checks that a sink
+// told NoPipelining does not offer PIPELINING.
+func TestPipelining(t *testing.T) {
+	s, err := Start(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := smtp.Dial(s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("localhost"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := c.Extension("PIPELINING"); !ok {
+		t.Fatal("no PIPELINING")
+	}
+	// MAIL, RCPT and DATA in one write; the replies in order.
+	if _, err := c.Text.W.WriteString("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<bad\r\nDATA\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Text.W.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{250, 250, 501, 354} {
+		if code, msg, err := c.Text.ReadResponse(0); err != nil || code != want {
+			t.Fatalf("got %d %q, %v; want %d", code, msg, err, want)
+		}
+	}
+	if _, err := c.Text.W.WriteString("x\r\n.\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Text.W.Flush()
+	if code, _, err := c.Text.ReadResponse(250); err != nil || code != 250 || s.Count("b@example.com") != 1 {
+		t.Fatalf("end of DATA: %d, %v; count %d", code, err, s.Count("b@example.com"))
+	}
+	if n := s.Pipelined(); n != 3 {
+		t.Errorf("Pipelined %d, want 3", n)
+	}
+
+	s.NoPipelining()
+	c2, err := smtp.Dial(s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if err := c2.Hello("localhost"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := c2.Extension("PIPELINING"); ok {
+		t.Error("PIPELINING offered after NoPipelining")
+	}
+	if ok, _ := c2.Extension("SMTPUTF8"); !ok {
+		t.Error("no SMTPUTF8")
+	}
+}
