@@ -318,7 +318,9 @@ func (ss *session) Reset()        { ss.from, ss.to, ss.fault = "", "", faultNone
 func (ss *session) Logout() error { return nil }
 
 // slowListener delays every write to a client by d, simulating network
-// round-trip time: each SMTP reply arrives d later.
+// round-trip time: each SMTP reply arrives d later. The server does not
+// wait for it (a reply is in flight, as on a network), so replies to
+// pipelined commands travel together.
 type slowListener struct {
 	net.Listener
 	d time.Duration
@@ -329,17 +331,55 @@ func (l *slowListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &slowConn{Conn: c, d: l.d}, nil
+	sc := &slowConn{Conn: c, d: l.d, q: make(chan delayed, 64), done: make(chan struct{})}
+	go sc.deliver()
+	return sc, nil
 }
 
 type slowConn struct {
 	net.Conn
-	d time.Duration
+	d     time.Duration
+	q     chan delayed
+	done  chan struct{} // closed when deliver has written everything queued
+	mu    sync.Mutex
+	shut  bool // q is closed
+}
+
+// delayed is a write due at a time.
+type delayed struct {
+	at time.Time
+	b  []byte
 }
 
 func (c *slowConn) Write(p []byte) (int, error) {
-	time.Sleep(c.d)
-	return c.Conn.Write(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.shut {
+		return 0, net.ErrClosed
+	}
+	c.q <- delayed{at: time.Now().Add(c.d), b: append([]byte(nil), p...)}
+	return len(p), nil
+}
+
+// deliver makes the queued writes, each at its time, in order.
+func (c *slowConn) deliver() {
+	defer close(c.done)
+	for w := range c.q {
+		time.Sleep(time.Until(w.at))
+		_, _ = c.Conn.Write(w.b)
+	}
+}
+
+// Close closes the connection once the writes in flight are made.
+func (c *slowConn) Close() error {
+	c.mu.Lock()
+	if !c.shut {
+		c.shut = true
+		close(c.q)
+	}
+	c.mu.Unlock()
+	<-c.done
+	return c.Conn.Close()
 }
 
 var (
