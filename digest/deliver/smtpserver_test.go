@@ -338,11 +338,11 @@ func (l *slowListener) Accept() (net.Conn, error) {
 
 type slowConn struct {
 	net.Conn
-	d     time.Duration
-	q     chan delayed
-	done  chan struct{} // closed when deliver has written everything queued
-	mu    sync.Mutex
-	shut  bool // q is closed
+	d    time.Duration
+	q    chan delayed
+	done chan struct{} // closed when deliver has written everything queued
+	mu   sync.Mutex
+	shut bool // q is closed
 }
 
 // delayed is a write due at a time.
