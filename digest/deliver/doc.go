@@ -22,10 +22,11 @@
 // A Journal holds one Record per Key (edition, recipient), moving
 // pending → sending → sent | failed | unknown (or skipped); journal.go has
 // the state diagram. Every transition is committed before the SMTP step it
-// guards, and "sending" before DATA (after RCPT TO; before MAIL FROM when
-// the server offers PIPELINING, since MAIL FROM, RCPT TO and DATA then go
-// out in one write), so running an edition again resumes it and a record a
-// crash left in "sending" becomes unknown. The sending transition is a compare-and-swap. MemJournal keeps
+// guards, and "sending" after RCPT TO and before DATA (when the server
+// offers PIPELINING, MAIL FROM, RCPT TO and DATA go out in one write and
+// "sending" comes after DATA's 354, before the message), so running an
+// edition again resumes it and a record a crash left in "sending" becomes
+// unknown. The sending transition is a compare-and-swap. MemJournal keeps
 // the journal in memory; packages sqlite and postgres keep it in a database.
 //
 // A journal that is a Claimer (package postgres's) lets any number of

@@ -17,7 +17,8 @@ import (
 //	   ▲  │        │  ├───► failed   (5xx, or 4xx until MaxAttempts is used up)
 //	   │  │        │  └───► unknown  (no reply after the end of DATA; never resent)
 //	   │  │        └──────► pending  (4xx, or connection lost before the end of DATA)
-//	   │  └───────────────► failed   (5xx to MAIL/RCPT, message could not be built)
+//	   │  └───────────────► failed   (5xx to MAIL/RCPT, or to a pipelined DATA;
+//	   │  │                           message could not be built)
 //	   │  └───────────────► skipped  (the scheduler found nothing new)
 //	   └─ a record left in sending by a crash becomes unknown when the edition runs again.
 type State string

@@ -59,7 +59,8 @@ func sinkClient(t *testing.T, sink *smtpsink.Sink) *gomail.Client {
 // TestPipeliningMailRefused checks that a refusal at MAIL FROM, which a
 // pipelined transaction learns after its RCPT TO and DATA went out, is
 // recorded as without PIPELINING: failed at once on a 5xx, retried on a
-// 4xx, with the reply's codes, one attempt counted per transaction.
+// 4xx, with the reply's codes, one attempt counted per transaction, and
+// the record never "sending" (that comes only after DATA's 354).
 func TestPipeliningMailRefused(t *testing.T) {
 	for _, tc := range []struct {
 		err      *smtp.SMTPError
@@ -71,7 +72,7 @@ func TestPipeliningMailRefused(t *testing.T) {
 		{&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "not now"}, StateFailed, 3, 0},
 	} {
 		srv := startServer(t, withMailRefusal(tc.err))
-		j := &MemJournal{}
+		j := &sendingCounter{MemJournal: &MemJournal{}}
 		s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 2, MaxAttempts: 3, Backoff: 1, MaxBackoff: 1})
 		var failed atomic.Int32
 		var results []Result
@@ -100,7 +101,32 @@ func TestPipeliningMailRefused(t *testing.T) {
 		if len(results) != 3 || int(failed.Load()) != tc.failed || srv.total() != 0 {
 			t.Errorf("%d: %d results, %d Failed calls, %d received", tc.err.Code, len(results), failed.Load(), srv.total())
 		}
+		if n := j.sending.Load(); n != 0 {
+			t.Errorf("%d: %d moves to sending for envelopes the server refused", tc.err.Code, n)
+		}
 	}
+}
+
+// sendingCounter is a MemJournal that counts moves to StateSending.
+type sendingCounter struct {
+	*MemJournal
+	sending atomic.Int32
+}
+
+func (j *sendingCounter) Transition(ctx context.Context, k Key, from, to State, u Update) error {
+	if to == StateSending {
+		j.sending.Add(1)
+	}
+	return j.MemJournal.Transition(ctx, k, from, to, u)
+}
+
+func (j *sendingCounter) TransitionAll(ctx context.Context, moves []Move) []error {
+	for _, mv := range moves {
+		if mv.To == StateSending {
+			j.sending.Add(1)
+		}
+	}
+	return j.MemJournal.TransitionAll(ctx, moves)
 }
 
 // TestPipeliningStaleSession checks that a pooled session that had gone

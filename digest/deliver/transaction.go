@@ -103,9 +103,6 @@ type attempt struct {
 	// held is true when the outcome is not recorded yet: the worker holds
 	// it for its next journal move.
 	held bool
-	// count is true when the move that records the outcome counts the
-	// attempt (a pipelined transaction's "sending" did not).
-	count bool
 }
 
 // detail is the attempt as the journal and the Result record it.
@@ -134,8 +131,9 @@ func refused(err error) (a attempt, ok bool) {
 // transact runs one SMTP transaction for m on the worker's session and
 // records its outcome in the journal: the envelope (MAIL, RCPT), then
 // "sending" in the journal, then DATA, then the outcome. On a session
-// whose server offers PIPELINING, "sending" comes first and the envelope
-// and DATA go out together (transactPipelined).
+// whose server offers PIPELINING, the envelope and DATA go out together
+// and "sending" is recorded between DATA's 354 and the message
+// (transactPipelined).
 func (w *worker) transact(m *message) attempt {
 	if err := w.c.UpdateDeadline(w.r.s.cfg.Timeout); err != nil {
 		w.drop()
@@ -158,7 +156,8 @@ func (w *worker) transact(m *message) attempt {
 	// leftover.
 	inFlight := &w.r.s.inFlight
 	inFlight.Store(m.job.Key, struct{}{})
-	if a, ok := w.markSending(m, true); !ok {
+	if a, ok := w.markSending(m); !ok {
+		w.reset()
 		inFlight.Delete(m.job.Key)
 		return a
 	}
@@ -237,18 +236,15 @@ func (w *worker) refusedBeforeData(m *message, err error) attempt {
 }
 
 // markSending moves the record from pending to sending, counting the
-// attempt when count is true; ok is false when the transaction must end
-// here (another sender has it, or the journal failed). When count is
-// true, the envelope was sent and is reset.
-func (w *worker) markSending(m *message, count bool) (a attempt, ok bool) {
+// attempt; ok is false when the transaction must end here (another sender
+// has it, or the journal failed): the caller then ends the session's
+// transaction without sending the message.
+func (w *worker) markSending(m *message) (a attempt, ok bool) {
 	cfg := &w.r.s.cfg
-	u := Update{Detail: "DATA started", Attempt: count, MessageID: m.id, At: cfg.Now(), Owner: w.r.owner}
+	u := Update{Detail: "DATA started", Attempt: true, MessageID: m.id, At: cfg.Now(), Owner: w.r.owner}
 	err := w.record(Move{Key: m.job.Key, From: StatePending, To: StateSending, Update: u})
 	if err == nil {
 		return attempt{}, true
-	}
-	if count {
-		w.reset()
 	}
 	if errors.Is(err, ErrConflict) {
 		return attempt{out: outConflict, note: err.Error()}, false
@@ -315,7 +311,7 @@ func (w *worker) settle(m *message, a attempt) attempt {
 // sent log entry to write once it is applied, when the journal does not
 // keep the log itself.
 func (w *worker) settleMove(m *message, a attempt) (mv Move, after *digest.Sent) {
-	return w.move(m, StateSending, a.out.state(), Update{Detail: a.detail(), Attempt: a.count, At: w.r.s.cfg.Now()})
+	return w.move(m, StateSending, a.out.state(), Update{Detail: a.detail(), At: w.r.s.cfg.Now()})
 }
 
 // settleDone finishes a settle whose move returned err. If another
