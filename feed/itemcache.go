@@ -19,11 +19,13 @@ type itemCache struct {
 	// body is a.ContentHTML after Config.ContentPolicy, once computed
 	// (bodyDone): the three formats share it. It is a.ContentHTML itself
 	// when the policy left it as it was, else the run of out[RSS] or
-	// out[Atom] that holds it verbatim, else (bodyOwn) a string of its own
-	// (JSON escapes the body; CDATA splits one that holds "]]>").
+	// out[Atom] that holds it verbatim, else (bodyJSON) the run of
+	// out[JSON] that holds it escaped, else (bodyOwn) a string of its own
+	// (CDATA splits one that holds "]]>").
 	body     string
 	bodyDone bool
 	bodyOwn  bool
+	bodyJSON bool
 	out      [len(Formats)][]byte
 	gz       [len(Formats)][]byte // out deflated as a piece of a gzip body (Handler)
 }
@@ -251,6 +253,7 @@ func (r *Renderer) store(a *khabar.Article, f Format, bd *bodyRef, b []byte, ent
 		r.heldBytes -= ic.bodySize()
 		ic.body, ic.bodyDone = bd.body(b), true
 		ic.bodyOwn = bd.at < 0 && bd.own
+		ic.bodyJSON = bd.json
 		r.heldBytes += ic.bodySize()
 	}
 	r.heldBytes += int64(len(b) - len(ic.out[f]))
@@ -308,7 +311,7 @@ func (ic *itemCache) bodyFor(a *khabar.Article) bodyRef {
 		return bodyRef{}
 	}
 	if ic.a == a {
-		return bodyRef{s: ic.body, known: true, own: ic.bodyOwn}
+		return bodyRef{s: ic.body, known: true, own: ic.bodyOwn, json: ic.bodyJSON}
 	}
 	old := ic.a
 	if old.URL != a.URL || old.ContentHTML != a.ContentHTML {
@@ -317,7 +320,7 @@ func (ic *itemCache) bodyFor(a *khabar.Article) bodyRef {
 	if sameString(ic.body, old.ContentHTML) {
 		return bodyRef{s: a.ContentHTML, known: true}
 	}
-	return bodyRef{s: ic.body, known: true, own: ic.bodyOwn, foreign: !ic.bodyOwn}
+	return bodyRef{s: ic.body, known: true, own: ic.bodyOwn, foreign: !ic.bodyOwn, json: ic.bodyJSON}
 }
 
 // bodySize is the number of bytes ic.body holds beyond the article's own

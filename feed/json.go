@@ -1,7 +1,11 @@
 package feed
 
 import (
+	"sync"
+	"unsafe"
+
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/htmlsafe"
 	"github.com/khabar/khabar/internal/xmltext"
 )
 
@@ -74,9 +78,7 @@ func (r *Renderer) appendJSONAuthor(b []byte, a khabar.Author, archive bool) []b
 
 func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []byte {
 	s := r.s
-	bd.filter(s, a)
-	body := bd.s
-	const ind = "      "
+	const ind = jsonItemIndent
 	first := true
 	b = append(b, "    {\n"...)
 	str := func(name, v string) {
@@ -92,16 +94,7 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []by
 	b = xmltext.AppendURI(b, a.URL, "&")
 	b = append(b, '"')
 	str("title", itemTitle(a))
-	if body != "" {
-		str("content_html", body)
-	} else {
-		// JSON Feed requires content_html or content_text.
-		text := summary(a)
-		if text == "" {
-			text = itemTitle(a)
-		}
-		str("content_text", text)
-	}
+	b = r.appendJSONContent(b, a, bd, &first)
 	if sum := summary(a); sum != "" {
 		str("summary", sum)
 	}
@@ -144,6 +137,79 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []by
 		str("language", a.Language)
 	}
 	return append(b, "\n    }"...)
+}
+
+// jsonItemIndent is the indent of a JSON item's members.
+const jsonItemIndent = "      "
+
+// appendJSONContent appends the item's content_html member with bd's body
+// (filtered first when bd does not know it yet), or content_text when the
+// body is empty: JSON Feed requires one of them. It records in bd where
+// the body is: a body filtered here, or one the cache must not keep where
+// it is (an older snapshot's run, a string of its own), is kept as its
+// escaped run of the item.
+func (r *Renderer) appendJSONContent(b []byte, a *khabar.Article, bd *bodyRef, first *bool) []byte {
+	bd.at = -1
+	body, escaped, fresh := bd.s, bd.json, false
+	var sp *[]byte
+	switch {
+	case bd.known:
+	case a.ContentHTML == "" || r.s.ContentPolicy == RawContent:
+		body = a.ContentHTML
+	default:
+		sp = bodyScratchPool.Get().(*[]byte)
+		out, same := htmlsafe.Outgoing.AppendSanitized((*sp)[:0], a.ContentHTML, a.URL)
+		*sp = out
+		switch {
+		case same:
+			body = a.ContentHTML
+		case len(out) == 0:
+			body = ""
+		default:
+			body, fresh = unsafe.String(&out[0], len(out)), true
+		}
+	}
+	if body == "" {
+		putScratch(sp)
+		bd.s, bd.known, bd.json, bd.own, bd.foreign = "", true, false, false, false
+		text := summary(a)
+		if text == "" {
+			text = itemTitle(a)
+		}
+		b = appendJSONMember(b, jsonItemIndent, "content_text", first)
+		return appendJSONString(b, text, xmltext.Trusted)
+	}
+	b = appendJSONMember(b, jsonItemIndent, "content_html", first)
+	b = append(b, '"')
+	start := len(b)
+	if escaped {
+		b = append(b, body...)
+	} else {
+		b = xmltext.AppendJSON(b, body, xmltext.Trusted)
+	}
+	putScratch(sp)
+	switch {
+	case !bd.known && !fresh:
+		bd.s = body // a's own ContentHTML
+	case fresh || bd.foreign || bd.own:
+		bd.s = unsafe.String(&b[start], len(b)-start) // for its length; body re-slices
+		bd.at, bd.json, bd.own, bd.foreign = start, true, false, false
+	}
+	bd.known = true
+	return append(b, '"')
+}
+
+// bodyScratchPool holds the buffers the JSON writer filters a body into
+// before escaping it into the item.
+var bodyScratchPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// putScratch returns sp, when not nil, to bodyScratchPool, unless it grew
+// larger than maxScratch.
+func putScratch(sp *[]byte) {
+	if sp != nil && cap(*sp) <= maxScratch {
+		*sp = (*sp)[:0]
+		bodyScratchPool.Put(sp)
+	}
 }
 
 // itemTags returns the names of a's categories then tags, without

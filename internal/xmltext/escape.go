@@ -1,6 +1,10 @@
 package xmltext
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
 
 // Mode says whether an escaper checks its text first, in the manner of
 // encoding/json's appendString(dst, src, escapeHTML).
@@ -40,6 +44,44 @@ func AppendAttr(dst []byte, s string, m Mode) []byte { return appendEscaped(dst,
 // escaped for JavaScript. Text is cleaned like XML text, so that every
 // feed format carries the same characters.
 func AppendJSON(dst []byte, s string, m Mode) []byte { return appendEscaped(dst, s, inJSON, m) }
+
+// AppendFromJSON appends the text whose AppendJSON form is s: the
+// inverse of AppendJSON for clean text, for a writer that finds a body
+// JSON-escaped and needs it as it was. A \u escape of a surrogate is not
+// paired; a backslash before anything else is dropped, as JSON reads it.
+func AppendFromJSON(dst []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, '\\')
+		if i < 0 || i+1 == len(s) {
+			return append(dst, s...)
+		}
+		dst = append(dst, s[:i]...)
+		c := s[i+1]
+		switch c {
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'u':
+			if i+6 <= len(s) {
+				if v, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil {
+					dst = utf8.AppendRune(dst, rune(v))
+					s = s[i+6:]
+					continue
+				}
+			}
+			dst = append(dst, '\\') // not an escape: kept as it is
+		}
+		dst = append(dst, c) // ", \ and /
+		s = s[i+2:]
+	}
+}
 
 // AppendCDATA appends s as one or more CDATA sections: a "]]>" inside s
 // ends one section after "]]" and starts the next with ">". Nothing is
