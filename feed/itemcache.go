@@ -5,6 +5,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/khabar/khabar"
 )
@@ -43,9 +44,36 @@ var piecesPool = sync.Pool{New: func() any { return new(pieces) }}
 
 // scratchPool holds the buffers pageItems renders missing items into
 // before it copies them out; one larger than maxScratch is let go.
-var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
+// spareScratch keeps one of them through garbage collections, which
+// empty the pool: a page's worth of warm memory, not one allocated anew
+// for each cold page after a collection.
+var (
+	scratchPool  = sync.Pool{New: func() any { return new([]byte) }}
+	spareScratch atomic.Pointer[[]byte]
+)
 
 const maxScratch = 4 << 20
+
+// getScratch returns an empty scratch buffer: the spare one, or one
+// from scratchPool.
+func getScratch() *[]byte {
+	if sp := spareScratch.Swap(nil); sp != nil {
+		return sp
+	}
+	return scratchPool.Get().(*[]byte)
+}
+
+// putScratch keeps sp, emptied, as the spare buffer, or else puts it in
+// scratchPool, unless it grew larger than maxScratch.
+func putScratch(sp *[]byte) {
+	if sp == nil || cap(*sp) > maxScratch {
+		return
+	}
+	*sp = (*sp)[:0]
+	if !spareScratch.CompareAndSwap(nil, sp) {
+		scratchPool.Put(sp)
+	}
+}
 
 // tails are what follows the last item, as bytes: tail(f, false) and
 // tail(f, true) for each format.
@@ -172,7 +200,7 @@ func (r *Renderer) renderCold(out [][]byte, cold []coldItem, n int, f Format) {
 	var sp *[]byte
 	var scratch []byte
 	if len(cold) > 1 {
-		sp = scratchPool.Get().(*[]byte)
+		sp = getScratch()
 		scratch = slices.Grow((*sp)[:0], n)
 	} else {
 		scratch = make([]byte, 0, n)
@@ -188,10 +216,8 @@ func (r *Renderer) renderCold(out [][]byte, cold []coldItem, n int, f Format) {
 	block := scratch
 	if sp != nil {
 		block = bytes.Clone(scratch) // not cleared first, unlike make
-		if cap(scratch) <= maxScratch {
-			*sp = scratch[:0]
-			scratchPool.Put(sp)
-		}
+		*sp = scratch
+		putScratch(sp)
 	}
 	for k := range cold {
 		c := &cold[k]

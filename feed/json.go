@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"sync"
 	"unsafe"
 
 	"github.com/khabar/khabar"
@@ -157,7 +156,7 @@ func (r *Renderer) appendJSONContent(b []byte, a *khabar.Article, bd *bodyRef, f
 	case a.ContentHTML == "" || r.s.ContentPolicy == RawContent:
 		body = a.ContentHTML
 	default:
-		sp = bodyScratchPool.Get().(*[]byte)
+		sp = getScratch()
 		out, same := htmlsafe.Outgoing.AppendSanitized((*sp)[:0], a.ContentHTML, a.URL)
 		*sp = out
 		switch {
@@ -197,19 +196,6 @@ func (r *Renderer) appendJSONContent(b []byte, a *khabar.Article, bd *bodyRef, f
 	}
 	bd.known = true
 	return append(b, '"')
-}
-
-// bodyScratchPool holds the buffers the JSON writer filters a body into
-// before escaping it into the item.
-var bodyScratchPool = sync.Pool{New: func() any { return new([]byte) }}
-
-// putScratch returns sp, when not nil, to bodyScratchPool, unless it grew
-// larger than maxScratch.
-func putScratch(sp *[]byte) {
-	if sp != nil && cap(*sp) <= maxScratch {
-		*sp = (*sp)[:0]
-		bodyScratchPool.Put(sp)
-	}
 }
 
 // itemTags returns the names of a's categories then tags, without
