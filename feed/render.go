@@ -63,6 +63,8 @@ type Renderer struct {
 	mu        sync.RWMutex
 	items     map[string]*itemCache
 	heldBytes int64 // bytes held by items
+
+	heads heads
 }
 
 // NewRenderer returns a Renderer for the site cfg describes, or an error
@@ -296,16 +298,6 @@ func (r *Renderer) AppendPage(dst []byte, p *Page, f Format) []byte {
 		dst = append(dst, it...)
 	}
 	return append(dst, tail(f, len(p.Items) == 0)...)
-}
-
-func (r *Renderer) appendHead(dst []byte, p *Page, f Format) []byte {
-	switch f {
-	case Atom:
-		return r.appendAtomHead(dst, p)
-	case JSON:
-		return r.appendJSONHead(dst, p)
-	}
-	return r.appendRSSHead(dst, p)
 }
 
 // itemSep is what goes between two items.
