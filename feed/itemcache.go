@@ -141,9 +141,18 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 	clear(out)
 	var cold []coldItem
 	fresh := 0 // cold items without an entry for their snapshot
+	key := headKey{p.Key, p.Number, f}
 	r.mu.RLock()
+	memo := r.pageEnts[key]
+	stale := len(memo) != len(p.Items)
 	for i, a := range p.Items {
-		ic := r.items[a.ID]
+		var ic *itemCache
+		if i < len(memo) {
+			ic = memo[i]
+		}
+		if ic == nil || ic.a != a {
+			ic, stale = r.items[a.ID], true
+		}
 		if ic != nil && ic.a == a && ic.out[f] != nil {
 			out[i] = ic.out[f]
 			continue
@@ -159,6 +168,11 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 	}
 	r.mu.RUnlock()
 	if len(cold) == 0 {
+		if stale {
+			r.mu.Lock()
+			r.memoPage(key, p)
+			r.mu.Unlock()
+		}
 		return out
 	}
 	n := 0
@@ -177,8 +191,30 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 		r.store(p.Items[c.i], f, &c.bd, out[c.i], &ents)
 	}
 	r.trimItems("")
+	r.memoPage(key, p)
 	r.mu.Unlock()
 	return out
+}
+
+// memoPage notes the cache entries of p's items as the page key's, so
+// that the next render of the page finds them without looking each one
+// up by ID: pageItems takes such an entry while it holds the same
+// snapshot. An entry the cache drops is cleared (drop), so the note keeps
+// no article or item alive. Called with r.mu held.
+func (r *Renderer) memoPage(key headKey, p *Page) {
+	memo := r.pageEnts[key]
+	if len(memo) != len(p.Items) {
+		if r.pageEnts == nil || len(r.pageEnts) >= maxHeads {
+			r.pageEnts = make(map[headKey][]*itemCache)
+		}
+		memo = make([]*itemCache, len(p.Items))
+		r.pageEnts[key] = memo
+	}
+	for i, a := range p.Items {
+		if ic := memo[i]; ic == nil || ic.a != a {
+			memo[i] = r.items[a.ID]
+		}
+	}
 }
 
 // coldItem is an item pageItems renders: p.Items[i], its text cleaned

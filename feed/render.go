@@ -63,6 +63,9 @@ type Renderer struct {
 	mu        sync.RWMutex
 	items     map[string]*itemCache
 	heldBytes int64 // bytes held by items
+	// pageEnts are the entries of the items of each page as last
+	// rendered (memoPage); it is cleared when it reaches maxHeads pages.
+	pageEnts map[headKey][]*itemCache
 
 	heads heads
 }
