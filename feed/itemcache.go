@@ -228,19 +228,13 @@ type coldItem struct {
 
 // renderCold renders the cold items in format f, n bytes at most by
 // their size hints, into one block, and sets out[c.i] to each one's
-// slice of it. Several are written into a pooled scratch buffer, whose
+// slice of it. They are written into a pooled scratch buffer, whose
 // memory is warm, then kept as one exact copy of it: a fresh buffer of
-// the generous size hint would be written to cold and allocate more. One
-// item (a re-render after a change) is written in place.
+// the generous size hint would be cleared, written to cold and allocate
+// more, even for the one item of a re-render after a change.
 func (r *Renderer) renderCold(out [][]byte, cold []coldItem, n int, f Format) {
-	var sp *[]byte
-	var scratch []byte
-	if len(cold) > 1 {
-		sp = getScratch()
-		scratch = slices.Grow((*sp)[:0], n)
-	} else {
-		scratch = make([]byte, 0, n)
-	}
+	sp := getScratch()
+	scratch := slices.Grow((*sp)[:0], n)
 	for k := range cold {
 		c := &cold[k]
 		c.start = len(scratch)
@@ -249,12 +243,9 @@ func (r *Renderer) renderCold(out [][]byte, cold []coldItem, n int, f Format) {
 			c.bd.at -= c.start
 		}
 	}
-	block := scratch
-	if sp != nil {
-		block = bytes.Clone(scratch) // not cleared first, unlike make
-		*sp = scratch
-		putScratch(sp)
-	}
+	block := bytes.Clone(scratch) // not cleared first, unlike make
+	*sp = scratch
+	putScratch(sp)
 	for k := range cold {
 		c := &cold[k]
 		end := len(block)
