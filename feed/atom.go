@@ -52,7 +52,9 @@ func (r *Renderer) appendAtomPerson(b []byte, elem string, a khabar.Author, arch
 	case a.URL != "":
 		b = appendElem(b, "uri", khabar.URI(a.URL), xmltext.Check)
 	case archive:
-		b = appendElem(b, "uri", r.s.authorURL(a), xmltext.Check)
+		b = append(b, "<uri>"...)
+		b = r.s.appendAuthorURL(b, a, xmltext.AppendText)
+		b = append(b, "</uri>\n"...)
 	}
 	b = append(b, "</"...)
 	b = append(b, elem...)

@@ -70,7 +70,9 @@ func (r *Renderer) appendJSONAuthor(b []byte, a khabar.Author, archive bool) []b
 		b = appendJSONString(b, khabar.URI(a.URL), xmltext.Check)
 	case archive:
 		b = append(b, `, "url": `...)
-		b = appendJSONString(b, r.s.authorURL(a), xmltext.Check)
+		b = append(b, '"')
+		b = r.s.appendAuthorURL(b, a, xmltext.AppendJSON)
+		b = append(b, '"')
 	}
 	return append(b, '}')
 }
@@ -98,7 +100,10 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []by
 		str("summary", sum)
 	}
 	if a.Image != nil {
-		str("image", khabar.URI(a.Image.URL))
+		b = appendJSONMember(b, ind, "image", &first)
+		b = append(b, '"')
+		b = xmltext.AppendURI(b, a.Image.URL, "&") // khabar.URI as a JSON string
+		b = append(b, '"')
 	}
 	b = appendJSONMember(b, ind, "date_published", &first)
 	b = append(b, '"')
@@ -121,7 +126,8 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []by
 		}
 		b = append(b, ']')
 	}
-	if tags := itemTags(a); len(tags) > 0 {
+	var tagBuf [16]string
+	if tags := itemTags(tagBuf[:0], a); len(tags) > 0 {
 		b = appendJSONMember(b, ind, "tags", &first)
 		b = append(b, '[')
 		for i, t := range tags {
@@ -198,13 +204,12 @@ func (r *Renderer) appendJSONContent(b []byte, a *khabar.Article, bd *bodyRef, f
 	return append(b, '"')
 }
 
-// itemTags returns the names of a's categories then tags, without
+// itemTags appends to out the names of a's categories then tags, without
 // duplicates: JSON Feed has one flat list of tags. Short lists (every
 // article the catalog holds) are searched; a longer one, which only a
 // hand-built Page can carry, goes through a set, so that the cost stays
 // linear.
-func itemTags(a *khabar.Article) []string {
-	out := make([]string, 0, len(a.Categories)+len(a.Tags))
+func itemTags(out []string, a *khabar.Article) []string {
 	var seen map[string]bool
 	add := func(n string) {
 		if seen == nil && len(out) > 16 {
