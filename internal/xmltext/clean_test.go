@@ -91,3 +91,16 @@ func TestAppendFromJSON(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// FuzzAppendFromJSON checks that AppendFromJSON undoes AppendJSON on any
+// clean text.
+func FuzzAppendFromJSON(f *testing.F) {
+	f.Add(`<p class="x">a\b</p>` + "\t\n\r\u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		s = Clean(s)
+		esc := string(AppendJSON(nil, s, Trusted))
+		if got := string(AppendFromJSON(nil, esc)); got != s {
+			t.Fatalf("AppendFromJSON(%q) = %q, want %q", esc, got, s)
+		}
+	})
+}
