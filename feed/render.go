@@ -56,7 +56,10 @@ func (p *Page) clean(i int) bool {
 // render a different snapshot of the same article ID (the catalog replaces
 // the snapshot on every update) or Forget drops it. The items a page
 // render finds missing are rendered into one buffer, which stays in memory
-// while any of them is cached; Config.CacheBytes counts the items.
+// while any of them is cached; Config.CacheBytes counts the items. It also
+// keeps, for up to 128 pages, the page's head without its date and the
+// cache entries of its items, so that re-rendering a page after a change
+// writes little more than the changed item.
 type Renderer struct {
 	s *site
 
