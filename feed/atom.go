@@ -52,7 +52,9 @@ func (r *Renderer) appendAtomPerson(b []byte, elem string, a khabar.Author, arch
 	case a.URL != "":
 		b = appendElem(b, "uri", khabar.URI(a.URL), xmltext.Check)
 	case archive:
-		b = appendElem(b, "uri", r.s.authorURL(a), xmltext.Check)
+		b = append(b, "<uri>"...)
+		b = r.s.appendAuthorURL(b, a, xmltext.AppendText)
+		b = append(b, "</uri>\n"...)
 	}
 	b = append(b, "</"...)
 	b = append(b, elem...)
@@ -86,7 +88,9 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, bd *bodyRef) []b
 		b = append(b, "<category"...)
 		b = appendAttrPair(b, "term", c.Name, xmltext.Trusted)
 		b = append(b, s.catScheme...)
-		b = appendAttrPair(b, "label", c.Label(), xmltext.Trusted)
+		b = append(b, ` label="`...)
+		b = appendLabelAttr(b, c)
+		b = append(b, '"')
 		b = append(b, "/>\n"...)
 	}
 	for _, t := range a.Tags {
@@ -119,8 +123,21 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, bd *bodyRef) []b
 			b = appendInt(b, im.Length)
 			b = append(b, '"')
 		}
-		b = appendAttrPair(b, "href", khabar.URI(im.URL), xmltext.Trusted)
+		b = append(b, ` href="`...)
+		b = xmltext.AppendURI(b, im.URL, "&amp;") // khabar.URI escaped as an attribute
+		b = append(b, '"')
 		b = append(b, "/>\n"...)
 	}
 	return append(b, "</entry>\n"...)
+}
+
+// appendLabelAttr appends c.Label() escaped as an attribute value, one
+// name at a time: the separator needs no escaping, so the escaped label
+// is the escaped names joined by it. c's names must be clean.
+func appendLabelAttr(b []byte, c *khabar.Category) []byte {
+	if c.Parent != nil {
+		b = appendLabelAttr(b, c.Parent)
+		b = append(b, " › "...)
+	}
+	return xmltext.AppendAttr(b, c.Name, xmltext.Trusted)
 }

@@ -13,7 +13,10 @@ import (
 // An item's body: the article's ContentHTML after Config.ContentPolicy.
 // RSS and Atom write it verbatim in CDATA, so a cold render filters it
 // straight into the item's bytes and the item cache keeps it as the
-// slice of the item it already is, not as a second copy.
+// slice of the item it already is, not as a second copy. JSON escapes
+// it: the JSON writer filters it into a pooled scratch buffer, escapes it
+// into the item, and the cache keeps the escaped run of that item, which
+// RSS and Atom unescape when it is all the cache has.
 
 // bodyRef is the filtered body of the item being written: given when it
 // is known (s, known), found by the writer otherwise.
@@ -23,6 +26,9 @@ type bodyRef struct {
 	// foreign says that s views the bytes of an item of an older
 	// snapshot, which the cache must not keep alive through it.
 	foreign bool
+	// json says that s is the body JSON-escaped (xmltext.AppendJSON), as
+	// the JSON writer keeps it: the run of a JSON item's content_html.
+	json bool
 
 	// Set by the writer: s is item[at:at+len(s)] of the item written
 	// (at ≥ 0), or its own string (own), or else the article's
@@ -30,16 +36,6 @@ type bodyRef struct {
 	// appended to.
 	at  int
 	own bool
-}
-
-// filter makes bd known, as a string, for a writer that does not write
-// the body verbatim (JSON).
-func (bd *bodyRef) filter(s *site, a *khabar.Article) {
-	bd.at = -1
-	if !bd.known {
-		bd.s, bd.known = s.filterBody(a), true
-		bd.own = !sameString(bd.s, a.ContentHTML)
-	}
 }
 
 // none reports whether the body is empty as far as can be told before
@@ -65,6 +61,9 @@ func (r *Renderer) appendBodyCDATA(b []byte, mark int, a *khabar.Article, bd *bo
 	start := len(b)
 	fresh := false // the body is in b only, written there by the filter
 	switch {
+	case bd.known && bd.json:
+		b = xmltext.AppendFromJSON(b, bd.s)
+		bd.json, fresh = false, true
 	case bd.known:
 		b = append(b, bd.s...)
 	case r.s.ContentPolicy == RawContent:

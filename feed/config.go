@@ -280,13 +280,19 @@ func keyPath(k khabar.Key) string {
 	return ""
 }
 
-// authorURL is the page of an author: their own URL or the site's author
-// archive.
-func (s *site) authorURL(a khabar.Author) string {
+// appendAuthorURL appends the page of an author, escaped by esc
+// (xmltext.AppendText or AppendJSON) in Check mode: their own URL or the
+// site's author archive page, HomeURL + "author/{slug}/". The archive
+// address is not built as a string first: its parts are escaped one after
+// the other, which escapes the whole (they are ASCII).
+func (s *site) appendAuthorURL(b []byte, a khabar.Author, esc func([]byte, string, xmltext.Mode) []byte) []byte {
 	if a.URL != "" {
-		return khabar.URI(a.URL)
+		return esc(b, khabar.URI(a.URL), xmltext.Check)
 	}
-	return s.home + "author/" + khabar.EscapeSlug(a.EffectiveSlug()) + "/"
+	b = esc(b, s.home, xmltext.Check)
+	b = append(b, "author/"...)
+	b = esc(b, khabar.EscapeSlug(a.EffectiveSlug()), xmltext.Check)
+	return append(b, '/')
 }
 
 // validIDHost reports whether h is an ASCII domain name (RFC 4151's

@@ -309,7 +309,7 @@ func TestGofeedRoundTrip(t *testing.T) {
 						// JSON Feed has one list of tags; categories that share a
 						// name with a tag appear once.
 						for i, a := range p.Items {
-							exp.Items[i].Cats = itemTags(a)
+							exp.Items[i].Cats = itemTags(nil, a)
 							for j, c := range exp.Items[i].Cats {
 								exp.Items[i].Cats[j] = khabar.CleanText(c)
 							}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/khabar/khabar"
 )
@@ -19,11 +20,13 @@ type itemCache struct {
 	// body is a.ContentHTML after Config.ContentPolicy, once computed
 	// (bodyDone): the three formats share it. It is a.ContentHTML itself
 	// when the policy left it as it was, else the run of out[RSS] or
-	// out[Atom] that holds it verbatim, else (bodyOwn) a string of its own
-	// (JSON escapes the body; CDATA splits one that holds "]]>").
+	// out[Atom] that holds it verbatim, else (bodyJSON) the run of
+	// out[JSON] that holds it escaped, else (bodyOwn) a string of its own
+	// (CDATA splits one that holds "]]>").
 	body     string
 	bodyDone bool
 	bodyOwn  bool
+	bodyJSON bool
 	out      [len(Formats)][]byte
 	gz       [len(Formats)][]byte // out deflated as a piece of a gzip body (Handler)
 }
@@ -41,9 +44,36 @@ var piecesPool = sync.Pool{New: func() any { return new(pieces) }}
 
 // scratchPool holds the buffers pageItems renders missing items into
 // before it copies them out; one larger than maxScratch is let go.
-var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
+// spareScratch keeps one of them through garbage collections, which
+// empty the pool: a page's worth of warm memory, not one allocated anew
+// for each cold page after a collection.
+var (
+	scratchPool  = sync.Pool{New: func() any { return new([]byte) }}
+	spareScratch atomic.Pointer[[]byte]
+)
 
 const maxScratch = 4 << 20
+
+// getScratch returns an empty scratch buffer: the spare one, or one
+// from scratchPool.
+func getScratch() *[]byte {
+	if sp := spareScratch.Swap(nil); sp != nil {
+		return sp
+	}
+	return scratchPool.Get().(*[]byte)
+}
+
+// putScratch keeps sp, emptied, as the spare buffer, or else puts it in
+// scratchPool, unless it grew larger than maxScratch.
+func putScratch(sp *[]byte) {
+	if sp == nil || cap(*sp) > maxScratch {
+		return
+	}
+	*sp = (*sp)[:0]
+	if !spareScratch.CompareAndSwap(nil, sp) {
+		scratchPool.Put(sp)
+	}
+}
 
 // tails are what follows the last item, as bytes: tail(f, false) and
 // tail(f, true) for each format.
@@ -111,9 +141,18 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 	clear(out)
 	var cold []coldItem
 	fresh := 0 // cold items without an entry for their snapshot
+	key := headKey{p.Key, p.Number, f}
 	r.mu.RLock()
+	memo := r.pageEnts[key]
+	stale := len(memo) != len(p.Items)
 	for i, a := range p.Items {
-		ic := r.items[a.ID]
+		var ic *itemCache
+		if i < len(memo) {
+			ic = memo[i]
+		}
+		if ic == nil || ic.a != a {
+			ic, stale = r.items[a.ID], true
+		}
 		if ic != nil && ic.a == a && ic.out[f] != nil {
 			out[i] = ic.out[f]
 			continue
@@ -129,6 +168,11 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 	}
 	r.mu.RUnlock()
 	if len(cold) == 0 {
+		if stale {
+			r.mu.Lock()
+			r.memoPage(key, p)
+			r.mu.Unlock()
+		}
 		return out
 	}
 	n := 0
@@ -147,8 +191,30 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 		r.store(p.Items[c.i], f, &c.bd, out[c.i], &ents)
 	}
 	r.trimItems("")
+	r.memoPage(key, p)
 	r.mu.Unlock()
 	return out
+}
+
+// memoPage notes the cache entries of p's items as the page key's, so
+// that the next render of the page finds them without looking each one
+// up by ID: pageItems takes such an entry while it holds the same
+// snapshot. An entry the cache drops is cleared (drop), so the note keeps
+// no article or item alive. Called with r.mu held.
+func (r *Renderer) memoPage(key headKey, p *Page) {
+	memo := r.pageEnts[key]
+	if len(memo) != len(p.Items) {
+		if r.pageEnts == nil || len(r.pageEnts) >= maxHeads {
+			r.pageEnts = make(map[headKey][]*itemCache)
+		}
+		memo = make([]*itemCache, len(p.Items))
+		r.pageEnts[key] = memo
+	}
+	for i, a := range p.Items {
+		if ic := memo[i]; ic == nil || ic.a != a {
+			memo[i] = r.items[a.ID]
+		}
+	}
 }
 
 // coldItem is an item pageItems renders: p.Items[i], its text cleaned
@@ -162,19 +228,13 @@ type coldItem struct {
 
 // renderCold renders the cold items in format f, n bytes at most by
 // their size hints, into one block, and sets out[c.i] to each one's
-// slice of it. Several are written into a pooled scratch buffer, whose
+// slice of it. They are written into a pooled scratch buffer, whose
 // memory is warm, then kept as one exact copy of it: a fresh buffer of
-// the generous size hint would be written to cold and allocate more. One
-// item (a re-render after a change) is written in place.
+// the generous size hint would be cleared, written to cold and allocate
+// more, even for the one item of a re-render after a change.
 func (r *Renderer) renderCold(out [][]byte, cold []coldItem, n int, f Format) {
-	var sp *[]byte
-	var scratch []byte
-	if len(cold) > 1 {
-		sp = scratchPool.Get().(*[]byte)
-		scratch = slices.Grow((*sp)[:0], n)
-	} else {
-		scratch = make([]byte, 0, n)
-	}
+	sp := getScratch()
+	scratch := slices.Grow((*sp)[:0], n)
 	for k := range cold {
 		c := &cold[k]
 		c.start = len(scratch)
@@ -183,14 +243,9 @@ func (r *Renderer) renderCold(out [][]byte, cold []coldItem, n int, f Format) {
 			c.bd.at -= c.start
 		}
 	}
-	block := scratch
-	if sp != nil {
-		block = bytes.Clone(scratch) // not cleared first, unlike make
-		if cap(scratch) <= maxScratch {
-			*sp = scratch[:0]
-			scratchPool.Put(sp)
-		}
-	}
+	block := bytes.Clone(scratch) // not cleared first, unlike make
+	*sp = scratch
+	putScratch(sp)
 	for k := range cold {
 		c := &cold[k]
 		end := len(block)
@@ -251,6 +306,7 @@ func (r *Renderer) store(a *khabar.Article, f Format, bd *bodyRef, b []byte, ent
 		r.heldBytes -= ic.bodySize()
 		ic.body, ic.bodyDone = bd.body(b), true
 		ic.bodyOwn = bd.at < 0 && bd.own
+		ic.bodyJSON = bd.json
 		r.heldBytes += ic.bodySize()
 	}
 	r.heldBytes += int64(len(b) - len(ic.out[f]))
@@ -308,7 +364,7 @@ func (ic *itemCache) bodyFor(a *khabar.Article) bodyRef {
 		return bodyRef{}
 	}
 	if ic.a == a {
-		return bodyRef{s: ic.body, known: true, own: ic.bodyOwn}
+		return bodyRef{s: ic.body, known: true, own: ic.bodyOwn, json: ic.bodyJSON}
 	}
 	old := ic.a
 	if old.URL != a.URL || old.ContentHTML != a.ContentHTML {
@@ -317,7 +373,7 @@ func (ic *itemCache) bodyFor(a *khabar.Article) bodyRef {
 	if sameString(ic.body, old.ContentHTML) {
 		return bodyRef{s: a.ContentHTML, known: true}
 	}
-	return bodyRef{s: ic.body, known: true, own: ic.bodyOwn, foreign: !ic.bodyOwn}
+	return bodyRef{s: ic.body, known: true, own: ic.bodyOwn, foreign: !ic.bodyOwn, json: ic.bodyJSON}
 }
 
 // bodySize is the number of bytes ic.body holds beyond the article's own

@@ -1,7 +1,10 @@
 package feed
 
 import (
+	"unsafe"
+
 	"github.com/khabar/khabar"
+	"github.com/khabar/khabar/internal/htmlsafe"
 	"github.com/khabar/khabar/internal/xmltext"
 )
 
@@ -67,16 +70,16 @@ func (r *Renderer) appendJSONAuthor(b []byte, a khabar.Author, archive bool) []b
 		b = appendJSONString(b, khabar.URI(a.URL), xmltext.Check)
 	case archive:
 		b = append(b, `, "url": `...)
-		b = appendJSONString(b, r.s.authorURL(a), xmltext.Check)
+		b = append(b, '"')
+		b = r.s.appendAuthorURL(b, a, xmltext.AppendJSON)
+		b = append(b, '"')
 	}
 	return append(b, '}')
 }
 
 func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []byte {
 	s := r.s
-	bd.filter(s, a)
-	body := bd.s
-	const ind = "      "
+	const ind = jsonItemIndent
 	first := true
 	b = append(b, "    {\n"...)
 	str := func(name, v string) {
@@ -92,21 +95,15 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []by
 	b = xmltext.AppendURI(b, a.URL, "&")
 	b = append(b, '"')
 	str("title", itemTitle(a))
-	if body != "" {
-		str("content_html", body)
-	} else {
-		// JSON Feed requires content_html or content_text.
-		text := summary(a)
-		if text == "" {
-			text = itemTitle(a)
-		}
-		str("content_text", text)
-	}
+	b = r.appendJSONContent(b, a, bd, &first)
 	if sum := summary(a); sum != "" {
 		str("summary", sum)
 	}
 	if a.Image != nil {
-		str("image", khabar.URI(a.Image.URL))
+		b = appendJSONMember(b, ind, "image", &first)
+		b = append(b, '"')
+		b = xmltext.AppendURI(b, a.Image.URL, "&") // khabar.URI as a JSON string
+		b = append(b, '"')
 	}
 	b = appendJSONMember(b, ind, "date_published", &first)
 	b = append(b, '"')
@@ -129,7 +126,8 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []by
 		}
 		b = append(b, ']')
 	}
-	if tags := itemTags(a); len(tags) > 0 {
+	var tagBuf [16]string
+	if tags := itemTags(tagBuf[:0], a); len(tags) > 0 {
 		b = appendJSONMember(b, ind, "tags", &first)
 		b = append(b, '[')
 		for i, t := range tags {
@@ -146,13 +144,72 @@ func (r *Renderer) appendJSONItem(b []byte, a *khabar.Article, bd *bodyRef) []by
 	return append(b, "\n    }"...)
 }
 
-// itemTags returns the names of a's categories then tags, without
+// jsonItemIndent is the indent of a JSON item's members.
+const jsonItemIndent = "      "
+
+// appendJSONContent appends the item's content_html member with bd's body
+// (filtered first when bd does not know it yet), or content_text when the
+// body is empty: JSON Feed requires one of them. It records in bd where
+// the body is: a body filtered here, or one the cache must not keep where
+// it is (an older snapshot's run, a string of its own), is kept as its
+// escaped run of the item.
+func (r *Renderer) appendJSONContent(b []byte, a *khabar.Article, bd *bodyRef, first *bool) []byte {
+	bd.at = -1
+	body, escaped, fresh := bd.s, bd.json, false
+	var sp *[]byte
+	switch {
+	case bd.known:
+	case a.ContentHTML == "" || r.s.ContentPolicy == RawContent:
+		body = a.ContentHTML
+	default:
+		sp = getScratch()
+		out, same := htmlsafe.Outgoing.AppendSanitized((*sp)[:0], a.ContentHTML, a.URL)
+		*sp = out
+		switch {
+		case same:
+			body = a.ContentHTML
+		case len(out) == 0:
+			body = ""
+		default:
+			body, fresh = unsafe.String(&out[0], len(out)), true
+		}
+	}
+	if body == "" {
+		putScratch(sp)
+		bd.s, bd.known, bd.json, bd.own, bd.foreign = "", true, false, false, false
+		text := summary(a)
+		if text == "" {
+			text = itemTitle(a)
+		}
+		b = appendJSONMember(b, jsonItemIndent, "content_text", first)
+		return appendJSONString(b, text, xmltext.Trusted)
+	}
+	b = appendJSONMember(b, jsonItemIndent, "content_html", first)
+	b = append(b, '"')
+	start := len(b)
+	if escaped {
+		b = append(b, body...)
+	} else {
+		b = xmltext.AppendJSON(b, body, xmltext.Trusted)
+	}
+	putScratch(sp)
+	switch {
+	case !bd.known && !fresh:
+		bd.s = body // a's own ContentHTML
+	case fresh || bd.foreign || bd.own:
+		bd.s = unsafe.String(&b[start], len(b)-start) // for its length; body re-slices
+		bd.at, bd.json, bd.own, bd.foreign = start, true, false, false
+	}
+	bd.known = true
+	return append(b, '"')
+}
+
+// itemTags appends to out the names of a's categories then tags, without
 // duplicates: JSON Feed has one flat list of tags. Short lists (every
 // article the catalog holds) are searched; a longer one, which only a
 // hand-built Page can carry, goes through a set, so that the cost stays
 // linear.
-func itemTags(a *khabar.Article) []string {
-	out := make([]string, 0, len(a.Categories)+len(a.Tags))
+func itemTags(out []string, a *khabar.Article) []string {
 	var seen map[string]bool
 	add := func(n string) {
 		if seen == nil && len(out) > 16 {

@@ -56,13 +56,21 @@ func (p *Page) clean(i int) bool {
 // render a different snapshot of the same article ID (the catalog replaces
 // the snapshot on every update) or Forget drops it. The items a page
 // render finds missing are rendered into one buffer, which stays in memory
-// while any of them is cached; Config.CacheBytes counts the items.
+// while any of them is cached; Config.CacheBytes counts the items. It also
+// keeps, for up to 128 pages, the page's head without its date and the
+// cache entries of its items, so that re-rendering a page after a change
+// writes little more than the changed item.
 type Renderer struct {
 	s *site
 
 	mu        sync.RWMutex
 	items     map[string]*itemCache
 	heldBytes int64 // bytes held by items
+	// pageEnts are the entries of the items of each page as last
+	// rendered (memoPage); it is cleared when it reaches maxHeads pages.
+	pageEnts map[headKey][]*itemCache
+
+	heads heads
 }
 
 // NewRenderer returns a Renderer for the site cfg describes, or an error
@@ -296,16 +304,6 @@ func (r *Renderer) AppendPage(dst []byte, p *Page, f Format) []byte {
 		dst = append(dst, it...)
 	}
 	return append(dst, tail(f, len(p.Items) == 0)...)
-}
-
-func (r *Renderer) appendHead(dst []byte, p *Page, f Format) []byte {
-	switch f {
-	case Atom:
-		return r.appendAtomHead(dst, p)
-	case JSON:
-		return r.appendJSONHead(dst, p)
-	}
-	return r.appendRSSHead(dst, p)
 }
 
 // itemSep is what goes between two items.

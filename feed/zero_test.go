@@ -115,7 +115,7 @@ func TestItemTagsLinear(t *testing.T) {
 		a.Tags = append(a.Tags, khabar.Tag{Name: strconv.Itoa(i % 30000)})
 	}
 	start := time.Now()
-	got := itemTags(a)
+	got := itemTags(nil, a)
 	if len(got) != 30000 || got[0] != "0" || got[29999] != "29999" {
 		t.Fatalf("%d tags, first %q", len(got), got[0])
 	}

@@ -75,3 +75,32 @@ func TestCleanRunesExhaustive(t *testing.T) {
 		check(string([]byte{byte(x), byte(x >> 8)}))
 	}
 }
+
+// TestAppendFromJSON checks that AppendFromJSON undoes AppendJSON.
+func TestAppendFromJSON(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", `<p class="x">a\b</p>`, "tab\there\nnew\r\nline", "\u2028 and \u2029 in हिन्दी",
+		`ends with \`, "\"\"\\\\", strings.Repeat(`"q" `, 40),
+	} {
+		esc := string(AppendJSON(nil, s, Trusted))
+		if got := string(AppendFromJSON(nil, esc)); got != s {
+			t.Errorf("AppendFromJSON(%q) = %q, want %q", esc, got, s)
+		}
+	}
+	if got := string(AppendFromJSON([]byte("x"), `\/\u0041\u20`)); got != `x/A\u20` {
+		t.Errorf("got %q", got)
+	}
+}
+
+// FuzzAppendFromJSON checks that AppendFromJSON undoes AppendJSON on any
+// clean text.
+func FuzzAppendFromJSON(f *testing.F) {
+	f.Add(`<p class="x">a\b</p>` + "\t\n\r\u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		s = Clean(s)
+		esc := string(AppendJSON(nil, s, Trusted))
+		if got := string(AppendFromJSON(nil, esc)); got != s {
+			t.Fatalf("AppendFromJSON(%q) = %q, want %q", esc, got, s)
+		}
+	})
+}

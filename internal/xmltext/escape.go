@@ -1,6 +1,10 @@
 package xmltext
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
 
 // Mode says whether an escaper checks its text first, in the manner of
 // encoding/json's appendString(dst, src, escapeHTML).
@@ -41,6 +45,44 @@ func AppendAttr(dst []byte, s string, m Mode) []byte { return appendEscaped(dst,
 // feed format carries the same characters.
 func AppendJSON(dst []byte, s string, m Mode) []byte { return appendEscaped(dst, s, inJSON, m) }
 
+// AppendFromJSON appends the text whose AppendJSON form is s: the
+// inverse of AppendJSON for clean text, for a writer that finds a body
+// JSON-escaped and needs it as it was. A \u escape of a surrogate is not
+// paired; a backslash before anything else is dropped, as JSON reads it.
+func AppendFromJSON(dst []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, '\\')
+		if i < 0 || i+1 == len(s) {
+			return append(dst, s...)
+		}
+		dst = append(dst, s[:i]...)
+		c := s[i+1]
+		switch c {
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'u':
+			if i+6 <= len(s) {
+				if v, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil {
+					dst = utf8.AppendRune(dst, rune(v))
+					s = s[i+6:]
+					continue
+				}
+			}
+			dst = append(dst, '\\') // not an escape: kept as it is
+		}
+		dst = append(dst, c) // ", \ and /
+		s = s[i+2:]
+	}
+}
+
 // AppendCDATA appends s as one or more CDATA sections: a "]]>" inside s
 // ends one section after "]]" and starts the next with ">". Nothing is
 // escaped, so HTML bodies are copied as they are; a carriage return
@@ -68,29 +110,21 @@ func AppendCDATA(dst []byte, s string, m Mode) []byte {
 
 const lsb = 0x0101010101010101
 
-// hasByte reports whether any byte of x equals c.
-func hasByte(x uint64, c byte) bool {
-	y := x ^ (lsb * uint64(c))
-	return (y-lsb)&^y&hiBits != 0
-}
-
 // hasControl reports whether any byte of x is below 0x20.
 func hasControl(x uint64) bool { return (x-lsb*0x20)&^x&hiBits != 0 }
 
-// quiet reports whether none of the eight bytes in x needs attention in
-// context c.
-func quiet(x uint64, c context) bool {
-	if hasControl(x) { // tab, LF and CR need references in some contexts
-		return false
-	}
-	switch c {
-	case inText:
-		return !hasByte(x, '&') && !hasByte(x, '<') && !hasByte(x, '>')
-	case inAttr:
-		return !hasByte(x, '&') && !hasByte(x, '<') && !hasByte(x, '>') && !hasByte(x, '"')
-	}
-	return !hasByte(x, '"') && !hasByte(x, '\\') && !hasByte(x, 0xE2) // E2 80 A8/A9: U+2028/9
+// quietBytes are, per context, the bytes besides the control bytes that
+// need attention there (repeated to fill four): a word holds none of them
+// and no control byte (tab, LF and CR need references in some contexts)
+// when it is quiet. E2 80 A8/A9 are U+2028/9.
+var quietBytes = [...][4]byte{
+	inText: {'&', '<', '>', '&'},
+	inAttr: {'&', '<', '>', '"'},
+	inJSON: {'"', '\\', 0xE2, '"'},
 }
+
+// hasZero reports whether any byte of y is zero.
+func hasZero(y uint64) bool { return (y-lsb)&^y&hiBits != 0 }
 
 // appendEscaped appends s escaped for context c, cleaned first in Check
 // mode when it holds anything XML forbids.
@@ -101,11 +135,18 @@ func appendEscaped(b []byte, s string, c context, m Mode) []byte {
 	if len(s) >= 64 && nothingToEscape(s, c) {
 		return append(b, s...)
 	}
+	// The quiet test is written out here, its four bytes spread over
+	// words once, rather than called for every word.
+	q := &quietBytes[c]
+	m0, m1, m2, m3 := lsb*uint64(q[0]), lsb*uint64(q[1]), lsb*uint64(q[2]), lsb*uint64(q[3])
 	last := 0
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && quiet(load64(s[i:i+8]), c) {
-			i += 8
-			continue
+		if i+8 <= len(s) {
+			x := load64(s[i : i+8])
+			if !hasControl(x) && !hasZero(x^m0) && !hasZero(x^m1) && !hasZero(x^m2) && !hasZero(x^m3) {
+				i += 8
+				continue
+			}
 		}
 		end := min(i+8, len(s))
 		for ; i < end; i++ {
