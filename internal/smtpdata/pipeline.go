@@ -54,8 +54,8 @@ var (
 // the message with Write(c, wc, msg), and wc.Close ends DATA and reads the
 // reply. Otherwise no byte of the message was sent and err is, in the
 // order of the commands, the first refusal (a *textproto.Error, which
-// carries the server's code; also when the session was cut after it),
-// or the error that cut the session. If the
+// carries the server's code; also when the session was cut after it, and
+// Begin then closes c), or the error that cut the session. If the
 // server accepted DATA even so, Begin ends it at once with a lone dot, as
 // RFC 2920 section 3.1 requires; the session then stands between
 // transactions, like after any refusal (send RSET to be sure). answered
@@ -93,17 +93,23 @@ func (p *Pipeline) Begin(c *smtp.Client, from, to string) (wc *DataWriter, answe
 			}
 		default:
 			if refusal != nil { // a 421 and a hang-up (RFC 5321 3.8)
+				_ = c.Close() // replies may be left unread: not to be reused
 				return nil, true, refusal
 			}
 			return nil, i > 0, err
 		}
 	}
 	if refusal != nil { // DATA accepted after a refusal: end it empty
-		// The reply to the dot, or a cut session, changes nothing: the
-		// transaction was refused (a caller's RSET finds a cut session).
+		// The reply to the dot changes nothing: the transaction was
+		// refused. A session cut here is closed (a caller's RSET fails).
 		_, _ = w.WriteString(".\r\n")
-		if err := w.Flush(); err == nil {
-			_, _, _ = conn.ReadResponse(0)
+		err := w.Flush()
+		if err == nil {
+			_, _, err = conn.ReadResponse(0)
+		}
+		var te *textproto.Error
+		if err != nil && !errors.As(err, &te) {
+			_ = c.Close()
 		}
 		return nil, true, refusal
 	}

@@ -146,6 +146,9 @@ func TestBegin(t *testing.T) {
 				if !errors.As(err, &te) || te.Code != tc.code || wc != nil || answered != tc.answered {
 					t.Fatalf("got %v, %v, answered %v; want a %d refusal", wc, err, answered, tc.code)
 				}
+				if tc.sc.cut && c.Reset() == nil {
+					t.Fatal("RSET on the cut session succeeded")
+				}
 			}
 			if !tc.sc.hangUp && !tc.sc.cut {
 				_ = c.Quit()
