@@ -57,7 +57,9 @@ var (
 // carries the server's code; also when the session was cut after it, and
 // Begin then closes c), or the error that cut the session. If the
 // server accepted DATA even so, Begin ends it at once with a lone dot, as
-// RFC 2920 section 3.1 requires; the session then stands between
+// RFC 2920 section 3.1 requires (or closes c, when a refusal was a reply
+// other than 4xx or 5xx, which may have left the transaction standing:
+// the dot would deliver an empty message); the session then stands between
 // transactions, like after any refusal (send RSET to be sure). answered
 // reports whether the server replied to anything at all: false means the
 // session was gone before the first reply (or nothing was written).
@@ -100,6 +102,13 @@ func (p *Pipeline) Begin(c *smtp.Client, from, to string) (wc *DataWriter, answe
 		}
 	}
 	if refusal != nil { // DATA accepted after a refusal: end it empty
+		var te *textproto.Error
+		if errors.As(refusal, &te) && te.Code < 400 {
+			// A success other than the one expected (a 251 to MAIL):
+			// the transaction may stand, and a dot deliver it empty.
+			_ = c.Close()
+			return nil, true, refusal
+		}
 		// The reply to the dot changes nothing: the transaction was
 		// refused. A session cut here is closed (a caller's RSET fails).
 		_, _ = w.WriteString(".\r\n")
@@ -107,7 +116,6 @@ func (p *Pipeline) Begin(c *smtp.Client, from, to string) (wc *DataWriter, answe
 		if err == nil {
 			_, _, err = conn.ReadResponse(0)
 		}
-		var te *textproto.Error
 		if err != nil && !errors.As(err, &te) {
 			_ = c.Close()
 		}

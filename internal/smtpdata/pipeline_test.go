@@ -20,6 +20,7 @@ type script struct {
 	mail, rcpt, data, end string
 	hangUp                bool // close the connection instead of replying
 	cut                   bool // close the connection after the reply to MAIL
+	cut2                  bool // the client is to close the connection after the replies
 }
 
 // serve runs one session of sc on a loopback listener and sends the
@@ -109,6 +110,10 @@ func TestBegin(t *testing.T) {
 		// A server shutting down answers 421 and closes (RFC 5321 3.8):
 		// the reply, not the lost connection, is the refusal.
 		{"MAIL 421, hung up", script{mail: "421 4.3.2 shutting down", cut: true}, 421, true, nil},
+		// A MAIL answered with a success other than 250 does not say the
+		// transaction failed: a lone dot could deliver an empty message,
+		// so Begin closes the session instead.
+		{"MAIL 251, DATA accepted", script{mail: "251 ok", rcpt: "250 ok", data: "354 go", cut2: true}, 251, true, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,16 +151,17 @@ func TestBegin(t *testing.T) {
 				if !errors.As(err, &te) || te.Code != tc.code || wc != nil || answered != tc.answered {
 					t.Fatalf("got %v, %v, answered %v; want a %d refusal", wc, err, answered, tc.code)
 				}
-				if tc.sc.cut && c.Reset() == nil {
+				if (tc.sc.cut || tc.sc.cut2) && c.Reset() == nil {
 					t.Fatal("RSET on the cut session succeeded")
 				}
 			}
-			if !tc.sc.hangUp && !tc.sc.cut {
+			quits := !tc.sc.hangUp && !tc.sc.cut && !tc.sc.cut2
+			if quits {
 				_ = c.Quit()
 			}
 			got := <-lines
 			want := append(append([]string{}, cmds...), tc.after...)
-			if !tc.sc.hangUp && !tc.sc.cut {
+			if quits {
 				want = append(want, "QUIT")
 			}
 			if strings.Join(got, "|") != strings.Join(want, "|") {
