@@ -99,3 +99,37 @@ var lang = {{.Lang}};
 		t.Errorf("web version: framed and whole differ:\n%s\n----\n%s", wa.HTML, wb.HTML)
 	}
 }
+
+// TestFrameBranchVariable checks that an "if .Personal" whose branch
+// declares a variable of a name declared before it is not replaced by the
+// branch: at the top level the declaration would outlive the branch and
+// change what follows.
+func TestFrameBranchVariable(t *testing.T) {
+	fsys := fstest.MapFS{
+		TemplateHTML: {Data: []byte(`{{define "story"}}<b>{{.Title}}</b>{{end}}{{$x := .Lang}}<p>{{if .Personal}}{{$x := .Name}}[{{$x}}]{{end}}({{$x}})</p>{{.Email}}`)},
+		TemplateText: {Data: []byte(`{{define "story"}}{{.Title}}{{end}}{{$x := .Lang}}{{if .Personal}}{{$x := .Name}}[{{$x}}]{{end}}({{$x}}){{.Email}}`)},
+	}
+	framed, err := ParseTemplates(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := ParseTemplates(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole.htmlFrame, whole.textFrame, whole.subjectFrame = nil, nil, nil
+	a := newTestBuilder(t, func(c *Config) { c.Templates = framed })
+	b := newTestBuilder(t, func(c *Config) { c.Templates = whole })
+	sub := &Subscriber{Email: "a@example.com", Name: "Ann"}
+	ma, err := a.Build(context.Background(), testEdition, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := b.Build(context.Background(), testEdition, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ma.HTML, mb.HTML) || !bytes.Equal(ma.Text, mb.Text) {
+		t.Errorf("framed and whole differ:\n%s\n----\n%s\n====\n%s\n----\n%s", ma.HTML, mb.HTML, ma.Text, mb.Text)
+	}
+}

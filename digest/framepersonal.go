@@ -29,14 +29,14 @@ func variants(nodes []parse.Node, ok func(n *parse.IfNode, before []parse.Node) 
 }
 
 // specialize returns nodes with each top-level "if .Personal" that ok
-// accepts replaced by the nodes of the branch taken when Personal is
+// accepts, and whose branches declare no variable, replaced by the nodes of the branch taken when Personal is
 // personal, and whether there was one.
 func specialize(nodes []parse.Node, personal bool, ok func(*parse.IfNode, []parse.Node) bool) ([]parse.Node, bool) {
 	var out []parse.Node
 	changed := false
 	for i, n := range nodes {
 		in, isIf := n.(*parse.IfNode)
-		if !isIf || !onPersonal(in.Pipe) || !ok(in, nodes[:i]) {
+		if !isIf || !onPersonal(in.Pipe) || declares(in.List) || declares(in.ElseList) || !ok(in, nodes[:i]) {
 			out = append(out, n)
 			continue
 		}
@@ -48,6 +48,18 @@ func specialize(nodes []parse.Node, personal bool, ok func(*parse.IfNode, []pars
 		}
 	}
 	return out, changed
+}
+
+// declares reports whether l declares a variable at its top level: in
+// place of the if, the declaration would outlive the branch (and hide a
+// variable of the same name declared before it).
+func declares(l *parse.ListNode) bool {
+	for _, n := range listNodes(l) {
+		if a, ok := n.(*parse.ActionNode); ok && len(a.Pipe.Decl) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // onPersonal reports whether an if's pipeline is .Personal (or

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -149,6 +150,56 @@ func TestJournalManyMoves(t *testing.T) {
 		until, ok, err := store.LastSent(ctx, mv.Key.Recipient)
 		if err != nil || !ok || !until.Equal(at.Add(time.Duration(i)*time.Second)) {
 			t.Errorf("%s: LastSent = %v, %v, %v", mv.Key, until, ok, err)
+		}
+	}
+}
+
+// TestJournalBatchCAS checks the compare-and-swap of each move in one
+// batch: a move from the wrong state conflicts alone (its sent log entry
+// unwritten), and a second move of one record sees the first.
+func TestJournalBatchCAS(t *testing.T) {
+	ctx := context.Background()
+	store, err := OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	j, err := NewJournal(ctx, store.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	at := time.Date(2026, 11, 25, 7, 0, 0, 0, time.UTC)
+	key := func(r string) deliver.Key { return deliver.Key{Edition: "daily-2026-11-25", Recipient: r} }
+	a, b, c := key("a@example.org"), key("b@example.org"), key("c@example.org")
+	if _, err := j.OpenAll(ctx, []deliver.Key{a, b, c}, at); err != nil {
+		t.Fatal(err)
+	}
+	sent := func(k deliver.Key) *digest.Sent {
+		return &digest.Sent{Edition: k.Edition, Email: k.Recipient, Until: at, At: at}
+	}
+	moves := []deliver.Move{
+		{Key: a, From: deliver.StatePending, To: deliver.StateSending, Update: deliver.Update{At: at, Attempt: true}},
+		{Key: b, From: deliver.StateSending, To: deliver.StateSent, Update: deliver.Update{At: at, Sent: sent(b)}},
+		{Key: a, From: deliver.StateSending, To: deliver.StateSent, Update: deliver.Update{At: at, Detail: "250 ok", Sent: sent(a)}},
+		{Key: c, From: deliver.StatePending, To: deliver.StateFailed, Update: deliver.Update{At: at, Attempt: true, Detail: "550 no"}},
+		{Key: c, From: deliver.StatePending, To: deliver.StateSending, Update: deliver.Update{At: at}},
+	}
+	errs := j.TransitionAll(ctx, moves)
+	var ce *deliver.ConflictError
+	for i, err := range errs {
+		if conflict := i == 1 || i == 4; conflict != errors.As(err, &ce) {
+			t.Errorf("move %d: %v", i, err)
+		}
+	}
+	for k, want := range map[deliver.Key]deliver.State{a: deliver.StateSent, b: deliver.StatePending, c: deliver.StateFailed} {
+		r, ok, err := j.Get(ctx, k)
+		if err != nil || !ok || r.State != want {
+			t.Errorf("%s: %+v, %v, %v; want %s", k, r, ok, err, want)
+		}
+		_, logged, err := store.LastSent(ctx, k.Recipient)
+		if err != nil || logged != (k == a) {
+			t.Errorf("%s: logged %v, %v", k, logged, err)
 		}
 	}
 }

@@ -54,9 +54,12 @@ var (
 // the message with Write(c, wc, msg), and wc.Close ends DATA and reads the
 // reply. Otherwise no byte of the message was sent and err is, in the
 // order of the commands, the first refusal (a *textproto.Error, which
-// carries the server's code), or the error that cut the session. If the
+// carries the server's code; also when the session was cut after it, and
+// Begin then closes c), or the error that cut the session. If the
 // server accepted DATA even so, Begin ends it at once with a lone dot, as
-// RFC 2920 section 3.1 requires; the session then stands between
+// RFC 2920 section 3.1 requires (or closes c, when a refusal was a reply
+// other than 4xx or 5xx, which may have left the transaction standing:
+// the dot would deliver an empty message); the session then stands between
 // transactions, like after any refusal (send RSET to be sure). answered
 // reports whether the server replied to anything at all: false means the
 // session was gone before the first reply (or nothing was written).
@@ -67,15 +70,8 @@ func (p *Pipeline) Begin(c *smtp.Client, from, to string) (wc *DataWriter, answe
 	if p.text == nil {
 		p.text = textproto.NewConn(&p.rec)
 	}
-	p.rec.out = p.rec.out[:0]
 	conn := c.Text
-	c.Text = p.text
-	err = c.Mail(from)
-	if err == nil {
-		err = c.Rcpt(to)
-	}
-	c.Text = conn
-	if err != nil {
+	if err := p.record(c, from, to); err != nil {
 		return nil, false, errors.Join(ErrNotSent, err)
 	}
 	w := conn.W
@@ -98,24 +94,48 @@ func (p *Pipeline) Begin(c *smtp.Client, from, to string) (wc *DataWriter, answe
 				return nil, true, refusal // DATA refused: nothing to end
 			}
 		default:
+			if refusal != nil { // a 421 and a hang-up (RFC 5321 3.8)
+				_ = c.Close() // replies may be left unread: not to be reused
+				return nil, true, refusal
+			}
 			return nil, i > 0, err
 		}
 	}
 	if refusal != nil { // DATA accepted after a refusal: end it empty
-		_, _ = w.WriteString(".\r\n")
-		if err := w.Flush(); err != nil {
-			return nil, true, err
+		var te *textproto.Error
+		if errors.As(refusal, &te) && te.Code < 400 {
+			// A success other than the one expected (a 251 to MAIL):
+			// the transaction may stand, and a dot deliver it empty.
+			_ = c.Close()
+			return nil, true, refusal
 		}
-		if _, _, err := conn.ReadResponse(0); err != nil {
-			var te *textproto.Error
-			if !errors.As(err, &te) {
-				return nil, true, err
-			}
+		// The reply to the dot changes nothing: the transaction was
+		// refused. A session cut here is closed (a caller's RSET fails).
+		_, _ = w.WriteString(".\r\n")
+		err := w.Flush()
+		if err == nil {
+			_, _, err = conn.ReadResponse(0)
+		}
+		if err != nil && !errors.As(err, &te) {
+			_ = c.Close()
 		}
 		return nil, true, refusal
 	}
 	p.dw = DataWriter{c: c, w: conn.DotWriter()}
 	return &p.dw, true, nil
+}
+
+// record has go-mail's client write MAIL FROM and RCPT TO into p.rec,
+// and gives the client its connection back on every way out.
+func (p *Pipeline) record(c *smtp.Client, from, to string) error {
+	p.rec.out = p.rec.out[:0]
+	conn := c.Text
+	c.Text = p.text
+	defer func() { c.Text = conn }()
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	return c.Rcpt(to)
 }
 
 // DataWriter writes the message of a transaction Begin started, and ends

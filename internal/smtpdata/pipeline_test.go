@@ -19,6 +19,8 @@ import (
 type script struct {
 	mail, rcpt, data, end string
 	hangUp                bool // close the connection instead of replying
+	cut                   bool // close the connection after the reply to MAIL
+	cut2                  bool // the client is to close the connection after the replies
 }
 
 // serve runs one session of sc on a loopback listener and sends the
@@ -53,6 +55,10 @@ func serve(t *testing.T, sc script) (addr string, lines <-chan []string) {
 			got = append(got, read())
 		}
 		if sc.hangUp {
+			return
+		}
+		if sc.cut {
+			say(sc.mail)
 			return
 		}
 		say(sc.mail + "\r\n" + sc.rcpt + "\r\n" + sc.data)
@@ -101,6 +107,13 @@ func TestBegin(t *testing.T) {
 		{"RCPT refused, DATA accepted", script{mail: "250 ok", rcpt: "451 4.7.1 later", data: "354 go", end: "554 no recipients"}, 451, true, []string{"."}},
 		{"DATA refused", script{mail: "250 ok", rcpt: "250 ok", data: "452 4.3.1 full"}, 452, true, nil},
 		{"hung up", script{hangUp: true}, 0, false, nil},
+		// A server shutting down answers 421 and closes (RFC 5321 3.8):
+		// the reply, not the lost connection, is the refusal.
+		{"MAIL 421, hung up", script{mail: "421 4.3.2 shutting down", cut: true}, 421, true, nil},
+		// A MAIL answered with a success other than 250 does not say the
+		// transaction failed: a lone dot could deliver an empty message,
+		// so Begin closes the session instead.
+		{"MAIL 251, DATA accepted", script{mail: "251 ok", rcpt: "250 ok", data: "354 go", cut2: true}, 251, true, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,13 +151,17 @@ func TestBegin(t *testing.T) {
 				if !errors.As(err, &te) || te.Code != tc.code || wc != nil || answered != tc.answered {
 					t.Fatalf("got %v, %v, answered %v; want a %d refusal", wc, err, answered, tc.code)
 				}
+				if (tc.sc.cut || tc.sc.cut2) && c.Reset() == nil {
+					t.Fatal("RSET on the cut session succeeded")
+				}
 			}
-			if !tc.sc.hangUp {
+			quits := !tc.sc.hangUp && !tc.sc.cut && !tc.sc.cut2
+			if quits {
 				_ = c.Quit()
 			}
 			got := <-lines
 			want := append(append([]string{}, cmds...), tc.after...)
-			if !tc.sc.hangUp {
+			if quits {
 				want = append(want, "QUIT")
 			}
 			if strings.Join(got, "|") != strings.Join(want, "|") {
