@@ -131,9 +131,12 @@ func refused(err error) (a attempt, ok bool) {
 // transact runs one SMTP transaction for m on the worker's session and
 // records its outcome in the journal: the envelope (MAIL, RCPT), then
 // "sending" in the journal, then DATA, then the outcome. On a session
-// whose server offers PIPELINING, the envelope and DATA go out together
-// and "sending" is recorded between DATA's 354 and the message
-// (transactPipelined).
+// whose server offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go out in
+// one write and their replies are read in order; "sending" is then
+// recorded between DATA's 354 and the message, so the journal's rule is
+// the same, a little tighter. Either way a refused envelope (or pipelined
+// DATA) is recorded from pending with its reply, the attempt counted, and
+// a reused session that had died is retried on a new one, uncounted.
 func (w *worker) transact(m *message) attempt {
 	if err := w.c.UpdateDeadline(w.r.s.cfg.Timeout); err != nil {
 		w.drop()
@@ -142,24 +145,38 @@ func (w *worker) transact(m *message) attempt {
 	if a, ok := w.needsUTF8(m); !ok {
 		return a
 	}
+	var wc *smtpdata.DataWriter // the pipelined DATA, accepted
+	var err error
 	if w.pipelining {
-		return w.transactPipelined(m)
+		wc, _, err = w.pipe.Begin(w.c, m.from, m.to)
+	} else {
+		err = w.envelope(m)
 	}
-	if err := w.envelope(m); err != nil {
+	if err != nil {
 		return w.refusedBeforeData(m, err)
 	}
-	// Record "sending" durably before DATA starts: if the process dies from
-	// here on, the next run finds "sending" and marks it unknown instead of
-	// resending.
+	// Record "sending" durably before the message starts: if the process
+	// dies from here on, the next run finds "sending" and marks it unknown
+	// instead of resending.
 	// The key stays in flight until its outcome is recorded, so that a
 	// concurrent Run of this Sender does not take "sending" for a crash's
 	// leftover.
 	inFlight := &w.r.s.inFlight
 	inFlight.Store(m.job.Key, struct{}{})
 	if a, ok := w.markSending(m); !ok {
-		w.reset()
+		if wc != nil {
+			// The server waits for the message: dropping the session
+			// abandons the transaction (a dot would deliver an empty
+			// message).
+			w.drop()
+		} else {
+			w.reset()
+		}
 		inFlight.Delete(m.job.Key)
 		return a
+	}
+	if wc != nil {
+		return w.finish(m, w.body(m, wc))
 	}
 	return w.finish(m, w.data(m))
 }
