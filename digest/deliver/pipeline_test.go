@@ -130,11 +130,30 @@ func (j *sendingCounter) TransitionAll(ctx context.Context, moves []Move) []erro
 }
 
 // TestPipeliningStaleSession checks that a pooled session that had gone
-// away, which a pipelined transaction finds out only after "sending" is
-// committed, sends the message on a new session without counting an
-// attempt, as without PIPELINING.
+// away, which a pipelined transaction finds out only after its envelope
+// and DATA went out, sends the message on a new session without counting
+// an attempt, as without PIPELINING.
 func TestPipeliningStaleSession(t *testing.T) {
 	srv := startServer(t, withHangUp())
+	j := &MemJournal{}
+	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 1, MaxAttempts: 2})
+	c, err := s.Run(context.Background(), jobsFor("e", 4))
+	if err != nil || c.Sent != 4 || c.Reconnects != 3 {
+		t.Fatalf("Run = %+v, %v", c, err)
+	}
+	for _, r := range j.Records("e") {
+		if r.State != StateSent || r.Attempts != 1 || srv.countFor(r.Recipient) != 1 {
+			t.Errorf("%+v, received %d", r, srv.countFor(r.Recipient))
+		}
+	}
+}
+
+// TestIdle421 checks that a pooled session the server closes with a 421
+// at the next MAIL FROM (an idle timeout) is taken as stale: the message
+// goes out on a new session, its attempt not counted, and a 421 on a new
+// session still counts (TestPipeliningMailRefused).
+func TestIdle421(t *testing.T) {
+	srv := startServer(t, withIdle421())
 	j := &MemJournal{}
 	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 1, MaxAttempts: 2})
 	c, err := s.Run(context.Background(), jobsFor("e", 4))

@@ -62,6 +62,7 @@ type testServer struct {
 	noUTF8   bool            // do not offer SMTPUTF8
 	mailErr  *smtp.SMTPError // when set, the reply to every MAIL FROM
 	hangUp   bool            // close a session at its second MAIL FROM, without a reply
+	idle421  bool            // answer a session's second MAIL FROM with 421
 	mu       sync.Mutex
 	msgs     []received
 	count    map[string]int // messages received per recipient
@@ -98,6 +99,11 @@ func withMailRefusal(err *smtp.SMTPError) serverOption {
 // withHangUp makes the server close each session when a second
 // transaction begins on it, as a session that timed out while idle.
 func withHangUp() serverOption { return func(s *testServer) { s.hangUp = true } }
+
+// withIdle421 makes the server answer the MAIL FROM of each session's
+// second transaction with "421 4.4.2 idle timeout", as a server that
+// closes sessions left idle.
+func withIdle421() serverOption { return func(s *testServer) { s.idle421 = true } }
 
 func withoutBodies() serverOption { return func(s *testServer) { s.keep = false } }
 
@@ -231,6 +237,9 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.mails++; ss.s.hangUp && ss.mails > 1 {
 		_ = ss.conn.Conn().Close()
 		return errors.New("session closed by test")
+	}
+	if ss.s.idle421 && ss.mails > 1 {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "idle timeout, closing"}
 	}
 	if ss.s.mailErr != nil {
 		return ss.s.mailErr

@@ -229,16 +229,20 @@ func (w *worker) envelope(m *message) error {
 
 // refusedBeforeData handles an envelope error, before the journal says
 // "sending": the attempt is counted and the record stays pending (failed
-// on a 5xx). A reused session that died without a reply is stale: the
-// message is retried on a new one without counting the attempt.
+// on a 5xx). A reused session that died without a reply, or that the
+// server closes with a 421 (RFC 5321 3.8; most often an idle session's
+// timeout), is stale: the message is retried on a new one without
+// counting the attempt. A 421 on a new session counts as any 4xx does.
 func (w *worker) refusedBeforeData(m *message, err error) attempt {
 	a, isReply := refused(err)
-	if !isReply {
+	closing := isReply && a.reply.Code == 421
+	switch {
+	case !isReply || closing:
 		w.drop()
 		if !w.fresh {
-			return attempt{out: outStale, note: a.note}
+			return attempt{out: outStale, note: a.detail()}
 		}
-	} else {
+	default:
 		w.reset()
 	}
 	cfg := &w.r.s.cfg
