@@ -31,7 +31,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -43,6 +42,7 @@ import (
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/examples/internal/corpus"
 	"github.com/khabar/khabar/examples/internal/indexpage"
+	"github.com/khabar/khabar/examples/internal/serve"
 	"github.com/khabar/khabar/examples/internal/storeflag"
 	"github.com/khabar/khabar/feed"
 )
@@ -121,18 +121,8 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 		return err
 	}
 	defer h.Close()
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(logw, "", 0)}
 	fmt.Fprintf(logw, "serving %d articles from %s at %s (home %s)\n", c.Len(), path, listen, *home)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return serve.Until(ctx, ln, h, logw)
 }
 
 // articleHost returns the host of the newest article's URL: the site the

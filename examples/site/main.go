@@ -34,7 +34,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -42,7 +41,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
@@ -51,6 +49,7 @@ import (
 	"github.com/khabar/khabar/examples/internal/corpus"
 	"github.com/khabar/khabar/examples/internal/dkimflag"
 	"github.com/khabar/khabar/examples/internal/indexpage"
+	"github.com/khabar/khabar/examples/internal/serve"
 	"github.com/khabar/khabar/examples/internal/storeflag"
 	"github.com/khabar/khabar/feed"
 	gomail "github.com/wneessen/go-mail"
@@ -131,21 +130,11 @@ func run(ctx context.Context, args []string, logw io.Writer, ready func(site str
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(logw, "", 0)}
 	fmt.Fprintf(logw, "serving %d articles and the newsletter at %s/ (signup: %s/subscribe)\n", cat.Len(), o.site, o.site)
 	if ready != nil {
 		ready(o.site)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return serve.Until(ctx, ln, h, logw)
 }
 
 // newHandler puts the site's handlers on one mux.

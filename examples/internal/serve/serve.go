@@ -1,0 +1,30 @@
+// Package serve runs an example program's HTTP server until the program
+// is asked to stop.
+package serve
+
+import (
+	"context"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Until serves h on ln until ctx ends, then shuts the server down,
+// letting requests in flight finish for up to 5 seconds. It returns the
+// error that stopped serving, or Shutdown's. Server errors are logged to
+// logw.
+func Until(ctx context.Context, ln net.Listener, h http.Handler, logw io.Writer) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(logw, "", 0)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
