@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +50,12 @@ import (
 //     gosmtp-ratio. The issue's own measurement used a sink of this kind
 //     (its replay went at about 1,150 messages/s): how much of the wire's
 //     pace the program keeps depends on what the sink costs, so both are
-//     reported.
+//     reported;
+//   - "postfix" and "aiosmtpd": the same again, into servers outside Go
+//     (externalSinks: Postfix's smtp-sink, C, with PIPELINING; aiosmtpd,
+//     Python, without), when they are installed (apt-get install -y
+//     postfix python3-aiosmtpd); left out, with a line in the log, when
+//     they are not: NAME-send-msg/s, NAME-wire-msg/s and NAME-ratio.
 //
 // Each figure is the whole run of the program (run), the catalog's load
 // included; importing the list is not (it is in the store before, as for
@@ -85,6 +91,13 @@ func BenchmarkPace(b *testing.B) {
 		b.Cleanup(func() { _ = os.RemoveAll(tmpfs) })
 	}
 
+	ext := installedSinks()
+	for _, s := range externalSinks {
+		if !slices.ContainsFunc(ext, func(e externalSink) bool { return e.name == s.name }) {
+			b.Logf("%s sink not installed: its figures are left out", s.name)
+		}
+	}
+	extSend, extWire := make([]time.Duration, len(ext)), make([]time.Duration, len(ext))
 	var dry, dryTmpfs, send, wire, rsaSend, goSend, goWire time.Duration
 	var written, writtenTmpfs, sent int
 	i := 0
@@ -126,6 +139,17 @@ func BenchmarkPace(b *testing.B) {
 		}
 		goWire += replay(b, msgs, 4, startMailboxAddr)
 
+		for k, s := range ext {
+			o = paceOptions(b, dir, csv, fmt.Sprintf("%s-%d", s.name, i))
+			o.send = sendOptions{smtp: s.start(b), dkimKey: edFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
+			el, out = timeRun(b, o)
+			if !strings.Contains(out, fmt.Sprintf("\n%d sent, 0 failed", len(msgs))) {
+				b.Fatalf("%s run: want %d sent; the summary says:\n%s", s.name, len(msgs), out[strings.LastIndexByte(out[:len(out)-1], '\n'):])
+			}
+			extSend[k] += el
+			extWire[k] += replay(b, msgs, 4, s.replayStart(len(msgs)))
+		}
+
 		sink = startSink(b)
 		o = paceOptions(b, dir, csv, fmt.Sprintf("rsa-%d", i))
 		o.send = sendOptions{smtp: sink.Addr(), dkimKey: rsaFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
@@ -146,6 +170,11 @@ func BenchmarkPace(b *testing.B) {
 	b.ReportMetric(float64(sent)/goSend.Seconds(), "gosmtp-send-msg/s")
 	b.ReportMetric(float64(sent)/goWire.Seconds(), "gosmtp-wire-msg/s")
 	b.ReportMetric(goWire.Seconds()/goSend.Seconds(), "gosmtp-ratio")
+	for k, s := range ext {
+		b.ReportMetric(float64(sent)/extSend[k].Seconds(), s.name+"-send-msg/s")
+		b.ReportMetric(float64(sent)/extWire[k].Seconds(), s.name+"-wire-msg/s")
+		b.ReportMetric(extWire[k].Seconds()/extSend[k].Seconds(), s.name+"-ratio")
+	}
 }
 
 // repeatedSubscribers writes the bundled subscribers, repeated with
