@@ -98,6 +98,7 @@ func (d *Digest) job(ctx context.Context, ed digest.Edition, p digest.Pending) J
 			}
 			return m.Msg()
 		},
+		write: func(b []byte) ([]byte, error) { return m.AppendTo(b) },
 		Sent: &SentRecord{Log: d.Store, Entry: func(at time.Time) digest.Sent {
 			return m.Sent(at)
 		}},

@@ -208,8 +208,19 @@ func (d *DKIM) check() error {
 // it is not modified, and the returned bytes after the signature field are
 // identical to msg.
 func (d *DKIM) Sign(msg []byte) ([]byte, error) {
-	if err := d.check(); err != nil {
+	sig, err := d.signature(msg)
+	if err != nil {
 		return nil, err
+	}
+	// bytes.Join does not zero the buffer it fills.
+	return bytes.Join([][]byte{[]byte(sig), msg}, nil), nil
+}
+
+// signature returns the DKIM-Signature field (with its CRLF) that Sign
+// prepends to msg.
+func (d *DKIM) signature(msg []byte) (string, error) {
+	if err := d.check(); err != nil {
+		return "", err
 	}
 	opts := &dkim.SignOptions{
 		Domain:                 d.Domain,
@@ -228,15 +239,12 @@ func (d *DKIM) Sign(msg []byte) ([]byte, error) {
 	}
 	sig, ok, err := d.fastSignature(msg, opts.HeaderKeys, opts.Expiration)
 	if err != nil {
-		return nil, fmt.Errorf("deliver: DKIM signing: %w", err)
+		return "", fmt.Errorf("deliver: DKIM signing: %w", err)
 	}
 	if !ok {
-		if sig, err = d.slowSignature(msg, opts); err != nil {
-			return nil, err
-		}
+		return d.slowSignature(msg, opts)
 	}
-	// bytes.Join does not zero the buffer it fills.
-	return bytes.Join([][]byte{[]byte(sig), msg}, nil), nil
+	return sig, nil
 }
 
 // slowSignature returns the DKIM-Signature field go-msgauth's Signer

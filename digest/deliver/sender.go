@@ -72,6 +72,13 @@ type Job struct {
 	// recorded as sent all the same (it was) and the error is added to the
 	// Result's Detail.
 	Sent *SentRecord
+
+	// write, when set, appends the bytes of the message Compose returned
+	// to its argument, in place of the message's go-mail WriteTo: Digest's
+	// jobs write with digest.Message.AppendTo, the same bytes without
+	// go-mail's per-line writes, into room the build stage keeps in front
+	// for the DKIM-Signature field.
+	write func([]byte) ([]byte, error)
 }
 
 // SentRecord says how a Job's send goes into a sent log. When the Sender's
