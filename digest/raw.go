@@ -3,6 +3,7 @@ package digest
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"io"
 	"net/mail"
 	"slices"
@@ -38,6 +39,33 @@ func (m *Message) AppendTo(b []byte) ([]byte, error) {
 	w := appendWriter{b: b}
 	_, err = msg.WriteTo(&w)
 	return w.b, err
+}
+
+// Envelope returns the SMTP envelope of Msg's message as go-mail gives it,
+// without building it: from is what Msg.GetSender(false) returns (the
+// ReturnPath's address, or From's, in angle brackets) and to is
+// GetRecipients' one address (the subscriber's, its domain in punycode).
+// The error is Msg's, when Msg fails.
+func (m *Message) Envelope() (from, to string, err error) {
+	addr, _, err := recipient(mail.Address{Address: m.Subscriber.Email})
+	sender := m.From.Address
+	if err == nil && m.ReturnPath != "" {
+		var rp *mail.Address
+		if rp, err = mail.ParseAddress(m.ReturnPath); err == nil {
+			sender = rp.Address
+		}
+	}
+	if err == nil {
+		_, err = m.listUnsubscribe()
+	}
+	if err != nil {
+		_, err = m.Msg() // fails as well: its error
+		if err == nil {
+			err = errors.New("digest: no envelope") // not reached
+		}
+		return "", "", err
+	}
+	return (&mail.Address{Address: sender}).String(), (&mail.Address{Address: addr}).String(), nil
 }
 
 // appendWriter is an io.Writer that appends to b.

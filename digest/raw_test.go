@@ -30,9 +30,11 @@ func (w onlyWriter) Write(p []byte) (int, error) { return w.b.Write(p) }
 
 // checkSameBytes fails unless AppendTo and WriteTo (to a bytes.Buffer and
 // to another writer) write what go-mail writes for m, or fail as Msg
-// does; it reports whether the fast path wrote them.
+// does, and Envelope gives its envelope; it reports whether the fast path
+// wrote them.
 func checkSameBytes(t testing.TB, m *Message) (fast bool) {
 	t.Helper()
+	checkEnvelope(t, m)
 	want, wantErr := goMailBytes(m)
 	prefix := []byte("prefix")
 	got, err := m.AppendTo(bytes.Clone(prefix))
@@ -148,6 +150,8 @@ func TestAppendToEdges(t *testing.T) {
 		"control-list-id": func(m *Message) { m.ListID = "a\x01b" },
 		"spaces-list-id":  func(m *Message) { m.ListID = "a  b   " + strings.Repeat("c", 80) + "  d" },
 		"bad-return-path": func(m *Message) { m.ReturnPath = "not an address" },
+		"return-path":     func(m *Message) { m.ReturnPath = "Bounces <\"b x\"+k1@khabar.example>" },
+		"quoted-local":    func(m *Message) { m.Subscriber = &Subscriber{Email: `"a b"@example.com`} },
 		"bad-unsubscribe": func(m *Message) { m.UnsubscribeURL = "ftp://x" },
 		"crlf-from":       func(m *Message) { m.From = mail.Address{Name: "a\r\nb", Address: "a@b.example"} },
 		"no-from":         func(m *Message) { m.From = mail.Address{} },
@@ -188,4 +192,29 @@ func FuzzAppendTo(f *testing.F) {
 		}
 		checkSameBytes(t, &m)
 	})
+}
+
+// checkEnvelope fails unless Envelope gives go-mail's envelope for m's
+// Msg, or Msg's error.
+func checkEnvelope(t testing.TB, m *Message) {
+	t.Helper()
+	from, to, err := m.Envelope()
+	msg, wantErr := m.Msg()
+	if wantErr != nil || err != nil {
+		if wantErr == nil || err == nil || err.Error() != wantErr.Error() {
+			t.Fatalf("Envelope error %v, Msg's %v", err, wantErr)
+		}
+		return
+	}
+	wantFrom, err := msg.GetSender(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTo, err := msg.GetRecipients()
+	if err != nil || len(wantTo) != 1 {
+		t.Fatalf("go-mail's recipients %q, %v", wantTo, err)
+	}
+	if from != wantFrom || to != wantTo[0] {
+		t.Fatalf("Envelope %q -> %q, go-mail's %q -> %q", from, to, wantFrom, wantTo[0])
+	}
 }

@@ -72,13 +72,28 @@ func (r *run) prepareIn(job Job, buf *bytes.Buffer) (m message, res Result, ok b
 		res.State, res.Detail = StateFailed, detail
 		return message{}, res, false
 	}
-	msg, err := job.Compose()
-	if errors.Is(err, ErrSkip) {
-		res.State, res.Detail = StateSkipped, err.Error()
-		return message{}, res, false
-	}
-	if err != nil {
+	skipped := func(err error) (message, Result, bool) {
+		if errors.Is(err, ErrSkip) {
+			res.State, res.Detail = StateSkipped, err.Error()
+			return message{}, res, false
+		}
 		return failed("compose: " + err.Error())
+	}
+	if job.composeRaw != nil {
+		c, err := job.composeRaw()
+		if err != nil {
+			return skipped(err)
+		}
+		res.MessageID = c.id
+		raw, err := r.writeSigned(c.write)
+		if err != nil {
+			return failed(err.Error())
+		}
+		return message{job: job, id: c.id, from: c.from, to: c.to, raw: raw}, res, true
+	}
+	msg, err := job.Compose()
+	if err != nil {
+		return skipped(err)
 	}
 	res.MessageID = msg.GetMessageID()
 	from, err := msg.GetSender(false)
@@ -88,13 +103,6 @@ func (r *run) prepareIn(job Job, buf *bytes.Buffer) (m message, res Result, ok b
 	rcpts, err := msg.GetRecipients()
 	if err != nil || len(rcpts) != 1 {
 		return failed(fmt.Sprintf("envelope recipients: want exactly one, got %d (%v)", len(rcpts), err))
-	}
-	if job.write != nil {
-		raw, err := r.writeSigned(job.write)
-		if err != nil {
-			return failed(err.Error())
-		}
-		return message{job: job, id: res.MessageID, from: from, to: rcpts[0], raw: raw}, res, true
 	}
 	buf.Reset()
 	if _, err := msg.WriteTo(buf); err != nil {

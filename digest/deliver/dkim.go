@@ -50,7 +50,8 @@ var ErrDKIMConfig = errors.New("deliver: invalid DKIM configuration")
 // headers the digest must cover happen to fit (h= is 75 characters); add
 // MIME-Version and Content-Type, as DefaultSignedHeaders does, or oversign,
 // and it breaks (TestGoMailDKIMFolding records both). So the sender lets
-// go-mail write the message with Msg.WriteTo, signs those exact bytes with
+// go-mail write the message with Msg.WriteTo (a digest's is written by
+// digest.Message.AppendTo, the same bytes), signs those exact bytes with
 // github.com/emersion/go-msgauth/dkim, which folds only between tags (a long
 // h= list then makes a line longer than 78 characters, allowed up to RFC
 // 5322's hard limit of 998), prepends the signature and sends the resulting
