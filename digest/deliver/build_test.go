@@ -57,9 +57,12 @@ func TestWriteSigned(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := &run{s: &Sender{cfg: Config{DKIM: dk}}}
-			got, err := r.writeSigned(write)
+			got, buf, err := r.writeSigned(write)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if (buf == nil) != (name == "long") {
+				t.Errorf("pooled array %v, want one unless the field is longer than the room", buf != nil)
 			}
 			want := msg
 			if dk != nil {
@@ -76,7 +79,7 @@ func TestWriteSigned(t *testing.T) {
 		})
 	}
 	r := &run{s: &Sender{cfg: Config{}}}
-	if _, err := r.writeSigned(func(b []byte) ([]byte, error) { return b, errors.New("boom") }); err == nil || err.Error() != "write message: boom" {
+	if _, _, err := r.writeSigned(func(b []byte) ([]byte, error) { return b, errors.New("boom") }); err == nil || err.Error() != "write message: boom" {
 		t.Errorf("error %v, want write message: boom", err)
 	}
 }
