@@ -12,14 +12,18 @@ import (
 	"github.com/khabar/khabar"
 )
 
-// goMailBytes returns what go-mail writes for m's Msg.
-func goMailBytes(m *Message) ([]byte, error) {
+// goMailBytes returns what go-mail writes for m's Msg; it fails the test
+// unless go-mail's count is the number of bytes it wrote.
+func goMailBytes(t testing.TB, m *Message) ([]byte, error) {
 	msg, err := m.Msg()
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	_, err = msg.WriteTo(&buf)
+	n, err := msg.WriteTo(&buf)
+	if n != int64(buf.Len()) {
+		t.Fatalf("go-mail counted %d bytes, wrote %d", n, buf.Len())
+	}
 	return buf.Bytes(), err
 }
 
@@ -35,7 +39,7 @@ func (w onlyWriter) Write(p []byte) (int, error) { return w.b.Write(p) }
 func checkSameBytes(t testing.TB, m *Message) (fast bool) {
 	t.Helper()
 	checkEnvelope(t, m)
-	want, wantErr := goMailBytes(m)
+	want, wantErr := goMailBytes(t, m)
 	prefix := []byte("prefix")
 	got, err := m.AppendTo(bytes.Clone(prefix))
 	if wantErr != nil || err != nil {
@@ -49,11 +53,11 @@ func checkSameBytes(t testing.TB, m *Message) (fast bool) {
 	}
 	var buf bytes.Buffer
 	buf.WriteString("x")
-	if _, err := m.WriteTo(&buf); err != nil || !bytes.Equal(buf.Bytes()[1:], want) {
+	if n, err := m.WriteTo(&buf); err != nil || n != int64(len(want)) || !bytes.Equal(buf.Bytes()[1:], want) {
 		t.Fatalf("WriteTo to a bytes.Buffer differs from go-mail (%v):\n%s", err, firstDiff(buf.Bytes()[1:], want))
 	}
 	buf.Reset()
-	if _, err := m.WriteTo(onlyWriter{&buf}); err != nil || !bytes.Equal(buf.Bytes(), want) {
+	if n, err := m.WriteTo(onlyWriter{&buf}); err != nil || n != int64(len(want)) || !bytes.Equal(buf.Bytes(), want) {
 		t.Fatalf("WriteTo to a writer differs from go-mail (%v)", err)
 	}
 	_, fast = m.appendFast(nil)
