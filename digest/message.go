@@ -157,8 +157,22 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	if m.ListID != "" {
 		msg.SetGenHeader(gomail.Header("List-Id"), "<"+m.ListID+">")
 	}
+	unsub, err := m.listUnsubscribe()
+	if err != nil {
+		return nil, err
+	}
+	msg.SetGenHeader(gomail.HeaderListUnsubscribe, unsub)
+	msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	msg.SetBulk()
+	setBodies(msg, m.Language, m.Text, m.HTML)
+	return msg, nil
+}
+
+// listUnsubscribe returns the List-Unsubscribe field's value, or an
+// error when UnsubscribeURL is not a one-click URL.
+func (m *Message) listUnsubscribe() (string, error) {
 	if u, err := url.Parse(m.UnsubscribeURL); err != nil || !oneClickURL(u) {
-		return nil, fmt.Errorf("digest: message %s: unsubscribe URL %q: %w", m.MessageID, m.UnsubscribeURL, gomail.ErrNoHTTPSUnsubURL)
+		return "", fmt.Errorf("digest: message %s: unsubscribe URL %q: %w", m.MessageID, m.UnsubscribeURL, gomail.ErrNoHTTPSUnsubURL)
 	}
 	// go-mail folds generic fields at spaces to 76 columns, and the only
 	// space here is the one after the comma (a URL has none, RFC 3986):
@@ -169,11 +183,7 @@ func (m *Message) Msg() (*gomail.Msg, error) {
 	if m.UnsubscribeMailto != "" {
 		unsub += ", <" + m.UnsubscribeMailto + ">"
 	}
-	msg.SetGenHeader(gomail.HeaderListUnsubscribe, unsub)
-	msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
-	msg.SetBulk()
-	setBodies(msg, m.Language, m.Text, m.HTML)
-	return msg, nil
+	return unsub, nil
 }
 
 // oneClickURL reports whether u may be a List-Unsubscribe one-click URL:
@@ -220,12 +230,11 @@ func newMsg(boundary string, from, to mail.Address, subject string, date time.Ti
 	//
 	// The address goes out with its domain in punycode; a non-ASCII local
 	// part stays UTF-8 (RFC 6532), for servers that offer SMTPUTF8.
-	addr, err := asciiDomain(to.Address)
+	addr, toField, err := recipient(to)
 	if err != nil {
-		return nil, fmt.Errorf("address %q: %w", to.Address, err)
+		return nil, err
 	}
 	msg.BccMailAddress(&mail.Address{Address: addr})
-	toField := formatAddress(mail.Address{Name: oneLine(to.Name), Address: addr})
 	if NeedsSMTPUTF8(addr) {
 		// go-mail would encode the UTF-8 address into encoded words; the
 		// name in toField is encoded already.
@@ -237,6 +246,16 @@ func newMsg(boundary string, from, to mail.Address, subject string, date time.Ti
 	msg.SetDateWithValue(date)
 	msg.SetMessageIDWithValue(id)
 	return msg, nil
+}
+
+// recipient returns the address a message to goes to (its domain in
+// punycode) and the value of its To field.
+func recipient(to mail.Address) (addr, field string, err error) {
+	addr, err = asciiDomain(to.Address)
+	if err != nil {
+		return "", "", fmt.Errorf("address %q: %w", to.Address, err)
+	}
+	return addr, formatAddress(mail.Address{Name: oneLine(to.Name), Address: addr}), nil
 }
 
 // setBodies adds Content-Language and the text and HTML alternatives.
@@ -260,13 +279,7 @@ func bodyWriter(b []byte) func(io.Writer) (int64, error) {
 
 // WriteTo writes the message as an RFC 5322 .eml file: what Msg produces,
 // without DKIM.
-func (m *Message) WriteTo(w io.Writer) (int64, error) {
-	msg, err := m.Msg()
-	if err != nil {
-		return 0, err
-	}
-	return msg.WriteTo(w)
-}
+func (m *Message) WriteTo(w io.Writer) (int64, error) { return m.writeRaw(w) }
 
 // formatAddress writes an address for a header: the name as net/mail
 // quotes it when it is printable ASCII, else as RFC 2047 B words of at

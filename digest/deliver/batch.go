@@ -90,7 +90,7 @@ func (w *worker) holds() bool {
 // hold keeps the settle of m's attempt a for the next journal move.
 func (w *worker) hold(m *message, a attempt) {
 	h := &heldSettle{m: *m, a: a}
-	h.m.raw = nil
+	h.m.raw, h.m.buf = nil, nil // the worker releases the bytes once send returns
 	h.mv, h.after = w.settleMove(m, a)
 	w.held = h
 }

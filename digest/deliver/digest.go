@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"mime"
 	"sync"
 	"time"
 
@@ -84,19 +85,36 @@ func (d *Digest) skip(email string, err error) {
 func (d *Digest) job(ctx context.Context, ed digest.Edition, p digest.Pending) Job {
 	sub := p.Subscriber
 	var m *digest.Message
+	build := func() (err error) {
+		m, err = d.Builder.BuildPending(ctx, ed, p)
+		if err != nil {
+			d.skip(sub.Email, err)
+			if errors.Is(err, digest.ErrSkipped) {
+				return fmt.Errorf("%w: %w", ErrSkip, err)
+			}
+		}
+		return err
+	}
 	return Job{
 		Key: Key{Edition: ed.ID(), Recipient: sub.Key()},
 		Compose: func() (*gomail.Msg, error) {
-			var err error
-			m, err = d.Builder.BuildPending(ctx, ed, p)
-			if err != nil {
-				d.skip(sub.Email, err)
-				if errors.Is(err, digest.ErrSkipped) {
-					return nil, fmt.Errorf("%w: %w", ErrSkip, err)
-				}
+			if err := build(); err != nil {
 				return nil, err
 			}
 			return m.Msg()
+		},
+		composeRaw: func() (composed, error) {
+			if err := build(); err != nil {
+				return composed{}, err
+			}
+			from, to, err := m.Envelope()
+			if err != nil {
+				return composed{}, err
+			}
+			// The Message-ID as go-mail's GetMessageID gives it: the
+			// field's value, which it B-encodes when not printable ASCII.
+			id := mime.BEncoding.Encode(string(gomail.CharsetUTF8), "<"+m.MessageID+">")
+			return composed{id: id, from: from, to: to, write: m.AppendTo}, nil
 		},
 		Sent: &SentRecord{Log: d.Store, Entry: func(at time.Time) digest.Sent {
 			return m.Sent(at)

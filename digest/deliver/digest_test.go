@@ -291,3 +291,41 @@ func TestDigestJobsReadSentLogByPage(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestJobsComposeRaw checks that a Digest job's message composed
+// without go-mail (the build stage's path) is the one its Compose gives
+// through go-mail: the same Message-ID, envelope, signed bytes and Result.
+func TestDigestJobsComposeRaw(t *testing.T) {
+	defer func(now func() time.Time) { dkimNow = now }(dkimNow)
+	dkimNow = func() time.Time { return time.Date(2026, 11, 25, 7, 0, 0, 0, ist) }
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 7, 0, 0, 0, ist)
+	subs := append(testSubscribers(t),
+		&digest.Subscriber{Email: "राम@example.org", Name: "राम प्रसाद", Language: "hi"},
+		&digest.Subscriber{Email: "user@bücher.example", Name: "Ünal", Language: "en"},
+	)
+	store, _, b := digestSetup(t, subs, 400, now)
+	_, ek := testKeys(t)
+	r := &run{s: &Sender{cfg: Config{DKIM: &DKIM{Domain: b.Domain(), Selector: "k", Key: ek}}}}
+	n := 0
+	for job, err := range (&Digest{Builder: b, Store: store}).Jobs(ctx, digest.Edition{Date: "2026-11-25"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if job.composeRaw == nil {
+			t.Fatal("a Digest job without composeRaw")
+		}
+		got, gotRes, gotOK := r.prepare(job)
+		viaGoMail := job
+		viaGoMail.composeRaw = nil
+		want, wantRes, wantOK := r.prepare(viaGoMail)
+		if gotOK != wantOK || gotRes != wantRes || got.id != want.id || got.from != want.from || got.to != want.to || !slices.Equal(got.raw, want.raw) {
+			t.Errorf("%s: composed without go-mail: %t %+v %q %q %q (%d bytes); with it: %t %+v %q %q %q (%d bytes)", job.Key.Recipient,
+				gotOK, gotRes, got.id, got.from, got.to, len(got.raw), wantOK, wantRes, want.id, want.from, want.to, len(want.raw))
+		}
+		n++
+	}
+	if n != 6 {
+		t.Errorf("%d jobs, want 6", n)
+	}
+}

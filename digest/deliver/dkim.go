@@ -50,7 +50,8 @@ var ErrDKIMConfig = errors.New("deliver: invalid DKIM configuration")
 // headers the digest must cover happen to fit (h= is 75 characters); add
 // MIME-Version and Content-Type, as DefaultSignedHeaders does, or oversign,
 // and it breaks (TestGoMailDKIMFolding records both). So the sender lets
-// go-mail write the message with Msg.WriteTo, signs those exact bytes with
+// go-mail write the message with Msg.WriteTo (a digest's is written by
+// digest.Message.AppendTo, the same bytes), signs those exact bytes with
 // github.com/emersion/go-msgauth/dkim, which folds only between tags (a long
 // h= list then makes a line longer than 78 characters, allowed up to RFC
 // 5322's hard limit of 998), prepends the signature and sends the resulting
@@ -208,8 +209,19 @@ func (d *DKIM) check() error {
 // it is not modified, and the returned bytes after the signature field are
 // identical to msg.
 func (d *DKIM) Sign(msg []byte) ([]byte, error) {
-	if err := d.check(); err != nil {
+	sig, err := d.signature(msg)
+	if err != nil {
 		return nil, err
+	}
+	// bytes.Join does not zero the buffer it fills.
+	return bytes.Join([][]byte{[]byte(sig), msg}, nil), nil
+}
+
+// signature returns the DKIM-Signature field (with its CRLF) that Sign
+// prepends to msg.
+func (d *DKIM) signature(msg []byte) (string, error) {
+	if err := d.check(); err != nil {
+		return "", err
 	}
 	opts := &dkim.SignOptions{
 		Domain:                 d.Domain,
@@ -228,15 +240,12 @@ func (d *DKIM) Sign(msg []byte) ([]byte, error) {
 	}
 	sig, ok, err := d.fastSignature(msg, opts.HeaderKeys, opts.Expiration)
 	if err != nil {
-		return nil, fmt.Errorf("deliver: DKIM signing: %w", err)
+		return "", fmt.Errorf("deliver: DKIM signing: %w", err)
 	}
 	if !ok {
-		if sig, err = d.slowSignature(msg, opts); err != nil {
-			return nil, err
-		}
+		return d.slowSignature(msg, opts)
 	}
-	// bytes.Join does not zero the buffer it fills.
-	return bytes.Join([][]byte{[]byte(sig), msg}, nil), nil
+	return sig, nil
 }
 
 // slowSignature returns the DKIM-Signature field go-msgauth's Signer

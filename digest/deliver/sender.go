@@ -72,6 +72,21 @@ type Job struct {
 	// recorded as sent all the same (it was) and the error is added to the
 	// Result's Detail.
 	Sent *SentRecord
+
+	// composeRaw, when set, is used in Compose's place by the build stage:
+	// it composes the same message without go-mail (Digest's jobs use
+	// digest.Message's Envelope and AppendTo, checked against go-mail),
+	// which the build stage writes into room kept in front for the
+	// DKIM-Signature field.
+	composeRaw func() (composed, error)
+}
+
+// composed is a message composed without go-mail: its Message-ID (in
+// angle brackets) and envelope as go-mail's Msg gives them, and a
+// function that appends its bytes, what the Msg's WriteTo writes.
+type composed struct {
+	id, from, to string
+	write        func([]byte) ([]byte, error)
 }
 
 // SentRecord says how a Job's send goes into a sent log. When the Sender's

@@ -32,9 +32,10 @@ type worker struct {
 // sent on every attempt.
 type message struct {
 	job      Job
-	id       string // Message-ID
-	from, to string // envelope
-	raw      []byte // written and signed once
+	id       string  // Message-ID
+	from, to string  // envelope
+	raw      []byte  // written and signed once
+	buf      *[]byte // the pooled array raw is in (see release); nil: none
 }
 
 func (w *worker) loop() {
@@ -115,6 +116,7 @@ func (w *worker) deliver(t task) {
 		return
 	}
 	w.send(&t.m, t.res, t.rec)
+	t.m.release()
 }
 
 // send makes attempts until one settles the message, the attempts counted
