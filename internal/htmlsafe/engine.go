@@ -61,7 +61,7 @@ func (p *Policy) Sanitize(body, base string) string {
 	s := newState(p)
 	defer s.release()
 	s.baseStr = base
-	out, same := s.engine(s.out[:0], body, s.prefix(body))
+	out, same := s.engine(s.out[:0], body)
 	s.out = out[:0]
 	if same {
 		return body
@@ -81,7 +81,7 @@ func (p *Policy) AppendSanitized(dst []byte, body, base string) (out []byte, sam
 	defer s.release()
 	s.baseStr = base
 	own := s.out
-	out, same = s.engine(dst, body, s.prefix(body))
+	out, same = s.engine(dst, body)
 	s.out = own
 	if same {
 		return out[:len(dst)], true
@@ -98,23 +98,12 @@ func (p *Policy) SanitizeFragment(body string, base *url.URL) (string, Image) {
 	s := newState(p)
 	defer s.release()
 	s.base, s.baseDone = base, true
-	out, same := s.engine(s.out[:0], body, s.prefix(body))
+	out, same := s.engine(s.out[:0], body)
 	s.out = out[:0]
 	if same {
 		return body, s.first
 	}
 	return string(out), s.first
-}
-
-// prefix returns how much of body, which the quick scan (needsFilter)
-// did not pass, the Outgoing rules are known to write back as it is
-// (quietEnd): the engine need not tokenize it. For Incoming it is 0.
-func (s *state) prefix(body string) int {
-	if s.p.in != nil {
-		return 0
-	}
-	s.quiet.reset()
-	return s.quietEnd(body, 0)
 }
 
 // state is one run of the engine.
@@ -170,8 +159,7 @@ func (s *state) baseURL() *url.URL {
 // run is the engine on body from its start: engine appending to s.out,
 // returning body itself when nothing changed.
 func (s *state) run(body string) string {
-	s.quiet.reset()
-	out, same := s.engine(s.out[:0], body, 0)
+	out, same := s.engine(s.out[:0], body)
 	s.out = out[:0]
 	if same {
 		return body
@@ -180,12 +168,14 @@ func (s *state) run(body string) string {
 }
 
 // engine is one pass over the tokenizer, each token handed to the
-// policy's rules, which append what they keep to dst; body[:from] is known
-// to come out as it is (Outgoing's quietEnd; 0 for none). It returns the
-// extended dst and whether the output is body itself. Comments, doctypes
-// and processing instructions are dropped by every policy (the tokenizer
+// policy's rules, which append what they keep to dst. For Outgoing, what
+// the rules are known to write back as it is (quietEnd) is skipped
+// over, not tokenized: the body's quiet start, found before the first
+// token, and each quiet stretch after a token. It returns the extended
+// dst and whether the output is body itself. Comments, doctypes and
+// processing instructions are dropped by every policy (the tokenizer
 // skips them).
-func (s *state) engine(dst []byte, body string, from int) (out []byte, same bool) {
+func (s *state) engine(dst []byte, body string) (out []byte, same bool) {
 	if s.p.in != nil && strings.TrimSpace(body) == "" {
 		return dst, body == ""
 	}
@@ -194,11 +184,11 @@ func (s *state) engine(dst []byte, body string, from int) (out []byte, same bool
 	s.open.stack = s.open.buf[:0]
 	z := &s.z
 	z.reset(body)
-	z.pos = from
+	s.quiet.reset()
 	// body[v0:v1] is a run of tokens that come out as they went in, not
 	// yet copied to s.out: a body that is one such run is returned as it
 	// is, and a run is copied in one piece.
-	v0, v1 := 0, from
+	v0, v1 := 0, 0
 	for {
 		if s.p.in == nil && s.skipName == "" && z.rawTag == "" {
 			// What the rules write back as it is need not be tokenized.
@@ -228,10 +218,16 @@ func (s *state) engine(dst []byte, body string, from int) (out []byte, same bool
 			if s.skipping(name, tt) {
 				continue
 			}
-			s.readAttrs(body, s.p.in == nil) // Outgoing keeps only attrOK's
 			if s.p.in != nil {
+				s.readAttrs(body, false)
 				s.inStart(name, tt == tokSelfClosing)
 			} else {
+				if acceptableElement(name) {
+					// Outgoing keeps only attrOK's, and only on the
+					// elements it keeps: it drops or unwraps the others
+					// without looking at their attributes.
+					s.readAttrs(body, true)
+				}
 				s.outStart(name, tt == tokSelfClosing)
 			}
 		case tokEnd:
@@ -348,7 +344,8 @@ func (s *state) text(raw string, mode textMode) (verbatim bool) {
 	return false
 }
 
-// outStart applies the Outgoing rules to a start tag.
+// outStart applies the Outgoing rules to a start tag; s.attrs are its
+// attributes when the element is one the rules keep.
 func (s *state) outStart(name string, selfClosing bool) {
 	if !acceptableElement(name) {
 		if lookupName(name)&flagElemDropped != 0 && !selfClosing {
@@ -358,10 +355,11 @@ func (s *state) outStart(name string, selfClosing bool) {
 	}
 	kept := s.attrs[:0]
 	for _, a := range s.attrs {
-		if !attrOK(a.key) {
+		f := lookupName(a.key) // attrOK and urlAttr in one lookup
+		if f&flagAttrKept == 0 && !dataAttr(a.key) {
 			continue
 		}
-		if urlAttr(a.key) {
+		if f&flagAttrURL != 0 {
 			var ok bool
 			if a.val, ok = s.checkURL(name, a.key, a.val); !ok {
 				continue

@@ -101,5 +101,8 @@ func urlAttr(name string) bool { return lookupName(name)&flagAttrURL != 0 }
 
 // attrOK is acceptableAttrs[name] or a data-* name.
 func attrOK(name string) bool {
-	return lookupName(name)&flagAttrKept != 0 || len(name) > 5 && strings.HasPrefix(name, "data-")
+	return lookupName(name)&flagAttrKept != 0 || dataAttr(name)
 }
+
+// dataAttr reports whether name is a data-* name.
+func dataAttr(name string) bool { return len(name) > 5 && strings.HasPrefix(name, "data-") }

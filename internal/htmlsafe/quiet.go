@@ -80,22 +80,28 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 	if closing {
 		return -1, 0
 	}
+	// seen are the tag's attribute names; urls, those of them whose URL
+	// the cheap test does not pass (name and value), checked with
+	// checkURL once the rest of the tag is known to be quiet: a tag that
+	// is not quiet further on costs no URL check.
 	var seen [8]string
-	nseen := 0
+	var urls [8]quietAttr
+	nseen, nurls := 0, 0
 	for i = n; ; {
 		if i >= len(body) {
 			return -1, 0
 		}
 		switch body[i] {
 		case '>':
-			return i + 1, nseen
+			return s.quietURLs(name, urls[:nurls], i+1), nseen
 		case ' ':
 		default:
 			return -1, 0
 		}
 		i++
 		if i+1 < len(body) && body[i] == '/' && body[i+1] == '>' {
-			return i + 2, nseen // " />", as appendStartTag closes a self-closing tag
+			// " />", as appendStartTag closes a self-closing tag
+			return s.quietURLs(name, urls[:nurls], i+2), nseen
 		}
 		k := i
 		for k < len(body) && ('a' <= body[k] && body[k] <= 'z' || k > i && ('0' <= body[k] && body[k] <= '9' || body[k] == '-')) {
@@ -106,7 +112,7 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 		}
 		key := body[i:k]
 		f := lookupName(key)
-		if f&flagAttrKept == 0 && !attrOK(key) || nseen == len(seen) {
+		if f&flagAttrKept == 0 && !dataAttr(key) || nseen == len(seen) {
 			return -1, 0
 		}
 		for _, sk := range seen[:nseen] {
@@ -131,15 +137,28 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 			if !quietURL(key, val) {
 				return -1, 0
 			}
-			n := len(s.scratch)
-			u, ok := s.checkURL(name, key, val)
-			s.scratch = s.scratch[:n] // u, a view of it, is not kept
-			if !ok || u != val {
-				return -1, 0
-			}
+			urls[nurls] = quietAttr{key, val} // nurls < nseen <= len(urls)
+			nurls++
 		}
 		i = e + 1
 	}
+}
+
+// quietAttr is a URL attribute quietTag has still to check.
+type quietAttr struct{ key, val string }
+
+// quietURLs returns end when checkURL keeps each of urls, attributes of
+// a name element, as it is, else -1.
+func (s *state) quietURLs(name string, urls []quietAttr, end int) int {
+	for _, a := range urls {
+		n := len(s.scratch)
+		u, ok := s.checkURL(name, a.key, a.val)
+		s.scratch = s.scratch[:n] // u, a view of it, is not kept
+		if !ok || u != a.val {
+			return -1
+		}
+	}
+	return end
 }
 
 // attrStop are the bytes that end a quiet attribute value: its closing
