@@ -20,40 +20,60 @@ import (
 // sink that replies 1 ms after each message, and reports messages per
 // second of each, the ratio ("speedup-x"), and the PostgreSQL round trips
 // per delivered message (claims, transitions, lease renewals; setup and
-// migrations excluded). It also sends the edition with one process on a
-// SQLite journal, and reports the CPU time the sender processes used per
-// message: on a machine with fewer free cores than processes, the
-// speedup is bounded by CPU, not by the database or the claims. The documented figure is 20,000 subscribers; set
+// migrations excluded). It does so with 4 SMTP sessions a process (the
+// default) and then with 1 (metrics ending in "-1sess"), where a process
+// is bound by the sink's reply and its commits rather than by CPU. It also
+// sends the edition with one process on a SQLite journal, and reports the
+// CPU time the sender processes used per message, and PostgreSQL's when it
+// runs on this machine (all its processes, read from /proc): on a machine
+// with fewer free cores than processes, the speedup is bounded by CPU, not
+// by the database or the claims. The documented figure is 20,000 subscribers; set
 // KHABAR_BENCH_SUBSCRIBERS for another count and KHABAR_BENCH_WORKERS for
-// the SMTP sessions per process (default 4).
+// one number of SMTP sessions per process instead of both.
 //
 //	go test ./postgres -run '^$' -bench Senders -benchtime 1x
 func BenchmarkSenders(b *testing.B) {
 	n := envInt("KHABAR_BENCH_SUBSCRIBERS", 20_000)
-	workers := envInt("KHABAR_BENCH_WORKERS", 4)
+	sessions := []int{4, 1} // the default first
+	if w := envInt("KHABAR_BENCH_WORKERS", 0); w > 0 {
+		sessions = []int{w}
+	}
 	delay, err := time.ParseDuration(os.Getenv("KHABAR_BENCH_SMTP_DELAY"))
 	if err != nil {
 		delay = time.Millisecond
 	}
 	url := pgtest.URL(b)
-	openDB(b, url) // migrate once
+	pm := postmaster(b, openDB(b, url)) // migrate once
 	dir := b.TempDir()
-	var one, three, lite sendRun
+	one, three := make([]sendRun, len(sessions)), make([]sendRun, len(sessions))
+	var lite sendRun
 	i := 0
 	for b.Loop() {
 		i++
-		one = runSenders(b, url, fmt.Sprintf("one-%d", i), 1, n, workers, delay)
-		three = runSenders(b, url, fmt.Sprintf("three-%d", i), 3, n, workers, delay)
-		lite = runSenders(b, "sqlite:"+filepath.Join(dir, fmt.Sprintf("journal-%d.db", i)), "lite", 1, n, workers, delay)
+		for k, w := range sessions {
+			one[k] = runSenders(b, url, pm, fmt.Sprintf("one-%d-%d", w, i), 1, n, w, delay)
+			three[k] = runSenders(b, url, pm, fmt.Sprintf("three-%d-%d", w, i), 3, n, w, delay)
+		}
+		lite = runSenders(b, "sqlite:"+filepath.Join(dir, fmt.Sprintf("journal-%d.db", i)), 0, "lite", 1, n, sessions[0], delay)
 	}
-	b.ReportMetric(one.rate(), "msg/s-1proc")
-	b.ReportMetric(three.rate(), "msg/s-3proc")
-	b.ReportMetric(three.rate()/one.rate(), "speedup-x")
-	b.ReportMetric(one.perMessage(), "roundtrips/msg-1proc")
-	b.ReportMetric(three.perMessage(), "roundtrips/msg-3proc")
+	for k, w := range sessions {
+		sfx := ""
+		if k > 0 {
+			sfx = fmt.Sprintf("-%dsess", w)
+		}
+		b.ReportMetric(one[k].rate(), "msg/s-1proc"+sfx)
+		b.ReportMetric(three[k].rate(), "msg/s-3proc"+sfx)
+		b.ReportMetric(three[k].rate()/one[k].rate(), "speedup-x"+sfx)
+		b.ReportMetric(one[k].perMessage(), "roundtrips/msg-1proc"+sfx)
+		b.ReportMetric(three[k].perMessage(), "roundtrips/msg-3proc"+sfx)
+		b.ReportMetric(one[k].cpuPerMessage(), "sender-cpu-µs/msg-1proc"+sfx)
+		b.ReportMetric(three[k].cpuPerMessage(), "sender-cpu-µs/msg-3proc"+sfx)
+		if pm != 0 {
+			b.ReportMetric(one[k].serverCPUPerMessage(), "pg-cpu-µs/msg-1proc"+sfx)
+			b.ReportMetric(three[k].serverCPUPerMessage(), "pg-cpu-µs/msg-3proc"+sfx)
+		}
+	}
 	b.ReportMetric(lite.rate(), "msg/s-sqlite-1proc")
-	b.ReportMetric(one.cpuPerMessage(), "sender-cpu-µs/msg-1proc")
-	b.ReportMetric(three.cpuPerMessage(), "sender-cpu-µs/msg-3proc")
 }
 
 func envInt(name string, def int) int {
@@ -68,6 +88,7 @@ type sendRun struct {
 	sent, roundTrips int
 	took             time.Duration
 	cpu              time.Duration // user and system time of the sender processes
+	serverCPU        time.Duration // PostgreSQL's, when it runs on this machine
 }
 
 func (r sendRun) rate() float64       { return float64(r.sent) / r.took.Seconds() }
@@ -75,13 +96,18 @@ func (r sendRun) perMessage() float64 { return float64(r.roundTrips) / float64(r
 func (r sendRun) cpuPerMessage() float64 {
 	return float64(r.cpu.Microseconds()) / float64(r.sent)
 }
+func (r sendRun) serverCPUPerMessage() float64 {
+	return float64(r.serverCPU.Microseconds()) / float64(r.sent)
+}
 
 // runSenders runs procs sender processes on db for an edition of n
 // recipients, into a sink that replies after delay, and waits for all.
-func runSenders(b *testing.B, db, edition string, procs, n, workers int, delay time.Duration) sendRun {
+// pm is the postmaster's process ID, for the server's CPU time (0: none).
+func runSenders(b *testing.B, db string, pm int, edition string, procs, n, workers int, delay time.Duration) sendRun {
 	b.Helper()
 	sink := startSink(b, delay)
 	outs := make([]*bytes.Buffer, procs)
+	serverStart := serverCPU(pm)
 	start := time.Now()
 	cmds := make([]chan error, procs)
 	procCmds := make([]*exec.Cmd, procs)
@@ -103,6 +129,10 @@ func runSenders(b *testing.B, db, edition string, procs, n, workers int, delay t
 		}
 	}
 	r.took = time.Since(start)
+	if pm != 0 {
+		time.Sleep(300 * time.Millisecond) // for the backends of the processes to exit
+		r.serverCPU = serverCPU(pm) - serverStart
+	}
 	for p := range procs {
 		r.cpu += procCmds[p].ProcessState.UserTime() + procCmds[p].ProcessState.SystemTime()
 		sc := bufio.NewScanner(outs[p])

@@ -11,17 +11,22 @@ import (
 	"github.com/khabar/khabar/digest/deliver"
 )
 
-// Claim implements deliver.Claimer in one round trip: a batch of three
-// statements in one transaction. The first creates the missing records,
-// already leased to owner; the second takes, with FOR UPDATE SKIP LOCKED
-// (so concurrent claims never wait for each other), the pending records
-// whose lease is free, lapsed or owner's own, and turns into unknown those
-// in sending whose lease has lapsed; the third reads every key's record.
-// Keys are handled in sorted order, so that claims inserting the same new
-// keys lock them in one order.
+// Claim implements deliver.Claimer in one round trip, three statements
+// in one transaction, which rides with the next batch of this process's
+// journal moves when one comes soon (see groupCommit). The first creates
+// the missing records, already leased to owner (only those missing: it
+// never waits for the rows other senders are moving); the second takes,
+// with FOR UPDATE SKIP LOCKED (so concurrent claims never wait for each
+// other), the pending records whose lease is free, lapsed or owner's own,
+// and turns into unknown those in sending whose lease has lapsed; the
+// third reads every key's record. Keys are handled in sorted order, so
+// that claims inserting the same new keys lock them in one order.
 func (j *Journal) Claim(ctx context.Context, owner string, keys []deliver.Key, lease time.Duration, at time.Time) ([]deliver.Claimed, error) {
 	if owner == "" || lease <= 0 {
 		return nil, fmt.Errorf("postgres: claim: want an owner and a positive lease, got %q and %v", owner, lease)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	sorted := slices.Clone(keys)
 	slices.SortFunc(sorted, func(a, b deliver.Key) int {
@@ -39,12 +44,12 @@ func (j *Journal) Claim(ctx context.Context, owner string, keys []deliver.Key, l
 	ms := lease.Milliseconds()
 	found := make(map[deliver.Key]*deliver.Claimed, len(sorted))
 	taken := make(map[deliver.Key]string, len(sorted)) // new state of the records the claim changed
-	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO deliver_journal (edition, recipient, state, updated_at, owner, lease_until)
+	ops := []*gcOp{{sql: `INSERT INTO deliver_journal (edition, recipient, state, updated_at, owner, lease_until)
 		SELECT e, r, 'pending', $3, $4, now() + $5 * interval '1 millisecond' FROM unnest($1::text[], $2::text[]) AS k(e, r)
+		WHERE NOT EXISTS (SELECT 1 FROM deliver_journal j WHERE j.edition = k.e AND j.recipient = k.r)
 		ORDER BY e, r
-		ON CONFLICT (edition, recipient) DO NOTHING`, eds, rcpts, at, owner, ms)
-	b.Queue(`WITH pick AS (
+		ON CONFLICT (edition, recipient) DO NOTHING`, args: []any{eds, rcpts, at, owner, ms}, rows: func(pgx.Rows) error { return nil }},
+		{sql: `WITH pick AS (
 		SELECT j.edition, j.recipient FROM deliver_journal j JOIN unnest($1::text[], $2::text[]) AS k(e, r)
 			ON j.edition = k.e AND j.recipient = k.r
 		WHERE (j.state = 'pending' AND (j.owner = '' OR j.owner = $3 OR j.lease_until <= now()))
@@ -58,34 +63,38 @@ func (j *Journal) Claim(ctx context.Context, owner string, keys []deliver.Key, l
 		updated_at = CASE WHEN j.state = 'sending' THEN $6 ELSE j.updated_at END,
 		state = CASE WHEN j.state = 'sending' THEN 'unknown' ELSE j.state END
 	FROM pick WHERE j.edition = pick.edition AND j.recipient = pick.recipient
-	RETURNING j.edition, j.recipient, j.state`, eds, rcpts, owner, ms, deliver.InterruptedDetail, at).Query(func(rows pgx.Rows) error {
-		var k deliver.Key
-		var state string
-		_, err := pgx.ForEachRow(rows, []any{&k.Edition, &k.Recipient, &state}, func() error {
-			taken[k] = state
-			return nil
-		})
-		return err
-	})
-	b.Queue(`SELECT j.edition, j.recipient, `+recordColumns+`, j.owner, j.lease_until
+	RETURNING j.edition, j.recipient, j.state`, args: []any{eds, rcpts, owner, ms, deliver.InterruptedDetail, at}, rows: func(rows pgx.Rows) error {
+			clear(taken)
+			var k deliver.Key
+			var state string
+			_, err := pgx.ForEachRow(rows, []any{&k.Edition, &k.Recipient, &state}, func() error {
+				taken[k] = state
+				return nil
+			})
+			return err
+		}},
+		{sql: `SELECT j.edition, j.recipient, ` + recordColumns + `, j.owner, j.lease_until
 		FROM deliver_journal j JOIN unnest($1::text[], $2::text[]) AS k(e, r) ON j.edition = k.e AND j.recipient = k.r`,
-		eds, rcpts).Query(func(rows pgx.Rows) error {
-		defer rows.Close()
-		for rows.Next() {
-			c := &deliver.Claimed{}
-			var until *time.Time
-			if err := scanRecord(prefixRow{prefixRow{rows, &c.Edition}, &c.Recipient}, &c.Record, &c.Owner, &until); err != nil {
-				return err
-			}
-			if until != nil {
-				c.Until = *until
-			}
-			found[c.Key] = c
+			args: []any{eds, rcpts}, rows: func(rows pgx.Rows) error {
+				clear(found)
+				for rows.Next() {
+					c := &deliver.Claimed{}
+					var until *time.Time
+					if err := scanRecord(prefixRow{prefixRow{rows, &c.Edition}, &c.Recipient}, &c.Record, &c.Owner, &until); err != nil {
+						return err
+					}
+					if until != nil {
+						c.Until = *until
+					}
+					found[c.Key] = c
+				}
+				return rows.Err()
+			}}}
+	j.gc.ride(ops)
+	for _, op := range ops {
+		if op.err != nil {
+			return nil, fmt.Errorf("postgres: claim %d keys: %w", len(keys), op.err)
 		}
-		return rows.Err()
-	})
-	if err := j.db.pool.SendBatch(ctx, b).Close(); err != nil {
-		return nil, fmt.Errorf("postgres: claim %d keys: %w", len(keys), err)
 	}
 	return claimed(keys, found, taken)
 }
@@ -124,17 +133,23 @@ func compare(a, b string) int {
 	return 0
 }
 
-// Renew implements deliver.Claimer. Rows locked at that moment (being
-// moved by this process's own transitions) are skipped rather than waited
-// for; the next renewal, a third of a lease later, gets them.
+// Renew implements deliver.Claimer, riding with the next batch of
+// journal moves like Claim. Rows locked at that moment by other
+// transactions are skipped rather than waited for; the next renewal, a
+// third of a lease later, gets them.
 func (j *Journal) Renew(ctx context.Context, owner string, lease time.Duration, _ time.Time) error {
-	_, err := j.db.pool.Exec(ctx, `WITH mine AS (
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	op := &gcOp{sql: `WITH mine AS (
 		SELECT edition, recipient FROM deliver_journal WHERE owner = $1 AND state IN ('pending', 'sending')
 		FOR UPDATE SKIP LOCKED)
 	UPDATE deliver_journal j SET lease_until = now() + $2 * interval '1 millisecond'
-	FROM mine WHERE j.edition = mine.edition AND j.recipient = mine.recipient`, owner, lease.Milliseconds())
-	if err != nil {
-		return fmt.Errorf("postgres: renew leases of %s: %w", owner, err)
+	FROM mine WHERE j.edition = mine.edition AND j.recipient = mine.recipient`,
+		args: []any{owner, lease.Milliseconds()}, rows: func(pgx.Rows) error { return nil }}
+	j.gc.ride([]*gcOp{op})
+	if op.err != nil {
+		return fmt.Errorf("postgres: renew leases of %s: %w", owner, op.err)
 	}
 	return nil
 }

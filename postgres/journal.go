@@ -40,9 +40,13 @@ CREATE INDEX IF NOT EXISTS deliver_journal_owner ON deliver_journal (owner) WHER
 // written by the statement that records "sent".
 //
 // Transitions of concurrent callers in one process (and the moves of one
-// TransitionAll) are sent together in one pgx.Batch (one round trip, one commit: group commit), each returning
-// once that batch is committed. Claims take a batch of keys in one round
-// trip, skipping rows other senders have locked (FOR UPDATE SKIP LOCKED).
+// TransitionAll) are sent together in one pgx.Batch (one round trip, one
+// commit: group commit), each returning once that batch is committed.
+// Claims take a batch of keys in one round trip, skipping rows other
+// senders have locked (FOR UPDATE SKIP LOCKED). While messages are being
+// sent, claims and lease renewals ride with the next batch of transitions
+// (waiting at most 25 ms for it) instead of taking round trips of their
+// own.
 // Leases are measured on the database's clock. Journal is safe for
 // concurrent use, also from several processes.
 type Journal struct {
