@@ -44,7 +44,9 @@
 // Message.Msg adds List-Unsubscribe (RFC 8058 one-click; the mailto:
 // subject carries the signed token), List-Id and a deterministic
 // Message-ID and MIME boundary: the same message always gives the same
-// bytes. With Config.ReturnPath, the envelope sender is signed to name the
+// bytes. Message.AppendTo writes those bytes without building the go-mail
+// message (what the sender does for each digest; checked against go-mail)
+// and Message.Envelope gives its envelope. With Config.ReturnPath, the envelope sender is signed to name the
 // subscriber and edition (VERP), for package digest/feedback's bounces.
 //
 // UnsubscribeHandler asks for confirmation on GET (mail scanners follow
