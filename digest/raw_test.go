@@ -173,21 +173,34 @@ func TestAppendToEdges(t *testing.T) {
 }
 
 // FuzzAppendTo compares the fast path with go-mail for random names,
-// addresses, subjects, bodies and optional fields.
+// addresses, subjects, bodies and optional fields, and random senders,
+// Message-IDs, unsubscribe URLs, dates and zones (offsets with seconds,
+// years outside 0-9999).
 func FuzzAppendTo(f *testing.F) {
+	const (
+		fromName = "ख़बर"
+		fromAddr = "digest@khabar.example"
+		id       = "daily-2026-11-24.0123@khabar.example"
+		unsub    = "https://khabar.example/digest/unsubscribe?t=k1.abc"
+		unix     = 1795586400 // 2026-11-25 07:00 IST
+		offset   = 19800
+	)
 	for _, s := range goldenSubscribers {
-		f.Add(s.Name, s.Email, "आज की बड़ी ख़बर: भारत ने ऑस्ट्रेलिया को हराया", "text", "<p>html</p>", "", "daily.khabar.example", s.Language, "unsubscribe@khabar.example")
+		f.Add(s.Name, s.Email, "आज की बड़ी ख़बर: भारत ने ऑस्ट्रेलिया को हराया", "text", "<p>html</p>", "", "daily.khabar.example", s.Language, "unsubscribe@khabar.example",
+			fromName, fromAddr, id, unsub, int64(unix), offset)
 	}
-	f.Add("राम", "राम@example.com", strings.Repeat("long subject ", 10), "", "", "bounces+x@khabar.example", "", "", "")
-	base := &Message{
-		Edition:        Edition{Date: "2026-11-24", List: "daily"},
-		From:           mail.Address{Name: "ख़बर", Address: "digest@khabar.example"},
-		MessageID:      "daily-2026-11-24.0123@khabar.example",
-		Date:           time.Date(2026, 11, 25, 7, 0, 0, 0, time.FixedZone("IST", 19800)),
-		UnsubscribeURL: "https://khabar.example/digest/unsubscribe?t=k1.abc",
-	}
-	f.Fuzz(func(t *testing.T, name, email, subject, text, html, returnPath, listID, lang, mailto string) {
-		m := *base
+	f.Add("राम", "राम@example.com", strings.Repeat("long subject ", 10), "", "", "bounces+x@khabar.example", "", "", "",
+		fromName, fromAddr, id, unsub, int64(unix), offset)
+	f.Add("a\r\nBcc: x@y.example", "a@b.example", "s\r\nBcc: x@y.example", "\r\n.\r\n\x00\xff", "", "", "", "", "",
+		"Long Sender Name With Many Words In It To Fold", "\"quoted local\"@khabar.example", strings.Repeat("id", 40)+"@x", unsub+"&"+strings.Repeat("a", 100), int64(-62167219200), -(5*3600 + 53*60 + 28))
+	f.Fuzz(func(t *testing.T, name, email, subject, text, html, returnPath, listID, lang, mailto, fromName, fromAddr, id, unsub string, unix int64, offset int) {
+		m := Message{
+			Edition:        Edition{Date: "2026-11-24", List: "daily"},
+			From:           mail.Address{Name: fromName, Address: fromAddr},
+			MessageID:      id,
+			Date:           time.Unix(unix, 0).In(time.FixedZone("Z", offset%(48*3600))),
+			UnsubscribeURL: unsub,
+		}
 		m.Subscriber = &Subscriber{Email: email, Name: name}
 		m.Subject, m.Text, m.HTML = subject, []byte(text), []byte(html)
 		m.ReturnPath, m.ListID, m.Language = returnPath, listID, lang
