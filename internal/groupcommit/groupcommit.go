@@ -3,9 +3,16 @@
 // takes the whole queue and commits it at once (one transaction, one
 // fsync or one round trip), while the next callers queue behind it. Each
 // caller returns once the commit that carried its writes is done.
+//
+// With Hold set, the caller about to commit first waits, briefly, for as
+// many callers as recent commits carried, so that a commit whose own cost
+// is high (an fsync) is shared by more writes.
 package groupcommit
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Group batches the writes (values of T) of concurrent callers. Commit
 // must be set before use; it is called with each batch, by one caller at
@@ -15,11 +22,29 @@ type Group[T any] struct {
 	// Commit commits a batch of writes, in queue order.
 	Commit func(batch []T)
 
+	// Hold is the longest the caller about to commit waits for other
+	// callers to queue while fewer are queued than the most a commit
+	// carried in the last holdWindow commits (the callers that keep
+	// coming back, such as a pool of workers, arrive within it). Zero
+	// commits at once; a single caller never waits.
+	Hold time.Duration
+
 	wmu   sync.Mutex // held by the caller committing a batch
-	qmu   sync.Mutex // guards queue
+	qmu   sync.Mutex // guards queue and want
 	queue []*call[T]
 	batch []T // reused by the committing caller
+
+	// Held by wmu: how many callers to wait for, the most callers a
+	// commit carried in this window, and the commits in it.
+	expect, peak, commits int
+	want                  int           // callers the holder waits for; 0 when none waits
+	full                  chan struct{} // signalled when want callers are queued
+	timer                 *time.Timer
 }
+
+// holdWindow is how many commits the number of callers to wait for is
+// measured over (and how soon it adapts when callers stop coming).
+const holdWindow = 32
 
 // call is one caller's writes and the signal that they are committed.
 type call[T any] struct {
@@ -37,6 +62,10 @@ func (g *Group[T]) Do(writes ...T) {
 	c := &call[T]{writes: writes, done: make(chan struct{})}
 	g.qmu.Lock()
 	g.queue = append(g.queue, c)
+	if g.want > 0 && len(g.queue) >= g.want {
+		g.want = 0
+		g.full <- struct{}{} // buffered; only the holder receives
+	}
 	g.qmu.Unlock()
 
 	g.wmu.Lock()
@@ -46,10 +75,14 @@ func (g *Group[T]) Do(writes ...T) {
 		return
 	default:
 	}
+	if g.Hold > 0 {
+		g.hold()
+	}
 	g.qmu.Lock()
 	calls := g.queue
 	g.queue = nil
 	g.qmu.Unlock()
+	g.count(len(calls))
 	batch := g.batch[:0]
 	for _, c := range calls {
 		batch = append(batch, c.writes...)
@@ -59,5 +92,43 @@ func (g *Group[T]) Do(writes ...T) {
 	g.batch = batch[:0]
 	for _, c := range calls {
 		close(c.done)
+	}
+}
+
+// hold waits, for at most g.Hold, until g.expect callers are queued.
+// Called with wmu held.
+func (g *Group[T]) hold() {
+	g.qmu.Lock()
+	if len(g.queue) >= g.expect {
+		g.qmu.Unlock()
+		return
+	}
+	if g.full == nil {
+		g.full = make(chan struct{}, 1)
+		g.timer = time.NewTimer(g.Hold)
+	} else {
+		g.timer.Reset(g.Hold)
+	}
+	g.want = g.expect
+	g.qmu.Unlock()
+	select {
+	case <-g.full:
+	case <-g.timer.C:
+	}
+	g.timer.Stop()
+	g.qmu.Lock()
+	g.want = 0
+	select {
+	case <-g.full: // signalled as the timer fired
+	default:
+	}
+	g.qmu.Unlock()
+}
+
+// count records that a commit carried n callers. Called with wmu held.
+func (g *Group[T]) count(n int) {
+	g.peak = max(g.peak, n)
+	if g.commits++; g.commits == holdWindow {
+		g.expect, g.peak, g.commits = g.peak, 0, 0
 	}
 }
