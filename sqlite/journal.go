@@ -149,7 +149,8 @@ func (j *Journal) commit(batch []*writeOp) {
 // have not queued theirs yet (groupcommit.Group's Hold), so that one WAL
 // write and fsync carries more of them: a Sender's SMTP workers each
 // commit once a message, and their commits otherwise carry 1-2 messages'
-// moves each. A single worker never waits.
+// moves each. A single worker waits once every 32 commits, when the
+// group counts the callers.
 const commitHold = 500 * time.Microsecond
 
 // newJournal prepares the statements of the hot path.

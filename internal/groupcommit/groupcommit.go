@@ -25,19 +25,21 @@ type Group[T any] struct {
 	// Hold is the longest the caller about to commit waits for other
 	// callers to queue while fewer are queued than the most a commit
 	// carried in the last holdWindow commits (the callers that keep
-	// coming back, such as a pool of workers, arrive within it). Zero
-	// commits at once; a single caller never waits.
+	// coming back, such as a pool of workers). The first commit of each
+	// window waits the whole Hold to count them, so a caller alone waits
+	// once every holdWindow commits. Zero commits at once.
 	Hold time.Duration
 
-	wmu   sync.Mutex // held by the caller committing a batch
-	qmu   sync.Mutex // guards queue and want
+	qmu   sync.Mutex // guards queue, want and turn's creation
 	queue []*call[T]
-	batch []T // reused by the committing caller
+	want  int           // callers the holder waits for; 0 when none waits
+	turn  chan struct{} // holds a value while a caller commits a batch
 
-	// Held by wmu: how many callers to wait for, the most callers a
-	// commit carried in this window, and the commits in it.
+	// Held by the caller whose turn it is: the batch it reuses, how many
+	// callers to wait for, the most callers a commit carried in this
+	// window and the commits in it, and the hold's signal and timer.
+	batch                 []T
 	expect, peak, commits int
-	want                  int           // callers the holder waits for; 0 when none waits
 	full                  chan struct{} // signalled when want callers are queued
 	timer                 *time.Timer
 }
@@ -61,6 +63,9 @@ func (g *Group[T]) Do(writes ...T) {
 	}
 	c := &call[T]{writes: writes, done: make(chan struct{})}
 	g.qmu.Lock()
+	if g.turn == nil {
+		g.turn = make(chan struct{}, 1)
+	}
 	g.queue = append(g.queue, c)
 	if g.want > 0 && len(g.queue) >= g.want {
 		g.want = 0
@@ -68,8 +73,15 @@ func (g *Group[T]) Do(writes ...T) {
 	}
 	g.qmu.Unlock()
 
-	g.wmu.Lock()
-	defer g.wmu.Unlock()
+	// A caller whose writes another commits returns as soon as that
+	// commit is done, without waiting for a turn (which the next caller
+	// may hold while it waits for others).
+	select {
+	case <-c.done:
+		return
+	case g.turn <- struct{}{}:
+	}
+	defer func() { <-g.turn }()
 	select {
 	case <-c.done: // an earlier caller committed it
 		return
@@ -95,11 +107,14 @@ func (g *Group[T]) Do(writes ...T) {
 	}
 }
 
-// hold waits, for at most g.Hold, until g.expect callers are queued.
-// Called with wmu held.
+// hold waits, for at most g.Hold, until g.expect callers are queued; the
+// first commit of each window waits the whole Hold, so that the window
+// learns how many callers come within it. Called by the caller whose
+// turn it is.
 func (g *Group[T]) hold() {
+	probe := g.commits == 0
 	g.qmu.Lock()
-	if len(g.queue) >= g.expect {
+	if !probe && len(g.queue) >= g.expect {
 		g.qmu.Unlock()
 		return
 	}
@@ -109,7 +124,9 @@ func (g *Group[T]) hold() {
 	} else {
 		g.timer.Reset(g.Hold)
 	}
-	g.want = g.expect
+	if !probe {
+		g.want = g.expect
+	}
 	g.qmu.Unlock()
 	select {
 	case <-g.full:
@@ -125,7 +142,8 @@ func (g *Group[T]) hold() {
 	g.qmu.Unlock()
 }
 
-// count records that a commit carried n callers. Called with wmu held.
+// count records that a commit carried n callers. Called by the caller
+// whose turn it is.
 func (g *Group[T]) count(n int) {
 	g.peak = max(g.peak, n)
 	if g.commits++; g.commits == holdWindow {
