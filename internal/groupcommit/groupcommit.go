@@ -24,10 +24,10 @@ type Group[T any] struct {
 
 	// Hold is the longest the caller about to commit waits for other
 	// callers to queue while fewer are queued than the most a commit
-	// carried in the last holdWindow commits (the callers that keep
-	// coming back, such as a pool of workers). The first commit of each
-	// window waits the whole Hold to count them, so a caller alone waits
-	// once every holdWindow commits. Zero commits at once.
+	// carried in the last 32 commits (the callers that keep coming back,
+	// such as a pool of workers). The first commit of each 32 waits the
+	// whole Hold to count them, so a caller alone waits once every 32
+	// commits. Zero commits at once.
 	Hold time.Duration
 
 	qmu   sync.Mutex // guards queue, want and turn's creation
