@@ -121,10 +121,9 @@ func (j *Journal) Open(ctx context.Context, k deliver.Key, at time.Time) (delive
 
 // transitionSQL moves a record in one statement: the compare-and-swap
 // (state, and the lease when $9 names an owner), the sent log entry when
-// $10 is not empty, and the state before, for the conflict's report.
-const transitionSQL = `WITH cur AS (
-	SELECT state FROM deliver_journal WHERE edition = $1 AND recipient = $2
-), upd AS (
+// $10 is not empty, and, only when the swap failed, the state before, for
+// the conflict's report (an InitPlan, run on first use).
+const transitionSQL = `WITH upd AS (
 	UPDATE deliver_journal SET state = $4, attempts = attempts + $5, detail = $6,
 		message_id = CASE WHEN $7 = '' THEN message_id ELSE $7 END, updated_at = $8
 	WHERE edition = $1 AND recipient = $2 AND state = $3
@@ -135,7 +134,8 @@ const transitionSQL = `WITH cur AS (
 	SELECT $10, $11, $12, $13 FROM upd WHERE $10 <> ''
 	ON CONFLICT (key, edition) DO NOTHING
 )
-SELECT (SELECT count(*) FROM upd), (SELECT state FROM cur)`
+SELECT n, CASE WHEN n = 0 THEN (SELECT state FROM deliver_journal WHERE edition = $1 AND recipient = $2) END
+FROM (SELECT count(*) AS n FROM upd) c`
 
 // Transition implements deliver.Journal. As a deliver.SentJournal, it
 // records u.Sent in the Store's sent log in the same statement.
