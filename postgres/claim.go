@@ -11,16 +11,11 @@ import (
 	"github.com/khabar/khabar/digest/deliver"
 )
 
-// Claim implements deliver.Claimer in one round trip, three statements
-// in one transaction, which rides with the next batch of this process's
-// journal moves when one comes soon (see groupCommit). The first creates
-// the missing records, already leased to owner (only those missing: it
-// never waits for the rows other senders are moving); the second takes,
-// with FOR UPDATE SKIP LOCKED (so concurrent claims never wait for each
-// other), the pending records whose lease is free, lapsed or owner's own,
-// and turns into unknown those in sending whose lease has lapsed; the
-// third reads every key's record. Keys are handled in sorted order, so
-// that claims inserting the same new keys lock them in one order.
+// Claim implements deliver.Claimer in one round trip, two statements in
+// one transaction, which rides with the next batch of this process's
+// journal moves when one comes soon (see groupCommit). Keys are handled
+// in sorted order, so that claims inserting the same new keys lock them
+// in one order.
 func (j *Journal) Claim(ctx context.Context, owner string, keys []deliver.Key, lease time.Duration, at time.Time) ([]deliver.Claimed, error) {
 	if owner == "" || lease <= 0 {
 		return nil, fmt.Errorf("postgres: claim: want an owner and a positive lease, got %q and %v", owner, lease)
@@ -43,53 +38,29 @@ func (j *Journal) Claim(ctx context.Context, owner string, keys []deliver.Key, l
 	}
 	ms := lease.Milliseconds()
 	found := make(map[deliver.Key]*deliver.Claimed, len(sorted))
-	taken := make(map[deliver.Key]string, len(sorted)) // new state of the records the claim changed
-	ops := []*gcOp{{sql: `INSERT INTO deliver_journal (edition, recipient, state, updated_at, owner, lease_until)
-		SELECT e, r, 'pending', $3, $4, now() + $5 * interval '1 millisecond' FROM unnest($1::text[], $2::text[]) AS k(e, r)
-		WHERE NOT EXISTS (SELECT 1 FROM deliver_journal j WHERE j.edition = k.e AND j.recipient = k.r)
-		ORDER BY e, r
-		ON CONFLICT (edition, recipient) DO NOTHING`, args: []any{eds, rcpts, at, owner, ms}, rows: func(pgx.Rows) error { return nil }},
-		{sql: `WITH pick AS (
-		SELECT j.edition, j.recipient FROM deliver_journal j JOIN unnest($1::text[], $2::text[]) AS k(e, r)
-			ON j.edition = k.e AND j.recipient = k.r
-		WHERE (j.state = 'pending' AND (j.owner = '' OR j.owner = $3 OR j.lease_until <= now()))
-			OR (j.state = 'sending' AND (j.owner = '' OR j.lease_until IS NULL OR j.lease_until <= now()))
-		ORDER BY j.edition, j.recipient
-		FOR UPDATE OF j SKIP LOCKED)
-	UPDATE deliver_journal j SET
-		owner = CASE WHEN j.state = 'pending' THEN $3 ELSE '' END,
-		lease_until = CASE WHEN j.state = 'pending' THEN now() + $4 * interval '1 millisecond' END,
-		detail = CASE WHEN j.state = 'sending' THEN $5 ELSE j.detail END,
-		updated_at = CASE WHEN j.state = 'sending' THEN $6 ELSE j.updated_at END,
-		state = CASE WHEN j.state = 'sending' THEN 'unknown' ELSE j.state END
-	FROM pick WHERE j.edition = pick.edition AND j.recipient = pick.recipient
-	RETURNING j.edition, j.recipient, j.state`, args: []any{eds, rcpts, owner, ms, deliver.InterruptedDetail, at}, rows: func(rows pgx.Rows) error {
+	taken := make(map[deliver.Key]string, len(sorted)) // new state of the records the claim changed or holds
+	ops := []*gcOp{
+		{sql: claimInsertSQL, args: []any{eds, rcpts, at, owner, ms}, rows: func(pgx.Rows) error { return nil }},
+		{sql: claimTakeSQL, args: []any{eds, rcpts, owner, ms, deliver.InterruptedDetail, at}, rows: func(rows pgx.Rows) error {
+			clear(found)
 			clear(taken)
-			var k deliver.Key
-			var state string
-			_, err := pgx.ForEachRow(rows, []any{&k.Edition, &k.Recipient, &state}, func() error {
-				taken[k] = state
-				return nil
-			})
-			return err
-		}},
-		{sql: `SELECT j.edition, j.recipient, ` + recordColumns + `, j.owner, j.lease_until
-		FROM deliver_journal j JOIN unnest($1::text[], $2::text[]) AS k(e, r) ON j.edition = k.e AND j.recipient = k.r`,
-			args: []any{eds, rcpts}, rows: func(rows pgx.Rows) error {
-				clear(found)
-				for rows.Next() {
-					c := &deliver.Claimed{}
-					var until *time.Time
-					if err := scanRecord(prefixRow{prefixRow{rows, &c.Edition}, &c.Recipient}, &c.Record, &c.Owner, &until); err != nil {
-						return err
-					}
-					if until != nil {
-						c.Until = *until
-					}
-					found[c.Key] = c
+			for rows.Next() {
+				c := &deliver.Claimed{}
+				var until *time.Time
+				var took *string
+				if err := scanRecord(prefixRow{prefixRow{rows, &c.Edition}, &c.Recipient}, &c.Record, &c.Owner, &until, &took); err != nil {
+					return err
 				}
-				return rows.Err()
-			}}}
+				if until != nil {
+					c.Until = *until
+				}
+				if took != nil {
+					taken[c.Key] = *took
+				}
+				found[c.Key] = c
+			}
+			return rows.Err()
+		}}}
 	j.gc.ride(ops)
 	for _, op := range ops {
 		if op.err != nil {
@@ -98,6 +69,52 @@ func (j *Journal) Claim(ctx context.Context, owner string, keys []deliver.Key, l
 	}
 	return claimed(keys, found, taken)
 }
+
+// claimInsertSQL is Claim's first statement: it creates the missing
+// records, already leased to owner (only those missing: it never waits
+// for the rows other senders are moving).
+const claimInsertSQL = `INSERT INTO deliver_journal (edition, recipient, state, updated_at, owner, lease_until)
+	SELECT e, r, 'pending', $3, $4, now() + $5 * interval '1 millisecond' FROM unnest($1::text[], $2::text[]) AS k(e, r)
+	WHERE NOT EXISTS (SELECT 1 FROM deliver_journal j WHERE j.edition = k.e AND j.recipient = k.r)
+	ORDER BY e, r
+	ON CONFLICT (edition, recipient) DO NOTHING`
+
+// claimTakeSQL is Claim's second statement, which reads each key's
+// record once (cur). Of those, it takes with FOR UPDATE SKIP LOCKED (so
+// that concurrent claims never wait for each other) the pending records
+// whose lease is free, lapsed or owner's own, and turns into unknown
+// those in sending whose lease has lapsed; it answers with each record
+// after the claim and, in the last column, the new state of those it
+// changed. The records owner already holds for at least the new lease,
+// those the first statement created in the same transaction (now() is
+// the transaction's start) among them, are answered as held ('pending')
+// without being written again.
+const claimTakeSQL = `WITH cur AS MATERIALIZED (
+	SELECT j.edition, j.recipient, ` + recordColumns + `, j.owner, j.lease_until,
+		j.state = 'pending' AND j.owner = $3 AND j.lease_until >= now() + $4 * interval '1 millisecond' AS held
+	FROM deliver_journal j JOIN unnest($1::text[], $2::text[]) AS k(e, r) ON j.edition = k.e AND j.recipient = k.r
+), pick AS (
+	SELECT j.edition, j.recipient FROM deliver_journal j JOIN cur c ON j.edition = c.edition AND j.recipient = c.recipient
+	WHERE NOT c.held AND (c.state = 'pending' OR c.state = 'sending')
+		AND ((j.state = 'pending' AND (j.owner = '' OR j.owner = $3 OR j.lease_until <= now()))
+			OR (j.state = 'sending' AND (j.owner = '' OR j.lease_until IS NULL OR j.lease_until <= now())))
+	ORDER BY j.edition, j.recipient
+	FOR UPDATE OF j SKIP LOCKED
+), upd AS (
+	UPDATE deliver_journal j SET
+		owner = CASE WHEN j.state = 'pending' THEN $3 ELSE '' END,
+		lease_until = CASE WHEN j.state = 'pending' THEN now() + $4 * interval '1 millisecond' END,
+		detail = CASE WHEN j.state = 'sending' THEN $5 ELSE j.detail END,
+		updated_at = CASE WHEN j.state = 'sending' THEN $6 ELSE j.updated_at END,
+		state = CASE WHEN j.state = 'sending' THEN 'unknown' ELSE j.state END
+	FROM pick WHERE j.edition = pick.edition AND j.recipient = pick.recipient
+	RETURNING j.edition, j.recipient, j.state, j.attempts, j.message_id, j.detail, j.updated_at, j.owner, j.lease_until
+)
+SELECT u.*, u.state FROM upd u
+UNION ALL
+SELECT c.edition, c.recipient, c.state, c.attempts, c.message_id, c.detail, c.updated_at, c.owner, c.lease_until,
+	CASE WHEN c.held THEN 'pending' END
+FROM cur c WHERE NOT EXISTS (SELECT 1 FROM upd u WHERE u.edition = c.edition AND u.recipient = c.recipient)`
 
 // claimed is Claim's answer: the records read (found) in the order of
 // keys, marked with what the claim did to them (taken: the new state of

@@ -2,11 +2,14 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/khabar/khabar/digest"
+	"github.com/khabar/khabar/digest/deliver"
 	"github.com/khabar/khabar/internal/migrate"
 	"github.com/khabar/khabar/internal/pgtest"
 )
@@ -98,5 +101,43 @@ func TestStoreUpgrade(t *testing.T) {
 	}
 	if h, err := s.History(ctx, "p@example.com"); err != nil || len(h) != 1 {
 		t.Errorf("history after the upgrade: %+v, %v", h, err)
+	}
+}
+
+// TestJournalUpgrade opens a database whose journal is at version 1, with
+// a record in it, and checks that version 2 keeps the record, leaves half
+// of each new page free for HOT updates and drops the unused index on
+// recipient.
+func TestJournalUpgrade(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	old := components
+	components = []migrate.Component{storeSchema, {Name: journalSchema.Name, Steps: journalSchema.Steps[:1]}}
+	db, err := Open(ctx, url)
+	components = old
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := deliver.Key{Edition: "e1", Recipient: "asha@example.in"}
+	at := time.Date(2026, 12, 3, 6, 0, 0, 0, time.UTC)
+	if _, err := NewJournal(db).Open(ctx, k, at); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = openDB(t, url)
+	if r, ok, err := NewJournal(db).Get(ctx, k); err != nil || !ok || r.State != deliver.StatePending || !r.Updated.Equal(at) {
+		t.Errorf("record after the upgrade: %+v, %v, %v", r, ok, err)
+	}
+	var opts []string
+	var recipientIndex *string
+	if err := db.Pool().QueryRow(ctx, `SELECT reloptions, to_regclass('deliver_journal_recipient')::text FROM pg_class WHERE oid = 'deliver_journal'::regclass`).Scan(&opts, &recipientIndex); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(opts, "fillfactor=50") || recipientIndex != nil {
+		t.Errorf("after the upgrade: options %q, index on recipient %v; want fillfactor=50 and no index", opts, recipientIndex)
+	}
+	var version int
+	if err := db.Pool().QueryRow(ctx, `SELECT version FROM khabar_migrations WHERE component = $1`, journalSchema.Name).Scan(&version); err != nil || version != journalSchema.Latest() {
+		t.Errorf("journal version %d (%v), want %d", version, err, journalSchema.Latest())
 	}
 }
