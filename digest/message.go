@@ -251,6 +251,12 @@ func newMsg(boundary string, from, to mail.Address, subject string, date time.Ti
 // recipient returns the address a message to goes to (its domain in
 // punycode) and the value of its To field.
 func recipient(to mail.Address) (addr, field string, err error) {
+	// The Builder refuses such an address (checkEmail); a Message made by
+	// hand could otherwise carry a line break into the preformatted To
+	// field of an SMTPUTF8 address.
+	if i := strings.IndexFunc(to.Address, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return "", "", fmt.Errorf("address %q: control character at byte %d", to.Address, i)
+	}
 	addr, err = asciiDomain(to.Address)
 	if err != nil {
 		return "", "", fmt.Errorf("address %q: %w", to.Address, err)

@@ -235,3 +235,23 @@ func checkEnvelope(t testing.TB, m *Message) {
 		t.Fatalf("Envelope %q -> %q, go-mail's %q -> %q", from, to, wantFrom, wantTo[0])
 	}
 }
+
+// A Message made by hand whose address holds a line break is refused by
+// Msg, AppendTo and Envelope alike: the To field of an SMTPUTF8 address
+// is written as it is, so the break would start a header of its own.
+func TestRecipientControlCharacters(t *testing.T) {
+	base, _ := buildGolden(t, goldenSubscribers[0])
+	for _, addr := range []string{"पूजा@example.com\r\nBcc: x@evil.example", "a@example.com\nX: y", "a\x00b@example.com", "a\x7f@example.com"} {
+		m := *base
+		m.Subscriber = &Subscriber{Email: addr}
+		if _, err := m.Msg(); err == nil {
+			t.Errorf("Msg(%q): no error", addr)
+		}
+		if b, err := m.AppendTo(nil); err == nil {
+			t.Errorf("AppendTo(%q): no error; wrote\n%s", addr, b)
+		}
+		if _, _, err := m.Envelope(); err == nil {
+			t.Errorf("Envelope(%q): no error", addr)
+		}
+	}
+}
