@@ -177,6 +177,42 @@ func BenchmarkPace(b *testing.B) {
 	}
 }
 
+// BenchmarkSend is BenchmarkPace's Ed25519 send alone (KHABAR_PACE_SUBSCRIBERS
+// rows, default 3,000; 4 connections to internal/smtpsink; the durable
+// SQLite journal), the run to profile the sender with:
+//
+//	go test ./examples/digest-sender -run '^$' -bench 'Send$' -benchtime 1x -cpuprofile cpu.prof
+//
+// The profile holds the whole test process, the sink included; divide its
+// samples by the messages sent (send-msg/s times the run's seconds) for
+// the CPU a message.
+func BenchmarkSend(b *testing.B) {
+	n := 3000
+	if v, err := strconv.Atoi(os.Getenv("KHABAR_PACE_SUBSCRIBERS")); err == nil && v > 0 {
+		n = v
+	}
+	dir := b.TempDir()
+	csv := repeatedSubscribers(b, dir, n)
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	edFile := keyFile(b, dir, "ed.pem", edKey)
+	var send time.Duration
+	sent, i := 0, 0
+	for b.Loop() {
+		i++
+		sink := startSink(b)
+		o := paceOptions(b, dir, csv, fmt.Sprintf("send-%d", i))
+		o.send = sendOptions{smtp: sink.Addr(), dkimKey: edFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
+		el, _ := timeRun(b, o)
+		send += el
+		sent += sink.Total()
+	}
+	b.ReportMetric(float64(sent)/send.Seconds(), "send-msg/s")
+	b.ReportMetric(float64(sent)/float64(b.N), "msgs/op")
+}
+
 // repeatedSubscribers writes the bundled subscribers, repeated with
 // "+rN" added to each local part until there are at least n rows, and
 // returns the file's path.
