@@ -41,17 +41,18 @@ CREATE INDEX IF NOT EXISTS deliver_journal_recipient ON deliver_journal (recipie
 // (NewJournal with Store.DB) or own a database file (OpenJournal).
 //
 // Each write is committed before its method returns, so a transition is
-// on disk by then, as far as the database's synchronous setting makes it: with journal_mode=WAL, synchronous=NORMAL survives a killed
-// process (kill -9) but not a power cut; synchronous=FULL survives both.
+// on disk by then, as far as the database's synchronous setting makes it:
+// with journal_mode=WAL, synchronous=NORMAL survives a killed process
+// (kill -9) but not a power cut; synchronous=FULL survives both.
 // OpenJournal uses FULL.
 //
 // Writes from concurrent callers are committed together (group commit: one
 // transaction and one fsync for all the writes waiting at that moment, each
 // returning only after that commit; a commit first waits up to half a
 // millisecond for as many callers as recent commits carried), and are
-// serialized inside the journal,
-// so a shared *sql.DB without a busy timeout still sees no SQLITE_BUSY from
-// this process. Journal is safe for concurrent use.
+// serialized inside the journal, so a shared *sql.DB without a busy
+// timeout still sees no SQLITE_BUSY from this process. Journal is safe
+// for concurrent use.
 type Journal struct {
 	db    *sql.DB
 	owned bool
