@@ -38,15 +38,7 @@ func TestWriteSigned(t *testing.T) {
 	defer func(now func() time.Time) { dkimNow = now }(dkimNow)
 	dkimNow = func() time.Time { return testDate }
 	rk, ek := testKeys(t)
-	m, err := testMsg("e", rcptAddr(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	msg := buf.Bytes()
+	msg := testMsgBytes(t, "e", rcptAddr(1))
 	write := func(b []byte) ([]byte, error) { return append(b, msg...), nil }
 	long := append([]string{"From"}, strings.Split(strings.Repeat("X-Long-Header-Name:", 60), ":")[:60]...)
 	for name, dk := range map[string]*DKIM{

@@ -14,16 +14,8 @@ import (
 func TestDKIMFastSignatureMatchesGoMsgauth(t *testing.T) {
 	_, ek := testKeys(t)
 	d := &DKIM{Domain: "khabar.example", Selector: "k", Key: ek, Expiry: time.Hour, Now: func() time.Time { return testDate }}
-	m, err := testMsg("e", rcptAddr(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
 	body := "  leading space\r\nword \t  word\t\r\n\r\n.\r\n \r\n\r\n\r\n"
-	for _, msg := range [][]byte{buf.Bytes(), []byte("From: a@khabar.example\r\nSubject:  x\r\n\ty\r\nSubject: z\r\n\r\n" + body), []byte("From: a@khabar.example\r\n\r\n")} {
+	for _, msg := range [][]byte{testMsgBytes(t, "e", rcptAddr(1)), []byte("From: a@khabar.example\r\nSubject:  x\r\n\ty\r\nSubject: z\r\n\r\n" + body), []byte("From: a@khabar.example\r\n\r\n")} {
 		headers := d.signedHeaders(msg)
 		exp := d.Now().Add(d.Expiry)
 		for {

@@ -49,6 +49,20 @@ func testMsg(edition, to string) (*gomail.Msg, error) {
 	return m, nil
 }
 
+// testMsgBytes is testMsg written out: the bytes a deliverer signs.
+func testMsgBytes(tb testing.TB, edition, to string) []byte {
+	tb.Helper()
+	m, err := testMsg(edition, to)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // jobsFor yields n jobs for recipients 0..n-1 of an edition.
 func jobsFor(edition string, n int) iter.Seq2[Job, error] {
 	return func(yield func(Job, error) bool) {

@@ -63,21 +63,12 @@ import (
 //
 //	go test ./examples/digest-sender -run '^$' -bench Pace -benchtime 1x -count 3
 func BenchmarkPace(b *testing.B) {
-	n := 3000
-	if v, err := strconv.Atoi(os.Getenv("KHABAR_PACE_SUBSCRIBERS")); err == nil && v > 0 {
-		n = v
-	}
-	dir := b.TempDir()
-	csv := repeatedSubscribers(b, dir, n)
-	_, edKey, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
+	dir, csv, edFile := paceSetup(b)
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		b.Fatal(err)
 	}
-	edFile, rsaFile := keyFile(b, dir, "ed.pem", edKey), keyFile(b, dir, "rsa.pem", rsaKey)
+	rsaFile := keyFile(b, dir, "rsa.pem", rsaKey)
 
 	tmpfs := os.Getenv("KHABAR_PACE_TMPFS")
 	if tmpfs == "" {
@@ -187,17 +178,7 @@ func BenchmarkPace(b *testing.B) {
 // samples by the messages sent (send-msg/s times the run's seconds) for
 // the CPU a message.
 func BenchmarkSend(b *testing.B) {
-	n := 3000
-	if v, err := strconv.Atoi(os.Getenv("KHABAR_PACE_SUBSCRIBERS")); err == nil && v > 0 {
-		n = v
-	}
-	dir := b.TempDir()
-	csv := repeatedSubscribers(b, dir, n)
-	_, edKey, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
-	edFile := keyFile(b, dir, "ed.pem", edKey)
+	dir, csv, edFile := paceSetup(b)
 	var send time.Duration
 	sent, i := 0, 0
 	for b.Loop() {
@@ -211,6 +192,22 @@ func BenchmarkSend(b *testing.B) {
 	}
 	b.ReportMetric(float64(sent)/send.Seconds(), "send-msg/s")
 	b.ReportMetric(float64(sent)/float64(b.N), "msgs/op")
+}
+
+// paceSetup makes the pace benchmarks' folder, their subscriber list
+// (KHABAR_PACE_SUBSCRIBERS rows, default 3,000) and an Ed25519 key file.
+func paceSetup(b *testing.B) (dir, csv, edFile string) {
+	b.Helper()
+	n := 3000
+	if v, err := strconv.Atoi(os.Getenv("KHABAR_PACE_SUBSCRIBERS")); err == nil && v > 0 {
+		n = v
+	}
+	dir = b.TempDir()
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir, repeatedSubscribers(b, dir, n), keyFile(b, dir, "ed.pem", edKey)
 }
 
 // repeatedSubscribers writes the bundled subscribers, repeated with
