@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +44,15 @@ import (
 //     wire's pace the pipeline keeps;
 //   - "rsa": the send again with an RSA-2048 key; "rsa/ed25519" is its
 //     time over the Ed25519 run's;
+//   - the CPU time this process used (user and system, the sink's
+//     included, as it runs here too) for each message of the send
+//     (send-cpu-µs/msg), of the replay (wire-cpu-µs/msg) and of the RSA
+//     send (rsa-cpu-µs/msg), and from them "ratio-ceiling": the ratio
+//     the send would reach at its CPU a message if it kept all of
+//     GOMAXPROCS cores busy and the replay kept its pace, so that ratio
+//     ÷ ratio-ceiling says how much of the machine the pipeline uses,
+//     and what is left is CPU a message (the same for rsa/ed25519 and
+//     rsa-cpu-µs/msg ÷ send-cpu-µs/msg, once every core is busy);
 //   - "gosmtp": the Ed25519 send and the replay again, into a sink built
 //     on github.com/emersion/go-smtp (a common Go SMTP server, which
 //     reads DATA a byte at a time and so costs more a message than
@@ -90,6 +100,7 @@ func BenchmarkPace(b *testing.B) {
 	}
 	extSend, extWire := make([]time.Duration, len(ext)), make([]time.Duration, len(ext))
 	var dry, dryTmpfs, send, wire, rsaSend, goSend, goWire time.Duration
+	var sendCPU, wireCPU, rsaCPU time.Duration
 	var written, writtenTmpfs, sent int
 	i := 0
 	for b.Loop() {
@@ -110,15 +121,19 @@ func BenchmarkPace(b *testing.B) {
 		sink := startSink(b)
 		o = paceOptions(b, dir, csv, fmt.Sprintf("ed-%d", i))
 		o.send = sendOptions{smtp: sink.Addr(), dkimKey: edFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
+		c0 := cpuTime()
 		el, out = timeRun(b, o)
 		send += el
+		sendCPU += cpuTime() - c0
 		msgs := sink.Messages()
 		if !strings.Contains(out, fmt.Sprintf("\n%d sent, 0 failed", len(msgs))) {
 			b.Fatalf("the sink received %d messages; the summary says:\n%s", len(msgs), out[strings.LastIndexByte(out[:len(out)-1], '\n'):])
 		}
 		sent += len(msgs)
 
+		c0 = cpuTime()
 		wire += replay(b, msgs, 4, startSinkAddr)
+		wireCPU += cpuTime() - c0
 
 		box, addr := startMailbox(b)
 		o = paceOptions(b, dir, csv, fmt.Sprintf("gosmtp-%d", i))
@@ -144,8 +159,10 @@ func BenchmarkPace(b *testing.B) {
 		sink = startSink(b)
 		o = paceOptions(b, dir, csv, fmt.Sprintf("rsa-%d", i))
 		o.send = sendOptions{smtp: sink.Addr(), dkimKey: rsaFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
+		c0 = cpuTime()
 		el, _ = timeRun(b, o)
 		rsaSend += el
+		rsaCPU += cpuTime() - c0
 		if sink.Total() != len(msgs) {
 			b.Fatalf("RSA run: the sink received %d messages, want %d", sink.Total(), len(msgs))
 		}
@@ -158,6 +175,14 @@ func BenchmarkPace(b *testing.B) {
 	b.ReportMetric(float64(sent)/wire.Seconds(), "wire-msg/s")
 	b.ReportMetric(wire.Seconds()/send.Seconds(), "ratio")
 	b.ReportMetric(rsaSend.Seconds()/send.Seconds(), "rsa/ed25519")
+	if sendCPU > 0 {
+		perMsg := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(sent) }
+		b.ReportMetric(perMsg(sendCPU), "send-cpu-µs/msg")
+		b.ReportMetric(perMsg(wireCPU), "wire-cpu-µs/msg")
+		b.ReportMetric(perMsg(rsaCPU), "rsa-cpu-µs/msg")
+		cores := float64(min(runtime.GOMAXPROCS(0), runtime.NumCPU()))
+		b.ReportMetric(cores*1e6/perMsg(sendCPU)/(float64(sent)/wire.Seconds()), "ratio-ceiling")
+	}
 	b.ReportMetric(float64(sent)/goSend.Seconds(), "gosmtp-send-msg/s")
 	b.ReportMetric(float64(sent)/goWire.Seconds(), "gosmtp-wire-msg/s")
 	b.ReportMetric(goWire.Seconds()/goSend.Seconds(), "gosmtp-ratio")
