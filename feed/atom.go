@@ -74,22 +74,37 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, bd *bodyRef) []b
 	b = xmltext.AppendText(b, itemTitle(a), xmltext.Trusted)
 	b = append(b, "</title>\n"...)
 	b = append(b, `<link rel="alternate" type="text/html" href="`...)
+	urlAt := len(b)
 	b = xmltext.AppendURI(b, a.URL, "&amp;")
+	urlEnd := len(b) // b[urlAt:urlEnd] is a.URL escaped, copied for xml:base
 	b = append(b, "\"/>\n<published>"...)
+	pubAt := len(b)
 	b = appendDate3339(b, a.Published, s.Location)
+	pubEnd := len(b)
 	b = append(b, "</published>\n<updated>"...)
-	b = appendDate3339(b, a.LastModified(), s.Location)
+	if up := a.LastModified(); up != a.Published {
+		b = appendDate3339(b, up, s.Location)
+	} else {
+		b = append(b, b[pubAt:pubEnd]...) // the same time.Time, written above
+	}
 	b = append(b, "</updated>\n"...)
 	for _, au := range a.Authors {
 		b = r.appendAtomPerson(b, "author", au, true)
 	}
 	for i := range a.Categories {
 		c := &a.Categories[i]
-		b = append(b, "<category"...)
-		b = appendAttrPair(b, "term", c.Name, xmltext.Trusted)
+		b = append(b, `<category term="`...)
+		termAt := len(b)
+		b = xmltext.AppendAttr(b, c.Name, xmltext.Trusted)
+		termEnd := len(b)
+		b = append(b, '"')
 		b = append(b, s.catScheme...)
 		b = append(b, ` label="`...)
-		b = appendLabelAttr(b, c)
+		if c.Parent != nil {
+			b = appendLabelAttr(b, c.Parent)
+			b = append(b, " › "...)
+		}
+		b = append(b, b[termAt:termEnd]...) // the label ends with the term
 		b = append(b, '"')
 		b = append(b, "/>\n"...)
 	}
@@ -108,7 +123,7 @@ func (r *Renderer) appendAtomEntry(b []byte, a *khabar.Article, bd *bodyRef) []b
 		mark := len(b)
 		b = append(b, `<content type="html"`...)
 		b = append(b, ` xml:base="`...)
-		b = xmltext.AppendURI(b, a.URL, "&amp;")
+		b = append(b, b[urlAt:urlEnd]...)
 		b = append(b, '"')
 		b = append(b, '>')
 		b = r.appendBodyCDATA(b, mark, a, bd, "</content>\n") // the same HTML text as escaping, copied instead

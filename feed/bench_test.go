@@ -63,7 +63,11 @@ func gorillaWrite(gf *feeds.Feed, f Format, w io.Writer) error {
 // 0.3 for Atom and JSON. The rss, atom and json runs use the default
 // ContentPolicy (SafeContent: every body is sanitized); the -raw runs use
 // RawContent; the clean/ runs have plain bodies, which the sanitizer's
-// quick scan passes unchanged.
+// quick scan passes unchanged. Beside the wall time it reports the
+// process's CPU time (getrusage: user and system, all threads, so the
+// garbage collector's too) during each library's render: cpu-ratio =
+// khabar CPU / gorilla CPU, so that a change which trades CPU for wall
+// time (work on more than one core) shows as such.
 func BenchmarkColdRender(b *testing.B) {
 	benchCold(b, func(r *Renderer, w io.Writer, c *khabar.Catalog, f Format) error {
 		return r.Render(w, c, khabar.SiteKey(), f, 1)
@@ -102,26 +106,30 @@ func benchCold1(b *testing.B, c *khabar.Catalog, render func(*Renderer, io.Write
 				name += "-raw"
 			}
 			b.Run(name, func(b *testing.B) {
-				var ours, theirs time.Duration
+				var ours, theirs, oursCPU, theirsCPU time.Duration
 				var buf bytes.Buffer
 				b.ReportAllocs()
 				for b.Loop() {
 					buf.Reset()
-					t0 := time.Now()
+					c0, t0 := cpuTime(), time.Now()
 					if err := gorillaWrite(gf, f, &buf); err != nil {
 						b.Fatal(err)
 					}
-					t1 := time.Now()
+					t1, c1 := time.Now(), cpuTime()
 					buf.Reset()
+					c2, t2 := cpuTime(), time.Now()
 					r, _ := NewRenderer(cfg)
 					if err := render(r, &buf, c, f); err != nil {
 						b.Fatal(err)
 					}
-					t2 := time.Now()
+					t3, c3 := time.Now(), cpuTime()
 					theirs += t1.Sub(t0)
-					ours += t2.Sub(t1)
+					ours += t3.Sub(t2)
+					theirsCPU += c1 - c0
+					oursCPU += c3 - c2
 				}
 				report(b, ours, theirs)
+				reportCPU(b, oursCPU, theirsCPU)
 			})
 		}
 	}
@@ -212,6 +220,19 @@ func mustPage(b *testing.B, r *Renderer, c *khabar.Catalog) *Page {
 		b.Fatal(err)
 	}
 	return p
+}
+
+// reportCPU reports the CPU time (user and system, all threads: the
+// process's, so the garbage collector's too) beside report's wall time;
+// nothing where cpuTime has no clock.
+func reportCPU(b *testing.B, ours, theirs time.Duration) {
+	if theirs <= 0 {
+		return // no CPU clock here
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(ours.Nanoseconds())/n, "khabar-cpu-ns/op")
+	b.ReportMetric(float64(theirs.Nanoseconds())/n, "gorilla-cpu-ns/op")
+	b.ReportMetric(float64(ours)/float64(theirs), "cpu-ratio")
 }
 
 func report(b *testing.B, ours, theirs time.Duration) {
