@@ -121,66 +121,61 @@ func BenchmarkPace(b *testing.B) {
 			writtenTmpfs += countWritten(b, out)
 		}
 
+		// send1 runs the program into the sink at addr, signing with the
+		// key in keyFile, its store named after what.
+		send1 := func(what, addr, keyFile string) (time.Duration, string) {
+			o := paceOptions(b, dir, csv, fmt.Sprintf("%s-%d", what, i))
+			o.send = sendOptions{smtp: addr, dkimKey: keyFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
+			return timeRun(b, o)
+		}
+		// wantSent fails unless the run's summary says n were sent.
+		wantSent := func(what, out string, n int) {
+			if !strings.Contains(out, fmt.Sprintf("\n%d sent, 0 failed", n)) {
+				b.Fatalf("%s run: want %d sent; the summary says:\n%s", what, n, out[strings.LastIndexByte(out[:len(out)-1], '\n'):])
+			}
+		}
+
 		sink := startSink(b)
-		o = paceOptions(b, dir, csv, fmt.Sprintf("ed-%d", i))
-		o.send = sendOptions{smtp: sink.Addr(), dkimKey: edFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
 		c0 := cpuTime()
-		el, out = timeRun(b, o)
+		el, out = send1("ed", sink.Addr(), edFile)
 		send += el
 		sendCPU += cpuTime() - c0
 		msgs := sink.Messages()
-		if !strings.Contains(out, fmt.Sprintf("\n%d sent, 0 failed", len(msgs))) {
-			b.Fatalf("the sink received %d messages; the summary says:\n%s", len(msgs), out[strings.LastIndexByte(out[:len(out)-1], '\n'):])
-		}
+		wantSent("Ed25519", out, len(msgs))
 		sent += len(msgs)
 
 		c0 = cpuTime()
 		wire += replay(b, msgs, 4, startSinkAddr)
 		wireCPU += cpuTime() - c0
 
-		box, addr := startMailbox(b)
-		o = paceOptions(b, dir, csv, fmt.Sprintf("gosmtp-%d", i))
-		o.send = sendOptions{smtp: addr, dkimKey: edFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
-		el, _ = timeRun(b, o)
-		goSend += el
-		if got := box.count(); got != len(msgs) {
-			b.Fatalf("go-smtp run: the sink received %d messages, want %d", got, len(msgs))
-		}
-		goWire += replay(b, msgs, 4, startMailboxAddr)
-
-		box, addr = startMailbox(b)
-		o = paceOptions(b, dir, csv, fmt.Sprintf("gosmtp-rsa-%d", i))
-		o.send = sendOptions{smtp: addr, dkimKey: rsaFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
-		el, _ = timeRun(b, o)
-		goRSA += el
-		if got := box.count(); got != len(msgs) {
-			b.Fatalf("go-smtp RSA run: the sink received %d messages, want %d", got, len(msgs))
+		for _, key := range []string{edFile, rsaFile} {
+			box, addr := startMailbox(b)
+			el, _ = send1("gosmtp-"+filepath.Base(key), addr, key)
+			if got := box.count(); got != len(msgs) {
+				b.Fatalf("go-smtp run (%s): the sink received %d messages, want %d", filepath.Base(key), got, len(msgs))
+			}
+			if key == edFile {
+				goSend += el
+				goWire += replay(b, msgs, 4, startMailboxAddr)
+			} else {
+				goRSA += el
+			}
 		}
 
 		for k, s := range ext {
-			o = paceOptions(b, dir, csv, fmt.Sprintf("%s-%d", s.name, i))
-			o.send = sendOptions{smtp: s.start(b), dkimKey: edFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
-			el, out = timeRun(b, o)
-			if !strings.Contains(out, fmt.Sprintf("\n%d sent, 0 failed", len(msgs))) {
-				b.Fatalf("%s run: want %d sent; the summary says:\n%s", s.name, len(msgs), out[strings.LastIndexByte(out[:len(out)-1], '\n'):])
-			}
+			el, out = send1(s.name, s.start(b), edFile)
+			wantSent(s.name, out, len(msgs))
 			extSend[k] += el
 			extWire[k] += replay(b, msgs, 4, s.replayStart(len(msgs)))
 
-			o = paceOptions(b, dir, csv, fmt.Sprintf("%s-rsa-%d", s.name, i))
-			o.send = sendOptions{smtp: s.start(b), dkimKey: rsaFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
-			el, out = timeRun(b, o)
-			if !strings.Contains(out, fmt.Sprintf("\n%d sent, 0 failed", len(msgs))) {
-				b.Fatalf("%s RSA run: want %d sent; the summary says:\n%s", s.name, len(msgs), out[strings.LastIndexByte(out[:len(out)-1], '\n'):])
-			}
+			el, out = send1(s.name+"-rsa", s.start(b), rsaFile)
+			wantSent(s.name+" RSA", out, len(msgs))
 			extRSA[k] += el
 		}
 
 		sink = startSink(b)
-		o = paceOptions(b, dir, csv, fmt.Sprintf("rsa-%d", i))
-		o.send = sendOptions{smtp: sink.Addr(), dkimKey: rsaFile, dkimSelector: "k", workers: 4, dialTimeout: 5 * time.Second}
 		c0 = cpuTime()
-		el, _ = timeRun(b, o)
+		el, _ = send1("rsa", sink.Addr(), rsaFile)
 		rsaSend += el
 		rsaCPU += cpuTime() - c0
 		if sink.Total() != len(msgs) {
