@@ -73,6 +73,12 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	switch {
+	case *imp != "" && *db == "":
+		return errors.New("-import needs -db")
+	case *imp != "":
+		return importOnly(ctx, *db, *imp, logw) // reads no -data
+	}
 	path := *data
 	if path != "" {
 		var err error
@@ -82,10 +88,6 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	}
 	var c *khabar.Catalog
 	switch {
-	case *imp != "" && *db == "":
-		return errors.New("-import needs -db")
-	case *imp != "":
-		return importOnly(ctx, *db, *imp, logw)
 	case *db != "":
 		stores, err := storeflag.Open(ctx, *db)
 		if err != nil {

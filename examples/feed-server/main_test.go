@@ -164,6 +164,20 @@ func TestRunBadData(t *testing.T) {
 	}
 }
 
+// TestImportAnywhere runs -import outside the repository, as an installed
+// feed-server on another machine does: -data's default (the bundled corpus,
+// which -import does not read) must not be looked for.
+func TestImportAnywhere(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	in := filepath.Join(dir, "new.jsonl")
+	os.WriteFile(in, []byte(`{"id":"a-1","title":"एक","url":"https://news.example.in/a-1/","published":"2026-12-01T09:00:00+05:30"}`+"\n"), 0o644)
+	var log strings.Builder
+	if err := run(context.Background(), []string{"-db", filepath.Join(dir, "articles.db"), "-import", in}, &log); err != nil {
+		t.Errorf("-import outside the repository: %v (log %q)", err, log.String())
+	}
+}
+
 // TestSQLiteStore imports into an SQLite file (a bad line makes -import
 // fail, the good one is kept), then serves the file with -data "".
 func TestSQLiteStore(t *testing.T) {
