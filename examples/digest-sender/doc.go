@@ -25,6 +25,8 @@
 //	-from "N <a@d>"    the sender; its domain is the Message-ID's
 //	-date YYYY-MM-DD   the edition's date (the newest article's day)
 //	-site URL          the site, for the unsubscribe and web-version links
+//	-cpuprofile FILE   write a CPU profile (pprof) of the run to FILE
+//	-memprofile FILE   write a heap profile (pprof) at the end of the run to FILE
 //
 // With -smtp it sends the edition instead of writing files (send.go),
 // through digest/deliver: pooled SMTP sessions, DKIM, retries, and a
