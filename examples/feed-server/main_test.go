@@ -171,10 +171,15 @@ func TestImportAnywhere(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	in := filepath.Join(dir, "new.jsonl")
-	os.WriteFile(in, []byte(`{"id":"a-1","title":"एक","url":"https://news.example.in/a-1/","published":"2026-12-01T09:00:00+05:30"}`+"\n"), 0o644)
+	if err := os.WriteFile(in, []byte(`{"id":"a-1","title":"एक","url":"https://news.example.in/a-1/","published":"2026-12-01T09:00:00+05:30"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var log strings.Builder
 	if err := run(context.Background(), []string{"-db", filepath.Join(dir, "articles.db"), "-import", in}, &log); err != nil {
-		t.Errorf("-import outside the repository: %v (log %q)", err, log.String())
+		t.Fatalf("-import outside the repository: %v (log %q)", err, log.String())
+	}
+	if !strings.Contains(log.String(), "imported 1 article") {
+		t.Errorf("-import outside the repository: log %q, want it to say 1 article was imported", log.String())
 	}
 }
 
