@@ -620,3 +620,27 @@ func TestPerIPv6Prefix(t *testing.T) {
 		t.Errorf("codes %v", codes)
 	}
 }
+
+// TestPauseLabels: the preferences page names a pause of one day in the
+// singular ("for 1 day", not "for 1 days") and the others in the plural.
+func TestPauseLabels(t *testing.T) {
+	f := newFixture(t)
+	f.store.Put(context.Background(), &digest.Subscriber{Email: "a@example.com", Language: "en", Status: digest.StatusActive})
+	pt, _ := f.s.preferencesToken("a@example.com")
+	res, err := http.Get(f.srv.URL + "/preferences?lang=en&t=" + url.QueryEscape(pt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := body(t, res)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET /preferences: %d\n%s", res.StatusCode, b)
+	}
+	for _, want := range []string{`<option value="1">for 1 day</option>`, `<option value="3">for 3 days</option>`} {
+		if !strings.Contains(b, want) {
+			t.Errorf("preferences page lacks %s", want)
+		}
+	}
+	if strings.Contains(b, "1 days") {
+		t.Error(`preferences page says "1 days"`)
+	}
+}
