@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -220,5 +222,19 @@ func TestSQLiteStore(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run: %v", err)
+	}
+}
+
+// TestImportMissingFile: -import of a file that is not there fails with
+// the open error and does not first report "imported 0 articles".
+func TestImportMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	var log strings.Builder
+	err := run(context.Background(), []string{"-db", filepath.Join(dir, "articles.db"), "-import", filepath.Join(dir, "missing.jsonl")}, &log)
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("-import of a missing file: %v, want an error wrapping fs.ErrNotExist", err)
+	}
+	if strings.Contains(log.String(), "imported") {
+		t.Errorf("-import of a missing file logged %q", log.String())
 	}
 }

@@ -39,8 +39,11 @@ func importOnly(ctx context.Context, db, path string, logw io.Writer) error {
 	}
 	defer stores.Close()
 	n, err := importFile(ctx, stores.Articles, path)
-	fmt.Fprintf(logw, "imported %d articles from %s\n", n, path)
 	var le *khabar.LoadError
+	if err != nil && n == 0 && !errors.As(err, &le) {
+		return err // nothing imported: the file could not be opened, or the store failed
+	}
+	fmt.Fprintf(logw, "imported %d articles from %s\n", n, path)
 	if errors.As(err, &le) {
 		for _, l := range le.Lines {
 			fmt.Fprintf(logw, "%s: %v\n", path, l)
