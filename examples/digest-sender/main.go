@@ -34,6 +34,12 @@ type options struct {
 }
 
 func main() {
+	// -h says "Usage of digest-sender" under go run too (whose binary
+	// lives in the build cache), as the other examples' flag sets do.
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "Usage of digest-sender:")
+		flag.PrintDefaults()
+	}
 	var o options
 	flag.StringVar(&o.data, "data", "testdata/articles.jsonl", "articles, JSON Lines")
 	flag.StringVar(&o.subscribers, "subscribers", "testdata/subscribers.csv", `subscribers, CSV ("" uses the store's)`)
