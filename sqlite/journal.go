@@ -19,6 +19,11 @@ import (
 // are Unix milliseconds (UTC).
 var journalSchema = migrate.Component{Name: "deliver-journal", Steps: []migrate.Step{
 	{Version: 1, SQL: journalV1},
+	// Version 2 drops the index on (recipient, edition): no query reads
+	// it (every one names the edition, the primary key's first column),
+	// and each new record paid for writing it. PostgreSQL's journal
+	// dropped it in its own version 2.
+	{Version: 2, SQL: `DROP INDEX IF EXISTS deliver_journal_recipient;`},
 }}
 
 const journalV1 = `

@@ -77,6 +77,14 @@ func TestOpenBeforeMigrations(t *testing.T) {
 				t.Errorf("open %d: %s at version %d (%v)", open, c, v, err)
 			}
 		}
+		var recipientIndex int
+		if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'deliver_journal_recipient'`).Scan(&recipientIndex); err != nil || recipientIndex != 0 {
+			t.Errorf("open %d: the journal's index on recipient: %d (%v), want it dropped", open, recipientIndex, err)
+		}
+		var jv int
+		if err := s.DB().QueryRowContext(ctx, `SELECT version FROM khabar_migrations WHERE component = ?`, journalSchema.Name).Scan(&jv); err != nil || jv != journalSchema.Latest() {
+			t.Errorf("open %d: journal at version %d (%v), want %d", open, jv, err, journalSchema.Latest())
+		}
 		checkLifecycleUpgrade(t, open, s)
 		s.Close()
 	}
