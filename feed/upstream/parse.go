@@ -267,7 +267,9 @@ const atomExt = "\x00atom"
 
 // atomTranslator keeps what gofeed's universal item drops from an Atom
 // entry: its contributors (as Extensions[atomExt]["contributor"], name and
-// email in Attrs) and its source feed (["source"], title and url).
+// email in Attrs) and its source feed (["source"], title and url). An
+// entry without authors gets its source's, which RFC 4287 (section 4.2.1)
+// puts before the feed's.
 type atomTranslator struct{ gofeed.DefaultAtomTranslator }
 
 func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
@@ -283,6 +285,13 @@ func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
 		it := f.Items[i]
 		if e == nil || it == nil || (len(e.Contributors) == 0 && e.Source == nil) {
 			continue
+		}
+		if len(it.Authors) == 0 && e.Source != nil {
+			for _, a := range e.Source.Authors {
+				if a != nil {
+					it.Authors = append(it.Authors, &gofeed.Person{Name: a.Name, Email: a.Email})
+				}
+			}
 		}
 		var kept []ext.Extension
 		for _, c := range e.Contributors {
