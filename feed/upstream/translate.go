@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"cmp"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -213,8 +214,12 @@ func authors(it *gofeed.Item) (out []khabar.Author, over bool) {
 		if over {
 			return
 		}
-		name = plainLine(name)
 		email = strings.TrimSpace(email)
+		if a, err := mail.ParseAddress(email); err == nil && a.Address != email {
+			// "Name <address>": gofeed splits only "address (Name)".
+			name, email = cmp.Or(strings.TrimSpace(name), a.Name), a.Address
+		}
+		name = plainLine(name)
 		if !strings.Contains(email, "@") {
 			email = ""
 		}
