@@ -168,7 +168,8 @@ func parseDate(s string, loc *time.Location) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+	// RFC 3339 (section 5.6) allows the "T" and "Z" in lower case.
+	if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)); err == nil {
 		return t, true
 	}
 	if iso, ok := isoCalendar(s); ok {
