@@ -217,9 +217,10 @@ func mentionsIST(s string) bool {
 }
 
 // normalizeDate drops commas and separators ("|", "at"), reads Devanagari
-// digits and Hindi month names, upper-cases am/pm, turns known zone words
-// into numeric offsets, separates "10:30PM" into "10:30 PM", drops a trailing
-// parenthesised zone comment and folds runs of spaces.
+// digits, Hindi month names and the abbreviations "Sept" and "Nov.",
+// upper-cases am/pm, turns known zone words into numeric offsets,
+// separates "10:30PM" into "10:30 PM", drops a trailing parenthesised
+// zone comment and folds runs of spaces.
 func normalizeDate(s string) string {
 	fields := strings.Fields(devanagariDigits.Replace(strings.ReplaceAll(s, ",", " ")))
 	out := make([]string, 0, len(fields)+1)
@@ -233,6 +234,10 @@ func normalizeDate(s string) string {
 		}
 		if m, ok := hindiMonths[f]; ok {
 			out = append(out, m)
+			continue
+		}
+		if m, ok := monthAbbrev(up); ok {
+			out = append(out, m) // "Sept", "Nov."
 			continue
 		}
 		if off, ok := zoneWithOffset(up); ok && i > 0 {
@@ -263,6 +268,22 @@ func normalizeDate(s string) string {
 		out = append(out, f)
 	}
 	return strings.Join(out, " ")
+}
+
+// monthAbbrev reads the month abbreviations time.Parse does not know
+// (up is upper case): "SEPT", and an abbreviation with a full stop
+// ("NOV.", "SEPT."). It returns the three-letter form.
+func monthAbbrev(up string) (string, bool) {
+	w := strings.TrimSuffix(up, ".")
+	if w == "SEPT" {
+		return "Sep", true
+	}
+	if w != up && len(w) == 3 {
+		if _, err := time.Parse("Jan", w); err == nil {
+			return w, true
+		}
+	}
+	return "", false
 }
 
 // isOffset reports whether f is a numeric zone offset: +0530, -07:00.
