@@ -10,6 +10,7 @@ import (
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/internal/xmltext"
 	"github.com/mmcdole/gofeed"
+	ext "github.com/mmcdole/gofeed/extensions"
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -33,7 +34,8 @@ import (
 //   - other media types (images, binaries): not text, so no value.
 //
 // RSS <body>, <xhtml:body> and <fullitem> are bodies: inline markup, or
-// escaped HTML when they hold no element. Everything else that gofeed
+// escaped HTML when they hold no element. A media:description (plain
+// text unless type="html") is the description of an item with no other. Everything else that gofeed
 // reads (RSS titles and descriptions, content:encoded) is HTML; JSON Feed
 // titles and content_text are plain text.
 //
@@ -150,7 +152,8 @@ func (ds *docScan) itemLine(index int, f textField, value string, plain bool) st
 // xml:base the body was written under (nil when none): the Atom content
 // and summary as the pre-scan found them; in RSS, the fullest of
 // content:encoded, <body>, <xhtml:body> and <fullitem> as the body, and
-// the description, else the next fullest of them, as the description.
+// the description, else the next fullest of them, as the description. An
+// item with none of these has its media:description as description.
 func (ds *docScan) bodies(it *gofeed.Item, index int) (content, desc string, base *url.URL) {
 	content, desc = it.Content, it.Description
 	if r, ok := ds.text(index, fieldContent); ok {
@@ -176,7 +179,39 @@ func (ds *docScan) bodies(it *gofeed.Item, index int) (content, desc string, bas
 			desc = b
 		}
 	}
+	if strings.TrimSpace(content) == "" && strings.TrimSpace(desc) == "" {
+		desc = mediaDescription(it.Extensions["media"])
+	}
 	return content, desc, base
+}
+
+// mediaDescription returns, as HTML, the first media:description an item
+// writes (its own, else a media:group's, else a media:content's): the
+// only text of a YouTube entry and of many video items. It is plain text
+// unless its type is "html".
+func mediaDescription(media map[string][]ext.Extension) string {
+	if media == nil {
+		return ""
+	}
+	groups := []map[string][]ext.Extension{media}
+	for _, g := range media["group"] {
+		groups = append(groups, g.Children)
+	}
+	var found []ext.Extension
+	for _, g := range groups {
+		found = append(found, g["description"]...)
+	}
+	for _, g := range groups {
+		for _, c := range g["content"] {
+			found = append(found, c.Children["description"]...)
+		}
+	}
+	for _, d := range found {
+		if strings.TrimSpace(d.Value) != "" {
+			return asHTML(d.Value, strings.EqualFold(strings.TrimSpace(d.Attrs["type"]), "html"))
+		}
+	}
+	return ""
 }
 
 // textConstruct returns a title-like text as plain text on one line;
