@@ -35,9 +35,10 @@ import (
 //
 // RSS <body>, <xhtml:body> and <fullitem> are bodies: inline markup, or
 // escaped HTML when they hold no element. A media:description (plain
-// text unless type="html") is the description of an item with no other. Everything else that gofeed
-// reads (RSS titles and descriptions, content:encoded) is HTML; JSON Feed
-// titles and content_text are plain text.
+// text unless type="html") is the description of an item with no other.
+// Everything else that gofeed reads (RSS titles and descriptions,
+// content:encoded) is HTML; JSON Feed titles and content_text are plain
+// text.
 //
 // Titles, names and labels end up as plain text on one line: only ASCII
 // white space is folded, so a no-break or thin space a publisher wrote

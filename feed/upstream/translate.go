@@ -215,9 +215,11 @@ func authors(it *gofeed.Item) (out []khabar.Author, over bool) {
 			return
 		}
 		email = strings.TrimSpace(email)
-		if a, err := mail.ParseAddress(email); err == nil && a.Address != email {
+		if strings.IndexByte(email, '<') >= 0 {
 			// "Name <address>": gofeed splits only "address (Name)".
-			name, email = cmp.Or(strings.TrimSpace(name), a.Name), a.Address
+			if a, err := mail.ParseAddress(email); err == nil && a.Address != email {
+				name, email = cmp.Or(strings.TrimSpace(name), a.Name), a.Address
+			}
 		}
 		name = plainLine(name)
 		if !strings.Contains(email, "@") {
