@@ -269,7 +269,8 @@ const atomExt = "\x00atom"
 // entry: its contributors (as Extensions[atomExt]["contributor"], name and
 // email in Attrs) and its source feed (["source"], title and url). An
 // entry without authors gets its source's, which RFC 4287 (section 4.2.1)
-// puts before the feed's.
+// puts before the feed's. Of several alternate links, the entry's link
+// is its HTML page (pageLink).
 type atomTranslator struct{ gofeed.DefaultAtomTranslator }
 
 func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
@@ -283,7 +284,13 @@ func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
 	}
 	for i, e := range af.Entries {
 		it := f.Items[i]
-		if e == nil || it == nil || (len(e.Contributors) == 0 && e.Source == nil) {
+		if e == nil || it == nil {
+			continue
+		}
+		if href, ok := pageLink(e.Links); ok {
+			it.Link = href
+		}
+		if len(e.Contributors) == 0 && e.Source == nil {
 			continue
 		}
 		if len(it.Authors) == 0 && e.Source != nil {
@@ -312,6 +319,34 @@ func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
 		it.Extensions[atomExt] = m
 	}
 	return f, nil
+}
+
+// pageLink returns, when an entry has several alternate links (rel
+// "alternate" or none; RFC 4287 allows one for each type and language),
+// the first whose type is HTML or XHTML or not given, as feed readers
+// take the entry's page: gofeed takes the first alternate, which may be
+// a PDF or an audio file. It returns false when there is no choice to
+// make, or no such link.
+func pageLink(links []*atom.Link) (string, bool) {
+	n := 0
+	for _, l := range links {
+		if l != nil && (l.Rel == "" || l.Rel == "alternate") {
+			n++
+		}
+	}
+	if n < 2 {
+		return "", false
+	}
+	for _, l := range links {
+		if l == nil || (l.Rel != "" && l.Rel != "alternate") {
+			continue
+		}
+		switch t, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(l.Type)), ";"); strings.TrimSpace(t) {
+		case "", "text/html", "application/xhtml+xml":
+			return l.Href, true
+		}
+	}
+	return "", false
 }
 
 // sourceURL returns the address of an Atom source feed: its self link,
