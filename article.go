@@ -104,8 +104,8 @@ type Source struct {
 	Title string `json:"title,omitempty"`
 	// OriginTitle and OriginURL name the feed an item was first
 	// published in when the upstream feed re-publishes it (an Atom
-	// entry's source element): its title, and its address (absolute
-	// http(s)). Both are empty for an item the upstream feed published
+	// entry's or an RSS item's source element): its title, and its
+	// address (absolute http(s)). Both are empty for an item the upstream feed published
 	// itself.
 	OriginTitle string `json:"origin_title,omitempty"`
 	OriginURL   string `json:"origin_url,omitempty"`

@@ -243,7 +243,10 @@ func parseGofeed(data []byte) (f *gofeed.Feed, err error) {
 	return gp.Parse(bytes.NewReader(data))
 }
 
-// rssTranslator keeps what gofeed's universal feed drops: the RSS ttl.
+// rssTranslator keeps what gofeed's universal feed drops: the RSS ttl,
+// and each item's source element (the channel it came from, which Google
+// News and other aggregators use to name the publisher), kept as an Atom
+// entry's source is (Extensions[atomExt]["source"], title and url).
 type rssTranslator struct{ gofeed.DefaultRSSTranslator }
 
 func (t *rssTranslator) Translate(feed any) (*gofeed.Feed, error) {
@@ -251,18 +254,36 @@ func (t *rssTranslator) Translate(feed any) (*gofeed.Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rf, ok := feed.(*rss.Feed); ok && rf.TTL != "" {
+	rf, ok := feed.(*rss.Feed)
+	if !ok {
+		return f, nil
+	}
+	if rf.TTL != "" {
 		if f.Custom == nil {
 			f.Custom = map[string]string{}
 		}
 		f.Custom["ttl"] = rf.TTL
 	}
+	if len(rf.Items) != len(f.Items) {
+		return f, nil
+	}
+	for i, ri := range rf.Items {
+		it := f.Items[i]
+		if ri == nil || it == nil || ri.Source == nil || (ri.Source.Title == "" && ri.Source.URL == "") {
+			continue
+		}
+		if it.Extensions == nil {
+			it.Extensions = ext.Extensions{}
+		}
+		it.Extensions[atomExt] = map[string][]ext.Extension{"source": {{Name: "source",
+			Attrs: map[string]string{"title": ri.Source.Title, "url": ri.Source.URL}}}}
+	}
 	return f, nil
 }
 
-// atomExt is the key under which atomTranslator keeps, in an item's
-// Extensions, what gofeed's universal item has no field for. No XML
-// prefix can collide with it.
+// atomExt is the key under which atomTranslator (and rssTranslator, for
+// an item's source) keeps, in an item's Extensions, what gofeed's
+// universal item has no field for. No XML prefix can collide with it.
 const atomExt = "\x00atom"
 
 // atomTranslator keeps what gofeed's universal item drops from an Atom
