@@ -15,6 +15,9 @@ fi
 # - python3 and python3-feedparser: feed's interop tests read the rendered
 #   feeds with feedparser; digest's read the composed messages with
 #   Python's email package (standard library);
+# - python3-dkim (dkimpy): digest-sender's TestDKIMIndependentVerifier
+#   verifies the sent messages' DKIM signatures with it, an implementation
+#   that shares no code with the signer;
 # - spamassassin: TestSpamAssassin scores the composed messages with its
 #   local rules (spamassassin -L -t; no network);
 # - postgresql: the postgres package and the multi-process tests run
@@ -26,6 +29,7 @@ fi
 apt_need=()
 command -v python3 >/dev/null 2>&1 || apt_need+=(python3)
 /usr/bin/python3 -c 'import feedparser' >/dev/null 2>&1 || apt_need+=(python3-feedparser)
+/usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || apt_need+=(python3-dkim)
 command -v spamassassin >/dev/null 2>&1 || apt_need+=(spamassassin)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || apt_need+=(chromium)
