@@ -88,7 +88,8 @@ func Write(w io.Writer, h *feed.Handler, c *khabar.Catalog, p Page) error {
 			ur.Status = words[p.Lang]["poll-"]
 		}
 		if !u.Next.IsZero() {
-			ur.Next = u.Next.In(loc).Format("2006-01-02 15:04 MST")
+			ur.Next = u.Next.In(loc).Format(shownTime)
+			ur.NextAt = u.Next.In(loc).Format(machineTime)
 		}
 		d.Upstreams = append(d.Upstreams, ur)
 	}
@@ -115,8 +116,18 @@ type link struct{ Label, URL string }
 
 type upstreamRow struct {
 	URL, Title, Status, Error, Next string
+	NextAt                          string // Next as <time datetime> wants it
 	Stored                          int
 }
+
+// shownTime is how the pages show a time: with its zone's abbreviation,
+// which is not a valid <time> text, so each <time> also carries the same
+// minute in machineTime, a valid global date and time string (HTML's
+// <time datetime>: offset, not abbreviation).
+const (
+	shownTime   = "2006-01-02 15:04 MST"
+	machineTime = "2006-01-02T15:04Z07:00"
+)
 
 type switchLink struct{ Lang, Label, Query string }
 
@@ -164,7 +175,7 @@ ul.rows li{padding:.4em 0;border-bottom:1px solid #ddd;display:flex;flex-wrap:wr
 {{end}}</ul>{{end}}
 {{if .Upstreams}}<h2>{{.T.upstream}}</h2>
 <ul class="rows">
-{{range .Upstreams}}<li class="up"><span class="name"><a href="{{.URL}}">{{or .Title .URL}}</a></span> <span>{{$.T.status}}: {{.Status}}{{if .Error}} (<span lang="en" dir="ltr">{{.Error}}</span>){{end}}</span> <span>{{$.T.stored}}: {{.Stored}}</span>{{if .Next}} <span>{{$.T.next}}: <time>{{.Next}}</time></span>{{end}}</li>
+{{range .Upstreams}}<li class="up"><span class="name"><a href="{{.URL}}">{{or .Title .URL}}</a></span> <span>{{$.T.status}}: {{.Status}}{{if .Error}} (<span lang="en" dir="ltr">{{.Error}}</span>){{end}}</span> <span>{{$.T.stored}}: {{.Stored}}</span>{{if .Next}} <span>{{$.T.next}}: <time datetime="{{.NextAt}}">{{.Next}}</time></span>{{end}}</li>
 {{end}}</ul>{{end}}
 <h2>{{.T.site}}</h2>
 {{template "rows" .Site}}
@@ -232,7 +243,8 @@ func WriteArchive(w io.Writer, h *feed.Handler, c *khabar.Catalog, k khabar.Key,
 		d.Links = append(d.Links, link{f.Name(), r.FeedURL(k, f, 1)})
 	}
 	for _, a := range p.Items {
-		d.Stories = append(d.Stories, story{Title: a.Title, URL: khabar.URI(a.URL), When: a.Published.In(loc).Format("2006-01-02 15:04 MST")})
+		when := a.Published.In(loc)
+		d.Stories = append(d.Stories, story{Title: a.Title, URL: khabar.URI(a.URL), When: when.Format(shownTime), At: when.Format(machineTime)})
 	}
 	return archiveTmpl.Execute(w, d)
 }
@@ -245,7 +257,7 @@ type archive struct {
 	Stories                 []story
 }
 
-type story struct{ Title, URL, When string }
+type story struct{ Title, URL, When, At string }
 
 var archiveTmpl = template.Must(template.New("archive").Parse(`<!doctype html>
 <html lang="{{.Lang}}">
@@ -264,7 +276,7 @@ li{margin:.4em 0;overflow-wrap:anywhere}time{color:#555;white-space:nowrap}.link
 <h1>{{.Name}}</h1>
 <p class="links">{{range .Links}}<a href="{{.URL}}">{{.Label}}</a>{{end}}</p>
 <ul>
-{{range .Stories}}<li><a href="{{.URL}}">{{.Title}}</a> <time>{{.When}}</time></li>
+{{range .Stories}}<li><a href="{{.URL}}">{{.Title}}</a> <time datetime="{{.At}}">{{.When}}</time></li>
 {{end}}</ul>
 </body>
 </html>
