@@ -244,7 +244,7 @@ func WriteArchive(w io.Writer, h *feed.Handler, c *khabar.Catalog, k khabar.Key,
 	}
 	for _, a := range p.Items {
 		when := a.Published.In(loc)
-		d.Stories = append(d.Stories, story{Title: a.Title, URL: khabar.URI(a.URL), When: when.Format(shownTime), At: when.Format(machineTime)})
+		d.Stories = append(d.Stories, story{Title: a.Title, URL: khabar.URI(a.URL), Lang: a.Language, When: when.Format(shownTime), At: when.Format(machineTime)})
 	}
 	return archiveTmpl.Execute(w, d)
 }
@@ -257,7 +257,11 @@ type archive struct {
 	Stories                 []story
 }
 
-type story struct{ Title, URL, When, At string }
+// story is one line of an archive page. Lang is the article's language
+// (may be empty): a list mixes Hindi, English and Urdu stories on a page
+// whose <html lang> is the reader's, so each title carries its own lang,
+// and dir="auto" so that an Urdu title reads right to left.
+type story struct{ Title, URL, Lang, When, At string }
 
 var archiveTmpl = template.Must(template.New("archive").Parse(`<!doctype html>
 <html lang="{{.Lang}}">
@@ -276,7 +280,7 @@ li{margin:.4em 0;overflow-wrap:anywhere}time{color:#555;white-space:nowrap}.link
 <h1>{{.Name}}</h1>
 <p class="links">{{range .Links}}<a href="{{.URL}}">{{.Label}}</a>{{end}}</p>
 <ul>
-{{range .Stories}}<li><a href="{{.URL}}">{{.Title}}</a> <time datetime="{{.At}}">{{.When}}</time></li>
+{{range .Stories}}<li><a href="{{.URL}}"{{with .Lang}} lang="{{.}}"{{end}} dir="auto">{{.Title}}</a> <time datetime="{{.At}}">{{.When}}</time></li>
 {{end}}</ul>
 </body>
 </html>
