@@ -45,3 +45,11 @@ if [ ! -d .ci/node/node_modules/rss-parser ]; then
 	mkdir -p .ci/node
 	npm install --prefix .ci/node --no-audit --no-fund --silent rss-parser@3.13.0
 fi
+
+# digest, digest/signup and the example pages: the tests check the HTML they
+# render with the npm package html-validate (internal/htmlvalidate), which
+# needs node 20.19 or later.
+if [ ! -d .ci/node/node_modules/html-validate ]; then
+	mkdir -p .ci/node
+	npm install --prefix .ci/node --no-audit --no-fund --silent html-validate@10.17.0
+fi
