@@ -2,12 +2,10 @@ package indexpage
 
 import (
 	"bytes"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/khabar/khabar"
-	"github.com/khabar/khabar/feed"
 	"github.com/khabar/khabar/internal/htmlvalidate"
 )
 
@@ -17,20 +15,7 @@ import (
 // and the archive pages of a category (the Urdu one: its stories are not
 // in the page's language), a tag and an author.
 func TestHTMLValidate(t *testing.T) {
-	f, err := os.Open("../../../testdata/articles.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	c := khabar.NewCatalog()
-	if _, err := c.ReadJSONL(f); err != nil {
-		t.Fatal(err)
-	}
-	h, err := feed.NewHandler(c, feed.Config{HomeURL: "http://127.0.0.1/", Title: "ख़बर", Description: "ताज़ा ख़बरें"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	c, h := bundledSite(t)
 	ist := khabar.DefaultLocation()
 	next := time.Date(2026, 11, 24, 18, 30, 0, 0, ist)
 	upstream := []Upstream{

@@ -21,20 +21,7 @@ func TestScreenshots(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	f, err := os.Open("../../../testdata/articles.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	c := khabar.NewCatalog()
-	if _, err := c.ReadJSONL(f); err != nil {
-		t.Fatal(err)
-	}
-	h, err := feed.NewHandler(c, feed.Config{HomeURL: "http://127.0.0.1/", Title: "ख़बर", Description: "ताज़ा ख़बरें"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	c, h := bundledSite(t)
 	ist := khabar.DefaultLocation()
 	next := time.Date(2026, 11, 24, 18, 30, 0, 0, ist)
 	sites := map[string]*Site{
@@ -71,4 +58,25 @@ func TestScreenshots(t *testing.T) {
 		}
 		srv.Close()
 	}
+}
+
+// bundledSite returns the bundled articles in a catalog and a feed handler
+// over it, closed when t ends.
+func bundledSite(t *testing.T) (*khabar.Catalog, *feed.Handler) {
+	t.Helper()
+	f, err := os.Open("../../../testdata/articles.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c := khabar.NewCatalog()
+	if _, err := c.ReadJSONL(f); err != nil {
+		t.Fatal(err)
+	}
+	h, err := feed.NewHandler(c, feed.Config{HomeURL: "http://127.0.0.1/", Title: "ख़बर", Description: "ताज़ा ख़बरें"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return c, h
 }
