@@ -168,9 +168,14 @@ func parseDate(s string, loc *time.Location) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	// RFC 3339 (section 5.6) allows the "T" and "Z" in lower case.
-	if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)); err == nil {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, true
+	}
+	// RFC 3339 (section 5.6) allows the "T" and "Z" in lower case.
+	if len(s) > 10 && s[10] == 't' || strings.HasSuffix(s, "z") {
+		if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)); err == nil {
+			return t, true
+		}
 	}
 	if iso, ok := isoCalendar(s); ok {
 		s = iso
