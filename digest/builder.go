@@ -417,7 +417,7 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 		Subscriber: sub,
 		From:       b.from,
 		MessageID:  ed.MessageID(sub.Email, b.domain),
-		Date:       b.cfg.Now(),
+		Date:       b.cfg.Now().In(until.Location()), // the reader's zone, as the window's
 		Since:      since,
 		Until:      until,
 		Language:   lang,
@@ -514,7 +514,7 @@ func (b *Builder) General(ed Edition, lang string) (*WebVersion, error) {
 		Edition:    ed,
 		Subscriber: &Subscriber{},
 		From:       b.from,
-		Date:       b.cfg.Now(),
+		Date:       b.cfg.Now().In(until.Location()),
 		Since:      since,
 		Until:      until,
 		Language:   lang,

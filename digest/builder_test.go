@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -475,4 +476,48 @@ func TestSameLabelForEverySubscriber(t *testing.T) {
 			t.Errorf("%s is labeled %q, want %q", id, got, want)
 		}
 	}
+}
+
+// TestDateInReadersZone: the Date header is written in the subscriber's
+// time zone, or the Builder's Location (IST) for one without, whatever
+// zone the clock's time is in (a server's clock is often in UTC).
+func TestDateInReadersZone(t *testing.T) {
+	ctx := context.Background()
+	b := newTestBuilder(t, func(c *Config) { c.Now = func() time.Time { return fixedClock().UTC() } })
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	for _, c := range []struct {
+		zone *time.Location
+		want string // the header's offset
+	}{{nil, "+0530"}, {ny, "-0500"}} {
+		m, err := b.Build(ctx, testEdition, &Subscriber{Email: "a@example.com", TimeZone: c.zone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Date.Equal(fixedClock()) {
+			t.Errorf("Date %v, want the clock's %v", m.Date, fixedClock())
+		}
+		var raw bytes.Buffer
+		if _, err := m.WriteTo(&raw); err != nil {
+			t.Fatal(err)
+		}
+		if line := headerLine(raw.String(), "Date"); !strings.HasSuffix(line, c.want) {
+			t.Errorf("zone %v: %q, want it to end %s", c.zone, line, c.want)
+		}
+	}
+}
+
+// headerLine returns the first header field named name in a message, as written.
+func headerLine(msg, name string) string {
+	for line := range strings.SplitSeq(msg, "\r\n") {
+		if line == "" {
+			break
+		}
+		if strings.HasPrefix(line, name+": ") {
+			return line
+		}
+	}
+	return ""
 }

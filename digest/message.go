@@ -52,7 +52,9 @@ type Message struct {
 	// Edition.MessageID(Subscriber.Email, From's domain).
 	MessageID string
 	// Date is the Date header: the Builder's clock when it built the
-	// message.
+	// message, in the subscriber's time zone (the Builder's Location when
+	// the subscriber has none), so that the header reads in the reader's
+	// local time, as the edition's window does.
 	Date time.Time
 	// Since and Until bound the window of stories, [Since, Until).
 	Since, Until time.Time
