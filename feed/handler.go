@@ -58,7 +58,8 @@ import (
 // background deflate is done.) Last-Modified does not move for a change
 // that leaves every date as it was (a deletion, an edit without a new
 // Updated): clients that send If-None-Match see those, and If-None-Match
-// wins over If-Modified-Since.
+// wins over If-Modified-Since. A Last-Modified ahead of the clock (an
+// article dated in the future) is sent as the time of the response.
 //
 // When Config.Hub is set, the Handler pings the hub (hub.mode=publish) with
 // the URLs of every feed a catalog change touches, from a background
@@ -268,6 +269,12 @@ func (h *Handler) serve(w http.ResponseWriter, req *http.Request, ck cacheKey, c
 		hd["Etag"] = e.etagH
 	}
 	hd["Last-Modified"] = e.lastModH
+	if now := time.Now(); e.modified.After(now) {
+		// RFC 9110 8.8.2.1: never later than the response (an article
+		// dated ahead of the clock). notModified still compares with
+		// e.modified, so If-Modified-Since this date gets the feed.
+		hd["Last-Modified"] = []string{now.UTC().Format(http.TimeFormat)}
+	}
 	hd["Cache-Control"] = h.cacheCtl
 	if len(e.links) > 0 {
 		hd["Link"] = e.links
