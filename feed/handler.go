@@ -43,12 +43,14 @@ import (
 // Responses carry a strong ETag computed from the bytes, Last-Modified
 // (the newest Updated or Published date among the page's articles),
 // Cache-Control and Vary: Accept-Encoding; conditional requests get 304;
-// HEAD is supported; gzip is used when the client accepts it. Rendered and
-// gzipped bytes are cached per feed page and reused until the catalog's
-// KeyVersion for that feed moves on; concurrent requests for a feed that is
-// not cached render it once. After a change the gzip body is first put
-// together from per-item pieces deflated once per article (fast), then
-// replaced from a background goroutine by the page deflated in one go
+// HEAD is supported; gzip is used when the client accepts it. Vary and Link
+// values that a wrapping handler set (Vary: Origin for CORS) are kept, the
+// Handler's added to them. Rendered and gzipped bytes are cached per feed
+// page and reused until the catalog's KeyVersion for that feed moves on;
+// concurrent requests for a feed that is not cached render it once. After
+// a change the gzip body is first put together from per-item pieces
+// deflated once per article (fast), then replaced from a background
+// goroutine by the page deflated in one go
 // (smaller); the two have different ETags.
 //
 // The identity body, its ETag and Last-Modified depend on the catalog's
@@ -262,7 +264,7 @@ func (h *Handler) serve(w http.ResponseWriter, req *http.Request, ck cacheKey, c
 	}
 	useGzip := acceptsGzip(req.Header.Get("Accept-Encoding"))
 	hd := w.Header()
-	hd["Vary"] = varyAE
+	addVary(hd)
 	if useGzip {
 		hd["Etag"] = e.gzETagH
 	} else {
@@ -277,7 +279,11 @@ func (h *Handler) serve(w http.ResponseWriter, req *http.Request, ck cacheKey, c
 	}
 	hd["Cache-Control"] = h.cacheCtl
 	if len(e.links) > 0 {
-		hd["Link"] = e.links
+		if old := hd["Link"]; len(old) > 0 { // a wrapping handler's
+			hd["Link"] = append(old, e.links...)
+		} else {
+			hd["Link"] = e.links
+		}
 	}
 	if notModified(req, e) {
 		w.WriteHeader(http.StatusNotModified)
@@ -303,6 +309,25 @@ var (
 	nosniff      = []string{"nosniff"}
 	contentTypes = [...][]string{{RSS.ContentType()}, {Atom.ContentType()}, {JSON.ContentType()}}
 )
+
+// addVary adds Accept-Encoding to the response's Vary, keeping what a
+// wrapping handler put there (Origin, for CORS): a shared cache must not
+// give one origin's Access-Control-Allow-Origin to another.
+func addVary(hd http.Header) {
+	old := hd["Vary"]
+	if len(old) == 0 {
+		hd["Vary"] = varyAE
+		return
+	}
+	for _, v := range old {
+		for t := range strings.SplitSeq(v, ",") {
+			if t = strings.TrimSpace(t); t == "*" || strings.EqualFold(t, "Accept-Encoding") {
+				return
+			}
+		}
+	}
+	hd["Vary"] = append(old, varyAE[0])
+}
 
 func cacheControl(maxAge time.Duration) []string {
 	if maxAge < 0 {

@@ -226,3 +226,33 @@ func TestHandlerNoTornResponses(t *testing.T) {
 	close(stop)
 	writer.Wait()
 }
+
+// TestHandlerKeepsOuterHeaders: a middleware in front of the Handler (CORS,
+// preload links) sets Vary and Link before calling it. Replacing them drops
+// Vary: Origin, so a shared cache hands one origin's
+// Access-Control-Allow-Origin to another (RFC 9110 12.5.5: Vary lists every
+// request field the response depends on).
+func TestHandlerKeepsOuterHeaders(t *testing.T) {
+	h := newTestHandler(t, fixture(t), nil)
+	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		w.Header().Add("Vary", "Origin")
+		w.Header().Add("Link", "<https://cdn.example/app.css>; rel=preload; as=style")
+		h.ServeHTTP(w, r)
+	})
+	first := do(wrapped, "GET", "/feed/json/?paged=2", "Origin", "https://reader.example")
+	for _, w := range []*httptest.ResponseRecorder{
+		first,
+		do(wrapped, "GET", "/feed/json/?paged=2", "Origin", "https://reader.example", "Accept-Encoding", "gzip"),
+		do(wrapped, "GET", "/feed/json/?paged=2", "Origin", "https://reader.example", "If-None-Match", first.Header().Get("Etag")),
+	} {
+		vary := strings.Join(w.Header().Values("Vary"), ", ")
+		if !strings.Contains(vary, "Origin") || !strings.Contains(vary, "Accept-Encoding") {
+			t.Errorf("%d: Vary %q, want Origin and Accept-Encoding", w.Code, vary)
+		}
+		links := strings.Join(w.Header().Values("Link"), ", ")
+		if !strings.Contains(links, "rel=preload") || !strings.Contains(links, `rel="self"`) {
+			t.Errorf("%d: Link %q, want the preload link and the feed's", w.Code, links)
+		}
+	}
+}
