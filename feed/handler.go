@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -484,6 +485,9 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 		for _, l := range navLinks(p) {
 			e.links = append(e.links, "<"+h.r.FeedURL(ck.k, ck.f, l.n)+`>; rel="`+l.rel+`"`)
 		}
+		// Every response for the page shares the slice: no spare
+		// capacity, so a wrapper's Header().Add("Link", …) copies it.
+		e.links = slices.Clip(e.links)
 	}
 	h.mu.Lock()
 	m := h.cache[ck.k]

@@ -256,3 +256,21 @@ func TestHandlerKeepsOuterHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlerLinkNotShared: a wrapper that adds a Link header after the
+// Handler set its own (in WriteHeader, say) must not write into the
+// cached entry's slice, which the next response for the page shares.
+func TestHandlerLinkNotShared(t *testing.T) {
+	h := newTestHandler(t, fixture(t), func(c *Config) { c.PageSize = 1 })
+	const path = "/feed/?paged=2" // self, first, previous, next, last: 5 links
+	var got []*httptest.ResponseRecorder
+	for _, mark := range []string{"a", "b"} {
+		w := do(h, "GET", path)
+		w.Header().Add("Link", "<https://x.example/"+mark+">; rel=preload")
+		got = append(got, w)
+	}
+	l := got[0].Header().Values("Link")
+	if len(l) < 2 || l[len(l)-1] != "<https://x.example/a>; rel=preload" {
+		t.Errorf("first response's Link headers after a second response: %q", l)
+	}
+}
