@@ -348,21 +348,28 @@ func plain(w http.ResponseWriter, code int, msg string) {
 
 // queryParam returns the last value of name in a raw query, "" when
 // absent; it does not allocate for the empty query of most requests.
+// Pairs that do not decode (utm_source=%zz) are skipped unless they are
+// name's: its value is then returned as it is, and is no page number.
 func queryParam(raw, name string) string {
-	if raw == "" {
-		return ""
-	}
-	v := url.Values{}
-	if q, err := url.ParseQuery(raw); err == nil {
-		v = q
-	}
-	if l := v[name]; len(l) > 0 {
-		if l[len(l)-1] == "" {
-			return "0" // paged= is no page number
+	v, found := "", false
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		k, val, _ := strings.Cut(pair, "=")
+		if k != name {
+			if u, err := url.QueryUnescape(k); err != nil || u != name {
+				continue
+			}
 		}
-		return l[len(l)-1]
+		if u, err := url.QueryUnescape(val); err == nil {
+			val = u
+		}
+		v, found = val, true
 	}
-	return ""
+	if found && v == "" {
+		return "0" // paged= is no page number
+	}
+	return v
 }
 
 // route parses an escaped request path into a feed key and format.

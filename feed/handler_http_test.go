@@ -274,3 +274,35 @@ func TestHandlerLinkNotShared(t *testing.T) {
 		t.Errorf("first response's Link headers after a second response: %q", l)
 	}
 }
+
+// TestHandlerQueryParsing: a query with a malformed part elsewhere
+// (utm_…=%zz) still selects the page ?paged asks for, rather than
+// serving page 1 under page 2's address, where caches keep it; a paged
+// value that cannot be decoded is a bad request.
+func TestHandlerQueryParsing(t *testing.T) {
+	h := newTestHandler(t, fixture(t), nil)
+	page2 := do(h, "GET", "/feed/?paged=2").Header().Get("Etag")
+	for _, tt := range []struct {
+		query string
+		code  int
+		etag  string
+	}{
+		{"paged=2&utm_source=%zz", 200, page2},
+		{"utm_source=%zz&paged=2", 200, page2},
+		{"paged=1&paged=2", 200, page2},
+		{"paged=%32", 200, page2},
+		{"paged=2%", 400, ""},
+		{"paged=2;x=1", 400, ""},
+		{"paged=", 400, ""},
+		{"paged=0", 400, ""},
+		{"paged=-1", 400, ""},
+		{"paged=1e9", 400, ""},
+		{"paged=99999999999999999999", 400, ""},
+		{"paged=1000000000", 404, ""},
+	} {
+		w := do(h, "GET", "/feed/?"+tt.query)
+		if w.Code != tt.code || (tt.etag != "" && w.Header().Get("Etag") != tt.etag) {
+			t.Errorf("?%s: %d ETag %s, want %d %s", tt.query, w.Code, w.Header().Get("Etag"), tt.code, tt.etag)
+		}
+	}
+}
