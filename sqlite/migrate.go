@@ -3,10 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/khabar/khabar/internal/migrate"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // migrateDB brings component c of db up to date: it reads the version
@@ -15,12 +18,25 @@ import (
 // SQLite's DDL is transactional, so a step is applied entirely or not at
 // all).
 func migrateDB(ctx context.Context, db *sql.DB, c migrate.Component) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+migrate.Table+` (
-		component  TEXT PRIMARY KEY,
-		version    INTEGER NOT NULL,
-		applied_ms INTEGER NOT NULL
-	) WITHOUT ROWID`); err != nil {
-		return fmt.Errorf("sqlite: migrations table: %w", err)
+	// A new connection to a file another opener is switching to WAL can
+	// get SQLITE_BUSY without the busy timeout being applied (the journal
+	// mode change takes its lock without the busy handler): try again a
+	// while, as the timeout would have waited.
+	wait := 2 * time.Millisecond
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		err := createMigrations(ctx, db)
+		if err == nil {
+			break
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			return fmt.Errorf("sqlite: migrations table: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sqlite: migrations table: %w", err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 100*time.Millisecond)
 	}
 	for {
 		done, err := migrateStep(ctx, db, c)
@@ -60,4 +76,32 @@ func migrateStep(ctx context.Context, db *sql.DB, c migrate.Component) (done boo
 		return false, fmt.Errorf("sqlite: migrate %s to version %d: %w", c.Name, s.Version, err)
 	}
 	return false, nil
+}
+
+// createMigrations creates the migrations table if it is missing, in a
+// write transaction taken at BEGIN (BEGIN IMMEDIATE): as a statement on
+// its own it read the schema and then asked for the write lock, which in
+// WAL mode SQLite refuses at once, without the busy timeout, when another
+// opener wrote in between (several processes opening a new file
+// together).
+func createMigrations(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+migrate.Table+` (
+		component  TEXT PRIMARY KEY,
+		version    INTEGER NOT NULL,
+		applied_ms INTEGER NOT NULL
+	) WITHOUT ROWID`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (any extended code).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,5 +136,31 @@ func checkLifecycleUpgrade(t *testing.T, open int, s *Store) {
 	}
 	if h, err := s.History(ctx, "ravi@example.com"); err != nil || len(h) != open {
 		t.Errorf("open %d: ravi's history has %d events (%v), want %d", open, len(h), err, open)
+	}
+}
+
+// TestOpenTogether: several openers of one new file (processes sharing a
+// store, started together) all open it; none gets SQLITE_BUSY from
+// creating the migrations table.
+func TestOpenTogether(t *testing.T) {
+	for round := range 10 {
+		path := filepath.Join(t.TempDir(), "shared.db")
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range errs {
+			wg.Go(func() {
+				s, err := OpenStore(path)
+				if err == nil {
+					err = s.Close()
+				}
+				errs[i] = err
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("round %d, opener %d: %v", round, i, err)
+			}
+		}
 	}
 }

@@ -19,9 +19,11 @@ func openFile(ctx context.Context, path string, cs ...migrate.Component) (*sql.D
 		return nil, errors.New("sqlite: empty database path")
 	}
 	q := url.Values{}
+	// busy_timeout first: the pragmas run in order on each new
+	// connection, and switching a new file to WAL waits for other openers.
+	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
