@@ -95,6 +95,14 @@ type Config struct {
 	// MaxAge is the Cache-Control max-age of served feeds. Zero means
 	// DefaultMaxAge; negative means "no-cache".
 	MaxAge time.Duration
+	// AllowOrigin lets feed readers that run in a web page on another
+	// origin read the Handler's feeds (CORS): "*" for any origin, as
+	// public feeds usually are, or one origin ("https://reader.example").
+	// Responses then carry Access-Control-Allow-Origin and expose ETag,
+	// Last-Modified and Link, and a preflight (OPTIONS, for a reader that
+	// sends If-None-Match) is answered. Empty means no CORS headers: a
+	// page on another origin cannot read the feeds.
+	AllowOrigin string
 	// CacheBytes bounds the memory used for cached rendered items (half)
 	// and, in a Handler, cached pages (the other half); past it, cached
 	// entries are dropped at random and rendered again when asked for.
@@ -198,6 +206,12 @@ func (s *site) setURLs() error {
 	}
 	s.base = bu.String()
 	s.basePath = bu.EscapedPath()
+	if o := s.AllowOrigin; o != "" && o != "*" {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("%w: AllowOrigin %q is neither \"*\" nor an origin (scheme://host[:port])", ErrConfig, o)
+		}
+	}
 	for _, f := range []struct{ name, v string }{{"Icon", s.Icon}, {"Favicon", s.Favicon}, {"Hub", s.Hub}, {"Author.URL", s.Author.URL}} {
 		if f.v != "" {
 			if _, err := absHTTP(f.name, f.v); err != nil {

@@ -64,6 +64,10 @@ import (
 // wins over If-Modified-Since. A Last-Modified ahead of the clock (an
 // article dated in the future) is sent as the time of the response.
 //
+// With Config.AllowOrigin set, responses carry CORS headers and
+// preflight requests are answered, so that a feed reader in a web page
+// on another origin can read and revalidate the feeds.
+//
 // When Config.Hub is set, the Handler pings the hub (hub.mode=publish) with
 // the URLs of every feed a catalog change touches, from a background
 // goroutine; Close stops it.
@@ -213,6 +217,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		plain(w, http.StatusInternalServerError, ErrZeroValue.Error())
 		return
 	}
+	if h.s.AllowOrigin != "" {
+		if req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "" {
+			h.preflight(w)
+			return
+		}
+		h.cors(w.Header())
+	}
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		plain(w, http.StatusMethodNotAllowed, "method "+req.Method+" not allowed: use GET or HEAD")
@@ -310,6 +321,31 @@ var (
 	nosniff      = []string{"nosniff"}
 	contentTypes = [...][]string{{RSS.ContentType()}, {Atom.ContentType()}, {JSON.ContentType()}}
 )
+
+// cors sets the CORS headers of a response (Config.AllowOrigin): the
+// origin allowed, the headers a reader may read besides the simple ones,
+// and Vary: Origin when the answer names one origin (the Handler adds
+// Accept-Encoding to it).
+func (h *Handler) cors(hd http.Header) {
+	hd["Access-Control-Allow-Origin"] = []string{h.s.AllowOrigin}
+	hd["Access-Control-Expose-Headers"] = corsExpose
+	if h.s.AllowOrigin != "*" {
+		hd["Vary"] = append(hd["Vary"], "Origin")
+	}
+}
+
+// preflight answers a CORS preflight request: GET and HEAD, with the
+// conditional request headers a feed reader sends, for a day.
+func (h *Handler) preflight(w http.ResponseWriter) {
+	hd := w.Header()
+	h.cors(hd)
+	hd["Access-Control-Allow-Methods"] = []string{"GET, HEAD"}
+	hd["Access-Control-Allow-Headers"] = []string{"If-None-Match, If-Modified-Since"}
+	hd["Access-Control-Max-Age"] = []string{"86400"}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+var corsExpose = []string{"ETag, Last-Modified, Link"}
 
 // addVary adds Accept-Encoding to the response's Vary, keeping what a
 // wrapping handler put there (Origin, for CORS): a shared cache must not

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -303,6 +304,63 @@ func TestHandlerQueryParsing(t *testing.T) {
 		w := do(h, "GET", "/feed/?"+tt.query)
 		if w.Code != tt.code || (tt.etag != "" && w.Header().Get("Etag") != tt.etag) {
 			t.Errorf("?%s: %d ETag %s, want %d %s", tt.query, w.Code, w.Header().Get("Etag"), tt.code, tt.etag)
+		}
+	}
+}
+
+// TestHandlerCORS: with Config.AllowOrigin a reader in a web page on
+// another origin may read the feeds, their ETag and Last-Modified, and
+// revalidate (its If-None-Match needs a preflight); without it nothing
+// says so, and a preflight is refused as any OPTIONS is.
+func TestHandlerCORS(t *testing.T) {
+	c := fixture(t)
+	t.Run("off", func(t *testing.T) {
+		h := newTestHandler(t, c, nil)
+		w := do(h, "GET", "/feed/json/", "Origin", "https://reader.example")
+		if w.Code != 200 || w.Header().Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("GET: %d, Access-Control-Allow-Origin %q; want none", w.Code, w.Header().Get("Access-Control-Allow-Origin"))
+		}
+		if w := do(h, "OPTIONS", "/feed/json/", "Origin", "https://reader.example", "Access-Control-Request-Method", "GET"); w.Code != 405 {
+			t.Errorf("preflight: %d, want 405", w.Code)
+		}
+	})
+	t.Run("any", func(t *testing.T) {
+		h := newTestHandler(t, c, func(cfg *Config) { cfg.AllowOrigin = "*" })
+		w := do(h, "GET", "/feed/json/", "Origin", "https://reader.example", "Accept-Encoding", "gzip")
+		hd := w.Header()
+		if w.Code != 200 || hd.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(hd.Get("Access-Control-Expose-Headers"), "ETag") {
+			t.Errorf("GET: %d, %v", w.Code, hd)
+		}
+		if v := hd.Values("Vary"); len(v) != 1 || v[0] != "Accept-Encoding" {
+			t.Errorf("Vary %q: the answer does not depend on Origin", v)
+		}
+		w = do(h, "GET", "/feed/json/", "Origin", "https://reader.example", "Accept-Encoding", "gzip", "If-None-Match", hd.Get("Etag"))
+		if w.Code != 304 || w.Header().Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("revalidation: %d, %v", w.Code, w.Header())
+		}
+		w = do(h, "OPTIONS", "/feed/json/", "Origin", "https://reader.example", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "if-none-match")
+		hd = w.Header()
+		if w.Code != 204 || hd.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(hd.Get("Access-Control-Allow-Methods"), "GET") ||
+			!strings.Contains(strings.ToLower(hd.Get("Access-Control-Allow-Headers")), "if-none-match") || w.Body.Len() != 0 {
+			t.Errorf("preflight: %d, %v, body %q", w.Code, hd, w.Body)
+		}
+		if w := do(h, "OPTIONS", "/feed/json/"); w.Code != 405 {
+			t.Errorf("OPTIONS without a preflight's headers: %d, want 405", w.Code)
+		}
+	})
+	t.Run("one origin", func(t *testing.T) {
+		h := newTestHandler(t, c, func(cfg *Config) { cfg.AllowOrigin = "https://reader.example" })
+		w := do(h, "GET", "/feed/", "Origin", "https://reader.example", "Accept-Encoding", "gzip")
+		if got := w.Header().Get("Access-Control-Allow-Origin"); got != "https://reader.example" {
+			t.Errorf("Access-Control-Allow-Origin %q", got)
+		}
+		if v := strings.Join(w.Header().Values("Vary"), ", "); !strings.Contains(v, "Origin") || !strings.Contains(v, "Accept-Encoding") {
+			t.Errorf("Vary %q: want Origin and Accept-Encoding", v)
+		}
+	})
+	for _, bad := range []string{"reader.example", "https://reader.example/path", "ftp://reader.example", "https://", "https://reader.example?x=1"} {
+		if _, err := NewHandler(c, func() Config { cfg := testConfig(); cfg.Hub = ""; cfg.AllowOrigin = bad; return cfg }()); !errors.Is(err, ErrConfig) {
+			t.Errorf("AllowOrigin %q: %v, want ErrConfig", bad, err)
 		}
 	}
 }
