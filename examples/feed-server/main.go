@@ -7,6 +7,9 @@
 //	go run ./examples/feed-server                 # testdata/articles.jsonl on 127.0.0.1:8080
 //	go run ./examples/feed-server -addr :9000 -data my.jsonl -hub https://hub.example/
 //
+// -allow-origin "*" lets feed readers that run in a web page on any other
+// origin read the feeds (CORS; feed.Config.AllowOrigin).
+//
 // When -data is left at its default and the file is not in the current
 // directory, the parent directories are searched, so the command works from
 // anywhere inside the repository.
@@ -67,6 +70,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	home := fs.String("home", "", "the site's home URL (default http://<addr>/)")
 	title := fs.String("title", "ख़बर", "the site's title")
 	hub := fs.String("hub", "", "WebSub hub URL to advertise and ping (default none)")
+	allowOrigin := fs.String("allow-origin", "", `let web pages on this origin read the feeds (CORS): "*" for any (default none)`)
 	idHost := fs.String("idhost", "", "domain name in item ids (default the host of the newest article's URL, or of -home with -db)")
 	db := fs.String("db", "", "article store: a postgres:// URL or an SQLite file (default none: -data in memory)")
 	imp := fs.String("import", "", "with -db: import this JSON Lines `file` into the store and exit")
@@ -115,7 +119,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	if *home == "" {
 		*home = listen
 	}
-	h, err := newServer(c, feed.Config{HomeURL: *home, IDHost: *idHost, Title: *title, Description: "ताज़ा ख़बरें", Hub: *hub,
+	h, err := newServer(c, feed.Config{HomeURL: *home, IDHost: *idHost, Title: *title, Description: "ताज़ा ख़बरें", Hub: *hub, AllowOrigin: *allowOrigin,
 		Location: time.FixedZone("IST", 5*3600+1800), // dates as Indian readers see them
 		ErrorLog: func(err error) { fmt.Fprintln(logw, err) }})
 	if err != nil {
