@@ -243,8 +243,26 @@ func parseGofeed(data []byte) (f *gofeed.Feed, err error) {
 	return gp.Parse(bytes.NewReader(data))
 }
 
+// atomLinkOf returns the address an RSS item gives as an atom:link (some
+// generators write it instead of <link>): its first alternate link (rel
+// "alternate" or none) whose type is HTML or not given, else "".
+func atomLinkOf(exts ext.Extensions) string {
+	for _, l := range exts["atom"]["link"] {
+		rel := strings.TrimSpace(l.Attrs["rel"])
+		t, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(l.Attrs["type"])), ";")
+		if href := strings.TrimSpace(l.Attrs["href"]); href != "" && (rel == "" || rel == "alternate") {
+			switch strings.TrimSpace(t) {
+			case "", "text/html", "application/xhtml+xml":
+				return href
+			}
+		}
+	}
+	return ""
+}
+
 // rssTranslator keeps what gofeed's universal feed drops: the RSS ttl,
-// and each item's source element (the channel it came from, which Google
+// an item's atom:link when it has no <link> (atomLinkOf), and each item's
+// source element (the channel it came from, which Google
 // News and other aggregators use to name the publisher), kept as an Atom
 // entry's source is (Extensions[atomExt]["source"], title and url).
 type rssTranslator struct{ gofeed.DefaultRSSTranslator }
@@ -269,7 +287,13 @@ func (t *rssTranslator) Translate(feed any) (*gofeed.Feed, error) {
 	}
 	for i, ri := range rf.Items {
 		it := f.Items[i]
-		if ri == nil || it == nil || ri.Source == nil || (ri.Source.Title == "" && ri.Source.URL == "") {
+		if ri == nil || it == nil {
+			continue
+		}
+		if strings.TrimSpace(it.Link) == "" {
+			it.Link = atomLinkOf(ri.Extensions)
+		}
+		if ri.Source == nil || (ri.Source.Title == "" && ri.Source.URL == "") {
 			continue
 		}
 		if it.Extensions == nil {
