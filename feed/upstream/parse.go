@@ -248,16 +248,26 @@ func parseGofeed(data []byte) (f *gofeed.Feed, err error) {
 // "alternate" or none) whose type is HTML or not given, else "".
 func atomLinkOf(exts ext.Extensions) string {
 	for _, l := range exts["atom"]["link"] {
-		rel := strings.TrimSpace(l.Attrs["rel"])
-		t, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(l.Attrs["type"])), ";")
-		if href := strings.TrimSpace(l.Attrs["href"]); href != "" && (rel == "" || rel == "alternate") {
-			switch strings.TrimSpace(t) {
-			case "", "text/html", "application/xhtml+xml":
-				return href
-			}
+		if href := strings.TrimSpace(l.Attrs["href"]); href != "" && isAlternate(strings.TrimSpace(l.Attrs["rel"])) && isPageType(l.Attrs["type"]) {
+			return href
 		}
 	}
 	return ""
+}
+
+// isAlternate reports whether an Atom link relation is "alternate" (the
+// default, when none is given).
+func isAlternate(rel string) bool { return rel == "" || rel == "alternate" }
+
+// isPageType reports whether an Atom link's type is a web page's (HTML or
+// XHTML, parameters aside) or not given.
+func isPageType(typ string) bool {
+	t, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(typ)), ";")
+	switch strings.TrimSpace(t) {
+	case "", "text/html", "application/xhtml+xml":
+		return true
+	}
+	return false
 }
 
 // rssTranslator keeps what gofeed's universal feed drops: the RSS ttl,
@@ -375,7 +385,7 @@ func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
 func pageLink(links []*atom.Link) (string, bool) {
 	n := 0
 	for _, l := range links {
-		if l != nil && (l.Rel == "" || l.Rel == "alternate") {
+		if l != nil && isAlternate(l.Rel) {
 			n++
 		}
 	}
@@ -383,11 +393,7 @@ func pageLink(links []*atom.Link) (string, bool) {
 		return "", false
 	}
 	for _, l := range links {
-		if l == nil || (l.Rel != "" && l.Rel != "alternate") {
-			continue
-		}
-		switch t, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(l.Type)), ";"); strings.TrimSpace(t) {
-		case "", "text/html", "application/xhtml+xml":
+		if l != nil && isAlternate(l.Rel) && isPageType(l.Type) {
 			return l.Href, true
 		}
 	}
