@@ -436,7 +436,7 @@ func replayOn(addr string, msgs []smtpsink.Message, next *atomic.Int64) error {
 	}
 }
 
-func keyFile(b *testing.B, dir, name string, key crypto.Signer) string {
+func keyFile(b testing.TB, dir, name string, key crypto.Signer) string {
 	b.Helper()
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,11 +47,7 @@ func TestDKIMIndependentVerifier(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			box, addr := startMailbox(t)
 			o := testOptions(t)
-			keyFile := filepath.Join(t.TempDir(), "dkim.pem")
-			if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: must(x509.MarshalPKCS8PrivateKey(c.key))}), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			o.send = sendOptions{smtp: addr, dkimKey: keyFile, dkimSelector: "k2026", workers: 3, dialTimeout: 5 * time.Second}
+			o.send = sendOptions{smtp: addr, dkimKey: keyFile(t, t.TempDir(), "dkim.pem", c.key), dkimSelector: "k2026", workers: 3, dialTimeout: 5 * time.Second}
 			var stdout, stderr bytes.Buffer
 			if err := run(context.Background(), o, &stdout, &stderr); err != nil {
 				t.Fatalf("run: %v\n%s\n%s", err, stdout.String(), stderr.String())
