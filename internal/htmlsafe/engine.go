@@ -192,13 +192,22 @@ func (s *state) engine(dst []byte, body string) (out []byte, same bool) {
 	v0, v1 := 0, 0
 	for {
 		if s.p.in == nil && s.skipName == "" && z.rawTag == "" {
-			// What the rules write back as it is need not be tokenized.
-			if e := s.quietEnd(body, z.pos); e > z.pos {
-				if z.pos != v1 {
-					s.out = append(s.out, body[v0:v1]...)
-					v0 = z.pos
+			// What the rules write back as it is need not be tokenized,
+			// nor a tag they write with attributes left out.
+			for {
+				if e := s.quietEnd(body, z.pos); e > z.pos {
+					if z.pos != v1 {
+						s.out = append(s.out, body[v0:v1]...)
+						v0 = z.pos
+					}
+					v1, z.pos = e, e
 				}
-				v1, z.pos = e, e
+				if s.quiet.tagEnd == 0 {
+					break
+				}
+				s.out = append(s.out, body[v0:v1]...)
+				s.out, z.pos = s.quiet.appendTag(s.out, body, z.pos)
+				v0, v1 = z.pos, z.pos
 			}
 		}
 		tt := z.next()

@@ -40,8 +40,11 @@ func (s *state) quietEnd(body string, i int) int {
 
 // quietRun is quietEnd's scan, stopping in text at '<' and the first
 // stops bytes of textStops; it also returns the number of '>' and '"' in
-// the quiet tags it passed.
+// the quiet tags it passed. It stops too at a tag the rules write with
+// attributes left out (quietTag's cuts): s.quiet.tagEnd is then that
+// tag's end, else 0.
 func (s *state) quietRun(body string, i, stops int) (end, gts, quotes int) {
+	s.quiet.tagEnd = 0
 	for {
 		i = s.quiet.textEnd(body, i, stops)
 		if i >= len(body) || body[i] != '<' {
@@ -51,15 +54,23 @@ func (s *state) quietRun(body string, i, stops int) (end, gts, quotes int) {
 		if e < 0 {
 			return i, gts, quotes
 		}
+		if s.quiet.ncuts > 0 {
+			s.quiet.tagEnd = e
+			return i, gts, quotes
+		}
 		i, gts, quotes = e, gts+1, quotes+2*attrs
 	}
 }
 
 // quietTag returns the end of the tag at body[i] (a '<') when the Outgoing
-// rules write it back as it is, else -1, and its number of attributes.
-// It reads one tag's grammar byte by byte in one piece, a little over 80
-// lines, so that the skip-ahead's hot loop makes no calls.
+// rules write it back as it is, or as it is with some of its attributes
+// left out or given their empty value (s.quiet.cuts, appendCut), else -1;
+// and its number of attributes. It reads one tag's grammar byte by byte
+// in one piece, a little over 80 lines, so that the skip-ahead's hot loop
+// makes no calls.
 func (s *state) quietTag(body string, i int) (end, attrs int) {
+	q := &s.quiet
+	q.ncuts = 0
 	i++
 	closing := i < len(body) && body[i] == '/'
 	if closing {
@@ -82,12 +93,13 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 	if closing {
 		return -1, 0
 	}
-	// seen are the tag's attribute names; urls, those of them whose URL
-	// the cheap test does not pass (name and value), checked with
-	// checkURL once the rest of the tag is known to be quiet: a tag that
-	// is not quiet further on costs no URL check.
-	var seen [8]string
-	var urls [8]quietAttr
+	// seen are the tag's attribute names (the tokenizer keeps the first
+	// of each); urls, those kept whose URL the cheap test does not pass
+	// (name and value), checked with checkURL once the rest of the tag is
+	// known to be quiet: a tag that is not quiet further on costs no URL
+	// check.
+	var seen [len(q.cuts)]string
+	var urls [len(q.cuts)]quietAttr
 	nseen, nurls := 0, 0
 	for i = n; ; {
 		if i >= len(body) {
@@ -95,53 +107,87 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 		}
 		switch body[i] {
 		case '>':
-			return s.quietURLs(name, urls[:nurls], i+1), nseen
+			return s.quietURLs(name, urls[:nurls], i+1), attrs
 		case ' ':
 		default:
 			return -1, 0
 		}
+		sp := i // a left-out attribute goes with the space before it
 		i++
 		if i+1 < len(body) && body[i] == '/' && body[i+1] == '>' {
 			// " />", as appendStartTag closes a self-closing tag
-			return s.quietURLs(name, urls[:nurls], i+2), nseen
+			return s.quietURLs(name, urls[:nurls], i+2), attrs
 		}
 		k := i
 		for k < len(body) && ('a' <= body[k] && body[k] <= 'z' || k > i && ('0' <= body[k] && body[k] <= '9' || body[k] == '-')) {
 			k++
 		}
-		if k == i || k+1 >= len(body) || body[k] != '=' || body[k+1] != '"' {
+		if k == i || k >= len(body) || nseen == len(seen) {
 			return -1, 0
 		}
 		key := body[i:k]
 		f := lookupName(key)
-		if f&flagAttrKept == 0 && !dataAttr(key) || nseen == len(seen) {
-			return -1, 0
-		}
+		keep := f&flagAttrKept != 0 || dataAttr(key)
 		for _, sk := range seen[:nseen] {
 			if sk == key {
-				return -1, 0 // the tokenizer keeps the first of each name
+				keep = false // the tokenizer keeps the first of each name
 			}
 		}
 		seen[nseen] = key
 		nseen++
+		switch {
+		case body[k] == ' ' || body[k] == '>':
+			// No value: the attribute's value is "".
+			if !keep {
+				q.cut(sp, k, "")
+			} else if f&flagAttrURL != 0 {
+				return -1, 0 // an empty URL is a relative reference
+			} else {
+				q.cut(k, k, `=""`)
+			}
+			i = k
+			continue
+		case body[k] != '=' || k+1 >= len(body) || body[k+1] != '"':
+			return -1, 0
+		}
 		v := k + 2
-		e := v
-		for e < len(body) && !attrStop[body[e]] {
-			e++
+		if !keep {
+			// Left out: its value is not read, only its end found.
+			e := strings.IndexByte(body[v:], '"')
+			if e < 0 {
+				return -1, 0
+			}
+			i = v + e + 1
+			q.cut(sp, i, "")
+			continue
+		}
+		e, amp := v, false
+		for {
+			for e < len(body) && !attrStop[body[e]] {
+				e++
+			}
+			if e < len(body) && body[e] == '&' && strings.HasPrefix(body[e:], "&amp;") {
+				e, amp = e+len("&amp;"), true // decoded, then escaped again
+				continue
+			}
+			break
 		}
 		if e >= len(body) || body[e] != '"' {
 			return -1, 0
 		}
 		val := body[v:e]
 		if f&flagAttrURL != 0 && (key == "srcset" || !absQuiet(val)) {
-			// absQuiet is what checkURL keeps as it is without more ado;
-			// for the rest, quietURL first, the cheap test, then checkURL.
-			if !quietURL(key, val) {
+			// absQuiet is what checkURL keeps as it is without more ado
+			// (with "&amp;" as it is decoded: '&' for ';'); for the rest,
+			// quietURL first, the cheap test, then checkURL on the value
+			// as written, which must then hold no reference.
+			if amp || !quietURL(key, val) {
 				return -1, 0
 			}
 			urls[nurls] = quietAttr{key, val} // nurls < nseen <= len(urls)
 			nurls++
 		}
+		attrs++
 		i = e + 1
 	}
 }
@@ -187,6 +233,38 @@ type quietScan struct {
 	// exact says that the text has a '>' or '"' (quietEnd): search for
 	// every stop from now on.
 	exact bool
+
+	// The tag quietRun stopped at, which the rules write with changes:
+	// its end (0: none), and what changes, in order (quietTag).
+	tagEnd int
+	ncuts  int
+	cuts   [16]quietCut
+}
+
+// quietCut is one change quietTag found in a tag: body[from:to] is
+// written as insert.
+type quietCut struct {
+	from, to int
+	insert   string
+}
+
+func (q *quietScan) cut(from, to int, insert string) {
+	q.cuts[q.ncuts] = quietCut{from, to, insert} // ncuts < the number of attributes
+	q.ncuts++
+}
+
+// appendTag appends the tag at body[i:q.tagEnd] with q's cuts made,
+// clears them and returns the tag's end.
+func (q *quietScan) appendTag(b []byte, body string, i int) ([]byte, int) {
+	for _, c := range q.cuts[:q.ncuts] {
+		b = append(b, body[i:c.from]...)
+		b = append(b, c.insert...)
+		i = c.to
+	}
+	end := q.tagEnd
+	b = append(b, body[i:end]...)
+	q.tagEnd, q.ncuts = 0, 0
+	return b, end
 }
 
 func (q *quietScan) reset() {
@@ -194,6 +272,7 @@ func (q *quietScan) reset() {
 		q.next[k] = -1
 	}
 	q.exact = false
+	q.tagEnd, q.ncuts = 0, 0
 }
 
 // textEnd returns the index of the first byte at or after i that ends a
