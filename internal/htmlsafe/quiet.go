@@ -4,9 +4,10 @@ import "strings"
 
 // The Outgoing engine's skip-ahead: most of a body that the quick scan
 // could not pass (needsFilter) is still text and tags that the rules write
-// back byte for byte. quietEnd finds such a stretch in one scan, without
-// tokenizing, so that only what the rules change goes through the
-// tokenizer.
+// back byte for byte, or, for most of an embed's tags, back with an
+// attribute or two left out. quietEnd finds such a stretch in one scan,
+// without tokenizing, and the tag it stops at when the rules only trim
+// it, so that only what the rules rewrite goes through the tokenizer.
 
 // quietEnd returns the end of the longest stretch of body from i, read in
 // the data state (not inside a tag, comment or raw-text element), that
@@ -15,7 +16,10 @@ import "strings"
 // appendStartTag and appendEndTag write, of elements the rules keep, with
 // attributes they keep unchanged, each name once. It stops at the first
 // byte of anything else; the tokenizer reads on from there as it would
-// have read on from the start of the text it stopped in.
+// have read on from the start of the text it stopped in. When what it
+// stops at is a tag in that form that the rules only trim (quietTag's
+// cuts), s.quiet.tagEnd says so, and the engine writes it with
+// s.quiet.appendTag and asks again from its end.
 //
 // The text is searched for '<' and the rare bytes only (textEnd with
 // rareStops): a '>' or '"' in text, which escaping changes too, is found
