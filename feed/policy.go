@@ -67,10 +67,12 @@ func (s *site) filterBody(a *khabar.Article) string {
 //     dropped;
 //   - comments, doctypes and processing instructions are dropped.
 //
-// A quick scan proves most bodies need none of this: every tag is one the
-// rules keep as it is and every URL is absolute http(s) or mailto. Such a
-// body is returned unchanged, without tokenizing. Others are tokenized and
-// written back: text and attribute values are re-escaped, so the result is
-// the same document minus what the rules remove. SafeHTML is safe for
-// concurrent use.
+// Text is kept as it is, character references as written, but for a '<'
+// that starts no tag, written "&lt;"; kept tags are written with lower-case
+// names and double-quoted, escaped values, so the result is the same
+// document minus what the rules remove. One scan proves most bodies need
+// none of this (every tag is one the rules keep, in that form, and every
+// URL is absolute): such a body is returned unchanged, without
+// tokenizing; in the others only what the rules change is tokenized.
+// SafeHTML is safe for concurrent use.
 func SafeHTML(body, base string) string { return htmlsafe.Outgoing.Sanitize(body, base) }

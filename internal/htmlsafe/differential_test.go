@@ -3,6 +3,7 @@ package htmlsafe
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,6 +22,7 @@ func (s *state) runReference(body string) string {
 	s.out = s.out[:0]
 	s.open.stack = s.open.buf[:0]
 	z := html.NewTokenizer(strings.NewReader(body))
+	rawNext := false // the next text is a raw-text or RCDATA element's
 	for {
 		tt := z.Next()
 		switch tt {
@@ -30,11 +32,18 @@ func (s *state) runReference(body string) string {
 			}
 			return string(s.out)
 		case html.TextToken:
-			if s.skipName == "" && !(s.p.in != nil && s.inTextDropped()) {
+			switch {
+			case s.skipName != "" || s.p.in != nil && s.inTextDropped():
+			case s.p.in == nil && !rawNext:
+				// Outgoing's text in the data state: as it is, but '<'.
+				s.out = appendLT(s.out, string(z.Raw()))
+			default:
 				s.out = appendEscaped(s.out, z.Text())
 			}
+			rawNext = false
 		case html.StartTagToken, html.SelfClosingTagToken:
 			nb, hasAttr := z.TagName()
+			rawNext = slices.Contains(rawTags[:], strings.ToLower(string(nb)))
 			mt := tokStart
 			if tt == html.SelfClosingTagToken {
 				mt = tokSelfClosing
@@ -55,6 +64,7 @@ func (s *state) runReference(body string) string {
 				s.outStart(name, mt == tokSelfClosing)
 			}
 		case html.EndTagToken:
+			rawNext = false
 			nb, _ := z.TagName()
 			if s.skipping(string(nb), tokEnd) {
 				continue
@@ -185,13 +195,10 @@ func FuzzEngines(f *testing.F) {
 // (whatever part of the body they skip ahead over).
 func checkOutgoing(t *testing.T, body, base string) {
 	t.Helper()
-	want := body
-	if needsFilter(body) {
-		st := newState(Outgoing)
-		st.baseStr = base
-		want = st.runReference(body)
-		st.release()
-	}
+	st := newState(Outgoing)
+	st.baseStr = base
+	want := st.runReference(body)
+	st.release()
 	if got := Outgoing.Sanitize(body, base); got != want {
 		t.Errorf("Sanitize(%q)\n got %q\nwant %q", body, got, want)
 	}

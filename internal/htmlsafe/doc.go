@@ -7,10 +7,10 @@
 //
 // Outgoing is what feeds send (feed.SafeHTML): the W3C feed validator's
 // acceptable elements and attributes, dangerous elements dropped with
-// their content, URLs resolved against the article's address. A byte scan
-// proves most stored bodies need none of it and returns them unchanged
-// without tokenizing; a body the engine leaves unchanged is also
-// returned as it is.
+// their content, URLs resolved against the article's address, text kept
+// as written. The engine's skip-ahead reads what the rules keep as it is
+// (and tags they only trim) without tokenizing, so most stored bodies are
+// proved to need none of it in one scan and are returned unchanged.
 //
 // Incoming is what feed/upstream keeps of HTML from other sites: a user-
 // generated-content allow-list, every link marked rel="noopener

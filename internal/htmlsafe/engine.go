@@ -37,9 +37,17 @@ type Policy struct {
 //     dropped;
 //   - comments, doctypes and processing instructions are dropped.
 //
-// A quick scan proves most bodies need none of this: every tag is one the
-// rules keep as it is and every URL is absolute http(s) or mailto. Such a
-// body is returned unchanged, without tokenizing.
+// Text is written as it is, character references as they were written,
+// but for a '<' that does not start a tag, written "&lt;" (text that ran
+// up to a dropped tag must not start a new one). Kept tags are written
+// in one form: lower-case names, one space before each attribute, values
+// double-quoted and escaped, " />" closing a self-closing tag.
+//
+// One scan proves most bodies need none of this: every tag is one the
+// rules keep as it is, in that form, and every URL is absolute. Such a
+// body is returned unchanged, without tokenizing; in the others, what the
+// rules keep as it is or only trim (a style attribute left out) is copied,
+// and only the rest is tokenized.
 var Outgoing = &Policy{name: "outgoing"}
 
 // String returns the policy's name, "outgoing" or "incoming".
@@ -55,18 +63,10 @@ type Image struct {
 // article's URL) as the address relative references are resolved
 // against; base is parsed only when a relative reference needs it.
 func (p *Policy) Sanitize(body, base string) string {
-	if p.in == nil && !needsFilter(body) {
-		return body
-	}
 	s := newState(p)
 	defer s.release()
 	s.baseStr = base
-	out, same := s.engine(s.out[:0], body)
-	s.out = out[:0]
-	if same {
-		return body
-	}
-	return string(out)
+	return s.run(body)
 }
 
 // AppendSanitized appends Sanitize(body, base) to dst and returns the
@@ -74,9 +74,6 @@ func (p *Policy) Sanitize(body, base string) string {
 // is body itself it appends nothing and reports same, so that the caller
 // can use body without a copy.
 func (p *Policy) AppendSanitized(dst []byte, body, base string) (out []byte, same bool) {
-	if p.in == nil && !needsFilter(body) {
-		return dst, true
-	}
 	s := newState(p)
 	defer s.release()
 	s.baseStr = base
@@ -92,18 +89,11 @@ func (p *Policy) AppendSanitized(dst []byte, body, base string) (out []byte, sam
 // SanitizeFragment is Sanitize with base already parsed (nil for none),
 // and reports the first image (see Image; zero when there is none).
 func (p *Policy) SanitizeFragment(body string, base *url.URL) (string, Image) {
-	if p.in == nil && !needsFilter(body) {
-		return body, Image{}
-	}
 	s := newState(p)
 	defer s.release()
 	s.base, s.baseDone = base, true
-	out, same := s.engine(s.out[:0], body)
-	s.out = out[:0]
-	if same {
-		return body, s.first
-	}
-	return string(out), s.first
+	out := s.run(body) // before s.first is read: it sets it
+	return out, s.first
 }
 
 // state is one run of the engine.
@@ -171,7 +161,8 @@ func (s *state) run(body string) string {
 // policy's rules, which append what they keep to dst. For Outgoing, what
 // the rules are known to write back as it is (quietEnd) is skipped
 // over, not tokenized: the body's quiet start, found before the first
-// token, and each quiet stretch after a token. It returns the extended
+// token, and each quiet stretch after a token; a tag the rules only trim
+// is copied with its cuts made. It returns the extended
 // dst and whether the output is body itself. Comments, doctypes and
 // processing instructions are dropped by every policy (the tokenizer
 // skips them). It is one switch over the token types, a little over 80
@@ -185,7 +176,7 @@ func (s *state) engine(dst []byte, body string) (out []byte, same bool) {
 	s.open.stack = s.open.buf[:0]
 	z := &s.z
 	z.reset(body)
-	s.quiet.reset()
+	s.quiet.tagEnd, s.quiet.ncuts = 0, 0
 	// body[v0:v1] is a run of tokens that come out as they went in, not
 	// yet copied to s.out: a body that is one such run is returned as it
 	// is, and a run is copied in one piece.
@@ -217,8 +208,10 @@ func (s *state) engine(dst []byte, body string) (out []byte, same bool) {
 			if s.p.in != nil {
 				s.inFinish()
 			}
-			same = len(s.out) == o && v0 == 0 && v1 == len(body)
-			return insertRun(s.out, mark, body[v0:v1]), same
+			if len(s.out) == o && v0 == 0 && v1 == len(body) {
+				return s.out, true
+			}
+			return insertRun(s.out, mark, body[v0:v1]), false
 		case tokText:
 			if s.skipName == "" {
 				verbatim = s.text(body[z.data.start:z.data.end], z.mode)
@@ -340,6 +333,14 @@ func (s *state) skipping(name string, tt tokenType) bool {
 // reports true instead when that is raw itself.
 func (s *state) text(raw string, mode textMode) (verbatim bool) {
 	if s.p.in != nil && s.inTextDropped() {
+		return false
+	}
+	if s.p.in == nil && mode == textData {
+		// Outgoing's text, as it is but for a '<' that starts no tag.
+		if strings.IndexByte(raw, '<') < 0 {
+			return true
+		}
+		s.out = appendLT(s.out, raw)
 		return false
 	}
 	if plainText(raw, mode) {

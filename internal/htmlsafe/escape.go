@@ -8,8 +8,8 @@ import (
 )
 
 // appendEscaped appends s escaped as html.EscapeString escapes it (&, ',
-// <, >, " and carriage return), so that text and attribute values come out
-// as html.Token.String writes them.
+// <, >, " and carriage return), so that attribute values (and Incoming's
+// text) come out as html.Token.String writes them.
 func appendEscaped[T string | []byte](b []byte, s T) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
@@ -38,6 +38,19 @@ func appendEscaped[T string | []byte](b []byte, s T) []byte {
 		last = i + 1
 	}
 	return append(b, s[last:]...)
+}
+
+// appendLT appends s with each '<' written "&lt;".
+func appendLT(b []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			return append(b, s...)
+		}
+		b = append(b, s[:i]...)
+		b = append(b, "&lt;"...)
+		s = s[i+1:]
+	}
 }
 
 // escapeSpecial are the bytes appendEscaped escapes.

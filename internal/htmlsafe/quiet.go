@@ -2,77 +2,51 @@ package htmlsafe
 
 import "strings"
 
-// The Outgoing engine's skip-ahead: most of a body that the quick scan
-// could not pass (needsFilter) is still text and tags that the rules write
-// back byte for byte, or, for most of an embed's tags, back with an
-// attribute or two left out. quietEnd finds such a stretch in one scan,
-// without tokenizing, and the tag it stops at when the rules only trim
-// it, so that only what the rules rewrite goes through the tokenizer.
+// The Outgoing engine's skip-ahead: most of a body is text and tags that
+// the rules write back byte for byte, or, for most of an embed's tags,
+// back with an attribute or two left out. quietEnd finds such a stretch in
+// one scan, without tokenizing, and the tag it stops at when the rules
+// only trim it, so that only what the rules rewrite goes through the
+// tokenizer. A body that is one such stretch is returned as it is: this is
+// the quick scan that proves most stored bodies need no filtering.
 
 // quietEnd returns the end of the longest stretch of body from i, read in
 // the data state (not inside a tag, comment or raw-text element), that
 // the Outgoing rules write back exactly as it is, token by token: text
-// without a byte that decoding or escaping changes, and tags in the form
-// appendStartTag and appendEndTag write, of elements the rules keep, with
-// attributes they keep unchanged, each name once. It stops at the first
-// byte of anything else; the tokenizer reads on from there as it would
-// have read on from the start of the text it stopped in. When what it
-// stops at is a tag in that form that the rules only trim (quietTag's
-// cuts), s.quiet.tagEnd says so, and the engine writes it with
-// s.quiet.appendTag and asks again from its end.
-//
-// The text is searched for '<' and the rare bytes only (textEnd with
-// rareStops): a '>' or '"' in text, which escaping changes too, is found
-// afterwards by counting. A quiet tag holds exactly one '>' and two '"'
-// per attribute (its values hold neither), so the stretch is right when
-// it holds no more of them than its tags do; else it is scanned again
-// with every stop, and so is the rest of the body, whose text then likely
-// has more of them.
+// without a '<' (Outgoing writes text as it is, but for a '<' that does
+// not start a tag), and tags in the form appendStartTag and appendEndTag
+// write, of elements the rules keep, with attributes they keep unchanged,
+// each name once. It stops at the first byte of anything else; the
+// tokenizer reads on from there as it would have read on from the start
+// of the text it stopped in. When what it stops at is a tag in that form
+// that the rules only trim (quietTag's cuts), s.quiet.tagEnd says so, and
+// the engine writes it with s.quiet.appendTag and asks again from its end.
 func (s *state) quietEnd(body string, i int) int {
-	if s.quiet.exact {
-		e, _, _ := s.quietRun(body, i, len(textStops))
-		return e
-	}
-	e, gts, quotes := s.quietRun(body, i, rareStops)
-	if run := body[i:e]; strings.Count(run, ">") == gts && strings.Count(run, `"`) == quotes {
-		return e
-	}
-	s.quiet.exact = true
-	e, _, _ = s.quietRun(body, i, len(textStops))
-	return e
-}
-
-// quietRun is quietEnd's scan, stopping in text at '<' and the first
-// stops bytes of textStops; it also returns the number of '>' and '"' in
-// the quiet tags it passed. It stops too at a tag the rules write with
-// attributes left out (quietTag's cuts): s.quiet.tagEnd is then that
-// tag's end, else 0.
-func (s *state) quietRun(body string, i, stops int) (end, gts, quotes int) {
 	s.quiet.tagEnd = 0
 	for {
-		i = s.quiet.textEnd(body, i, stops)
-		if i >= len(body) || body[i] != '<' {
-			return i, gts, quotes
+		j := strings.IndexByte(body[i:], '<')
+		if j < 0 {
+			return len(body)
 		}
-		e, attrs := s.quietTag(body, i)
+		i += j
+		e := s.quietTag(body, i)
 		if e < 0 {
-			return i, gts, quotes
+			return i
 		}
 		if s.quiet.ncuts > 0 {
 			s.quiet.tagEnd = e
-			return i, gts, quotes
+			return i
 		}
-		i, gts, quotes = e, gts+1, quotes+2*attrs
+		i = e
 	}
 }
 
 // quietTag returns the end of the tag at body[i] (a '<') when the Outgoing
 // rules write it back as it is, or as it is with some of its attributes
-// left out or given their empty value (s.quiet.cuts, appendCut), else -1;
-// and its number of attributes. It reads one tag's grammar byte by byte
-// in one piece, a little over 80 lines, so that the skip-ahead's hot loop
-// makes no calls.
-func (s *state) quietTag(body string, i int) (end, attrs int) {
+// left out or given their empty value (s.quiet.cuts), else -1. It reads
+// one tag's grammar byte by byte in one piece, a little over 80 lines, so
+// that the skip-ahead's hot loop makes no calls.
+func (s *state) quietTag(body string, i int) int {
 	q := &s.quiet
 	q.ncuts = 0
 	i++
@@ -85,17 +59,17 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 		n++
 	}
 	if n == i || n >= len(body) {
-		return -1, 0
+		return -1
 	}
 	name := body[i:n]
 	if !acceptableElement(name) {
-		return -1, 0 // not one of the raw-text elements either: none is acceptable
+		return -1 // not one of the raw-text elements either: none is acceptable
 	}
 	if body[n] == '>' {
-		return n + 1, 0 // <p>, </p>
+		return n + 1 // <p>, </p>
 	}
 	if closing {
-		return -1, 0
+		return -1
 	}
 	// seen are the tag's attribute names (the tokenizer keeps the first
 	// of each); urls, those kept whose URL the cheap test does not pass
@@ -107,27 +81,27 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 	nseen, nurls := 0, 0
 	for i = n; ; {
 		if i >= len(body) {
-			return -1, 0
+			return -1
 		}
 		switch body[i] {
 		case '>':
-			return s.quietURLs(name, urls[:nurls], i+1), attrs
+			return s.quietURLs(name, urls[:nurls], i+1)
 		case ' ':
 		default:
-			return -1, 0
+			return -1
 		}
 		sp := i // a left-out attribute goes with the space before it
 		i++
 		if i+1 < len(body) && body[i] == '/' && body[i+1] == '>' {
 			// " />", as appendStartTag closes a self-closing tag
-			return s.quietURLs(name, urls[:nurls], i+2), attrs
+			return s.quietURLs(name, urls[:nurls], i+2)
 		}
 		k := i
 		for k < len(body) && ('a' <= body[k] && body[k] <= 'z' || k > i && ('0' <= body[k] && body[k] <= '9' || body[k] == '-')) {
 			k++
 		}
 		if k == i || k >= len(body) || nseen == len(seen) {
-			return -1, 0
+			return -1
 		}
 		key := body[i:k]
 		f := lookupName(key)
@@ -145,21 +119,21 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 			if !keep {
 				q.cut(sp, k, "")
 			} else if f&flagAttrURL != 0 {
-				return -1, 0 // an empty URL is a relative reference
+				return -1 // an empty URL is a relative reference
 			} else {
 				q.cut(k, k, `=""`)
 			}
 			i = k
 			continue
 		case body[k] != '=' || k+1 >= len(body) || body[k+1] != '"':
-			return -1, 0
+			return -1
 		}
 		v := k + 2
 		if !keep {
 			// Left out: its value is not read, only its end found.
 			e := strings.IndexByte(body[v:], '"')
 			if e < 0 {
-				return -1, 0
+				return -1
 			}
 			i = v + e + 1
 			q.cut(sp, i, "")
@@ -177,7 +151,7 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 			break
 		}
 		if e >= len(body) || body[e] != '"' {
-			return -1, 0
+			return -1
 		}
 		val := body[v:e]
 		if f&flagAttrURL != 0 && (key == "srcset" || !absQuiet(val)) {
@@ -186,12 +160,11 @@ func (s *state) quietTag(body string, i int) (end, attrs int) {
 			// quietURL first, the cheap test, then checkURL on the value
 			// as written, which must then hold no reference.
 			if amp || !quietURL(key, val) {
-				return -1, 0
+				return -1
 			}
 			urls[nurls] = quietAttr{key, val} // nurls < nseen <= len(urls)
 			nurls++
 		}
-		attrs++
 		i = e + 1
 	}
 }
@@ -217,29 +190,10 @@ func (s *state) quietURLs(name string, urls []quietAttr, end int) int {
 // quote and what decoding or escaping changes.
 var attrStop = [256]bool{'"': true, '&': true, '\'': true, '<': true, '>': true, '\r': true, 0: true}
 
-// textStops are the bytes other than '<' that end a quiet stretch of
-// text: what decoding or escaping changes (textSpecial), less NUL, which
-// text in the data state keeps (plainText), so that a search that never
-// finds anything is saved. The first rareStops of them are rare in tags
-// too; '"' and '>', in every tag, are left to quietEnd's count.
-const (
-	textStops = "\r&'\">"
-	rareStops = 3
-)
-
-// quietScan remembers, for each byte of textStops, where it next occurs
-// in the body at or after the last place asked about: each is searched
-// for again only once the scan has passed it, so that the body is read
-// about once per byte of textStops, with strings.IndexByte, however many
-// stretches it is cut into.
+// quietScan is the state of the skip-ahead: the tag quietEnd stopped
+// at, which the rules write with changes: its end (0: none), and what
+// changes, in order (quietTag).
 type quietScan struct {
-	next [len(textStops)]int // -1: not searched yet
-	// exact says that the text has a '>' or '"' (quietEnd): search for
-	// every stop from now on.
-	exact bool
-
-	// The tag quietRun stopped at, which the rules write with changes:
-	// its end (0: none), and what changes, in order (quietTag).
 	tagEnd int
 	ncuts  int
 	cuts   [16]quietCut
@@ -269,34 +223,4 @@ func (q *quietScan) appendTag(b []byte, body string, i int) ([]byte, int) {
 	b = append(b, body[i:end]...)
 	q.tagEnd, q.ncuts = 0, 0
 	return b, end
-}
-
-func (q *quietScan) reset() {
-	for k := range q.next {
-		q.next[k] = -1
-	}
-	q.exact = false
-	q.tagEnd, q.ncuts = 0, 0
-}
-
-// textEnd returns the index of the first byte at or after i that ends a
-// quiet stretch of text: a '<' or one of the first stops bytes of
-// textStops.
-func (q *quietScan) textEnd(s string, i, stops int) int {
-	end := len(s)
-	if j := strings.IndexByte(s[i:], '<'); j >= 0 {
-		end = i + j
-	}
-	for k := range q.next[:stops] {
-		n := q.next[k]
-		if n < i {
-			n = len(s)
-			if j := strings.IndexByte(s[i:], textStops[k]); j >= 0 {
-				n = i + j
-			}
-			q.next[k] = n
-		}
-		end = min(end, n)
-	}
-	return end
 }
