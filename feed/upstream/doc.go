@@ -25,7 +25,8 @@
 // RSS bodies, item boundaries); hands it to gofeed (RSS 0.9x–2.0 and 1.0,
 // Atom 0.3/1.0, JSON Feed 1.0/1.1); and translates each item: dates in
 // every zone form, relative URLs, tracking parameters, images, authors,
-// categories, plain-text titles, HTML sanitized with an allow-list that
+// categories (sections) apart from tags (JSON Feed tags, iTunes and media
+// RSS keywords), plain-text titles, HTML sanitized with an allow-list that
 // keeps iframes only from IFrameHosts. XML over 4 MiB is parsed a
 // megabyte of items at a time. DOCTYPE entities are never expanded.
 //

@@ -57,6 +57,8 @@ type expectedItem struct {
 	Authors     *[]string `json:"authors"`
 	OriginTitle *string   `json:"origin_title"`
 	OriginURL   *string   `json:"origin_url"`
+	Categories  *[]string `json:"categories"`
+	Tags        *[]string `json:"tags"`
 }
 
 // reading is one parser's reading of a document, field by field, in the
@@ -124,15 +126,22 @@ func ours(t *testing.T, d readingDoc) (feed reading, items []reading) {
 	}
 	feed = reading{"title": f.Title, "description": f.Description, "rights": f.Rights, "language": f.Language}
 	for _, a := range f.Articles {
-		var names []string
+		var names, cats, tags []string
 		for _, au := range a.Authors {
 			names = append(names, au.Name)
+		}
+		for _, c := range a.Categories {
+			cats = append(cats, c.Name)
+		}
+		for _, tg := range a.Tags {
+			tags = append(tags, tg.Name)
 		}
 		items = append(items, reading{
 			"title": a.Title, "link": a.URL, "content_text": bodyText(a.ContentHTML),
 			"summary_text": fold(a.Summary), "content_html": a.ContentHTML,
 			"published": instant(a.Published), "updated": instant(a.Updated),
 			"authors": strings.Join(names, "|"), "origin_title": a.Source.OriginTitle, "origin_url": a.Source.OriginURL,
+			"categories": strings.Join(cats, "|"), "tags": strings.Join(tags, "|"),
 		})
 	}
 	return feed, items
@@ -158,7 +167,7 @@ func gofeedAlone(d readingDoc) (feed reading, items []reading) {
 		r := reading{
 			"title": it.Title, "link": it.Link, "content_text": bodyText(body),
 			"summary_text": bodyText(it.Description), "content_html": body,
-			"authors": strings.Join(names, "|"),
+			"authors": strings.Join(names, "|"), "categories": strings.Join(it.Categories, "|"),
 		}
 		if it.PublishedParsed != nil {
 			r["published"] = instant(*it.PublishedParsed)
@@ -200,11 +209,14 @@ func check(feed reading, items []reading, want expectation) map[string]string {
 			continue
 		}
 		got := items[i]
-		var authors *string
-		if w.Authors != nil {
-			s := strings.Join(*w.Authors, "|")
-			authors = &s
+		joined := func(l *[]string) *string {
+			if l == nil {
+				return nil
+			}
+			s := strings.Join(*l, "|")
+			return &s
 		}
+		authors := joined(w.Authors)
 		cmp(key+"title", got, "title", w.Title, false)
 		cmp(key+"link", got, "link", w.Link, false)
 		cmp(key+"content_text", got, "content_text", w.ContentText, false)
@@ -215,6 +227,8 @@ func check(feed reading, items []reading, want expectation) map[string]string {
 		cmp(key+"authors", got, "authors", authors, false)
 		cmp(key+"origin_title", got, "origin_title", w.OriginTitle, false)
 		cmp(key+"origin_url", got, "origin_url", w.OriginURL, false)
+		cmp(key+"categories", got, "categories", joined(w.Categories), false)
+		cmp(key+"tags", got, "tags", joined(w.Tags), false)
 	}
 	return bad
 }
@@ -299,6 +313,11 @@ func expectedFields(want expectation) map[string]bool {
 		}
 		add(key+"origin_title", w.OriginTitle)
 		add(key+"origin_url", w.OriginURL)
+		for field, l := range map[string]*[]string{"categories": w.Categories, "tags": w.Tags} {
+			if l != nil {
+				keys[key+field] = true
+			}
+		}
 	}
 	return keys
 }

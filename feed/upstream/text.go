@@ -191,8 +191,20 @@ func (ds *docScan) bodies(it *gofeed.Item, index int) (content, desc string, bas
 // only text of a YouTube entry and of many video items. It is plain text
 // unless its type is "html".
 func mediaDescription(media map[string][]ext.Extension) string {
+	for _, d := range mediaElems(media, "description") {
+		if strings.TrimSpace(d.Value) != "" {
+			return asHTML(d.Value, strings.EqualFold(strings.TrimSpace(d.Attrs["type"]), "html"))
+		}
+	}
+	return ""
+}
+
+// mediaElems returns an item's media RSS elements of one name, in the
+// order Media RSS ranks them: the item's own, then its media:groups',
+// then those inside its (or its groups') media:content elements.
+func mediaElems(media map[string][]ext.Extension, name string) []ext.Extension {
 	if media == nil {
-		return ""
+		return nil
 	}
 	groups := []map[string][]ext.Extension{media}
 	for _, g := range media["group"] {
@@ -200,19 +212,14 @@ func mediaDescription(media map[string][]ext.Extension) string {
 	}
 	var found []ext.Extension
 	for _, g := range groups {
-		found = append(found, g["description"]...)
+		found = append(found, g[name]...)
 	}
 	for _, g := range groups {
 		for _, c := range g["content"] {
-			found = append(found, c.Children["description"]...)
+			found = append(found, c.Children[name]...)
 		}
 	}
-	for _, d := range found {
-		if strings.TrimSpace(d.Value) != "" {
-			return asHTML(d.Value, strings.EqualFold(strings.TrimSpace(d.Attrs["type"]), "html"))
-		}
-	}
-	return ""
+	return found
 }
 
 // textConstruct returns a title-like text as plain text on one line;

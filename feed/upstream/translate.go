@@ -265,9 +265,11 @@ func authors(it *gofeed.Item) (out []khabar.Author, over bool) {
 }
 
 // taxonomy sorts an item's labels: RSS category, dc:subject and Atom
-// category become categories; JSON Feed tags and iTunes keywords, which
-// are keywords rather than sections, become tags. gofeed merges them all
-// into Item.Categories, so keywords are taken back out. At most
+// category become categories; JSON Feed tags, iTunes keywords and media
+// RSS keywords (media:keywords, comma-separated, as YouTube and video
+// sites write them), which are keywords rather than sections, become
+// tags. gofeed merges the first ones into Item.Categories, so keywords
+// are taken back out. At most
 // khabar.MaxCategories and MaxTags are kept, the first ones; overCats and
 // overTags say there were more.
 func taxonomy(it *gofeed.Item, jsonFeed bool) (cats []khabar.Category, tags []khabar.Tag, overCats, overTags bool) {
@@ -322,6 +324,14 @@ func taxonomy(it *gofeed.Item, jsonFeed bool) (cats []khabar.Category, tags []kh
 	if dc := it.DublinCoreExt; dc != nil {
 		for _, s := range dc.Subject[:min(len(dc.Subject), khabar.MaxCategories+1)] {
 			addCat(s)
+		}
+	}
+	for _, k := range mediaElems(it.Extensions["media"], "keywords") {
+		for kw := range strings.SplitSeq(k.Value, ",") {
+			if overTags {
+				break
+			}
+			addTag(kw)
 		}
 	}
 	return cats, tags, overCats, overTags
