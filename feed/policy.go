@@ -74,5 +74,11 @@ func (s *site) filterBody(a *khabar.Article) string {
 // none of this (every tag is one the rules keep, in that form, and every
 // URL is absolute): such a body is returned unchanged, without
 // tokenizing; in the others only what the rules change is tokenized.
-// SafeHTML is safe for concurrent use.
-func SafeHTML(body, base string) string { return htmlsafe.Outgoing.Sanitize(body, base) }
+//
+// The body is first passed through khabar.CleanText (a Catalog's articles
+// already are), and character references to characters XML cannot hold
+// are dropped where they are decoded, so the result can go into XML and
+// JSON as it is. SafeHTML is safe for concurrent use.
+func SafeHTML(body, base string) string {
+	return htmlsafe.Outgoing.Sanitize(khabar.CleanText(body), base)
+}

@@ -3,7 +3,9 @@ package feed
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -253,13 +255,7 @@ func TestHostileBodies(t *testing.T) {
 		`<div style="background:url(javascript:x)" onmouseover="x">s</div>`,
 	}
 	for i, body := range hostile {
-		a := base.Clone()
-		a.ID = fmt.Sprintf("hostile-%d", i)
-		a.URL = policyBase + a.ID + "/"
-		a.ContentHTML = body
-		if err := c.Upsert(a); err != nil {
-			t.Fatal(err)
-		}
+		upsertBody(t, c, base, fmt.Sprintf("hostile-%d", i), body)
 	}
 	r, _ := NewRenderer(testConfig())
 	for _, f := range Formats {
@@ -299,6 +295,70 @@ func TestHostileBodies(t *testing.T) {
 	cfg.ContentPolicy = 7
 	if _, err := NewRenderer(cfg); err == nil {
 		t.Error("NewRenderer accepted ContentPolicy 7")
+	}
+}
+
+// TestBodyReferencesWellFormed renders bodies whose filtered HTML once
+// broke the feed it went into: character references in an attribute
+// value or after a self-closing <title/> or <textarea/> that decode to
+// characters XML cannot hold (the filter decodes those and wrote them
+// raw, into CDATA and into JSON strings), and "]]>" in text, which the
+// filter now keeps as written. Each RSS and Atom document must parse with
+// encoding/xml's strict decoder, which refuses such characters, and each
+// JSON Feed must be valid JSON.
+func TestBodyReferencesWellFormed(t *testing.T) {
+	bodies := []string{
+		`<p title="&#1;">x</p>`,
+		`<p title="&#xFFFE;">x</p>`,
+		`<abbr title="&#x0B;" style="x">x</abbr>`,
+		`<img alt="&#x1F;" src="https://e.example/a.png">`,
+		`<title/>&#1;`,
+		`<textarea/>&#x1F; z`,
+		`]]<script>x</script>>`,
+		`]<!-- -->]>`,
+		`<p>a ]]> b</p>`,
+		`]]<b onclick="x">y</b>>`,
+	}
+	base := fixture(t).Find(khabar.Query{Limit: 1})[0]
+	for i, body := range bodies {
+		c := khabar.NewCatalog()
+		upsertBody(t, c, base, fmt.Sprintf("refs-%d", i), body)
+		r, _ := NewRenderer(testConfig())
+		for _, f := range Formats {
+			var buf bytes.Buffer
+			if err := r.Render(&buf, c, khabar.SiteKey(), f, 1); err != nil {
+				t.Fatal(err)
+			}
+			if f == JSON {
+				if !json.Valid(buf.Bytes()) {
+					t.Errorf("JSON Feed of %q is not valid JSON", body)
+				}
+				continue
+			}
+			d := xml.NewDecoder(&buf)
+			d.Strict = true
+			for {
+				_, err := d.Token()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Errorf("%v of %q is not well-formed: %v", f, body, err)
+					break
+				}
+			}
+		}
+	}
+}
+
+// upsertBody stores in c a copy of base with the given ID and body, at
+// an address under policyBase.
+func upsertBody(t *testing.T, c *khabar.Catalog, base *khabar.Article, id, body string) {
+	t.Helper()
+	a := base.Clone()
+	a.ID, a.URL, a.ContentHTML = id, policyBase+id+"/", body
+	if err := c.Upsert(a); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -38,18 +38,13 @@ func plain(raw string, mode textMode) bool {
 // plainSpecial are the bytes plain looks at.
 var plainSpecial = [256]bool{'&': true, '\r': true, 0: true}
 
-// textSpecial are the bytes that text does not come out as: what
-// appendEscaped escapes, and what decoding changes.
-var textSpecial = [256]bool{'&': true, '\'': true, '<': true, '>': true, '"': true, '\r': true, 0: true}
-
-// plainText reports whether raw, read in mode, comes out of appendEscaped
-// as raw itself.
-func plainText(raw string, mode textMode) bool {
+// plainText reports whether raw, read in any mode, comes out of decoding
+// and appendEscaped as raw itself: it holds none of the bytes
+// appendEscaped escapes or drops (escapeSpecial, which holds those that
+// decoding changes: '&', CR, NUL).
+func plainText(raw string) bool {
 	for i := 0; i < len(raw); i++ {
-		if textSpecial[raw[i]] {
-			if raw[i] == 0 && mode == textData {
-				continue
-			}
+		if escapeSpecial[raw[i]] {
 			return false
 		}
 	}

@@ -343,7 +343,7 @@ func (s *state) text(raw string, mode textMode) (verbatim bool) {
 		s.out = appendLT(s.out, raw)
 		return false
 	}
-	if plainText(raw, mode) {
+	if plainText(raw) {
 		return true
 	}
 	if plain(raw, mode) {

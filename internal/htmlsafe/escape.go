@@ -9,7 +9,11 @@ import (
 
 // appendEscaped appends s escaped as html.EscapeString escapes it (&, ',
 // <, >, " and carriage return), so that attribute values (and Incoming's
-// text) come out as html.Token.String writes them.
+// text) come out as html.Token.String writes them; and it drops the
+// characters XML 1.0 cannot hold (C0 controls but tab and newline,
+// U+FFFE, U+FFFF), as khabar.CleanText does. Those come only from
+// decoding a character reference ("&#1;"): bodies are clean, but a feed
+// carries what a policy writes into XML and JSON as it is.
 func appendEscaped[T string | []byte](b []byte, s T) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
@@ -17,7 +21,8 @@ func appendEscaped[T string | []byte](b []byte, s T) []byte {
 			continue // most bytes: one table load, not the switch
 		}
 		var esc string
-		switch s[i] {
+		n := 1 // bytes replaced
+		switch c := s[i]; c {
 		case '&':
 			esc = "&amp;"
 		case '\'':
@@ -30,11 +35,16 @@ func appendEscaped[T string | []byte](b []byte, s T) []byte {
 			esc = "&#34;"
 		case '\r':
 			esc = "&#13;"
-		default:
-			continue
+		case 0xEF: // U+FFFE and U+FFFF are EF BF BE and EF BF BF
+			if i+2 >= len(s) || s[i+1] != 0xBF || s[i+2] != 0xBE && s[i+2] != 0xBF {
+				continue
+			}
+			n = 3
+		default: // a C0 control: dropped
 		}
 		b = append(b, s[last:i]...)
 		b = append(b, esc...)
+		i += n - 1
 		last = i + 1
 	}
 	return append(b, s[last:]...)
@@ -53,8 +63,17 @@ func appendLT(b []byte, s string) []byte {
 	}
 }
 
-// escapeSpecial are the bytes appendEscaped escapes.
-var escapeSpecial = [256]bool{'&': true, '\'': true, '<': true, '>': true, '"': true, '\r': true}
+// escapeSpecial are the bytes appendEscaped escapes or drops, and the
+// lead byte of U+FFFE and U+FFFF.
+var escapeSpecial = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = c != '\t' && c != '\n'
+	}
+	for _, c := range []byte{'&', '\'', '<', '>', '"', 0xEF} {
+		t[c] = true
+	}
+	return t
+}()
 
 // attr is one attribute of a tag, as the tokenizer reads it: a view of
 // the body or of the run's scratch buffer, valid until the next tag, so

@@ -9,10 +9,13 @@ import (
 	"unsafe"
 
 	"github.com/khabar/khabar/internal/synth"
+	"github.com/khabar/khabar/internal/xmltext"
 )
 
-// FuzzSanitize: whatever the fragment, Incoming's output is balanced and
-// neither policy keeps a script, style, event handler or dangerous URL.
+// FuzzSanitize: whatever the fragment, Incoming's output is balanced,
+// neither policy keeps a script, style, event handler or dangerous URL
+// (read as a browser reads it, unsafeMarkup), and from a fragment of XML
+// characters neither writes another character.
 func FuzzSanitize(f *testing.F) {
 	for _, s := range []string{
 		`<p>पहला <b>मोटा <a href="/x">लिंक`, `<ul><li>a<li>b<ul><li>c</ul><li>d</ul>`, `<table><tr><td>1<td>2<tr><td>3</table>`,
@@ -42,6 +45,9 @@ func FuzzSanitize(f *testing.F) {
 		out := Outgoing.Sanitize(s, hostileOutBase)
 		if bad := unsafeMarkup(out, true); bad != "" {
 			t.Errorf("Outgoing(%q) = %q keeps %s", s, out, bad)
+		}
+		if xmltext.IsClean(s) && !(xmltext.IsClean(got) && xmltext.IsClean(out)) {
+			t.Errorf("from %q, a character XML cannot hold: Incoming %q, Outgoing %q", s, got, out)
 		}
 	})
 }

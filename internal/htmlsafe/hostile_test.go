@@ -2,11 +2,13 @@ package htmlsafe
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // hostileBase and hostileOutBase are the bases of the shared table: an
@@ -407,48 +409,114 @@ func voidName(n string) bool {
 	return false
 }
 
-// unsafeMarkup returns what in s a browser would run or style, or "".
-// Forms and data: images are allowed when outgoing is true: the Outgoing
-// policy keeps the validator's form elements and data: images in src and
-// srcset.
+// unsafeMarkup returns what in s a browser would run or style, or "",
+// reading it twice as a browser would: token by token, and as the tree
+// x/net/html's parser builds of it, alone in a body and after openings
+// that change how what follows is parsed (a div, a table, a select, a
+// paragraph's attribute). Forms and data: images (but SVG) are allowed
+// when outgoing is true: the Outgoing policy keeps the validator's form
+// elements and data: images in src and srcset. Outgoing keeps no comment
+// and no element outside its list, and no iframe; Incoming keeps iframes
+// from the hosts it allows.
 func unsafeMarkup(s string, outgoing bool) string {
 	z := html.NewTokenizer(strings.NewReader(s))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return ""
+	for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
+		switch tt {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
-			switch tok.Data {
-			case "script", "style", "svg", "math", "object", "embed", "base", "meta", "link":
+			if outgoing && !acceptableElements[tok.Data] {
 				return "<" + tok.Data + ">"
-			case "form":
-				if !outgoing {
-					return "<form>"
-				}
 			}
-			for _, a := range tok.Attr {
-				if strings.HasPrefix(a.Key, "on") || a.Key == "style" || a.Key == "srcdoc" {
-					return a.Key + " attribute"
-				}
-				urls := []string{a.Val}
-				if a.Key == "srcset" { // candidates: a URL, then descriptors
-					urls = nil
-					for c := range strings.SplitSeq(a.Val, ",") {
-						u, _, _ := strings.Cut(strings.TrimSpace(c), " ")
-						urls = append(urls, u)
-					}
-				}
-				for _, u := range urls {
-					v := strings.ToLower(strings.Join(strings.Fields(u), ""))
-					if strings.HasPrefix(v, "javascript:") || strings.HasPrefix(v, "vbscript:") ||
-						strings.HasPrefix(v, "data:") && !(outgoing && strings.HasPrefix(v, "data:image/")) {
-						return a.Key + "=" + a.Val
-					}
-				}
+			if bad := unsafeElement(tok.Data, tok.Attr, outgoing); bad != "" {
+				return bad
+			}
+		case html.CommentToken, html.DoctypeToken:
+			if outgoing {
+				return "a comment or doctype"
 			}
 		}
 	}
+	frag, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
+	if err != nil {
+		return "unparsable: " + err.Error()
+	}
+	for _, n := range frag {
+		if bad := unsafeTree(n, outgoing); bad != "" {
+			return "in a body: " + bad
+		}
+	}
+	for _, open := range []string{"", "<div>", "<table>", "<select>", `<p title="x">`} {
+		doc, err := html.Parse(strings.NewReader("<!DOCTYPE html><html><head></head><body>" + open + s))
+		if err != nil {
+			return "unparsable: " + err.Error()
+		}
+		if bad := unsafeTree(doc, outgoing); bad != "" {
+			return "after " + strconv.Quote(open) + ": " + bad
+		}
+	}
+	return ""
+}
+
+// unsafeTree is unsafeMarkup's check of a parsed tree: no element in a
+// foreign namespace (SVG or MathML content), none unsafeElement refuses.
+func unsafeTree(n *html.Node, outgoing bool) string {
+	if n.Type == html.ElementNode {
+		if n.Namespace != "" {
+			return "<" + n.Namespace + " " + n.Data + ">"
+		}
+		if bad := unsafeElement(n.Data, n.Attr, outgoing); bad != "" {
+			return bad
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if bad := unsafeTree(c, outgoing); bad != "" {
+			return bad
+		}
+	}
+	return ""
+}
+
+// unsafeElement returns what of an element a browser would run or style,
+// or "": the element itself, an event handler, a style or srcdoc, or a
+// URL whose scheme runs code (read as a browser reads it: controls and
+// spaces ignored, any case).
+func unsafeElement(name string, attrs []html.Attribute, outgoing bool) string {
+	switch name {
+	case "script", "style", "svg", "math", "object", "embed", "applet", "base", "meta", "link",
+		"frame", "frameset", "template", "noscript", "xmp", "plaintext", "textarea", "title", "noembed", "noframes":
+		return "<" + name + ">"
+	case "form", "iframe":
+		if outgoing == (name == "iframe") {
+			return "<" + name + ">"
+		}
+	}
+	for _, a := range attrs {
+		k := strings.ToLower(a.Key)
+		if strings.HasPrefix(k, "on") || k == "style" || k == "srcdoc" {
+			return a.Key + " attribute"
+		}
+		urls := []string{a.Val}
+		if k == "srcset" { // candidates: a URL, then descriptors
+			urls = nil
+			for c := range strings.SplitSeq(a.Val, ",") {
+				u, _, _ := strings.Cut(strings.TrimSpace(c), " ")
+				urls = append(urls, u)
+			}
+		}
+		for _, u := range urls {
+			v := strings.ToLower(strings.Map(func(r rune) rune {
+				if r <= ' ' || r == 0x7f {
+					return -1
+				}
+				return r
+			}, u))
+			if strings.HasPrefix(v, "javascript:") || strings.HasPrefix(v, "vbscript:") || strings.HasPrefix(v, "livescript:") ||
+				strings.HasPrefix(v, "data:") && !(outgoing && strings.HasPrefix(v, "data:image/") && !strings.HasPrefix(v, "data:image/svg")) {
+				return a.Key + "=" + a.Val
+			}
+		}
+	}
+	return ""
 }
 
 // TestConcurrent runs both policies from several goroutines at once (run

@@ -141,7 +141,9 @@ func (s *state) quietTag(body string, i int) int {
 		}
 		e, amp := v, false
 		for {
-			for e < len(body) && !attrStop[body[e]] {
+			// A value ends at its quote or at a byte appendEscaped
+			// changes or drops.
+			for e < len(body) && !escapeSpecial[body[e]] {
 				e++
 			}
 			if e < len(body) && body[e] == '&' && strings.HasPrefix(body[e:], "&amp;") {
@@ -185,10 +187,6 @@ func (s *state) quietURLs(name string, urls []quietAttr, end int) int {
 	}
 	return end
 }
-
-// attrStop are the bytes that end a quiet attribute value: its closing
-// quote and what decoding or escaping changes.
-var attrStop = [256]bool{'"': true, '&': true, '\'': true, '<': true, '>': true, '\r': true, 0: true}
 
 // quietScan is the state of the skip-ahead: the tag quietEnd stopped
 // at, which the rules write with changes: its end (0: none), and what
