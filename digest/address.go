@@ -1,7 +1,9 @@
 package digest
 
 import (
+	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
@@ -23,6 +25,46 @@ func asciiDomain(addr string) (string, error) {
 		return "", err
 	}
 	return addr[:at+1] + d, nil
+}
+
+// CanonicalAddress returns addr in the one spelling of its mailbox that
+// a form filled in by a stranger (the signup form) stores it under, or an
+// error saying why such a form may not take it. The domain is written as
+// IDNA reads it for lookup, then back in Unicode: lower case, soft
+// hyphens and zero-width characters gone, full-width letters narrowed,
+// punycode labels decoded, "ẞ" and the other letters IDNA maps replaced.
+// So every spelling the mail system delivers to one domain is one
+// address, and EmailKey of the result names the mailbox mail to it
+// reaches, which EmailKey of the raw address need not: it lowers "gmaİl"
+// to "gmail", while mail for it goes to another domain. Refused beside
+// what CheckAddress refuses: an address literal ("[10.0.0.5]": a stranger
+// would choose where the site's mail server connects), and a local part
+// with non-ASCII letters that lower-casing changes (EmailKey would take
+// it for another spelling that the receiving server may keep apart).
+func CanonicalAddress(addr string) (string, error) {
+	if err := CheckAddress(addr); err != nil {
+		return "", err
+	}
+	at := strings.LastIndexByte(addr, '@')
+	local, domain := addr[:at], addr[at+1:]
+	bad := func(why string) (string, error) {
+		return "", fmt.Errorf("%w: address %q: %s", ErrInvalidSubscriber, addr, why)
+	}
+	if strings.HasPrefix(domain, "[") {
+		return bad("an address literal")
+	}
+	if strings.ContainsFunc(local, func(r rune) bool { return r >= utf8.RuneSelf && unicode.ToLower(r) != r }) {
+		return bad("non-ASCII letters in the local part that lower-casing changes")
+	}
+	a, err := idna.Lookup.ToASCII(domain)
+	if err != nil {
+		return bad("domain: " + err.Error())
+	}
+	u, err := idna.Lookup.ToUnicode(a)
+	if err != nil {
+		return bad("domain: " + err.Error())
+	}
+	return local + "@" + u, nil
 }
 
 // NeedsSMTPUTF8 reports whether the local part of addr (what stands

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/mail"
 	"os/exec"
 	"strings"
@@ -107,4 +108,47 @@ print(json.dumps({'name': a[0].display_name, 'addr': a[0].addr_spec, 'n': len(a)
 		t.Errorf("Python reads %d addresses, defects %v", got.N, got.Defects)
 	}
 	return got.Name, got.Addr
+}
+
+// TestCanonicalAddress: spellings the mail system delivers to one mailbox
+// come out as one address, whose EmailKey names the mailbox its mail
+// reaches; address literals and local parts that Unicode lower-casing
+// changes are refused.
+func TestCanonicalAddress(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Kate@Example.COM", "Kate@example.com"},
+		{"victim@e\u00adxample.com", "victim@example.com"},        // soft hyphen: deleted by IDNA
+		{"victim@ex\u200bample.com", "victim@example.com"},        // zero-width space
+		{"victim@\uff45xample.com", "victim@example.com"},         // full-width e
+		{"kate@stra\u1e9ee.de", "kate@strasse.de"},                // ẞ is mapped to "ss"
+		{"kate@straße.de", "kate@straße.de"},                      // ß is a letter of its own
+		{"kate@gma\u0130l.com", "kate@gmai\u0307l.com"},           // İ is i + dot, not gmail.com
+		{"user@xn--p1b6ci4b4b3a.xn--h2brj9c", "user@उदाहरण.भारत"}, // punycode decoded
+		{"user@उदाहरण.भारत", "user@उदाहरण.भारत"},
+		{"петя@почта.рф", "петя@почта.рф"},
+		{"a@localhost", "a@localhost"},
+		{"postmaster@[10.0.0.5]", ""},
+		{"Петя@почта.рф", ""},
+		{"not an address", ""},
+	} {
+		got, err := CanonicalAddress(tc.in)
+		if got != tc.want || (err == nil) != (tc.want != "") {
+			t.Errorf("CanonicalAddress(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidSubscriber) {
+			t.Errorf("CanonicalAddress(%q): error %v does not wrap ErrInvalidSubscriber", tc.in, err)
+		}
+		if got == "" {
+			continue
+		}
+		if again, _ := CanonicalAddress(got); again != got {
+			t.Errorf("CanonicalAddress(%q) = %q, not stable (%q)", got, again, got)
+		}
+		// The address mail to it is delivered to is the same address.
+		if mailed, err := asciiDomain(got); err != nil {
+			t.Errorf("CanonicalAddress(%q) = %q, which cannot be mailed: %v", tc.in, got, err)
+		} else if back, _ := CanonicalAddress(mailed); back != got {
+			t.Errorf("CanonicalAddress(%q) = %q, mailed to %q, which is %q", tc.in, got, mailed, back)
+		}
+	}
 }

@@ -29,9 +29,18 @@
 // (digest.Config.PreferencesURL), changes follows, language, time zone,
 // pauses or unsubscribes; GET never changes anything.
 //
+// The address is kept in the one spelling of its mailbox
+// (digest.CanonicalAddress: its domain as IDNA delivers to it), so that a
+// spelling that lower-cases to another subscriber's address but is
+// delivered elsewhere cannot confirm her record, and address literals
+// ("user@[10.0.0.5]") are refused. The confirmation is addressed to the
+// address alone: the unconfirmed name is not put in its To field.
+//
 // Abuse limits: a per-IP and a per-address rate limit (in memory, bounded),
 // a honeypot field, at most one confirmation message per address per
-// Signup.ResendInterval, and 400 naming the field for malformed input.
+// Signup.ResendInterval (and one at a time: a request arriving while one
+// for the same address is being mailed is answered as sent), and 400
+// naming the field for malformed input.
 //
 // The pages and the message come from digest's templates
 // (digest.TemplateSignupPages, TemplateSignupMailText and HTML) and

@@ -98,6 +98,9 @@ type Signup struct {
 	once    sync.Once
 	ipLim   *limiter
 	addrLim *limiter
+
+	flightMu sync.Mutex
+	inFlight map[string]bool // the keys of addresses a request is mailing
 }
 
 // DefaultTimeZones are the zones offered when Signup.TimeZones is empty.

@@ -48,11 +48,13 @@ func (s *Signup) serveSubscribe(w http.ResponseWriter, r *http.Request) {
 		s.form(w, r, http.StatusBadRequest, t, lang, v, c, "error_form_expired")
 		return
 	}
-	if len(v.Email) > maxEmail || digest.CheckAddress(v.Email) != nil {
+	email, err := digest.CanonicalAddress(v.Email)
+	if len(v.Email) > maxEmail || err != nil {
 		v.Field = "email"
 		s.form(w, r, http.StatusBadRequest, t, lang, v, c, "")
 		return
 	}
+	v.Email = email // the spelling its mailbox is kept under
 	var fe *FieldError
 	if errors.As(cerr, &fe) {
 		v.Field = fe.Field
@@ -72,10 +74,19 @@ func (s *Signup) serveSubscribe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusTooManyRequests, lang, "error_too_many", false)
 		return
 	}
-	if !s.addrLim.allow(digest.EmailKey(v.Email), now) {
+	key := digest.EmailKey(v.Email)
+	if !s.addrLim.allow(key, now) {
 		sent() // the same answer: the limit says nothing about the address
 		return
 	}
+	// One request for an address at a time: another one arriving while
+	// its confirmation is being mailed (a double click) is answered as
+	// sent, as one within ResendInterval of it would be.
+	if !s.begun(key) {
+		sent()
+		return
+	}
+	defer s.ended(key)
 	if c.Language == "" {
 		c.Language = lang
 	}
@@ -113,6 +124,28 @@ func (s *Signup) form(w http.ResponseWriter, r *http.Request, code int, t *diges
 	v.Honeypot = HoneypotField
 	s.fill(v, c, t)
 	s.page(w, r, code, "subscribe", lang, digest.PageView{Message: msgKey, Data: v}, "subscribe_title")
+}
+
+// begun marks a signup request for the address with the given key as in
+// progress and reports true, or reports false when one already is.
+func (s *Signup) begun(key string) bool {
+	s.flightMu.Lock()
+	defer s.flightMu.Unlock()
+	if s.inFlight[key] {
+		return false
+	}
+	if s.inFlight == nil {
+		s.inFlight = map[string]bool{}
+	}
+	s.inFlight[key] = true
+	return true
+}
+
+// ended marks the request begun for key as done.
+func (s *Signup) ended(key string) {
+	s.flightMu.Lock()
+	delete(s.inFlight, key)
+	s.flightMu.Unlock()
 }
 
 // newRef returns a new signup request's ID: 128 random bits in hex.
@@ -210,8 +243,10 @@ func (s *Signup) Confirmation(email, ref string, c digest.Choices, now time.Time
 		return nil, err
 	}
 	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
+	// The address alone: the name is the unconfirmed form's, which would
+	// put a stranger's words in front of any inbox, signed as the site.
 	return &digest.Notice{
-		From: *from, To: mail.Address{Name: c.Name, Address: email},
+		From: *from, To: mail.Address{Address: email},
 		Subject: pv.Title, Text: text, HTML: html,
 		MessageID: ref + ".confirm@" + strings.ToLower(domain),
 		Date:      now, Language: pv.Lang,
