@@ -49,15 +49,49 @@ func (p *Processor) change(ctx context.Context, rep *Report, t target) (Action, 
 	default:
 		return act, fmt.Errorf("feedback: no rule for kind %q", t.r.Kind)
 	}
+	old := false
 	ok, err := p.Store.Change(ctx, t.email, ev, func(cur *digest.Subscriber, h []digest.Event) (*digest.Subscriber, error) {
 		if processed(h, ref) {
+			return nil, digest.ErrNoChange
+		}
+		if old = beforeConfirmed(h, t.edition); old {
 			return nil, digest.ErrNoChange
 		}
 		var next *digest.Subscriber
 		next, act.Did = suppress(cur, t.email, to)
 		return next, nil
 	})
-	return done(act, ok, err)
+	act, err = done(act, ok, err)
+	if old {
+		act.Did = notAfterConfirmed
+	}
+	return act, err
+}
+
+// notAfterConfirmed is what a report about an edition sent before the
+// address last confirmed its subscription does: nothing.
+const notAfterConfirmed = "not applied: the edition went out before the address last confirmed its subscription"
+
+// beforeConfirmed reports whether edition (an Edition ID, from a signed
+// return path) went out before the last confirmation in h: a report about
+// it is a replay from before the address subscribed again, or news about
+// mail it has asked for anew since, and changes nothing. Its date is a
+// day in the edition's zone, so only a confirmation two days after it is
+// surely later.
+func beforeConfirmed(h []digest.Event, edition string) bool {
+	if len(edition) < len(time.DateOnly) {
+		return false
+	}
+	d, err := time.Parse(time.DateOnly, edition[len(edition)-len(time.DateOnly):]) // list "-" date
+	if err != nil {
+		return false
+	}
+	for _, e := range h {
+		if e.Kind == digest.EventConfirmed && !e.At.Before(d.Add(48*time.Hour)) {
+			return true
+		}
+	}
+	return false
 }
 
 // soft records a soft bounce, and marks the address bounced when it is
@@ -66,10 +100,19 @@ func (p *Processor) change(ctx context.Context, rep *Report, t target) (Action, 
 func (p *Processor) soft(ctx context.Context, act Action, ev digest.Event) (Action, error) {
 	n, window := p.softBounces(), p.softWindow()
 	days := fmt.Sprintf("%g days", window.Hours()/24)
+	// count counts soft bounces within the window, one an edition: the
+	// same edition's bounce sent again (under another Message-ID) is one.
 	count := func(h []digest.Event) int {
 		c := 1 // this one
+		seen := map[string]bool{ev.Edition: ev.Edition != ""}
 		for _, e := range h {
 			if e.Kind == digest.EventSoftBounce && e.At.After(ev.At.Add(-window)) && !e.At.After(ev.At) {
+				if e.Edition != "" {
+					if seen[e.Edition] {
+						continue
+					}
+					seen[e.Edition] = true
+				}
 				c++
 			}
 		}
@@ -83,6 +126,10 @@ func (p *Processor) soft(ctx context.Context, act Action, ev digest.Event) (Acti
 		}
 		if processed(h, ev.Ref) {
 			act.Did = "already processed"
+			return act, nil
+		}
+		if beforeConfirmed(h, ev.Edition) {
+			act.Did = notAfterConfirmed
 			return act, nil
 		}
 		c := count(h)

@@ -77,7 +77,7 @@ func classifyARF(rep *Report, w *walker) {
 	if len(rcpts) == 0 && rep.Original.To != "" {
 		rcpts = []string{rep.Original.To}
 	}
-	for _, a := range rcpts {
+	for _, a := range rcpts[:min(len(rcpts), maxRecipients)] {
 		rep.Recipients = append(rep.Recipients, Recipient{Email: a, Kind: Complaint})
 	}
 }
@@ -95,6 +95,9 @@ func classifyDSN(rep *Report, w *walker) {
 	rep.Format = "dsn"
 	seen := 0
 	for _, b := range w.status {
+		if len(rep.Recipients) >= maxRecipients {
+			break
+		}
 		final, orig := dsnAddress(b.get("final-recipient")), dsnAddress(b.get("original-recipient"))
 		if final == "" && orig == "" {
 			continue

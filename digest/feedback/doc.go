@@ -11,13 +11,17 @@
 // carries the digest's signed token), or Unknown with the reason (an
 // auto-reply, a success notice, a bounce without a status, a request
 // without a token). Nothing is guessed. Input is bounded (Parser's
-// MaxSize, MaxDepth and MaxParts) and errors name the limit passed.
+// MaxSize, MaxDepth and MaxParts) and errors name the limit passed; and
+// whatever a message's size, a report keeps at most 50 recipients and 20
+// return path candidates and reads at most 1,000 fields of a status part,
+// so that one forged message costs time and memory in proportion to its
+// size and does not hold up the messages behind it.
 //
 // A Processor applies reports through digest.Lifecycle.Change, keyed by
 // the report's Message-ID (or its hash), so processing a message twice
 // changes nothing. A hard bounce marks the address bounced; soft bounces
-// are counted and 3 within 14 days (Processor.SoftBounces, SoftWindow)
-// mark it bounced; a complaint marks it complained; an unsubscribe
+// are counted by edition and 3 within 14 days (Processor.SoftBounces,
+// SoftWindow) mark it bounced; a complaint marks it complained; an unsubscribe
 // request marks it unsubscribed.
 //
 // Anyone can mail a bounce naming any address, so a bounce or complaint

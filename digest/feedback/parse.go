@@ -208,12 +208,26 @@ func (b block) all(name string) []string {
 // maxFieldValue bounds how much of a folded field is kept.
 const maxFieldValue = 4000
 
+// Bounds on what one message can make a report hold, whatever its size:
+// a report about a digest names one recipient, so more are noise or an
+// attack (each recipient and return path is compared with the others).
+const (
+	maxFields      = 1000 // fields read from one delivery-status or feedback-report part
+	maxRecipients  = 50   // recipients a report keeps
+	maxReturnPaths = 20   // signed return path candidates a report keeps
+)
+
 // fieldBlocks reads blocks of fields separated by blank lines, unfolding
-// continuation lines; lines that are not fields are skipped.
+// continuation lines; lines that are not fields are skipped. It stops
+// after maxFields fields.
 func fieldBlocks(body []byte) []block {
 	var out []block
 	var cur block
+	n := 0
 	for line := range strings.SplitSeq(strings.ReplaceAll(string(body), "\r\n", "\n"), "\n") {
+		if n >= maxFields {
+			break
+		}
 		switch {
 		case strings.TrimSpace(line) == "":
 			if len(cur) > 0 {
@@ -228,6 +242,7 @@ func fieldBlocks(body []byte) []block {
 			name, value, ok := strings.Cut(line, ":")
 			if ok && name != "" && !strings.ContainsAny(name, " \t") {
 				cur = append(cur, field{strings.ToLower(name), strings.TrimSpace(value)})
+				n++
 			}
 		}
 	}
@@ -301,6 +316,9 @@ func (r *Report) addReturnPaths(v string) {
 		}
 	}
 	for _, a := range list {
+		if len(r.ReturnPaths) >= maxReturnPaths {
+			return
+		}
 		at := strings.LastIndexByte(a.Address, '@')
 		if at < 0 || !strings.Contains(a.Address[:at], "+") || len(a.Address) > 254 {
 			continue

@@ -20,14 +20,20 @@ import (
 // same message twice changes nothing:
 //
 //   - a hard bounce marks the address bounced;
-//   - a soft bounce is recorded (digest.EventSoftBounce); SoftBounces of
-//     them within SoftWindow mark it bounced;
+//   - a soft bounce is recorded (digest.EventSoftBounce); soft bounces
+//     about SoftBounces editions within SoftWindow mark it bounced (a mail
+//     server's notices about one edition, "delayed 4 hours" then "delayed
+//     a day", count once);
 //   - a complaint marks it complained (suppressed);
 //   - an unsubscribe request with a valid token marks it unsubscribed;
 //   - an Unknown report changes nothing.
 //
 // Only active and pending subscribers become bounced or unsubscribed; a
-// complaint suppresses whatever the status.
+// complaint suppresses whatever the status. A report about an edition
+// that went out before the address last confirmed its subscription
+// changes nothing: it is a replay from before the address subscribed
+// again (whoever saw one of its return paths could send it), or news about
+// mail it has since asked for anew.
 //
 // Anyone can mail the bounce address a report that names any address, so
 // a report is believed only for an address it proves was sent mail: the
@@ -67,8 +73,8 @@ type Processor struct {
 	TrustRecipients bool
 	// Parser reads the messages [the zero Parser's limits].
 	Parser Parser
-	// SoftBounces is how many soft bounces within SoftWindow mark an
-	// address bounced [3].
+	// SoftBounces is how many editions soft-bounced within SoftWindow
+	// mark an address bounced [3].
 	SoftBounces int
 	// SoftWindow is the window SoftBounces are counted in [14 days].
 	SoftWindow time.Duration

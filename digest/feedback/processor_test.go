@@ -191,10 +191,15 @@ func readFixture(t *testing.T, name string) string {
 }
 
 // softBounce returns a delay notice for ravi, with its own Message-ID and
-// Date, mapped through the return path.
-func softBounce(id int, at time.Time) string {
+// Date, about the edition of at's date, mapped through its return path.
+func softBounce(t *testing.T, id int, at time.Time) string {
+	t.Helper()
+	rp, err := testTokens().ReturnPath("bounces@khabar.example", "ravi@example.net", digest.EditionOf(at, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return fmt.Sprintf(`From: MAILER-DAEMON@mx.example.net
-To: bounces+lptamgvdkvdgyb6k6wwffrwe20261124@khabar.example
+To: `+rp+`
 Subject: Delivery Status Notification (Delay)
 Message-ID: <soft-%d@mx.example.net>
 Date: %s
@@ -227,7 +232,7 @@ func TestSoftBouncesWithinWindow(t *testing.T) {
 		{testNow.Add(-1 * day), digest.StatusBounced, "3 soft bounces within 14 days: marked bounced"},
 	}
 	for i, s := range steps {
-		res, err := p.Process(ctx, strings.NewReader(softBounce(i, s.at)))
+		res, err := p.Process(ctx, strings.NewReader(softBounce(t, i, s.at)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +246,7 @@ func TestSoftBouncesWithinWindow(t *testing.T) {
 	}
 	// Again: nothing changes, not even the bounced one's count.
 	for i, s := range steps {
-		res, _ := p.Process(ctx, strings.NewReader(softBounce(i, s.at)))
+		res, _ := p.Process(ctx, strings.NewReader(softBounce(t, i, s.at)))
 		if res.Actions[0].Changed {
 			t.Errorf("step %d again: %+v", i, res.Actions)
 		}
@@ -249,11 +254,23 @@ func TestSoftBouncesWithinWindow(t *testing.T) {
 	if h2, _ := store.History(ctx, "ravi@example.net"); len(h2) != len(h) {
 		t.Errorf("history grew from %d to %d", len(h), len(h2))
 	}
+	// A mail server's notices about one edition (delayed 4 hours, delayed
+	// a day, or one sent again under another Message-ID) are one soft
+	// bounce: SoftBounces counts editions.
+	p3, store3 := newTestProcessor(t)
+	for i := range 5 {
+		if _, err := p3.Process(ctx, strings.NewReader(softBounce(t, 10+i, testNow.Add(-day)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := status(t, store3, "ravi@example.net"); got != digest.StatusActive {
+		t.Errorf("five notices about one edition: %s, want active", got)
+	}
 	// Configured: 2 within 3 days.
 	p2, store2 := newTestProcessor(t)
 	p2.SoftBounces, p2.SoftWindow = 2, 3*day
 	for i, at := range []time.Time{testNow.Add(-5 * day), testNow.Add(-1 * day), testNow} {
-		p2.Process(ctx, strings.NewReader(softBounce(i, at)))
+		p2.Process(ctx, strings.NewReader(softBounce(t, i, at)))
 	}
 	if status(t, store2, "ravi@example.net") != digest.StatusBounced {
 		t.Error("2 within 3 days did not bounce")

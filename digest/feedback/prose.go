@@ -104,6 +104,9 @@ func classifyProse(rep *Report, h mail.Header, w *walker, format string) {
 	var found []string
 	if v := h.Get("X-Failed-Recipients"); v != "" {
 		for a := range strings.SplitSeq(v, ",") {
+			if len(found) == maxRecipients {
+				break
+			}
 			if a = address(a); a != "" {
 				found = append(found, a)
 			}
@@ -123,7 +126,7 @@ func classifyProse(rep *Report, h mail.Header, w *walker, format string) {
 	}
 	for _, a := range found {
 		r := Recipient{Email: a}
-		para := paragraphAfter(text, a, locs)
+		para := paragraphAfter(text, lower, a, locs)
 		r.Status = statusOf(para)
 		if r.Status == "" {
 			r.Status = general
@@ -152,9 +155,10 @@ func classifyProse(rep *Report, h mail.Header, w *walker, format string) {
 }
 
 // paragraphAfter returns the text after the first mention of addr up to
-// the next address found or 400 bytes, whichever is first.
-func paragraphAfter(text, addr string, locs [][]int) string {
-	i := strings.Index(asciiLower(text), asciiLower(addr))
+// the next address found or 400 bytes, whichever is first; lower is
+// asciiLower(text).
+func paragraphAfter(text, lower, addr string, locs [][]int) string {
+	i := strings.Index(lower, asciiLower(addr))
 	if i < 0 {
 		return ""
 	}
