@@ -46,7 +46,9 @@
 // fits is kept and a *LimitError (wrapping ErrLimit) names the limit:
 //
 //   - Fetcher: MaxBodyBytes (15 MiB), MaxRedirects (5), ConnectTimeout
-//     (10 s), Timeout (30 s); zero means the default.
+//     (10 s), Timeout (30 s); zero means the default. Fixed: a response
+//     header of at most 64 KiB; an ETag or Last-Modified over 1 KiB is not
+//     kept (State would hold it and every request send it back).
 //   - Parser: MaxItems (DefaultMaxItems, 10,000 items, the rest cut before
 //     gofeed reads them) and MaxItemErrors (DefaultMaxItemErrors, 1,000
 //     listed, the rest counted in ParseError.Omitted); zero means the default.
@@ -55,6 +57,9 @@
 //     MaxContentBytes (1 MiB, cut), MaxURLBytes (4,096, not used);
 //     MaxItemElements (5,000 elements in one item: the item is left out).
 //   - XML documents, fixed: MaxElements (100,000 elements: the rest is cut).
+//     Items are counted in any letter case (gofeed reads <Item> as an
+//     item), and a DOCTYPE is read as encoding/xml reads it, so that no
+//     internal subset hides the document from these limits.
 //   - ReadOPML: MaxOPMLDepth (32) levels of nested outlines; Poller:
 //     Concurrency (8) feeds at once, PerHost (2) per host.
 //

@@ -103,7 +103,9 @@ type Result struct {
 	// the document says neither.
 	ContentLocation string
 	ContentLanguage string
-	// ETag and LastModified are the validators the server sent.
+	// ETag and LastModified are the validators the server sent; one
+	// longer than 1 KiB is left out (it would be kept in State and sent
+	// back with every request).
 	ETag         string
 	LastModified string
 	// Fresh is how long the server says the response stays fresh
@@ -185,6 +187,8 @@ func (f *Fetcher) init() {
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
+		// A feed's response needs a few headers; the default allows 10 MB.
+		MaxResponseHeaderBytes: maxHeaderBytes,
 	}
 	max := f.maxRedirects()
 	f.client = &http.Client{
@@ -246,8 +250,8 @@ func (f *Fetcher) Fetch(ctx context.Context, feedURL string, st *State) (*Result
 		ContentType:     resp.Header.Get("Content-Type"),
 		ContentLocation: resp.Header.Get("Content-Location"),
 		ContentLanguage: resp.Header.Get("Content-Language"),
-		ETag:            resp.Header.Get("ETag"),
-		LastModified:    resp.Header.Get("Last-Modified"),
+		ETag:            validator(resp.Header.Get("ETag")),
+		LastModified:    validator(resp.Header.Get("Last-Modified")),
 	}
 	now := f.now()
 	res.Fresh = freshness(resp.Header, now)
@@ -432,4 +436,16 @@ func gunzip(data []byte, limit int64) ([]byte, error) {
 		return nil, ErrBodyTooLarge
 	}
 	return out, nil
+}
+
+// maxHeaderBytes bounds a response's header (Transport.MaxResponseHeaderBytes).
+const maxHeaderBytes = 64 << 10
+
+// validator returns v, or "" when it is longer than a validator needs to
+// be (ETags are quoted hashes or versions, Last-Modified a date).
+func validator(v string) string {
+	if len(v) > 1<<10 {
+		return ""
+	}
+	return v
 }

@@ -36,9 +36,9 @@ func cutElementFloods(data []byte) ([]byte, *LimitError) {
 		}
 		name, closing := tagName(tag)
 		selfClosing := bytes.HasSuffix(tag, []byte("/>"))
-		isItem := func() bool { l := string(localName(name)); return l == "item" || l == "entry" }
+		item := func() bool { return isItem(string(localName(name))) }
 		if closing {
-			if inItem && depth == 0 && isItem() {
+			if inItem && depth == 0 && item() {
 				if inside > MaxItemElements {
 					drop = append(drop, [2]int{itemStart, off + len(tag)})
 					hit = &LimitError{Limit: "MaxItemElements", Value: MaxItemElements}
@@ -67,7 +67,7 @@ func cutElementFloods(data []byte) ([]byte, *LimitError) {
 			}
 			return without(data[:cut], drop), &LimitError{Limit: "MaxElements", Value: MaxElements}
 		}
-		if !inItem && !selfClosing && isItem() {
+		if !inItem && !selfClosing && item() {
 			inItem, itemStart, inside, depth = true, off, 0, 0
 		}
 	}

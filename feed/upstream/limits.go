@@ -105,8 +105,9 @@ func (e *ParseError) addDoc(err error) {
 func cutItems(data []byte, max int) ([]byte, bool) {
 	switch firstByte(data) {
 	case '<':
-		// A cheap bound first: every item's start tag names it.
-		if bytes.Count(data, []byte("item"))+bytes.Count(data, []byte("entry")) <= max {
+		// A cheap bound first: every item's start tag names it, in any
+		// letter case (gofeed reads <Item> as an item).
+		if countFold(data, "item")+countFold(data, "entry") <= max {
 			return data, false
 		}
 		return cutXMLItems(data, max)
@@ -119,7 +120,21 @@ func cutItems(data []byte, max int) ([]byte, bool) {
 	return data, false
 }
 
-// cutXMLItems cuts the item and entry elements (any prefix) after the
+// countFold counts the occurrences of word (lower-case ASCII) in data in
+// any letter case.
+func countFold(data []byte, word string) int {
+	n := 0
+	for i := 0; i+len(word) <= len(data); i++ {
+		if data[i]|0x20 == word[0] && bytes.EqualFold(data[i:i+len(word)], []byte(word)) {
+			n++
+			i += len(word) - 1
+		}
+	}
+	return n
+}
+
+// cutXMLItems cuts the item and entry elements (any prefix, any letter
+// case) after the
 // first max. What follows the last item's end is kept unless an item
 // starts in it; a document cut short is left to repairXML.
 func cutXMLItems(data []byte, max int) ([]byte, bool) {
@@ -131,7 +146,7 @@ func cutXMLItems(data []byte, max int) ([]byte, bool) {
 			break
 		}
 		name, closing := tagName(tag)
-		if l := string(localName(name)); l != "item" && l != "entry" {
+		if !isItem(string(localName(name))) {
 			continue
 		}
 		switch {

@@ -61,18 +61,31 @@ func skipMarkup(s []byte) int {
 	case bytes.HasPrefix(s, []byte("<?")):
 		open, close = "<?", "?>"
 	case bytes.HasPrefix(s, []byte("<!")):
-		// A DOCTYPE, possibly with an internal subset in brackets.
+		// A DOCTYPE or other directive, read as encoding/xml (and so
+		// gofeed) reads it: it ends at a '>' outside quotes and outside
+		// the declarations of an internal subset, whose '<' and '>' pair
+		// up; comments in it are skipped. (Counting brackets instead let
+		// a '[' in an entity's value or a comment hide the whole document
+		// from the limits.)
 		depth := 0
+		var quote byte
 		for k := 2; k < len(s); k++ {
-			switch s[k] {
-			case '[':
+			c := s[k]
+			switch {
+			case quoted(&quote, c):
+			case c == '<' && bytes.HasPrefix(s[k:], []byte("<!--")):
+				e := bytes.Index(s[k+4:], []byte("-->"))
+				if e < 0 {
+					return -1
+				}
+				k += 4 + e + 2
+			case c == '<':
 				depth++
-			case ']':
-				depth--
-			case '>':
-				if depth <= 0 {
+			case c == '>':
+				if depth == 0 {
 					return k + 1
 				}
+				depth--
 			}
 		}
 		return -1
@@ -91,19 +104,27 @@ func skipMarkup(s []byte) int {
 func tagEnd(s []byte) int {
 	var quote byte
 	for k := 1; k < len(s); k++ {
-		c := s[k]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
+		if c := s[k]; !quoted(&quote, c) && c == '>' {
 			return k
 		}
 	}
 	return -1
+}
+
+// quoted moves the quote state q (the open quote mark, or 0) over c and
+// reports whether c is a quote mark or quoted text, which ends no markup.
+func quoted(q *byte, c byte) bool {
+	switch {
+	case *q != 0:
+		if c == *q {
+			*q = 0
+		}
+		return true
+	case c == '"' || c == '\'':
+		*q = c
+		return true
+	}
+	return false
 }
 
 // tagName returns the name written in the tag at the start of s ("<a:b"
