@@ -546,5 +546,5 @@ func categoryLabel(a *khabar.Article) string {
 	if best == nil {
 		return ""
 	}
-	return best.Label()
+	return oneLine(best.Label()) // a name may hold line breaks: the text part must not
 }

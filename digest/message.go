@@ -302,6 +302,11 @@ func formatAddress(a mail.Address) string {
 		s := formatAddress(mail.Address{Name: a.Name, Address: stand})
 		return strings.TrimSuffix(s, "<"+stand+">") + "<" + a.Address + ">"
 	}
+	if len(a.Name) > maxNameBytes && printableASCII(a.Name) {
+		// No one's name; quoted on one line it could pass RFC 5322's 998
+		// octets (an encoded name is folded between its words).
+		a.Name = ""
+	}
 	if a.Name == "" || printableASCII(a.Name) {
 		return a.String()
 	}
@@ -329,7 +334,10 @@ func printableASCII(s string) bool {
 // go-mail leaves the already-encoded ASCII value alone and folds between
 // the words.
 func encodeSubject(s string) string {
-	if printableASCII(s) {
+	if printableASCII(s) && !strings.Contains(s, "=?") {
+		// A subject holding "=?" is encoded too: written as it is, a title
+		// shaped like an encoded-word would be shown decoded, as text the
+		// story does not hold.
 		return s
 	}
 	return strings.Join(encodeWords(s, 36, false), " ")

@@ -91,7 +91,7 @@ func (b *Builder) relatedViews(src relatedSource, a *khabar.Article, lang string
 		if l != lang {
 			continue
 		}
-		v := StoryView{Title: khabar.Truncate(oneLine(r.Title), 160), URL: khabar.URI(r.URL), Lang: l, Dir: "ltr", id: r.ID}
+		v := StoryView{Title: capBytes(khabar.Truncate(oneLine(r.Title), 160), maxTitleBytes), URL: khabar.URI(r.URL), Lang: l, Dir: "ltr", id: r.ID}
 		if v.Title == "" {
 			v.Title = v.URL
 		}

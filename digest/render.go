@@ -151,7 +151,7 @@ func storyViewOf(a *khabar.Article) StoryView {
 	sv := StoryView{
 		Title:    oneLine(a.Title),
 		URL:      khabar.URI(a.URL),
-		Category: categoryLabel(a),
+		Category: capBytes(categoryLabel(a), maxNameBytes),
 		Lang:     baseLanguage(a.Language),
 		Dir:      "ltr",
 	}
@@ -161,17 +161,17 @@ func storyViewOf(a *khabar.Article) StoryView {
 	if sv.Title == "" {
 		sv.Title = sv.URL
 	}
-	sv.Title = khabar.Truncate(sv.Title, 160)
+	sv.Title = capBytes(khabar.Truncate(sv.Title, 160), maxTitleBytes)
 	if s := oneLine(a.Summary); s != "" {
-		sv.Summary = khabar.Truncate(s, 240)
+		sv.Summary = capBytes(khabar.Truncate(s, 240), maxSummaryBytes)
 	} else if a.ContentHTML != "" {
-		sv.Summary = khabar.Excerpt(a.ContentHTML, 240)
+		sv.Summary = capBytes(khabar.Excerpt(a.ContentHTML, 240), maxSummaryBytes)
 	}
 	if len(a.Authors) > 0 {
-		sv.Author = oneLine(a.Authors[0].Name)
+		sv.Author = capBytes(oneLine(a.Authors[0].Name), maxNameBytes)
 	}
 	if im := a.Image; im != nil && im.Width > 0 && im.Height > 0 && im.URL != "" {
-		alt := oneLine(im.Alt)
+		alt := capBytes(oneLine(im.Alt), maxNameBytes)
 		if alt == "" {
 			alt = sv.Title
 		}
@@ -211,6 +211,34 @@ func scaled(u, alt string, w, h, to int) *ImageView {
 // oneLine returns s cleaned for XML, on one line, with runs of white space
 // (any Unicode space) folded to one space and none at the ends.
 func oneLine(s string) string { return xmltext.FoldSpace(khabar.CleanText(s), true) }
+
+// Bounds in bytes on what a story shows, beside the bounds in grapheme
+// clusters: a cluster can be a letter with thousands of combining marks,
+// and names and labels from upstream feeds have no length of their own.
+// A story's part of a digest, and the Subject header, stay small whatever
+// an article holds.
+const (
+	maxTitleBytes   = 800
+	maxSummaryBytes = 1600
+	maxNameBytes    = 300 // an author, a category label, an image's alt text
+	maxSubjectBytes = 300
+)
+
+// capBytes returns s cut between grapheme clusters to at most max bytes,
+// the ellipsis included; s itself when it fits.
+func capBytes(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := 0
+	for c := range khabar.Graphemes(s) {
+		if n+len(c) > max-len(khabar.Ellipsis) {
+			break
+		}
+		n += len(c)
+	}
+	return s[:n] + khabar.Ellipsis
+}
 
 // views returns the stories' views with their time in the zone tz and
 // their counters in the language lang, whose strings are t.
@@ -346,7 +374,7 @@ func (b *Builder) fitHTML(buf *bytes.Buffer, v *View, m *Message, followed, top,
 		if err := b.tmpl.executeSubject(buf, v, &b.frames); err != nil {
 			return fmt.Errorf("subject template: %w", err)
 		}
-		v.Subject = oneLine(buf.String())
+		v.Subject = capBytes(oneLine(buf.String()), maxSubjectBytes)
 		buf.Reset()
 		if err := b.tmpl.executeHTML(buf, v, &b.frames); err != nil {
 			return fmt.Errorf("HTML template: %w", err)
