@@ -147,8 +147,8 @@ func (p *problems) checkTaxonomy(a *Article) {
 			} else if c.Slug == "" && slugEmpty(c.Name) {
 				p.add(a, categoryField(i, depth, ".slug"), "is empty and cannot be derived from the name")
 			}
-			if !slugOK(c.Slug) {
-				p.add(a, categoryField(i, depth, ".slug"), "%q holds a slash, a control character or white space", c.Slug)
+			if why := slugProblem(c.Slug); why != "" {
+				p.add(a, categoryField(i, depth, ".slug"), "%q %s", c.Slug, why)
 			}
 		}
 	}
@@ -169,8 +169,10 @@ func (p *problems) checkNamed(a *Article, list string, i int, name, slug string)
 		p.add(a, indexed(list, i, ".name"), noTextProblem)
 	case slug == "" && slugEmpty(name):
 		p.add(a, indexed(list, i, ".slug"), "is empty and cannot be derived from the name")
-	case !slugOK(slug):
-		p.add(a, indexed(list, i, ".slug"), "%q holds a slash, a control character or white space", slug)
+	default:
+		if why := slugProblem(slug); why != "" {
+			p.add(a, indexed(list, i, ".slug"), "%q %s", slug, why)
+		}
 	}
 }
 
@@ -422,6 +424,20 @@ func checkLanguage(tag string) error {
 // no slash, white space or control characters (it may be empty: then it
 // is derived from the name). Invalid UTF-8, U+FFFD, U+FFFE and U+FFFF are
 // refused too.
+// slugProblem says what keeps a given slug from standing as the path
+// segment of its feed's address, one that routes back to the feed, or "":
+// a slash, a control character or white space; "." or "..", which URL
+// resolution removes (RFC 3986 5.2.4: /tag/../feed/ is the site feed).
+func slugProblem(slug string) string {
+	switch {
+	case !slugOK(slug):
+		return "holds a slash, a control character or white space"
+	case slug == "." || slug == "..":
+		return "is a dot segment, which URL resolution removes"
+	}
+	return ""
+}
+
 func slugOK(slug string) bool {
 	for i := 0; i < len(slug); {
 		c := slug[i]

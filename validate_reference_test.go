@@ -61,8 +61,8 @@ func validateReference(a *Article) error {
 			add(indexed("authors", i, ".name"), "has no text once control and non-XML characters are removed")
 		} else if au.EffectiveSlug() == "" {
 			add(indexed("authors", i, ".slug"), "is empty and cannot be derived from the name")
-		} else if !slugOKReference(au.Slug) {
-			add(indexed("authors", i, ".slug"), "%q holds a slash, a control character or white space", au.Slug)
+		} else if why := slugProblemReference(au.Slug); why != "" {
+			add(indexed("authors", i, ".slug"), "%q %s", au.Slug, why)
 		}
 		if au.URL != "" {
 			if err := checkAbsURLReference(au.URL); err != nil {
@@ -90,8 +90,8 @@ func validateReference(a *Article) error {
 			} else if c.slug() == "" {
 				add(field(".slug"), "is empty and cannot be derived from the name")
 			}
-			if !slugOKReference(c.Slug) {
-				add(field(".slug"), "%q holds a slash, a control character or white space", c.Slug)
+			if why := slugProblemReference(c.Slug); why != "" {
+				add(field(".slug"), "%q %s", c.Slug, why)
 			}
 		}
 	}
@@ -102,8 +102,8 @@ func validateReference(a *Article) error {
 			add(indexed("tags", i, ".name"), "has no text once control and non-XML characters are removed")
 		} else if t.EffectiveSlug() == "" {
 			add(indexed("tags", i, ".slug"), "is empty and cannot be derived from the name")
-		} else if !slugOKReference(t.Slug) {
-			add(indexed("tags", i, ".slug"), "%q holds a slash, a control character or white space", t.Slug)
+		} else if why := slugProblemReference(t.Slug); why != "" {
+			add(indexed("tags", i, ".slug"), "%q %s", t.Slug, why)
 		}
 	}
 	if im := a.Image; im != nil {
@@ -199,6 +199,16 @@ func blankReference(s string) bool {
 		}
 	}
 	return true
+}
+
+func slugProblemReference(slug string) string {
+	switch {
+	case !slugOKReference(slug):
+		return "holds a slash, a control character or white space"
+	case slug == "." || slug == "..":
+		return "is a dot segment, which URL resolution removes"
+	}
+	return ""
 }
 
 func slugOKReference(slug string) bool {

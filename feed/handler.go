@@ -59,10 +59,14 @@ import (
 // following one store (khabar.Follower) serve the same ones, and so does
 // a restarted process. (The gzip body matches across replicas once the
 // background deflate is done.) Last-Modified does not move for a change
-// that leaves every date as it was (a deletion, an edit without a new
-// Updated): clients that send If-None-Match see those, and If-None-Match
-// wins over If-Modified-Since. A Last-Modified ahead of the clock (an
-// article dated in the future) is sent as the time of the response.
+// that leaves the newest date as it was (a deletion, an edit without a new
+// Updated, an article added with an older date), and moves back when the
+// page's newest article is deleted or redated: clients that send
+// If-None-Match see every change, since If-None-Match wins over
+// If-Modified-Since, while a client that revalidates with
+// If-Modified-Since alone gets 304 for such a change until a newer date
+// comes. A Last-Modified ahead of the clock (an article dated in the
+// future) is sent as the time of the response.
 //
 // With Config.AllowOrigin set, responses carry CORS headers and
 // preflight requests are answered, so that a feed reader in a web page
@@ -274,14 +278,15 @@ func (h *Handler) serve(w http.ResponseWriter, req *http.Request, ck cacheKey, c
 		}
 		return
 	}
-	useGzip := acceptsGzip(req.Header.Get("Accept-Encoding"))
+	// Several Accept-Encoding lines are one list (RFC 9110 5.3).
+	useGzip := acceptsGzip(strings.Join(req.Header.Values("Accept-Encoding"), ","))
 	hd := w.Header()
 	addVary(hd)
+	etag := e.etagH
 	if useGzip {
-		hd["Etag"] = e.gzETagH
-	} else {
-		hd["Etag"] = e.etagH
+		etag = e.gzETagH
 	}
+	hd["Etag"] = etag
 	hd["Last-Modified"] = e.lastModH
 	if now := time.Now(); e.modified.After(now) {
 		// RFC 9110 8.8.2.1: never later than the response (an article
@@ -297,7 +302,7 @@ func (h *Handler) serve(w http.ResponseWriter, req *http.Request, ck cacheKey, c
 			hd["Link"] = e.links
 		}
 	}
-	if notModified(req, e) {
+	if notModified(req, e, useGzip) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -614,13 +619,20 @@ var gzipPool = sync.Pool{New: func() any {
 }}
 
 // notModified applies If-None-Match (weak comparison, as RFC 9110 asks
-// for GET and HEAD), or If-Modified-Since when there is no If-None-Match.
-func notModified(req *http.Request, e *entry) bool {
+// for GET and HEAD) with the tag of the encoding served (gz: the gzip
+// body), or If-Modified-Since when there is no If-None-Match. The tag of
+// the identity body does not match a gzip response, nor a gzip tag an
+// identity one: they name other bytes, and a cache holding those could
+// not update them from a 304 carrying this tag (RFC 9110 13.1.2, RFC
+// 9111 4.3.4). Either gzip tag of the same content ("-gzp", "-gz") matches
+// a gzip response: the body built from pieces and the whole-page one
+// that later replaces it inflate to the same bytes.
+func notModified(req *http.Request, e *entry, gz bool) bool {
 	if inm := req.Header.Values("If-None-Match"); len(inm) > 0 {
 		for _, line := range inm {
 			for t := range strings.SplitSeq(line, ",") {
 				t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-				if t == "*" || t == e.etag || sameBody(t, e.etag) {
+				if t == "*" || !gz && t == e.etag || gz && sameBody(t, e.etag) {
 					return true
 				}
 			}
@@ -635,8 +647,7 @@ func notModified(req *http.Request, e *entry) bool {
 }
 
 // sameBody reports whether the entity tag t is a gzip variant ("-gz" or
-// "-gzp" inside the quotes) of the body whose tag is etag: the same
-// content, so a 304 is right whichever encoding the client holds.
+// "-gzp" inside the quotes) of the body whose tag is etag.
 func sameBody(t, etag string) bool {
 	if len(t) < 2 || !strings.HasPrefix(t, etag[:len(etag)-1]) {
 		return false

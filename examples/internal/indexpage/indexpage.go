@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -305,28 +306,33 @@ type Site struct {
 // ServeHTTP serves one request.
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	lang := r.URL.Query().Get("lang")
-	if r.URL.Path == "/" && r.Method == http.MethodGet {
+	page := r.Method == http.MethodGet || r.Method == http.MethodHead // HEAD as GET, without the body
+	if r.URL.Path == "/" && page {
 		p := Page{Title: s.Title, Lang: lang, Location: s.Location}
 		if s.Upstream != nil {
 			p.Upstream = s.Upstream()
 		}
-		s.html(w, func(b *bytes.Buffer) error { return Write(b, s.Feeds, s.Catalog, p) })
+		s.html(w, r, func(b *bytes.Buffer) error { return Write(b, s.Feeds, s.Catalog, p) })
 		return
 	}
-	if k, ok := ArchiveKey(r.URL.EscapedPath()); ok && r.Method == http.MethodGet {
-		s.html(w, func(b *bytes.Buffer) error { return WriteArchive(b, s.Feeds, s.Catalog, k, lang, s.Location) })
+	if k, ok := ArchiveKey(r.URL.EscapedPath()); ok && page {
+		s.html(w, r, func(b *bytes.Buffer) error { return WriteArchive(b, s.Feeds, s.Catalog, k, lang, s.Location) })
 		return
 	}
 	s.Feeds.ServeHTTP(w, r)
 }
 
-// html writes the page write makes, or a 404 naming its error.
-func (s *Site) html(w http.ResponseWriter, write func(*bytes.Buffer) error) {
+// html writes the page write makes (its headers alone for HEAD), or a 404
+// naming its error.
+func (s *Site) html(w http.ResponseWriter, r *http.Request, write func(*bytes.Buffer) error) {
 	var b bytes.Buffer
 	if err := write(&b); err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(b.Bytes())
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	if r.Method != http.MethodHead {
+		w.Write(b.Bytes())
+	}
 }

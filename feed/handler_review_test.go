@@ -1,0 +1,72 @@
+package feed
+
+// From an adversarial review of the Handler: each of these failed before
+// its fix.
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/khabar/khabar"
+)
+
+func TestHandlerINMPerEncoding(t *testing.T) {
+	h := newTestHandler(t, fixture(t), nil)
+	id := do(h, "GET", "/feed/").Header().Get("Etag")
+	gz := do(h, "GET", "/feed/", "Accept-Encoding", "gzip").Header().Get("Etag")
+	for _, tt := range []struct{ held, ae string }{{id, "gzip"}, {gz, ""}} {
+		w := do(h, "GET", "/feed/", "If-None-Match", tt.held, "Accept-Encoding", tt.ae)
+		if w.Code == http.StatusNotModified {
+			t.Errorf("If-None-Match %s, Accept-Encoding %q: 304 with ETag %s (the selected representation's tag does not match)", tt.held, tt.ae, w.Header().Get("Etag"))
+		}
+	}
+}
+
+func TestHandlerAcceptEncodingLines(t *testing.T) {
+	h := newTestHandler(t, fixture(t), nil)
+	req, _ := http.NewRequest("GET", "/feed/", nil)
+	req.Header["Accept-Encoding"] = []string{"*", "gzip;q=0"}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Header().Get("Content-Encoding") == "gzip" {
+		t.Errorf("Accept-Encoding %q (two lines): served gzip, which has q=0", req.Header["Accept-Encoding"])
+	}
+}
+
+func TestDotSegmentSlugRefused(t *testing.T) {
+	c := fixture(t)
+	a, _ := c.Get("a-1004")
+	for i, slug := range []string{"..", "."} {
+		b := a.Clone()
+		b.ID = "a-dot" + string(rune('0'+i))
+		b.Tags = []khabar.Tag{{Name: "dots" + slug, Slug: slug}}
+		if err := c.Upsert(b); err == nil || !strings.Contains(err.Error(), `tags[0].slug: "`+slug+`" is a dot segment`) {
+			t.Errorf("slug %q: Upsert gave %v, want the slug refused as a dot segment", slug, err)
+		}
+	}
+	h := newTestHandler(t, c, nil)
+	home, _ := url.Parse("https://news.example.in/")
+	for _, slug := range []string{"..", "."} {
+		k := khabar.TagKey(slug)
+		if _, ok := c.Tag(slug); !ok {
+			continue
+		}
+		raw := h.Renderer().FeedURL(k, RSS, 1)
+		ref, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resolved := home.ResolveReference(ref) // what a reader or browser requests
+		w := do(h, "GET", resolved.RequestURI())
+		self := ""
+		if w.Code == 200 {
+			self = w.Header().Get("Link")
+		}
+		if w.Code != 200 || !strings.Contains(self, "/tag/") {
+			t.Errorf("tag %q: feed address %s resolves to %s: %d, Link %q (not the tag's feed)", slug, raw, resolved, w.Code, self)
+		}
+	}
+}
