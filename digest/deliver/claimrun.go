@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"iter"
 	"os"
-	"slices"
 	"time"
 )
 
@@ -19,11 +18,17 @@ func (cfg *Config) applyClaimDefaults() {
 	if cfg.ClaimBatch == 0 {
 		cfg.ClaimBatch = DefaultClaimBatch
 	}
+	// A random part always: two Senders given one Owner, or a process
+	// restarted under the Owner it had, must not share leases (the new
+	// one would renew the dead one's lease on a message in "sending"
+	// forever, or release a batch the other has claimed).
+	var b [4]byte
+	_, _ = rand.Read(b[:])
 	if cfg.Owner == "" {
 		host, _ := os.Hostname()
-		var b [4]byte
-		_, _ = rand.Read(b[:])
 		cfg.Owner = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	} else {
+		cfg.Owner += ":" + hex.EncodeToString(b[:])
 	}
 }
 
@@ -79,6 +84,7 @@ func (r *run) produceClaims(c Claimer, source iter.Seq2[Job, error]) {
 		}
 		if batch = append(batch, job); len(batch) == cfg.ClaimBatch {
 			if !r.claim(c, batch, others, &wake) {
+				r.abandon(others)
 				return
 			}
 			batch = batch[:0]
@@ -86,15 +92,26 @@ func (r *run) produceClaims(c Claimer, source iter.Seq2[Job, error]) {
 			// have in hand: most are settled by now.
 			if len(others) >= 8*cfg.ClaimBatch {
 				if !r.reclaim(c, others, &wake) {
+					r.abandon(others)
 					return
 				}
 			}
 		}
 	}
 	if len(batch) > 0 && !r.claim(c, batch, others, &wake) {
+		r.abandon(others)
 		return
 	}
 	r.sweep(c, others, wake)
+}
+
+// abandon reports the jobs set aside in others as left pending: the run
+// stops, and every job it read is accounted for.
+func (r *run) abandon(others map[Key]Job) {
+	for k := range others {
+		r.report(Result{Key: k, State: StatePending, Detail: "run stopped while another sender held this message"})
+	}
+	clear(others)
 }
 
 // sweep claims the jobs others held again until none is left: often
@@ -108,13 +125,12 @@ func (r *run) sweep(c Claimer, others map[Key]Job, wake time.Time) {
 	for len(others) > 0 {
 		d := min(max(time.Until(wake)+cfg.Lease/20, minPoll), poll)
 		if !sleep(r.ctx, d) {
-			for k := range others {
-				r.report(Result{Key: k, State: StatePending, Detail: "run stopped while another sender held this message"})
-			}
+			r.abandon(others)
 			return
 		}
 		before := len(others)
 		if !r.reclaim(c, others, &wake) {
+			r.abandon(others)
 			return
 		}
 		if len(others) < before {
@@ -135,12 +151,21 @@ func (r *run) reclaim(c Claimer, others map[Key]Job, wake *time.Time) bool {
 	}
 	clear(others)
 	*wake = time.Time{}
-	for b := range slices.Chunk(jobs, r.s.cfg.ClaimBatch) {
-		if !r.claim(c, b, others, wake) {
+	for i := 0; i < len(jobs); i += r.s.cfg.ClaimBatch {
+		if !r.claim(c, jobs[i:min(i+r.s.cfg.ClaimBatch, len(jobs))], others, wake) {
+			r.stopped(jobs[min(i+r.s.cfg.ClaimBatch, len(jobs)):])
 			return false
 		}
 	}
 	return true
+}
+
+// stopped reports jobs, which the run read and will not send, as left
+// pending.
+func (r *run) stopped(jobs []Job) {
+	for _, job := range jobs {
+		r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
+	}
 }
 
 // claim claims jobs in one call: held jobs go to the workers, jobs that
@@ -162,8 +187,10 @@ func (r *run) claim(c Claimer, jobs []Job, others map[Key]Job, wake *time.Time) 
 		if r.ctx.Err() == nil {
 			r.fail(err)
 		}
+		r.stopped(jobs)
 		return false
 	}
+	stop := false // the run stopped: what is left is reported, not handed on
 	for i, cl := range claims {
 		job := jobs[i]
 		switch {
@@ -173,12 +200,17 @@ func (r *run) claim(c Claimer, jobs []Job, others map[Key]Job, wake *time.Time) 
 			r.report(Result{Key: job.Key, State: cl.State, Already: true, MessageID: cl.MessageID, Detail: cl.Detail})
 		case cl.Held:
 			rec := cl.Record
-			select {
-			case r.jobs <- task{job: job, rec: &rec}:
-			case <-r.ctx.Done():
-				r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
-				return false
+			if !stop {
+				select {
+				case r.jobs <- task{job: job, rec: &rec}:
+					continue
+				case <-r.ctx.Done():
+					stop = true
+				}
 			}
+			r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped before this message"})
+		case stop:
+			r.report(Result{Key: job.Key, State: StatePending, Detail: "run stopped while another sender held this message"})
 		default:
 			others[job.Key] = job
 			if wake.IsZero() || cl.Until.Before(*wake) {
@@ -186,5 +218,5 @@ func (r *run) claim(c Claimer, jobs []Job, others map[Key]Job, wake *time.Time) 
 			}
 		}
 	}
-	return true
+	return !stop
 }

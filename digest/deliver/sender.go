@@ -196,9 +196,10 @@ type Config struct {
 	Progress func(Progress)
 	// Now is the clock for journal timestamps; nil means time.Now.
 	Now func() time.Time
-	// Owner names this Sender in the leases of a Claimer journal (each Run
-	// adds a sequence number); empty means host name, process ID and a
-	// random suffix.
+	// Owner names this Sender in the leases of a Claimer journal: it is
+	// given a random suffix, so that no two Senders, nor a process
+	// restarted under the same name, share a lease, and each Run adds a
+	// sequence number; empty means host name and process ID.
 	Owner string
 	// Lease is how long a Claimer's claim lasts without renewal; a Run
 	// renews its leases every Lease/3, and a dead process's work is taken
