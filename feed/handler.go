@@ -282,11 +282,11 @@ func (h *Handler) serve(w http.ResponseWriter, req *http.Request, ck cacheKey, c
 	useGzip := acceptsGzip(strings.Join(req.Header.Values("Accept-Encoding"), ","))
 	hd := w.Header()
 	addVary(hd)
-	etag := e.etagH
 	if useGzip {
-		etag = e.gzETagH
+		hd["Etag"] = e.gzETagH
+	} else {
+		hd["Etag"] = e.etagH
 	}
-	hd["Etag"] = etag
 	hd["Last-Modified"] = e.lastModH
 	if now := time.Now(); e.modified.After(now) {
 		// RFC 9110 8.8.2.1: never later than the response (an article

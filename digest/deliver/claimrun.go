@@ -151,11 +151,13 @@ func (r *run) reclaim(c Claimer, others map[Key]Job, wake *time.Time) bool {
 	}
 	clear(others)
 	*wake = time.Time{}
-	for i := 0; i < len(jobs); i += r.s.cfg.ClaimBatch {
-		if !r.claim(c, jobs[i:min(i+r.s.cfg.ClaimBatch, len(jobs))], others, wake) {
-			r.stopped(jobs[min(i+r.s.cfg.ClaimBatch, len(jobs)):])
+	for i := 0; i < len(jobs); {
+		end := min(i+r.s.cfg.ClaimBatch, len(jobs))
+		if !r.claim(c, jobs[i:end], others, wake) {
+			r.stopped(jobs[end:])
 			return false
 		}
+		i = end
 	}
 	return true
 }
