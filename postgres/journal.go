@@ -171,10 +171,36 @@ func (j *Journal) TransitionAll(ctx context.Context, moves []deliver.Move) []err
 	j.gc.do(ops)
 	for i, mv := range moves {
 		if res := results[i]; res != nil {
+			j.reread(ctx, mv, res)
 			errs[i] = res.err(mv)
 		}
 	}
 	return errs
+}
+
+// reread reads again the state of a record whose move was refused while
+// the state its statement read was the one the move expected. Under READ
+// COMMITTED an UPDATE that waited on another transaction's lock checks its
+// condition against the row that transaction committed, but a subquery of
+// the same statement still reads the statement's snapshot, from before
+// it: another sender's claim that turned "sending" into "unknown" would be
+// reported as a conflict with "sending". A statement of its own reads the
+// committed state. (When the state is still the one expected, the move was
+// refused for its lease.)
+func (j *Journal) reread(ctx context.Context, mv deliver.Move, res *moveResult) {
+	if res.op.err != nil || res.n != 0 || res.got == nil || *res.got != string(mv.From) {
+		return
+	}
+	var got string
+	err := j.db.pool.QueryRow(ctx, `SELECT state FROM deliver_journal WHERE edition = $1 AND recipient = $2`, mv.Key.Edition, mv.Key.Recipient).Scan(&got)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		res.got = nil
+	case err != nil:
+		res.op.err = fmt.Errorf("reading the state after a refused move: %w", err)
+	default:
+		res.got = &got
+	}
 }
 
 // moveResult is what transitionSQL answers for one move.

@@ -33,7 +33,9 @@
 // Senders, on any machines, deliver one edition together: each Run claims
 // jobs in batches under a lease a heartbeat renews, and then waits for the
 // jobs others hold until each is settled; a sender that dies loses its
-// leases, and the others take its work over. The rate limit is per Sender:
+// leases, and the others take its work over. A Run that stalled for
+// longer than a lease (a long pause, a suspended machine) claims again the
+// records whose lease it lost before it sends them. The rate limit is per Sender:
 // give each process its share. A Batcher commits a message's outcome with
 // the next message's "sending".
 //

@@ -204,8 +204,11 @@ type Config struct {
 	// Lease is how long a Claimer's claim lasts without renewal; a Run
 	// renews its leases every Lease/3, and a dead process's work is taken
 	// over by the others about one Lease after it died (a process
-	// restarted after a crash waits as long for its own). Zero means
-	// DefaultLease.
+	// restarted after a crash waits as long for its own). A Run whose
+	// lease on a record ran out before it started the message (it stalled
+	// for longer than Lease) claims the record again; one that loses it
+	// more than three times stops with an error, as a Lease shorter than
+	// the journal's round trip would. Zero means DefaultLease.
 	Lease time.Duration
 	// ClaimBatch is how many jobs a Run claims from a Claimer, or opens in
 	// an Opener, in one call; zero means DefaultClaimBatch.

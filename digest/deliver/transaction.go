@@ -74,6 +74,7 @@ const (
 	outPerm             // not delivered; never retry (5xx)
 	outUnknown          // the end of DATA was sent and no reply came
 	outConflict         // the journal record was claimed by someone else
+	outLost             // the run's lease on the pending record ran out: claim it again (regain)
 	outStale            // a reused session had died before DATA; retry at once on a new one
 	outFatal            // the run must stop (journal error, unreachable server)
 )
@@ -211,6 +212,9 @@ func (w *worker) needsUTF8(m *message) (a attempt, ok bool) {
 	cfg := &w.r.s.cfg
 	u := Update{Detail: a.note, At: cfg.Now(), Owner: w.r.owner}
 	if err := w.record(Move{Key: m.job.Key, From: StatePending, To: StateFailed, Update: u}); err != nil {
+		if w.lostLease(err) {
+			return attempt{out: outLost, note: err.Error()}, false
+		}
 		if w.r.owner != "" && errors.Is(err, ErrConflict) {
 			return attempt{out: outConflict, note: err.Error()}, false
 		}
@@ -248,8 +252,11 @@ func (w *worker) refusedBeforeData(m *message, err error) attempt {
 	cfg := &w.r.s.cfg
 	u := Update{Detail: a.detail(), Attempt: true, MessageID: m.id, At: cfg.Now(), Owner: w.r.owner}
 	if err := w.record(Move{Key: m.job.Key, From: StatePending, To: a.out.state(), Update: u}); err != nil {
+		if w.lostLease(err) {
+			return attempt{out: outLost, note: err.Error()}
+		}
 		if w.r.owner != "" && errors.Is(err, ErrConflict) {
-			return attempt{out: outConflict, note: err.Error()} // the lease was lost
+			return attempt{out: outConflict, note: err.Error()}
 		}
 		return w.fatal(err)
 	}
@@ -266,6 +273,9 @@ func (w *worker) markSending(m *message) (a attempt, ok bool) {
 	err := w.record(Move{Key: m.job.Key, From: StatePending, To: StateSending, Update: u})
 	if err == nil {
 		return attempt{}, true
+	}
+	if w.lostLease(err) {
+		return attempt{out: outLost, note: err.Error()}, false
 	}
 	if errors.Is(err, ErrConflict) {
 		return attempt{out: outConflict, note: err.Error()}, false

@@ -108,11 +108,9 @@ func (w *worker) deliver(t task) {
 		res := t.res
 		cfg := &w.r.s.cfg
 		u := Update{Detail: res.Detail, At: cfg.Now(), Owner: w.r.owner}
-		if err := w.record(Move{Key: job.Key, From: StatePending, To: res.State, Update: u}); err != nil {
-			w.journalError(&res, err)
-			return
+		if w.recordRegained(Move{Key: job.Key, From: StatePending, To: res.State, Update: u}, &res) {
+			w.r.report(res)
 		}
-		w.r.report(res)
 		return
 	}
 	w.send(&t.m, t.res, t.rec)
@@ -132,6 +130,7 @@ func (w *worker) send(m *message, res Result, rec *Record) {
 		}
 		rec = &got
 	}
+	regains := 0
 	for {
 		if r.s.limiter.Limit() != rate.Inf {
 			w.flush() // the wait may be long
@@ -152,6 +151,12 @@ func (w *worker) send(m *message, res Result, rec *Record) {
 		a := w.transact(m)
 		if a.out == outStale {
 			continue // not the message's fault: a pooled session had gone away
+		}
+		if a.out == outLost {
+			if rec = w.regain(m.job.Key, &res, &regains); rec == nil {
+				return
+			}
+			continue // held again: the attempt the journal refused did not count
 		}
 		res.Attempts++
 		res.Detail, res.Code, res.Status = a.detail(), a.reply.smtpCode(), a.reply.Status

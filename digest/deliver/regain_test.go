@@ -1,0 +1,146 @@
+package deliver
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lapsing is a MemJournal on which a Run's lease runs out just before a
+// chosen move from pending (the process stalled for longer than a Lease
+// after claiming): times says how often, and other, when set, claims the
+// record for another owner the moment the lease has run out.
+type lapsing struct {
+	*MemJournal
+	mu     sync.Mutex
+	target Key
+	to     State // the move that finds the lease run out
+	times  int
+	other  string
+}
+
+func (l *lapsing) lapse(mv Move) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if mv.Key != l.target || mv.From != StatePending || mv.To != l.to || mv.Update.Owner == "" || l.times == 0 {
+		return
+	}
+	l.times--
+	l.MemJournal.mu.Lock()
+	if ls, ok := l.leases[mv.Key]; ok {
+		ls.until = time.Now().Add(-time.Second)
+		l.leases[mv.Key] = ls
+	}
+	l.MemJournal.mu.Unlock()
+	if l.other != "" {
+		if _, err := l.Claim(context.Background(), l.other, []Key{mv.Key}, 150*time.Millisecond, time.Now()); err != nil {
+			panic(err)
+		}
+	}
+}
+
+func (l *lapsing) Transition(ctx context.Context, k Key, from, to State, u Update) error {
+	l.lapse(Move{Key: k, From: from, To: to, Update: u})
+	return l.MemJournal.Transition(ctx, k, from, to, u)
+}
+
+func (l *lapsing) TransitionAll(ctx context.Context, moves []Move) []error {
+	for _, mv := range moves {
+		l.lapse(mv)
+	}
+	return l.MemJournal.TransitionAll(ctx, moves)
+}
+
+// TestLostLeaseIsRegained: a lone sender's lease on a pending record runs
+// out before it records "sending". The journal refuses the move; the Run
+// used to report the job as another sender's (Done) and return nil with
+// the record pending and the subscriber unmailed. It now claims the
+// record again and sends it, once.
+func TestLostLeaseIsRegained(t *testing.T) {
+	for _, to := range []State{StateSending, StateFailed} {
+		t.Run(string(to), func(t *testing.T) {
+			const n = 10
+			opts := []serverOption{}
+			target := Key{"lapse", rcptAddr(4)}
+			if to == StateFailed {
+				// A 5xx to RCPT: the move that finds the lease gone is
+				// pending → failed.
+				opts = append(opts, withFaults(func(rcpt string, _ int) fault {
+					if rcpt == target.Recipient {
+						return faultRcpt550
+					}
+					return faultNone
+				}))
+			}
+			srv := startServer(t, opts...)
+			j := &lapsing{MemJournal: &MemJournal{}, target: target, to: to, times: 2}
+			s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 1, Builders: 1, Lease: 3 * time.Second})
+			c, err := s.Run(context.Background(), jobsFor("lapse", n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := mustGet(t, j, target)
+			want, copies := StateSent, 1
+			if to == StateFailed {
+				want, copies = StateFailed, 0
+			}
+			if r.State != want || srv.countFor(target.Recipient) != copies || c.Done != 0 {
+				t.Errorf("record %s, %d received, counts %+v; want %s, %d received, nothing done by another", r.State, srv.countFor(target.Recipient), c, want, copies)
+			}
+			if c.Sent+c.Failed != n {
+				t.Errorf("counts %+v, want all %d sent or failed", c, n)
+			}
+		})
+	}
+}
+
+// TestLostLeaseTakenByAnother: the lease runs out and another sender
+// claims the record at once. The Run waits for that sender, as its
+// producer waits for records others hold, and, when that sender is gone
+// without sending (its lease runs out too), sends it itself.
+func TestLostLeaseTakenByAnother(t *testing.T) {
+	srv := startServer(t)
+	target := Key{"taken", rcptAddr(2)}
+	j := &lapsing{MemJournal: &MemJournal{}, target: target, to: StateSending, times: 1, other: "dead-sender#1"}
+	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 2, Lease: 2 * time.Second})
+	start := time.Now()
+	c, err := s.Run(context.Background(), jobsFor("taken", 6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := mustGet(t, j, target); r.State != StateSent || srv.countFor(target.Recipient) != 1 || c.Sent != 6 {
+		t.Errorf("record %s, %d received, counts %+v; want sent once, all 6 sent by this Run", r.State, srv.countFor(target.Recipient), c)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Errorf("Run returned after %v, before the other sender's lease ran out", d)
+	}
+}
+
+// TestLeaseLostTooOftenStops: a lease that is lost every time (a Lease
+// shorter than the journal's round trip) does not keep the Run going
+// forever: it stops with an error naming the setting, and the job is
+// reported as left pending.
+func TestLeaseLostTooOftenStops(t *testing.T) {
+	srv := startServer(t)
+	target := Key{"short", rcptAddr(1)}
+	j := &lapsing{MemJournal: &MemJournal{}, target: target, to: StateSending, times: 1 << 30}
+	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 1, Builders: 1, Lease: 3 * time.Second})
+	var last Result
+	s.cfg.Progress = func(p Progress) {
+		if p.Last.Key == target {
+			last = p.Last
+		}
+	}
+	c, err := s.Run(context.Background(), jobsFor("short", 3))
+	if err == nil {
+		t.Fatalf("Run returned nil; counts %+v", c)
+	}
+	t.Logf("Run: %v; counts %+v", err, c)
+	if last.State != StatePending || last.Already || srv.countFor(target.Recipient) != 0 {
+		t.Errorf("last result %+v, %d received; want reported pending, not sent", last, srv.countFor(target.Recipient))
+	}
+	if r := mustGet(t, j, target); r.State != StatePending {
+		t.Errorf("record %s, want pending", r.State)
+	}
+}
