@@ -50,7 +50,8 @@ type Article struct {
 type Author struct {
 	Name string `json:"name"`
 	// Slug is the author's URL key (/author/{slug}/); derived from Name with
-	// Slugify when empty.
+	// Slugify when empty. The Catalog stores it in Unicode normalization
+	// form C (so do Category and Tag).
 	Slug  string `json:"slug,omitempty"`
 	Email string `json:"email,omitempty"`
 	URL   string `json:"url,omitempty"`

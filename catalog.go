@@ -251,7 +251,7 @@ func (c *Catalog) Version() uint64 {
 func (c *Catalog) KeyVersion(k Key) uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if n := c.lists[k]; n != nil {
+	if n := c.list(k); n != nil {
 		return n.Data.version
 	}
 	return 0
@@ -281,7 +281,7 @@ func (c *Catalog) Get(id string) (*Article, bool) {
 func (c *Catalog) Count(k Key) int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if n := c.lists[k]; n != nil {
+	if n := c.list(k); n != nil {
 		return n.List.Len()
 	}
 	return 0
@@ -293,7 +293,7 @@ func (c *Catalog) Count(k Key) int {
 func (c *Catalog) Newest(k Key, offset, limit int) ([]*Article, int) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	n := c.lists[k]
+	n := c.list(k)
 	if n == nil {
 		return nil, 0
 	}
@@ -305,7 +305,7 @@ func (c *Catalog) Newest(k Key, offset, limit int) ([]*Article, int) {
 func (c *Catalog) Find(q Query) []*Article {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	n := c.lists[q.Key]
+	n := c.list(q.Key)
 	if n == nil {
 		return nil
 	}
@@ -355,7 +355,7 @@ func (c *Catalog) Top(q Query, score func(*Article) float64) []*Article {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	l := c.lists[q.Key]
+	l := c.list(q.Key)
 	if l == nil {
 		return nil
 	}
@@ -441,11 +441,19 @@ func (h scoreHeap) down(i int) {
 	}
 }
 
+// list returns the list of k, nil when there is none: k's slug is looked
+// up in normalization form C, the form the catalog files slugs in.
+// Called with c.mu held.
+func (c *Catalog) list(k Key) *node {
+	k.Slug = nfc(k.Slug)
+	return c.lists[k]
+}
+
 // Category returns the category with the given path (Category.SlugPath).
 func (c *Catalog) Category(path string) (*Category, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if n := c.lists[CategoryKey(path)]; n != nil {
+	if n := c.list(CategoryKey(path)); n != nil {
 		return n.Data.cat, true
 	}
 	return nil, false
@@ -455,7 +463,7 @@ func (c *Catalog) Category(path string) (*Category, bool) {
 func (c *Catalog) Tag(slug string) (Tag, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if n := c.lists[TagKey(slug)]; n != nil {
+	if n := c.list(TagKey(slug)); n != nil {
 		return tagOf(n), true
 	}
 	return Tag{}, false
@@ -465,7 +473,7 @@ func (c *Catalog) Tag(slug string) (Tag, bool) {
 func (c *Catalog) Author(slug string) (Author, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if n := c.lists[AuthorKey(slug)]; n != nil {
+	if n := c.list(AuthorKey(slug)); n != nil {
 		return authorOf(n), true
 	}
 	return Author{}, false

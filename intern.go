@@ -253,12 +253,14 @@ func (c *Catalog) canonicalize(a *Article, s *storedArticle) {
 	}
 }
 
-// slugOf returns slug, or when it is empty the slug of the name as the
-// catalog stores it (cleaned), so that a stored Slug is always Slugify of
-// the stored Name.
+// slugOf returns slug in normalization form C, or when it is empty the
+// slug of the name as the catalog stores it (cleaned), so that a stored
+// Slug is always Slugify of the stored Name. Slugs are filed in NFC, the
+// form addresses are read back in (UnescapeSlug): a slug given decomposed
+// and one given composed name one list, and its feed has one address.
 func slugOf(slug, name string) string {
 	if slug != "" {
-		return slug
+		return nfc(slug)
 	}
 	return Slugify(CleanText(name))
 }

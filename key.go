@@ -33,7 +33,9 @@ func (k KeyKind) String() string {
 
 // Key names one of the article lists a Catalog keeps, and so one feed: the
 // whole site, a category (Slug is its SlugPath, "उत्तर-प्रदेश/कानपुर"), a tag
-// or an author (Slug is the slug). The zero Key is the site.
+// or an author (Slug is the slug). The zero Key is the site. A Catalog
+// looks slugs up in Unicode normalization form C, the form it files them
+// in: a slug spelled decomposed selects the same list.
 type Key struct {
 	Kind KeyKind
 	Slug string

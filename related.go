@@ -164,7 +164,7 @@ func (c *Catalog) Adjacent(id string, k Key) (prev, next *Article) {
 		return nil, nil
 	}
 	d := c.docs.Get(c.docs.Hash(id), id)
-	n := c.lists[k]
+	n := c.list(k)
 	if d == nil || n == nil {
 		return nil, nil
 	}

@@ -39,8 +39,20 @@ func Slugify(name string) string {
 }
 
 // EscapeSlug percent-encodes a slug for use as one URL path segment:
-// "उत्तर-प्रदेश" → "%E0%A4%89%E0%A4%A4...". UnescapeSlug reverses it.
-func EscapeSlug(slug string) string { return url.PathEscape(slug) }
+// "उत्तर-प्रदेश" → "%E0%A4%89%E0%A4%A4...". UnescapeSlug reverses it. The
+// slug is written in Unicode normalization form C, the form the Catalog
+// files slugs under and UnescapeSlug reads them back in, so that a slug
+// given decomposed ("cafe" + U+0301) has one address.
+func EscapeSlug(slug string) string { return url.PathEscape(nfc(slug)) }
+
+// nfc returns s in Unicode normalization form C: s itself, without
+// allocating, when the quick check passes (ASCII, most Devanagari).
+func nfc(s string) string {
+	if norm.NFC.QuickSpanString(s) == len(s) {
+		return s
+	}
+	return norm.NFC.String(s)
+}
 
 // UnescapeSlug decodes a percent-encoded path segment back to the slug; a
 // segment that is not encoded is returned as it is (in NFC), so raw and
@@ -58,9 +70,9 @@ func UnescapeSlug(seg string) (string, error) {
 }
 
 // EscapePath percent-encodes each "/"-separated segment of a category key
-// such as "उत्तर-प्रदेश/कानपुर".
+// such as "उत्तर-प्रदेश/कानपुर", in normalization form C as EscapeSlug does.
 func EscapePath(key string) string {
-	segs := strings.Split(key, "/")
+	segs := strings.Split(nfc(key), "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}

@@ -70,3 +70,35 @@ func TestDotSegmentSlugRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestNFDSlugReachable: a tag or author slug given in decomposed form
+// ("cafe" + U+0301) is filed in NFC, so its feed's own address, the one
+// FeedURL and Discovery advertise, answers 200 at once. Before, the list
+// was filed under the decomposed slug while the Handler reads every
+// requested slug back in NFC: the address redirected to an NFC spelling
+// that answered 404.
+func TestNFDSlugReachable(t *testing.T) {
+	c := fixture(t)
+	a, _ := c.Get("a-1004")
+	b := a.Clone()
+	b.ID = "a-nfd"
+	b.Tags = []khabar.Tag{{Name: "Café", Slug: "cafe\u0301"}}
+	b.Authors = []khabar.Author{{Name: "Zoë", Slug: "zoe\u0308"}}
+	if err := c.Upsert(b); err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHandler(t, c, nil)
+	for _, k := range []khabar.Key{khabar.TagKey("cafe\u0301"), khabar.AuthorKey("zoe\u0308"), khabar.TagKey("caf\u00e9")} {
+		if _, err := h.Discovery(k); err != nil {
+			t.Fatalf("%v has no feed: %v", k, err)
+		}
+		raw := h.Renderer().FeedURL(k, RSS, 1)
+		path := strings.TrimPrefix(raw, "https://news.example.in")
+		if w := do(h, "GET", path); w.Code != 200 {
+			t.Errorf("%v: its own feed address %s answers %d (Location %q)", k, path, w.Code, w.Header().Get("Location"))
+		}
+	}
+	if got := h.Renderer().FeedURL(khabar.TagKey("cafe\u0301"), RSS, 1); got != h.Renderer().FeedURL(khabar.TagKey("caf\u00e9"), RSS, 1) {
+		t.Errorf("the two spellings of one slug have two addresses: %s", got)
+	}
+}
