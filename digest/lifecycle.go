@@ -203,6 +203,37 @@ type Lifecycle interface {
 	History(ctx context.Context, email string) ([]Event, error)
 }
 
+// PendingPurger is a Lifecycle that can forget the addresses that asked to
+// subscribe and never confirmed: a list keeps no address of a stranger's
+// longer than its confirmation link works (the signup form records one
+// for each request, also for addresses typed in by someone else). Run it
+// daily, with before at most the time the last such link expired:
+// Signup.PurgeUnconfirmed does. *MemStore, *sqlite.Store and
+// *postgres.Store implement it.
+type PendingPurger interface {
+	// PurgePending removes every subscriber who is pending and whose
+	// history holds only signup requests (EventRequested), all made
+	// before before, together with that history, and returns how many it
+	// removed. An address with any other event (confirmed once, imported,
+	// unsubscribed, bounced) is kept, history and all: its history is the
+	// record of its consent.
+	PurgePending(ctx context.Context, before time.Time) (int, error)
+}
+
+// Unconfirmed reports whether sub, with history h, is what PurgePending
+// removes: pending, with only signup requests, all made before before.
+func Unconfirmed(sub *Subscriber, h []Event, before time.Time) bool {
+	if sub == nil || sub.Status != StatusPending || len(h) == 0 {
+		return false
+	}
+	for _, e := range h {
+		if e.Kind != EventRequested || !e.At.Before(before) {
+			return false
+		}
+	}
+	return true
+}
+
 // SourceStatus is the Source of the events stores append when a status
 // is set through SetStatus or Suppress; SourceImport that of the events
 // Import appends.
@@ -295,6 +326,26 @@ func (m *MemStore) Change(ctx context.Context, email string, ev Event, fn Change
 	}
 	m.history[key] = append(hist, cloneEvent(ev))
 	return true, nil
+}
+
+var _ PendingPurger = (*MemStore)(nil)
+
+// PurgePending implements PendingPurger.
+func (m *MemStore) PurgePending(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for key, s := range m.subs {
+		if Unconfirmed(s, m.history[key], before) {
+			delete(m.subs, key)
+			delete(m.history, key)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // History returns the address's events, oldest first.

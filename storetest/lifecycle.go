@@ -14,17 +14,19 @@ import (
 )
 
 // LifecycleStore is what Lifecycle needs: a Store that keeps consent
-// histories (digest.MemStore, sqlite.Store, postgres.Store).
+// histories and forgets unconfirmed signups (digest.MemStore,
+// sqlite.Store, postgres.Store).
 type LifecycleStore interface {
 	Store
 	digest.Lifecycle
+	digest.PendingPurger
 }
 
 // Lifecycle runs the consent-history suite; open returns a new, empty
 // store for each subtest. It checks Change and History (order, every
 // field, idempotence, what is not stored, concurrency), the pause, the
-// pending and complained statuses, and the events SetStatus, Suppress and
-// Import append.
+// pending and complained statuses, the events SetStatus, Suppress and
+// Import append, and PurgePending.
 func Lifecycle(t *testing.T, open func(t *testing.T) LifecycleStore) {
 	for _, tc := range []struct {
 		name string
@@ -38,6 +40,7 @@ func Lifecycle(t *testing.T, open func(t *testing.T) LifecycleStore) {
 		{"NewStatuses", newStatuses},
 		{"StatusEvents", statusEvents},
 		{"ImportEvents", importEvents},
+		{"PurgePending", purgePending},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open(t)) })
 	}

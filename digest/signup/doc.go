@@ -29,6 +29,9 @@
 // (digest.Config.PreferencesURL), changes follows, language, time zone,
 // pauses or unsubscribes; GET never changes anything.
 //
+// An address that never confirms is pending until Signup.PurgeUnconfirmed
+// forgets it, with its history, once its link has expired: run it daily.
+//
 // The address is kept in the one spelling of its mailbox
 // (digest.CanonicalAddress: its domain as IDNA delivers to it), so that a
 // spelling that lower-cases to another subscriber's address but is

@@ -3,6 +3,7 @@ package signup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/mail"
@@ -101,6 +102,20 @@ type Signup struct {
 
 	flightMu sync.Mutex
 	inFlight map[string]bool // the keys of addresses a request is mailing
+}
+
+// PurgeUnconfirmed forgets, with their histories, the addresses whose
+// signup requests all went unconfirmed until their links expired
+// (ConfirmTTL ago), and returns how many: a stranger's address, typed into
+// the form by someone else, is kept no longer than its link works. It
+// needs a Store that is a digest.PendingPurger (khabar's stores are). Run
+// it daily; examples/site does.
+func (s *Signup) PurgeUnconfirmed(ctx context.Context) (int, error) {
+	p, ok := s.Store.(digest.PendingPurger)
+	if !ok {
+		return 0, fmt.Errorf("signup: the store %T cannot purge unconfirmed signups (not a digest.PendingPurger)", s.Store)
+	}
+	return p.PurgePending(ctx, s.now().Add(-or(s.ConfirmTTL, 48*time.Hour)))
 }
 
 // DefaultTimeZones are the zones offered when Signup.TimeZones is empty.

@@ -644,3 +644,55 @@ func TestPauseLabels(t *testing.T) {
 		t.Error(`preferences page says "1 days"`)
 	}
 }
+
+// TestPurgeUnconfirmed: an address whose signup was never confirmed is
+// kept while its link works and forgotten, history and all, once the
+// link has expired; a confirmed one stays. The expired link then finds
+// no one to confirm, and the address can sign up again.
+func TestPurgeUnconfirmed(t *testing.T) {
+	f := newFixture(t)
+	for _, email := range []string{"stranger@example.com", "asha@example.com"} {
+		if res, b := f.post(t, "/subscribe", signupForm(f.formToken(t), email)); res.StatusCode != 200 {
+			t.Fatalf("POST /subscribe %s: %d\n%s", email, res.StatusCode, b)
+		}
+	}
+	confirm := func(n *digest.Notice) (int, string) {
+		m := linkRE.FindStringSubmatch(string(n.Text))
+		res, _ := http.Get(f.srv.URL + strings.ReplaceAll(m[1], "&amp;", "&"))
+		ct := tokenRE.FindStringSubmatch(body(t, res))
+		if ct == nil {
+			return res.StatusCode, ""
+		}
+		res, b := f.post(t, "/confirm", url.Values{"t": {ct[1]}})
+		return res.StatusCode, b
+	}
+	f.mail.mu.Lock()
+	strangerMail := f.mail.sent[0]
+	f.mail.mu.Unlock()
+	if code, b := confirm(f.mail.last()); code != 200 {
+		t.Fatalf("confirming asha: %d\n%s", code, b)
+	}
+	ctx := context.Background()
+	if n, err := f.s.PurgeUnconfirmed(ctx); err != nil || n != 0 {
+		t.Fatalf("PurgeUnconfirmed while the link works = %d, %v; want 0", n, err)
+	}
+	f.advance(48*time.Hour + time.Minute)
+	if n, err := f.s.PurgeUnconfirmed(ctx); err != nil || n != 1 {
+		t.Fatalf("PurgeUnconfirmed after the link expired = %d, %v; want 1", n, err)
+	}
+	if _, err := f.store.Subscriber(ctx, "stranger@example.com"); !errors.Is(err, digest.ErrUnknownSubscriber) {
+		t.Errorf("the unconfirmed address is still stored: %v", err)
+	}
+	if h, _ := f.store.History(ctx, "stranger@example.com"); len(h) != 0 {
+		t.Errorf("its history is still stored: %+v", h)
+	}
+	if st := f.status(t, "asha@example.com"); st != digest.StatusActive {
+		t.Errorf("the confirmed subscriber is %q after the purge", st)
+	}
+	if code, _ := confirm(strangerMail); code != http.StatusGone {
+		t.Errorf("the purged address's expired link answered %d, want 410", code)
+	}
+	if res, b := f.post(t, "/subscribe", signupForm(f.formToken(t), "stranger@example.com")); res.StatusCode != 200 || f.status(t, "stranger@example.com") != digest.StatusPending {
+		t.Errorf("signing up again after the purge: %d\n%s", res.StatusCode, b)
+	}
+}

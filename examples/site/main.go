@@ -4,7 +4,8 @@
 // /preferences, the digests' unsubscribe link at /digest/unsubscribe and
 // the web version of editions under /digest/. It keeps subscribers in the
 // same store as examples/digest-sender, so that a confirmed subscriber is
-// in the next edition.
+// in the next edition. Addresses whose confirmation link expired
+// unconfirmed are forgotten at start and daily.
 //
 //	go run ./examples/site                  # http://127.0.0.1:8080/subscribe
 //	go run ./examples/digest-sender -site http://127.0.0.1:8080
@@ -41,6 +42,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
@@ -170,6 +172,7 @@ func newHandler(ctx context.Context, o options, cat *khabar.Catalog, store diges
 	}
 	s := &signup.Signup{Store: store, Tokens: tokens, Mailer: mailer, From: o.from, Publisher: publisher,
 		Catalog: cat, SiteURL: o.site, Wording: o.wording}
+	go purgeUnconfirmed(ctx, s, logw)
 	mux := http.NewServeMux()
 	mux.Handle("/subscribe", s.Subscribe())
 	mux.Handle("/confirm", s.Confirm())
@@ -180,6 +183,28 @@ func newHandler(ctx context.Context, o options, cat *khabar.Catalog, store diges
 	}
 	mux.Handle("/", &indexpage.Site{Feeds: fh, Catalog: cat, Title: publisher.Name, Location: khabar.DefaultLocation()})
 	return mux, nil
+}
+
+// purgeUnconfirmed forgets the signups whose confirmation links expired
+// unconfirmed (Signup.PurgeUnconfirmed), at once and then daily, until ctx
+// is done.
+func purgeUnconfirmed(ctx context.Context, s *signup.Signup, logw io.Writer) {
+	for {
+		n, err := s.PurgeUnconfirmed(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			fmt.Fprintln(logw, "purging unconfirmed signups:", err)
+		case n > 0:
+			fmt.Fprintf(logw, "forgot %d unconfirmed signups (their links expired)\n", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(24 * time.Hour):
+		}
+	}
 }
 
 // newMailer returns the -smtp sender, or one that writes .eml files to
