@@ -58,15 +58,21 @@ import (
 // content alone, not on the process or the time of rendering: replicas
 // following one store (khabar.Follower) serve the same ones, and so does
 // a restarted process. (The gzip body matches across replicas once the
-// background deflate is done.) Last-Modified does not move for a change
-// that leaves the newest date as it was (a deletion, an edit without a new
-// Updated, an article added with an older date), and moves back when the
-// page's newest article is deleted or redated: clients that send
-// If-None-Match see every change, since If-None-Match wins over
-// If-Modified-Since, while a client that revalidates with
-// If-Modified-Since alone gets 304 for such a change until a newer date
-// comes. A Last-Modified ahead of the clock (an article dated in the
-// future) is sent as the time of the response.
+// background deflate is done.) One exception keeps If-Modified-Since
+// truthful: when a page's bytes change and its newest date does not move
+// past the Last-Modified it was last served with (an article deleted, or
+// added or edited without a newer date), Last-Modified becomes the time of
+// the render that noticed the change, at least a second past
+// the last one. Such a date is the Handler's own, so another replica, or
+// this one after a restart, may send another date for the same bytes; a
+// client that revalidates with If-Modified-Since alone then gets the page
+// again rather than a 304 for a page it does not have. (A process that
+// starts after such a change was made elsewhere sends the content's date,
+// which may be earlier than the one another process sent; clients that
+// send If-None-Match, as most feed readers do, are never misled, since
+// If-None-Match wins over If-Modified-Since.) A Last-Modified ahead of the
+// clock (an article dated in the future) is sent as the time of the
+// response.
 //
 // With Config.AllowOrigin set, responses carry CORS headers and
 // preflight requests are answered, so that a feed reader in a web page
@@ -85,6 +91,10 @@ type Handler struct {
 	mu         sync.RWMutex
 	cache      map[khabar.Key]map[pageKey]*entry
 	cacheBytes int64 // bytes held by cached entries
+	// served is what each page was last rendered as (its ETag and
+	// Last-Modified), kept apart from cache, whose entries are dropped
+	// under memory pressure: fill moves Last-Modified on from it.
+	served map[cacheKey]servedAs
 
 	flight   singleflight.Group // one render per cold page, keyed by cacheKey.String
 	ping     *pinger
@@ -92,6 +102,7 @@ type Handler struct {
 	bg       sync.WaitGroup // recompress goroutines
 	renders  atomic.Int64   // pages rendered, for tests
 	cacheCtl []string       // Cache-Control value
+	now      func() time.Time
 }
 
 type pageKey struct {
@@ -123,6 +134,48 @@ type entry struct {
 	etagH, gzETagH, lastModH, lenH, gzLenH []string
 }
 
+// servedAs is the identity ETag and the Last-Modified a page was last
+// rendered with.
+type servedAs struct {
+	etag     string
+	modified time.Time
+}
+
+// maxServed bounds Handler.served; past it the map starts again (the next
+// change of a forgotten page may then leave its Last-Modified where the
+// content puts it, as a restarted process would).
+const maxServed = 1 << 14
+
+// lastModified returns the Last-Modified of a page whose content's newest
+// date is updated, rendered as etag, last served as prev (ok false: not
+// since this Handler started). It is the content's date, the same for
+// every replica and after a restart, unless the bytes changed while that
+// date did not move past the one last served (an article deleted, or
+// added or edited without a newer date). Then it is the time of the
+// render that noticed, at least a second past the last one: a client that
+// revalidates with If-Modified-Since alone must not be told "not modified"
+// for a changed page (RFC 9110 13.1.3).
+func lastModified(updated time.Time, etag string, prev servedAs, ok bool, now time.Time) time.Time {
+	m := updated.UTC().Truncate(time.Second)
+	switch {
+	case !ok || m.After(prev.modified):
+		return m
+	case etag == prev.etag:
+		return prev.modified
+	}
+	now = now.UTC().Truncate(time.Second)
+	// The latest date a client may hold for other bytes: what was sent,
+	// and a date ahead of the clock was sent as the response's time.
+	held := prev.modified
+	if held.After(now) {
+		held = now
+	}
+	if next := held.Add(time.Second); next.After(now) {
+		return next
+	}
+	return now
+}
+
 // NewHandler returns a Handler serving c's feeds for the site cfg
 // describes, or an error wrapping ErrConfig. Call Close when done with it.
 func NewHandler(c *khabar.Catalog, cfg Config) (*Handler, error) {
@@ -130,7 +183,7 @@ func NewHandler(c *khabar.Catalog, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{r: r, c: c, s: r.s, cache: make(map[khabar.Key]map[pageKey]*entry), cacheCtl: cacheControl(r.s.MaxAge)}
+	h := &Handler{r: r, c: c, s: r.s, cache: make(map[khabar.Key]map[pageKey]*entry), cacheCtl: cacheControl(r.s.MaxAge), now: time.Now}
 	if h.s.Hub != "" {
 		h.ping = newPinger(khabar.URI(h.s.Hub), h.s.Client, h.s.ErrorLog)
 	}
@@ -288,7 +341,7 @@ func (h *Handler) serve(w http.ResponseWriter, req *http.Request, ck cacheKey, c
 		hd["Etag"] = e.etagH
 	}
 	hd["Last-Modified"] = e.lastModH
-	if now := time.Now(); e.modified.After(now) {
+	if now := h.now(); e.modified.After(now) {
 		// RFC 9110 8.8.2.1: never later than the response (an article
 		// dated ahead of the clock). notModified still compares with
 		// e.modified, so If-Modified-Since this date gets the feed.
@@ -506,8 +559,12 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
 	e.etag = `"` + tag + `"`
 	// Last-Modified comes from the content, like the ETag, so that every
-	// replica serving the same catalog sends the same one.
-	e.modified = updated.UTC().Truncate(time.Second)
+	// replica serving the same catalog sends the same one, but moves on
+	// with every change of the bytes (lastModified).
+	h.mu.RLock()
+	prev, seen := h.served[ck]
+	h.mu.RUnlock()
+	e.modified = lastModified(updated, e.etag, prev, seen, h.now())
 	upgrade := false
 	if old != nil && old.etag == e.etag {
 		e.gz, e.gzETag = old.gz, old.gzETag
@@ -549,6 +606,10 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	m[ck.pageKey] = e
 	h.cacheBytes += e.size()
 	h.trimPages(e)
+	if h.served == nil || len(h.served) >= maxServed {
+		h.served = make(map[cacheKey]servedAs)
+	}
+	h.served[ck] = servedAs{e.etag, e.modified}
 	h.mu.Unlock()
 	if upgrade {
 		h.bg.Add(1)

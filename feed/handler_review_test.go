@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/khabar/khabar"
 )
@@ -100,5 +101,79 @@ func TestNFDSlugReachable(t *testing.T) {
 	}
 	if got := h.Renderer().FeedURL(khabar.TagKey("cafe\u0301"), RSS, 1); got != h.Renderer().FeedURL(khabar.TagKey("caf\u00e9"), RSS, 1) {
 		t.Errorf("the two spellings of one slug have two addresses: %s", got)
+	}
+}
+
+// TestHandlerIMSSeesEveryChange: a client that revalidates with
+// If-Modified-Since alone gets the page again after every change of its
+// bytes, also when the change leaves the newest date where it was or
+// moves it back: an article added with an older date, the newest one
+// deleted, a date ahead of the clock corrected. Before, each got 304
+// with the Last-Modified the client already had.
+func TestHandlerIMSSeesEveryChange(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before func(c *khabar.Catalog)
+		change func(c *khabar.Catalog)
+	}{
+		{"older article added", nil, func(c *khabar.Catalog) {
+			a, _ := c.Get("a-1004")
+			b := a.Clone()
+			b.ID, b.Title, b.Updated = "a-late", "देर से आई ख़बर", time.Time{}
+			b.Published = time.Date(2026, 11, 24, 12, 0, 0, 0, ist)
+			mustUpsert(t, c, b)
+		}},
+		{"newest deleted", nil, func(c *khabar.Catalog) {
+			if !c.Delete("a 1005/ü?#") {
+				t.Fatal("delete")
+			}
+		}},
+		{"future date corrected", func(c *khabar.Catalog) {
+			a, _ := c.Get("a-1004")
+			b := a.Clone()
+			b.Updated = time.Now().Add(10 * time.Hour)
+			mustUpsert(t, c, b)
+		}, func(c *khabar.Catalog) {
+			a, _ := c.Get("a-1004")
+			b := a.Clone()
+			b.Updated, b.Title = time.Time{}, a.Title+" (सुधार)"
+			mustUpsert(t, c, b)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := fixture(t)
+			if tc.before != nil {
+				tc.before(c)
+			}
+			h := newTestHandler(t, c, nil)
+			clock := time.Now()
+			h.now = func() time.Time { return clock }
+			first := do(h, "GET", "/feed/")
+			lm := first.Header().Get("Last-Modified")
+			tc.change(c)
+			now := do(h, "GET", "/feed/")
+			// A second later: a date ahead of the clock by less than a
+			// second is sent as the clock's until then.
+			clock = clock.Add(2 * time.Second)
+			if now.Header().Get("Last-Modified") == lm {
+				now = do(h, "GET", "/feed/")
+			}
+			if now.Header().Get("Etag") == first.Header().Get("Etag") {
+				t.Fatal("setup: the page did not change")
+			}
+			if w := do(h, "GET", "/feed/", "If-Modified-Since", lm); w.Code != 200 {
+				t.Errorf("page changed, If-Modified-Since %s (what the client was sent): %d, want 200; Last-Modified now %s", lm, w.Code, now.Header().Get("Last-Modified"))
+			}
+			if w := do(h, "GET", "/feed/", "If-Modified-Since", now.Header().Get("Last-Modified")); w.Code != http.StatusNotModified {
+				t.Errorf("If-Modified-Since the new Last-Modified %s: %d, want 304", now.Header().Get("Last-Modified"), w.Code)
+			}
+		})
+	}
+}
+
+func mustUpsert(t *testing.T, c *khabar.Catalog, a *khabar.Article) {
+	t.Helper()
+	if err := c.Upsert(a); err != nil {
+		t.Fatal(err)
 	}
 }
