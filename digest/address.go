@@ -56,38 +56,13 @@ func CanonicalAddress(addr string) (string, error) {
 	if strings.ContainsFunc(local, func(r rune) bool { return r >= utf8.RuneSelf && unicode.ToLower(r) != r }) {
 		return bad("non-ASCII letters in the local part that lower-casing changes")
 	}
-	u, err := unicodeDomain(domain)
+	a, err := idna.Lookup.ToASCII(domain)
 	if err != nil {
 		return bad("domain: " + err.Error())
 	}
-	return local + "@" + u, nil
-}
-
-// unicodeDomain returns domain as IDNA reads it for lookup, written back
-// in Unicode: the spelling CanonicalAddress gives it.
-func unicodeDomain(domain string) (string, error) {
-	a, err := idna.Lookup.ToASCII(domain)
+	u, err := idna.Lookup.ToUnicode(a)
 	if err != nil {
-		return "", err
-	}
-	return idna.Lookup.ToUnicode(a)
-}
-
-// importedAddress returns addr, which CheckAddress passes, with its domain
-// spelled as CanonicalAddress spells it, for an address a list's owner
-// imports: the local part and an address literal are kept as written.
-// An imported "reader@xn--bcher-kva.example" and a signup from
-// "reader@bücher.example" are then one subscriber, not two records mailed
-// twice.
-func importedAddress(addr string) (string, error) {
-	at := strings.LastIndexByte(addr, '@')
-	local, domain := addr[:at], addr[at+1:]
-	if strings.HasPrefix(domain, "[") {
-		return addr, nil
-	}
-	u, err := unicodeDomain(domain)
-	if err != nil {
-		return "", fmt.Errorf("%w: address %q: domain: %v", ErrInvalidSubscriber, addr, err)
+		return bad("domain: " + err.Error())
 	}
 	return local + "@" + u, nil
 }

@@ -42,14 +42,9 @@ var csvColumns = []string{"email", "name", "language", "time_zone", "categories"
 // empty is active). A UTF-8 byte order mark is allowed; lines starting
 // with '#' are comments.
 //
-// An address's domain is stored as CanonicalAddress spells it (IDNA's
-// lookup form, written in Unicode: "reader@XN--BCHER-KVA.example" becomes
-// "reader@bücher.example"), the spelling a signup stores, so that one
-// mailbox is one subscriber; the local part is kept as written.
-//
 // Bad rows are left out and reported, each as a *CSVError, joined into the
 // error; every good row is returned all the same. An address that appears
-// twice (in any spelling of its domain) is an error on its second row.
+// twice is an error on its second row.
 func ReadCSV(r io.Reader) ([]*Subscriber, error) {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
@@ -91,7 +86,7 @@ func ReadCSV(r io.Reader) ([]*Subscriber, error) {
 		}
 		sub, rowErrs := col.subscriber(rec, line)
 		if first, dup := seen[sub.Key()]; dup && sub.Email != "" {
-			rowErrs = append(rowErrs, &CSVError{Line: line, Column: "email", Err: fmt.Errorf("address %s already on line %d", col.email(rec), first)})
+			rowErrs = append(rowErrs, &CSVError{Line: line, Column: "email", Err: fmt.Errorf("address %s already on line %d", sub.Email, first)})
 		}
 		if len(rowErrs) > 0 {
 			errs = append(errs, rowErrs...)
@@ -132,14 +127,6 @@ func csvHeader(header []string) (csvColumnsAt, error) {
 
 // subscriber reads the subscriber on row rec (line line of the file) and
 // every problem with it.
-// email is the address of record rec as written.
-func (col csvColumnsAt) email(rec []string) string {
-	if i := col["email"]; i < len(rec) {
-		return strings.TrimSpace(rec[i])
-	}
-	return ""
-}
-
 func (col csvColumnsAt) subscriber(rec []string, line int) (*Subscriber, []error) {
 	get := func(name string) string {
 		if i, ok := col[name]; ok && i < len(rec) {
@@ -173,10 +160,6 @@ func (col csvColumnsAt) subscriber(rec []string, line int) (*Subscriber, []error
 	sub.Status = st
 	if err := sub.Validate(); err != nil {
 		bad("", err)
-	} else if e, err := importedAddress(sub.Email); err != nil {
-		bad("email", err)
-	} else {
-		sub.Email = e
 	}
 	return sub, errs
 }

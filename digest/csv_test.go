@@ -229,31 +229,3 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
-
-// TestReadCSVCanonicalDomain: an imported address's domain is stored as a
-// signup stores it (CanonicalAddress), so that a list imported with
-// punycode or upper-case domains and a later signup from the same mailbox
-// are one subscriber, not two records each mailed the edition.
-func TestReadCSVCanonicalDomain(t *testing.T) {
-	const in = "email\nReader@XN--BCHER-KVA.example\nasha@Example.COM\nop@[192.0.2.7]\nbad@xn--a.example\nreader@bücher.example\n"
-	subs, err := ReadCSV(strings.NewReader(in))
-	var got []string
-	for _, s := range subs {
-		got = append(got, s.Email)
-	}
-	want := []string{"Reader@bücher.example", "asha@example.com", "op@[192.0.2.7]"}
-	if !slices.Equal(got, want) {
-		t.Errorf("imported %q, want %q", got, want)
-	}
-	for _, msg := range []string{`line 5, column email`, `line 6, column email: address reader@bücher.example already on line 2`} {
-		if err == nil || !strings.Contains(err.Error(), msg) {
-			t.Errorf("error lacks %q: %v", msg, err)
-		}
-	}
-	for _, s := range subs[:2] {
-		c, cerr := CanonicalAddress(s.Email)
-		if cerr != nil || EmailKey(c) != s.Key() {
-			t.Errorf("%s: a signup from it would be stored as %q (%v), another key than %q", s.Email, c, cerr, s.Key())
-		}
-	}
-}
