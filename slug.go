@@ -35,7 +35,9 @@ func Slugify(name string) string {
 			dash = true
 		}
 	}
-	return b.String()
+	// Lower-casing, and dropping a format character between a letter and
+	// its mark, can leave what NFC composes ("J̌" → "j" + U+030C, "ǰ").
+	return nfc(b.String())
 }
 
 // EscapeSlug percent-encodes a slug for use as one URL path segment:
