@@ -176,7 +176,7 @@ func TestRacingMachinesExpiringLeases(t *testing.T) {
 		wg.Go(func() {
 			c, err := s.Run(ctx, jobs(edition, n))
 			if err != nil {
-				t.Logf("sender %d stopped: %v", i, err)
+				t.Logf("sender %d returned %v", i, err)
 				stopped.Store(true)
 			}
 			counts[i] = c

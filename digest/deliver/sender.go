@@ -206,9 +206,10 @@ type Config struct {
 	// over by the others about one Lease after it died (a process
 	// restarted after a crash waits as long for its own). A Run whose
 	// lease on a record ran out before it started the message (it stalled
-	// for longer than Lease) claims the record again; one that loses it
-	// more than three times stops with an error, as a Lease shorter than
-	// the journal's round trip would. Zero means DefaultLease.
+	// for longer than Lease) claims the record again once it is done with
+	// the others; a record whose lease it loses more than three times is
+	// left pending and the Run returns an error, as a Lease shorter than
+	// the journal's round trip would make it. Zero means DefaultLease.
 	Lease time.Duration
 	// ClaimBatch is how many jobs a Run claims from a Claimer, or opens in
 	// an Opener, in one call; zero means DefaultClaimBatch.
@@ -302,6 +303,14 @@ type run struct {
 	// owner names this Run in the leases of a Claimer journal; empty when
 	// the journal is not one.
 	owner string
+	// again are the jobs whose lease the Run lost in this pass, to claim
+	// again in the next (regain.go); losses counts each key's losses, and
+	// leaseErr is the Run's error once one is lost too often. retaking is
+	// set in the passes after the first: their jobs were read already.
+	again    []Job
+	losses   map[Key]int
+	leaseErr error
+	retaking bool
 }
 
 // Run reads jobs from source and delivers each one whose journal record is
@@ -313,43 +322,58 @@ type run struct {
 func (s *Sender) Run(ctx context.Context, source iter.Seq2[Job, error]) (Counts, error) {
 	inner, stop := context.WithCancel(ctx)
 	defer stop()
-	r := &run{s: s, ctx: inner, stop: stop,
-		jobs: make(chan task, s.cfg.Workers), ready: make(chan task, s.cfg.Workers+s.cfg.Builders)}
+	r := &run{s: s, ctx: inner, stop: stop}
 	c, claims := s.cfg.Journal.(Claimer)
-	if claims {
-		r.owner = fmt.Sprintf("%s#%d", s.cfg.Owner, s.runs.Add(1))
-	}
-
-	var wg sync.WaitGroup
-	for range s.cfg.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := &worker{r: r}
-			w.loop()
-			w.close()
-		}()
-	}
-
-	built := r.startBuilders()
-	if claims {
-		hb := r.heartbeat(c)
-		r.produceClaims(c, source)
-		close(r.jobs)
-		built()
-		wg.Wait()
-		hb()
+	if !claims {
+		r.pass(func() { r.produce(source) })
 	} else {
-		r.produce(source)
-		close(r.jobs)
-		built()
-		wg.Wait()
+		r.owner = fmt.Sprintf("%s#%d", s.cfg.Owner, s.runs.Add(1))
+		hb := r.heartbeat(c)
+		r.pass(func() { r.produceClaims(c, source) })
+		// Jobs whose lease was lost are claimed again, a pass at a time.
+		for {
+			src, again := r.takeAgain()
+			if len(again) == 0 {
+				break
+			}
+			if r.ctx.Err() != nil {
+				r.stopped(again)
+				break
+			}
+			r.retaking = true
+			r.pass(func() { r.produceClaims(c, src) })
+		}
+		hb()
 	}
 
 	if r.err == nil && ctx.Err() != nil {
 		r.err = ctx.Err()
 	}
+	if r.err == nil {
+		r.err = r.leaseErr
+	}
 	return r.counts, r.err
+}
+
+// pass runs the pipeline once over what produce hands it: the builders
+// and workers start, produce runs, and pass returns once every job it
+// handed on is done.
+func (r *run) pass(produce func()) {
+	cfg := &r.s.cfg
+	r.jobs, r.ready = make(chan task, cfg.Workers), make(chan task, cfg.Workers+cfg.Builders)
+	var wg sync.WaitGroup
+	for range cfg.Workers {
+		wg.Go(func() {
+			w := &worker{r: r}
+			w.loop()
+			w.close()
+		})
+	}
+	built := r.startBuilders()
+	produce()
+	close(r.jobs)
+	built()
+	wg.Wait()
 }
 
 // fail records the first fatal error and stops the run.
@@ -397,9 +421,11 @@ func (r *run) accept(job Job, err error, n int) bool {
 	if r.ctx.Err() != nil {
 		return false
 	}
-	r.mu.Lock()
-	r.counts.Read++
-	r.mu.Unlock()
+	if !r.retaking {
+		r.mu.Lock()
+		r.counts.Read++
+		r.mu.Unlock()
+	}
 	if job.Key.Edition == "" || job.Key.Recipient == "" || job.Compose == nil {
 		r.fail(fmt.Errorf("deliver: job %d: key %q and Compose are required", n, job.Key))
 		return false

@@ -108,9 +108,15 @@ func (w *worker) deliver(t task) {
 		res := t.res
 		cfg := &w.r.s.cfg
 		u := Update{Detail: res.Detail, At: cfg.Now(), Owner: w.r.owner}
-		if w.recordRegained(Move{Key: job.Key, From: StatePending, To: res.State, Update: u}, &res) {
-			w.r.report(res)
+		if err := w.record(Move{Key: job.Key, From: StatePending, To: res.State, Update: u}); err != nil {
+			if w.lostLease(err) {
+				w.r.relinquish(job, t.res)
+				return
+			}
+			w.journalError(&res, err)
+			return
 		}
+		w.r.report(res)
 		return
 	}
 	w.send(&t.m, t.res, t.rec)
@@ -130,7 +136,6 @@ func (w *worker) send(m *message, res Result, rec *Record) {
 		}
 		rec = &got
 	}
-	regains := 0
 	for {
 		if r.s.limiter.Limit() != rate.Inf {
 			w.flush() // the wait may be long
@@ -153,10 +158,8 @@ func (w *worker) send(m *message, res Result, rec *Record) {
 			continue // not the message's fault: a pooled session had gone away
 		}
 		if a.out == outLost {
-			if rec = w.regain(m.job.Key, &res, &regains); rec == nil {
-				return
-			}
-			continue // held again: the attempt the journal refused did not count
+			r.relinquish(m.job, res) // claimed again in the next pass
+			return
 		}
 		res.Attempts++
 		res.Detail, res.Code, res.Status = a.detail(), a.reply.smtpCode(), a.reply.Status
