@@ -80,6 +80,10 @@ func (r *run) produceClaims(c Claimer, source iter.Seq2[Job, error]) {
 	n := 0
 	for job, err := range source {
 		if n++; !r.accept(job, err, n) {
+			// Every job read is accounted for: the batch not yet
+			// claimed, and those others hold.
+			r.stopped(batch)
+			r.abandon(others)
 			return
 		}
 		if batch = append(batch, job); len(batch) == cfg.ClaimBatch {

@@ -38,17 +38,19 @@ func (w *worker) lostLease(err error) bool {
 
 // relinquish takes back job, whose lease this Run lost before it could
 // record a move from pending, for the next pass; res is the job's result
-// so far. A job lost more than maxRegains times is reported pending
-// instead, and the Run will return an error.
+// so far, whose attempts its report will count. A job lost more than
+// maxRegains times is reported pending instead, and the Run will return
+// an error.
 func (r *run) relinquish(job Job, res Result) {
 	r.mu.Lock()
 	if r.losses == nil {
-		r.losses = make(map[Key]int)
+		r.losses, r.prior = make(map[Key]int), make(map[Key]int)
 	}
 	r.losses[job.Key]++
 	n := r.losses[job.Key]
 	if n <= maxRegains {
 		r.again = append(r.again, job)
+		r.prior[job.Key] += res.Attempts
 		r.mu.Unlock()
 		return
 	}
@@ -61,18 +63,39 @@ func (r *run) relinquish(job Job, res Result) {
 	r.report(res)
 }
 
-// takeAgain returns the jobs handed back during the pass that ended, as a
-// source for the next one, and false when there are none.
-func (r *run) takeAgain() (iter.Seq2[Job, error], []Job) {
+// takeAgain returns the jobs handed back during the pass that ended, and
+// starts the record of what the next pass reports.
+func (r *run) takeAgain() []Job {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	again := r.again
 	r.again = nil
-	r.mu.Unlock()
+	r.reported = make(map[Key]bool, len(again))
+	return again
+}
+
+// unreported returns the jobs of a pass over handed-back jobs (again)
+// that it neither reported nor handed back once more: those it never
+// reached because it was cut short.
+func (r *run) unreported(again []Job) []Job {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Job
+	for _, j := range again {
+		if !r.reported[j.Key] && !slices.ContainsFunc(r.again, func(a Job) bool { return a.Key == j.Key }) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// jobsOf is jobs as a source.
+func jobsOf(jobs []Job) iter.Seq2[Job, error] {
 	return func(yield func(Job, error) bool) {
-		for _, j := range slices.Clip(again) {
+		for _, j := range jobs {
 			if !yield(j, nil) {
 				return
 			}
 		}
-	}, again
+	}
 }

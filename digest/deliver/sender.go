@@ -311,6 +311,12 @@ type run struct {
 	losses   map[Key]int
 	leaseErr error
 	retaking bool
+	// prior are the attempts made on a handed-back job before it was
+	// handed back, added to its Result when it is reported; reported
+	// are the keys reported during the current pass over handed-back
+	// jobs.
+	prior    map[Key]int
+	reported map[Key]bool
 }
 
 // Run reads jobs from source and delivers each one whose journal record is
@@ -332,7 +338,7 @@ func (s *Sender) Run(ctx context.Context, source iter.Seq2[Job, error]) (Counts,
 		r.pass(func() { r.produceClaims(c, source) })
 		// Jobs whose lease was lost are claimed again, a pass at a time.
 		for {
-			src, again := r.takeAgain()
+			again := r.takeAgain()
 			if len(again) == 0 {
 				break
 			}
@@ -341,7 +347,10 @@ func (s *Sender) Run(ctx context.Context, source iter.Seq2[Job, error]) (Counts,
 				break
 			}
 			r.retaking = true
-			r.pass(func() { r.produceClaims(c, src) })
+			r.pass(func() { r.produceClaims(c, jobsOf(again)) })
+			// A pass cut short leaves jobs it never reached: each was
+			// read (and counted) in the first pass, so it is reported.
+			r.stopped(r.unreported(again))
 		}
 		hb()
 	}
@@ -389,6 +398,13 @@ func (r *run) fail(err error) {
 func (r *run) report(res Result) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if n := r.prior[res.Key]; n > 0 {
+		res.Attempts += n
+		delete(r.prior, res.Key)
+	}
+	if r.retaking {
+		r.reported[res.Key] = true
+	}
 	switch {
 	case res.Already:
 		r.counts.Done++
@@ -479,6 +495,7 @@ func (r *run) produce(source iter.Seq2[Job, error]) {
 	n := 0
 	for job, err := range source {
 		if n++; !r.accept(job, err, n) {
+			r.stopped(batch) // read, not yet opened
 			return
 		}
 		batch, keys = append(batch, job), append(keys, job.Key)
