@@ -62,8 +62,12 @@ import (
 // truthful: when a page's bytes change and its newest date does not move
 // past the Last-Modified it was last served with (an article deleted, or
 // added or edited without a newer date), Last-Modified becomes the time of
-// the render that noticed the change, at least a second past
-// the last one. Such a date is the Handler's own, so another replica, or
+// the render that noticed the change, at least a second past the last one
+// (also when the clock stepped back, or the last one was a date ahead of
+// the clock: until the clock passes it, such a page is sent again to
+// If-Modified-Since). The Handler remembers this for its last 16,384 or so
+// pages; one it forgot gets no date before the time it forgot it. Such a
+// date is the Handler's own, so another replica, or
 // this one after a restart, may send another date for the same bytes; a
 // client that revalidates with If-Modified-Since alone then gets the page
 // again rather than a 304 for a page it does not have. (A process that
@@ -93,8 +97,11 @@ type Handler struct {
 	cacheBytes int64 // bytes held by cached entries
 	// served is what each page was last rendered as (its ETag and
 	// Last-Modified), kept apart from cache, whose entries are dropped
-	// under memory pressure: fill moves Last-Modified on from it.
+	// under memory pressure: fill moves Last-Modified on from it. When it
+	// is full, half of it is forgotten, and forgot is when: a page it
+	// does not know gets no Last-Modified before that time.
 	served map[cacheKey]servedAs
+	forgot time.Time
 
 	flight   singleflight.Group // one render per cold page, keyed by cacheKey.String
 	ping     *pinger
@@ -141,39 +148,39 @@ type servedAs struct {
 	modified time.Time
 }
 
-// maxServed bounds Handler.served; past it the map starts again (the next
-// change of a forgotten page may then leave its Last-Modified where the
-// content puts it, as a restarted process would).
-const maxServed = 1 << 14
+// maxServed bounds Handler.served; past it a random half is forgotten.
+// A variable for tests.
+var maxServed = 1 << 14
 
 // lastModified returns the Last-Modified of a page whose content's newest
 // date is updated, rendered as etag, last served as prev (ok false: not
-// since this Handler started). It is the content's date, the same for
-// every replica and after a restart, unless the bytes changed while that
-// date did not move past the one last served (an article deleted, or
-// added or edited without a newer date). Then it is the time of the
-// render that noticed, at least a second past the last one: a client that
-// revalidates with If-Modified-Since alone must not be told "not modified"
+// remembered). It is the content's date, the same for every replica and
+// after a restart, unless a client may hold a later date for other bytes:
+// when the bytes changed while that date did not move past the one last
+// served (an article deleted, or added or edited without a newer date),
+// it is the render's time, and always past the one last served, also
+// when the clock stepped back; for a page served before the Handler last
+// forgot pages (at forgot), it is no earlier than that. So a client that
+// revalidates with If-Modified-Since alone is never told "not modified"
 // for a changed page (RFC 9110 13.1.3).
-func lastModified(updated time.Time, etag string, prev servedAs, ok bool, now time.Time) time.Time {
+func lastModified(updated time.Time, etag string, prev servedAs, ok bool, forgot, now time.Time) time.Time {
 	m := updated.UTC().Truncate(time.Second)
 	switch {
-	case !ok || m.After(prev.modified):
+	case !ok:
+		if forgot.IsZero() || m.After(forgot) {
+			return m
+		}
+		return forgot.Add(time.Second)
+	case m.After(prev.modified):
 		return m
 	case etag == prev.etag:
 		return prev.modified
 	}
-	now = now.UTC().Truncate(time.Second)
-	// The latest date a client may hold for other bytes: what was sent,
-	// and a date ahead of the clock was sent as the response's time.
-	held := prev.modified
-	if held.After(now) {
-		held = now
+	next := prev.modified.Add(time.Second)
+	if now = now.UTC().Truncate(time.Second); now.After(next) {
+		return now
 	}
-	if next := held.Add(time.Second); next.After(now) {
-		return next
-	}
-	return now
+	return next
 }
 
 // NewHandler returns a Handler serving c's feeds for the site cfg
@@ -563,8 +570,12 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	// with every change of the bytes (lastModified).
 	h.mu.RLock()
 	prev, seen := h.served[ck]
+	forgot := h.forgot
 	h.mu.RUnlock()
-	e.modified = lastModified(updated, e.etag, prev, seen, h.now())
+	if !seen && old != nil {
+		prev, seen = servedAs{old.etag, old.modified}, true
+	}
+	e.modified = lastModified(updated, e.etag, prev, seen, forgot, h.now())
 	upgrade := false
 	if old != nil && old.etag == e.etag {
 		e.gz, e.gzETag = old.gz, old.gzETag
@@ -606,16 +617,32 @@ func (h *Handler) fill(ck cacheKey) (*entry, error) {
 	m[ck.pageKey] = e
 	h.cacheBytes += e.size()
 	h.trimPages(e)
-	if h.served == nil || len(h.served) >= maxServed {
-		h.served = make(map[cacheKey]servedAs)
-	}
-	h.served[ck] = servedAs{e.etag, e.modified}
+	h.remember(ck, servedAs{e.etag, e.modified})
 	h.mu.Unlock()
 	if upgrade {
 		h.bg.Add(1)
 		go h.recompress(ck, e, tag)
 	}
 	return e, nil
+}
+
+// remember notes what page ck was served as; when Handler.served is
+// full, a random half of it (Go's map order) is forgotten first, and when.
+// Called with h.mu held.
+func (h *Handler) remember(ck cacheKey, as servedAs) {
+	if h.served == nil {
+		h.served = make(map[cacheKey]servedAs)
+	}
+	if _, ok := h.served[ck]; !ok && len(h.served) >= maxServed {
+		for k := range h.served {
+			if len(h.served) <= maxServed/2 {
+				break
+			}
+			delete(h.served, k)
+		}
+		h.forgot = h.now().UTC().Truncate(time.Second)
+	}
+	h.served[ck] = as
 }
 
 // recompress gzips e's body in one go and, if e is still the cached entry,
