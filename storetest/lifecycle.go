@@ -41,6 +41,8 @@ func Lifecycle(t *testing.T, open func(t *testing.T) LifecycleStore) {
 		{"StatusEvents", statusEvents},
 		{"ImportEvents", importEvents},
 		{"PurgePending", purgePending},
+		{"PurgeRaces", purgeRaces},
+		{"PurgeBoundary", purgeBoundary},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open(t)) })
 	}
