@@ -298,4 +298,3 @@ func TestRegainManyPasses(t *testing.T) {
 		}
 	}
 }
-
