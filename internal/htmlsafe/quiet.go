@@ -62,7 +62,7 @@ func (s *state) quietTag(body string, i int) int {
 		return -1
 	}
 	name := body[i:n]
-	if !acceptableElement(name) {
+	if f, _ := lookupAt(body, i, n); f&flagElemKept == 0 {
 		return -1 // not one of the raw-text elements either: none is acceptable
 	}
 	if body[n] == '>' {
@@ -71,13 +71,14 @@ func (s *state) quietTag(body string, i int) int {
 	if closing {
 		return -1
 	}
-	// seen are the tag's attribute names (the tokenizer keeps the first
-	// of each); urls, those kept whose URL the cheap test does not pass
-	// (name and value), checked with checkURL once the rest of the tag is
-	// known to be quiet: a tag that is not quiet further on costs no URL
-	// check.
-	var seen [len(q.cuts)]string
-	var urls [len(q.cuts)]quietAttr
+	// q.seen are the tag's attribute names (the tokenizer keeps the
+	// first of each), and names a set of them, one bit of each name's
+	// hash: only a name whose bit is already set is compared with them.
+	// q.urls are those kept whose URL the cheap test does not pass, checked
+	// with checkURL once the rest of the tag is known to be quiet: a tag
+	// that is not quiet further on costs no URL check. Both are offsets in
+	// body kept in q, so that a tag costs no zeroing of arrays.
+	var names uint64
 	nseen, nurls := 0, 0
 	for i = n; ; {
 		if i >= len(body) {
@@ -85,7 +86,7 @@ func (s *state) quietTag(body string, i int) int {
 		}
 		switch body[i] {
 		case '>':
-			return s.quietURLs(name, urls[:nurls], i+1)
+			return s.quietURLs(body, name, nurls, i+1)
 		case ' ':
 		default:
 			return -1
@@ -94,24 +95,24 @@ func (s *state) quietTag(body string, i int) int {
 		i++
 		if i+1 < len(body) && body[i] == '/' && body[i+1] == '>' {
 			// " />", as appendStartTag closes a self-closing tag
-			return s.quietURLs(name, urls[:nurls], i+2)
+			return s.quietURLs(body, name, nurls, i+2)
 		}
 		k := i
 		for k < len(body) && ('a' <= body[k] && body[k] <= 'z' || k > i && ('0' <= body[k] && body[k] <= '9' || body[k] == '-')) {
 			k++
 		}
-		if k == i || k >= len(body) || nseen == len(seen) {
+		if k == i || k >= len(body) || nseen == len(q.seen) {
 			return -1
 		}
 		key := body[i:k]
-		f := lookupName(key)
+		f, h := lookupAt(body, i, k)
 		keep := f&flagAttrKept != 0 || dataAttr(key)
-		for _, sk := range seen[:nseen] {
-			if sk == key {
-				keep = false // the tokenizer keeps the first of each name
-			}
+		if bit := uint64(1) << (h >> 32 & 63); names&bit == 0 {
+			names |= bit
+		} else if q.seenBefore(body, key, nseen) {
+			keep = false // the tokenizer keeps the first of each name
 		}
-		seen[nseen] = key
+		q.seen[nseen] = span{i, k}
 		nseen++
 		switch {
 		case body[k] == ' ' || body[k] == '>':
@@ -139,49 +140,107 @@ func (s *state) quietTag(body string, i int) int {
 			q.cut(sp, i, "")
 			continue
 		}
-		e, amp := v, false
-		for {
-			// A value ends at its quote or at a byte appendEscaped
-			// changes or drops.
-			for e < len(body) && !escapeSpecial[body[e]] {
-				e++
-			}
-			if e < len(body) && body[e] == '&' && strings.HasPrefix(body[e:], "&amp;") {
-				e, amp = e+len("&amp;"), true // decoded, then escaped again
-				continue
-			}
-			break
-		}
-		if e >= len(body) || body[e] != '"' {
+		e, amp, class := quietValue(body, v)
+		if e < 0 {
 			return -1
 		}
 		val := body[v:e]
-		if f&flagAttrURL != 0 && (key == "srcset" || !absQuiet(val)) {
-			// absQuiet is what checkURL keeps as it is without more ado
-			// (with "&amp;" as it is decoded: '&' for ';'); for the rest,
-			// quietURL first, the cheap test, then checkURL on the value
-			// as written, which must then hold no reference.
+		if f&flagAttrURL != 0 && (key == "srcset" || class&valueCtl != 0 || !httpPrefix(val)) {
+			// The test is absQuiet(val), what checkURL keeps as it is
+			// without more ado (with "&amp;" as it is decoded: '&' for
+			// ';'), with its scan of the bytes made by quietValue's; for
+			// the rest, quietURL first, the cheap test, then checkURL on
+			// the value as written, which must then hold no reference.
 			if amp || !quietURL(key, val) {
 				return -1
 			}
-			urls[nurls] = quietAttr{key, val} // nurls < nseen <= len(urls)
+			q.urls[nurls] = attrSpan{span{i, k}, span{v, e}} // nurls < nseen <= len(q.urls)
 			nurls++
 		}
 		i = e + 1
 	}
 }
 
-// quietAttr is a URL attribute quietTag has still to check.
-type quietAttr struct{ key, val string }
+// quietValue returns the end of the double-quoted attribute value that
+// starts at body[v] when appendEscaped writes it back as it is, once
+// decoded, else -1; whether it holds "&amp;" (decoded, then escaped
+// again); and the valueClass bits of its bytes. Most values hold no
+// reference: their end is found with IndexByte and their bytes checked
+// in a loop without a branch on each.
+func quietValue(body string, v int) (e int, amp bool, class uint8) {
+	q := strings.IndexByte(body[v:], '"')
+	if q < 0 {
+		return -1, false, 0
+	}
+	val := body[v : v+q]
+	t := &valueClass
+	for ; len(val) >= 8; val = val[8:] {
+		class |= t[val[0]] | t[val[1]] | t[val[2]] | t[val[3]] | t[val[4]] | t[val[5]] | t[val[6]] | t[val[7]]
+	}
+	for i := 0; i < len(val); i++ {
+		class |= t[val[i]]
+	}
+	if class&valueSpecial == 0 {
+		return v + q, false, class
+	}
+	e = v
+	for {
+		// A value ends at its quote or at a byte appendEscaped
+		// changes or drops.
+		for e < len(body) && !escapeSpecial[body[e]] {
+			e++
+		}
+		if e < len(body) && body[e] == '&' && strings.HasPrefix(body[e:], "&amp;") {
+			e, amp = e+len("&amp;"), true // decoded, then escaped again
+			continue
+		}
+		break
+	}
+	if e >= len(body) || body[e] != '"' {
+		return -1, false, 0
+	}
+	return e, amp, class &^ valueSpecial
+}
 
-// quietURLs returns end when checkURL keeps each of urls, attributes of
-// a name element, as it is, else -1.
-func (s *state) quietURLs(name string, urls []quietAttr, end int) int {
-	for _, a := range urls {
-		n := len(s.scratch)
-		u, ok := s.checkURL(name, a.key, a.val)
-		s.scratch = s.scratch[:n] // u, a view of it, is not kept
-		if !ok || u != a.val {
+// valueClass are the classes of bytes quietValue tells apart: those
+// appendEscaped escapes or drops (escapeSpecial), and those absQuiet
+// does not pass in a URL.
+var valueClass = func() (t [256]uint8) {
+	for c := range t {
+		if escapeSpecial[c] {
+			t[c] |= valueSpecial
+		}
+		if c <= ' ' || c == 0x7f {
+			t[c] |= valueCtl
+		}
+	}
+	return t
+}()
+
+const (
+	valueSpecial = 1 << iota
+	valueCtl
+)
+
+// seenBefore reports whether key is one of the first n names of q.seen.
+func (q *quietScan) seenBefore(body, key string, n int) bool {
+	for _, sp := range q.seen[:n] {
+		if body[sp.start:sp.end] == key {
+			return true
+		}
+	}
+	return false
+}
+
+// quietURLs returns end when checkURL keeps each of the first n of
+// s.quiet.urls, attributes of a name element, as it is, else -1.
+func (s *state) quietURLs(body, name string, n, end int) int {
+	for _, a := range s.quiet.urls[:n] {
+		key, val := body[a.key.start:a.key.end], body[a.val.start:a.val.end]
+		m := len(s.scratch)
+		u, ok := s.checkURL(name, key, val)
+		s.scratch = s.scratch[:m] // u, a view of it, is not kept
+		if !ok || u != val {
 			return -1
 		}
 	}
@@ -190,11 +249,14 @@ func (s *state) quietURLs(name string, urls []quietAttr, end int) int {
 
 // quietScan is the state of the skip-ahead: the tag quietEnd stopped
 // at, which the rules write with changes: its end (0: none), and what
-// changes, in order (quietTag).
+// changes, in order (quietTag); and quietTag's work space, read only up
+// to the counts it keeps.
 type quietScan struct {
 	tagEnd int
 	ncuts  int
 	cuts   [16]quietCut
+	seen   [16]span
+	urls   [16]attrSpan
 }
 
 // quietCut is one change quietTag found in a tag: body[from:to] is
