@@ -151,11 +151,17 @@ func (s *state) quietTag(body string, i int) int {
 			// ';'), with its scan of the bytes made by quietValue's; for
 			// the rest, quietURL first, the cheap test, then checkURL on
 			// the value as written, which must then hold no reference.
-			if amp || !quietURL(key, val) {
+			switch {
+			case amp:
 				return -1
+			case key == "srcset" && quietSrcset(val):
+				// appendSrcset writes it as it is: no checkURL
+			case !quietURL(key, val):
+				return -1
+			default:
+				q.urls[nurls] = attrSpan{span{i, k}, span{v, e}} // nurls < nseen <= len(q.urls)
+				nurls++
 			}
-			q.urls[nurls] = attrSpan{span{i, k}, span{v, e}} // nurls < nseen <= len(q.urls)
-			nurls++
 		}
 		i = e + 1
 	}
@@ -221,6 +227,46 @@ const (
 	valueSpecial = 1 << iota
 	valueCtl
 )
+
+// quietSrcset reports whether v is a srcset value in the form
+// appendSrcset writes, which it then writes back as it is: candidates
+// joined with ", ", each an http(s) URL and, after one space, a
+// descriptor, both printable ASCII without a comma (TrimSpace, which
+// appendSrcset trims them with, also trims Unicode spaces). A srcset
+// otherwise written goes through checkURL.
+func quietSrcset(v string) bool {
+	for {
+		if !httpPrefix(v) {
+			return false
+		}
+		v = v[srcsetWord(v):] // the URL: absQuiet, no candidate's end
+		if v != "" && v[0] == ' ' {
+			n := srcsetWord(v[1:]) // the descriptor
+			if n == 0 {
+				return false
+			}
+			v = v[1+n:]
+		}
+		if v == "" {
+			return true
+		}
+		if !strings.HasPrefix(v, ", ") {
+			return false
+		}
+		v = v[2:]
+	}
+}
+
+// srcsetWord returns the length of the run of printable ASCII bytes but
+// ',' at the start of s.
+func srcsetWord(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == ',' {
+			return i
+		}
+	}
+	return len(s)
+}
 
 // seenBefore reports whether key is one of the first n names of q.seen.
 func (q *quietScan) seenBefore(body, key string, n int) bool {
