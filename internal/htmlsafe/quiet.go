@@ -62,7 +62,11 @@ func (s *state) quietTag(body string, i int) int {
 		return -1
 	}
 	name := body[i:n]
-	if f, _ := lookupAt(body, i, n); f&flagElemKept == 0 {
+	f := oneByteNames[body[i]] // p, a, b, i, …: no call
+	if n-i > 1 {
+		f, _ = lookupAt(body, i, n)
+	}
+	if f&flagElemKept == 0 {
 		return -1 // not one of the raw-text elements either: none is acceptable
 	}
 	if body[n] == '>' {
