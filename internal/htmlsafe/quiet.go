@@ -24,11 +24,10 @@ import "strings"
 func (s *state) quietEnd(body string, i int) int {
 	s.quiet.tagEnd = 0
 	for {
-		j := strings.IndexByte(body[i:], '<')
-		if j < 0 {
-			return len(body)
+		i = nextTag(body, i)
+		if i == len(body) {
+			return i
 		}
-		i += j
 		e := s.quietTag(body, i)
 		if e < 0 {
 			return i
@@ -39,6 +38,22 @@ func (s *state) quietEnd(body string, i int) int {
 		}
 		i = e
 	}
+}
+
+// nextTag returns the index of the first '<' in body from i, or
+// len(body). A short run of text before it (the line break between two
+// paragraphs, a table cell's number) is read here, a byte at a time:
+// IndexByte's call costs more than such a run.
+func nextTag(body string, i int) int {
+	for end := min(i+8, len(body)); i < end; i++ {
+		if body[i] == '<' {
+			return i
+		}
+	}
+	if j := strings.IndexByte(body[i:], '<'); j >= 0 {
+		return i + j
+	}
+	return len(body)
 }
 
 // quietTag returns the end of the tag at body[i] (a '<') when the Outgoing
