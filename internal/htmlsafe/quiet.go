@@ -79,7 +79,7 @@ func (s *state) quietTag(body string, i int) int {
 	name := body[i:n]
 	f := oneByteNames[body[i]] // p, a, b, i, …: no call
 	if n-i > 1 {
-		f, _ = lookupAt(body, i, n)
+		f = lookupHashed(name)
 	}
 	if f&flagElemKept == 0 {
 		return -1 // not one of the raw-text elements either: none is acceptable
@@ -124,9 +124,9 @@ func (s *state) quietTag(body string, i int) int {
 			return -1
 		}
 		key := body[i:k]
-		f, h := lookupAt(body, i, k)
+		f := lookupName(key)
 		keep := f&flagAttrKept != 0 || dataAttr(key)
-		if bit := uint64(1) << (h >> 32 & 63); names&bit == 0 {
+		if bit := uint64(1) << (nameHash(key) & 63); names&bit == 0 {
 			names |= bit
 		} else if q.seenBefore(body, key, nseen) {
 			keep = false // the tokenizer keeps the first of each name
