@@ -159,17 +159,28 @@ func (s *state) quietTag(body string, i int) int {
 			q.cut(sp, i, "")
 			continue
 		}
-		e, amp, class := quietValue(body, v)
-		if e < 0 {
+		e, amp := v, false
+		for {
+			// A value ends at its quote or at a byte appendEscaped
+			// changes or drops.
+			for e < len(body) && !escapeSpecial[body[e]] {
+				e++
+			}
+			if e < len(body) && body[e] == '&' && strings.HasPrefix(body[e:], "&amp;") {
+				e, amp = e+len("&amp;"), true // decoded, then escaped again
+				continue
+			}
+			break
+		}
+		if e >= len(body) || body[e] != '"' {
 			return -1
 		}
 		val := body[v:e]
-		if f&flagAttrURL != 0 && (key == "srcset" || class&valueCtl != 0 || !httpPrefix(val)) {
-			// The test is absQuiet(val), what checkURL keeps as it is
-			// without more ado (with "&amp;" as it is decoded: '&' for
-			// ';'), with its scan of the bytes made by quietValue's; for
-			// the rest, quietURL first, the cheap test, then checkURL on
-			// the value as written, which must then hold no reference.
+		if f&flagAttrURL != 0 && (key == "srcset" || !absQuiet(val)) {
+			// absQuiet is what checkURL keeps as it is without more ado
+			// (with "&amp;" as it is decoded: '&' for ';'); for the rest,
+			// quietURL first, the cheap test, then checkURL on the value
+			// as written, which must then hold no reference.
 			switch {
 			case amp:
 				return -1
@@ -186,67 +197,6 @@ func (s *state) quietTag(body string, i int) int {
 	}
 }
 
-// quietValue returns the end of the double-quoted attribute value that
-// starts at body[v] when appendEscaped writes it back as it is, once
-// decoded, else -1; whether it holds "&amp;" (decoded, then escaped
-// again); and the valueClass bits of its bytes. Most values hold no
-// reference: their end is found with IndexByte and their bytes checked
-// in a loop without a branch on each.
-func quietValue(body string, v int) (e int, amp bool, class uint8) {
-	q := strings.IndexByte(body[v:], '"')
-	if q < 0 {
-		return -1, false, 0
-	}
-	val := body[v : v+q]
-	t := &valueClass
-	for ; len(val) >= 8; val = val[8:] {
-		class |= t[val[0]] | t[val[1]] | t[val[2]] | t[val[3]] | t[val[4]] | t[val[5]] | t[val[6]] | t[val[7]]
-	}
-	for i := 0; i < len(val); i++ {
-		class |= t[val[i]]
-	}
-	if class&valueSpecial == 0 {
-		return v + q, false, class
-	}
-	e = v
-	for {
-		// A value ends at its quote or at a byte appendEscaped
-		// changes or drops.
-		for e < len(body) && !escapeSpecial[body[e]] {
-			e++
-		}
-		if e < len(body) && body[e] == '&' && strings.HasPrefix(body[e:], "&amp;") {
-			e, amp = e+len("&amp;"), true // decoded, then escaped again
-			continue
-		}
-		break
-	}
-	if e >= len(body) || body[e] != '"' {
-		return -1, false, 0
-	}
-	return e, amp, class &^ valueSpecial
-}
-
-// valueClass are the classes of bytes quietValue tells apart: those
-// appendEscaped escapes or drops (escapeSpecial), and those absQuiet
-// does not pass in a URL.
-var valueClass = func() (t [256]uint8) {
-	for c := range t {
-		if escapeSpecial[c] {
-			t[c] |= valueSpecial
-		}
-		if c <= ' ' || c == 0x7f {
-			t[c] |= valueCtl
-		}
-	}
-	return t
-}()
-
-const (
-	valueSpecial = 1 << iota
-	valueCtl
-)
-
 // quietSrcset reports whether v is a srcset value in the form
 // appendSrcset writes, which it then writes back as it is: candidates
 // joined with ", ", each an http(s) URL and, after one space, a
@@ -255,7 +205,7 @@ const (
 // otherwise written goes through checkURL.
 func quietSrcset(v string) bool {
 	for {
-		if !httpPrefix(v) {
+		if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
 			return false
 		}
 		v = v[srcsetWord(v):] // the URL: absQuiet, no candidate's end

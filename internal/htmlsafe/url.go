@@ -109,7 +109,7 @@ func (s *state) outgoingURL(v string, images bool) (string, bool) {
 // absQuiet reports whether v is an http(s) URL that outgoingURL keeps as
 // it is: no space or control anywhere.
 func absQuiet(v string) bool {
-	if !httpPrefix(v) {
+	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
@@ -118,10 +118,6 @@ func absQuiet(v string) bool {
 		}
 	}
 	return true
-}
-
-func httpPrefix(v string) bool {
-	return strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://")
 }
 
 // incomingURL reads v strictly: a value with white space inside or that
