@@ -208,6 +208,16 @@ func (s *state) engine(dst []byte, body string) (out []byte, same bool) {
 				s.out, z.pos = s.quiet.appendTag(s.out, body, z.pos)
 				v0, v1 = z.pos, z.pos
 			}
+			if s.quiet.dropEnd != 0 {
+				// A start tag the rules drop with the element's content
+				// (a script, an iframe): dropped as the tokenizer and
+				// outStart would drop it, without tokenizing it.
+				name := s.quiet.dropName
+				z.pos, z.rawTag = s.quiet.dropEnd, rawTag(name)
+				s.skipName, s.skipDepth = name, 1
+				s.quiet.dropEnd = 0
+				continue
+			}
 		}
 		tt := z.next()
 		mark, verbatim := len(s.out), false

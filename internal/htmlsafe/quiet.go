@@ -22,7 +22,7 @@ import "strings"
 // that the rules only trim (quietTag's cuts), s.quiet.tagEnd says so, and
 // the engine writes it with s.quiet.appendTag and asks again from its end.
 func (s *state) quietEnd(body string, i int) int {
-	s.quiet.tagEnd = 0
+	s.quiet.tagEnd, s.quiet.dropEnd = 0, 0
 	for {
 		i = nextTag(body, i)
 		if i == len(body) {
@@ -82,7 +82,12 @@ func (s *state) quietTag(body string, i int) int {
 		f = lookupHashed(name)
 	}
 	if f&flagElemKept == 0 {
-		return -1 // not one of the raw-text elements either: none is acceptable
+		// Not one of the raw-text elements either: none is acceptable.
+		if f&flagElemDropped != 0 && !closing {
+			q.dropEnd = quietSkipTag(body, n)
+			q.dropName = name
+		}
+		return -1
 	}
 	if body[n] == '>' {
 		return n + 1 // <p>, </p>
@@ -262,16 +267,56 @@ func (s *state) quietURLs(body, name string, n, end int) int {
 	return end
 }
 
+// quietSkipTag returns the end of the start tag whose name ends at
+// body[n] when the tag is in the form appendStartTag writes (but for a
+// self-closing one), without reading its attributes' names or values,
+// else 0. The tokenizer reads such a tag to the same end.
+func quietSkipTag(body string, n int) int {
+	for i := n; i < len(body); {
+		switch body[i] {
+		case '>':
+			return i + 1
+		case ' ':
+		default:
+			return 0
+		}
+		i++
+		k := i
+		for k < len(body) && ('a' <= body[k] && body[k] <= 'z' || k > i && ('0' <= body[k] && body[k] <= '9' || body[k] == '-')) {
+			k++
+		}
+		if k == i || k+1 >= len(body) {
+			return 0
+		}
+		i = k
+		if body[k] == '=' {
+			if body[k+1] != '"' {
+				return 0
+			}
+			e := strings.IndexByte(body[k+2:], '"')
+			if e < 0 {
+				return 0
+			}
+			i = k + 2 + e + 1
+		}
+	}
+	return 0
+}
+
 // quietScan is the state of the skip-ahead: the tag quietEnd stopped
 // at, which the rules write with changes: its end (0: none), and what
-// changes, in order (quietTag); and quietTag's work space, read only up
-// to the counts it keeps.
+// changes, in order (quietTag); or the tag it stopped at, when that is
+// the start tag of an element the rules drop with its content, in the
+// form quietSkipTag reads: its end (0: none) and the element's name;
+// and quietTag's work space, read only up to the counts it keeps.
 type quietScan struct {
-	tagEnd int
-	ncuts  int
-	cuts   [16]quietCut
-	seen   [16]span
-	urls   [16]attrSpan
+	tagEnd   int
+	dropEnd  int
+	dropName string
+	ncuts    int
+	cuts     [16]quietCut
+	seen     [16]span
+	urls     [16]attrSpan
 }
 
 // quietCut is one change quietTag found in a tag: body[from:to] is

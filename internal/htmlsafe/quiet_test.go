@@ -19,6 +19,15 @@ func TestQuietEndEverywhere(t *testing.T) {
 		`>"<p a="b">`,
 		`a < b <3 <p>c</p> d <`,
 		`x]]>y<p>]]></p>`,
+		`<p>a</p> <script async src="https://x.example/w.js" charset="utf-8"></script><p>b</p>`,
+		`<div class="v"><iframe width="560" src="https://x.example/e" allowfullscreen style="a:b">x<p>y</p></iframe></div>`,
+		`<p>a</p><script src="a/">x</script><script/>y</script><script >z</script><script a="1"b>w</script>`,
+		`<svg viewbox="0 0 1 1"><svg><p>x</p></svg><p>y</p></svg><p>z</p><object data="x"><object>a</object>b</object>c`,
+		`<style media="x">p>a{}</style><textarea rows="2"><p>t</textarea><title lang="hi">t</title><noscript x><p>n</noscript>`,
+		`<p>a</p><script src="x"`,
+		`<p>a</p><script src="x">`,
+		`<script-x a="1">b</script-x><scriptx>c</scriptx><SCRIPT a="1">d</SCRIPT><script a=1>e</script>`,
+		`<xmp a="1"><p>x</xmp><plaintext a="b"><p>y</p>`,
 	}
 	for _, tt := range hostileCases {
 		bodies = append(bodies, tt.in)
