@@ -164,12 +164,21 @@ func (s *state) quietTag(body string, i int) int {
 			q.cut(sp, i, "")
 			continue
 		}
+		// A value ends at its quote or at a byte appendEscaped changes
+		// or drops. A URL's is read with urlStop, which stops at the
+		// bytes absQuiet refuses too: a value without them is abs.
+		stop, abs := &escapeSpecial, false
+		if f&flagAttrURL != 0 {
+			stop, abs = &urlStop, true
+		}
 		e, amp := v, false
 		for {
-			// A value ends at its quote or at a byte appendEscaped
-			// changes or drops.
-			for e < len(body) && !escapeSpecial[body[e]] {
+			for e < len(body) && !stop[body[e]] {
 				e++
+			}
+			if e < len(body) && !escapeSpecial[body[e]] {
+				stop, abs = &escapeSpecial, false // a space or a control
+				continue
 			}
 			if e < len(body) && body[e] == '&' && strings.HasPrefix(body[e:], "&amp;") {
 				e, amp = e+len("&amp;"), true // decoded, then escaped again
@@ -181,9 +190,11 @@ func (s *state) quietTag(body string, i int) int {
 			return -1
 		}
 		val := body[v:e]
-		if f&flagAttrURL != 0 && (key == "srcset" || !absQuiet(val)) {
-			// absQuiet is what checkURL keeps as it is without more ado
-			// (with "&amp;" as it is decoded: '&' for ';'); for the rest,
+		if f&flagAttrURL != 0 && (key == "srcset" || !abs || !httpPrefix(val)) {
+			// The test is absQuiet(val), with its scan of the bytes
+			// made by the one above: what checkURL keeps as it is
+			// without more ado (with "&amp;" as it is decoded: '&' for
+			// ';'); for the rest,
 			// quietURL first, the cheap test, then checkURL on the value
 			// as written, which must then hold no reference.
 			switch {
@@ -202,6 +213,14 @@ func (s *state) quietTag(body string, i int) int {
 	}
 }
 
+// urlStop are the bytes escapeSpecial has and those absQuiet refuses.
+var urlStop = func() (t [256]bool) {
+	for c := range t {
+		t[c] = escapeSpecial[c] || c <= ' ' || c == 0x7f
+	}
+	return t
+}()
+
 // quietSrcset reports whether v is a srcset value in the form
 // appendSrcset writes, which it then writes back as it is: candidates
 // joined with ", ", each an http(s) URL and, after one space, a
@@ -210,7 +229,7 @@ func (s *state) quietTag(body string, i int) int {
 // otherwise written goes through checkURL.
 func quietSrcset(v string) bool {
 	for {
-		if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+		if !httpPrefix(v) {
 			return false
 		}
 		v = v[srcsetWord(v):] // the URL: absQuiet, no candidate's end
