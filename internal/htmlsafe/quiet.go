@@ -20,7 +20,10 @@ import "strings"
 // tokenizer reads on from there as it would have read on from the start
 // of the text it stopped in. When what it stops at is a tag in that form
 // that the rules only trim (quietTag's cuts), s.quiet.tagEnd says so, and
-// the engine writes it with s.quiet.appendTag and asks again from its end.
+// the engine writes it with s.quiet.appendTag and asks again from its end;
+// when it is the start tag of an element the rules drop with its content,
+// in that form, s.quiet.dropEnd says so, and the engine drops it and skips
+// the content without tokenizing the tag.
 func (s *state) quietEnd(body string, i int) int {
 	s.quiet.tagEnd, s.quiet.dropEnd = 0, 0
 	for {
