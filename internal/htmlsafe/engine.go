@@ -96,8 +96,18 @@ func (p *Policy) SanitizeFragment(body string, base *url.URL) (string, Image) {
 	return out, s.first
 }
 
-// state is one run of the engine.
+// state is one run of the engine: runState, which release clears, and
+// the skip-ahead's state, which it need not: engine starts that afresh,
+// and its arrays, more than half of the whole, are read only up to the
+// counts it keeps, so that clearing them would cost each body for
+// nothing.
 type state struct {
+	runState
+	quiet quietScan // Outgoing's skip-ahead (quiet.go)
+}
+
+// runState is the state of one run of the engine that release clears.
+type runState struct {
 	p        *Policy
 	out      []byte
 	baseStr  string
@@ -111,8 +121,6 @@ type state struct {
 	// counts its open instances when nested ones count (Outgoing).
 	skipName  string
 	skipDepth int
-
-	quiet quietScan // Outgoing's skip-ahead (quiet.go)
 
 	inState // the Incoming policy's own
 }
@@ -134,7 +142,7 @@ func (s *state) release() {
 	if cap(scratch) > 1<<16 {
 		scratch = nil
 	}
-	*s = state{out: out, attrs: attrs, scratch: scratch, z: tokenizer{attrs: zattrs}}
+	s.runState = runState{out: out, attrs: attrs, scratch: scratch, z: tokenizer{attrs: zattrs}}
 	s.open.stack = s.open.buf[:0]
 	statePool.Put(s)
 }
@@ -199,6 +207,16 @@ func (s *state) engine(dst []byte, body string) (out []byte, same bool) {
 				s.out = append(s.out, body[v0:v1]...)
 				s.out, z.pos = s.quiet.appendTag(s.out, body, z.pos)
 				v0, v1 = z.pos, z.pos
+			}
+			if s.quiet.dropEnd != 0 {
+				// A start tag the rules drop with the element's content
+				// (a script, an iframe): dropped as the tokenizer and
+				// outStart would drop it, without tokenizing it.
+				name := s.quiet.dropName
+				z.pos, z.rawTag = s.quiet.dropEnd, rawTag(name)
+				s.skipName, s.skipDepth = name, 1
+				s.quiet.dropEnd = 0
+				continue
 			}
 		}
 		tt := z.next()

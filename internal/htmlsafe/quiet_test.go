@@ -19,6 +19,15 @@ func TestQuietEndEverywhere(t *testing.T) {
 		`>"<p a="b">`,
 		`a < b <3 <p>c</p> d <`,
 		`x]]>y<p>]]></p>`,
+		`<p>a</p> <script async src="https://x.example/w.js" charset="utf-8"></script><p>b</p>`,
+		`<div class="v"><iframe width="560" src="https://x.example/e" allowfullscreen style="a:b">x<p>y</p></iframe></div>`,
+		`<p>a</p><script src="a/">x</script><script/>y</script><script >z</script><script a="1"b>w</script>`,
+		`<svg viewbox="0 0 1 1"><svg><p>x</p></svg><p>y</p></svg><p>z</p><object data="x"><object>a</object>b</object>c`,
+		`<style media="x">p>a{}</style><textarea rows="2"><p>t</textarea><title lang="hi">t</title><noscript x><p>n</noscript>`,
+		`<p>a</p><script src="x"`,
+		`<p>a</p><script src="x">`,
+		`<script-x a="1">b</script-x><scriptx>c</scriptx><SCRIPT a="1">d</SCRIPT><script a=1>e</script>`,
+		`<xmp a="1"><p>x</xmp><plaintext a="b"><p>y</p>`,
 	}
 	for _, tt := range hostileCases {
 		bodies = append(bodies, tt.in)
@@ -47,6 +56,34 @@ func TestQuietRewrite(t *testing.T) {
 		`<img loading="lazy" width="1200" src="https://cdn.example.in/a.jpg" srcset="https://cdn.example.in/a-300.jpg 300w, https://cdn.example.in/a-768.jpg 768w" alt="कानपुर" style="border-radius:4px">`,
 		`<img src="https://cdn.example.in/a.jpg" style="a>b" />`,
 		`<img src="/relative.jpg" style="x">`,
+		`<a href="https://x.example/a b" style="x">`,
+		`<a href="https://x.example/a` + "\t" + `b" title="t">`,
+		`<a href="https://x.example/a` + "\n" + `b">`,
+		`<a href="https://x.example/a` + "\x7f" + `b" style="x">`,
+		`<a href="https://x.example/a` + "\x01" + `b">`,
+		`<img src="https://x.example/a.jpg " style="x">`,
+		`<a href=" https://x.example/" style="x">`,
+		`<a href="mailto:a@b.example" style="x">`,
+		`<a href="https://x.example/&amp; b">`,
+		`<a title="a b" href="https://x.example/?a=1&amp;b=2">`,
+		`<img srcset="https://x.example/a.jpg" style="x">`,
+		`<img srcset="https://x.example/a.jpg 1x,https://x.example/b.jpg 2x" style="x">`,
+		`<img srcset="https://x.example/a.jpg 1x,  https://x.example/b.jpg 2x">`,
+		`<img srcset="https://x.example/a.jpg  1x, https://x.example/b.jpg">`,
+		`<img srcset="https://x.example/a.jpg 1x , https://x.example/b.jpg 2x">`,
+		`<img srcset="https://x.example/a.jpg 1x, https://x.example/b.jpg 2x, ">`,
+		`<img srcset="https://x.example/a.jpg 1x, https://x.example/b.jpg 2x,">`,
+		`<img srcset="https://x.example/a.jpg , https://x.example/b.jpg 2x">`,
+		`<img srcset="https://x.example/a.jpg 1x 2y, https://x.example/b.jpg 2x">`,
+		`<img srcset="https://x.example/a.jpg 1x` + "\u00a0" + `, https://x.example/b.jpg 2x">`,
+		`<img srcset="https://x.example/कानपुर.jpg 1x` + "\u0085" + `">`,
+		`<img srcset="https://x.example/a.jpg 1x, /b.jpg 2x">`,
+		`<img srcset="https://x.example/a.jpg 1x, javascript:alert(1) 2x">`,
+		`<img srcset="HTTPS://x.example/a.jpg 1x">`,
+		`<img srcset="https://x.example/a.jpg?a=1&amp;b=2 1x">`,
+		`<img srcset="https://x.example/a.jpg` + "\t" + `1x">`,
+		`<img srcset=" https://x.example/a.jpg 1x">`,
+		`<img srcset="https://x.example/a.jpg 1x, https://x.example/b.jpg 2x" srcset="/c.jpg">`,
 		`<img src="javascript:alert(1)" style="x">`,
 		`<input disabled checked>`,
 		`<input disabled style="x" >`,
@@ -72,5 +109,35 @@ func TestQuietRewrite(t *testing.T) {
 		} {
 			checkOutgoing(t, body, base)
 		}
+	}
+}
+
+// TestQuietSrcset: a srcset quietSrcset passes is one checkURL keeps as
+// it is, and the skip-ahead passes the srcsets of newsroom bodies.
+func TestQuietSrcset(t *testing.T) {
+	s := newState(Outgoing)
+	defer s.release()
+	s.baseStr = "https://news.example.in/a/"
+	for _, v := range []string{
+		"https://x.example/a.jpg",
+		"https://x.example/a.jpg 300w, http://x.example/b.jpg 768w, https://x.example/c.jpg",
+		"https://x.example/a.jpg?q=1;r=%20 2x",
+		"https://x.example/a.jpg 1x,https://x.example/b.jpg 2x",
+		"https://x.example/a.jpg  1x",
+		"https://x.example/a.jpg 1x, ",
+		"https://x.example/a.jpg 1x 2y",
+		"https://x.example/a.jpg 1x\u00a0",
+		"https://x.example/a.jpg\u3000",
+		"/a.jpg 1x",
+		"https://x.example/a.jpg 1x, //x.example/b.jpg",
+		"",
+	} {
+		u, ok := s.checkURL("img", "srcset", v)
+		if quietSrcset(v) && (!ok || u != v) {
+			t.Errorf("quietSrcset(%q) but checkURL writes %q, %v", v, u, ok)
+		}
+	}
+	if !quietSrcset("https://cdn.example.in/uploads/2026/11/kanpur-rain-300x169.jpg 300w, https://cdn.example.in/uploads/2026/11/kanpur-rain-768x432.jpg 768w, https://cdn.example.in/uploads/2026/11/kanpur-rain-1200x675.jpg 1200w") {
+		t.Error("quietSrcset does not pass a newsroom srcset")
 	}
 }

@@ -204,21 +204,26 @@ func commentEnd(s string, i int) int {
 // inside, up to their end tag.
 var rawTags = [...]string{"iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea", "title", "xmp"}
 
+// rawTag returns the element of rawTags that name (ASCII case-
+// insensitive) is, or "".
+func rawTag(name string) string {
+	if n := len(name); n >= 3 && n <= 9 {
+		for _, r := range rawTags {
+			if len(r) == n && equalLower(name, r) {
+				return r
+			}
+		}
+	}
+	return ""
+}
+
 // startTag reads the start tag whose name starts at i.
 func (z *tokenizer) startTag(i int) tokenType {
 	if !z.readTag(i, true) {
 		z.pos = len(z.s)
 		return tokEOF
 	}
-	name := z.s[z.data.start:z.data.end]
-	if n := len(name); n >= 3 && n <= 9 {
-		for _, r := range rawTags {
-			if len(r) == n && equalLower(name, r) {
-				z.rawTag = r
-				break
-			}
-		}
-	}
+	z.rawTag = rawTag(z.s[z.data.start:z.data.end])
 	end := z.pos
 	if z.s[end-2] == '/' {
 		if n := len(z.attrs); n == 0 || end-2 != z.attrs[n-1].val.end-1 {

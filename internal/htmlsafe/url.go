@@ -109,7 +109,7 @@ func (s *state) outgoingURL(v string, images bool) (string, bool) {
 // absQuiet reports whether v is an http(s) URL that outgoingURL keeps as
 // it is: no space or control anywhere.
 func absQuiet(v string) bool {
-	if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+	if !httpPrefix(v) {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
@@ -118,6 +118,11 @@ func absQuiet(v string) bool {
 		}
 	}
 	return true
+}
+
+// httpPrefix reports whether v starts with "https://" or "http://".
+func httpPrefix(v string) bool {
+	return strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://")
 }
 
 // incomingURL reads v strictly: a value with white space inside or that
