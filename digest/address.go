@@ -34,9 +34,8 @@ func asciiDomain(addr string) (string, error) {
 // hyphens and zero-width characters gone, full-width letters narrowed,
 // punycode labels decoded, "ẞ" and the other letters IDNA maps replaced.
 // So every spelling the mail system delivers to one domain is one
-// address, and EmailKey of the result names the mailbox mail to it
-// reaches, which EmailKey of the raw address need not: it lowers "gmaİl"
-// to "gmail", while mail for it goes to another domain. Refused beside
+// address (EmailKey, which reads domains the same way, gives them one
+// key). Refused beside
 // what CheckAddress refuses: an address literal ("[10.0.0.5]": a stranger
 // would choose where the site's mail server connects), and a local part
 // with non-ASCII letters that lower-casing changes (EmailKey would take

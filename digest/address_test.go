@@ -152,3 +152,35 @@ func TestCanonicalAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailKeyOneMailbox: every spelling of a domain mail is delivered to
+// gives one key (punycode, Unicode, upper case, full-width), so that an
+// address imported with a punycode domain and the same mailbox signing up
+// through the form are one subscriber; ASCII host names IDNA refuses
+// (an underscore, "--" in third place) are only lower-cased.
+func TestEmailKeyOneMailbox(t *testing.T) {
+	for want, spellings := range map[string][]string{
+		"reader@bücher.example":      {"Reader@XN--BCHER-KVA.example", "reader@bücher.example", " READER@BÜCHER.example ", "reader@ｂücher.example"},
+		"ops@mail_relay.example.com": {"OPS@Mail_Relay.example.com"},
+		"x@ab--cd.example":           {"x@AB--cd.example"},
+		"ravi@example.com":           {"Ravi@Example.COM"},
+	} {
+		for _, s := range spellings {
+			if got := EmailKey(s); got != want {
+				t.Errorf("EmailKey(%q) = %q, want %q", s, got, want)
+			}
+		}
+	}
+	ctx := context.Background()
+	m := &MemStore{}
+	if _, err := m.Import(ctx, []*Subscriber{{Email: "Reader@XN--BCHER-KVA.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := CanonicalAddress("reader@bücher.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub, err := m.Subscriber(ctx, c); err != nil || sub.Email != "Reader@XN--BCHER-KVA.example" {
+		t.Errorf("the signup's spelling does not find the imported record: %+v, %v", sub, err)
+	}
+}

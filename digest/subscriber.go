@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/net/idna"
 	"net/mail"
 	"slices"
 	"strings"
@@ -108,12 +109,40 @@ type Subscriber struct {
 	PausedUntil time.Time
 }
 
-// Key returns the address in the form stores and journals key it by: the
-// whole address lower-cased and trimmed.
+// Key returns the address in the form stores and journals key it by
+// (EmailKey).
 func (s *Subscriber) Key() string { return EmailKey(s.Email) }
 
-// EmailKey returns the key of an address: lower-cased and trimmed.
-func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// EmailKey returns the key of an address: trimmed, the local part
+// lower-cased, and the domain as IDNA reads it for lookup, written in
+// Unicode, lower case: every spelling of one domain that mail is
+// delivered to ("XN--BCHER-KVA.example", "bücher.example",
+// "BÜCHER.example") gives one key, so that a list imported with punycode
+// domains and a signup from the same mailbox are one subscriber. An ASCII
+// domain without punycode labels is only lower-cased, as is a domain IDNA
+// cannot read (underscores and other host names mail accepts are kept).
+func EmailKey(email string) string {
+	email = strings.TrimSpace(email)
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return strings.ToLower(email)
+	}
+	local, domain := strings.ToLower(email[:at]), email[at+1:]
+	if isASCII(domain) && !strings.Contains(strings.ToLower(domain), "xn--") {
+		return local + "@" + strings.ToLower(domain)
+	}
+	if a, err := keyIDNA.ToASCII(domain); err == nil {
+		if u, err := keyIDNA.ToUnicode(a); err == nil {
+			return local + "@" + u
+		}
+	}
+	return local + "@" + strings.ToLower(domain)
+}
+
+// keyIDNA is IDNA's lookup mapping without the rules mail does not apply
+// to host names (STD3's letters, digits and hyphens; hyphens in the third
+// and fourth place).
+var keyIDNA = idna.New(idna.MapForLookup(), idna.StrictDomainName(false), idna.ValidateLabels(false))
 
 // Active reports whether the subscriber gets mail.
 func (s *Subscriber) Active() bool { return s.Status == StatusActive || s.Status == "" }

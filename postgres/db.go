@@ -47,7 +47,11 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 	}
 	db := &DB{pool: pool}
 	for _, c := range components {
-		if err := db.migrate(ctx, c); err != nil {
+		err := db.migrate(ctx, c)
+		if err == nil && c.Name == storeSchema.Name {
+			err = db.rekey(ctx) // rekey.go
+		}
+		if err != nil {
 			pool.Close()
 			return nil, err
 		}

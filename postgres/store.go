@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS digest_meta (
 );
 `},
 	{Version: 2, SQL: storeV2}, // lifecycle.go
+	{Version: 3, SQL: storeV3}, // rekey.go
 }}
 
 // Store is the digest's subscriber store and sent log in PostgreSQL

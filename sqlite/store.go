@@ -50,6 +50,7 @@ var (
 var storeSchema = migrate.Component{Name: "digest-store", Steps: []migrate.Step{
 	{Version: 1, SQL: storeV1},
 	{Version: 2, SQL: storeV2}, // lifecycle.go
+	{Version: 3, SQL: storeV3}, // rekey.go
 }}
 
 const storeV1 = `
@@ -81,9 +82,14 @@ INSERT OR IGNORE INTO digest_meta (name, value) VALUES ('schema', '1');
 // OpenStore opens the database file at path, creating it and its tables
 // when missing. Close it when done.
 func OpenStore(path string) (*Store, error) {
-	db, err := openFile(context.Background(), path, storeSchema)
+	ctx := context.Background()
+	db, err := openFile(ctx, path, storeSchema)
 	if err != nil {
 		return nil, err
+	}
+	if err := rekey(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return &Store{db: db}, nil
 }
