@@ -18,11 +18,11 @@ type Policy struct {
 // not run or cannot resolve is removed or rewritten, so that the W3C feed
 // validator has nothing to warn about.
 //
-//   - script, style, iframe, frame, frameset, noframes, noembed, object,
-//     applet, embed, xmp, plaintext, listing, title, textarea, noscript,
+//   - script, style, iframe, frameset, noframes, noembed, object,
+//     applet, xmp, plaintext, listing, title, textarea, noscript,
 //     template, svg, math and head elements are dropped with their
-//     content; meta, link, base, basefont, param and isindex elements are
-//     dropped;
+//     content; meta, link, base, basefont, param, isindex, frame and
+//     embed elements (void: they have none) are dropped;
 //   - other elements outside the validator's list of acceptable elements
 //     (html, body, custom elements, …) are unwrapped: the tags go, the
 //     content stays;
