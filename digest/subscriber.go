@@ -124,19 +124,27 @@ func (s *Subscriber) Key() string { return EmailKey(s.Email) }
 func EmailKey(email string) string {
 	email = strings.TrimSpace(email)
 	at := strings.LastIndexByte(email, '@')
-	if at < 0 {
+	if at < 0 || isASCII(email[at+1:]) && !punycode(email[at+1:]) {
+		// Most addresses: no allocation when already in lower case.
 		return strings.ToLower(email)
 	}
 	local, domain := strings.ToLower(email[:at]), email[at+1:]
-	if isASCII(domain) && !strings.Contains(strings.ToLower(domain), "xn--") {
-		return local + "@" + strings.ToLower(domain)
-	}
 	if a, err := keyIDNA.ToASCII(domain); err == nil {
 		if u, err := keyIDNA.ToUnicode(a); err == nil {
 			return local + "@" + u
 		}
 	}
 	return local + "@" + strings.ToLower(domain)
+}
+
+// punycode reports whether the ASCII domain d holds "xn--" in any case.
+func punycode(d string) bool {
+	for i := 0; i+4 <= len(d); i++ {
+		if d[i]|0x20 == 'x' && d[i+1]|0x20 == 'n' && d[i+2] == '-' && d[i+3] == '-' {
+			return true
+		}
+	}
+	return false
 }
 
 // keyIDNA is IDNA's lookup mapping without the rules mail does not apply
