@@ -129,13 +129,36 @@ func EmailKey(email string) string {
 		return strings.ToLower(email)
 	}
 	local, domain := strings.ToLower(email[:at]), email[at+1:]
-	if a, err := keyIDNA.ToASCII(domain); err == nil {
-		if u, err := keyIDNA.ToUnicode(a); err == nil {
-			return local + "@" + u
-		}
+	if u, ok := unicodeDomain(domain); ok {
+		return local + "@" + u
 	}
 	return local + "@" + strings.ToLower(domain)
 }
+
+// unicodeDomain returns domain as keyIDNA reads it, in Unicode, when that
+// reading is stable: read again, it gives itself. A punycode label that
+// decodes to what IDNA maps further ("xn--bcher-2pa", an upper-case Ü)
+// is not, and its key would name another domain when keyed again (as a
+// token's address is): such a domain keeps its own spelling.
+func unicodeDomain(domain string) (string, bool) {
+	a, err := keyIDNA.ToASCII(domain)
+	if err != nil {
+		return "", false
+	}
+	u, err := keyIDNA.ToUnicode(a)
+	if err != nil {
+		return "", false
+	}
+	if a2, err := keyIDNA.ToASCII(u); err != nil || a2 != a {
+		return "", false
+	}
+	return u, true
+}
+
+// LegacyEmailKey is the key versions of khabar before EmailKey read
+// domains as IDNA does gave an address: the whole address lower-cased.
+// Return paths of messages sent then carry AddressHash over it.
+func LegacyEmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // punycode reports whether the ASCII domain d holds "xn--" in any case.
 func punycode(d string) bool {

@@ -48,8 +48,11 @@ var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(bas
 // AddressHash returns the hash of an address that return paths carry:
 // 16 lower-case base32 characters of SHA-256 over EmailKey(email). A
 // processor of bounces finds the address by hashing the store's.
-func AddressHash(email string) string {
-	sum := sha256.Sum256([]byte("khabar-address\x00" + EmailKey(email)))
+func AddressHash(email string) string { return AddressHashOfKey(EmailKey(email)) }
+
+// AddressHashOfKey is AddressHash of an address whose key is key.
+func AddressHashOfKey(key string) string {
+	sum := sha256.Sum256([]byte("khabar-address\x00" + key))
 	return b32.EncodeToString(sum[:10])
 }
 

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -11,92 +10,109 @@ import (
 )
 
 // storeV3 marks the database for rekeying (subrow.Rekeys): records
-// stored before digest.EmailKey read domains as IDNA does.
+// stored before digest.EmailKey read domains as IDNA does. The mark is
+// removed by the first rekeying; every open looks for such records all
+// the same (rekey), since a process of an earlier version still running
+// may store more.
 const storeV3 = `INSERT INTO digest_meta (name, value) VALUES ('` + subrow.RekeyMarker + `', 'pending') ON CONFLICT DO NOTHING;`
 
-// rekey moves the records whose key digest.EmailKey no longer gives, when
-// the database is marked for it, in one transaction that also removes the
-// mark. It holds the migration lock (other openers wait, then find no
-// mark) and locks the three tables against writers meanwhile: a process
-// of the previous version still running could otherwise write under an
-// old key as the records move (the delivery journal is not locked: its
-// writers hold leases, which an upgrade's restart ends). Only addresses with a byte outside
-// printable ASCII or a punycode label can have moved.
+// rekeyFilter selects the records whose key can differ from
+// digest.EmailKey of their address: a byte outside printable ASCII, or a
+// punycode label, in the address.
+const rekeyFilter = `SELECT key, email FROM subscribers WHERE email ~ '[^ -~]' OR email ILIKE '%xn--%'`
+
+// rowQuerier is what keyedRows reads with: the pool or a transaction.
+type rowQuerier interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}
+
+// rekey moves the records whose key digest.EmailKey no longer gives. It
+// looks for them first without a lock; only when there is one does it
+// move them, in one transaction that holds the migration lock (other
+// openers wait, then find none) and locks the store's tables against
+// writers, and reads them again. The delivery journal is not locked: its
+// writers hold leases, which an upgrade's restart ends.
 func (db *DB) rekey(ctx context.Context) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
-			return err
-		}
-		var mark string
-		err := tx.QueryRow(ctx, `SELECT value FROM digest_meta WHERE name = $1`, subrow.RekeyMarker).Scan(&mark)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `LOCK TABLE subscribers, subscriber_events, sent_editions IN EXCLUSIVE MODE`); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT key, email, status FROM subscribers WHERE email ~ '[^ -~]' OR email ILIKE '%xn--%'`)
-		if err != nil {
-			return err
-		}
-		keyed, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (subrow.KeyedRow, error) {
-			var r subrow.KeyedRow
-			err := row.Scan(&r.Key, &r.Email, &r.Status)
-			return r, err
-		})
-		if err != nil {
-			return err
-		}
-		var journal bool // the delivery journal's records are keyed by EmailKey too
-		if err := tx.QueryRow(ctx, `SELECT to_regclass('deliver_journal') IS NOT NULL`).Scan(&journal); err != nil {
-			return err
-		}
-		for _, m := range subrow.Rekeys(keyed) {
-			if err := moveKey(ctx, tx, m, journal); err != nil {
-				return fmt.Errorf("rekey %s to %s: %w", m.Old, m.New, err)
+	keyed, err := keyedRows(ctx, db.pool)
+	if err == nil && len(subrow.Rekeys(keyed)) == 0 {
+		_, err = db.pool.Exec(ctx, `DELETE FROM digest_meta WHERE name = $1`, subrow.RekeyMarker)
+	} else if err == nil {
+		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+				return err
 			}
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM digest_meta WHERE name = $1`, subrow.RekeyMarker)
-		return err
-	})
+			if _, err := tx.Exec(ctx, `LOCK TABLE subscribers, subscriber_events, sent_editions IN EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+			keyed, err := keyedRows(ctx, tx)
+			if err != nil {
+				return err
+			}
+			var journal bool // the delivery journal's records are keyed by EmailKey too
+			if err := tx.QueryRow(ctx, `SELECT to_regclass('deliver_journal') IS NOT NULL`).Scan(&journal); err != nil {
+				return err
+			}
+			for _, m := range subrow.Rekeys(keyed) {
+				if err := moveKey(ctx, tx, m, journal); err != nil {
+					return fmt.Errorf("rekey %s to %s: %w", m.Old, m.New, err)
+				}
+			}
+			_, err = tx.Exec(ctx, `DELETE FROM digest_meta WHERE name = $1`, subrow.RekeyMarker)
+			return err
+		})
+	}
 	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
+		return fmt.Errorf("postgres: rekey: %w", err)
 	}
 	return nil
 }
 
+// keyedRows reads the rows rekeyFilter selects.
+func keyedRows(ctx context.Context, q rowQuerier) ([]subrow.KeyedRow, error) {
+	rows, err := q.Query(ctx, rekeyFilter)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (subrow.KeyedRow, error) {
+		var r subrow.KeyedRow
+		err := row.Scan(&r.Key, &r.Email)
+		return r, err
+	})
+}
+
 // moveKey moves the record of m.Old, its history, its sent log and, with
 // journal, its delivery records to m.New, merging it into a record
-// already there (a delivery record of an edition m.New has already is
-// left where it is).
+// already there (subrow.MergeSQL). A delivery record of an edition m.New
+// already has is left where it is.
 func moveKey(ctx context.Context, tx pgx.Tx, m subrow.Rekey, journal bool) error {
-	var st string
-	err := tx.QueryRow(ctx, `SELECT status FROM subscribers WHERE key = $1`, m.New).Scan(&st)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		_, err = tx.Exec(ctx, `UPDATE subscribers SET key = $1 WHERE key = $2`, m.New, m.Old)
-	case err == nil:
-		if _, err = tx.Exec(ctx, `UPDATE subscribers SET status = $1 WHERE key = $2`, subrow.MergedStatus(st, m.Status), m.New); err == nil {
-			_, err = tx.Exec(ctx, `DELETE FROM subscribers WHERE key = $1`, m.Old)
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM subscribers WHERE key = $1`, m.New).Scan(&n); err != nil {
+		return err
+	}
+	both := []any{m.New, m.Old}
+	type stmt struct {
+		sql  string
+		args []any
+	}
+	stmts := []stmt{{`UPDATE subscribers SET key = $1 WHERE key = $2`, both}}
+	if n > 0 {
+		stmts = []stmt{{subrow.MergeSQL("$1", "$2")[0], both}, {`DELETE FROM subscribers WHERE key = $1`, []any{m.Old}}}
+	}
+	stmts = append(stmts,
+		stmt{`DELETE FROM subscriber_events AS o WHERE o.key = $2 AND o.ref <> '' AND EXISTS
+			(SELECT 1 FROM subscriber_events AS e WHERE e.key = $1 AND e.kind = o.kind AND e.ref = o.ref)`, both},
+		stmt{`UPDATE subscriber_events SET key = $1 WHERE key = $2`, both},
+		stmt{`INSERT INTO sent_editions (key, edition, until, sent_at)
+			SELECT $1, edition, until, sent_at FROM sent_editions WHERE key = $2 ON CONFLICT DO NOTHING`, both},
+		stmt{`DELETE FROM sent_editions WHERE key = $1`, []any{m.Old}})
+	if journal {
+		stmts = append(stmts, stmt{`UPDATE deliver_journal AS j SET recipient = $1 WHERE recipient = $2
+			AND NOT EXISTS (SELECT 1 FROM deliver_journal AS k WHERE k.edition = j.edition AND k.recipient = $1)`, both})
+	}
+	for _, s := range stmts {
+		if _, err := tx.Exec(ctx, s.sql, s.args...); err != nil {
+			return err
 		}
 	}
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE subscriber_events SET key = $1 WHERE key = $2`, m.New, m.Old); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO sent_editions (key, edition, until, sent_at)
-		SELECT $1, edition, until, sent_at FROM sent_editions WHERE key = $2 ON CONFLICT DO NOTHING`, m.New, m.Old); err != nil {
-		return err
-	}
-	if _, err = tx.Exec(ctx, `DELETE FROM sent_editions WHERE key = $1`, m.Old); err != nil || !journal {
-		return err
-	}
-	_, err = tx.Exec(ctx, `UPDATE deliver_journal AS j SET recipient = $1 WHERE recipient = $2
-		AND NOT EXISTS (SELECT 1 FROM deliver_journal AS k WHERE k.edition = j.edition AND k.recipient = $1)`, m.New, m.Old)
-	return err
+	return nil
 }

@@ -3,50 +3,43 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/khabar/khabar/internal/subrow"
 )
 
 // storeV3 marks the database for rekeying (subrow.Rekeys): records
-// stored before digest.EmailKey read domains as IDNA does.
+// stored before digest.EmailKey read domains as IDNA does. The mark is
+// removed by the first rekeying; every open looks for such records all
+// the same (rekey), since a process of an earlier version still running
+// may store more.
 const storeV3 = `INSERT OR IGNORE INTO digest_meta (name, value) VALUES ('` + subrow.RekeyMarker + `', 'pending');`
 
-// rekey moves the records whose key digest.EmailKey no longer gives, when
-// the database is marked for it, in one write transaction that also
-// removes the mark (concurrent openers queue on the write lock; the
-// second finds no mark). Only addresses with a non-ASCII byte or a
-// punycode label can have moved.
+// rekeyFilter selects the records whose key can differ from
+// digest.EmailKey of their address: a byte outside printable ASCII, or a
+// punycode label, in the address. (For the others EmailKey is the
+// address lower-cased, as it always was.)
+const rekeyFilter = `SELECT key, email FROM subscribers WHERE email GLOB '*[^ -~]*' OR lower(email) LIKE '%xn--%'`
+
+// rekey moves the records whose key digest.EmailKey no longer gives. It
+// looks for them first without taking the write lock; only when there is
+// one does it move them, in one write transaction that reads them again
+// (concurrent openers queue on the write lock; the second finds none).
 func rekey(ctx context.Context, db *sql.DB) error {
+	keyed, err := keyedRows(ctx, db)
+	if err != nil {
+		return err
+	}
+	if len(subrow.Rekeys(keyed)) == 0 {
+		_, err := db.ExecContext(ctx, `DELETE FROM digest_meta WHERE name = ?`, subrow.RekeyMarker)
+		return err
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var mark string
-	err = tx.QueryRowContext(ctx, `SELECT value FROM digest_meta WHERE name = ?`, subrow.RekeyMarker).Scan(&mark)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT key, email, status FROM subscribers WHERE email GLOB '*[^ -~]*' OR lower(email) LIKE '%xn--%'`)
-	if err != nil {
-		return err
-	}
-	var keyed []subrow.KeyedRow
-	for rows.Next() {
-		var r subrow.KeyedRow
-		if err := rows.Scan(&r.Key, &r.Email, &r.Status); err != nil {
-			rows.Close()
-			return err
-		}
-		keyed = append(keyed, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if keyed, err = keyedRows(ctx, tx); err != nil {
 		return err
 	}
 	var journal int // the delivery journal's records are keyed by EmailKey too, when in this file
@@ -64,35 +57,51 @@ func rekey(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
+// keyedRows reads the rows rekeyFilter selects.
+func keyedRows(ctx context.Context, q querier) ([]subrow.KeyedRow, error) {
+	rows, err := q.QueryContext(ctx, rekeyFilter)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keyed []subrow.KeyedRow
+	for rows.Next() {
+		var r subrow.KeyedRow
+		if err := rows.Scan(&r.Key, &r.Email); err != nil {
+			return nil, err
+		}
+		keyed = append(keyed, r)
+	}
+	return keyed, rows.Err()
+}
+
 // moveKey moves the record of m.Old, its history, its sent log and, with
 // journal, its delivery records to m.New, merging it into a record
-// already there (a delivery record of an edition m.New has already is
-// left where it is).
+// already there (subrow.MergeSQL). A delivery record of an edition m.New
+// already has is left where it is.
 func moveKey(ctx context.Context, tx *sql.Tx, m subrow.Rekey, journal bool) error {
-	var st string
-	err := tx.QueryRowContext(ctx, `SELECT status FROM subscribers WHERE key = ?`, m.New).Scan(&st)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		_, err = tx.ExecContext(ctx, `UPDATE subscribers SET key = ? WHERE key = ?`, m.New, m.Old)
-	case err == nil:
-		if _, err = tx.ExecContext(ctx, `UPDATE subscribers SET status = ? WHERE key = ?`, subrow.MergedStatus(st, m.Status), m.New); err == nil {
-			_, err = tx.ExecContext(ctx, `DELETE FROM subscribers WHERE key = ?`, m.Old)
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscribers WHERE key = ?`, m.New).Scan(&n); err != nil {
+		return err
+	}
+	stmts := []string{`UPDATE subscribers SET key = ?1 WHERE key = ?2`}
+	if n > 0 {
+		stmts = append(subrow.MergeSQL("?1", "?2"), `DELETE FROM subscribers WHERE key = ?2`)
+	}
+	stmts = append(stmts,
+		`DELETE FROM subscriber_events WHERE key = ?2 AND ref <> '' AND EXISTS
+			(SELECT 1 FROM subscriber_events AS e WHERE e.key = ?1 AND e.kind = subscriber_events.kind AND e.ref = subscriber_events.ref)`,
+		`UPDATE subscriber_events SET key = ?1 WHERE key = ?2`,
+		`INSERT OR IGNORE INTO sent_editions (key, edition, until, sent_at) SELECT ?1, edition, until, sent_at FROM sent_editions WHERE key = ?2`,
+		`DELETE FROM sent_editions WHERE key = ?2`)
+	if journal {
+		stmts = append(stmts, `UPDATE deliver_journal SET recipient = ?1 WHERE recipient = ?2
+			AND NOT EXISTS (SELECT 1 FROM deliver_journal AS k WHERE k.edition = deliver_journal.edition AND k.recipient = ?1)`)
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q, m.New, m.Old); err != nil {
+			return err
 		}
 	}
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE subscriber_events SET key = ? WHERE key = ?`, m.New, m.Old); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO sent_editions (key, edition, until, sent_at)
-		SELECT ?, edition, until, sent_at FROM sent_editions WHERE key = ?`, m.New, m.Old); err != nil {
-		return err
-	}
-	if _, err = tx.ExecContext(ctx, `DELETE FROM sent_editions WHERE key = ?`, m.Old); err != nil || !journal {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE deliver_journal SET recipient = ?1 WHERE recipient = ?2
-		AND NOT EXISTS (SELECT 1 FROM deliver_journal AS k WHERE k.edition = deliver_journal.edition AND k.recipient = ?1)`, m.New, m.Old)
-	return err
+	return nil
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,17 +14,8 @@ import (
 // TestRekeyed: records a version whose EmailKey only lower-cased stored
 // under punycode domains move to their keys on open (storetest.Rekeyed).
 func TestRekeyed(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.db")
-	s, err := OpenStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := s.db.Exec(q, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, path, exec := legacyStore(t)
+	var err error
 	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC).UnixNano()
 	storetest.Rekeyed(t, storetest.Legacy{
 		Put: func(key, email string, st digest.Status, edition string) {

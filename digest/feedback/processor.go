@@ -308,6 +308,14 @@ func (p *Processor) lookup(ctx context.Context, hash string) (string, error) {
 	idx := map[string]string{}
 	err := p.Store.EachSubscriber(ctx, func(s *digest.Subscriber) error {
 		idx[digest.AddressHash(s.Email)] = s.Email
+		// A message sent before EmailKey read domains as IDNA does
+		// carries the hash of the address lower-cased.
+		if old := digest.LegacyEmailKey(s.Email); old != digest.EmailKey(s.Email) {
+			sum := digest.AddressHashOfKey(old)
+			if _, taken := idx[sum]; !taken {
+				idx[sum] = s.Email
+			}
+		}
 		return nil
 	})
 	if err != nil {
