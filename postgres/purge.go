@@ -29,7 +29,7 @@ const unconfirmed = `s.status = 'pending'
 // the purge, not in the middle.
 func (s *Store) PurgePending(ctx context.Context, before time.Time) (int, error) {
 	at := before.UnixNano()
-	total := 0
+	total, idle := 0, 0 // idle: batches in a row that removed nothing
 	for {
 		rows, err := s.db.pool.Query(ctx, `SELECT s.key FROM subscribers AS s WHERE `+unconfirmed+` LIMIT $2`, at, purgeBatch)
 		if err != nil {
@@ -60,7 +60,15 @@ func (s *Store) PurgePending(ctx context.Context, before time.Time) (int, error)
 			return total, fmt.Errorf("postgres: purge pending: %w", err)
 		}
 		total += n
-		if len(keys) < purgeBatch || n == 0 {
+		// A batch whose addresses were all confirmed meanwhile removes
+		// none; the next one reads others. Two such in a row mean the
+		// rest is being confirmed as fast: left for the next purge.
+		if n == 0 {
+			idle++
+		} else {
+			idle = 0
+		}
+		if len(keys) < purgeBatch || idle == 2 {
 			return total, nil
 		}
 	}
