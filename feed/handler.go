@@ -634,13 +634,17 @@ func (h *Handler) remember(ck cacheKey, as servedAs) {
 		h.served = make(map[cacheKey]servedAs)
 	}
 	if _, ok := h.served[ck]; !ok && len(h.served) >= maxServed {
-		for k := range h.served {
+		// forgot never goes back: it is past every date forgotten, also
+		// when the clock stepped back since one was served.
+		forgot := max(h.forgot.Unix(), h.now().Unix())
+		for k, as := range h.served {
 			if len(h.served) <= maxServed/2 {
 				break
 			}
+			forgot = max(forgot, as.modified.Unix())
 			delete(h.served, k)
 		}
-		h.forgot = h.now().UTC().Truncate(time.Second)
+		h.forgot = time.Unix(forgot, 0).UTC()
 	}
 	h.served[ck] = as
 }

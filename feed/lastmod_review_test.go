@@ -133,25 +133,7 @@ func TestIMSPageTwo(t *testing.T) {
 // again.) Here maxServed is 4 and the page cache keeps one page, so page
 // 1 is forgotten for all purposes while 40 others are served.
 func TestIMSForgottenPage(t *testing.T) {
-	defer func(n int) { maxServed = n }(maxServed)
-	maxServed = 4
-	c := fixture(t)
-	a, _ := c.Get("a-1004")
-	for i := range 20 {
-		b := a.Clone()
-		b.ID = fmt.Sprintf("a-many-%d", i)
-		b.Title = fmt.Sprintf("ख़बर %d", i)
-		b.Updated = time.Time{}
-		b.Published = time.Date(2026, 11, 1, 0, 0, 0, 0, ist).Add(-time.Duration(i) * time.Minute)
-		mustUpsert(t, c, b)
-	}
-	h := newTestHandler(t, c, func(cfg *Config) { cfg.PageSize, cfg.CacheBytes = 1, 1 })
-	clock := time.Now()
-	h.now = func() time.Time { return clock }
-	r := h.Renderer()
-	path := func(f Format, n int) string {
-		return strings.TrimPrefix(r.FeedURL(khabar.SiteKey(), f, n), "https://news.example.in")
-	}
+	h, c, clock, path := forgetful(t)
 	first := do(h, "GET", path(RSS, 1))
 	lm := first.Header().Get("Last-Modified")
 	for n := 2; n <= 15; n++ {
@@ -162,7 +144,7 @@ func TestIMSForgottenPage(t *testing.T) {
 		}
 	}
 	olderArticle(t, c, "a-old-forgotten")
-	clock = clock.Add(5 * time.Second)
+	*clock = clock.Add(5 * time.Second)
 	now := do(h, "GET", path(RSS, 1))
 	if now.Header().Get("Etag") == first.Header().Get("Etag") {
 		t.Fatal("setup: page 1 did not change")
@@ -170,4 +152,34 @@ func TestIMSForgottenPage(t *testing.T) {
 	if w := do(h, "GET", path(RSS, 1), "If-Modified-Since", lm); w.Code != http.StatusOK {
 		t.Errorf("page 1, forgotten, changed: If-Modified-Since %s got %d, want 200; Last-Modified now %s", lm, w.Code, now.Header().Get("Last-Modified"))
 	}
+}
+
+// forgetful returns a Handler that remembers what 4 pages were served as
+// (maxServed, restored when t ends) and caches one page, over the fixture
+// with 20 more articles a page each; its clock, which the test sets; and
+// the path of the site feed's page n in format f.
+func forgetful(t *testing.T) (h *Handler, c *khabar.Catalog, clock *time.Time, path func(f Format, n int) string) {
+	t.Helper()
+	old := maxServed
+	t.Cleanup(func() { maxServed = old })
+	maxServed = 4
+	c = fixture(t)
+	a, _ := c.Get("a-1004")
+	for i := range 20 {
+		b := a.Clone()
+		b.ID = fmt.Sprintf("a-many-%d", i)
+		b.Title = fmt.Sprintf("ख़बर %d", i)
+		b.Updated = time.Time{}
+		b.Published = time.Date(2026, 11, 1, 0, 0, 0, 0, ist).Add(-time.Duration(i) * time.Minute)
+		mustUpsert(t, c, b)
+	}
+	h = newTestHandler(t, c, func(cfg *Config) { cfg.PageSize, cfg.CacheBytes = 1, 1 })
+	now := time.Now()
+	clock = &now
+	h.now = func() time.Time { return *clock }
+	r := h.Renderer()
+	path = func(f Format, n int) string {
+		return strings.TrimPrefix(r.FeedURL(khabar.SiteKey(), f, n), "https://news.example.in")
+	}
+	return h, c, clock, path
 }

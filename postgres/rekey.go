@@ -19,7 +19,14 @@ const storeV3 = `INSERT INTO digest_meta (name, value) VALUES ('` + subrow.Rekey
 // rekeyFilter selects the records whose key can differ from
 // digest.EmailKey of their address: a byte outside printable ASCII, or a
 // punycode label, in the address.
-const rekeyFilter = `SELECT key, email FROM subscribers WHERE email ~ '[^ -~]' OR email ILIKE '%xn--%'`
+const rekeyFilter = `SELECT key, email FROM subscribers WHERE ` + rekeyWhere
+
+// rekeyWhere is rekeyFilter's condition, and that of the partial index
+// storeV4 makes, so that the look each open takes reads those rows alone.
+const rekeyWhere = `email ~ '[^ -~]' OR email ILIKE '%xn--%'`
+
+// storeV4 indexes the rows rekeyFilter reads.
+const storeV4 = `CREATE INDEX IF NOT EXISTS subscribers_rekey ON subscribers (key, email) WHERE ` + rekeyWhere + `;`
 
 // rowQuerier is what keyedRows reads with: the pool or a transaction.
 type rowQuerier interface {
@@ -106,8 +113,15 @@ func moveKey(ctx context.Context, tx pgx.Tx, m subrow.Rekey, journal bool) error
 			SELECT $1, edition, until, sent_at FROM sent_editions WHERE key = $2 ON CONFLICT DO NOTHING`, both},
 		stmt{`DELETE FROM sent_editions WHERE key = $1`, []any{m.Old}})
 	if journal {
-		stmts = append(stmts, stmt{`UPDATE deliver_journal AS j SET recipient = $1 WHERE recipient = $2
-			AND NOT EXISTS (SELECT 1 FROM deliver_journal AS k WHERE k.edition = j.edition AND k.recipient = $1)`, both})
+		// An edition with a record under both keys keeps the state
+		// further along (a message sent under one is not sent again).
+		stmts = append(stmts,
+			stmt{`UPDATE deliver_journal AS n SET state = o.state, attempts = GREATEST(n.attempts, o.attempts),
+				message_id = o.message_id, detail = o.detail, updated_at = o.updated_at
+				FROM deliver_journal AS o WHERE n.recipient = $1 AND o.recipient = $2 AND o.edition = n.edition
+				AND ` + subrow.JournalRank("o.state") + ` > ` + subrow.JournalRank("n.state"), both},
+			stmt{`DELETE FROM deliver_journal WHERE recipient = $2 AND edition IN (SELECT edition FROM deliver_journal WHERE recipient = $1)`, both},
+			stmt{`UPDATE deliver_journal SET recipient = $1 WHERE recipient = $2`, both})
 	}
 	for _, s := range stmts {
 		if _, err := tx.Exec(ctx, s.sql, s.args...); err != nil {

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS digest_meta (
 `},
 	{Version: 2, SQL: storeV2}, // lifecycle.go
 	{Version: 3, SQL: storeV3}, // rekey.go
+	{Version: 4, SQL: storeV4}, // rekey.go
 }}
 
 // Store is the digest's subscriber store and sent log in PostgreSQL

@@ -51,6 +51,7 @@ var storeSchema = migrate.Component{Name: "digest-store", Steps: []migrate.Step{
 	{Version: 1, SQL: storeV1},
 	{Version: 2, SQL: storeV2}, // lifecycle.go
 	{Version: 3, SQL: storeV3}, // rekey.go
+	{Version: 4, SQL: storeV4}, // rekey.go
 }}
 
 const storeV1 = `

@@ -60,3 +60,11 @@ func MergeSQL(new, old string) []string {
 		` + fill("follows", "{}") + `
 		WHERE key = ` + new}
 }
+
+// JournalRank is SQL ranking a delivery record's state (the column col)
+// by how far it went: a record of one edition under both of a mailbox's
+// keys keeps the state further along, so that a message sent under one
+// key is not sent again under the other.
+func JournalRank(col string) string {
+	return "CASE " + col + " WHEN 'sent' THEN 5 WHEN 'unknown' THEN 4 WHEN 'sending' THEN 3 WHEN 'failed' THEN 2 WHEN 'skipped' THEN 1 ELSE 0 END"
+}
