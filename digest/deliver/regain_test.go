@@ -166,3 +166,37 @@ func TestLeaseLostTooOften(t *testing.T) {
 		t.Errorf("counts %+v, want the 2 others sent, 1 deferred, 3 read", c)
 	}
 }
+
+// TestLeaseLostBeforeGivingUp: the lease runs out during the backoff
+// before the last attempt's "failed" is recorded. That move, like every
+// move from pending, is made under the Run's lease: it is refused, the job
+// is handed back, and the next pass records it failed once (it used to be
+// recorded without the lease, and a refusal stopped the whole Run).
+func TestLeaseLostBeforeGivingUp(t *testing.T) {
+	target := Key{"giveup", rcptAddr(1)}
+	srv := startServer(t, withFaults(func(rcpt string, _ int) fault {
+		if rcpt == target.Recipient {
+			return faultRcpt451
+		}
+		return faultNone
+	}))
+	j := newLapsing(target, StateFailed, 1, "")
+	s := newSender(t, Config{Client: srv.client(t), Journal: j, Workers: 1, Builders: 1, MaxAttempts: 2,
+		Backoff: time.Millisecond, MaxBackoff: time.Millisecond, Lease: 3 * time.Second})
+	reports := 0
+	s.cfg.Progress = func(p Progress) {
+		if p.Last.Key == target {
+			reports++
+		}
+	}
+	c, err := s.Run(context.Background(), jobsFor("giveup", 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := mustGet(t, j, target); r.State != StateFailed || reports != 1 || srv.countFor(target.Recipient) != 0 {
+		t.Errorf("record %s, reported %d times, %d received; counts %+v; want failed, reported once", r.State, reports, srv.countFor(target.Recipient), c)
+	}
+	if c.Sent != 2 || c.Failed != 1 || c.Read != 3 {
+		t.Errorf("counts %+v, want 2 sent, 1 failed, 3 read", c)
+	}
+}

@@ -176,9 +176,24 @@ func (w *worker) send(m *message, res Result, rec *Record) {
 			return
 		}
 		if n := rec.Attempts + res.Attempts; n >= cfg.MaxAttempts {
-			res.State, res.Detail = StateFailed, fmt.Sprintf("gave up after %d attempts: %s", n, res.Detail)
-			if err := w.record(Move{Key: m.job.Key, From: StatePending, To: StateFailed, Update: Update{Detail: res.Detail, At: cfg.Now()}}); err != nil {
-				w.journalError(&res, err)
+			detail := res.Detail
+			res.State, res.Detail = StateFailed, fmt.Sprintf("gave up after %d attempts: %s", n, detail)
+			// As every move from pending, under the Run's lease: one lost
+			// during the backoff hands the job back, and another sender
+			// that took it meanwhile has it.
+			u := Update{Detail: res.Detail, At: cfg.Now(), Owner: r.owner}
+			if err := w.record(Move{Key: m.job.Key, From: StatePending, To: StateFailed, Update: u}); err != nil {
+				var ce *ConflictError
+				switch {
+				case w.lostLease(err):
+					res.State, res.Detail = StatePending, detail
+					r.relinquish(m.job, res)
+				case r.owner != "" && errors.As(err, &ce):
+					res.State, res.Detail, res.Already = ce.Got, err.Error(), true
+					r.report(res)
+				default:
+					w.journalError(&res, err)
+				}
 				return
 			}
 			r.report(res)
