@@ -28,11 +28,6 @@ const rekeyWhere = `email ~ '[^ -~]' OR email ILIKE '%xn--%'`
 // storeV4 indexes the rows rekeyFilter reads.
 const storeV4 = `CREATE INDEX IF NOT EXISTS subscribers_rekey ON subscribers (key, email) WHERE ` + rekeyWhere + `;`
 
-// rowQuerier is what keyedRows reads with: the pool or a transaction.
-type rowQuerier interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}
-
 // rekey moves the records whose key digest.EmailKey no longer gives. It
 // looks for them first without a lock; only when there is one does it
 // move them, in one transaction that holds the migration lock (other
@@ -75,7 +70,7 @@ func (db *DB) rekey(ctx context.Context) error {
 }
 
 // keyedRows reads the rows rekeyFilter selects.
-func keyedRows(ctx context.Context, q rowQuerier) ([]subrow.KeyedRow, error) {
+func keyedRows(ctx context.Context, q querier) ([]subrow.KeyedRow, error) {
 	rows, err := q.Query(ctx, rekeyFilter)
 	if err != nil {
 		return nil, err
@@ -103,7 +98,7 @@ func moveKey(ctx context.Context, tx pgx.Tx, m subrow.Rekey, journal bool) error
 	}
 	stmts := []stmt{{`UPDATE subscribers SET key = $1 WHERE key = $2`, both}}
 	if n > 0 {
-		stmts = []stmt{{subrow.MergeSQL("$1", "$2")[0], both}, {`DELETE FROM subscribers WHERE key = $1`, []any{m.Old}}}
+		stmts = []stmt{{subrow.MergeSQL("$1", "$2"), both}, {`DELETE FROM subscribers WHERE key = $1`, []any{m.Old}}}
 	}
 	stmts = append(stmts,
 		stmt{`DELETE FROM subscriber_events AS o WHERE o.key = $2 AND o.ref <> '' AND EXISTS

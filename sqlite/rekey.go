@@ -93,7 +93,7 @@ func moveKey(ctx context.Context, tx *sql.Tx, m subrow.Rekey, journal bool) erro
 	}
 	stmts := []string{`UPDATE subscribers SET key = ?1 WHERE key = ?2`}
 	if n > 0 {
-		stmts = append(subrow.MergeSQL("?1", "?2"), `DELETE FROM subscribers WHERE key = ?2`)
+		stmts = []string{subrow.MergeSQL("?1", "?2"), `DELETE FROM subscribers WHERE key = ?2`}
 	}
 	stmts = append(stmts,
 		`DELETE FROM subscriber_events WHERE key = ?2 AND ref <> '' AND EXISTS

@@ -43,7 +43,7 @@ func Rekeys(rows []KeyedRow) []Rekey {
 // no mail), else active over pending; the later pause; and the name,
 // language, time zone and follows of the old record where the new one has
 // none.
-func MergeSQL(new, old string) []string {
+func MergeSQL(new, old string) string {
 	o := func(col string) string { return "(SELECT " + col + " FROM subscribers WHERE key = " + old + ")" }
 	rank := func(col string) string {
 		return "CASE " + col + " WHEN 'complained' THEN 4 WHEN 'bounced' THEN 3 WHEN 'unsubscribed' THEN 2 WHEN 'active' THEN 1 ELSE 0 END"
@@ -51,14 +51,14 @@ func MergeSQL(new, old string) []string {
 	fill := func(col, empty string) string {
 		return col + " = CASE WHEN " + col + " = '" + empty + "' THEN " + o(col) + " ELSE " + col + " END"
 	}
-	return []string{`UPDATE subscribers SET
+	return `UPDATE subscribers SET
 		status = CASE WHEN ` + rank(o("status")) + ` > ` + rank("status") + ` THEN ` + o("status") + ` ELSE status END,
 		paused_until = CASE WHEN ` + o("paused_until") + ` > paused_until THEN ` + o("paused_until") + ` ELSE paused_until END,
 		` + fill("name", "") + `,
 		` + fill("language", "") + `,
 		` + fill("time_zone", "") + `,
 		` + fill("follows", "{}") + `
-		WHERE key = ` + new}
+		WHERE key = ` + new
 }
 
 // JournalRank is SQL ranking a delivery record's state (the column col)
