@@ -186,6 +186,10 @@ func (r *Renderer) pageItems(dst [][]byte, p *Page, f Format) [][]byte {
 	r.renderCold(out, cold, n, f)
 	ents := make([]itemCache, fresh) // the new entries, from one array
 	r.mu.Lock()
+	if len(r.items) == 0 && fresh > 8 {
+		// A new Renderer's first page: sized once, not grown item by item.
+		r.items = make(map[string]*itemCache, fresh)
+	}
 	for k := range cold {
 		c := &cold[k]
 		r.store(p.Items[c.i], f, &c.bd, out[c.i], &ents)
