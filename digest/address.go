@@ -27,6 +27,15 @@ func asciiDomain(addr string) (string, error) {
 	return addr[:at+1] + d, nil
 }
 
+// ASCIIAddress returns addr with its domain in ASCII (IDNA 2008 punycode,
+// as registries and resolvers use it): the form an address takes in a
+// message's header fields, Message-IDs and List-Id when the message goes
+// out without SMTPUTF8, and in the envelope. "digest@ख़बर.भारत" becomes
+// "digest@xn--...". The local part is left as it is (see NeedsSMTPUTF8).
+// It returns an error when the domain is not a valid internationalized
+// domain name.
+func ASCIIAddress(addr string) (string, error) { return asciiDomain(addr) }
+
 // CanonicalAddress returns addr in the one spelling of its mailbox that
 // a form filled in by a stranger (the signup form) stores it under, or an
 // error saying why such a form may not take it. The domain is written as
@@ -86,4 +95,29 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// mailtoURI returns the mailto: URI of addr (RFC 6068): its domain in
+// punycode, and in its local part every byte that is not unreserved or
+// one of RFC 6068's some-delims percent-encoded (a UTF-8 local part, '%',
+// '?', '#', '&', '=', '/' and the quotes of a quoted-string among them).
+func mailtoURI(addr string) (string, error) {
+	a, err := asciiDomain(addr)
+	if err != nil {
+		return "", err
+	}
+	at := strings.LastIndexByte(a, '@')
+	const hex = "0123456789ABCDEF"
+	b := []byte("mailto:")
+	for i := 0; i < at; i++ {
+		c := a[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			strings.IndexByte("-._~!$'()*+,;:", c) >= 0:
+			b = append(b, c)
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(append(b, a[at:]...)), nil
 }

@@ -219,6 +219,7 @@ type Builder struct {
 	unsub    *url.URL
 	prefs    *url.URL
 	browser  *url.URL
+	mailto   string // "mailto:" and UnsubscribeMailto, as a URI
 	tmpl     *Templates
 	lang     string
 	cache    poolCache
@@ -241,7 +242,12 @@ func NewBuilder(cfg Config) (*Builder, error) {
 	}
 	if a, err := mail.ParseAddress(cfg.From); err != nil {
 		bad("From %q: %v", cfg.From, err)
+	} else if a.Address, err = asciiDomain(a.Address); err != nil {
+		bad("From %q: domain: %v", cfg.From, err)
 	} else {
+		// The domain in punycode: Message-IDs, List-Id and the From field
+		// of a message sent without SMTPUTF8 take no other (RFC 5322
+		// 3.6.4, RFC 2919, RFC 6532 3).
 		b.from = *a
 		b.domain = strings.ToLower(a.Address[strings.LastIndexByte(a.Address, '@')+1:])
 	}
@@ -268,8 +274,12 @@ func NewBuilder(cfg Config) (*Builder, error) {
 		}
 	}
 	if cfg.UnsubscribeMailto != "" {
-		if _, err := mail.ParseAddress(cfg.UnsubscribeMailto); err != nil {
+		if a, err := mail.ParseAddress(cfg.UnsubscribeMailto); err != nil {
 			bad("UnsubscribeMailto %q: %v", cfg.UnsubscribeMailto, err)
+		} else if u, err := mailtoURI(a.Address); err != nil {
+			bad("UnsubscribeMailto %q: domain: %v", cfg.UnsubscribeMailto, err)
+		} else {
+			b.mailto = u
 		}
 	}
 	if cfg.ReturnPath != "" {
@@ -438,8 +448,8 @@ func (b *Builder) build(ctx context.Context, ed Edition, sub *Subscriber, local 
 		}
 		m.PreferencesURL = withToken(b.prefs, token)
 	}
-	if b.cfg.UnsubscribeMailto != "" {
-		m.UnsubscribeMailto = "mailto:" + b.cfg.UnsubscribeMailto + "?subject=unsubscribe%20" + token
+	if b.mailto != "" {
+		m.UnsubscribeMailto = b.mailto + "?subject=unsubscribe%20" + token
 	}
 	if b.cfg.ReturnPath != "" {
 		if m.ReturnPath, err = b.cfg.Tokens.ReturnPath(b.cfg.ReturnPath, sub.Email, ed); err != nil {

@@ -219,6 +219,13 @@ func newMsg(boundary string, from, to mail.Address, subject string, date time.Ti
 		gomail.WithBoundary(boundary),
 		gomail.WithNoDefaultUserAgent(),
 	)
+	// The From address with its domain in punycode, as the To one below
+	// (the Builder's is already).
+	fa, err := asciiDomain(from.Address)
+	if err != nil {
+		return nil, fmt.Errorf("sender address %q: %w", from.Address, err)
+	}
+	from.Address = fa
 	msg.FromMailAddress(&from)
 	// net/mail (which go-mail uses for address headers) Q-encodes a
 	// display name in 75-character words split between code points: a

@@ -49,6 +49,9 @@ func (m *Message) AppendTo(b []byte) ([]byte, error) {
 func (m *Message) Envelope() (from, to string, err error) {
 	addr, _, err := recipient(mail.Address{Address: m.Subscriber.Email})
 	sender := m.From.Address
+	if err == nil {
+		sender, err = asciiDomain(sender) // as Msg writes it
+	}
 	if err == nil && m.ReturnPath != "" {
 		var rp *mail.Address
 		if rp, err = mail.ParseAddress(m.ReturnPath); err == nil {
@@ -134,6 +137,9 @@ func (m *Message) appendFast(b []byte) (out []byte, ok bool) {
 	unsub, err := m.listUnsubscribe()
 	if err != nil {
 		return b, false
+	}
+	if !isASCII(m.From.Address) {
+		return b, false // go-mail's path writes its domain in punycode
 	}
 	from := m.From.String()
 	if bytes.ContainsAny([]byte(from), "\r\n") {

@@ -63,6 +63,14 @@ func (m *SMTPMailer) Send(ctx context.Context, n *digest.Notice) error {
 		return fmt.Errorf("deliver: send %s: %w", n.MessageID, err)
 	}
 	defer c.Close()
+	if digest.NeedsSMTPUTF8(to) || digest.NeedsSMTPUTF8(from) {
+		// RFC 6531 3.4: a UTF-8 envelope only to a server that offers
+		// SMTPUTF8 (go-mail then says SMTPUTF8 in MAIL FROM), as the
+		// digests' Sender does.
+		if ok, _ := c.Extension("SMTPUTF8"); !ok {
+			return fmt.Errorf("deliver: send %s: not sent: the address %s has a non-ASCII local part and the server does not offer SMTPUTF8", n.MessageID, to)
+		}
+	}
 	if err := c.Mail(from); err != nil {
 		return fmt.Errorf("deliver: send %s: MAIL FROM: %w", n.MessageID, err)
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // classify decides the report's kind from what walk collected, in order
@@ -31,10 +33,19 @@ func classify(rep *Report, h mail.Header, w *walker) {
 	default:
 		if f := proseFormat(rep, h, w); f != "" {
 			classifyProse(rep, h, w, f)
-		} else if why := autoReply(rep, h); why != "" {
+			break
+		}
+		// A request to the mailto: address with its signed token is an
+		// unsubscribe even when marked Auto-Submitted: auto-generated
+		// (RFC 3834 5.1: not a reply; mail clients' unsubscribe buttons
+		// send such), since the token says who asks.
+		mailto := classifyMailto(rep, w)
+		if rep.Kind == Unsubscribe {
+			break
+		}
+		if why := autoReply(rep, h); why != "" {
 			rep.Kind, rep.Format, rep.Reason = Unknown, "auto-reply", "auto-reply ("+why+"), not a bounce"
-		} else if classifyMailto(rep, w) {
-		} else {
+		} else if !mailto {
 			rep.Kind, rep.Reason = Unknown, "no delivery-status or feedback-report part, no bounce text from a mail server, no unsubscribe subject"
 		}
 	}
@@ -142,16 +153,50 @@ func classifyDSN(rep *Report, w *walker) {
 }
 
 // dsnAddress reads "rfc822; addr" (the address type is required, but
-// some servers leave it out); other address types give "".
+// some servers leave it out) and RFC 6533's "utf-8; addr", in which a
+// character may be written \x{HEX}; other address types give "".
 func dsnAddress(v string) string {
 	typ, addr, ok := strings.Cut(v, ";")
 	if !ok {
 		addr, typ = typ, "rfc822"
 	}
-	if !strings.EqualFold(strings.TrimSpace(typ), "rfc822") {
-		return ""
+	switch typ = strings.TrimSpace(typ); {
+	case strings.EqualFold(typ, "rfc822"):
+		return address(addr)
+	case strings.EqualFold(typ, "utf-8"):
+		if addr, ok = unescapeUTF8Addr(addr); ok {
+			return address(addr)
+		}
 	}
-	return address(addr)
+	return ""
+}
+
+// unescapeUTF8Addr replaces each \x{HEX} of an RFC 6533 utf-8 address
+// (EmbeddedUnicodeChar, in the xtext forms) with its character; false
+// for a malformed escape or one that names no character.
+func unescapeUTF8Addr(s string) (string, bool) {
+	if !strings.Contains(s, `\x{`) {
+		return s, utf8.ValidString(s)
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, `\x{`)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), utf8.ValidString(b.String())
+		}
+		b.WriteString(s[:i])
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 || end-3 < 2 || end-3 > 6 {
+			return "", false
+		}
+		n, err := strconv.ParseUint(s[i+3:i+end], 16, 32)
+		if err != nil || n == 0 || !utf8.ValidRune(rune(n)) {
+			return "", false
+		}
+		b.WriteRune(rune(n))
+		s = s[i+end+1:]
+	}
 }
 
 // statusOf returns the enhanced status code in s, or "5.0.0"/"4.0.0" for

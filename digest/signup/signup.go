@@ -140,8 +140,12 @@ func (s *Signup) check() error {
 	if s.Store == nil || s.Tokens == nil || s.Mailer == nil || s.From == "" || s.SiteURL == "" {
 		return ErrConfig
 	}
-	if _, err := mail.ParseAddress(s.From); err != nil {
+	a, err := mail.ParseAddress(s.From)
+	if err != nil {
 		return errors.Join(ErrConfig, err)
+	}
+	if _, err := digest.ASCIIAddress(a.Address); err != nil {
+		return errors.Join(ErrConfig, fmt.Errorf("signup: From %q: domain: %w", s.From, err))
 	}
 	return nil
 }

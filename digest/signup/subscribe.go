@@ -221,6 +221,10 @@ func (s *Signup) Confirmation(email, ref string, c digest.Choices, now time.Time
 	if err != nil {
 		return nil, fmt.Errorf("signup: From %q: %w", s.From, err)
 	}
+	// The domain in punycode, for the Message-ID below and the From field.
+	if from.Address, err = digest.ASCIIAddress(from.Address); err != nil {
+		return nil, fmt.Errorf("signup: From %q: domain: %w", s.From, err)
+	}
 	exp := now.Add(or(s.ConfirmTTL, 48*time.Hour))
 	tok, err := s.Tokens.SignFor(digest.PurposeConfirm, email, ref, exp)
 	if err != nil {
