@@ -147,7 +147,7 @@ func (col csvColumnsAt) subscriber(rec []string, line int) (*Subscriber, []error
 		},
 	}
 	if tz := get("time_zone"); tz != "" {
-		loc, err := loadLocation(tz)
+		loc, err := subscriberZone(tz)
 		if err != nil {
 			bad("time_zone", err)
 		}

@@ -163,8 +163,21 @@ func loadLocation(name string) (*time.Location, error) {
 	return loc, nil
 }
 
+// subscriberZone loads a subscriber's time zone by its IANA name.
+// "Local", which Go reads as the zone of the machine that reads it, is
+// not one: a list written on an IST laptop would be sent in a UTC
+// server's zone.
+func subscriberZone(name string) (*time.Location, error) {
+	if name == "Local" {
+		return nil, fmt.Errorf("time zone %q is the zone of whichever machine reads it, not an IANA name such as Asia/Kolkata", name)
+	}
+	return loadLocation(name)
+}
+
 // LoadLocation returns the time zone with the given IANA name, caching
-// what it loads. "" and "UTC" give UTC.
+// what it loads. "" and "UTC" give UTC; "Local" gives time.Local, as
+// time.LoadLocation does (Subscriber.Stored, ReadCSV and Choices.Apply
+// refuse it for a subscriber).
 func LoadLocation(name string) (*time.Location, error) {
 	if name == "" {
 		return time.UTC, nil

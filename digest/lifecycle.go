@@ -75,7 +75,7 @@ func (c Choices) Apply(s *Subscriber) (*Subscriber, error) {
 	out.Follows = c.Follows.Clone()
 	out.TimeZone = nil
 	if c.TimeZone != "" {
-		loc, err := LoadLocation(c.TimeZone)
+		loc, err := subscriberZone(c.TimeZone)
 		if err != nil {
 			return nil, fmt.Errorf("%w: time zone %q: %v", ErrInvalidSubscriber, c.TimeZone, err)
 		}

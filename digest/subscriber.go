@@ -278,14 +278,15 @@ func (s *Subscriber) Clone() *Subscriber {
 // Stored returns the copy of s that a store keeps: follows normalized to
 // catalog keys (categories and tags given as names are slugified, duplicates
 // dropped) and an empty status made StatusActive. A time zone without an
-// IANA name (a fixed zone such as "IST" or +05:30) is refused with an error
+// IANA name (a fixed zone such as "IST" or +05:30, or time.Local, whose
+// name "Local" means another zone on each machine) is refused with an error
 // wrapping ErrInvalidSubscriber: stores keep zones by name. Stored does not
 // run Validate; stores call both.
 func (s *Subscriber) Stored() (*Subscriber, error) {
 	c := s.Clone()
 	c.Follows = normalizeFollows(s.Follows)
 	if c.TimeZone != nil {
-		if _, err := loadLocation(c.TimeZone.String()); err != nil {
+		if _, err := subscriberZone(c.TimeZone.String()); err != nil {
 			return nil, fmt.Errorf("%w: %s: time zone %q has no IANA name (use time.LoadLocation)", ErrInvalidSubscriber, s.Email, c.TimeZone)
 		}
 	}

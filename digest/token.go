@@ -61,7 +61,7 @@ type Tokens struct {
 type Claims struct {
 	Email   string    // the subscriber's address, as EmailKey gives it
 	List    string    // the list the token unsubscribes from
-	Expires time.Time // when the token stops working
+	Expires time.Time // when the token stops working, in UTC
 	KeyID   string    // the key that signed it
 }
 
@@ -247,7 +247,7 @@ func (t *Tokens) VerifyFor(purpose, token string) (Claims, error) {
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: expiry field", ErrTokenMalformed)
 	}
-	c := Claims{Email: string(email), List: list, Expires: time.Unix(exp, 0), KeyID: kid}
+	c := Claims{Email: string(email), List: list, Expires: time.Unix(exp, 0).UTC(), KeyID: kid}
 	if !now.Before(c.Expires) {
 		return c, fmt.Errorf("%w on %s", ErrTokenExpired, c.Expires.UTC().Format(time.RFC3339))
 	}

@@ -80,7 +80,8 @@ func (e *ItemError) Error() string {
 // Unwrap returns the reason the item was skipped.
 func (e *ItemError) Unwrap() error { return e.Err }
 
-// ErrNilItem is wrapped for a nil entry in Feed.Items.
+// ErrNilItem is wrapped for a nil entry in Feed.Items (FromGorilla) or
+// in Page.Items (Renderer.Write).
 var ErrNilItem = errors.New("feed: nil item")
 
 // FromGorilla converts the items of a *feeds.Feed to articles, for sites

@@ -186,6 +186,9 @@ func lastModified(updated time.Time, etag string, prev servedAs, ok bool, forgot
 // NewHandler returns a Handler serving c's feeds for the site cfg
 // describes, or an error wrapping ErrConfig. Call Close when done with it.
 func NewHandler(c *khabar.Catalog, cfg Config) (*Handler, error) {
+	if c == nil {
+		return nil, fmt.Errorf("%w: nil Catalog", ErrConfig)
+	}
 	r, err := NewRenderer(cfg)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -181,6 +182,9 @@ func (r *Renderer) Page(c *khabar.Catalog, k khabar.Key, n int) (*Page, error) {
 	if r == nil || r.s == nil {
 		return nil, ErrZeroValue
 	}
+	if c == nil {
+		return nil, errors.New("feed: Page: nil Catalog")
+	}
 	p := &Page{Key: k, Number: n}
 	switch k.Kind {
 	case khabar.KindSite:
@@ -256,6 +260,20 @@ func quoteAll(ss []string) []string {
 	return out
 }
 
+// check returns an error for a nil page or a nil item in it, which a
+// hand-built Page may have, before anything is written.
+func (p *Page) check() error {
+	if p == nil {
+		return errors.New("feed: nil Page")
+	}
+	for i, a := range p.Items {
+		if a == nil {
+			return fmt.Errorf("feed: page %s/%d, item %d: %w", p.Key, p.Number, i, ErrNilItem)
+		}
+	}
+	return nil
+}
+
 // emptyUpdated is the Updated date of a page without articles.
 var emptyUpdated = time.Unix(0, 0).UTC()
 
@@ -281,6 +299,9 @@ func (r *Renderer) Write(w io.Writer, p *Page, f Format) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if err := p.check(); err != nil {
+		return err
+	}
 	ps := piecesPool.Get().(*pieces)
 	r.fragments(ps, p, f)
 	bufs := ps.bufs // WriteTo consumes its receiver
@@ -290,10 +311,10 @@ func (r *Renderer) Write(w io.Writer, p *Page, f Format) error {
 }
 
 // AppendPage appends p rendered in format f to dst and returns the
-// extended slice. It appends nothing for a zero Renderer or a Format that
-// is not Valid (Write says why).
+// extended slice. It appends nothing for a zero Renderer, a Format that
+// is not Valid or a nil Page or item (Write says why).
 func (r *Renderer) AppendPage(dst []byte, p *Page, f Format) []byte {
-	if r == nil || r.s == nil || !f.Valid() {
+	if r == nil || r.s == nil || !f.Valid() || p.check() != nil {
 		return dst
 	}
 	dst = r.appendHead(dst, p, f)

@@ -26,9 +26,10 @@ const newsSitemapFile = "news-sitemap.xml"
 // NewsSitemapURL returns the address of k's news sitemap:
 // BaseURL + "news-sitemap.xml" for the site, BaseURL +
 // "category/{slug}/news-sitemap.xml" for a top-level category,
-// percent-encoded; "" for any other key, which has none.
+// percent-encoded; "" for any other key, which has none, and on a zero
+// Renderer.
 func (r *Renderer) NewsSitemapURL(k khabar.Key) string {
-	if !hasNewsSitemap(k) {
+	if r == nil || r.s == nil || !hasNewsSitemap(k) {
 		return ""
 	}
 	return r.s.base + keyPath(k) + newsSitemapFile
