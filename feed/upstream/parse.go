@@ -61,8 +61,8 @@ type Feed struct {
 	Format  string
 	Version string
 	// Title is the feed's title as plain text; Description (RSS
-	// description, Atom subtitle) and Rights (RSS copyright, Atom rights)
-	// likewise.
+	// description, Atom subtitle, JSON Feed description) and Rights (RSS
+	// copyright, Atom rights) likewise.
 	Title       string
 	Description string
 	Rights      string
@@ -416,8 +416,10 @@ func sourceURL(src *atom.Source) string {
 	return ""
 }
 
-// jsonTranslator marks JSON Feed content_text as text: gofeed puts it
-// where HTML goes, so "<" in it would be read as markup.
+// jsonTranslator marks JSON Feed content_text and summary as text
+// (JSON Feed 1.1: summary "is a plain text sentence or two"): gofeed puts
+// them where HTML goes, so "<" and "&amp;" in them would be read as
+// markup.
 type jsonTranslator struct{ gofeed.DefaultJSONTranslator }
 
 func (t *jsonTranslator) Translate(feed any) (*gofeed.Feed, error) {
@@ -427,8 +429,14 @@ func (t *jsonTranslator) Translate(feed any) (*gofeed.Feed, error) {
 	}
 	if jf, ok := feed.(*jsonfeed.Feed); ok && len(jf.Items) == len(f.Items) {
 		for i, it := range jf.Items {
-			if it != nil && it.ContentHTML == "" && it.ContentText != "" && f.Items[i] != nil {
+			if it == nil || f.Items[i] == nil {
+				continue
+			}
+			if it.ContentHTML == "" && it.ContentText != "" {
 				f.Items[i].Content = textToHTML(it.ContentText)
+			}
+			if it.Summary != "" {
+				f.Items[i].Description = textToHTML(it.Summary)
 			}
 		}
 	}

@@ -36,7 +36,7 @@ func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan 
 		Format:       gf.FeedType,
 		Version:      gf.FeedVersion,
 		Title:        scan.feedLine(fieldTitle, gf.Title, gf.FeedType != "rss"),
-		Description:  scan.feedLine(fieldSubtitle, gf.Description, false),
+		Description:  scan.feedLine(fieldSubtitle, gf.Description, gf.FeedType == "json"),
 		Rights:       scan.feedLine(fieldRights, gf.Copyright, false),
 		Link:         resolve(gf.Link, base),
 		Language:     normLanguage(cmp.Or(strings.TrimSpace(gf.Language), scan.lang)),
