@@ -256,8 +256,11 @@ func atomLinkOf(exts ext.Extensions) string {
 }
 
 // isAlternate reports whether an Atom link relation is "alternate" (the
-// default, when none is given).
-func isAlternate(rel string) bool { return rel == "" || rel == "alternate" }
+// default, when none is given), by name or by its IANA IRI (RFC 4287
+// section 4.2.7.2): the only relation that names the entry's page.
+func isAlternate(rel string) bool {
+	return rel == "" || rel == "alternate" || rel == "http://www.iana.org/assignments/relation/alternate"
+}
 
 // isPageType reports whether an Atom link's type is a web page's (HTML or
 // XHTML, parameters aside) or not given.
@@ -325,7 +328,9 @@ const atomExt = "\x00atom"
 // email in Attrs) and its source feed (["source"], title and url). An
 // entry without authors gets its source's, which RFC 4287 (section 4.2.1)
 // puts before the feed's. Of several alternate links, the entry's link
-// is its HTML page (pageLink).
+// is its HTML page (pageLink); the item's Links keep only alternate
+// ones (RFC 4287 section 4.2.7.2: self, edit, enclosure, replies, via,
+// related and the rest name other resources than the entry's page).
 type atomTranslator struct{ gofeed.DefaultAtomTranslator }
 
 func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
@@ -344,6 +349,14 @@ func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
 		}
 		if href, ok := pageLink(e.Links); ok {
 			it.Link = href
+		}
+		// gofeed lists rel="self" links too: the entry document's own
+		// address (an API URL) is no page of the article.
+		it.Links = it.Links[:0]
+		for _, l := range e.Links {
+			if l != nil && isAlternate(l.Rel) {
+				it.Links = append(it.Links, l.Href)
+			}
 		}
 		if len(e.Contributors) == 0 && e.Source == nil {
 			continue
