@@ -432,8 +432,13 @@ func sourceURL(src *atom.Source) string {
 // jsonTranslator marks JSON Feed content_text and summary as text
 // (JSON Feed 1.1: summary "is a plain text sentence or two"): gofeed puts
 // them where HTML goes, so "<" and "&amp;" in them would be read as
-// markup.
+// markup. It keeps what gofeed's universal item drops: an item's
+// language, as Custom[customLanguage].
 type jsonTranslator struct{ gofeed.DefaultJSONTranslator }
+
+// customLanguage is the key of an item's Custom map under which
+// jsonTranslator keeps a JSON Feed item's language.
+const customLanguage = "language"
 
 func (t *jsonTranslator) Translate(feed any) (*gofeed.Feed, error) {
 	f, err := t.DefaultJSONTranslator.Translate(feed)
@@ -450,6 +455,12 @@ func (t *jsonTranslator) Translate(feed any) (*gofeed.Feed, error) {
 			}
 			if it.Summary != "" {
 				f.Items[i].Description = textToHTML(it.Summary)
+			}
+			if it.Language != "" {
+				if f.Items[i].Custom == nil {
+					f.Items[i].Custom = map[string]string{}
+				}
+				f.Items[i].Custom[customLanguage] = it.Language
 			}
 		}
 	}

@@ -85,7 +85,7 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 		t.perr.addItem(&ItemError{FeedURL: f.URL, Index: index, GUID: guid, Field: field, Err: err})
 	}
 	a := &khabar.Article{
-		Language: f.Language,
+		Language: cmp.Or(itemLanguage(it, t.scan, index), f.Language),
 		Source:   &khabar.Source{FeedURL: f.URL, GUID: guid, Title: f.Title},
 	}
 	var long bool
@@ -335,6 +335,19 @@ func taxonomy(it *gofeed.Item, jsonFeed bool) (cats []khabar.Category, tags []kh
 		}
 	}
 	return cats, tags, overCats, overTags
+}
+
+// itemLanguage returns the language an item gives itself, which wins
+// over its feed's, as a BCP 47 tag, or "": a JSON Feed 1.1 item's
+// language ("can be different than the primary language for the feed"),
+// an Atom entry's xml:lang (RFC 4287 section 2: the language of the
+// element and its descendants), else the item's dc:language.
+func itemLanguage(it *gofeed.Item, ds *docScan, index int) string {
+	lang := cmp.Or(it.Custom[customLanguage], ds.entryLang(index))
+	if dc := it.DublinCoreExt; lang == "" && dc != nil && len(dc.Language) > 0 {
+		lang = dc.Language[0]
+	}
+	return normLanguage(lang)
 }
 
 // normLanguage returns a language as a BCP 47 tag, or "".
