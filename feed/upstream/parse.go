@@ -97,11 +97,15 @@ func (p *Parser) Parse(data []byte, feedURL, contentType string) (*Feed, error) 
 }
 
 // ParseResult parses the body of a Fetch result for the feed subscribed to
-// at feedURL. Relative links the document gives no base for are resolved
-// against its Content-Location, else the address the body was finally
-// fetched from (res.URL, after redirects), while article IDs stay
-// namespaced by feedURL, so that a redirected feed keeps its IDs. A
-// document that names no language gets the first of Content-Language.
+// at feedURL. Relative links the document gives no base for (no xml:base
+// in scope) are resolved against its Content-Location, else the address
+// the body was finally fetched from (res.URL, after redirects), as RFC
+// 3986 section 5.1 and, for Atom, RFC 4287 section 2 say; only the
+// content of an RSS or JSON Feed item, formats that define no base, is
+// resolved against the item's link first, the page it comes from. Article
+// IDs stay namespaced by feedURL, so that a redirected feed keeps its
+// IDs. A document that names no language gets the first of
+// Content-Language.
 func (p *Parser) ParseResult(res *Result, feedURL string) (*Feed, error) {
 	base := res.URL
 	if absHTTP(base) == nil {

@@ -102,7 +102,7 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 	if xmlBase == nil {
 		xmlBase = t.scan.base(index)
 	}
-	base := contentBase(xmlBase, a.URL, t.base)
+	base := contentBase(xmlBase, a.URL, t.base, f.Format == "atom")
 	raw, contentHTML, summary, firstImg := t.p.body(content, desc, base)
 	a.ContentHTML, a.Summary = contentHTML, summary
 	if a.Title = itemTitle(t.scan.itemLine(index, fieldTitle, it.Title, f.Format != "rss"), a.Summary); a.Title == "" {
@@ -167,10 +167,18 @@ func itemLink(it *gofeed.Item, guid string, base *url.URL, keepTracking bool) (l
 
 // contentBase returns what relative URLs in an item's content and images
 // resolve against: the xml:base in scope (which gofeed applies to RSS
-// links only), else the item link, else the document's base.
-func contentBase(xmlBase *url.URL, link string, docBase *url.URL) *url.URL {
+// links only); else, in Atom, the document's base (RFC 4287 section 2
+// and RFC 3986 section 5.1: without xml:base, the base URI is that of the
+// encapsulating entity, the document, and so its retrieval URI), never
+// the entry's link; else, in RSS and JSON Feed, which define no base, the
+// item link (the page the item's HTML comes from), else the document's
+// base.
+func contentBase(xmlBase *url.URL, link string, docBase *url.URL, atom bool) *url.URL {
 	if xmlBase != nil {
 		return xmlBase
+	}
+	if atom && docBase != nil {
+		return docBase
 	}
 	if u := absHTTP(link); u != nil {
 		return u
