@@ -40,7 +40,8 @@
 // URL and the item's dedupe key (DedupeKey: GUID, else canonical link,
 // else a hash of title and content). A repeated item is returned once
 // (ErrDuplicateItem); items with different links sharing a GUID are all
-// kept (ErrDuplicateGUID).
+// kept (ErrDuplicateGUID), and a Poller keeps their IDs from poll to poll
+// by the articles its Catalog holds (see DedupeKey).
 //
 // # Limits
 //

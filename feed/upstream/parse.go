@@ -93,7 +93,7 @@ type Feed struct {
 // ErrMalformed) and one *ItemError per item problem. The Feed is nil only
 // when nothing at all could be read.
 func (p *Parser) Parse(data []byte, feedURL, contentType string) (*Feed, error) {
-	return p.parse(data, feedURL, feedURL, contentType, "")
+	return p.parse(data, feedURL, feedURL, contentType, "", nil)
 }
 
 // ParseResult parses the body of a Fetch result for the feed subscribed to
@@ -107,6 +107,12 @@ func (p *Parser) Parse(data []byte, feedURL, contentType string) (*Feed, error) 
 // IDs. A document that names no language gets the first of
 // Content-Language.
 func (p *Parser) ParseResult(res *Result, feedURL string) (*Feed, error) {
+	return p.parseResult(res, feedURL, nil)
+}
+
+// parseResult is ParseResult; known, when not nil, reports the articles
+// already stored (see storedLink).
+func (p *Parser) parseResult(res *Result, feedURL string, known storedLink) (*Feed, error) {
 	base := res.URL
 	if absHTTP(base) == nil {
 		base = feedURL
@@ -117,14 +123,15 @@ func (p *Parser) ParseResult(res *Result, feedURL string) (*Feed, error) {
 		}
 	}
 	lang, _, _ := strings.Cut(res.ContentLanguage, ",")
-	return p.parse(res.Body, feedURL, base, res.ContentType, lang)
+	return p.parse(res.Body, feedURL, base, res.ContentType, lang, known)
 }
 
 // parse runs the stages: decode the charset, pre-scan the XML, parse
 // with gofeed (in chunks for a large document, repairing a broken one),
 // translate each item, pick its images and drop repeated items. lang is
-// the language of last resort.
-func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) (*Feed, error) {
+// the language of last resort; known, when not nil, reports the articles
+// already stored, for the IDs of items sharing a GUID (see DedupeKey).
+func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string, known storedLink) (*Feed, error) {
 	p.once.Do(func() { p.san = newSanitizer(p.IFrameHosts) })
 	perr := &ParseError{FeedURL: feedURL, max: p.maxItemErrors()}
 	base := absHTTP(baseURL)
@@ -143,7 +150,7 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) 
 	scan := prescan(utf8Data, base)
 	scan.lang = lang
 	if len(scan.items) >= 2 {
-		if f, ok := p.parseChunked(utf8Data, feedURL, base, scan, perr); ok {
+		if f, ok := p.parseChunked(utf8Data, feedURL, base, scan, perr, known); ok {
 			if perr.Err == nil && len(perr.Items) == 0 {
 				return f, nil
 			}
@@ -184,7 +191,7 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) 
 		perr.Err = ErrUnknownFormat
 		return nil, perr
 	}
-	t := p.translate(gf, feedURL, base, scan, perr, len(gf.Items))
+	t := p.translate(gf, feedURL, base, scan, perr, len(gf.Items), known)
 	t.items(gf, 0, dropped)
 	if perr.Err == nil && len(perr.Items) == 0 {
 		return t.f, nil
@@ -201,7 +208,7 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) 
 // metadata), a run of items, and everything after the last item (the
 // closing tags). ok is false when a chunk fails; the caller then parses
 // the document whole (and repairs it if need be).
-func (p *Parser) parseChunked(data []byte, feedURL string, base *url.URL, scan *docScan, perr *ParseError) (*Feed, bool) {
+func (p *Parser) parseChunked(data []byte, feedURL string, base *url.URL, scan *docScan, perr *ParseError, known storedLink) (*Feed, bool) {
 	bounds := scan.items
 	head, tail := data[:bounds[0][0]], data[bounds[len(bounds)-1][1]:]
 	var t *translator
@@ -219,7 +226,7 @@ func (p *Parser) parseChunked(data []byte, feedURL string, base *url.URL, scan *
 			return nil, false
 		}
 		if t == nil {
-			t = p.translate(gf, feedURL, base, scan, perr, len(bounds))
+			t = p.translate(gf, feedURL, base, scan, perr, len(bounds), known)
 		}
 		t.items(gf, first, nil)
 		first = last

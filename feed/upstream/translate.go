@@ -29,8 +29,9 @@ type translator struct {
 }
 
 // translate returns a translator whose Feed holds gf's metadata and room
-// for items articles; base is the document's base URL.
-func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan *docScan, perr *ParseError, items int) *translator {
+// for items articles; base is the document's base URL, known (may be nil)
+// reports the articles already stored.
+func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan *docScan, perr *ParseError, items int, known storedLink) *translator {
 	f := &Feed{
 		URL:          feedURL,
 		Format:       gf.FeedType,
@@ -45,7 +46,7 @@ func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan 
 		UpdatePeriod: syndicationPeriod(gf.Extensions),
 		Articles:     make([]*khabar.Article, 0, items),
 	}
-	return &translator{p: p, f: f, base: base, scan: scan, perr: perr}
+	return &translator{p: p, f: f, base: base, scan: scan, perr: perr, dedupe: docDedupe{known: known}}
 }
 
 // items appends gf's items to the Feed's articles, dropping repeats;
