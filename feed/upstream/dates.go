@@ -70,6 +70,11 @@ var zonedLayouts = []string{
 	"2006-01-02T15:04:05 -0700",
 	"2006-01-02T15:04 -0700",
 	"2006-01-02T15:04:05-0700",
+	"2006-01-02T15:04:05 -07:00",
+	// ISO 8601 allows an offset of hours alone: "+05".
+	"2006-01-02T15:04:05-07",
+	"2006-01-02T15:04:05.999999999-07",
+	"2006-01-02T15:04-07",
 	"02-01-2006 15:04:05 -0700",
 	"02-01-2006 15:04 -0700",
 	"02-01-2006 3:04 PM -0700",
@@ -224,15 +229,12 @@ func mentionsIST(s string) bool {
 // normalizeDate drops commas and separators ("|", "at"), reads Devanagari
 // digits, Hindi month names and the abbreviations "Sept" and "Nov.",
 // upper-cases am/pm, turns known zone words into numeric offsets,
-// separates "10:30PM" into "10:30 PM", drops a trailing parenthesised
-// zone comment and folds runs of spaces.
+// separates "10:30PM" into "10:30 PM", drops trailing comments
+// (trimComments) and folds runs of spaces.
 func normalizeDate(s string) string {
-	fields := strings.Fields(devanagariDigits.Replace(strings.ReplaceAll(s, ",", " ")))
+	fields := strings.Fields(devanagariDigits.Replace(strings.ReplaceAll(trimComments(s), ",", " ")))
 	out := make([]string, 0, len(fields)+1)
 	for i, f := range fields {
-		if strings.HasPrefix(f, "(") && i == len(fields)-1 && i > 0 {
-			continue // "+0530 (IST)"
-		}
 		up := strings.ToUpper(f)
 		if up == "|" || up == "-" || up == "–" || up == "AT" || up == "@" {
 			continue // "Nov 24, 2026 | 6:30 PM", "24 Nov 2026 at 18:30"
@@ -273,6 +275,44 @@ func normalizeDate(s string) string {
 		out = append(out, f)
 	}
 	return strings.Join(out, " ")
+}
+
+// trimComments removes the comments that end a date, and the white
+// space around them: RFC 5322 section 3.3 allows CFWS after the zone, and
+// mailers and JavaScript's Date.prototype.toString write the zone's name
+// there ("+0530 (IST)", "GMT+0530 (India Standard Time)"). A comment is
+// read as section 3.2.2 defines it: in parentheses, nested ones
+// included, with a backslash quoting the next character. A date whose
+// parentheses do not balance, or that is all comment, is returned as it
+// is.
+func trimComments(s string) string {
+	for {
+		s = strings.TrimRight(s, " \t\r\n")
+		if !strings.HasSuffix(s, ")") {
+			return s
+		}
+		start, depth := -1, 0
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '\\' && depth > 0:
+				i++ // a quoted-pair
+			case c == '(':
+				if depth == 0 {
+					start = i
+				}
+				depth++
+			case c == ')':
+				if depth == 0 {
+					return s
+				}
+				depth--
+			}
+		}
+		if depth != 0 || start <= 0 {
+			return s
+		}
+		s = s[:start]
+	}
 }
 
 // monthAbbrev reads the month abbreviations time.Parse does not know

@@ -18,7 +18,9 @@
 // # Parsing
 //
 // Parser.Parse (or ParseResult, for a Fetch result: relative links then
-// resolve against Content-Location or the address after redirects) decodes
+// resolve against Content-Location or the address after redirects, unless
+// xml:base says otherwise; RSS and JSON Feed item content resolves
+// against the item's link first) decodes
 // the document to UTF-8 (byte order mark, UTF-16/32, HTTP charset, XML
 // declaration, else windows-1252); reads an XML document's tags once for
 // what gofeed does not report (xml:base in RSS items, Atom text constructs,
@@ -38,7 +40,8 @@
 // URL and the item's dedupe key (DedupeKey: GUID, else canonical link,
 // else a hash of title and content). A repeated item is returned once
 // (ErrDuplicateItem); items with different links sharing a GUID are all
-// kept (ErrDuplicateGUID).
+// kept (ErrDuplicateGUID), and a Poller keeps their IDs from poll to poll
+// by the articles its Catalog holds (see DedupeKey).
 //
 // # Limits
 //

@@ -108,8 +108,11 @@ type Result struct {
 	// back with every request).
 	ETag         string
 	LastModified string
-	// Fresh is how long the server says the response stays fresh
-	// (Cache-Control max-age, else Expires); zero when it says nothing.
+	// Fresh is how long the server says the response stays fresh: its
+	// freshness lifetime (Cache-Control max-age, else Expires) less its
+	// current age (RFC 9111 section 4.2.3: the Age header a cache in
+	// front of the feed sent, or the time since its Date, whichever is
+	// longer). Zero when it says nothing, or the response came stale.
 	Fresh time.Duration
 }
 
@@ -239,6 +242,7 @@ func (f *Fetcher) Fetch(ctx context.Context, feedURL string, st *State) (*Result
 			req.Header.Set("If-Modified-Since", st.LastModified)
 		}
 	}
+	requested := f.now()
 	resp, err := f.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("upstream: fetch %s: %w", feedURL, err)
@@ -254,7 +258,9 @@ func (f *Fetcher) Fetch(ctx context.Context, feedURL string, st *State) (*Result
 		LastModified:    validator(resp.Header.Get("Last-Modified")),
 	}
 	now := f.now()
-	res.Fresh = freshness(resp.Header, now)
+	if lifetime := freshness(resp.Header, now); lifetime > 0 {
+		res.Fresh = max(lifetime-currentAge(resp.Header, requested, now), 0)
+	}
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		res.NotModified = true
@@ -345,6 +351,28 @@ func freshness(h http.Header, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// currentAge is a response's current age as RFC 9111 section 4.2.3
+// computes it when the response has just been received (no resident
+// time): the longer of its apparent age (received minus Date, never
+// below zero) and its Age header plus the time the request took. Age and
+// Date count whole seconds, so the age is truncated to the second.
+func currentAge(h http.Header, requested, received time.Time) time.Duration {
+	var age time.Duration
+	if d, err := http.ParseTime(h.Get("Date")); err == nil && received.After(d) {
+		age = received.Sub(d)
+	}
+	if v := strings.TrimSpace(h.Get("Age")); v != "" {
+		// delta-seconds (RFC 9111 section 1.2.2): digits only; past
+		// 2^31 it is read as 2^31.
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+			n = min(n, 1<<31)
+			delay := max(received.Sub(requested), 0)
+			age = max(age, time.Duration(n)*time.Second+delay)
+		}
+	}
+	return age.Truncate(time.Second)
 }
 
 // Update records in st the outcome of a poll — the Result and the parsed

@@ -20,7 +20,9 @@ type Subscription struct {
 	// SiteURL is the site's home page (OPML htmlUrl); may be empty.
 	SiteURL string
 	// Category is the folder the feed is filed under, outer folders first
-	// and joined by "/" ("News/India"); may be empty.
+	// and joined by "/" ("News/India"); may be empty. A feed holds one:
+	// ReadOPML takes it from the outlines the feed is nested in, else the
+	// first path of its OPML 2.0 category attribute.
 	Category string
 }
 
@@ -63,8 +65,9 @@ func (e *OPMLError) Unwrap() error { return ErrBadOPML }
 const MaxOPMLDepth = 32
 
 // ReadOPML reads a feed list in OPML 1.0 or 2.0. Outlines with an xmlUrl
-// are feeds (nested folders become Category); a feed listed twice is kept
-// once. xmlUrl values that are relative are resolved against base when it
+// are feeds (nested folders become Category; a feed outside folders gets
+// the first path of its category attribute, see opmlCategory); a feed
+// listed twice is kept once. xmlUrl values that are relative are resolved against base when it
 // is not nil. Outlines whose xmlUrl is not an http(s) URL, and outlines
 // nested deeper than MaxOPMLDepth, are skipped and reported in an
 // *OPMLError returned with the good subscriptions.
@@ -108,15 +111,15 @@ func ReadOPML(r io.Reader, base *url.URL) ([]Subscription, error) {
 				continue
 			}
 			seen[u] = true
-			cat := strings.Join(folder, "/")
+			cat := strings.Trim(strings.Join(folder, "/"), "/")
 			if cat == "" {
-				cat = strings.TrimSpace(e.Category)
+				cat = opmlCategory(e.Category)
 			}
 			subs = append(subs, Subscription{
 				URL:      u,
 				Title:    name,
 				SiteURL:  resolve(e.HTMLURL, base),
-				Category: strings.Trim(cat, "/"),
+				Category: cat,
 			})
 			walk(e.Children, depth+1)
 		}
@@ -129,6 +132,27 @@ func ReadOPML(r io.Reader, base *url.URL) ([]Subscription, error) {
 		return subs, &OPMLError{Problems: problems}
 	}
 	return subs, nil
+}
+
+// opmlCategory returns the first path of an OPML 2.0 category attribute
+// ("a string of comma-separated slash-delimited category strings":
+// "/Harvard/Berkman,/Politics" names two, the first is
+// "Harvard/Berkman"), its names trimmed and empty ones dropped, since a
+// Subscription holds one Category. It returns "" when no path names
+// anything.
+func opmlCategory(attr string) string {
+	for path := range strings.SplitSeq(attr, ",") {
+		var names []string
+		for name := range strings.SplitSeq(path, "/") {
+			if name = strings.TrimSpace(name); name != "" {
+				names = append(names, name)
+			}
+		}
+		if len(names) > 0 {
+			return strings.Join(names, "/")
+		}
+	}
+	return ""
 }
 
 // countOutlines counts es and every outline below them, without recursion.

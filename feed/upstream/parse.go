@@ -61,8 +61,8 @@ type Feed struct {
 	Format  string
 	Version string
 	// Title is the feed's title as plain text; Description (RSS
-	// description, Atom subtitle) and Rights (RSS copyright, Atom rights)
-	// likewise.
+	// description, Atom subtitle, JSON Feed description) and Rights (RSS
+	// copyright, Atom rights) likewise.
 	Title       string
 	Description string
 	Rights      string
@@ -93,16 +93,26 @@ type Feed struct {
 // ErrMalformed) and one *ItemError per item problem. The Feed is nil only
 // when nothing at all could be read.
 func (p *Parser) Parse(data []byte, feedURL, contentType string) (*Feed, error) {
-	return p.parse(data, feedURL, feedURL, contentType, "")
+	return p.parse(data, feedURL, feedURL, contentType, "", nil)
 }
 
 // ParseResult parses the body of a Fetch result for the feed subscribed to
-// at feedURL. Relative links the document gives no base for are resolved
-// against its Content-Location, else the address the body was finally
-// fetched from (res.URL, after redirects), while article IDs stay
-// namespaced by feedURL, so that a redirected feed keeps its IDs. A
-// document that names no language gets the first of Content-Language.
+// at feedURL. Relative links the document gives no base for (no xml:base
+// in scope) are resolved against its Content-Location, else the address
+// the body was finally fetched from (res.URL, after redirects), as RFC
+// 3986 section 5.1 and, for Atom, RFC 4287 section 2 say; only the
+// content of an RSS or JSON Feed item, formats that define no base, is
+// resolved against the item's link first, the page it comes from. Article
+// IDs stay namespaced by feedURL, so that a redirected feed keeps its
+// IDs. A document that names no language gets the first of
+// Content-Language.
 func (p *Parser) ParseResult(res *Result, feedURL string) (*Feed, error) {
+	return p.parseResult(res, feedURL, nil)
+}
+
+// parseResult is ParseResult; known, when not nil, reports the articles
+// already stored (see storedLink).
+func (p *Parser) parseResult(res *Result, feedURL string, known storedLink) (*Feed, error) {
 	base := res.URL
 	if absHTTP(base) == nil {
 		base = feedURL
@@ -113,14 +123,15 @@ func (p *Parser) ParseResult(res *Result, feedURL string) (*Feed, error) {
 		}
 	}
 	lang, _, _ := strings.Cut(res.ContentLanguage, ",")
-	return p.parse(res.Body, feedURL, base, res.ContentType, lang)
+	return p.parse(res.Body, feedURL, base, res.ContentType, lang, known)
 }
 
 // parse runs the stages: decode the charset, pre-scan the XML, parse
 // with gofeed (in chunks for a large document, repairing a broken one),
 // translate each item, pick its images and drop repeated items. lang is
-// the language of last resort.
-func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) (*Feed, error) {
+// the language of last resort; known, when not nil, reports the articles
+// already stored, for the IDs of items sharing a GUID (see DedupeKey).
+func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string, known storedLink) (*Feed, error) {
 	p.once.Do(func() { p.san = newSanitizer(p.IFrameHosts) })
 	perr := &ParseError{FeedURL: feedURL, max: p.maxItemErrors()}
 	base := absHTTP(baseURL)
@@ -139,7 +150,7 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) 
 	scan := prescan(utf8Data, base)
 	scan.lang = lang
 	if len(scan.items) >= 2 {
-		if f, ok := p.parseChunked(utf8Data, feedURL, base, scan, perr); ok {
+		if f, ok := p.parseChunked(utf8Data, feedURL, base, scan, perr, known); ok {
 			if perr.Err == nil && len(perr.Items) == 0 {
 				return f, nil
 			}
@@ -180,7 +191,7 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) 
 		perr.Err = ErrUnknownFormat
 		return nil, perr
 	}
-	t := p.translate(gf, feedURL, base, scan, perr, len(gf.Items))
+	t := p.translate(gf, feedURL, base, scan, perr, len(gf.Items), known)
 	t.items(gf, 0, dropped)
 	if perr.Err == nil && len(perr.Items) == 0 {
 		return t.f, nil
@@ -197,7 +208,7 @@ func (p *Parser) parse(data []byte, feedURL, baseURL, contentType, lang string) 
 // metadata), a run of items, and everything after the last item (the
 // closing tags). ok is false when a chunk fails; the caller then parses
 // the document whole (and repairs it if need be).
-func (p *Parser) parseChunked(data []byte, feedURL string, base *url.URL, scan *docScan, perr *ParseError) (*Feed, bool) {
+func (p *Parser) parseChunked(data []byte, feedURL string, base *url.URL, scan *docScan, perr *ParseError, known storedLink) (*Feed, bool) {
 	bounds := scan.items
 	head, tail := data[:bounds[0][0]], data[bounds[len(bounds)-1][1]:]
 	var t *translator
@@ -215,7 +226,7 @@ func (p *Parser) parseChunked(data []byte, feedURL string, base *url.URL, scan *
 			return nil, false
 		}
 		if t == nil {
-			t = p.translate(gf, feedURL, base, scan, perr, len(bounds))
+			t = p.translate(gf, feedURL, base, scan, perr, len(bounds), known)
 		}
 		t.items(gf, first, nil)
 		first = last
@@ -256,8 +267,11 @@ func atomLinkOf(exts ext.Extensions) string {
 }
 
 // isAlternate reports whether an Atom link relation is "alternate" (the
-// default, when none is given).
-func isAlternate(rel string) bool { return rel == "" || rel == "alternate" }
+// default, when none is given), by name or by its IANA IRI (RFC 4287
+// section 4.2.7.2): the only relation that names the entry's page.
+func isAlternate(rel string) bool {
+	return rel == "" || rel == "alternate" || rel == "http://www.iana.org/assignments/relation/alternate"
+}
 
 // isPageType reports whether an Atom link's type is a web page's (HTML or
 // XHTML, parameters aside) or not given.
@@ -325,7 +339,9 @@ const atomExt = "\x00atom"
 // email in Attrs) and its source feed (["source"], title and url). An
 // entry without authors gets its source's, which RFC 4287 (section 4.2.1)
 // puts before the feed's. Of several alternate links, the entry's link
-// is its HTML page (pageLink).
+// is its HTML page (pageLink); the item's Links keep only alternate
+// ones (RFC 4287 section 4.2.7.2: self, edit, enclosure, replies, via,
+// related and the rest name other resources than the entry's page).
 type atomTranslator struct{ gofeed.DefaultAtomTranslator }
 
 func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
@@ -344,6 +360,14 @@ func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
 		}
 		if href, ok := pageLink(e.Links); ok {
 			it.Link = href
+		}
+		// gofeed lists rel="self" links too: the entry document's own
+		// address (an API URL) is no page of the article.
+		it.Links = it.Links[:0]
+		for _, l := range e.Links {
+			if l != nil && isAlternate(l.Rel) {
+				it.Links = append(it.Links, l.Href)
+			}
 		}
 		if len(e.Contributors) == 0 && e.Source == nil {
 			continue
@@ -416,9 +440,16 @@ func sourceURL(src *atom.Source) string {
 	return ""
 }
 
-// jsonTranslator marks JSON Feed content_text as text: gofeed puts it
-// where HTML goes, so "<" in it would be read as markup.
+// jsonTranslator marks JSON Feed content_text and summary as text
+// (JSON Feed 1.1: summary "is a plain text sentence or two"): gofeed puts
+// them where HTML goes, so "<" and "&amp;" in them would be read as
+// markup. It keeps what gofeed's universal item drops: an item's
+// language, as Custom[customLanguage].
 type jsonTranslator struct{ gofeed.DefaultJSONTranslator }
+
+// customLanguage is the key of an item's Custom map under which
+// jsonTranslator keeps a JSON Feed item's language.
+const customLanguage = "language"
 
 func (t *jsonTranslator) Translate(feed any) (*gofeed.Feed, error) {
 	f, err := t.DefaultJSONTranslator.Translate(feed)
@@ -427,8 +458,20 @@ func (t *jsonTranslator) Translate(feed any) (*gofeed.Feed, error) {
 	}
 	if jf, ok := feed.(*jsonfeed.Feed); ok && len(jf.Items) == len(f.Items) {
 		for i, it := range jf.Items {
-			if it != nil && it.ContentHTML == "" && it.ContentText != "" && f.Items[i] != nil {
+			if it == nil || f.Items[i] == nil {
+				continue
+			}
+			if it.ContentHTML == "" && it.ContentText != "" {
 				f.Items[i].Content = textToHTML(it.ContentText)
+			}
+			if it.Summary != "" {
+				f.Items[i].Description = textToHTML(it.Summary)
+			}
+			if it.Language != "" {
+				if f.Items[i].Custom == nil {
+					f.Items[i].Custom = map[string]string{}
+				}
+				f.Items[i].Custom[customLanguage] = it.Language
 			}
 		}
 	}

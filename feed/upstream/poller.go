@@ -34,7 +34,10 @@ const (
 // Poller that dies holding claims leaves them to the others when the
 // lease ends.
 type Poller struct {
-	// Catalog receives the articles. Required.
+	// Catalog receives the articles. Required. It is also what the
+	// Poller knows of the articles already stored: the IDs of items that
+	// share a GUID depend on it (see DedupeKey), so Pollers that share
+	// feeds want catalogs that follow one article store.
 	Catalog *khabar.Catalog
 	// Fetcher fetches; nil means a Fetcher with default settings (and so
 	// the SSRF guard on).
@@ -278,7 +281,7 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 		if res.URL != s.URL {
 			rep.MovedTo = res.URL
 		}
-		feed, partial = p.parser.ParseResult(res, s.URL)
+		feed, partial = p.parser.parseResult(res, s.URL, p.storedLink)
 		if feed == nil {
 			err, partial = partial, nil
 		}
@@ -319,6 +322,15 @@ func (p *Poller) pollOne(ctx context.Context, s Subscription, st State) Report {
 	}
 	rep.NextPoll = st.NextPoll
 	return rep
+}
+
+// storedLink is a storedLink on the Catalog: the link of the article
+// stored under id.
+func (p *Poller) storedLink(id string) (string, bool) {
+	if a, ok := p.Catalog.Get(id); ok {
+		return a.URL, true
+	}
+	return "", false
 }
 
 // acquire takes a place under the global limit and one under the feed's

@@ -19,7 +19,9 @@ import (
 //     with its type and mode: gofeed decodes text and HTML into one string
 //     and forgets which it was (a text title's "<b>" is text, not a tag),
 //     misreads Atom 0.3's modes and drops the RSS bodies altogether. The
-//     text stage (text.go) reads them from the document instead.
+//     text stage (text.go) reads them from the document instead;
+//   - the xml:lang of each Atom entry, which gofeed reads for the feed
+//     only.
 //
 // It learns only what the document needs (chunk bounds for large
 // documents, bases when some xml:base is written, text constructs for
@@ -55,6 +57,10 @@ type docScan struct {
 	data      []byte
 	feed      rawTexts
 	itemTexts []rawTexts
+	// entryLangs holds the xml:lang written on each Atom entry's start
+	// tag ("" where none), which gofeed does not report; nil when the
+	// document was not scanned for text constructs.
+	entryLangs []string
 	// lang is the language of last resort (HTTP Content-Language).
 	lang string
 }
@@ -319,6 +325,11 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 		t.inItem = !closing && !empty
 		if !closing {
 			t.scan.itemTexts = append(t.scan.itemTexts, rawTexts{})
+			lang := ""
+			if !t.rss {
+				lang = attrValue(tag, "xml:lang")
+			}
+			t.scan.entryLangs = append(t.scan.entryLangs, lang)
 		}
 		return
 	case local == "source" && !t.rss:
@@ -421,6 +432,14 @@ func (ds *docScan) text(index int, f textField) (rawText, bool) {
 // feedText returns the Atom feed's construct f, if the pre-scan found it.
 func (ds *docScan) feedText(f textField) (rawText, bool) {
 	return ds.feed[f], ds.feed[f].ok
+}
+
+// entryLang returns the xml:lang of the Atom entry at index, or "".
+func (ds *docScan) entryLang(index int) string {
+	if index < len(ds.entryLangs) {
+		return ds.entryLangs[index]
+	}
+	return ""
 }
 
 // base returns the xml:base in scope of the RSS item at index, or nil.

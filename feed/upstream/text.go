@@ -37,8 +37,8 @@ import (
 // escaped HTML when they hold no element. A media:description (plain
 // text unless type="html") is the description of an item with no other.
 // Everything else that gofeed reads (RSS titles and descriptions,
-// content:encoded) is HTML; JSON Feed titles and content_text are plain
-// text.
+// content:encoded) is HTML; JSON Feed titles, content_text, summary and
+// the feed's description are plain text.
 //
 // Titles, names and labels end up as plain text on one line: only ASCII
 // white space is folded, so a no-break or thin space a publisher wrote

@@ -29,14 +29,15 @@ type translator struct {
 }
 
 // translate returns a translator whose Feed holds gf's metadata and room
-// for items articles; base is the document's base URL.
-func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan *docScan, perr *ParseError, items int) *translator {
+// for items articles; base is the document's base URL, known (may be nil)
+// reports the articles already stored.
+func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan *docScan, perr *ParseError, items int, known storedLink) *translator {
 	f := &Feed{
 		URL:          feedURL,
 		Format:       gf.FeedType,
 		Version:      gf.FeedVersion,
 		Title:        scan.feedLine(fieldTitle, gf.Title, gf.FeedType != "rss"),
-		Description:  scan.feedLine(fieldSubtitle, gf.Description, false),
+		Description:  scan.feedLine(fieldSubtitle, gf.Description, gf.FeedType == "json"),
 		Rights:       scan.feedLine(fieldRights, gf.Copyright, false),
 		Link:         resolve(gf.Link, base),
 		Language:     normLanguage(cmp.Or(strings.TrimSpace(gf.Language), scan.lang)),
@@ -45,7 +46,7 @@ func (p *Parser) translate(gf *gofeed.Feed, feedURL string, base *url.URL, scan 
 		UpdatePeriod: syndicationPeriod(gf.Extensions),
 		Articles:     make([]*khabar.Article, 0, items),
 	}
-	return &translator{p: p, f: f, base: base, scan: scan, perr: perr}
+	return &translator{p: p, f: f, base: base, scan: scan, perr: perr, dedupe: docDedupe{known: known}}
 }
 
 // items appends gf's items to the Feed's articles, dropping repeats;
@@ -85,7 +86,7 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 		t.perr.addItem(&ItemError{FeedURL: f.URL, Index: index, GUID: guid, Field: field, Err: err})
 	}
 	a := &khabar.Article{
-		Language: f.Language,
+		Language: cmp.Or(itemLanguage(it, t.scan, index), f.Language),
 		Source:   &khabar.Source{FeedURL: f.URL, GUID: guid, Title: f.Title},
 	}
 	var long bool
@@ -102,7 +103,7 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 	if xmlBase == nil {
 		xmlBase = t.scan.base(index)
 	}
-	base := contentBase(xmlBase, a.URL, t.base)
+	base := contentBase(xmlBase, a.URL, t.base, f.Format == "atom")
 	raw, contentHTML, summary, firstImg := t.p.body(content, desc, base)
 	a.ContentHTML, a.Summary = contentHTML, summary
 	if a.Title = itemTitle(t.scan.itemLine(index, fieldTitle, it.Title, f.Format != "rss"), a.Summary); a.Title == "" {
@@ -167,10 +168,18 @@ func itemLink(it *gofeed.Item, guid string, base *url.URL, keepTracking bool) (l
 
 // contentBase returns what relative URLs in an item's content and images
 // resolve against: the xml:base in scope (which gofeed applies to RSS
-// links only), else the item link, else the document's base.
-func contentBase(xmlBase *url.URL, link string, docBase *url.URL) *url.URL {
+// links only); else, in Atom, the document's base (RFC 4287 section 2
+// and RFC 3986 section 5.1: without xml:base, the base URI is that of the
+// encapsulating entity, the document, and so its retrieval URI), never
+// the entry's link; else, in RSS and JSON Feed, which define no base, the
+// item link (the page the item's HTML comes from), else the document's
+// base.
+func contentBase(xmlBase *url.URL, link string, docBase *url.URL, atom bool) *url.URL {
 	if xmlBase != nil {
 		return xmlBase
+	}
+	if atom && docBase != nil {
+		return docBase
 	}
 	if u := absHTTP(link); u != nil {
 		return u
@@ -335,6 +344,19 @@ func taxonomy(it *gofeed.Item, jsonFeed bool) (cats []khabar.Category, tags []kh
 		}
 	}
 	return cats, tags, overCats, overTags
+}
+
+// itemLanguage returns the language an item gives itself, which wins
+// over its feed's, as a BCP 47 tag, or "": a JSON Feed 1.1 item's
+// language ("can be different than the primary language for the feed"),
+// an Atom entry's xml:lang (RFC 4287 section 2: the language of the
+// element and its descendants), else the item's dc:language.
+func itemLanguage(it *gofeed.Item, ds *docScan, index int) string {
+	lang := cmp.Or(it.Custom[customLanguage], ds.entryLang(index))
+	if dc := it.DublinCoreExt; lang == "" && dc != nil && len(dc.Language) > 0 {
+		lang = dc.Language[0]
+	}
+	return normLanguage(lang)
 }
 
 // normLanguage returns a language as a BCP 47 tag, or "".

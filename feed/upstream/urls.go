@@ -39,18 +39,20 @@ func trackingParam(name string) bool {
 
 // StripTracking removes tracking parameters (utm_*, fbclid, gclid and
 // similar click ids) from the query of rawURL, keeping the other
-// parameters in their order and spelling. It returns rawURL unchanged when
-// there is nothing to remove or it does not parse.
+// parameters in their order and spelling. The fragment (from the first
+// "#" on, RFC 3986 section 3.5) is never touched, even when it holds a "?"
+// as hash-routed pages write it. It returns rawURL unchanged when there
+// is nothing to remove or it does not parse.
 func StripTracking(rawURL string) string {
-	q := strings.IndexByte(rawURL, '?')
+	head, frag := rawURL, ""
+	if h := strings.IndexByte(rawURL, '#'); h >= 0 {
+		head, frag = rawURL[:h], rawURL[h:]
+	}
+	q := strings.IndexByte(head, '?')
 	if q < 0 {
 		return rawURL
 	}
-	frag := ""
-	rest := rawURL[q+1:]
-	if h := strings.IndexByte(rest, '#'); h >= 0 {
-		frag, rest = rest[h:], rest[:h]
-	}
+	rest := head[q+1:]
 	var kept []string
 	changed := false
 	for _, p := range strings.Split(rest, "&") {
@@ -70,7 +72,7 @@ func StripTracking(rawURL string) string {
 	if !changed {
 		return rawURL
 	}
-	out := rawURL[:q]
+	out := head[:q]
 	if len(kept) > 0 {
 		out += "?" + strings.Join(kept, "&")
 	}
