@@ -67,7 +67,10 @@ func (m *MemStore) put(c *Subscriber) {
 // Import adds or updates subs at once. It never turns an unsubscribed,
 // bounced, complained or pending subscriber back to active (a pending one
 // needs its confirmation), and keeps a stored pause when the imported
-// record has none. Each address added or changed gets an ImportEvent in
+// record has none. A stored subscriber's name, language, time zone and
+// follows become the imported ones, even those the person chose on a
+// preferences page: a program that imports the same list again and again
+// passes it through NewOnly first. Each address added or changed gets an ImportEvent in
 // its history. Invalid subscribers are refused before anything is
 // stored, with an error naming each.
 func (m *MemStore) Import(ctx context.Context, subs []*Subscriber) (ImportResult, error) {

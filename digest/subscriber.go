@@ -375,6 +375,27 @@ type StatusStore interface {
 	Status(ctx context.Context, email string) (Status, error)
 }
 
+// NewOnly returns the subscribers of subs that store does not hold, and
+// how many it does: a list imported again and again (each run of a
+// sender, say) through NewOnly adds the addresses new to it and leaves
+// the stored ones as they are, with the choices their owners made since
+// (Import would put the list's back). An address the store knows only by
+// its status (a Suppressor's) counts as held.
+func NewOnly(ctx context.Context, store StatusStore, subs []*Subscriber) (fresh []*Subscriber, held int, err error) {
+	for _, sub := range subs {
+		_, err := store.Status(ctx, sub.Email)
+		switch {
+		case err == nil:
+			held++
+		case errors.Is(err, ErrUnknownSubscriber):
+			fresh = append(fresh, sub)
+		default:
+			return nil, 0, err
+		}
+	}
+	return fresh, held, nil
+}
+
 // Suppressor is a SubscriberStore that can record a status for an address
 // it does not hold, so that an unsubscribe from a removed subscriber is
 // not lost: when the address is imported again it stays unsubscribed

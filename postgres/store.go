@@ -103,6 +103,8 @@ func (s *Store) Put(ctx context.Context, sub *digest.Subscriber) error {
 // none. Each address added or changed gets a digest.ImportEvent in its
 // history. Invalid subscribers are refused before anything is written,
 // with an error naming each.
+// A stored subscriber's name, language, time zone and follows become
+// the imported ones (see digest.NewOnly for a list imported repeatedly).
 func (s *Store) Import(ctx context.Context, subs []*digest.Subscriber) (digest.ImportResult, error) {
 	var res digest.ImportResult
 	var errs []error

@@ -302,7 +302,7 @@ func paceOptions(b *testing.B, dir, csv, name string) options {
 		b.Fatal(err)
 	}
 	defer st.close()
-	if err := importSubscribers(context.Background(), st.store, csv, io.Discard, io.Discard); err != nil {
+	if err := importSubscribers(context.Background(), st.store, csv, false, io.Discard, io.Discard); err != nil {
 		b.Fatal(err)
 	}
 	return o

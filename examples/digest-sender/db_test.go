@@ -27,7 +27,7 @@ func TestSendThreeOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	var discard bytes.Buffer
-	if err := importSubscribers(ctx, st.store, o.subscribers, &discard, &discard); err != nil {
+	if err := importSubscribers(ctx, st.store, o.subscribers, false, &discard, &discard); err != nil {
 		t.Fatal(err)
 	}
 	st.close()

@@ -17,7 +17,12 @@
 // Flags:
 //
 //	-data FILE         articles, JSON Lines (testdata/articles.jsonl)
-//	-subscribers FILE  subscribers, CSV (testdata/subscribers.csv); "" keeps the store's
+//	-subscribers FILE  subscribers, CSV (testdata/subscribers.csv); "" keeps the store's.
+//	                   Read on every run: its new addresses are added, and
+//	                   the subscribers the store already holds are left as
+//	                   they are (their own choices on the site stand)
+//	-update-subscribers  let -subscribers replace the stored subscribers'
+//	                   name, language, time zone and sections too
 //	-out DIR           where the .eml and .html files go (out)
 //	-db FILE|URL       the store: a SQLite file (default -state's), or a
 //	                   postgres:// URL that any number of senders share

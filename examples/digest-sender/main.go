@@ -28,6 +28,7 @@ type options struct {
 	cpuProfile, memProfile                          string           // -cpuprofile, -memprofile: pprof files to write
 	bounces                                         string           // -bounces: a folder of returned mail to process instead of sending
 	trustRecipients                                 bool             // -trust-recipients: believe bounces without a signed return path
+	updateSubscribers                               bool             // -update-subscribers: the CSV replaces stored subscribers' choices
 	stateSet                                        bool             // -state was given
 	send                                            sendOptions      // -smtp and friends, see send.go
 	now                                             func() time.Time // the clock of messages and tokens; nil: time.Now
@@ -43,6 +44,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.data, "data", "testdata/articles.jsonl", "articles, JSON Lines")
 	flag.StringVar(&o.subscribers, "subscribers", "testdata/subscribers.csv", `subscribers, CSV ("" uses the store's)`)
+	flag.BoolVar(&o.updateSubscribers, "update-subscribers", false, "let -subscribers replace the name, language, time zone and sections of the subscribers the store holds (by default only new addresses are added: a subscriber's own choices on the site stand)")
 	flag.StringVar(&o.out, "out", "out", "folder for the .eml and .html files")
 	flag.StringVar(&o.state, "state", "khabar-state.db", "the embedded store (SQLite file); -db's older name")
 	flag.StringVar(&o.db, "db", "", "the store: a SQLite file (default -state's) or a postgres:// URL, shared by any number of senders")
@@ -137,7 +139,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	defer st.close()
 	store := st.store
 	if o.subscribers != "" {
-		if err := importSubscribers(ctx, store, o.subscribers, stdout, stderr); err != nil {
+		if err := importSubscribers(ctx, store, o.subscribers, o.updateSubscribers, stdout, stderr); err != nil {
 			return err
 		}
 	}
@@ -194,7 +196,11 @@ func newBuilder(o options, cat *khabar.Catalog, store stateStore, secret []byte)
 	})
 }
 
-func importSubscribers(ctx context.Context, store stateStore, path string, stdout, stderr io.Writer) error {
+// importSubscribers imports the CSV at path: its new addresses only,
+// unless update, since the list is read again on every run and a
+// subscriber may have changed their language or sections on the site
+// (examples/site, sharing the store) since it was written.
+func importSubscribers(ctx context.Context, store stateStore, path string, update bool, stdout, stderr io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -205,11 +211,20 @@ func importSubscribers(ctx context.Context, store stateStore, path string, stdou
 		// Bad rows are reported and left out; the good ones are imported.
 		fmt.Fprintf(stderr, "warning: %s: %v\n", path, rerr)
 	}
+	read, held := len(subs), 0
+	if !update {
+		if subs, held, err = digest.NewOnly(ctx, store, subs); err != nil {
+			return err
+		}
+	}
 	res, err := store.Import(ctx, subs)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "subscribers: %d read (%d new, %d updated", len(subs), res.Added, res.Updated)
+	fmt.Fprintf(stdout, "subscribers: %d read (%d new, %d updated", read, res.Added, res.Updated)
+	if held > 0 {
+		fmt.Fprintf(stdout, ", %d already stored, left as they are", held)
+	}
 	if res.Kept > 0 {
 		fmt.Fprintf(stdout, ", %d kept unsubscribed or bounced", res.Kept)
 	}
