@@ -186,8 +186,9 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 			fmt.Fprintln(out, summary(r))
 		}
 		sh.catchUp(ctx)
+		err := endRound(ctx, o, cat, sh)
 		fmt.Fprintf(out, "%d feeds, %d articles in the catalog\n", len(reports), cat.Len())
-		return saveArchive(o.archive, cat)
+		return err
 	}
 	stopServing, err := serve(o.addr, cat, poller, st, out, ready)
 	if err != nil {
@@ -304,12 +305,7 @@ func pollForever(ctx context.Context, o options, cat *khabar.Catalog, poller *up
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if o.maxAge > 0 {
-			if err := sh.prune(ctx, cat, time.Now().Add(-o.maxAge)); err != nil {
-				fmt.Fprintf(out, "warning: %v\n", err)
-			}
-		}
-		if err := saveArchive(o.archive, cat); err != nil {
+		if err := endRound(ctx, o, cat, sh); err != nil {
 			fmt.Fprintf(out, "warning: %v\n", err)
 		}
 		t := time.NewTimer(time.Minute)
@@ -320,6 +316,18 @@ func pollForever(ctx context.Context, o options, cat *khabar.Catalog, poller *up
 		case <-t.C:
 		}
 	}
+}
+
+// endRound is what follows each round of polls, -once's too: articles
+// older than -max-age are dropped (from the store as well, with -db), and
+// the -archive is saved.
+func endRound(ctx context.Context, o options, cat *khabar.Catalog, sh *shared) error {
+	var errs []error
+	if o.maxAge > 0 {
+		errs = append(errs, sh.prune(ctx, cat, time.Now().Add(-o.maxAge)))
+	}
+	errs = append(errs, saveArchive(o.archive, cat))
+	return errors.Join(errs...)
 }
 
 // serveFixtures serves dir on a loopback port and returns its base URL.

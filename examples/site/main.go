@@ -84,7 +84,7 @@ func parse(args []string, w io.Writer) (options, error) {
 	fs.StringVar(&o.smtp, "smtp", "", "send outgoing messages through this SMTP server, host:port")
 	fs.StringVar(&o.site, "site", "", "the site's address in links (default http://<-addr>)")
 	fs.StringVar(&o.from, "from", "ख़बर <digest@khabar.example>", `sender, "Name <addr@domain>"`)
-	fs.StringVar(&o.dkimKey, "dkim-key", "", "DKIM private key, PEM (RSA or Ed25519), with -smtp; the domain is -from's")
+	fs.StringVar(&o.dkimKey, "dkim-key", "", "DKIM private key, PEM (RSA or Ed25519), signing what -smtp sends or the .eml files; the domain is -from's")
 	fs.StringVar(&o.dkimSelector, "dkim-selector", "", "DKIM selector")
 	fs.StringVar(&o.wording, "wording", "2026-01", "version of the consent text, recorded with each signup")
 	if err := fs.Parse(args); err != nil {
@@ -210,8 +210,14 @@ func purgeUnconfirmed(ctx context.Context, s *signup.Signup, logw io.Writer) {
 // newMailer returns the -smtp sender, or one that writes .eml files to
 // -out and prints their paths.
 func newMailer(o options, logw io.Writer) (signup.Mailer, error) {
+	// -dkim-key signs the .eml files too: what they hold is what -smtp
+	// would send.
+	dk, err := dkimflag.Load(o.dkimKey, o.dkimSelector, o.from)
+	if err != nil {
+		return nil, err
+	}
 	if o.smtp == "" {
-		return &deliver.FileMailer{Dir: o.out, Written: func(p string) { fmt.Fprintln(logw, "wrote", p) }}, nil
+		return &deliver.FileMailer{Dir: o.out, DKIM: dk, Written: func(p string) { fmt.Fprintln(logw, "wrote", p) }}, nil
 	}
 	host, portStr, err := net.SplitHostPort(o.smtp)
 	if err != nil {
@@ -224,10 +230,6 @@ func newMailer(o options, logw io.Writer) (signup.Mailer, error) {
 	c, err := gomail.NewClient(host, gomail.WithPort(port), gomail.WithTLSPolicy(gomail.NoTLS))
 	if err != nil {
 		return nil, fmt.Errorf("-smtp %q: %w", o.smtp, err)
-	}
-	dk, err := dkimflag.Load(o.dkimKey, o.dkimSelector, o.from)
-	if err != nil {
-		return nil, err
 	}
 	return &deliver.SMTPMailer{Client: c, DKIM: dk}, nil
 }
