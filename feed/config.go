@@ -140,6 +140,7 @@ type site struct {
 	base     string // URI form, ends with "/"
 	basePath string // path of base, ends with "/"
 	host     string // host of HomeURL, for tag: URIs
+	origin   string // scheme://host[:port] of HomeURL (originOf)
 	catDom   string // RSS category domain / Atom scheme for categories
 	tagDom   string
 	author   khabar.Author
@@ -191,6 +192,7 @@ func (s *site) setURLs() error {
 		return err
 	}
 	s.home = hu.String()
+	s.origin = originOf(hu)
 	s.host = hu.Hostname()
 	if s.IDHost != "" {
 		if !validIDHost(s.IDHost) {
@@ -220,6 +222,39 @@ func (s *site) setURLs() error {
 		}
 	}
 	return nil
+}
+
+// canonHost returns the host of u in the form RFC 3986 6.2.2-6.2.3 make
+// canonical: lower case, without the trailing dot of a fully qualified
+// name, an IPv6 address without its brackets.
+func canonHost(u *url.URL) string {
+	return strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+}
+
+// originOf returns "scheme://host[:port]" of u, the host canonical
+// (canonHost) and a default port left out: what two URLs on the same host
+// share, however they write it.
+func originOf(u *url.URL) string {
+	host := canonHost(u)
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	switch port := u.Port(); {
+	case port == "", port == "443" && u.Scheme == "https", port == "80" && u.Scheme == "http":
+		return u.Scheme + "://" + host
+	default:
+		return u.Scheme + "://" + host + ":" + port
+	}
+}
+
+// onSite reports whether the URL u (an IRI, such as an article's) is on
+// the site's host: the scheme, host and port of HomeURL (originOf).
+func (s *site) onSite(u string) bool {
+	if rest, ok := strings.CutPrefix(u, s.origin); ok && (rest == "" || rest[0] == '/' || rest[0] == '?' || rest[0] == '#') {
+		return true // the common case, written as HomeURL writes it
+	}
+	pu, err := url.Parse(khabar.URI(u))
+	return err == nil && pu.Host != "" && originOf(pu) == s.origin
 }
 
 // dirURL is absHTTP without query or fragment, its path ending in "/".

@@ -2,7 +2,11 @@
 // JSON feeds under WordPress's URL scheme, with an HTML index at / that
 // links every feed: the site's, and each category's, tag's and author's,
 // in all three formats, and the Google News sitemaps of the site and of
-// each top-level category.
+// each top-level category. A news sitemap lists only the stories on the
+// host of -home (feed.Renderer.RenderNewsSitemap): the bundled articles
+// are on https://khabar.example/, so on the default loopback address the
+// sitemaps are empty; -home https://khabar.example/ fills them (and makes
+// every link point there).
 //
 //	go run ./examples/feed-server                 # testdata/articles.jsonl on 127.0.0.1:8080
 //	go run ./examples/feed-server -addr :9000 -data my.jsonl -hub https://hub.example/
