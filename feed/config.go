@@ -56,7 +56,9 @@ type Config struct {
 	// and so on. Empty means HomeURL.
 	BaseURL string
 	// IDHost is the domain name in item ids (tag:{IDHost},{date}:{ID}, see
-	// Renderer.GUID). Empty means the host of HomeURL. Set it to keep ids
+	// Renderer.GUID), lowercased. Empty means the host of HomeURL, in
+	// lower case and without the trailing dot of a fully qualified name
+	// ("News.Example.in." gives "news.example.in"). Set it to keep ids
 	// stable when the feeds are served from another or a temporary
 	// address: readers use ids to tell new items from seen ones.
 	IDHost string
@@ -193,7 +195,7 @@ func (s *site) setURLs() error {
 	}
 	s.home = hu.String()
 	s.origin = originOf(hu)
-	s.host = hu.Hostname()
+	s.host = canonHost(hu) // ids are compared byte for byte: one form per host
 	if s.IDHost != "" {
 		if !validIDHost(s.IDHost) {
 			return fmt.Errorf("%w: IDHost %q is not a domain name", ErrConfig, s.IDHost)

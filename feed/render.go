@@ -126,9 +126,11 @@ func (r *Renderer) FeedURL(k khabar.Key, f Format, n int) string {
 }
 
 // GUID returns the stable id of an article in every format: a tag: URI
-// (RFC 4151) built from the site's host, the article's publication date
-// (UTC) and its ID, such as "tag:example.com,2026-11-20:a-1042". It changes
-// only if the ID, the publication date or the site's host does.
+// (RFC 4151) built from the site's host (Config.IDHost, else HomeURL's,
+// lowercased), the article's publication date (UTC) and its ID, such as
+// "tag:example.com,2026-11-20:a-1042". It changes only if the ID, the
+// publication date or the site's host does; not with how HomeURL writes
+// the host.
 func (r *Renderer) GUID(a *khabar.Article) string {
 	if r == nil || r.s == nil {
 		return ""
