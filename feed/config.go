@@ -49,7 +49,8 @@ type Config struct {
 	// HomeURL is the absolute http(s) address of the site's home page, such
 	// as "https://example.com/". Category, tag and author pages are assumed
 	// at WordPress's paths below it (category/{path}/, tag/{slug}/,
-	// author/{slug}/). Required.
+	// author/{slug}/). Required. Its host must be a domain name (or an
+	// IPv4 address) unless IDHost is set: item ids are minted from it.
 	HomeURL string
 	// BaseURL is where the feeds are served (the Handler's mount point);
 	// feed URLs are BaseURL + "feed/", BaseURL + "category/…/feed/atom/"
@@ -196,11 +197,14 @@ func (s *site) setURLs() error {
 	s.home = hu.String()
 	s.origin = originOf(hu)
 	s.host = canonHost(hu) // ids are compared byte for byte: one form per host
-	if s.IDHost != "" {
+	switch {
+	case s.IDHost != "":
 		if !validIDHost(s.IDHost) {
 			return fmt.Errorf("%w: IDHost %q is not a domain name", ErrConfig, s.IDHost)
 		}
 		s.host = strings.ToLower(s.IDHost)
+	case !validIDHost(s.host):
+		return fmt.Errorf("%w: HomeURL's host %q is not a domain name, which item ids (tag: URIs, RFC 4151) need: set IDHost", ErrConfig, hu.Hostname())
 	}
 	bu := hu
 	if s.BaseURL != "" {
@@ -346,16 +350,24 @@ func (s *site) appendAuthorURL(b []byte, a khabar.Author, esc func([]byte, strin
 	return append(b, '/')
 }
 
-// validIDHost reports whether h is an ASCII domain name (RFC 4151's
-// authority, without the email form).
+// validIDHost reports whether h is an ASCII domain name: RFC 4151's
+// DNSname, the authorityName of a tag: URI without the email form, each
+// dot-separated component letters, digits and hyphens, starting and
+// ending with a letter or digit. An IPv4 address is one; an IPv6 address,
+// a name with a trailing dot or an underscore is not.
 func validIDHost(h string) bool {
-	if h == "" || len(h) > 253 || h[0] == '.' || h[len(h)-1] == '.' || h[0] == '-' {
+	if h == "" || len(h) > 253 {
 		return false
 	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+	for comp := range strings.SplitSeq(h, ".") {
+		if comp == "" || comp[0] == '-' || comp[len(comp)-1] == '-' {
 			return false
+		}
+		for i := 0; i < len(comp); i++ {
+			c := comp[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
 		}
 	}
 	return true
