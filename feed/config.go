@@ -61,7 +61,12 @@ type Config struct {
 	// lower case and without the trailing dot of a fully qualified name
 	// ("News.Example.in." gives "news.example.in"). Set it to keep ids
 	// stable when the feeds are served from another or a temporary
-	// address: readers use ids to tell new items from seen ones.
+	// address: readers use ids to tell new items from seen ones. It also
+	// keeps the Atom feed ids (atom:id) stable: with IDHost set they are
+	// "https://{IDHost}{HomeURL's path}…/feed/atom/", the feed's address
+	// on the site's own host, whatever BaseURL and HomeURL's scheme, host
+	// and port; with IDHost empty they are the feed's address (FeedURL),
+	// which moves with BaseURL.
 	IDHost string
 	// Title is the site's name. Empty means the host of HomeURL.
 	Title string
@@ -143,6 +148,7 @@ type site struct {
 	base     string // URI form, ends with "/"
 	basePath string // path of base, ends with "/"
 	host     string // host of HomeURL, for tag: URIs
+	idBase   string // what Atom feed ids start with, ends with "/" (setURLs)
 	origin   string // scheme://host[:port] of HomeURL (originOf)
 	catDom   string // RSS category domain / Atom scheme for categories
 	tagDom   string
@@ -214,6 +220,11 @@ func (s *site) setURLs() error {
 	}
 	s.base = bu.String()
 	s.basePath = bu.EscapedPath()
+	s.idBase = s.base // the feed's address, as before IDHost existed
+	if s.IDHost != "" {
+		// Where the site is, not where it is served from.
+		s.idBase = "https://" + s.host + hu.EscapedPath()
+	}
 	if o := s.AllowOrigin; o != "" && o != "*" {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {

@@ -15,10 +15,10 @@ import (
 // default), taken from its item cache when it holds them. The conversion
 // loses what gorilla/feeds cannot hold: every author but the first,
 // categories and tags, language, the self, hub and paging links, item
-// languages, and image sizes and captions. Ids are the same GUIDs this
-// package writes (gorilla/feeds would otherwise leave RSS without a guid
-// and make up a random Atom id); IsPermaLink is "false". It returns nil
-// on a zero Renderer.
+// languages, and image sizes and captions. Ids are the ones this package
+// writes, the Atom feed's id and the items' GUIDs (gorilla/feeds would
+// otherwise leave RSS without a guid and make up a random Atom id);
+// IsPermaLink is "false". It returns nil on a zero Renderer.
 func (r *Renderer) Gorilla(p *Page) *feeds.Feed {
 	if r == nil || r.s == nil || p == nil {
 		return nil
@@ -31,7 +31,7 @@ func (r *Renderer) Gorilla(p *Page) *feeds.Feed {
 		Description: khabar.CleanText(s.Description),
 		Author:      &feeds.Author{Name: khabar.CleanText(fa.Name)},
 		Updated:     p.Updated.In(s.Location),
-		Id:          r.FeedURL(p.Key, Atom, 1),
+		Id:          r.feedID(p.Key),
 		Copyright:   khabar.CleanText(s.Copyright),
 		Items:       make([]*feeds.Item, 0, len(p.Items)),
 	}

@@ -125,6 +125,13 @@ func (r *Renderer) FeedURL(k khabar.Key, f Format, n int) string {
 	return u
 }
 
+// feedID returns the id of k's Atom feed (atom:id, RFC 4287 4.2.6),
+// which must not change when the feed is relocated: page 1's address
+// with IDHost empty, else the same on the site's own host (idBase).
+func (r *Renderer) feedID(k khabar.Key) string {
+	return r.s.idBase + keyPath(k) + "feed/" + Atom.suffix()
+}
+
 // GUID returns the stable id of an article in every format: a tag: URI
 // (RFC 4151) built from the site's host (Config.IDHost, else HomeURL's,
 // lowercased), the article's publication date (UTC) and its ID, such as

@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	title := fs.String("title", "ख़बर", "the site's title")
 	hub := fs.String("hub", "", "WebSub hub URL to advertise and ping (default none)")
 	allowOrigin := fs.String("allow-origin", "", `let web pages on this origin read the feeds (CORS): "*" for any (default none)`)
-	idHost := fs.String("idhost", "", "domain name in item ids (default the host of the newest article's URL, or of -home with -db)")
+	idHost := fs.String("idhost", "", "domain name in item ids and Atom feed ids (default the host of the newest article's URL, or of -home with -db)")
 	db := fs.String("db", "", "article store: a postgres:// URL or an SQLite file (default none: -data in memory)")
 	imp := fs.String("import", "", "with -db: import this JSON Lines `file` into the store and exit")
 	if err := fs.Parse(args); err != nil {
