@@ -87,4 +87,11 @@ func EscapePath(key string) string {
 // form and every other non-ASCII byte, space or character URLs forbid is
 // percent-encoded. Existing percent escapes are kept. A string that is not
 // a URL is returned with the same encoding applied.
+//
+// The characters URLs forbid (RFC 3986 sections 2 and 3.3-3.5) are the
+// controls, DEL, space and `"<>\^{|}` and the backquote; "[" and "]"
+// outside an IP-literal host ("[::1]", section 3.2.2, whose brackets are
+// kept); a "%" that starts no escape ("%" and two hex digits, section
+// 2.1), written %25; and each "#" after the one that starts the fragment
+// (section 3.5), written %23.
 func URI(iri string) string { return xmltext.URI(iri) }

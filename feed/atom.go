@@ -13,7 +13,7 @@ func (r *Renderer) appendAtomHead(b []byte, p *Page) []byte {
 	b = append(b, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<feed xmlns="`+atomNS+`"`...)
 	b = appendAttrPair(b, "xml:lang", s.Language, xmltext.Check)
 	b = append(b, ">\n<id>"...)
-	b = xmltext.AppendText(b, r.FeedURL(p.Key, Atom, 1), xmltext.Check)
+	b = xmltext.AppendText(b, r.feedID(p.Key), xmltext.Check)
 	b = append(b, "</id>\n"...)
 	b = append(b, `<title type="text">`...)
 	b = xmltext.AppendText(b, p.Title, xmltext.Check)

@@ -117,6 +117,31 @@ func (bd *bodyRef) body(item []byte) string {
 	return unsafe.String(&item[bd.at], len(bd.s))
 }
 
+// filteredBody returns a's body after Config.ContentPolicy, as the
+// writers put it in the feeds: the one the item cache holds for a when it
+// has it (a's snapshot, or a later one with the same body and URL), else
+// filtered now. clean says that a's text is known to be clean (it came
+// from a catalog); otherwise it is cleaned first, as the writers do.
+func (r *Renderer) filteredBody(a *khabar.Article, clean bool) string {
+	var bd bodyRef
+	r.mu.RLock()
+	if ic := r.items[a.ID]; ic != nil {
+		bd = ic.bodyFor(a)
+	}
+	r.mu.RUnlock()
+	switch {
+	case !bd.known:
+		if !clean {
+			a = cleanArticle(a)
+		}
+		return r.s.filterBody(a)
+	case bd.json:
+		return string(xmltext.AppendFromJSON(nil, bd.s))
+	}
+	bd.at = -1
+	return bd.body(nil) // a copy when it views an older snapshot's item
+}
+
 // sameString reports whether a and b are the same string in memory.
 func sameString(a, b string) bool {
 	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)

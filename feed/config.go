@@ -49,16 +49,24 @@ type Config struct {
 	// HomeURL is the absolute http(s) address of the site's home page, such
 	// as "https://example.com/". Category, tag and author pages are assumed
 	// at WordPress's paths below it (category/{path}/, tag/{slug}/,
-	// author/{slug}/). Required.
+	// author/{slug}/). Required. Its host must be a domain name (or an
+	// IPv4 address) unless IDHost is set: item ids are minted from it.
 	HomeURL string
 	// BaseURL is where the feeds are served (the Handler's mount point);
 	// feed URLs are BaseURL + "feed/", BaseURL + "category/…/feed/atom/"
 	// and so on. Empty means HomeURL.
 	BaseURL string
 	// IDHost is the domain name in item ids (tag:{IDHost},{date}:{ID}, see
-	// Renderer.GUID). Empty means the host of HomeURL. Set it to keep ids
+	// Renderer.GUID), lowercased. Empty means the host of HomeURL, in
+	// lower case and without the trailing dot of a fully qualified name
+	// ("News.Example.in." gives "news.example.in"). Set it to keep ids
 	// stable when the feeds are served from another or a temporary
-	// address: readers use ids to tell new items from seen ones.
+	// address: readers use ids to tell new items from seen ones. It also
+	// keeps the Atom feed ids (atom:id) stable: with IDHost set they are
+	// "https://{IDHost}{HomeURL's path}…/feed/atom/", the feed's address
+	// on the site's own host, whatever BaseURL and HomeURL's scheme, host
+	// and port; with IDHost empty they are the feed's address (FeedURL),
+	// which moves with BaseURL.
 	IDHost string
 	// Title is the site's name. Empty means the host of HomeURL.
 	Title string
@@ -140,6 +148,8 @@ type site struct {
 	base     string // URI form, ends with "/"
 	basePath string // path of base, ends with "/"
 	host     string // host of HomeURL, for tag: URIs
+	idBase   string // what Atom feed ids start with, ends with "/" (setURLs)
+	origin   string // scheme://host[:port] of HomeURL (originOf)
 	catDom   string // RSS category domain / Atom scheme for categories
 	tagDom   string
 	author   khabar.Author
@@ -191,12 +201,16 @@ func (s *site) setURLs() error {
 		return err
 	}
 	s.home = hu.String()
-	s.host = hu.Hostname()
-	if s.IDHost != "" {
+	s.origin = originOf(hu)
+	s.host = canonHost(hu) // ids are compared byte for byte: one form per host
+	switch {
+	case s.IDHost != "":
 		if !validIDHost(s.IDHost) {
 			return fmt.Errorf("%w: IDHost %q is not a domain name", ErrConfig, s.IDHost)
 		}
 		s.host = strings.ToLower(s.IDHost)
+	case !validIDHost(s.host):
+		return fmt.Errorf("%w: HomeURL's host %q is not a domain name, which item ids (tag: URIs, RFC 4151) need: set IDHost", ErrConfig, hu.Hostname())
 	}
 	bu := hu
 	if s.BaseURL != "" {
@@ -206,6 +220,11 @@ func (s *site) setURLs() error {
 	}
 	s.base = bu.String()
 	s.basePath = bu.EscapedPath()
+	s.idBase = s.base // the feed's address, as before IDHost existed
+	if s.IDHost != "" {
+		// Where the site is, not where it is served from.
+		s.idBase = "https://" + s.host + hu.EscapedPath()
+	}
 	if o := s.AllowOrigin; o != "" && o != "*" {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
@@ -220,6 +239,39 @@ func (s *site) setURLs() error {
 		}
 	}
 	return nil
+}
+
+// canonHost returns the host of u in the form RFC 3986 6.2.2-6.2.3 make
+// canonical: lower case, without the trailing dot of a fully qualified
+// name, an IPv6 address without its brackets.
+func canonHost(u *url.URL) string {
+	return strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+}
+
+// originOf returns "scheme://host[:port]" of u, the host canonical
+// (canonHost) and a default port left out: what two URLs on the same host
+// share, however they write it.
+func originOf(u *url.URL) string {
+	host := canonHost(u)
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	switch port := u.Port(); {
+	case port == "", port == "443" && u.Scheme == "https", port == "80" && u.Scheme == "http":
+		return u.Scheme + "://" + host
+	default:
+		return u.Scheme + "://" + host + ":" + port
+	}
+}
+
+// onSite reports whether the URL u (an IRI, such as an article's) is on
+// the site's host: the scheme, host and port of HomeURL (originOf).
+func (s *site) onSite(u string) bool {
+	if rest, ok := strings.CutPrefix(u, s.origin); ok && (rest == "" || rest[0] == '/' || rest[0] == '?' || rest[0] == '#') {
+		return true // the common case, written as HomeURL writes it
+	}
+	pu, err := url.Parse(khabar.URI(u))
+	return err == nil && pu.Host != "" && originOf(pu) == s.origin
 }
 
 // dirURL is absHTTP without query or fragment, its path ending in "/".
@@ -309,16 +361,24 @@ func (s *site) appendAuthorURL(b []byte, a khabar.Author, esc func([]byte, strin
 	return append(b, '/')
 }
 
-// validIDHost reports whether h is an ASCII domain name (RFC 4151's
-// authority, without the email form).
+// validIDHost reports whether h is an ASCII domain name: RFC 4151's
+// DNSname, the authorityName of a tag: URI without the email form, each
+// dot-separated component letters, digits and hyphens, starting and
+// ending with a letter or digit. An IPv4 address is one; an IPv6 address,
+// a name with a trailing dot or an underscore is not.
 func validIDHost(h string) bool {
-	if h == "" || len(h) > 253 || h[0] == '.' || h[len(h)-1] == '.' || h[0] == '-' {
+	if h == "" || len(h) > 253 {
 		return false
 	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+	for comp := range strings.SplitSeq(h, ".") {
+		if comp == "" || comp[0] == '-' || comp[len(comp)-1] == '-' {
 			return false
+		}
+		for i := 0; i < len(comp); i++ {
+			c := comp[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
 		}
 	}
 	return true

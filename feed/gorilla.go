@@ -10,12 +10,15 @@ import (
 )
 
 // Gorilla converts p to a *feeds.Feed, for code that still renders with
-// gorilla/feeds. The conversion loses what gorilla/feeds cannot hold:
-// every author but the first, categories and tags, language, the self,
-// hub and paging links, item languages, and image sizes and captions. Ids
-// are the same GUIDs this package writes (gorilla/feeds would otherwise
-// leave RSS without a guid and make up a random Atom id); IsPermaLink is
-// "false". It returns nil on a zero Renderer.
+// gorilla/feeds. Item bodies (Content) are the ones the Renderer's own
+// writers put in the feeds, after Config.ContentPolicy (SafeContent by
+// default), taken from its item cache when it holds them. The conversion
+// loses what gorilla/feeds cannot hold: every author but the first,
+// categories and tags, language, the self, hub and paging links, item
+// languages, and image sizes and captions. Ids are the ones this package
+// writes, the Atom feed's id and the items' GUIDs (gorilla/feeds would
+// otherwise leave RSS without a guid and make up a random Atom id);
+// IsPermaLink is "false". It returns nil on a zero Renderer.
 func (r *Renderer) Gorilla(p *Page) *feeds.Feed {
 	if r == nil || r.s == nil || p == nil {
 		return nil
@@ -28,14 +31,14 @@ func (r *Renderer) Gorilla(p *Page) *feeds.Feed {
 		Description: khabar.CleanText(s.Description),
 		Author:      &feeds.Author{Name: khabar.CleanText(fa.Name)},
 		Updated:     p.Updated.In(s.Location),
-		Id:          r.FeedURL(p.Key, Atom, 1),
+		Id:          r.feedID(p.Key),
 		Copyright:   khabar.CleanText(s.Copyright),
 		Items:       make([]*feeds.Item, 0, len(p.Items)),
 	}
 	if s.Icon != "" {
 		f.Image = &feeds.Image{Url: khabar.URI(s.Icon), Title: f.Title, Link: f.Link.Href}
 	}
-	for _, a := range p.Items {
+	for i, a := range p.Items {
 		it := &feeds.Item{
 			Title:       strings.TrimSpace(khabar.CleanText(a.Title)),
 			Link:        &feeds.Link{Href: khabar.URI(a.URL)},
@@ -43,7 +46,7 @@ func (r *Renderer) Gorilla(p *Page) *feeds.Feed {
 			Id:          r.GUID(a),
 			IsPermaLink: "false",
 			Created:     a.Published.In(s.Location),
-			Content:     khabar.CleanText(a.ContentHTML),
+			Content:     r.filteredBody(a, p.clean(i)),
 		}
 		if a.Updated.After(a.Published) {
 			it.Updated = a.Updated.In(s.Location)

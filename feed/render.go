@@ -126,10 +126,19 @@ func (r *Renderer) FeedURL(k khabar.Key, f Format, n int) string {
 	return u
 }
 
+// feedID returns the id of k's Atom feed (atom:id, RFC 4287 4.2.6),
+// which must not change when the feed is relocated: page 1's address
+// with IDHost empty, else the same on the site's own host (idBase).
+func (r *Renderer) feedID(k khabar.Key) string {
+	return r.s.idBase + keyPath(k) + "feed/" + Atom.suffix()
+}
+
 // GUID returns the stable id of an article in every format: a tag: URI
-// (RFC 4151) built from the site's host, the article's publication date
-// (UTC) and its ID, such as "tag:example.com,2026-11-20:a-1042". It changes
-// only if the ID, the publication date or the site's host does.
+// (RFC 4151) built from the site's host (Config.IDHost, else HomeURL's,
+// lowercased), the article's publication date (UTC) and its ID, such as
+// "tag:example.com,2026-11-20:a-1042". It changes only if the ID, the
+// publication date or the site's host does; not with how HomeURL writes
+// the host.
 func (r *Renderer) GUID(a *khabar.Article) string {
 	if r == nil || r.s == nil {
 		return ""

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,7 @@ func hasNewsSitemap(k khabar.Key) bool {
 
 // RenderNewsSitemap writes the Google News sitemap of the site (the zero
 // Key) or of a top-level category: a sitemaps.org urlset with the news
-// extension, listing newest first the stories published within
+// extension, listing newest first the site's own stories published within
 // NewsSitemapWindow of the newest story in c's list for k, at most
 // NewsSitemapMax, each with the publication (Config.Title and the story's
 // language), its publication date in Config.Location with the offset, and
@@ -51,6 +52,15 @@ func hasNewsSitemap(k khabar.Key) bool {
 // clock so that the sitemap depends on the catalog alone. It returns an
 // error wrapping ErrNoFeed for a key without a news sitemap or a category
 // c does not know.
+//
+// The site's own stories are those whose URL is on HomeURL's host (same
+// scheme, host and port). Others, such as the stories of other sites a
+// catalog took from upstream feeds, are left out: sitemaps.org requires
+// every URL of a sitemap to be on one host, and news:name must name the
+// publication the story belongs to. A BaseURL on another host than
+// HomeURL serves the sitemap away from the stories' host, which
+// sitemaps.org allows only when that host's robots.txt names the sitemap
+// ("Sitemap: " + NewsSitemapURL).
 func (r *Renderer) RenderNewsSitemap(w io.Writer, c *khabar.Catalog, k khabar.Key) error {
 	b, err := r.AppendNewsSitemap(nil, c, k)
 	if err != nil {
@@ -81,8 +91,15 @@ func (r *Renderer) appendNewsSitemap(dst []byte, c *khabar.Catalog, k khabar.Key
 	}
 	var stories []*khabar.Article
 	if newest, _ := c.Newest(k, 0, 1); len(newest) > 0 {
-		since := newest[0].Published.Add(-NewsSitemapWindow)
-		stories = c.Find(khabar.Query{Key: k, Since: since, Limit: NewsSitemapMax})
+		q := khabar.Query{Key: k, Since: newest[0].Published.Add(-NewsSitemapWindow), Limit: NewsSitemapMax}
+		found := c.Find(q)
+		stories = r.s.ownStories(found)
+		if len(found) == q.Limit && len(stories) < len(found) {
+			// Stories of other sites took room: take the whole window.
+			q.Limit = 0
+			stories = r.s.ownStories(c.Find(q))
+			stories = stories[:min(len(stories), NewsSitemapMax)]
+		}
 	}
 	b := append(dst, `<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
@@ -107,6 +124,16 @@ func (r *Renderer) appendNewsSitemap(dst []byte, c *khabar.Catalog, k khabar.Key
 		newest = emptyUpdated
 	}
 	return append(b, "</urlset>\n"...), newest, nil
+}
+
+// ownStories returns the articles of as that are on the site's host
+// (onSite), in as's array. A news sitemap lists only these: sitemaps.org
+// wants all the URLs of a sitemap on one host, and Google News's
+// news:name is the publication the story belongs to, which for a story
+// of another site (one an aggregating catalog took from its feed, with
+// Source set) is not this one.
+func (s *site) ownStories(as []*khabar.Article) []*khabar.Article {
+	return slices.DeleteFunc(as, func(a *khabar.Article) bool { return !s.onSite(a.URL) })
 }
 
 // newsLanguage is the language code Google News wants for the BCP 47 tag

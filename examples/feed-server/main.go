@@ -2,7 +2,11 @@
 // JSON feeds under WordPress's URL scheme, with an HTML index at / that
 // links every feed: the site's, and each category's, tag's and author's,
 // in all three formats, and the Google News sitemaps of the site and of
-// each top-level category.
+// each top-level category. A news sitemap lists only the stories on the
+// host of -home (feed.Renderer.RenderNewsSitemap): the bundled articles
+// are on https://khabar.example/, so on the default loopback address the
+// sitemaps are empty; -home https://khabar.example/ fills them (and makes
+// every link point there).
 //
 //	go run ./examples/feed-server                 # testdata/articles.jsonl on 127.0.0.1:8080
 //	go run ./examples/feed-server -addr :9000 -data my.jsonl -hub https://hub.example/
@@ -71,7 +75,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	title := fs.String("title", "ख़बर", "the site's title")
 	hub := fs.String("hub", "", "WebSub hub URL to advertise and ping (default none)")
 	allowOrigin := fs.String("allow-origin", "", `let web pages on this origin read the feeds (CORS): "*" for any (default none)`)
-	idHost := fs.String("idhost", "", "domain name in item ids (default the host of the newest article's URL, or of -home with -db)")
+	idHost := fs.String("idhost", "", "domain name in item ids and Atom feed ids (default the host of the newest article's URL, or of -home with -db)")
 	db := fs.String("db", "", "article store: a postgres:// URL or an SQLite file (default none: -data in memory)")
 	imp := fs.String("import", "", "with -db: import this JSON Lines `file` into the store and exit")
 	if err := fs.Parse(args); err != nil {

@@ -11,10 +11,11 @@ import (
 // what RSS and email headers require: the host goes to its ASCII (punycode)
 // form and every other non-ASCII byte, space or character URLs forbid is
 // percent-encoded. Existing percent escapes are kept. A string that is not
-// a URL is returned with the same encoding applied.
+// a URL is returned with the same encoding applied. An IRI with nothing to
+// change is returned as it is, without allocating.
 func URI(iri string) string {
-	rest := iri
-	prefix := ""
+	prefix, rest := "", iri // the scheme and authority, and what follows
+	changed := false        // prefix is not as iri has it
 	if i := strings.Index(iri, "://"); i > 0 {
 		authEnd := len(iri)
 		if j := strings.IndexAny(iri[i+3:], "/?#"); j >= 0 {
@@ -29,44 +30,91 @@ func URI(iri string) string {
 		if k := strings.LastIndexByte(auth, ':'); k >= 0 && !strings.Contains(auth[k:], "]") {
 			host, port = auth[:k], auth[k:]
 		}
-		if needsEscape(host) {
+		ascii := host
+		if host != "" && host[0] != '[' && needsEscape(host) { // an IP literal keeps its brackets
 			if a, err := idna.Lookup.ToASCII(host); err == nil {
-				host = a
+				ascii = a
 			}
 		}
-		prefix = iri[:i+3] + escapeIRI(userinfo) + host + port
-		rest = iri[authEnd:]
+		prefix, rest = iri[:authEnd], iri[authEnd:]
+		if ascii != host || needsEscape(userinfo) {
+			prefix, changed = iri[:i+3]+string(appendPercent(nil, userinfo, "&"))+ascii+port, true
+		}
 	}
 	if !needsEscape(rest) {
+		if !changed {
+			return iri // nothing to change
+		}
 		return prefix + rest
 	}
-	return prefix + escapeIRI(rest)
+	b := make([]byte, 0, len(prefix)+len(rest)*3)
+	return string(appendPercent(append(b, prefix...), rest, "&"))
 }
 
+// needsEscape reports whether URI percent-encodes any byte of s (a URL's
+// userinfo, or what follows its authority).
 func needsEscape(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 || c <= ' ' || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0 {
-			return true
-		}
-	}
-	return false
+	hash := false
+	return nextEscape(s, &hash) < len(s)
 }
 
-func escapeIRI(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s) * 2)
-	for i := 0; i < len(s); i++ {
+// nextEscape returns the index of the first byte of s that URI
+// percent-encodes, or len(s). hash says whether a "#" came before s (the
+// fragment has started); it is updated as the bytes are passed.
+func nextEscape(s string, hash *bool) int {
+	i := 0
+	for ; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x80 || c <= ' ' || c == 0x7f || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0 {
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-			continue
+		switch k := uriClass[c]; {
+		case k == 0:
+		case k&uriEscape != 0:
+			return i
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return i
+			}
+			i += 2
+		case c == '#':
+			if *hash {
+				return i
+			}
+			*hash = true
 		}
-		b.WriteByte(c)
 	}
-	return b.String()
+	return i
+}
+
+// appendPercent appends s, a URL's userinfo or what follows its
+// authority, with the bytes URI percent-encodes encoded and amp written
+// for "&".
+func appendPercent(b []byte, s, amp string) []byte {
+	const hex = "0123456789ABCDEF"
+	hash := false
+	i := nextEscape(s, &hash)
+	b = appendAmp(b, s[:i], amp)
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case uriClass[c]&uriEscape != 0:
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		case uriClass[c] == 0:
+			b = append(b, c)
+		case c == '&':
+			b = append(b, amp...)
+		case c == '%':
+			if i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+				b = append(b, s[i:i+3]...)
+				i += 2
+			} else {
+				b = append(b, "%25"...)
+			}
+		case hash: // c == '#'
+			b = append(b, "%23"...)
+		default:
+			hash = true
+			b = append(b, c)
+		}
+	}
+	return b
 }
 
 // AppendURI appends URI(iri) with amp written for "&" ("&amp;" in
@@ -82,57 +130,41 @@ func AppendURI(b []byte, iri, amp string) []byte {
 			authEnd++
 		}
 		for k := 0; k < authEnd; k++ {
-			if c := iri[k]; uriEscapes(c) || c == '@' || c == '&' {
+			if c := iri[k]; uriClass[c]&uriEscape != 0 || c == '@' || c == '&' {
 				return AppendURIString(b, URI(iri), amp)
 			}
 		}
 		b = append(b, iri[:authEnd]...)
 		rest = iri[authEnd:]
 	}
-	escape := false
-	for i := 0; i < len(rest); i++ {
-		if uriClass[rest[i]]&uriTrigger != 0 {
-			escape = true // what URI tests before escaping
-			break
-		}
-	}
-	if !escape {
-		return appendAmp(b, rest, amp)
-	}
-	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(rest); i++ {
-		switch c := rest[i]; {
-		case uriEscapes(c):
-			b = append(b, '%', hex[c>>4], hex[c&15])
-		case c == '&':
-			b = append(b, amp...)
-		default:
-			b = append(b, c)
-		}
-	}
-	return b
+	return appendPercent(b, rest, amp)
 }
 
-// uriClass classifies bytes the way URI does: uriTrigger marks the
-// bytes whose presence makes it escape a URL's path, query and fragment,
-// uriEscape those it then percent-encodes (the same set plus DEL).
+// uriClass classifies bytes for URI: uriEscape marks those it always
+// percent-encodes, uriCheck "%" and "#", which it encodes where they are
+// out of place (nextEscape), and uriAmp "&", which AppendURI may write
+// otherwise.
 var uriClass = func() (t [256]uint8) {
 	for c := range 256 {
-		if c >= 0x80 || c <= ' ' || strings.IndexByte(`"<>\^`+"`{|}", byte(c)) >= 0 {
-			t[c] |= uriTrigger | uriEscape
+		if c >= 0x80 || c <= ' ' || c == 0x7f || strings.IndexByte(`"<>\^`+"`{|}[]", byte(c)) >= 0 {
+			t[c] |= uriEscape
 		}
 	}
-	t[0x7f] |= uriEscape
+	t['%'] |= uriCheck
+	t['#'] |= uriCheck
+	t['&'] |= uriAmp
 	return t
 }()
 
 const (
-	uriTrigger = 1 << iota
-	uriEscape
+	uriEscape = 1 << iota
+	uriCheck
+	uriAmp
 )
 
-// uriEscapes reports whether URI percent-encodes c.
-func uriEscapes(c byte) bool { return uriClass[c]&uriEscape != 0 }
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
 
 // AppendURIString appends u, a URI result, with amp for "&". For a
 // valid URL that is all; but URI copies a scheme as it is, and a
@@ -147,6 +179,9 @@ func AppendURIString(b []byte, u, amp string) []byte {
 
 // appendAmp appends the URI u with amp for "&".
 func appendAmp(b []byte, u, amp string) []byte {
+	if amp == "&" {
+		return append(b, u...)
+	}
 	for {
 		i := strings.IndexByte(u, '&')
 		if i < 0 {
