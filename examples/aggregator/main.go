@@ -63,6 +63,7 @@ import (
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/examples/internal/indexpage"
+	idhost "github.com/khabar/khabar/examples/internal/serve"
 	"github.com/khabar/khabar/feed"
 	"github.com/khabar/khabar/feed/upstream"
 )
@@ -275,6 +276,7 @@ func serve(addr string, cat *khabar.Catalog, poller *upstream.Poller, st *status
 	home := "http://" + ln.Addr().String() + "/"
 	h, err := feed.NewHandler(cat, feed.Config{
 		HomeURL:     home,
+		IDHost:      idhost.IDHost(home),
 		Title:       "khabar aggregator",
 		Description: "Articles merged from upstream feeds",
 		Language:    "hi",

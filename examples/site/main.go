@@ -151,7 +151,7 @@ func newHandler(ctx context.Context, o options, cat *khabar.Catalog, store diges
 		Address: "ख़बर मीडिया प्राइवेट लिमिटेड\n12, माल रोड, कानपुर 208001, उत्तर प्रदेश, भारत",
 		URL:     o.site + "/",
 	}
-	fh, err := feed.NewHandler(cat, feed.Config{HomeURL: o.site + "/", Title: publisher.Name, Description: "ताज़ा ख़बरें",
+	fh, err := feed.NewHandler(cat, feed.Config{HomeURL: o.site + "/", IDHost: serve.IDHost(o.site), Title: publisher.Name, Description: "ताज़ा ख़बरें",
 		Location: khabar.DefaultLocation(), ErrorLog: func(err error) { fmt.Fprintln(logw, err) }})
 	if err != nil {
 		return nil, err

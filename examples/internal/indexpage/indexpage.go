@@ -1,7 +1,8 @@
 // Package indexpage is the home page the example programs serve: every
 // feed of the site (the site, each category, tag and author, in each
-// format, with the news sitemaps), and optionally the upstream feeds an
-// aggregator polls. It is in Hindi, with an English version at ?lang=en,
+// format, with a feed server's news sitemaps), and optionally the upstream
+// feeds an aggregator polls (an aggregator has no news sitemaps to link:
+// its stories are other sites', which a news sitemap does not list). It is in Hindi, with an English version at ?lang=en,
 // and reads on a 375 px phone as on a desktop; times carry their zone.
 package indexpage
 
@@ -66,7 +67,7 @@ func Write(w io.Writer, h *feed.Handler, c *khabar.Catalog, p Page) error {
 		for _, f := range feed.Formats {
 			out.Links = append(out.Links, link{f.Name(), r.FeedURL(k, f, 1)})
 		}
-		if u := r.NewsSitemapURL(k); u != "" {
+		if u := r.NewsSitemapURL(k); u != "" && p.Upstream == nil {
 			out.Links = append(out.Links, link{words[p.Lang]["sitemap"], u})
 		}
 		return out

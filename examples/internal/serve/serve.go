@@ -8,6 +8,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -27,4 +29,16 @@ func Until(ctx context.Context, ln net.Listener, h http.Handler, logw io.Writer)
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// IDHost returns the feed.Config.IDHost for a HomeURL an example builds
+// from the address it listens on: "localhost" when that address is an
+// IPv6 one ("[::]" for -addr :8080 on a dual-stack machine, "[::1]"),
+// which item ids (tag: URIs) cannot name, else "" (the HomeURL's host).
+func IDHost(home string) string {
+	u, err := url.Parse(home)
+	if err != nil || !strings.Contains(u.Hostname(), ":") {
+		return ""
+	}
+	return "localhost"
 }
