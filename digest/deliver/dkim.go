@@ -15,6 +15,8 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/khabar/khabar/digest"
 )
 
 // DefaultSignedHeaders is the header list a DKIM signature covers when
@@ -101,7 +103,8 @@ func LoadDKIMKey(pemBytes []byte) (crypto.Signer, error) {
 }
 
 // DomainOf returns the domain part of an address such as
-// "Khabar <digest@news.example>", lowercased, or an error if the address does
+// "Khabar <digest@news.example>", lowercased, an internationalized one in
+// punycode (what DKIM's d= and DNS take), or an error if the address does
 // not parse.
 func DomainOf(address string) (string, error) {
 	a, err := mail.ParseAddress(address)
@@ -112,7 +115,20 @@ func DomainOf(address string) (string, error) {
 	if at < 0 || at == len(a.Address)-1 {
 		return "", fmt.Errorf("deliver: address %q has no domain", address)
 	}
-	return strings.ToLower(a.Address[at+1:]), nil
+	return asciiHost(a.Address[at+1:])
+}
+
+// asciiHost returns the domain d lower-cased, an internationalized one in
+// punycode (IDNA 2008, as DNS and DKIM's d= need it).
+func asciiHost(d string) (string, error) {
+	if !strings.ContainsFunc(d, func(r rune) bool { return r >= 0x80 }) {
+		return strings.ToLower(d), nil
+	}
+	addr, err := digest.ASCIIAddress("x@" + d)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToLower(addr[2:]), nil
 }
 
 func (d *DKIM) headers() []string {
@@ -223,8 +239,13 @@ func (d *DKIM) signature(msg []byte) (string, error) {
 	if err := d.check(); err != nil {
 		return "", err
 	}
+	// RFC 6376 3.5: an internationalized d= is written in A-labels.
+	domain, err := asciiHost(d.Domain)
+	if err != nil {
+		return "", fmt.Errorf("%w: domain %q: %v", ErrDKIMConfig, d.Domain, err)
+	}
 	opts := &dkim.SignOptions{
-		Domain:                 d.Domain,
+		Domain:                 domain,
 		Selector:               d.Selector,
 		Signer:                 d.Key,
 		HeaderCanonicalization: dkim.CanonicalizationRelaxed,

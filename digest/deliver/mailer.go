@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/khabar/khabar/digest"
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // SMTPMailer sends one message at a time (a signup's confirmation) over
@@ -41,11 +43,22 @@ func (m *SMTPMailer) Send(ctx context.Context, n *digest.Notice) error {
 	if err != nil {
 		return err
 	}
-	from := m.ReturnPath
-	if from == "" {
-		if from, err = msg.GetSender(false); err != nil {
+	var from string
+	if m.ReturnPath == "" {
+		if from, err = msg.GetSender(false); err != nil { // "<addr>", its domain in punycode
 			return fmt.Errorf("deliver: send %s: %w", n.MessageID, err)
 		}
+	} else {
+		// RFC 5321 4.1.2: MAIL FROM:<reverse-path>, the domain in ASCII
+		// (RFC 6531: only a local part may need SMTPUTF8).
+		rp, err := mail.ParseAddress(m.ReturnPath)
+		if err == nil {
+			rp.Address, err = digest.ASCIIAddress(rp.Address)
+		}
+		if err != nil {
+			return fmt.Errorf("deliver: send %s: ReturnPath %q: %w", n.MessageID, m.ReturnPath, err)
+		}
+		from = "<" + rp.Address + ">"
 	}
 	rcpts, err := msg.GetRecipients()
 	if err != nil || len(rcpts) != 1 {
@@ -70,6 +83,7 @@ func (m *SMTPMailer) Send(ctx context.Context, n *digest.Notice) error {
 		if ok, _ := c.Extension("SMTPUTF8"); !ok {
 			return fmt.Errorf("deliver: send %s: not sent: the address %s has a non-ASCII local part and the server does not offer SMTPUTF8", n.MessageID, to)
 		}
+		needUTF8(c)
 	}
 	if err := c.Mail(from); err != nil {
 		return fmt.Errorf("deliver: send %s: MAIL FROM: %w", n.MessageID, err)
@@ -155,3 +169,10 @@ func safeName(s string) string {
 	}
 	return b.String()
 }
+
+// needUTF8 makes c say SMTPUTF8 in its next MAIL FROM, which a UTF-8
+// envelope needs (RFC 6531 3.4), even if its Client was made with
+// go-mail's WithoutSMTPUTF8: that option is for servers whose SMTPUTF8 is
+// broken, to which such an address cannot be sent right in any case (they
+// may refuse it; without the parameter they would take it unannounced).
+func needUTF8(c *smtp.Client) { c.SkipSMTPUTF8(false) }

@@ -206,6 +206,7 @@ func (w *worker) needsUTF8(m *message) (a attempt, ok bool) {
 		return attempt{}, true
 	}
 	if offered, _ := w.c.Extension("SMTPUTF8"); offered {
+		needUTF8(w.c)
 		return attempt{}, true
 	}
 	a = attempt{out: outPerm, note: fmt.Sprintf("not sent: the address %s has a non-ASCII local part and the server does not offer SMTPUTF8", strings.TrimSpace(m.to))}

@@ -164,7 +164,7 @@ func dsnAddress(v string) string {
 	case strings.EqualFold(typ, "rfc822"):
 		return address(addr)
 	case strings.EqualFold(typ, "utf-8"):
-		if addr, ok = unescapeUTF8Addr(addr); ok {
+		if addr, ok = unescapeUTF8Addr(strings.TrimSpace(addr)); ok {
 			return address(addr)
 		}
 	}
@@ -175,6 +175,9 @@ func dsnAddress(v string) string {
 // (EmbeddedUnicodeChar, in the xtext forms) with its character; false
 // for a malformed escape or one that names no character.
 func unescapeUTF8Addr(s string) (string, bool) {
+	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", false
+	}
 	if !strings.Contains(s, `\x{`) {
 		return s, utf8.ValidString(s)
 	}
@@ -191,8 +194,8 @@ func unescapeUTF8Addr(s string) (string, bool) {
 			return "", false
 		}
 		n, err := strconv.ParseUint(s[i+3:i+end], 16, 32)
-		if err != nil || n == 0 || !utf8.ValidRune(rune(n)) {
-			return "", false
+		if err != nil || n < 0x20 || n == 0x7f || !utf8.ValidRune(rune(n)) {
+			return "", false // no control character is part of an address
 		}
 		b.WriteRune(rune(n))
 		s = s[i+end+1:]

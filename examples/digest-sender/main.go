@@ -19,6 +19,7 @@ import (
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/digest"
+	"github.com/khabar/khabar/digest/deliver"
 	"github.com/rivo/uniseg"
 )
 
@@ -360,10 +361,11 @@ func fileName(email string) string {
 	return b.String()
 }
 
+// domainOf returns the domain of the -from address, in punycode when it
+// is internationalized (the return path's must be ASCII), or "localhost".
 func domainOf(from string) string {
-	from = strings.TrimSuffix(strings.TrimSpace(from), ">")
-	if i := strings.LastIndexByte(from, '@'); i >= 0 {
-		return from[i+1:]
+	if d, err := deliver.DomainOf(from); err == nil {
+		return d
 	}
 	return "localhost"
 }

@@ -64,7 +64,10 @@ func (r *Row) Decode() (*digest.Subscriber, error) {
 	if err := json.Unmarshal([]byte(r.Follows), &sub.Follows); err != nil {
 		return nil, fmt.Errorf("subscriber %s: follows: %w", sub.Email, err)
 	}
-	if r.TimeZone != "" {
+	// A zone stored as "Local" (time.Local, which stores took before they
+	// refused it) named whichever machine read it: it reads as none, the
+	// Builder's default zone, so that the record can be written again.
+	if r.TimeZone != "" && r.TimeZone != "Local" {
 		loc, err := digest.LoadLocation(r.TimeZone)
 		if err != nil {
 			return nil, fmt.Errorf("subscriber %s: %w", sub.Email, err)
