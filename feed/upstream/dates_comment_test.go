@@ -1,7 +1,10 @@
 package upstream
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,5 +64,76 @@ func TestParseDateComments(t *testing.T) {
 		if ok != tc.ok || !got.Equal(tc.want) {
 			t.Errorf("parseDate(%q) = %v, %v; want %v, %v", tc.raw, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestTrimCommentsLinear: trimComments reads a date once, from its end;
+// it used to rescan the whole date for each trailing comment it removed,
+// so a <pubDate> of 40,000 "()" (80 KB) took seconds and a megabyte
+// minutes (DefaultMaxBodyBytes is 15 MB). Each shape here is 128 KB:
+// linear, that is a fraction of a millisecond; quadratic, seconds.
+func TestTrimCommentsLinear(t *testing.T) {
+	const date = "Tue, 24 Nov 2026 18:30:00 +0530"
+	n := 1 << 16 // pairs of bytes: 128 KB
+	for _, tc := range []struct{ name, s, want string }{
+		{"many comments", date + " " + strings.Repeat("()", n), date},
+		{"many spaced comments", date + strings.Repeat(" (IST)", n/3), date},
+		{"deeply nested", date + " " + strings.Repeat("(", n) + strings.Repeat(")", n), date},
+		{"unbalanced, many closing", date + " " + strings.Repeat(")", 2*n), date + " " + strings.Repeat(")", 2*n)},
+		{"unbalanced, many opening", date + " " + strings.Repeat("(", 2*n) + ")", date + " " + strings.Repeat("(", 2*n-1)},
+		{"quoted-pairs", date + " (" + strings.Repeat(`\)`, n) + ")", date},
+		{"backslashes", date + " (" + strings.Repeat(`\`, 2*n) + ")", date},
+	} {
+		start := time.Now()
+		got := trimComments(tc.s)
+		if d := time.Since(start); d > 300*time.Millisecond {
+			t.Errorf("%s: trimComments of %d bytes took %v; want linear time (milliseconds)", tc.name, len(tc.s), d)
+		}
+		if got != tc.want {
+			t.Errorf("%s: trimComments = %.60q (%d bytes), want %.60q (%d bytes)", tc.name, got, len(got), tc.want, len(tc.want))
+		}
+	}
+}
+
+// TestDateLongerThanMaxDateBytes: a date longer than MaxDateBytes, white
+// space around it aside, is not read at all, not even by gofeed: the item
+// is reported with a *DateError giving its length and its first
+// MaxDateBytes bytes. One that fits once its white space is trimmed is
+// read.
+func TestDateLongerThanMaxDateBytes(t *testing.T) {
+	const date = "Tue, 24 Nov 2026 18:30:00 +0530"
+	want := time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC)
+	long := date + " (" + strings.Repeat("India Standard Time ", 20) + ")"
+	if len(long) <= MaxDateBytes {
+		t.Fatalf("test date of %d bytes is not over MaxDateBytes", len(long))
+	}
+	var p Parser
+	got, err := p.date("  "+long+"\n", nil)
+	var de *DateError
+	if !got.IsZero() || !errors.As(err, &de) || !errors.Is(err, ErrBadDate) {
+		t.Fatalf("date(%d bytes) = %v, %v; want a *DateError", len(long), got, err)
+	}
+	if de.Len != len(long) || de.Raw != long[:MaxDateBytes] {
+		t.Errorf("DateError{Raw: %d bytes, Len: %d}, want the first %d bytes and %d", len(de.Raw), de.Len, MaxDateBytes, len(long))
+	}
+	if msg := err.Error(); !strings.Contains(msg, "MaxDateBytes") || !strings.Contains(msg, strconv.Itoa(len(long))) {
+		t.Errorf("error %q does not say the date is too long", msg)
+	}
+	if _, ok := parseDate(long, time.UTC); ok {
+		t.Errorf("parseDate read a date of %d bytes", len(long))
+	}
+	// Gofeed's reading of it is not taken either.
+	if got, err := p.date(long, &want); !got.IsZero() || !errors.As(err, &de) {
+		t.Errorf("date(%d bytes, gofeed's reading) = %v, %v; want a *DateError", len(long), got, err)
+	}
+	fits := date + " (" + strings.Repeat("x", MaxDateBytes-len(date)-3) + ")"
+	if got, err := p.date(strings.Repeat(" ", 300)+fits+strings.Repeat("\t", 300), nil); err != nil || !got.Equal(want) || len(fits) != MaxDateBytes {
+		t.Errorf("date of %d bytes in white space = %v, %v; want %v", len(fits), got, err, want)
+	}
+	doc := `<rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://d.example/1</link><pubDate>` + long + `</pubDate></item></channel></rss>`
+	f, err := p.Parse([]byte(doc), "https://d.example/feed", "")
+	var pe *ParseError
+	if f == nil || len(f.Articles) != 1 || !errors.As(err, &pe) || len(pe.Items) != 1 || pe.Items[0].Field != "published" || !errors.As(pe.Items[0], &de) || de.Len != len(long) {
+		t.Errorf("Parse: feed %v, err %v; want the article and a published *DateError", f, err)
 	}
 }
