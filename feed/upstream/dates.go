@@ -289,13 +289,32 @@ func normalizeDate(s string) string {
 // mailers and JavaScript's Date.prototype.toString write the zone's name
 // there ("+0530 (IST)", "GMT+0530 (India Standard Time)"). A comment is
 // read as section 3.2.2 defines it: in parentheses, nested ones
-// included, with a backslash quoting the next character. A date whose
-// parentheses do not balance, or that is all comment, is returned as it
-// is.
-//
-// The date is read once, from its end backwards, so that its cost is
-// linear in its length whatever it holds.
+// included, with a backslash quoting the next character (see
+// trimBalancedComments). Then a last field that opens a comment it does
+// not close ("+0530 (IST", a comment cut short; "(", "(IST))") or that is
+// only stray ")" is dropped too, with any comments before it, as a last
+// field starting with "(" was before comments were read, and as
+// feedparser reads all of these. A date that is all comment, or whose
+// unbalanced parentheses are not in its last field ("+0530 (India
+// Standard Time"), is returned as it is.
 func trimComments(s string) string {
+	s = trimBalancedComments(s)
+	i := strings.LastIndexAny(s, " \t\r\n")
+	if i < 0 || strings.TrimSpace(s[:i]) == "" {
+		return s
+	}
+	if last := s[i+1:]; last[0] == '(' || strings.Trim(last, ")") == "" {
+		return trimBalancedComments(s[:i])
+	}
+	return s
+}
+
+// trimBalancedComments removes the balanced comments that end s, and the
+// white space around them; it stops at the first unbalanced one, and
+// before a comment that starts s. It reads s once, from its end
+// backwards, so that its cost is linear in the length of s whatever it
+// holds.
+func trimBalancedComments(s string) string {
 	end := len(strings.TrimRight(s, " \t\r\n"))
 	for end > 0 && s[end-1] == ')' && !quotedAt(s, end-1) {
 		// Find the "(" that opens the comment ending at end.

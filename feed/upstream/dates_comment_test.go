@@ -56,9 +56,24 @@ func TestParseDateComments(t *testing.T) {
 		{"2024-06-10T09:41:01+05", time.Date(2024, 6, 10, 4, 41, 1, 0, time.UTC), true},
 		{"2024-01-02T10:00:00+05", time.Date(2024, 1, 2, 5, 0, 0, 0, time.UTC), true},
 		{"2024-06-10T09:41:01 +05:30", want, true},
+		// An unbalanced last field, a comment cut short or with a stray
+		// ")", is dropped, and the comments before it.
+		{"Mon, 10 Jun 2024 09:41:01 +0530 (IST", want, true},
+		{"Mon, 10 Jun 2024 09:41:01 +0530 (", want, true},
+		{"Mon, 10 Jun 2024 09:41:01 +0530 (IST))", want, true},
+		{"Mon, 10 Jun 2024 09:41:01 +0530 ((IST)", want, true},
+		{"Mon, 10 Jun 2024 09:41:01 +0530 (IST) (India", want, true},
+		{"Mon, 10 Jun 2024 09:41:01 +0530 (IST) )", want, true},
+		{"Mon, 10 Jun 2024 09:41:01 +0530 )", want, true},
+		{"Mon Jun 10 2024 09:41:01 GMT+0530 (India", want, true},
+		// Unbalanced parentheses anywhere else are not read.
 		{"Mon, 10 Jun 2024 09:41:01 +0530 (India Standard Time", time.Time{}, false},
 		{"Mon, 10 Jun 2024 09:41:01 +0530 India Standard Time)", time.Time{}, false},
+		{"Mon, 10 Jun 2024 09:41:01 +0530(IST", time.Time{}, false},
 		{"(Mon, 10 Jun 2024 09:41:01 +0530)", time.Time{}, false},
+		{"(Mon, 10 Jun 2024 09:41:01 +0530", time.Time{}, false},
+		{"(", time.Time{}, false},
+		{")", time.Time{}, false},
 	} {
 		got, ok := parseDate(tc.raw, time.UTC)
 		if ok != tc.ok || !got.Equal(tc.want) {
@@ -79,8 +94,11 @@ func TestTrimCommentsLinear(t *testing.T) {
 		{"many comments", date + " " + strings.Repeat("()", n), date},
 		{"many spaced comments", date + strings.Repeat(" (IST)", n/3), date},
 		{"deeply nested", date + " " + strings.Repeat("(", n) + strings.Repeat(")", n), date},
-		{"unbalanced, many closing", date + " " + strings.Repeat(")", 2*n), date + " " + strings.Repeat(")", 2*n)},
-		{"unbalanced, many opening", date + " " + strings.Repeat("(", 2*n) + ")", date + " " + strings.Repeat("(", 2*n-1)},
+		{"unbalanced, many closing", date + " " + strings.Repeat(")", 2*n), date},
+		{"unbalanced, many opening", date + " " + strings.Repeat("(", 2*n) + ")", date},
+		{"unbalanced, many comments", date + " (" + strings.Repeat("()", n), date},
+		{"unbalanced before comments", date + " (India" + strings.Repeat(" ()", n), date},
+		{"unbalanced not last", date + " (India Standard Time" + strings.Repeat(" ()", n), date + " (India Standard Time"},
 		{"quoted-pairs", date + " (" + strings.Repeat(`\)`, n) + ")", date},
 		{"backslashes", date + " (" + strings.Repeat(`\`, 2*n) + ")", date},
 	} {
@@ -135,5 +153,33 @@ func TestDateLongerThanMaxDateBytes(t *testing.T) {
 	var pe *ParseError
 	if f == nil || len(f.Articles) != 1 || !errors.As(err, &pe) || len(pe.Items) != 1 || pe.Items[0].Field != "published" || !errors.As(pe.Items[0], &de) || de.Len != len(long) {
 		t.Errorf("Parse: feed %v, err %v; want the article and a published *DateError", f, err)
+	}
+}
+
+// TestDateUnclosedTrailingComment: before trimComments (2f50e5e),
+// normalizeDate dropped a last field starting with "(", so a date whose
+// comment was cut short ("+0530 (IST", "+0530 (") or carried a stray ")"
+// was read; trimComments returned such a date as it was and no layout
+// read it any more, leaving its item undated. feedparser reads all of
+// these as 2026-11-24 13:00 UTC, and so do Parser.date and Parse again.
+func TestDateUnclosedTrailingComment(t *testing.T) {
+	want := time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC)
+	for _, s := range []string{
+		"Tue, 24 Nov 2026 18:30:00 +0530 (IST",
+		"Tue, 24 Nov 2026 18:30:00 +0530 (",
+		"Tue, 24 Nov 2026 18:30:00 +0530 (IST))",
+		"Tue, 24 Nov 2026 18:30:00 +0530 (IST) (India",
+		"Tue, 24 Nov 2026 18:30:00 IST (IST",
+		"Tue, 24 Nov 2026 18:30:00 GMT+0530 (India",
+	} {
+		got, err := (&Parser{}).date(s, nil)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("date(%q) = %v, %v; want %v", s, got, err, want)
+		}
+		doc := `<rss version="2.0"><channel><title>t</title><item><title>x</title><link>https://d.example/1</link><pubDate>` + s + `</pubDate></item></channel></rss>`
+		f, err := (&Parser{}).Parse([]byte(doc), "https://d.example/feed", "")
+		if f == nil || len(f.Articles) != 1 || err != nil || !f.Articles[0].Published.Equal(want) {
+			t.Errorf("Parse with pubDate %q: feed %v, err %v; want one article published %v", s, f, err, want)
+		}
 	}
 }
