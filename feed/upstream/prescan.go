@@ -58,11 +58,19 @@ type docScan struct {
 	feed      rawTexts
 	itemTexts []rawTexts
 	// entryLangs holds the xml:lang written on each Atom entry's start
-	// tag ("" where none), which gofeed does not report; nil when the
-	// document was not scanned for text constructs.
-	entryLangs []string
+	// tag, which gofeed does not report; nil when the document was not
+	// scanned for text constructs.
+	entryLangs []xmlLang
 	// lang is the language of last resort (HTTP Content-Language).
 	lang string
+}
+
+// xmlLang is an xml:lang attribute: its value, and whether it is written
+// at all. Written empty (xml:lang=""), it says that no language is known
+// (XML 1.0 section 2.12), which a missing one does not.
+type xmlLang struct {
+	lang    string
+	written bool
 }
 
 // scanWant says what a pre-scan is to learn.
@@ -325,9 +333,9 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 		t.inItem = !closing && !empty
 		if !closing {
 			t.scan.itemTexts = append(t.scan.itemTexts, rawTexts{})
-			lang := ""
+			var lang xmlLang
 			if !t.rss {
-				lang = attrValue(tag, "xml:lang")
+				lang.lang, lang.written = attr(tag, "xml:lang")
 			}
 			t.scan.entryLangs = append(t.scan.entryLangs, lang)
 		}
@@ -434,12 +442,13 @@ func (ds *docScan) feedText(f textField) (rawText, bool) {
 	return ds.feed[f], ds.feed[f].ok
 }
 
-// entryLang returns the xml:lang of the Atom entry at index, or "".
-func (ds *docScan) entryLang(index int) string {
+// entryLang returns the xml:lang of the Atom entry at index; written
+// says whether the entry writes one, empty or not.
+func (ds *docScan) entryLang(index int) (lang string, written bool) {
 	if index < len(ds.entryLangs) {
-		return ds.entryLangs[index]
+		return ds.entryLangs[index].lang, ds.entryLangs[index].written
 	}
-	return ""
+	return "", false
 }
 
 // base returns the xml:base in scope of the RSS item at index, or nil.
