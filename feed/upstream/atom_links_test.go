@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -43,6 +44,92 @@ func TestAtomOnlyAlternateLinkIsURL(t *testing.T) {
 		}
 		if missing := errors.Is(err, ErrMissingLink); missing != (tc.want == "") {
 			t.Errorf("%s: err %v, want ErrMissingLink exactly when there is no URL", tc.name, err)
+		}
+	}
+}
+
+// TestAtomRelCaseInsensitive: registered link relation names compare
+// case-insensitively (RFC 5988 section 4.1, which updates RFC 4287's
+// registry; RFC 8288 section 2.1.1), and white space around one is no
+// part of it; feedparser reads rel="Alternate" as the entry's link and
+// rel="Enclosure" as an enclosure. gofeed compares them as written, and
+// so, since d82a4a8 kept only the links isAlternate accepted, did this
+// package: an entry whose page link was written rel="Alternate" beside a
+// self link had no URL at all (ErrMissingLink; Validate rejects it).
+// The same holds for the feed's own link, an image enclosure, an entry's
+// source (its self link names it) and an RSS item's atom:link.
+func TestAtomRelCaseInsensitive(t *testing.T) {
+	atomDoc := func(feedLinks, entryLinks, source string) string {
+		return `<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>x</id><updated>2026-11-24T10:00:00Z</updated>` + feedLinks + `
+<entry><title>E</title><id>urn:x:1</id>` + entryLinks + `<updated>2026-11-24T10:00:00Z</updated>` + source + `</entry></feed>`
+	}
+	const self = `<link rel="self" href="https://api.example.org/e/1"/>`
+	for _, tc := range []struct {
+		name, doc                            string
+		url, feedLink, image, origin, reject string
+	}{
+		{name: "Alternate beside self", doc: atomDoc("", self+`<link rel="Alternate" type="text/html" href="https://example.org/post"/>`, ""), url: "https://example.org/post"},
+		{name: "ALTERNATE first", doc: atomDoc("", `<link rel="ALTERNATE" href="https://example.org/post"/><link rel="alternate" href="https://example.org/other"/>`, ""), url: "https://example.org/post"},
+		{name: "alternate in white space", doc: atomDoc("", self+`<link rel=" alternate
+" href="https://example.org/post"/>`, ""), url: "https://example.org/post"},
+		{name: "Alternate PDF, then HTML", doc: atomDoc("", `<link rel="Alternate" type="application/pdf" href="https://example.org/post.pdf"/><link rel="ALTERNATE" type="Text/HTML" href="https://example.org/post"/>`, ""), url: "https://example.org/post"},
+		{name: "SELF is no page", doc: atomDoc("", `<link rel="SELF" href="https://api.example.org/e/1"/><link rel="Self" href="https://api.example.org/e/2"/>`, ""), reject: "https://api.example.org"},
+		{name: "feed link", doc: atomDoc(`<link rel="Self" href="https://example.org/feed.atom"/><link rel="Alternate" href="https://example.org/"/>`, `<link href="https://example.org/post"/>`, ""), url: "https://example.org/post", feedLink: "https://example.org/"},
+		{name: "Enclosure image", doc: atomDoc("", `<link href="https://example.org/post"/><link rel="Enclosure" type="image/jpeg" length="5000" href="https://example.org/a.jpg"/>`, ""), url: "https://example.org/post", image: "https://example.org/a.jpg"},
+		{name: "source's Self link", doc: atomDoc("", `<link href="https://example.org/post"/>`, `<source><title>S</title><link rel="Alternate" href="https://src.example/"/><link rel="Self" href="https://src.example/feed"/></source>`), url: "https://example.org/post", origin: "https://src.example/feed"},
+		{name: "rss atom:link", doc: `<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title><link>https://example.org/</link><description>d</description>
+<item><title>E</title><atom:link rel="Self" href="https://api.example.org/e/1"/><atom:link rel="Alternate" href="https://example.org/post"/><pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>`, url: "https://example.org/post"},
+	} {
+		f, err := (&Parser{}).Parse([]byte(tc.doc), "https://example.org/feed", "")
+		if f == nil || len(f.Articles) != 1 {
+			t.Fatalf("%s: no article (err %v)", tc.name, err)
+		}
+		a := f.Articles[0]
+		if a.URL != tc.url {
+			t.Errorf("%s: URL %q, want %q", tc.name, a.URL, tc.url)
+		}
+		if missing := errors.Is(err, ErrMissingLink); missing != (tc.url == "") {
+			t.Errorf("%s: err %v, want ErrMissingLink exactly when there is no URL", tc.name, err)
+		}
+		if tc.reject != "" && strings.Contains(a.URL, tc.reject) {
+			t.Errorf("%s: URL %q is a self link", tc.name, a.URL)
+		}
+		if tc.feedLink != "" && f.Link != tc.feedLink {
+			t.Errorf("%s: feed Link %q, want %q", tc.name, f.Link, tc.feedLink)
+		}
+		if tc.image != "" && (a.Image == nil || a.Image.URL != tc.image || a.Image.Type != "image/jpeg" || a.Image.Length != 5000) {
+			t.Errorf("%s: Image %+v, want the enclosure %s (image/jpeg, 5000 bytes)", tc.name, a.Image, tc.image)
+		}
+		if tc.origin != "" && a.Source.OriginURL != tc.origin {
+			t.Errorf("%s: Source.OriginURL %q, want %q (the source's self link)", tc.name, a.Source.OriginURL, tc.origin)
+		}
+	}
+}
+
+// TestRelIs: relation names compare case-insensitively and trimmed; IANA
+// IRIs as written.
+func TestRelIs(t *testing.T) {
+	for _, tc := range []struct {
+		rel, name string
+		want      bool
+	}{
+		{"alternate", "alternate", true},
+		{"Alternate", "alternate", true},
+		{" ENCLOSURE\t", "enclosure", true},
+		{"http://www.iana.org/assignments/relation/self", "self", true},
+		{" http://www.iana.org/assignments/relation/alternate ", "alternate", true},
+		{"self", "alternate", false},
+		{"alternates", "alternate", false},
+		{"alternate self", "alternate", false},
+		{"", "alternate", false},
+	} {
+		if got := relIs(tc.rel, tc.name); got != tc.want {
+			t.Errorf("relIs(%q, %q) = %v, want %v", tc.rel, tc.name, got, tc.want)
+		}
+	}
+	for rel, want := range map[string]bool{"": true, "  ": true, "Alternate": true, "self": false} {
+		if got := isAlternate(rel); got != want {
+			t.Errorf("isAlternate(%q) = %v, want %v", rel, got, want)
 		}
 	}
 }

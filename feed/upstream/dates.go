@@ -166,11 +166,18 @@ func militaryZone(up string) (string, bool) {
 	return fmt.Sprintf("%+03d00", h), true
 }
 
+// MaxDateBytes bounds a date, white space around it aside: a longer one
+// is not read at all and is reported as a *DateError (its Len says why).
+// Dates in the wild are under a hundred bytes, comments included; reading
+// a longer one is only work for whoever wrote it.
+const MaxDateBytes = 256
+
 // parseDate reads the date forms gofeed misses or misreads. ok is false
-// when s is in none of them; the caller then falls back to gofeed's result.
+// when s is in none of them, or longer than MaxDateBytes; the caller then
+// falls back to gofeed's result.
 func parseDate(s string, loc *time.Location) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" {
+	if s == "" || len(s) > MaxDateBytes {
 		return time.Time{}, false
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
@@ -282,37 +289,66 @@ func normalizeDate(s string) string {
 // mailers and JavaScript's Date.prototype.toString write the zone's name
 // there ("+0530 (IST)", "GMT+0530 (India Standard Time)"). A comment is
 // read as section 3.2.2 defines it: in parentheses, nested ones
-// included, with a backslash quoting the next character. A date whose
-// parentheses do not balance, or that is all comment, is returned as it
-// is.
+// included, with a backslash quoting the next character (see
+// trimBalancedComments). Then a last field that opens a comment it does
+// not close ("+0530 (IST", a comment cut short; "(", "(IST))") or that is
+// only stray ")" is dropped too, with any comments before it, as a last
+// field starting with "(" was before comments were read, and as
+// feedparser reads all of these. A date that is all comment, or whose
+// unbalanced parentheses are not in its last field ("+0530 (India
+// Standard Time"), is returned as it is.
 func trimComments(s string) string {
-	for {
-		s = strings.TrimRight(s, " \t\r\n")
-		if !strings.HasSuffix(s, ")") {
-			return s
-		}
-		start, depth := -1, 0
-		for i := 0; i < len(s); i++ {
-			switch c := s[i]; {
-			case c == '\\' && depth > 0:
-				i++ // a quoted-pair
-			case c == '(':
-				if depth == 0 {
-					start = i
-				}
+	s = trimBalancedComments(s)
+	i := strings.LastIndexAny(s, " \t\r\n")
+	if i < 0 || strings.TrimSpace(s[:i]) == "" {
+		return s
+	}
+	if last := s[i+1:]; last[0] == '(' || strings.Trim(last, ")") == "" {
+		return trimBalancedComments(s[:i])
+	}
+	return s
+}
+
+// trimBalancedComments removes the balanced comments that end s, and the
+// white space around them; it stops at the first unbalanced one, and
+// before a comment that starts s. It reads s once, from its end
+// backwards, so that its cost is linear in the length of s whatever it
+// holds.
+func trimBalancedComments(s string) string {
+	end := len(strings.TrimRight(s, " \t\r\n"))
+	for end > 0 && s[end-1] == ')' && !quotedAt(s, end-1) {
+		// Find the "(" that opens the comment ending at end.
+		i, depth := end-1, 0
+		for ; i >= 0; i-- {
+			c := s[i]
+			if c != '(' && c != ')' || quotedAt(s, i) {
+				continue
+			}
+			if c == ')' {
 				depth++
-			case c == ')':
-				if depth == 0 {
-					return s
-				}
-				depth--
+			} else if depth--; depth == 0 {
+				break
 			}
 		}
-		if depth != 0 || start <= 0 {
-			return s
+		if i <= 0 {
+			break // unbalanced, or all comment
 		}
-		s = s[:start]
+		end = len(strings.TrimRight(s[:i], " \t\r\n"))
 	}
+	return s[:end]
+}
+
+// quotedAt reports whether the byte at i is quoted: preceded by an odd
+// number of backslashes (an RFC 5322 quoted-pair). Each run of
+// backslashes precedes one byte, so calls for different bytes read
+// different runs.
+func quotedAt(s string, i int) bool {
+	n := 0
+	for i > 0 && s[i-1] == '\\' {
+		n++
+		i--
+	}
+	return n%2 == 1
 }
 
 // monthAbbrev reads the month abbreviations time.Parse does not know
@@ -461,13 +497,18 @@ func (p *Parser) itemDates(it *gofeed.Item, report func(field string, err error)
 }
 
 // date returns the date raw names, preferring this package's reading
-// (IST, AM/PM, zone-less in Location) over gofeed's.
+// (IST, AM/PM, zone-less in Location) over gofeed's. A date longer than
+// MaxDateBytes is refused, whatever gofeed made of it.
 func (p *Parser) date(raw string, parsed *time.Time) (time.Time, error) {
-	if strings.TrimSpace(raw) == "" {
+	trimmed := strings.TrimSpace(raw)
+	if trimmed == "" {
 		if parsed != nil {
 			return *parsed, nil
 		}
 		return time.Time{}, nil
+	}
+	if len(trimmed) > MaxDateBytes {
+		return time.Time{}, &DateError{Raw: cutUTF8(trimmed, MaxDateBytes), Len: len(trimmed)}
 	}
 	if t, ok := parseDate(raw, p.loc()); ok {
 		return t, nil

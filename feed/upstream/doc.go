@@ -57,8 +57,9 @@
 //     listed, the rest counted in ParseError.Omitted); zero means the default.
 //   - Per item, fixed: khabar's MaxAuthors (50), MaxCategories (50) and
 //     MaxTags (100), the first ones kept; MaxTitleRunes (1,000, cut),
-//     MaxContentBytes (1 MiB, cut), MaxURLBytes (4,096, not used);
-//     MaxItemElements (5,000 elements in one item: the item is left out).
+//     MaxContentBytes (1 MiB, cut), MaxURLBytes (4,096, not used),
+//     MaxDateBytes (256, not read: a *DateError); MaxItemElements (5,000
+//     elements in one item: the item is left out).
 //   - XML documents, fixed: MaxElements (100,000 elements: the rest is cut).
 //     Items are counted in any letter case (gofeed reads <Item> as an
 //     item), and a DOCTYPE is read as encoding/xml reads it, so that no

@@ -95,12 +95,22 @@ func (e *ItemError) Unwrap() error { return e.Err }
 
 // DateError is an unparseable date string; it wraps ErrBadDate.
 type DateError struct {
-	// Raw is the date as the feed wrote it.
+	// Raw is the date as the feed wrote it; of a date longer than
+	// MaxDateBytes, which is not read, its first MaxDateBytes bytes (white
+	// space around it trimmed).
 	Raw string
+	// Len is the length in bytes of a date longer than MaxDateBytes, zero
+	// for a date that was read and not understood.
+	Len int
 }
 
 // Error describes the problem.
-func (e *DateError) Error() string { return fmt.Sprintf("upstream: unparseable date %q", e.Raw) }
+func (e *DateError) Error() string {
+	if e.Len > 0 {
+		return fmt.Sprintf("upstream: date of %d bytes, over MaxDateBytes (%d), not read: %q...", e.Len, MaxDateBytes, e.Raw)
+	}
+	return fmt.Sprintf("upstream: unparseable date %q", e.Raw)
+}
 
 // Unwrap returns ErrBadDate.
 func (e *DateError) Unwrap() error { return ErrBadDate }

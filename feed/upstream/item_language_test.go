@@ -25,6 +25,17 @@ func TestItemLanguage(t *testing.T) {
 <entry xml:lang='en-gb'><title>English story</title><id>urn:e1</id><link href="https://s.example/1"/><updated>2024-06-10T09:41:01Z</updated><content type="text">Hello</content></entry></feed>`, "application/atom+xml", "en-GB"},
 		{"atom, none", `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="hi"><title>T</title><id>urn:t</id><updated>2024-06-10T09:41:01Z</updated>
 <entry><title>Hindi story</title><id>urn:e1</id><link href="https://s.example/1"/><updated>2024-06-10T09:41:01Z</updated><content type="text" xml:lang="en">Hello</content></entry></feed>`, "application/atom+xml", "hi"},
+		// XML 1.0 section 2.12: xml:lang="" says no language is known
+		// for the entry; it does not inherit the feed's. feedparser
+		// reports none for it.
+		{"atom, empty", `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="hi"><title>T</title><id>urn:t</id><updated>2024-06-10T09:41:01Z</updated>
+<entry xml:lang=""><title>E</title><id>urn:e1</id><link href="https://s.example/1"/><updated>2024-06-10T09:41:01Z</updated><content type="text">Hello</content></entry></feed>`, "application/atom+xml", ""},
+		{"atom, empty in single quotes", `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="hi"><title>T</title><id>urn:t</id><updated>2024-06-10T09:41:01Z</updated>
+<entry id="e" xml:lang = '' ><title>E</title><id>urn:e1</id><link href="https://s.example/1"/><updated>2024-06-10T09:41:01Z</updated><content type="text">Hello</content></entry></feed>`, "application/atom+xml", ""},
+		{"atom, empty, content in English", `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="hi"><title>T</title><id>urn:t</id><updated>2024-06-10T09:41:01Z</updated>
+<entry xml:lang=""><title>E</title><id>urn:e1</id><link href="https://s.example/1"/><updated>2024-06-10T09:41:01Z</updated><content type="text" xml:lang="en">Hello</content></entry></feed>`, "application/atom+xml", ""},
+		{"atom, not a tag", `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="hi"><title>T</title><id>urn:t</id><updated>2024-06-10T09:41:01Z</updated>
+<entry xml:lang="not a language"><title>E</title><id>urn:e1</id><link href="https://s.example/1"/><updated>2024-06-10T09:41:01Z</updated><content type="text">Hello</content></entry></feed>`, "application/atom+xml", "hi"},
 		{"rss dc:language", `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><link>https://s.example/</link><description>d</description><language>hi</language>
 <item><title>Urdu story</title><link>https://s.example/1</link><dc:language>ur</dc:language><pubDate>Mon, 10 Jun 2024 09:41:01 +0530</pubDate></item></channel></rss>`, "application/rss+xml", "ur"},
 	} {
@@ -39,16 +50,41 @@ func TestItemLanguage(t *testing.T) {
 	}
 }
 
+// TestItemLanguageEmptyNotContentLanguage: an entry's xml:lang="" is not
+// overridden by the HTTP Content-Language either, the language of last
+// resort of a feed that names none; its neighbours, which say nothing,
+// take it.
+func TestItemLanguageEmptyNotContentLanguage(t *testing.T) {
+	doc := `<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:t</id><updated>2024-06-10T09:41:01Z</updated>
+<entry xml:lang=""><title>E</title><id>urn:e1</id><link href="https://s.example/1"/><updated>2024-06-10T09:41:01Z</updated><content type="text">Hello</content></entry>
+<entry><title>F</title><id>urn:e2</id><link href="https://s.example/2"/><updated>2024-06-10T09:41:01Z</updated><content type="text">नमस्ते</content></entry></feed>`
+	res := &Result{URL: "https://s.example/feed", ContentLanguage: "hi, en", ContentType: "application/atom+xml", Body: []byte(doc)}
+	f, err := (&Parser{}).ParseResult(res, "https://s.example/feed")
+	if f == nil || len(f.Articles) != 2 {
+		t.Fatalf("feed %v, err %v", f, err)
+	}
+	if f.Language != "hi" {
+		t.Errorf("feed Language = %q, want the Content-Language's %q", f.Language, "hi")
+	}
+	if got := f.Articles[0].Language; got != "" {
+		t.Errorf("entry with xml:lang=\"\": Language = %q, want \"\"", got)
+	}
+	if got := f.Articles[1].Language; got != "hi" {
+		t.Errorf("entry without xml:lang: Language = %q, want the feed's %q", got, "hi")
+	}
+}
+
 // TestItemLanguageChunked: entries keep their own language when a large
 // document is parsed a chunk at a time.
 func TestItemLanguageChunked(t *testing.T) {
 	defer func(th, b int) { chunkThreshold, chunkBytes = th, b }(chunkThreshold, chunkBytes)
 	chunkThreshold, chunkBytes = 0, 200
 	doc := `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="hi"><title>T</title><id>urn:t</id><updated>2024-06-10T09:41:01Z</updated>`
-	langs := []string{"en", "", "ur", "", "en"}
+	// "-" writes no xml:lang, "" an empty one.
+	langs := []string{"en", "-", "ur", "", "-", "en", ""}
 	for i, l := range langs {
 		attr := ""
-		if l != "" {
+		if l != "-" {
 			attr = ` xml:lang="` + l + `"`
 		}
 		doc += `<entry` + attr + `><title>s` + string(rune('a'+i)) + `</title><id>urn:e` + string(rune('a'+i)) + `</id><link href="https://s.example/` + string(rune('a'+i)) + `"/><updated>2024-06-10T09:41:01Z</updated><content type="text">Hello there, a body of some length</content></entry>`
@@ -61,7 +97,7 @@ func TestItemLanguageChunked(t *testing.T) {
 	}
 	for i, a := range f.Articles {
 		want := langs[i]
-		if want == "" {
+		if want == "-" {
 			want = "hi"
 		}
 		if a.Language != want {

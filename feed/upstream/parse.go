@@ -259,7 +259,7 @@ func parseGofeed(data []byte) (f *gofeed.Feed, err error) {
 // "alternate" or none) whose type is HTML or not given, else "".
 func atomLinkOf(exts ext.Extensions) string {
 	for _, l := range exts["atom"]["link"] {
-		if href := strings.TrimSpace(l.Attrs["href"]); href != "" && isAlternate(strings.TrimSpace(l.Attrs["rel"])) && isPageType(l.Attrs["type"]) {
+		if href := strings.TrimSpace(l.Attrs["href"]); href != "" && isAlternate(l.Attrs["rel"]) && isPageType(l.Attrs["type"]) {
 			return href
 		}
 	}
@@ -267,10 +267,19 @@ func atomLinkOf(exts ext.Extensions) string {
 }
 
 // isAlternate reports whether an Atom link relation is "alternate" (the
-// default, when none is given), by name or by its IANA IRI (RFC 4287
-// section 4.2.7.2): the only relation that names the entry's page.
+// default, when none is given; see relIs): the only relation that names
+// the entry's page.
 func isAlternate(rel string) bool {
-	return rel == "" || rel == "alternate" || rel == "http://www.iana.org/assignments/relation/alternate"
+	return strings.TrimSpace(rel) == "" || relIs(rel, "alternate")
+}
+
+// relIs reports whether the link relation rel is the registered relation
+// name: by name, compared case-insensitively (RFC 8288 section 2.1.1;
+// gofeed compares them as written), or by its IANA IRI (RFC 4287 section
+// 4.2.7.2), white space around either ignored.
+func relIs(rel, name string) bool {
+	rel = strings.TrimSpace(rel)
+	return strings.EqualFold(rel, name) || rel == "http://www.iana.org/assignments/relation/"+name
 }
 
 // isPageType reports whether an Atom link's type is a web page's (HTML or
@@ -341,7 +350,9 @@ const atomExt = "\x00atom"
 // puts before the feed's. Of several alternate links, the entry's link
 // is its HTML page (pageLink); the item's Links keep only alternate
 // ones (RFC 4287 section 4.2.7.2: self, edit, enclosure, replies, via,
-// related and the rest name other resources than the entry's page).
+// related and the rest name other resources than the entry's page). The
+// feed's link, the entry's and its enclosures are chosen again, since
+// gofeed compares relations case-sensitively (see relIs).
 type atomTranslator struct{ gofeed.DefaultAtomTranslator }
 
 func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
@@ -353,6 +364,9 @@ func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
 	if !ok || len(af.Entries) != len(f.Items) {
 		return f, nil
 	}
+	if href, ok := pageLink(af.Links); ok {
+		f.Link = href
+	}
 	for i, e := range af.Entries {
 		it := f.Items[i]
 		if e == nil || it == nil {
@@ -360,6 +374,12 @@ func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
 		}
 		if href, ok := pageLink(e.Links); ok {
 			it.Link = href
+		}
+		it.Enclosures = it.Enclosures[:0]
+		for _, l := range e.Links {
+			if l != nil && relIs(l.Rel, "enclosure") {
+				it.Enclosures = append(it.Enclosures, &gofeed.Enclosure{URL: l.Href, Length: l.Length, Type: l.Type})
+			}
 		}
 		// gofeed lists rel="self" links too: the entry document's own
 		// address (an API URL) is no page of the article.
@@ -400,36 +420,38 @@ func (t *atomTranslator) Translate(feed any) (*gofeed.Feed, error) {
 	return f, nil
 }
 
-// pageLink returns, when an entry has several alternate links (rel
-// "alternate" or none; RFC 4287 allows one for each type and language),
-// the first whose type is HTML or XHTML or not given, as feed readers
-// take the entry's page: gofeed takes the first alternate, which may be
-// a PDF or an audio file. It returns false when there is no choice to
-// make, or no such link.
+// pageLink returns the page an entry's or a feed's links name: of its
+// alternate links (rel "alternate" or none; RFC 4287 allows one for each
+// type and language), the first whose type is HTML or XHTML or not given,
+// as feed readers take the entry's page, else the first. gofeed takes the
+// first alternate, which may be a PDF or an audio file, and only one
+// written rel="alternate" or without rel. It returns false when there is
+// no alternate link.
 func pageLink(links []*atom.Link) (string, bool) {
-	n := 0
+	first, found := "", false
 	for _, l := range links {
-		if l != nil && isAlternate(l.Rel) {
-			n++
+		if l == nil || !isAlternate(l.Rel) {
+			continue
 		}
-	}
-	if n < 2 {
-		return "", false
-	}
-	for _, l := range links {
-		if l != nil && isAlternate(l.Rel) && isPageType(l.Type) {
+		if isPageType(l.Type) {
 			return l.Href, true
 		}
+		if !found {
+			first, found = l.Href, true
+		}
 	}
-	return "", false
+	return first, found
 }
 
 // sourceURL returns the address of an Atom source feed: its self link,
 // else its alternate link, else its id when that is a URL.
 func sourceURL(src *atom.Source) string {
-	for _, rel := range []string{"self", "alternate", ""} {
+	for _, rel := range []func(string) bool{
+		func(rel string) bool { return relIs(rel, "self") },
+		isAlternate,
+	} {
 		for _, l := range src.Links {
-			if l != nil && l.Rel == rel && absHTTP(l.Href) != nil {
+			if l != nil && rel(l.Rel) && absHTTP(l.Href) != nil {
 				return l.Href
 			}
 		}

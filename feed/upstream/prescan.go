@@ -13,7 +13,10 @@ import (
 //     document can be parsed a chunk of items at a time;
 //   - the xml:base in scope of each RSS item: gofeed applies xml:base to
 //     Atom content but, in RSS, only to <link>, leaving descriptions,
-//     content:encoded, enclosures and media elements relative;
+//     content:encoded, enclosures and media elements relative; and of
+//     each Atom entry, for what gofeed leaves relative in it (media
+//     elements) and for an entry without content or summary, which has
+//     no text construct to carry its base;
 //   - where each Atom text construct (title, subtitle, summary, content,
 //     rights) and each RSS <body>, <xhtml:body> and <fullitem> is written,
 //     with its type and mode: gofeed decodes text and HTML into one string
@@ -47,8 +50,10 @@ type docScan struct {
 	// or its structure is not what chunking expects (unbalanced or nested
 	// items, unclosed markup, no items).
 	items [][2]int
-	// bases holds the xml:base in scope of each RSS item (see itemBases),
-	// nil where none is; bases itself is nil when the document has none.
+	// bases holds the xml:base in scope of each RSS item (see itemBases)
+	// or Atom entry (its own, else the feed's; see textSpans), nil where
+	// none is. bases itself is nil when an RSS document writes no
+	// xml:base.
 	bases []*url.URL
 	// data is the document the spans of feed and itemTexts point into;
 	// feed holds the Atom feed's own text constructs and itemTexts those
@@ -58,11 +63,19 @@ type docScan struct {
 	feed      rawTexts
 	itemTexts []rawTexts
 	// entryLangs holds the xml:lang written on each Atom entry's start
-	// tag ("" where none), which gofeed does not report; nil when the
-	// document was not scanned for text constructs.
-	entryLangs []string
+	// tag, which gofeed does not report; nil when the document was not
+	// scanned for text constructs.
+	entryLangs []xmlLang
 	// lang is the language of last resort (HTTP Content-Language).
 	lang string
+}
+
+// xmlLang is an xml:lang attribute: its value, and whether it is written
+// at all. Written empty (xml:lang=""), it says that no language is known
+// (XML 1.0 section 2.12), which a missing one does not.
+type xmlLang struct {
+	lang    string
+	written bool
 }
 
 // scanWant says what a pre-scan is to learn.
@@ -70,8 +83,8 @@ type scanWant uint8
 
 const (
 	scanItems scanWant = 1 << iota // docScan.items
-	scanBases                      // docScan.bases
-	scanTexts                      // docScan.feed and itemTexts
+	scanBases                      // docScan.bases of RSS items
+	scanTexts                      // docScan.feed and itemTexts; in Atom, also bases
 )
 
 // prescan learns what later stages need to know about an XML document;
@@ -325,9 +338,10 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 		t.inItem = !closing && !empty
 		if !closing {
 			t.scan.itemTexts = append(t.scan.itemTexts, rawTexts{})
-			lang := ""
+			var lang xmlLang
 			if !t.rss {
-				lang = attrValue(tag, "xml:lang")
+				lang.lang, lang.written = attr(tag, "xml:lang")
+				t.scan.bases = append(t.scan.bases, t.inScope())
 			}
 			t.scan.entryLangs = append(t.scan.entryLangs, lang)
 		}
@@ -352,10 +366,7 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 	if slot.ok {
 		return
 	}
-	*slot = rawText{typ: attrValue(tag, "type"), mode: attrValue(tag, "mode"), start: off + len(tag), end: off + len(tag)}
-	if n := len(t.bases); n > 0 {
-		slot.base = t.bases[n-1]
-	}
+	*slot = rawText{typ: attrValue(tag, "type"), mode: attrValue(tag, "mode"), start: off + len(tag), end: off + len(tag), base: t.inScope()}
 	if empty {
 		slot.ok = true
 		return
@@ -363,18 +374,25 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 	t.open, t.openName, t.depth = slot, name, 1
 }
 
-// push enters an Atom element whose xml:base attribute is attr.
-func (t *textSpans) push(attr string) {
-	var outer *url.URL
+// inScope returns the xml:base in scope inside the innermost open Atom
+// element (the one just entered, for its start tag), or nil where none is
+// written.
+func (t *textSpans) inScope() *url.URL {
 	if n := len(t.bases); n > 0 {
-		outer = t.bases[n-1]
+		return t.bases[n-1]
 	}
-	if attr != "" {
+	return nil
+}
+
+// push enters an Atom element whose xml:base attribute is xmlBase.
+func (t *textSpans) push(xmlBase string) {
+	outer := t.inScope()
+	if xmlBase != "" {
 		ref := outer
 		if ref == nil {
 			ref = t.docBase
 		}
-		if u := absHTTP(resolve(attr, ref)); u != nil {
+		if u := absHTTP(resolve(xmlBase, ref)); u != nil {
 			outer = u
 		}
 	}
@@ -434,15 +452,17 @@ func (ds *docScan) feedText(f textField) (rawText, bool) {
 	return ds.feed[f], ds.feed[f].ok
 }
 
-// entryLang returns the xml:lang of the Atom entry at index, or "".
-func (ds *docScan) entryLang(index int) string {
+// entryLang returns the xml:lang of the Atom entry at index; written
+// says whether the entry writes one, empty or not.
+func (ds *docScan) entryLang(index int) (lang string, written bool) {
 	if index < len(ds.entryLangs) {
-		return ds.entryLangs[index]
+		return ds.entryLangs[index].lang, ds.entryLangs[index].written
 	}
-	return ""
+	return "", false
 }
 
-// base returns the xml:base in scope of the RSS item at index, or nil.
+// base returns the xml:base in scope of the RSS item or Atom entry at
+// index, or nil.
 func (ds *docScan) base(index int) *url.URL {
 	if index < len(ds.bases) {
 		return ds.bases[index]

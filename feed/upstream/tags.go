@@ -161,10 +161,18 @@ func foreignPrefix(name []byte, ok string) bool {
 // attrValue returns the unescaped value of the attribute name in tag, or
 // "".
 func attrValue(tag []byte, name string) string {
+	v, _ := attr(tag, name)
+	return v
+}
+
+// attr returns the unescaped value of the attribute name in tag; ok
+// says whether tag writes the attribute, so that an empty value
+// (xml:lang="") is told from none.
+func attr(tag []byte, name string) (value string, ok bool) {
 	for from := 0; ; {
 		k := bytes.Index(tag[from:], []byte(name))
 		if k < 0 {
-			return ""
+			return "", false
 		}
 		k += from
 		from = k + len(name)
@@ -177,13 +185,13 @@ func attrValue(tag []byte, name string) string {
 		}
 		r = bytes.TrimLeft(r[1:], " \t\r\n")
 		if len(r) == 0 || (r[0] != '"' && r[0] != '\'') {
-			return ""
+			return "", false
 		}
 		q := bytes.IndexByte(r[1:], r[0])
 		if q < 0 {
-			return ""
+			return "", false
 		}
-		return html.UnescapeString(string(r[1 : 1+q]))
+		return html.UnescapeString(string(r[1 : 1+q])), true
 	}
 }
 

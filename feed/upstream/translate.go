@@ -85,9 +85,11 @@ func (t *translator) article(it *gofeed.Item, index int) *khabar.Article {
 	report := func(field string, err error) {
 		t.perr.addItem(&ItemError{FeedURL: f.URL, Index: index, GUID: guid, Field: field, Err: err})
 	}
-	a := &khabar.Article{
-		Language: cmp.Or(itemLanguage(it, t.scan, index), f.Language),
-		Source:   &khabar.Source{FeedURL: f.URL, GUID: guid, Title: f.Title},
+	a := &khabar.Article{Source: &khabar.Source{FeedURL: f.URL, GUID: guid, Title: f.Title}}
+	if lang, own := itemLanguage(it, t.scan, index); own {
+		a.Language = lang
+	} else {
+		a.Language = f.Language
 	}
 	var long bool
 	if a.URL, long = itemLink(it, guid, t.base, t.p.KeepTracking); a.URL == "" && long {
@@ -347,16 +349,26 @@ func taxonomy(it *gofeed.Item, jsonFeed bool) (cats []khabar.Category, tags []kh
 }
 
 // itemLanguage returns the language an item gives itself, which wins
-// over its feed's, as a BCP 47 tag, or "": a JSON Feed 1.1 item's
-// language ("can be different than the primary language for the feed"),
-// an Atom entry's xml:lang (RFC 4287 section 2: the language of the
-// element and its descendants), else the item's dc:language.
-func itemLanguage(it *gofeed.Item, ds *docScan, index int) string {
-	lang := cmp.Or(it.Custom[customLanguage], ds.entryLang(index))
-	if dc := it.DublinCoreExt; lang == "" && dc != nil && len(dc.Language) > 0 {
-		lang = dc.Language[0]
+// over its feed's, as a BCP 47 tag: a JSON Feed 1.1 item's language
+// ("can be different than the primary language for the feed"), an Atom
+// entry's xml:lang (RFC 4287 section 2: the language of the element and
+// its descendants), else the item's dc:language; one that is no BCP 47
+// tag is passed over. own says the item speaks for itself: it is also
+// true, with lang "", for an entry that writes xml:lang="" and no
+// dc:language, which says that its language is not known (XML 1.0
+// section 2.12) and so is not its feed's.
+func itemLanguage(it *gofeed.Item, ds *docScan, index int) (lang string, own bool) {
+	xmlLang, written := ds.entryLang(index)
+	candidates := []string{it.Custom[customLanguage], xmlLang}
+	if dc := it.DublinCoreExt; dc != nil && len(dc.Language) > 0 {
+		candidates = append(candidates, dc.Language[0])
 	}
-	return normLanguage(lang)
+	for _, c := range candidates {
+		if lang := normLanguage(c); lang != "" {
+			return lang, true
+		}
+	}
+	return "", written && strings.TrimSpace(xmlLang) == ""
 }
 
 // normLanguage returns a language as a BCP 47 tag, or "".
