@@ -57,16 +57,17 @@ type Config struct {
 	// and so on. Empty means HomeURL.
 	BaseURL string
 	// IDHost is the domain name in item ids (tag:{IDHost},{date}:{ID}, see
-	// Renderer.GUID), lowercased. Empty means the host of HomeURL, in
-	// lower case and without the trailing dot of a fully qualified name
-	// ("News.Example.in." gives "news.example.in"). Set it to keep ids
-	// stable when the feeds are served from another or a temporary
-	// address: readers use ids to tell new items from seen ones. It also
-	// keeps the Atom feed ids (atom:id) stable: with IDHost set they are
-	// "https://{IDHost}{HomeURL's path}…/feed/atom/", the feed's address
-	// on the site's own host, whatever BaseURL and HomeURL's scheme, host
-	// and port; with IDHost empty they are the feed's address (FeedURL),
-	// which moves with BaseURL.
+	// Renderer.GUID), lowercased. Empty means the host of HomeURL as it is
+	// written there, without the trailing dot of a fully qualified name
+	// ("news.example.in." gives "news.example.in"; set IDHost to have
+	// "News.Example.in" written in lower case). Set it to keep ids stable
+	// when the feeds are served from another or a temporary address:
+	// readers use ids to tell new items from seen ones. It also keeps the
+	// Atom feed ids (atom:id) stable: with IDHost set they are the feed's
+	// address under HomeURL whatever BaseURL, and when HomeURL is on
+	// another host than IDHost (a temporary address),
+	// "https://{IDHost}{HomeURL's path}…/feed/atom/"; with IDHost empty
+	// they are the feed's address (FeedURL), which moves with BaseURL.
 	IDHost string
 	// Title is the site's name. Empty means the host of HomeURL.
 	Title string
@@ -202,7 +203,10 @@ func (s *site) setURLs() error {
 	}
 	s.home = hu.String()
 	s.origin = originOf(hu)
-	s.host = canonHost(hu) // ids are compared byte for byte: one form per host
+	// Item ids keep the host as HomeURL writes it (the ids readers
+	// already hold), without a fully qualified name's trailing dot, which
+	// no tag: URI has; IDHost gives them another, in lower case.
+	s.host = strings.TrimSuffix(hu.Hostname(), ".")
 	switch {
 	case s.IDHost != "":
 		if !validIDHost(s.IDHost) {
@@ -222,8 +226,14 @@ func (s *site) setURLs() error {
 	s.basePath = bu.EscapedPath()
 	s.idBase = s.base // the feed's address, as before IDHost existed
 	if s.IDHost != "" {
-		// Where the site is, not where it is served from.
-		s.idBase = "https://" + s.host + hu.EscapedPath()
+		// Where the site is, not where it is served from: HomeURL when it
+		// is on IDHost (the id the feed had without BaseURL), else, with
+		// HomeURL another or a temporary address, https://IDHost and
+		// HomeURL's path.
+		s.idBase = hu.String()
+		if canonHost(hu) != s.host {
+			s.idBase = "https://" + s.host + hu.EscapedPath()
+		}
 	}
 	if o := s.AllowOrigin; o != "" && o != "*" {
 		u, err := url.Parse(o)

@@ -134,11 +134,12 @@ func (r *Renderer) feedID(k khabar.Key) string {
 }
 
 // GUID returns the stable id of an article in every format: a tag: URI
-// (RFC 4151) built from the site's host (Config.IDHost, else HomeURL's,
-// lowercased), the article's publication date (UTC) and its ID, such as
-// "tag:example.com,2026-11-20:a-1042". It changes only if the ID, the
-// publication date or the site's host does; not with how HomeURL writes
-// the host.
+// (RFC 4151) built from the site's host (Config.IDHost lowercased, else
+// HomeURL's as written there), the article's publication date (UTC) and
+// its ID, such as "tag:example.com,2026-11-20:a-1042". It changes only if
+// the ID, the publication date or that host does (a HomeURL host written
+// with capitals gives ids with capitals: set IDHost to have them in lower
+// case).
 func (r *Renderer) GUID(a *khabar.Article) string {
 	if r == nil || r.s == nil {
 		return ""

@@ -63,7 +63,7 @@ import (
 
 	"github.com/khabar/khabar"
 	"github.com/khabar/khabar/examples/internal/indexpage"
-	idhost "github.com/khabar/khabar/examples/internal/serve"
+	exserve "github.com/khabar/khabar/examples/internal/serve"
 	"github.com/khabar/khabar/feed"
 	"github.com/khabar/khabar/feed/upstream"
 )
@@ -273,10 +273,9 @@ func serve(addr string, cat *khabar.Catalog, poller *upstream.Poller, st *status
 	if err != nil {
 		return nil, err
 	}
-	home := "http://" + ln.Addr().String() + "/"
+	home := exserve.Home(ln.Addr())
 	h, err := feed.NewHandler(cat, feed.Config{
 		HomeURL:     home,
-		IDHost:      idhost.IDHost(home),
 		Title:       "khabar aggregator",
 		Description: "Articles merged from upstream feeds",
 		Language:    "hi",

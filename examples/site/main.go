@@ -27,6 +27,7 @@
 //	-from "N <a@d>"    the sender of the confirmations
 //	-dkim-key FILE     sign the messages with this DKIM key (PEM, RSA or Ed25519)
 //	-dkim-selector S   the DKIM selector (the domain is -from's)
+//	-idhost NAME       the domain name in the feeds' item ids (-site's host)
 //	-wording V         the version of the consent text, recorded with each signup
 package main
 
@@ -70,6 +71,7 @@ func main() {
 type options struct {
 	addr, data, db, state, out, smtp, site, from, wording string
 	dkimKey, dkimSelector                                 string
+	idHost                                                string // -idhost: the domain name in item ids
 }
 
 func parse(args []string, w io.Writer) (options, error) {
@@ -86,6 +88,7 @@ func parse(args []string, w io.Writer) (options, error) {
 	fs.StringVar(&o.from, "from", "ख़बर <digest@khabar.example>", `sender, "Name <addr@domain>"`)
 	fs.StringVar(&o.dkimKey, "dkim-key", "", "DKIM private key, PEM (RSA or Ed25519), signing what -smtp sends or the .eml files; the domain is -from's")
 	fs.StringVar(&o.dkimSelector, "dkim-selector", "", "DKIM selector")
+	fs.StringVar(&o.idHost, "idhost", "", "domain name in the feeds' item ids (default -site's host; needed when that is no domain name, such as feed_server)")
 	fs.StringVar(&o.wording, "wording", "2026-01", "version of the consent text, recorded with each signup")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -125,7 +128,7 @@ func run(ctx context.Context, args []string, logw io.Writer, ready func(site str
 	}
 	defer ln.Close()
 	if o.site == "" {
-		o.site = "http://" + ln.Addr().String()
+		o.site = serve.Home(ln.Addr())
 	}
 	o.site = strings.TrimSuffix(o.site, "/")
 	h, err := newHandler(ctx, o, cat, store, secrets, logw)
@@ -151,7 +154,7 @@ func newHandler(ctx context.Context, o options, cat *khabar.Catalog, store diges
 		Address: "ख़बर मीडिया प्राइवेट लिमिटेड\n12, माल रोड, कानपुर 208001, उत्तर प्रदेश, भारत",
 		URL:     o.site + "/",
 	}
-	fh, err := feed.NewHandler(cat, feed.Config{HomeURL: o.site + "/", IDHost: serve.IDHost(o.site), Title: publisher.Name, Description: "ताज़ा ख़बरें",
+	fh, err := feed.NewHandler(cat, feed.Config{HomeURL: o.site + "/", IDHost: o.idHost, Title: publisher.Name, Description: "ताज़ा ख़बरें",
 		Location: khabar.DefaultLocation(), ErrorLog: func(err error) { fmt.Fprintln(logw, err) }})
 	if err != nil {
 		return nil, err

@@ -16,12 +16,8 @@ import (
 func URI(iri string) string {
 	prefix, rest := "", iri // the scheme and authority, and what follows
 	changed := false        // prefix is not as iri has it
-	if i := strings.Index(iri, "://"); i > 0 {
-		authEnd := len(iri)
-		if j := strings.IndexAny(iri[i+3:], "/?#"); j >= 0 {
-			authEnd = i + 3 + j
-		}
-		auth := iri[i+3 : authEnd]
+	if authStart, authEnd := authority(iri); authStart >= 0 {
+		auth := iri[authStart:authEnd]
 		userinfo := ""
 		if k := strings.LastIndexByte(auth, '@'); k >= 0 {
 			userinfo, auth = auth[:k+1], auth[k+1:]
@@ -38,7 +34,7 @@ func URI(iri string) string {
 		}
 		prefix, rest = iri[:authEnd], iri[authEnd:]
 		if ascii != host || needsEscape(userinfo) {
-			prefix, changed = iri[:i+3]+string(appendPercent(nil, userinfo, "&"))+ascii+port, true
+			prefix, changed = iri[:authStart]+string(appendPercent(nil, userinfo, "&"))+ascii+port, true
 		}
 	}
 	if !needsEscape(rest) {
@@ -50,6 +46,34 @@ func URI(iri string) string {
 	b := make([]byte, 0, len(prefix)+len(rest)*3)
 	return string(appendPercent(append(b, prefix...), rest, "&"))
 }
+
+// authority returns where the authority of iri starts and ends: after
+// "scheme://" (RFC 3986 3: a scheme is a letter, then letters, digits,
+// "+", "-" and "."), or after the "//" of a network-path reference
+// ("//host/path", 4.2), up to the first "/", "?" or "#"; -1, -1 when iri
+// has none.
+func authority(iri string) (start, end int) {
+	switch {
+	case strings.HasPrefix(iri, "//"):
+		start = 2
+	default:
+		i := 0
+		for i < len(iri) && (isAlpha(iri[i]) || i > 0 && (iri[i] >= '0' && iri[i] <= '9' || iri[i] == '+' || iri[i] == '-' || iri[i] == '.')) {
+			i++
+		}
+		if i == 0 || !strings.HasPrefix(iri[i:], "://") {
+			return -1, -1
+		}
+		start = i + 3
+	}
+	end = start
+	for end < len(iri) && iri[end] != '/' && iri[end] != '?' && iri[end] != '#' {
+		end++
+	}
+	return start, end
+}
+
+func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // needsEscape reports whether URI percent-encodes any byte of s (a URL's
 // userinfo, or what follows its authority).
@@ -123,12 +147,7 @@ func appendPercent(b []byte, s, amp string) []byte {
 // ASCII.
 func AppendURI(b []byte, iri, amp string) []byte {
 	rest := iri
-	if i := strings.Index(iri, "://"); i > 0 {
-		// The authority ends at the first "/", "?" or "#" after "://".
-		authEnd := i + 3
-		for authEnd < len(iri) && iri[authEnd] != '/' && iri[authEnd] != '?' && iri[authEnd] != '#' {
-			authEnd++
-		}
+	if authStart, authEnd := authority(iri); authStart >= 0 {
 		for k := 0; k < authEnd; k++ {
 			if c := iri[k]; uriClass[c]&uriEscape != 0 || c == '@' || c == '&' {
 				return AppendURIString(b, URI(iri), amp)

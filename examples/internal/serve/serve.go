@@ -8,7 +8,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -31,14 +30,17 @@ func Until(ctx context.Context, ln net.Listener, h http.Handler, logw io.Writer)
 	return srv.Shutdown(sctx)
 }
 
-// IDHost returns the feed.Config.IDHost for a HomeURL an example builds
-// from the address it listens on: "localhost" when that address is an
-// IPv6 one ("[::]" for -addr :8080 on a dual-stack machine, "[::1]"),
-// which item ids (tag: URIs) cannot name, else "" (the HomeURL's host).
-func IDHost(home string) string {
-	u, err := url.Parse(home)
-	if err != nil || !strings.Contains(u.Hostname(), ":") {
-		return ""
+// Home returns the home URL, "http://host:port/", of an example that
+// listens on addr: its IP address, or "localhost" for an IPv6 one ("[::]"
+// for -addr :8080 on a dual-stack machine, "[::1]"), which item ids
+// (tag: URIs, RFC 4151) cannot name.
+func Home(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
 	}
-	return "localhost"
+	if strings.Contains(host, ":") {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
