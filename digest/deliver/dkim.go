@@ -259,7 +259,7 @@ func (d *DKIM) signature(msg []byte) (string, error) {
 		}
 		opts.Expiration = now().Add(d.Expiry)
 	}
-	sig, ok, err := d.fastSignature(msg, opts.HeaderKeys, opts.Expiration)
+	sig, ok, err := d.fastSignature(msg, opts.Domain, opts.HeaderKeys, opts.Expiration)
 	if err != nil {
 		return "", fmt.Errorf("deliver: DKIM signing: %w", err)
 	}

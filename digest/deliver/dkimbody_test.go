@@ -140,7 +140,7 @@ func TestRelaxedBody(t *testing.T) {
 			t.Errorf("relaxedBody(%q) took a bare CR", b)
 		}
 		msg := []byte("From: a@khabar.example\r\n\r\n" + b)
-		if _, ok, _ := d.fastSignature(msg, []string{"From"}, time.Time{}); ok {
+		if _, ok, _ := d.fastSignature(msg, d.Domain, []string{"From"}, time.Time{}); ok {
 			t.Errorf("the fast signer took %q, which has a bare CR", msg)
 		}
 	}

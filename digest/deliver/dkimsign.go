@@ -17,14 +17,15 @@ import (
 // dkimNow is the clock of t=, as go-msgauth reads it.
 var dkimNow = time.Now
 
-// fastSignature returns the DKIM-Signature field (with its CRLF) for msg,
-// byte for byte what go-msgauth's Signer writes for the same options and
+// fastSignature returns the DKIM-Signature field (with its CRLF) for msg
+// signed for domain (d=, in A-labels: see signature), byte for byte what
+// go-msgauth's Signer writes for the same options and
 // second, computed in one pass without copying the body: go-msgauth's
 // relaxed body canonicalizer, byte by byte through a pipe, cost more than
 // the rest of a digest's sending. ok is false when msg is not a non-empty
 // header block and a body with CRLF line endings only, for go-msgauth to
 // sign.
-func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (sig string, ok bool, err error) {
+func (d *DKIM) fastSignature(msg []byte, domain string, headers []string, expires time.Time) (sig string, ok bool, err error) {
 	end := bytes.Index(msg, []byte("\r\n\r\n"))
 	if end < 0 || bytes.HasPrefix(msg, []byte("\r\n")) { // no header block, or an empty one
 		return "", false, nil
@@ -51,7 +52,7 @@ func (d *DKIM) fastSignature(msg []byte, headers []string, expires time.Time) (s
 		{"a", algo},
 		{"bh", base64.StdEncoding.EncodeToString(h.Sum(nil))},
 		{"c", "relaxed/relaxed"},
-		{"d", d.Domain},
+		{"d", domain},
 		{"h", strings.Join(headers, ":")},
 		{"s", d.Selector},
 		{"t", strconv.FormatInt(dkimNow().Unix(), 10)},

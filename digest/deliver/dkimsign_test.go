@@ -20,7 +20,7 @@ func TestDKIMFastSignatureMatchesGoMsgauth(t *testing.T) {
 		exp := d.Now().Add(d.Expiry)
 		for {
 			before := time.Now().Unix()
-			fast, ok, err := d.fastSignature(msg, headers, exp)
+			fast, ok, err := d.fastSignature(msg, d.Domain, headers, exp)
 			if err != nil || !ok {
 				t.Fatalf("fast signature: ok %t, %v", ok, err)
 			}
@@ -39,7 +39,7 @@ func TestDKIMFastSignatureMatchesGoMsgauth(t *testing.T) {
 			break
 		}
 	}
-	if _, ok, _ := d.fastSignature([]byte("From: a@khabar.example\n\nbare LF\n"), []string{"From"}, time.Time{}); ok {
+	if _, ok, _ := d.fastSignature([]byte("From: a@khabar.example\n\nbare LF\n"), d.Domain, []string{"From"}, time.Time{}); ok {
 		t.Error("the fast signer took a message with bare LFs")
 	}
 }
@@ -60,7 +60,7 @@ func FuzzDKIMFastSignature(f *testing.F) {
 		}
 		for {
 			before := time.Now().Unix()
-			fast, ok, err := d.fastSignature(msg, headers, time.Time{})
+			fast, ok, err := d.fastSignature(msg, d.Domain, headers, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -48,9 +48,12 @@ func (m *SMTPMailer) Send(ctx context.Context, n *digest.Notice) error {
 		if from, err = msg.GetSender(false); err != nil { // "<addr>", its domain in punycode
 			return fmt.Errorf("deliver: send %s: %w", n.MessageID, err)
 		}
+	} else if strings.TrimSpace(m.ReturnPath) == "<>" {
+		from = "<>" // the null reverse-path (RFC 5321 4.5.5)
 	} else {
 		// RFC 5321 4.1.2: MAIL FROM:<reverse-path>, the domain in ASCII
-		// (RFC 6531: only a local part may need SMTPUTF8).
+		// (RFC 6531: only a local part may need SMTPUTF8), a local part
+		// that is no dot-atom quoted again.
 		rp, err := mail.ParseAddress(m.ReturnPath)
 		if err == nil {
 			rp.Address, err = digest.ASCIIAddress(rp.Address)
@@ -58,7 +61,7 @@ func (m *SMTPMailer) Send(ctx context.Context, n *digest.Notice) error {
 		if err != nil {
 			return fmt.Errorf("deliver: send %s: ReturnPath %q: %w", n.MessageID, m.ReturnPath, err)
 		}
-		from = "<" + rp.Address + ">"
+		from = (&mail.Address{Address: rp.Address}).String()
 	}
 	rcpts, err := msg.GetRecipients()
 	if err != nil || len(rcpts) != 1 {
@@ -170,9 +173,11 @@ func safeName(s string) string {
 	return b.String()
 }
 
-// needUTF8 makes c say SMTPUTF8 in its next MAIL FROM, which a UTF-8
-// envelope needs (RFC 6531 3.4), even if its Client was made with
+// needUTF8 makes c say SMTPUTF8 in its MAIL FROMs from now on, which a
+// UTF-8 envelope needs (RFC 6531 3.4), even if its Client was made with
 // go-mail's WithoutSMTPUTF8: that option is for servers whose SMTPUTF8 is
 // broken, to which such an address cannot be sent right in any case (they
 // may refuse it; without the parameter they would take it unannounced).
+// The setting lasts for the session: the Sender's workers send the next
+// ASCII message on a new one (worker.forcedUTF8).
 func needUTF8(c *smtp.Client) { c.SkipSMTPUTF8(false) }

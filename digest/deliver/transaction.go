@@ -143,6 +143,10 @@ func (w *worker) transact(m *message) attempt {
 		w.drop()
 		return attempt{out: outStale, note: err.Error()}
 	}
+	if w.forcedUTF8 && !digest.NeedsSMTPUTF8(m.to) && !digest.NeedsSMTPUTF8(m.from) {
+		w.close()
+		return attempt{out: outStale, note: "a new session, without the SMTPUTF8 an earlier message needed"}
+	}
 	if a, ok := w.needsUTF8(m); !ok {
 		return a
 	}
@@ -207,6 +211,7 @@ func (w *worker) needsUTF8(m *message) (a attempt, ok bool) {
 	}
 	if offered, _ := w.c.Extension("SMTPUTF8"); offered {
 		needUTF8(w.c)
+		w.forcedUTF8 = true
 		return attempt{}, true
 	}
 	a = attempt{out: outPerm, note: fmt.Sprintf("not sent: the address %s has a non-ASCII local part and the server does not offer SMTPUTF8", strings.TrimSpace(m.to))}

@@ -26,6 +26,10 @@ type worker struct {
 	// sends each envelope with DATA.
 	pipelining bool
 	pipe       smtpdata.Pipeline
+	// forcedUTF8 says c was made to say SMTPUTF8 (needUTF8) for a message
+	// that needed it: an ASCII message goes on a new session instead, with
+	// the Client's own options.
+	forcedUTF8 bool
 }
 
 // message is a job's message ready to send: its envelope and the bytes
@@ -87,6 +91,7 @@ func (w *worker) close() {
 		_ = w.c.Close()
 		w.c = nil
 	}
+	w.forcedUTF8 = false
 }
 
 // drop discards a session that failed.
@@ -95,6 +100,7 @@ func (w *worker) drop() {
 		_ = w.c.Close()
 		w.c = nil
 	}
+	w.forcedUTF8 = false
 }
 
 // deliver sends the task's message, built by the build stage (or here,

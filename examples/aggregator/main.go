@@ -276,6 +276,7 @@ func serve(addr string, cat *khabar.Catalog, poller *upstream.Poller, st *status
 	home := exserve.Home(ln.Addr())
 	h, err := feed.NewHandler(cat, feed.Config{
 		HomeURL:     home,
+		IDHost:      exserve.IDHost(home),
 		Title:       "khabar aggregator",
 		Description: "Articles merged from upstream feeds",
 		Language:    "hi",

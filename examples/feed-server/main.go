@@ -123,6 +123,9 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	if *home == "" {
 		*home = listen
 	}
+	if *idHost == "" {
+		*idHost = serve.IDHost(*home)
+	}
 	h, err := newServer(c, feed.Config{HomeURL: *home, IDHost: *idHost, Title: *title, Description: "ताज़ा ख़बरें", Hub: *hub, AllowOrigin: *allowOrigin,
 		Location: time.FixedZone("IST", 5*3600+1800), // dates as Indian readers see them
 		ErrorLog: func(err error) { fmt.Fprintln(logw, err) }})

@@ -131,6 +131,9 @@ func run(ctx context.Context, args []string, logw io.Writer, ready func(site str
 		o.site = serve.Home(ln.Addr())
 	}
 	o.site = strings.TrimSuffix(o.site, "/")
+	if o.idHost == "" {
+		o.idHost = serve.IDHost(o.site)
+	}
 	h, err := newHandler(ctx, o, cat, store, secrets, logw)
 	if err != nil {
 		return err

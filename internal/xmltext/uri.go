@@ -27,9 +27,15 @@ func URI(iri string) string {
 			host, port = auth[:k], auth[k:]
 		}
 		ascii := host
-		if host != "" && host[0] != '[' && needsEscape(host) { // an IP literal keeps its brackets
-			if a, err := idna.Lookup.ToASCII(host); err == nil {
+		ipLiteral := len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' // keeps its brackets
+		if !ipLiteral && needsEscape(host) {
+			// A name IDNA takes goes to punycode; what is left (a space,
+			// "<", a name IDNA refuses) is percent-encoded, as a reg-name
+			// may be (RFC 3986 3.2.2).
+			if a, err := idna.Lookup.ToASCII(host); err == nil && !needsEscape(a) {
 				ascii = a
+			} else {
+				ascii = string(appendPercent(nil, host, "&"))
 			}
 		}
 		prefix, rest = iri[:authEnd], iri[authEnd:]

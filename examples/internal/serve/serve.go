@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -31,16 +32,27 @@ func Until(ctx context.Context, ln net.Listener, h http.Handler, logw io.Writer)
 }
 
 // Home returns the home URL, "http://host:port/", of an example that
-// listens on addr: its IP address, or "localhost" for an IPv6 one ("[::]"
-// for -addr :8080 on a dual-stack machine, "[::1]"), which item ids
-// (tag: URIs, RFC 4151) cannot name.
+// listens on addr: "localhost" for an unspecified or loopback IPv6 address
+// ("[::]" for -addr :8080 on a dual-stack machine, "[::1]"), else the
+// address it listens on.
 func Home(addr net.Addr) string {
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
 		return "http://" + addr.String() + "/"
 	}
-	if strings.Contains(host, ":") {
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil && (ip.IsUnspecified() || ip.IsLoopback()) {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// IDHost returns the feed.Config.IDHost for a home URL whose host cannot
+// stand in item ids (tag: URIs, RFC 4151): "localhost" for an IPv6
+// address, else "" (the home URL's host).
+func IDHost(home string) string {
+	u, err := url.Parse(home)
+	if err != nil || !strings.Contains(u.Hostname(), ":") {
+		return ""
+	}
+	return "localhost"
 }
