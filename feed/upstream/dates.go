@@ -444,8 +444,8 @@ func allDigits(s string) bool {
 // feedUpdated returns when the feed says it last changed, or zero.
 func (p *Parser) feedUpdated(gf *gofeed.Feed) time.Time {
 	var t time.Time
-	if gf.UpdatedParsed != nil {
-		t = *gf.UpdatedParsed
+	if gf.UpdatedParsed != nil && len(strings.TrimSpace(gf.Updated)) <= MaxDateBytes {
+		t = *gf.UpdatedParsed // gofeed's reading, but not of a date too long to read
 	}
 	if u, ok := parseDate(gf.Updated, p.loc()); ok {
 		t = u

@@ -333,8 +333,18 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 			t.push(attrValue(tag, "xml:base"))
 		}
 	}
+	// gofeed's entries are the children of the root feed: an entry nested
+	// deeper (a feed inline in an extension element) has no record, which
+	// would give every later entry the one before it.
+	atomEntry := func() bool {
+		n := len(t.bases)
+		if !closing && !empty {
+			n-- // the entry's own level, pushed above
+		}
+		return n == 1
+	}
 	switch {
-	case local == "entry" && !t.rss && !foreignPrefix(name, "atom"), local == "item" && t.rss:
+	case local == "entry" && !t.rss && !foreignPrefix(name, "atom") && atomEntry(), local == "item" && t.rss:
 		t.inItem = !closing && !empty
 		if !closing {
 			t.scan.itemTexts = append(t.scan.itemTexts, rawTexts{})
