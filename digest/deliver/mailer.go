@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -173,11 +174,29 @@ func safeName(s string) string {
 	return b.String()
 }
 
-// needUTF8 makes c say SMTPUTF8 in its MAIL FROMs from now on, which a
-// UTF-8 envelope needs (RFC 6531 3.4), even if its Client was made with
-// go-mail's WithoutSMTPUTF8: that option is for servers whose SMTPUTF8 is
-// broken, to which such an address cannot be sent right in any case (they
-// may refuse it; without the parameter they would take it unannounced).
-// The setting lasts for the session: the Sender's workers send the next
-// ASCII message on a new one (worker.forcedUTF8).
-func needUTF8(c *smtp.Client) { c.SkipSMTPUTF8(false) }
+// needUTF8 makes c say SMTPUTF8 in its MAIL FROMs, which a UTF-8 envelope
+// needs (RFC 6531 3.4), even if its Client was made with go-mail's
+// WithoutSMTPUTF8: that option is for servers whose SMTPUTF8 is broken, to
+// which such an address cannot be sent right in any case (they may refuse
+// it; without the parameter they would take it unannounced). It reports
+// whether it changed c, so that the caller can set the option back for
+// the session's ASCII messages (restoreUTF8).
+func needUTF8(c *smtp.Client) (changed bool) {
+	if !skipsSMTPUTF8(c) {
+		return false // go-mail says SMTPUTF8 whenever the server offers it
+	}
+	c.SkipSMTPUTF8(false)
+	return true
+}
+
+// restoreUTF8 gives c back the WithoutSMTPUTF8 that needUTF8 lifted.
+func restoreUTF8(c *smtp.Client) { c.SkipSMTPUTF8(true) }
+
+// skipsSMTPUTF8 reports whether c was told to leave SMTPUTF8 out of MAIL
+// FROM (go-mail's WithoutSMTPUTF8), which go-mail offers no getter for: it
+// reads the field SkipSMTPUTF8 sets (TestSkipsSMTPUTF8 fails if a go-mail
+// upgrade renames it; false, go-mail's default, when it is gone).
+func skipsSMTPUTF8(c *smtp.Client) bool {
+	f := reflect.ValueOf(c).Elem().FieldByName("skipUTF8")
+	return f.IsValid() && f.Kind() == reflect.Bool && f.Bool()
+}

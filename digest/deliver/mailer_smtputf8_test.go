@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // plainSMTP is a loopback SMTP server that does not offer SMTPUTF8
@@ -199,5 +200,18 @@ func TestMailerReturnPathBrackets(t *testing.T) {
 		if strings.HasPrefix(strings.ToUpper(l), "MAIL") && !strings.HasPrefix(strings.ToUpper(l), "MAIL FROM:<") {
 			t.Errorf("sent %q; want MAIL FROM:<bounces@khabar.example>", l)
 		}
+	}
+}
+
+// TestSkipsSMTPUTF8: skipsSMTPUTF8 reads go-mail's unexported field; a
+// go-mail upgrade that renames it fails here, not silently.
+func TestSkipsSMTPUTF8(t *testing.T) {
+	var c smtp.Client
+	if skipsSMTPUTF8(&c) {
+		t.Error("a new smtp.Client skips SMTPUTF8")
+	}
+	c.SkipSMTPUTF8(true)
+	if !skipsSMTPUTF8(&c) {
+		t.Error("skipsSMTPUTF8 does not see SkipSMTPUTF8(true): has go-mail renamed its skipUTF8 field?")
 	}
 }

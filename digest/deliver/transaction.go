@@ -144,8 +144,8 @@ func (w *worker) transact(m *message) attempt {
 		return attempt{out: outStale, note: err.Error()}
 	}
 	if w.forcedUTF8 && !digest.NeedsSMTPUTF8(m.to) && !digest.NeedsSMTPUTF8(m.from) {
-		w.close()
-		return attempt{out: outStale, note: "a new session, without the SMTPUTF8 an earlier message needed"}
+		restoreUTF8(w.c) // the Client's own WithoutSMTPUTF8 again
+		w.forcedUTF8 = false
 	}
 	if a, ok := w.needsUTF8(m); !ok {
 		return a
@@ -210,8 +210,9 @@ func (w *worker) needsUTF8(m *message) (a attempt, ok bool) {
 		return attempt{}, true
 	}
 	if offered, _ := w.c.Extension("SMTPUTF8"); offered {
-		needUTF8(w.c)
-		w.forcedUTF8 = true
+		if needUTF8(w.c) {
+			w.forcedUTF8 = true
+		}
 		return attempt{}, true
 	}
 	a = attempt{out: outPerm, note: fmt.Sprintf("not sent: the address %s has a non-ASCII local part and the server does not offer SMTPUTF8", strings.TrimSpace(m.to))}

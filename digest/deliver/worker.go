@@ -26,9 +26,9 @@ type worker struct {
 	// sends each envelope with DATA.
 	pipelining bool
 	pipe       smtpdata.Pipeline
-	// forcedUTF8 says c was made to say SMTPUTF8 (needUTF8) for a message
-	// that needed it: an ASCII message goes on a new session instead, with
-	// the Client's own options.
+	// forcedUTF8 says c was made to say SMTPUTF8 (needUTF8) against its
+	// Client's WithoutSMTPUTF8, for a message that needed it: the next
+	// ASCII message gives the option back (restoreUTF8).
 	forcedUTF8 bool
 }
 

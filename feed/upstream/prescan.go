@@ -296,6 +296,7 @@ type textSpans struct {
 	docBase         *url.URL
 	bases           []*url.URL // Atom: the xml:base in scope inside each open element
 	inItem          bool
+	entryDepth      int // Atom entries open (an entry inside an entry is not the feed's)
 	inSource        bool
 	open            *rawText // the construct whose end tag is awaited
 	openName        []byte
@@ -333,27 +334,39 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 			t.push(attrValue(tag, "xml:base"))
 		}
 	}
-	// gofeed's entries are the children of the root feed: an entry nested
-	// deeper (a feed inline in an extension element) has no record, which
-	// would give every later entry the one before it.
-	atomEntry := func() bool {
-		n := len(t.bases)
-		if !closing && !empty {
-			n-- // the entry's own level, pushed above
-		}
-		return n == 1
-	}
 	switch {
-	case local == "entry" && !t.rss && !foreignPrefix(name, "atom") && atomEntry(), local == "item" && t.rss:
+	case local == "entry" && !t.rss && !foreignPrefix(name, "atom") && !foreignDefaultNS(tag):
+		// gofeed's entries are the feed's children: an entry inside an
+		// entry (a comments feed inline in an extension element) has no
+		// record, which would give every later entry the one before it.
+		// Entries are counted, not all elements: one left unclosed, which
+		// gofeed forgives, must not make the later entries look nested.
+		if closing {
+			if t.entryDepth > 0 {
+				t.entryDepth--
+			}
+			t.inItem = t.entryDepth > 0
+			return
+		}
+		outer := t.entryDepth == 0
+		if !empty {
+			t.entryDepth++
+		}
+		if !outer {
+			return
+		}
+		t.inItem = !empty
+		t.scan.itemTexts = append(t.scan.itemTexts, rawTexts{})
+		var lang xmlLang
+		lang.lang, lang.written = attr(tag, "xml:lang")
+		t.scan.bases = append(t.scan.bases, t.inScope())
+		t.scan.entryLangs = append(t.scan.entryLangs, lang)
+		return
+	case local == "item" && t.rss:
 		t.inItem = !closing && !empty
 		if !closing {
 			t.scan.itemTexts = append(t.scan.itemTexts, rawTexts{})
-			var lang xmlLang
-			if !t.rss {
-				lang.lang, lang.written = attr(tag, "xml:lang")
-				t.scan.bases = append(t.scan.bases, t.inScope())
-			}
-			t.scan.entryLangs = append(t.scan.entryLangs, lang)
+			t.scan.entryLangs = append(t.scan.entryLangs, xmlLang{})
 		}
 		return
 	case local == "source" && !t.rss:
@@ -478,4 +491,12 @@ func (ds *docScan) base(index int) *url.URL {
 		return ds.bases[index]
 	}
 	return nil
+}
+
+// foreignDefaultNS reports whether an element's start tag declares a
+// default namespace other than Atom 1.0's or 0.3's: an <entry> of another
+// vocabulary, which gofeed does not take for one of the feed's.
+func foreignDefaultNS(tag []byte) bool {
+	ns, ok := attr(tag, "xmlns")
+	return ok && ns != "http://www.w3.org/2005/Atom" && ns != "http://purl.org/atom/ns#"
 }

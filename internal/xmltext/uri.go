@@ -27,7 +27,7 @@ func URI(iri string) string {
 			host, port = auth[:k], auth[k:]
 		}
 		ascii := host
-		ipLiteral := len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' // keeps its brackets
+		ipLiteral := isIPLiteral(host) // keeps its brackets
 		if !ipLiteral && needsEscape(host) {
 			// A name IDNA takes goes to punycode; what is left (a space,
 			// "<", a name IDNA refuses) is percent-encoded, as a reg-name
@@ -77,6 +77,37 @@ func authority(iri string) (start, end int) {
 		end++
 	}
 	return start, end
+}
+
+// isIPLiteral reports whether host is an RFC 3986 IP-literal: "[" an IPv6
+// address (hex digits, ":" and "." for an embedded IPv4 one), with a zone
+// "%25" and unreserved characters after it (RFC 6874), or an IPvFuture
+// ("v" hex "." and unreserved, sub-delims or ":"), then "]".
+func isIPLiteral(host string) bool {
+	if len(host) < 3 || host[0] != '[' || host[len(host)-1] != ']' {
+		return false
+	}
+	in := host[1 : len(host)-1]
+	if in[0] == 'v' || in[0] == 'V' {
+		for i := 1; i < len(in); i++ {
+			if c := in[i]; !(isAlpha(c) || '0' <= c && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:", c) >= 0) {
+				return false
+			}
+		}
+		return strings.Contains(in, ".")
+	}
+	addr, zone, zoned := strings.Cut(in, "%25")
+	for i := 0; i < len(addr); i++ {
+		if c := addr[i]; !(isHex(c) || c == ':' || c == '.') {
+			return false
+		}
+	}
+	for i := 0; zoned && i < len(zone); i++ {
+		if c := zone[i]; !(isAlpha(c) || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0) {
+			return false
+		}
+	}
+	return strings.Contains(addr, ":") && (!zoned || zone != "")
 }
 
 func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
@@ -155,7 +186,7 @@ func AppendURI(b []byte, iri, amp string) []byte {
 	rest := iri
 	if authStart, authEnd := authority(iri); authStart >= 0 {
 		for k := 0; k < authEnd; k++ {
-			if c := iri[k]; uriClass[c]&uriEscape != 0 || c == '@' || c == '&' {
+			if c := iri[k]; uriClass[c]&uriEscape != 0 || c == '@' || c == '&' || c == '%' {
 				return AppendURIString(b, URI(iri), amp)
 			}
 		}

@@ -40,8 +40,11 @@ func Home(addr net.Addr) string {
 	if err != nil {
 		return "http://" + addr.String() + "/"
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil && (ip.IsUnspecified() || ip.IsLoopback()) {
+	addr0, zone, _ := strings.Cut(host, "%")
+	if ip := net.ParseIP(addr0); ip != nil && ip.To4() == nil && (ip.IsUnspecified() || ip.IsLoopback()) {
 		host = "localhost"
+	} else if zone != "" {
+		host = addr0 + "%25" + zone // RFC 6874: the zone's "%" escaped in a URL
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
 }
