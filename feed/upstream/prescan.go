@@ -3,6 +3,7 @@ package upstream
 import (
 	"bytes"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -296,7 +297,8 @@ type textSpans struct {
 	docBase         *url.URL
 	bases           []*url.URL // Atom: the xml:base in scope inside each open element
 	inItem          bool
-	entryDepth      int // Atom entries open (an entry inside an entry is not the feed's)
+	names           [][]byte        // Atom: the names of the open elements, bases' twins
+	atomPrefixes    map[string]bool // Atom: prefixes the root binds to Atom's namespace
 	inSource        bool
 	open            *rawText // the construct whose end tag is awaited
 	openName        []byte
@@ -325,34 +327,31 @@ func (t *textSpans) tag(tag []byte, off int, name []byte, closing bool) {
 	if !t.rooted {
 		t.rooted = true
 		t.rss = local == "rss" || local == "RDF"
+		t.atomPrefixes = atomPrefixes(tag)
 	}
 	if !t.rss {
 		switch {
 		case closing:
-			t.pop()
+			t.closeTo(name)
+			if len(t.names) < 2 {
+				t.inItem = false // out of the feed's child
+			}
 		case !empty:
-			t.push(attrValue(tag, "xml:base"))
+			t.push(attrValue(tag, "xml:base"), name)
 		}
 	}
 	switch {
-	case local == "entry" && !t.rss && !foreignPrefix(name, "atom") && !foreignDefaultNS(tag):
-		// gofeed's entries are the feed's children: an entry inside an
-		// entry (a comments feed inline in an extension element) has no
-		// record, which would give every later entry the one before it.
-		// Entries are counted, not all elements: one left unclosed, which
-		// gofeed forgives, must not make the later entries look nested.
+	case !t.rss && strings.EqualFold(local, "entry") && t.atomName(name, tag):
+		// gofeed's entries are the feed's children, and it skips every
+		// other child whole: an entry inside an entry (a comments feed
+		// inline in an extension element) or inside another element has
+		// no record, which would give every later entry the one before it.
+		// An element left unclosed is closed by the end tag of one it is
+		// in (closeTo), as gofeed's lenient decoder closes it.
 		if closing {
-			if t.entryDepth > 0 {
-				t.entryDepth--
-			}
-			t.inItem = t.entryDepth > 0
 			return
 		}
-		outer := t.entryDepth == 0
-		if !empty {
-			t.entryDepth++
-		}
-		if !outer {
+		if level := len(t.names); empty && level != 1 || !empty && level != 2 {
 			return
 		}
 		t.inItem = !empty
@@ -407,8 +406,9 @@ func (t *textSpans) inScope() *url.URL {
 	return nil
 }
 
-// push enters an Atom element whose xml:base attribute is xmlBase.
-func (t *textSpans) push(xmlBase string) {
+// push enters an Atom element named name whose xml:base attribute is
+// xmlBase.
+func (t *textSpans) push(xmlBase string, name []byte) {
 	outer := t.inScope()
 	if xmlBase != "" {
 		ref := outer
@@ -420,13 +420,43 @@ func (t *textSpans) push(xmlBase string) {
 		}
 	}
 	t.bases = append(t.bases, outer)
+	t.names = append(t.names, name)
 }
 
-// pop leaves an Atom element.
+// pop leaves the innermost open Atom element.
 func (t *textSpans) pop() {
 	if n := len(t.bases); n > 0 {
-		t.bases = t.bases[:n-1]
+		t.bases, t.names = t.bases[:n-1], t.names[:n-1]
 	}
+}
+
+// closeTo leaves the innermost open element named name and those left
+// unclosed inside it, as a non-strict XML decoder (gofeed's) does; an end
+// tag that closes no open element is ignored.
+func (t *textSpans) closeTo(name []byte) {
+	for i := len(t.names) - 1; i >= 0; i-- {
+		if bytes.Equal(t.names[i], name) {
+			t.bases, t.names = t.bases[:i], t.names[:i]
+			return
+		}
+	}
+}
+
+// atomName reports whether an element (its qualified name and start tag)
+// is in Atom's namespace as gofeed reads it: unprefixed without a
+// default namespace of another vocabulary declared on it, or with the
+// prefix "atom" or one bound to Atom on the root or on the element.
+func (t *textSpans) atomName(name, tag []byte) bool {
+	c := bytes.IndexByte(name, ':')
+	if c < 0 {
+		return !foreignDefaultNS(tag)
+	}
+	p := string(name[:c])
+	if p == "atom" || t.atomPrefixes[p] {
+		return true
+	}
+	ns, _ := attr(tag, "xmlns:"+p)
+	return isAtomNS(ns)
 }
 
 // field says which construct the element name (local without prefix)
@@ -494,9 +524,29 @@ func (ds *docScan) base(index int) *url.URL {
 }
 
 // foreignDefaultNS reports whether an element's start tag declares a
-// default namespace other than Atom 1.0's or 0.3's: an <entry> of another
-// vocabulary, which gofeed does not take for one of the feed's.
+// default namespace other than Atom 1.0's or 0.3's (or none, xmlns="",
+// which gofeed counts as its own): an <entry> of another vocabulary,
+// which gofeed does not take for one of the feed's.
 func foreignDefaultNS(tag []byte) bool {
 	ns, ok := attr(tag, "xmlns")
-	return ok && ns != "http://www.w3.org/2005/Atom" && ns != "http://purl.org/atom/ns#"
+	return ok && ns != "" && !isAtomNS(ns)
+}
+
+func isAtomNS(ns string) bool {
+	return ns == "http://www.w3.org/2005/Atom" || ns == "http://purl.org/atom/ns#"
+}
+
+// atomPrefixRE finds the prefixes a start tag binds to Atom 1.0 or 0.3.
+var atomPrefixRE = regexp.MustCompile(`\sxmlns:([A-Za-z_][A-Za-z0-9._-]*)\s*=\s*["'](?:http://www\.w3\.org/2005/Atom|http://purl\.org/atom/ns#)["']`)
+
+// atomPrefixes returns the prefixes the root's start tag binds to Atom.
+func atomPrefixes(tag []byte) map[string]bool {
+	var m map[string]bool
+	for _, sm := range atomPrefixRE.FindAllSubmatch(tag, -1) {
+		if m == nil {
+			m = make(map[string]bool)
+		}
+		m[string(sm[1])] = true
+	}
+	return m
 }

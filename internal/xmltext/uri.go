@@ -81,7 +81,8 @@ func authority(iri string) (start, end int) {
 
 // isIPLiteral reports whether host is an RFC 3986 IP-literal: "[" an IPv6
 // address (hex digits, ":" and "." for an embedded IPv4 one), with a zone
-// "%25" and unreserved characters after it (RFC 6874), or an IPvFuture
+// "%25" and unreserved or percent-encoded characters after it (RFC 6874),
+// or an IPvFuture
 // ("v" hex "." and unreserved, sub-delims or ":"), then "]".
 func isIPLiteral(host string) bool {
 	if len(host) < 3 || host[0] != '[' || host[len(host)-1] != ']' {
@@ -102,8 +103,12 @@ func isIPLiteral(host string) bool {
 			return false
 		}
 	}
-	for i := 0; zoned && i < len(zone); i++ {
-		if c := zone[i]; !(isAlpha(c) || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0) {
+	for i := 0; zoned && i < len(zone); i++ { // ZoneID = 1*( unreserved / pct-encoded )
+		switch c := zone[i]; {
+		case isAlpha(c) || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0:
+		case c == '%' && i+2 < len(zone) && isHex(zone[i+1]) && isHex(zone[i+2]):
+			i += 2
+		default:
 			return false
 		}
 	}
