@@ -33,6 +33,7 @@ type Catalog struct {
 	nodes   index.NodeTable[*Article, nodeData] // every category, tag and author, for interning
 	lists   map[Key]*node                       // every list by key: the site and every node
 	site    node                                // every article
+	kids    map[*node][]*node                   // category node to its child nodes, for relabel (outside node: TestStoredSizes)
 	version uint64
 
 	// Scratch for the writer holding mu: the nodes whose lists an article
@@ -63,6 +64,7 @@ func (c *Catalog) init() {
 		c.docs.Init()
 		c.nodes.Init()
 		c.lists = map[Key]*node{SiteKey(): &c.site}
+		c.kids = map[*node][]*node{}
 	}
 }
 

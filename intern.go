@@ -313,10 +313,28 @@ func (c *Catalog) categoryNode(w *want, cat *Category) *node {
 		}
 		setCategory(n, w.Slug, name, path)
 		c.file(n, n.Data.path)
+		if n.Parent != nil {
+			c.kids[n.Parent] = append(c.kids[n.Parent], n)
+		}
 	case n.Data.name != name || n.Data.parentCat != parentCat:
 		setCategory(n, n.Slug, name, n.Data.path)
+		c.relabel(n)
 	}
 	return n
+}
+
+// relabel gives every descendant of n, whose canonical Category has just
+// been replaced, a canonical Category whose parent chain is the new one,
+// and marks its list changed: its Label, and so its feed's title, did.
+// The descendants' articles stay as stored (snapshots keep the old
+// chain, as they do for a category renamed itself). Renames are rare;
+// an ordinary upsert never gets here.
+func (c *Catalog) relabel(n *node) {
+	for _, k := range c.kids[n] {
+		setCategory(k, k.Slug, k.Data.name, k.Data.path)
+		c.touch(k)
+		c.relabel(k)
+	}
 }
 
 // file records a new node under its key: path is its Key's Slug.
