@@ -68,7 +68,7 @@ func (a *Article) Validate() error {
 	var p problems
 	if blank(a.ID) {
 		p.add(a, "id", "is empty")
-	} else if !cleanOK(a.ID) {
+	} else if !cleanOK(a.ID) || hasControl(a.ID) {
 		p.add(a, "id", "%q holds control or non-XML characters", a.ID)
 	}
 	if blank(a.Title) {
@@ -421,7 +421,7 @@ func checkLanguage(tag string) error {
 }
 
 // slugOK reports whether an explicit slug can be one URL path segment:
-// no slash, white space or control characters (it may be empty: then it
+// no slash, white space or control characters, C1 included (it may be empty: then it
 // is derived from the name). Invalid UTF-8, U+FFFD, U+FFFE and U+FFFF are
 // refused too.
 // slugProblem says what keeps a given slug from standing as the path
@@ -458,12 +458,28 @@ func slugOK(slug string) bool {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(slug[i:])
-		if r == utf8.RuneError || isSpace(r) || !xmlChar(r) {
+		if r == utf8.RuneError || isSpace(r) || !xmlChar(r) || unicode.IsControl(r) {
 			return false
 		}
 		i += n
 	}
 	return true
+}
+
+// hasControl reports whether s holds a control character (Unicode
+// category Cc): C0 (TAB, LF and CR included, which XML allows), DEL, or
+// C1 (U+0080–U+009F, encoded C2 80 to C2 9F). Invalid UTF-8 is not its
+// concern (cleanOK's).
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			return true
+		case c == 0xc2 && i+1 < len(s) && 0x80 <= s[i+1] && s[i+1] <= 0x9f:
+			return true
+		}
+	}
+	return false
 }
 
 // slugASCIIBad marks the ASCII bytes a slug may not hold: "/", space and
