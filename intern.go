@@ -195,12 +195,12 @@ func (s *storedArticle) copyMedia(a *Article) {
 	b := &s.a
 	if a.Image != nil {
 		s.im = *a.Image
-		s.im.Alt, s.im.Caption = CleanText(s.im.Alt), CleanText(s.im.Caption)
+		s.im.Alt, s.im.Caption, s.im.Type = CleanText(s.im.Alt), CleanText(s.im.Caption), CleanText(s.im.Type)
 		b.Image = &s.im
 	}
 	if a.Source != nil {
 		src := *a.Source
-		src.Title = CleanText(src.Title)
+		src.Title, src.OriginTitle, src.GUID = CleanText(src.Title), CleanText(src.OriginTitle), CleanText(src.GUID)
 		b.Source = &src
 	}
 }
@@ -224,7 +224,7 @@ func (c *Catalog) canonicalize(a *Article, s *storedArticle) {
 	if a.Authors != nil {
 		b.Authors = room(s.auth[:], na)
 		for i, au := range a.Authors {
-			au.Name, au.Slug = CleanText(au.Name), ws[nt+i].Slug
+			au.Name, au.Email, au.Slug = CleanText(au.Name), CleanText(au.Email), ws[nt+i].Slug
 			n := c.authorNode(&ws[nt+i], au)
 			b.Authors[i] = authorOf(n)
 			c.targets = append(c.targets, n)

@@ -55,7 +55,8 @@ func (e *ValidationError) Error() string {
 // returns nil when a is valid. An article needs an ID, a title, an absolute
 // http(s) URL and a publish date; everything else is optional but, when
 // present, must be well formed (named authors, categories and tags, absolute
-// image and author URLs, a BCP 47 language tag, no negative counters, an
+// image, author and source origin URLs, every URL valid UTF-8 holding only
+// characters XML allows, a BCP 47 language tag, no negative counters, an
 // update no earlier than the publication).
 //
 // Validate does not allocate for a valid article (every Catalog.Upsert
@@ -78,7 +79,7 @@ func (a *Article) Validate() error {
 	}
 	if a.URL == "" {
 		p.add(a, "url", "is empty")
-	} else if err := checkAbsURL(a.URL); err != nil {
+	} else if err := checkURL(a.URL); err != nil {
 		p.add(a, "url", "%v", err)
 	}
 	p.checkTaxonomy(a)
@@ -89,8 +90,13 @@ func (a *Article) Validate() error {
 	if s := a.Source; s != nil {
 		if s.FeedURL == "" {
 			p.add(a, "source.feed_url", "is empty")
-		} else if err := checkAbsURL(s.FeedURL); err != nil {
+		} else if err := checkURL(s.FeedURL); err != nil {
 			p.add(a, "source.feed_url", "%v", err)
+		}
+		if s.OriginURL != "" {
+			if err := checkURL(s.OriginURL); err != nil {
+				p.add(a, "source.origin_url", "%v", err)
+			}
 		}
 	}
 	if p.v == nil {
@@ -125,7 +131,7 @@ func (p *problems) checkTaxonomy(a *Article) {
 		au := &a.Authors[i]
 		p.checkNamed(a, "authors", i, au.Name, au.Slug)
 		if au.URL != "" {
-			if err := checkAbsURL(au.URL); err != nil {
+			if err := checkURL(au.URL); err != nil {
 				p.add(a, indexed("authors", i, ".url"), "%v", err)
 			}
 		}
@@ -181,7 +187,7 @@ func (p *problems) checkImage(a *Article) {
 	im := a.Image
 	if im.URL == "" {
 		p.add(a, "image.url", "is empty")
-	} else if err := checkAbsURL(im.URL); err != nil {
+	} else if err := checkURL(im.URL); err != nil {
 		p.add(a, "image.url", "%v", err)
 	}
 	if im.Width < 0 {

@@ -154,6 +154,11 @@ func validateReference(a *Article) error {
 		} else if err := checkAbsURLReference(s.FeedURL); err != nil {
 			add("source.feed_url", "%v", err)
 		}
+		if s.OriginURL != "" {
+			if err := checkAbsURLReference(s.OriginURL); err != nil {
+				add("source.origin_url", "%v", err)
+			}
+		}
 	}
 	if len(v.Problems) == 0 {
 		return nil
@@ -189,6 +194,9 @@ func checkAbsURLReference(s string) error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("%q has no host", s)
+	}
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return !xmlChar(r) }) {
+		return fmt.Errorf("%q holds invalid UTF-8 or characters XML does not allow", s)
 	}
 	return nil
 }
