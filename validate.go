@@ -1,6 +1,7 @@
 package khabar
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -400,11 +401,32 @@ var (
 
 const maxGoodLanguages = 1000
 
+// errLanguageChars is checkLanguage's error for a tag holding a character
+// BCP 47 does not use.
+var errLanguageChars = errors.New("a BCP 47 tag holds only ASCII letters, digits and \"-\"")
+
+// bcp47Chars reports whether tag holds only what a BCP 47 tag is made of:
+// ASCII letters and digits, subtags separated by "-". language.Parse also
+// takes "_" ("hi_IN", a POSIX locale), which is not a BCP 47 tag and would
+// be stored and written into xml:lang and JSON Feed's language as it is.
+func bcp47Chars(tag string) bool {
+	for i := 0; i < len(tag); i++ {
+		c := tag[i]
+		if c != '-' && !('a' <= c|0x20 && c|0x20 <= 'z') && !('0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
 func checkLanguage(tag string) error {
 	if m := goodLanguages.Load(); m != nil {
 		if _, ok := (*m)[tag]; ok {
 			return nil
 		}
+	}
+	if !bcp47Chars(tag) {
+		return errLanguageChars
 	}
 	if _, err := language.Parse(tag); err != nil {
 		return err

@@ -175,6 +175,11 @@ func checkLanguageReference(tag string) error {
 	if _, ok := goodLanguagesReference.Load(tag); ok {
 		return nil
 	}
+	if strings.ContainsFunc(tag, func(r rune) bool {
+		return r != '-' && (r > unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r))
+	}) {
+		return errLanguageChars
+	}
 	if _, err := language.Parse(tag); err != nil {
 		return err
 	}
@@ -314,7 +319,9 @@ func TestValidateSameAsReference(t *testing.T) {
 		},
 		func(a *Article) { a.Published = time.Time{} },
 		func(a *Article) { a.Updated = a.Published.Add(time.Duration(rng.IntN(3)-1) * time.Second) },
-		func(a *Article) { a.Language = []string{"hi", "en-IN", "ur", "x!", "", "zz-ZZ-abc"}[rng.IntN(6)] },
+		func(a *Article) {
+			a.Language = []string{"hi", "en-IN", "ur", "x!", "", "zz-ZZ-abc", "hi_IN", "en-in"}[rng.IntN(8)]
+		},
 		func(a *Article) {
 			a.Metrics = Metrics{Views: rng.Int64N(3) - 1, Shares: rng.Int64N(3) - 1, Comments: rng.Int64N(3) - 1}
 		},
