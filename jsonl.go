@@ -61,7 +61,8 @@ func (e *LoadError) Unwrap() []error {
 	return out
 }
 
-// MaxLineBytes is the longest line ReadJSONL accepts.
+// MaxLineBytes is the longest line ReadJSONL accepts, not counting the
+// "\n" or "\r\n" that ends it.
 const MaxLineBytes = 64 << 20
 
 // ReadJSONL reads articles in JSON Lines form, one Article object a line
@@ -113,13 +114,17 @@ func loadErr(bad []*LineError) error {
 var errLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
 
 // readLine appends the next line (without its end) to buf. A line over
-// MaxLineBytes is skipped and reported as a *LineError.
+// MaxLineBytes, not counting its "\n" or "\r\n", is skipped and reported
+// as a *LineError.
 func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
+	// Up to the line's end is kept, so that the limit applies to the line
+	// without it.
+	const maxWithEnd = MaxLineBytes + len("\r\n")
 	tooLong := false
 	for {
 		frag, err := br.ReadSlice('\n')
 		if !tooLong {
-			if len(buf)+len(frag) > MaxLineBytes {
+			if len(buf)+len(frag) > maxWithEnd {
 				tooLong, buf = true, buf[:0]
 			} else {
 				buf = append(buf, frag...)
@@ -129,6 +134,9 @@ func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
 			continue
 		}
 		buf = bytes.TrimSuffix(bytes.TrimSuffix(buf, []byte("\n")), []byte("\r"))
+		if len(buf) > MaxLineBytes {
+			tooLong, buf = true, buf[:0]
+		}
 		if tooLong && (err == nil || err == io.EOF) {
 			return buf, &LineError{Err: errLineTooLong}
 		}
