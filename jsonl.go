@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // LineError is a bad line of a JSON Lines input.
@@ -160,12 +161,21 @@ func parseLine(line []byte, n int) (*Article, *LineError) {
 }
 
 // WriteJSONL writes the articles in JSON Lines form, one a line, in the
-// order given.
+// order given. Times are written in RFC 3339 with their offset, except a
+// time whose offset has seconds (local mean times before the zones were
+// standardized: Asia/Kolkata in 1900 was +05:21:10), which RFC 3339
+// cannot say: it is written in UTC, so that ReadJSONL reads the same
+// instant back.
 func WriteJSONL(w io.Writer, as []*Article) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, a := range as {
+		if offsetSeconds(a.Published) || offsetSeconds(a.Updated) {
+			b := *a
+			b.Published, b.Updated = rfc3339Time(a.Published), rfc3339Time(a.Updated)
+			a = &b
+		}
 		if err := enc.Encode(a); err != nil {
 			return fmt.Errorf("khabar: writing article %q: %w", a.ID, err)
 		}
@@ -189,4 +199,20 @@ func (c *Catalog) ReadJSONL(r io.Reader) (int, error) {
 func (c *Catalog) WriteJSONL(w io.Writer) error {
 	as, _ := c.Newest(SiteKey(), 0, 0)
 	return WriteJSONL(w, as)
+}
+
+// offsetSeconds reports whether t's zone offset is not a whole number of
+// minutes, which RFC 3339 cannot write.
+func offsetSeconds(t time.Time) bool {
+	_, off := t.Zone()
+	return off%60 != 0
+}
+
+// rfc3339Time returns t, or the same instant in UTC when its offset has
+// seconds. A zero time stays zero.
+func rfc3339Time(t time.Time) time.Time {
+	if offsetSeconds(t) {
+		return t.UTC()
+	}
+	return t
 }
