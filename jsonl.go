@@ -152,12 +152,44 @@ func parseLine(line []byte, n int) (*Article, *LineError) {
 			ID string `json:"id"`
 		}
 		_ = json.Unmarshal(line, &probe)
-		return nil, &LineError{Line: n, ID: probe.ID, Err: err}
+		return nil, &LineError{Line: n, ID: probe.ID, Err: nameTimeField(line, err)}
 	}
 	if err := a.Validate(); err != nil {
 		return nil, &LineError{Line: n, ID: a.ID, Err: err}
 	}
 	return a, nil
+}
+
+// nameTimeField puts the name of the field in front of err when it is a
+// date's error: encoding/json names the field of a type error, but
+// returns what time.Time's UnmarshalJSON says (a *time.ParseError, or
+// that the value is not a string) as it is, so a bad date would say what
+// is wrong but not where. Only called for a bad line.
+func nameTimeField(line []byte, err error) error {
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+	)
+	if errors.As(err, &se) || errors.As(err, &te) {
+		return err
+	}
+	var probe struct {
+		Published json.RawMessage `json:"published"`
+		Updated   json.RawMessage `json:"updated"`
+	}
+	if json.Unmarshal(line, &probe) != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"published", probe.Published}, {"updated", probe.Updated}} {
+		var t time.Time
+		if f.raw != nil && t.UnmarshalJSON(f.raw) != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	return err
 }
 
 // WriteJSONL writes the articles in JSON Lines form, one a line, in the
