@@ -17,11 +17,12 @@ import (
 // All methods are safe for concurrent use.
 //
 // The catalog keeps its own copy of what it is given, with every text field
-// (title, summary, content, names of authors, categories and tags, image
-// alt and caption, source title) passed through CleanText: what it returns
-// is valid UTF-8 holding only characters XML allows, so renderers need not
-// check again. Slugs and IDs are refused by Validate if they hold control
-// characters. The *Article values
+// (title, summary, content, names of authors, categories and tags, author
+// email, image alt, caption and type, source title, GUID and origin title)
+// passed through CleanText: what it returns is valid UTF-8 holding only
+// characters XML allows, so renderers need not check again. Slugs and IDs
+// are refused by Validate if they hold control characters, URLs if they
+// are not valid UTF-8 or hold characters XML does not allow. The *Article values
 // it returns are read-only snapshots: an update replaces the stored article
 // instead of changing it, so a snapshot never changes under its reader.
 // Callers must not modify them (use Clone for a copy to edit).
@@ -33,6 +34,7 @@ type Catalog struct {
 	nodes   index.NodeTable[*Article, nodeData] // every category, tag and author, for interning
 	lists   map[Key]*node                       // every list by key: the site and every node
 	site    node                                // every article
+	kids    map[*node][]*node                   // category node to its child nodes, for relabel (outside node: TestStoredSizes)
 	version uint64
 
 	// Scratch for the writer holding mu: the nodes whose lists an article
@@ -63,6 +65,7 @@ func (c *Catalog) init() {
 		c.docs.Init()
 		c.nodes.Init()
 		c.lists = map[Key]*node{SiteKey(): &c.site}
+		c.kids = map[*node][]*node{}
 	}
 }
 

@@ -195,12 +195,12 @@ func (s *storedArticle) copyMedia(a *Article) {
 	b := &s.a
 	if a.Image != nil {
 		s.im = *a.Image
-		s.im.Alt, s.im.Caption = CleanText(s.im.Alt), CleanText(s.im.Caption)
+		s.im.Alt, s.im.Caption, s.im.Type = CleanText(s.im.Alt), CleanText(s.im.Caption), CleanText(s.im.Type)
 		b.Image = &s.im
 	}
 	if a.Source != nil {
 		src := *a.Source
-		src.Title = CleanText(src.Title)
+		src.Title, src.OriginTitle, src.GUID = CleanText(src.Title), CleanText(src.OriginTitle), CleanText(src.GUID)
 		b.Source = &src
 	}
 }
@@ -224,7 +224,7 @@ func (c *Catalog) canonicalize(a *Article, s *storedArticle) {
 	if a.Authors != nil {
 		b.Authors = room(s.auth[:], na)
 		for i, au := range a.Authors {
-			au.Name, au.Slug = CleanText(au.Name), ws[nt+i].Slug
+			au.Name, au.Email, au.Slug = CleanText(au.Name), CleanText(au.Email), ws[nt+i].Slug
 			n := c.authorNode(&ws[nt+i], au)
 			b.Authors[i] = authorOf(n)
 			c.targets = append(c.targets, n)
@@ -313,10 +313,28 @@ func (c *Catalog) categoryNode(w *want, cat *Category) *node {
 		}
 		setCategory(n, w.Slug, name, path)
 		c.file(n, n.Data.path)
+		if n.Parent != nil {
+			c.kids[n.Parent] = append(c.kids[n.Parent], n)
+		}
 	case n.Data.name != name || n.Data.parentCat != parentCat:
 		setCategory(n, n.Slug, name, n.Data.path)
+		c.relabel(n)
 	}
 	return n
+}
+
+// relabel gives every descendant of n, whose canonical Category has just
+// been replaced, a canonical Category whose parent chain is the new one,
+// and marks its list changed: its Label, and so its feed's title, did.
+// The descendants' articles stay as stored (snapshots keep the old
+// chain, as they do for a category renamed itself). Renames are rare;
+// an ordinary upsert never gets here.
+func (c *Catalog) relabel(n *node) {
+	for _, k := range c.kids[n] {
+		setCategory(k, k.Slug, k.Data.name, k.Data.path)
+		c.touch(k)
+		c.relabel(k)
+	}
 }
 
 // file records a new node under its key: path is its Key's Slug.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // LineError is a bad line of a JSON Lines input.
@@ -61,7 +62,8 @@ func (e *LoadError) Unwrap() []error {
 	return out
 }
 
-// MaxLineBytes is the longest line ReadJSONL accepts.
+// MaxLineBytes is the longest line ReadJSONL accepts, not counting the
+// "\n" or "\r\n" that ends it.
 const MaxLineBytes = 64 << 20
 
 // ReadJSONL reads articles in JSON Lines form, one Article object a line
@@ -113,13 +115,17 @@ func loadErr(bad []*LineError) error {
 var errLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
 
 // readLine appends the next line (without its end) to buf. A line over
-// MaxLineBytes is skipped and reported as a *LineError.
+// MaxLineBytes, not counting its "\n" or "\r\n", is skipped and reported
+// as a *LineError.
 func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
+	// Up to the line's end is kept, so that the limit applies to the line
+	// without it.
+	const maxWithEnd = MaxLineBytes + len("\r\n")
 	tooLong := false
 	for {
 		frag, err := br.ReadSlice('\n')
 		if !tooLong {
-			if len(buf)+len(frag) > MaxLineBytes {
+			if len(buf)+len(frag) > maxWithEnd {
 				tooLong, buf = true, buf[:0]
 			} else {
 				buf = append(buf, frag...)
@@ -129,6 +135,9 @@ func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
 			continue
 		}
 		buf = bytes.TrimSuffix(bytes.TrimSuffix(buf, []byte("\n")), []byte("\r"))
+		if len(buf) > MaxLineBytes {
+			tooLong, buf = true, buf[:0]
+		}
 		if tooLong && (err == nil || err == io.EOF) {
 			return buf, &LineError{Err: errLineTooLong}
 		}
@@ -143,7 +152,7 @@ func parseLine(line []byte, n int) (*Article, *LineError) {
 			ID string `json:"id"`
 		}
 		_ = json.Unmarshal(line, &probe)
-		return nil, &LineError{Line: n, ID: probe.ID, Err: err}
+		return nil, &LineError{Line: n, ID: probe.ID, Err: nameTimeField(line, err)}
 	}
 	if err := a.Validate(); err != nil {
 		return nil, &LineError{Line: n, ID: a.ID, Err: err}
@@ -151,13 +160,54 @@ func parseLine(line []byte, n int) (*Article, *LineError) {
 	return a, nil
 }
 
+// nameTimeField puts the name of the field in front of err when it is a
+// date's error: encoding/json names the field of a type error, but
+// returns what time.Time's UnmarshalJSON says (a *time.ParseError, or
+// that the value is not a string) as it is, so a bad date would say what
+// is wrong but not where. Only called for a bad line.
+func nameTimeField(line []byte, err error) error {
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+	)
+	if errors.As(err, &se) || errors.As(err, &te) {
+		return err
+	}
+	var probe struct {
+		Published json.RawMessage `json:"published"`
+		Updated   json.RawMessage `json:"updated"`
+	}
+	if json.Unmarshal(line, &probe) != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"published", probe.Published}, {"updated", probe.Updated}} {
+		var t time.Time
+		if f.raw != nil && t.UnmarshalJSON(f.raw) != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	return err
+}
+
 // WriteJSONL writes the articles in JSON Lines form, one a line, in the
-// order given.
+// order given. Times are written in RFC 3339 with their offset, except a
+// time whose offset has seconds (local mean times before the zones were
+// standardized: Asia/Kolkata in 1900 was +05:21:10), which RFC 3339
+// cannot say: it is written in UTC, so that ReadJSONL reads the same
+// instant back.
 func WriteJSONL(w io.Writer, as []*Article) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, a := range as {
+		if offsetSeconds(a.Published) || offsetSeconds(a.Updated) {
+			b := *a
+			b.Published, b.Updated = rfc3339Time(a.Published), rfc3339Time(a.Updated)
+			a = &b
+		}
 		if err := enc.Encode(a); err != nil {
 			return fmt.Errorf("khabar: writing article %q: %w", a.ID, err)
 		}
@@ -181,4 +231,20 @@ func (c *Catalog) ReadJSONL(r io.Reader) (int, error) {
 func (c *Catalog) WriteJSONL(w io.Writer) error {
 	as, _ := c.Newest(SiteKey(), 0, 0)
 	return WriteJSONL(w, as)
+}
+
+// offsetSeconds reports whether t's zone offset is not a whole number of
+// minutes, which RFC 3339 cannot write.
+func offsetSeconds(t time.Time) bool {
+	_, off := t.Zone()
+	return off%60 != 0
+}
+
+// rfc3339Time returns t, or the same instant in UTC when its offset has
+// seconds. A zero time stays zero.
+func rfc3339Time(t time.Time) time.Time {
+	if offsetSeconds(t) {
+		return t.UTC()
+	}
+	return t
 }

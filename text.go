@@ -115,8 +115,8 @@ func blockElement(a atom.Atom) bool {
 // Devanagari conjunct or vowel sign, an emoji ZWJ sequence or a flag stays
 // whole. When a space lies in the last fifth of the kept text (or its last
 // three clusters), it cuts
-// there rather than inside a word; trailing spaces and punctuation before
-// the ellipsis are dropped. Text of max clusters or fewer is returned
+// there rather than inside a word; trailing spaces and punctuation
+// (Unicode category P, "|" too) before the ellipsis are dropped. Text of max clusters or fewer is returned
 // unchanged; max < 1 gives "".
 func Truncate(s string, max int) string {
 	if max < 1 {
@@ -154,13 +154,19 @@ func Truncate(s string, max int) string {
 	if !atSpace && lastSpace > 0 && keep-spaceIdx <= nearSpace(keep) {
 		end = lastSpace
 	}
-	out := strings.TrimRightFunc(s[:end], func(r rune) bool {
-		return isSpace(r) || strings.ContainsRune(",;:-–—|/(", r)
-	})
+	out := strings.TrimRightFunc(s[:end], trailingCut)
 	if out == "" {
 		out = s[:end]
 	}
 	return out + Ellipsis
+}
+
+// trailingCut reports whether Truncate drops r at the end of the kept
+// text: white space, punctuation (Unicode category P: the danda "।",
+// ".", "!", "?", ",", dashes, quotes and brackets) and "|", which ends a
+// title's part as a dash does.
+func trailingCut(r rune) bool {
+	return isSpace(r) || unicode.IsPunct(r) || r == '|'
 }
 
 // Excerpt returns the plain text of an HTML fragment on one line,

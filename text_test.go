@@ -32,6 +32,16 @@ func TestTruncate(t *testing.T) {
 		{"flag whole", "🇮🇳🇮🇳🇮🇳", 2, "🇮🇳…"},
 		{"skin tone whole", "👍🏽👍🏽👍🏽", 2, "👍🏽…"},
 		{"trailing punctuation dropped", "नमस्ते, दुनिया के लोग", 7, "नमस्ते…"},
+		// The doc: "trailing spaces and punctuation before the ellipsis are
+		// dropped", all of Unicode category P.
+		{"danda dropped", "वह घर गया। फिर वह बाज़ार गया और लौटा", 10, "वह घर गया…"},
+		{"full stop dropped", "Hello world. Again and again", 13, "Hello world…"},
+		{"question and exclamation marks dropped", "क्या हुआ?! फिर वह बाज़ार गया", 9, "क्या हुआ…"},
+		{"ellipsis not doubled", "Wait... then more and more", 9, "Wait…"},
+		{"closing quote dropped", "He said \"go\" (now) and left", 16, "He said \"go…"},
+		{"opening bracket dropped", "The (UP) state is", 6, "The…"},
+		{"double danda and bar dropped", "समाप्त॥ | अगला भाग", 9, "समाप्त…"},
+		{"only punctuation kept", "!!!!!!!!", 4, "!!!…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

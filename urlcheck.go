@@ -18,6 +18,21 @@ func checkAbsURL(s string) error {
 	return parseAbsURL(s)
 }
 
+// checkURL is what Validate asks of every URL field: checkAbsURL, and
+// valid UTF-8 holding only characters XML allows. url.Parse takes any
+// byte from 0x80 up (and control characters in a fragment), but the
+// catalog returns only clean text, and it stores a URL as it is given:
+// cleaning would change the address.
+func checkURL(s string) error {
+	if err := checkAbsURL(s); err != nil {
+		return err
+	}
+	if !cleanOK(s) {
+		return fmt.Errorf("%q holds invalid UTF-8 or characters XML does not allow", s)
+	}
+	return nil
+}
+
 // parseAbsURL is checkAbsURL by way of url.Parse: the reference, and the
 // fallback for every string fastAbsURL does not accept.
 func parseAbsURL(s string) error {

@@ -1,6 +1,7 @@
 package khabar
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -55,7 +56,8 @@ func (e *ValidationError) Error() string {
 // returns nil when a is valid. An article needs an ID, a title, an absolute
 // http(s) URL and a publish date; everything else is optional but, when
 // present, must be well formed (named authors, categories and tags, absolute
-// image and author URLs, a BCP 47 language tag, no negative counters, an
+// image, author and source origin URLs, every URL valid UTF-8 holding only
+// characters XML allows, a BCP 47 language tag, no negative counters, an
 // update no earlier than the publication).
 //
 // Validate does not allocate for a valid article (every Catalog.Upsert
@@ -68,7 +70,7 @@ func (a *Article) Validate() error {
 	var p problems
 	if blank(a.ID) {
 		p.add(a, "id", "is empty")
-	} else if !cleanOK(a.ID) {
+	} else if !cleanOK(a.ID) || hasControl(a.ID) {
 		p.add(a, "id", "%q holds control or non-XML characters", a.ID)
 	}
 	if blank(a.Title) {
@@ -78,7 +80,7 @@ func (a *Article) Validate() error {
 	}
 	if a.URL == "" {
 		p.add(a, "url", "is empty")
-	} else if err := checkAbsURL(a.URL); err != nil {
+	} else if err := checkURL(a.URL); err != nil {
 		p.add(a, "url", "%v", err)
 	}
 	p.checkTaxonomy(a)
@@ -89,8 +91,13 @@ func (a *Article) Validate() error {
 	if s := a.Source; s != nil {
 		if s.FeedURL == "" {
 			p.add(a, "source.feed_url", "is empty")
-		} else if err := checkAbsURL(s.FeedURL); err != nil {
+		} else if err := checkURL(s.FeedURL); err != nil {
 			p.add(a, "source.feed_url", "%v", err)
+		}
+		if s.OriginURL != "" {
+			if err := checkURL(s.OriginURL); err != nil {
+				p.add(a, "source.origin_url", "%v", err)
+			}
 		}
 	}
 	if p.v == nil {
@@ -125,7 +132,7 @@ func (p *problems) checkTaxonomy(a *Article) {
 		au := &a.Authors[i]
 		p.checkNamed(a, "authors", i, au.Name, au.Slug)
 		if au.URL != "" {
-			if err := checkAbsURL(au.URL); err != nil {
+			if err := checkURL(au.URL); err != nil {
 				p.add(a, indexed("authors", i, ".url"), "%v", err)
 			}
 		}
@@ -181,7 +188,7 @@ func (p *problems) checkImage(a *Article) {
 	im := a.Image
 	if im.URL == "" {
 		p.add(a, "image.url", "is empty")
-	} else if err := checkAbsURL(im.URL); err != nil {
+	} else if err := checkURL(im.URL); err != nil {
 		p.add(a, "image.url", "%v", err)
 	}
 	if im.Width < 0 {
@@ -394,11 +401,32 @@ var (
 
 const maxGoodLanguages = 1000
 
+// errLanguageChars is checkLanguage's error for a tag holding a character
+// BCP 47 does not use.
+var errLanguageChars = errors.New("a BCP 47 tag holds only ASCII letters, digits and \"-\"")
+
+// bcp47Chars reports whether tag holds only what a BCP 47 tag is made of:
+// ASCII letters and digits, subtags separated by "-". language.Parse also
+// takes "_" ("hi_IN", a POSIX locale), which is not a BCP 47 tag and would
+// be stored and written into xml:lang and JSON Feed's language as it is.
+func bcp47Chars(tag string) bool {
+	for i := 0; i < len(tag); i++ {
+		c := tag[i]
+		if c != '-' && !('a' <= c|0x20 && c|0x20 <= 'z') && !('0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
 func checkLanguage(tag string) error {
 	if m := goodLanguages.Load(); m != nil {
 		if _, ok := (*m)[tag]; ok {
 			return nil
 		}
+	}
+	if !bcp47Chars(tag) {
+		return errLanguageChars
 	}
 	if _, err := language.Parse(tag); err != nil {
 		return err
@@ -421,7 +449,7 @@ func checkLanguage(tag string) error {
 }
 
 // slugOK reports whether an explicit slug can be one URL path segment:
-// no slash, white space or control characters (it may be empty: then it
+// no slash, white space or control characters, C1 included (it may be empty: then it
 // is derived from the name). Invalid UTF-8, U+FFFD, U+FFFE and U+FFFF are
 // refused too.
 // slugProblem says what keeps a given slug from standing as the path
@@ -458,12 +486,28 @@ func slugOK(slug string) bool {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(slug[i:])
-		if r == utf8.RuneError || isSpace(r) || !xmlChar(r) {
+		if r == utf8.RuneError || isSpace(r) || !xmlChar(r) || unicode.IsControl(r) {
 			return false
 		}
 		i += n
 	}
 	return true
+}
+
+// hasControl reports whether s holds a control character (Unicode
+// category Cc): C0 (TAB, LF and CR included, which XML allows), DEL, or
+// C1 (U+0080–U+009F, encoded C2 80 to C2 9F). Invalid UTF-8 is not its
+// concern (cleanOK's).
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			return true
+		case c == 0xc2 && i+1 < len(s) && 0x80 <= s[i+1] && s[i+1] <= 0x9f:
+			return true
+		}
+	}
+	return false
 }
 
 // slugASCIIBad marks the ASCII bytes a slug may not hold: "/", space and

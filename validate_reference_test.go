@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
@@ -32,7 +33,7 @@ func validateReference(a *Article) error {
 	}
 	if blankReference(a.ID) {
 		add("id", "is empty")
-	} else if !cleanOK(a.ID) {
+	} else if !cleanOK(a.ID) || strings.ContainsFunc(a.ID, unicode.IsControl) {
 		add("id", "%q holds control or non-XML characters", a.ID)
 	}
 	if blankReference(a.Title) {
@@ -153,6 +154,11 @@ func validateReference(a *Article) error {
 		} else if err := checkAbsURLReference(s.FeedURL); err != nil {
 			add("source.feed_url", "%v", err)
 		}
+		if s.OriginURL != "" {
+			if err := checkAbsURLReference(s.OriginURL); err != nil {
+				add("source.origin_url", "%v", err)
+			}
+		}
 	}
 	if len(v.Problems) == 0 {
 		return nil
@@ -168,6 +174,11 @@ var (
 func checkLanguageReference(tag string) error {
 	if _, ok := goodLanguagesReference.Load(tag); ok {
 		return nil
+	}
+	if strings.ContainsFunc(tag, func(r rune) bool {
+		return r != '-' && (r > unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r))
+	}) {
+		return errLanguageChars
 	}
 	if _, err := language.Parse(tag); err != nil {
 		return err
@@ -188,6 +199,9 @@ func checkAbsURLReference(s string) error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("%q has no host", s)
+	}
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return !xmlChar(r) }) {
+		return fmt.Errorf("%q holds invalid UTF-8 or characters XML does not allow", s)
 	}
 	return nil
 }
@@ -213,7 +227,7 @@ func slugProblemReference(slug string) string {
 
 func slugOKReference(slug string) bool {
 	for _, r := range slug {
-		if r == '/' || r < 0x20 || r == 0x7f || isSpace(r) || !xmlChar(r) || r == utf8.RuneError {
+		if r == '/' || unicode.IsControl(r) || isSpace(r) || !xmlChar(r) || r == utf8.RuneError {
 			return false
 		}
 	}
@@ -263,7 +277,7 @@ func validCorpus(t testing.TB) []*Article {
 var hostileStrings = []string{
 	"", " ", "\t\n", "\u00a0", "\u0085", "\u1680", "\u2003", "\u3000", "\u200b", "\u202f x",
 	"x", "ख़बर", "क\u093c", "\u0958", "e\u0301", "\u00e9", "\u212b", "\u2126", "…", "—", "!!!", "\u200d",
-	"\u0301", "٣", "ﬁ", "a/b", "a b", "a\x01", "\x7f", "\xff", "\xe0\xa4", "\xe0\x80\x80", "\xed\xa0\x80",
+	"\u0301", "٣", "ﬁ", "a/b", "a b", "a\x01", "\x7f", "a\u0090", "\u009f", "a\tb", "\xff", "\xe0\xa4", "\xe0\x80\x80", "\xed\xa0\x80",
 	"\ufffd", "\ufffe", "\uffff", "x\uffff", "🙂", "\U0010ffff", "\xf4\x90\x80\x80", "قلم", "日本", "한국",
 	"\ue000", "\u0800", "\u0fff", "\u1000", "\u4e00", "=\u0338", "\u00a8\u0301", "\u1fee", "ख\u093cबर",
 	"!" + strings.Repeat("\u0301", 40), "<" + strings.Repeat("\u0338\u0301", 20), "\u1100\u1161", "\u0f73",
@@ -305,7 +319,9 @@ func TestValidateSameAsReference(t *testing.T) {
 		},
 		func(a *Article) { a.Published = time.Time{} },
 		func(a *Article) { a.Updated = a.Published.Add(time.Duration(rng.IntN(3)-1) * time.Second) },
-		func(a *Article) { a.Language = []string{"hi", "en-IN", "ur", "x!", "", "zz-ZZ-abc"}[rng.IntN(6)] },
+		func(a *Article) {
+			a.Language = []string{"hi", "en-IN", "ur", "x!", "", "zz-ZZ-abc", "hi_IN", "en-in"}[rng.IntN(8)]
+		},
 		func(a *Article) {
 			a.Metrics = Metrics{Views: rng.Int64N(3) - 1, Shares: rng.Int64N(3) - 1, Comments: rng.Int64N(3) - 1}
 		},
