@@ -20,9 +20,11 @@ import (
 // (title, summary, content, names of authors, categories and tags, author
 // email, image alt, caption and type, source title, GUID and origin title)
 // passed through CleanText: what it returns is valid UTF-8 holding only
-// characters XML allows, so renderers need not check again. Slugs and IDs
-// are refused by Validate if they hold control characters, URLs if they
-// are not valid UTF-8 or hold characters XML does not allow. The *Article values
+// characters XML allows, so renderers need not check again. Validate
+// refuses slugs that hold control characters, IDs and URLs (the source's
+// origin URL included) that are not valid UTF-8 or hold characters XML
+// does not allow (an ID may hold a TAB or a line break, which XML allows:
+// stored articles have them). The *Article values
 // it returns are read-only snapshots: an update replaces the stored article
 // instead of changing it, so a snapshot never changes under its reader.
 // Callers must not modify them (use Clone for a copy to edit).
@@ -84,7 +86,14 @@ func (c *Catalog) Upsert(a *Article) error {
 	c.begin()
 	changed, metricsOnly := c.put(a)
 	if !changed {
-		c.mu.Unlock()
+		if len(c.touched) == 0 {
+			c.mu.Unlock()
+			return nil
+		}
+		// The article is as stored, but filing it renamed a category,
+		// whose descendants' labels changed (relabel): their feeds are
+		// stale.
+		c.commit(false, func() []string { return nil })
 		return nil
 	}
 	c.commit(metricsOnly, func() []string { return []string{a.ID} })
@@ -122,11 +131,11 @@ func (c *Catalog) UpsertAll(as []*Article) error {
 			metricsOnly = metricsOnly && mo
 		}
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 && len(c.touched) == 0 {
 		c.mu.Unlock()
 		return errors.Join(errs...)
 	}
-	c.commit(metricsOnly, func() []string { return ids })
+	c.commit(metricsOnly && len(ids) > 0, func() []string { return ids })
 	return errors.Join(errs...)
 }
 

@@ -180,14 +180,28 @@ func nameTimeField(line []byte, err error) error {
 	if json.Unmarshal(line, &probe) != nil {
 		return err
 	}
+	// The field whose own error is err (encoding/json stops at the first
+	// bad one in the line's order, whatever it is), else the first bad one.
+	first := ""
 	for _, f := range []struct {
 		name string
 		raw  json.RawMessage
 	}{{"published", probe.Published}, {"updated", probe.Updated}} {
 		var t time.Time
-		if f.raw != nil && t.UnmarshalJSON(f.raw) != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
+		if f.raw == nil {
+			continue
 		}
+		if ferr := t.UnmarshalJSON(f.raw); ferr != nil {
+			if ferr.Error() == err.Error() {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			if first == "" {
+				first = f.name
+			}
+		}
+	}
+	if first != "" {
+		return fmt.Errorf("%s: %w", first, err)
 	}
 	return err
 }

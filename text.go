@@ -115,9 +115,11 @@ func blockElement(a atom.Atom) bool {
 // Devanagari conjunct or vowel sign, an emoji ZWJ sequence or a flag stays
 // whole. When a space lies in the last fifth of the kept text (or its last
 // three clusters), it cuts
-// there rather than inside a word; trailing spaces and punctuation
-// (Unicode category P, "|" too) before the ellipsis are dropped. Text of max clusters or fewer is returned
-// unchanged; max < 1 gives "".
+// there rather than inside a word; trailing spaces and the punctuation
+// that separates or ends a sentence or a title's part (trailingCut) are
+// dropped before the ellipsis, while what carries meaning stays ("7.5%",
+// "C#", a closing bracket or quote). Text of max clusters or fewer is
+// returned unchanged; max < 1 gives "".
 func Truncate(s string, max int) string {
 	if max < 1 {
 		return ""
@@ -162,11 +164,17 @@ func Truncate(s string, max int) string {
 }
 
 // trailingCut reports whether Truncate drops r at the end of the kept
-// text: white space, punctuation (Unicode category P: the danda "।",
-// ".", "!", "?", ",", dashes, quotes and brackets) and "|", which ends a
-// title's part as a dash does.
+// text: white space, the marks that end a sentence (the danda "।" and
+// "॥", ".", "!", "?", "…"), those that separate (",", ";", ":", "·",
+// "|", "/", dashes) and an opening bracket, which the ellipsis leaves
+// with nothing to open. "%", "#", "&", closing brackets and quotes stay:
+// they belong to what precedes them.
 func trailingCut(r rune) bool {
-	return isSpace(r) || unicode.IsPunct(r) || r == '|'
+	switch r {
+	case '।', '॥', '.', '!', '?', '…', ',', ';', ':', '·', '|', '/', '(', '[', '{', '-', '–', '—', '、', '。', '،', '؛', '؟', '۔':
+		return true
+	}
+	return isSpace(r) || unicode.Is(unicode.Pd, r)
 }
 
 // Excerpt returns the plain text of an HTML fragment on one line,

@@ -38,7 +38,7 @@ func TestTruncate(t *testing.T) {
 		{"full stop dropped", "Hello world. Again and again", 13, "Hello world…"},
 		{"question and exclamation marks dropped", "क्या हुआ?! फिर वह बाज़ार गया", 9, "क्या हुआ…"},
 		{"ellipsis not doubled", "Wait... then more and more", 9, "Wait…"},
-		{"closing quote dropped", "He said \"go\" (now) and left", 16, "He said \"go…"},
+		{"closing quote kept", "He said \"go\" (now) and left", 16, "He said \"go\"…"},
 		{"opening bracket dropped", "The (UP) state is", 6, "The…"},
 		{"double danda and bar dropped", "समाप्त॥ | अगला भाग", 9, "समाप्त…"},
 		{"only punctuation kept", "!!!!!!!!", 4, "!!!…"},

@@ -1,7 +1,6 @@
 package khabar
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -70,7 +69,7 @@ func (a *Article) Validate() error {
 	var p problems
 	if blank(a.ID) {
 		p.add(a, "id", "is empty")
-	} else if !cleanOK(a.ID) || hasControl(a.ID) {
+	} else if !cleanOK(a.ID) {
 		p.add(a, "id", "%q holds control or non-XML characters", a.ID)
 	}
 	if blank(a.Title) {
@@ -94,10 +93,10 @@ func (a *Article) Validate() error {
 		} else if err := checkURL(s.FeedURL); err != nil {
 			p.add(a, "source.feed_url", "%v", err)
 		}
-		if s.OriginURL != "" {
-			if err := checkURL(s.OriginURL); err != nil {
-				p.add(a, "source.origin_url", "%v", err)
-			}
+		if s.OriginURL != "" && !cleanOK(s.OriginURL) {
+			// Not checked for an absolute address: stored articles had
+			// anything here.
+			p.add(a, "source.origin_url", "%q holds invalid UTF-8 or characters XML does not allow", s.OriginURL)
 		}
 	}
 	if p.v == nil {
@@ -401,32 +400,11 @@ var (
 
 const maxGoodLanguages = 1000
 
-// errLanguageChars is checkLanguage's error for a tag holding a character
-// BCP 47 does not use.
-var errLanguageChars = errors.New("a BCP 47 tag holds only ASCII letters, digits and \"-\"")
-
-// bcp47Chars reports whether tag holds only what a BCP 47 tag is made of:
-// ASCII letters and digits, subtags separated by "-". language.Parse also
-// takes "_" ("hi_IN", a POSIX locale), which is not a BCP 47 tag and would
-// be stored and written into xml:lang and JSON Feed's language as it is.
-func bcp47Chars(tag string) bool {
-	for i := 0; i < len(tag); i++ {
-		c := tag[i]
-		if c != '-' && !('a' <= c|0x20 && c|0x20 <= 'z') && !('0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
 func checkLanguage(tag string) error {
 	if m := goodLanguages.Load(); m != nil {
 		if _, ok := (*m)[tag]; ok {
 			return nil
 		}
-	}
-	if !bcp47Chars(tag) {
-		return errLanguageChars
 	}
 	if _, err := language.Parse(tag); err != nil {
 		return err
@@ -492,22 +470,6 @@ func slugOK(slug string) bool {
 		i += n
 	}
 	return true
-}
-
-// hasControl reports whether s holds a control character (Unicode
-// category Cc): C0 (TAB, LF and CR included, which XML allows), DEL, or
-// C1 (U+0080–U+009F, encoded C2 80 to C2 9F). Invalid UTF-8 is not its
-// concern (cleanOK's).
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c == 0x7f:
-			return true
-		case c == 0xc2 && i+1 < len(s) && 0x80 <= s[i+1] && s[i+1] <= 0x9f:
-			return true
-		}
-	}
-	return false
 }
 
 // slugASCIIBad marks the ASCII bytes a slug may not hold: "/", space and

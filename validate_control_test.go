@@ -6,19 +6,20 @@ import (
 	"testing"
 )
 
-// Catalog's doc: "Slugs and IDs are refused by Validate if they hold
-// control characters." TAB, LF, CR, DEL and the C1 controls are control
-// characters (Cc) although XML allows them; each is refused in an ID and
-// in every kind of slug, on the field that holds it, and the characters
-// around them (NBSP, U+00A1) are not.
-func TestValidateRefusesControlCharsInIDAndSlugs(t *testing.T) {
+// Catalog's doc: slugs are refused by Validate if they hold control
+// characters. TAB, LF, CR, DEL and the C1 controls are control characters
+// (Cc) although XML allows them; each is refused in every kind of slug, on
+// the field that holds it, and the characters around them (NBSP, U+00A1)
+// are not. IDs keep the rule they always had (characters XML allows):
+// stored articles hold such IDs, and refusing them now would drop those
+// articles from the catalog when a store is read (TestReviewM...NoLongerLoad).
+func TestValidateRefusesControlCharsInSlugs(t *testing.T) {
 	controls := []string{"\t", "\n", "\r", "\x7f", "\u0080", "\u0085", "\u0090", "\u009f"}
 	type setter struct {
 		field string
 		set   func(a *Article, v string)
 	}
 	setters := []setter{
-		{"id", func(a *Article, v string) { a.ID = v }},
 		{"tags[0].slug", func(a *Article, v string) { a.Tags = []Tag{{Name: "x", Slug: v}} }},
 		{"authors[0].slug", func(a *Article, v string) { a.Authors = []Author{{Name: "x", Slug: v}} }},
 		{"categories[0].slug", func(a *Article, v string) { a.Categories = []Category{{Name: "x", Slug: v}} }},

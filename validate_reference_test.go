@@ -33,7 +33,7 @@ func validateReference(a *Article) error {
 	}
 	if blankReference(a.ID) {
 		add("id", "is empty")
-	} else if !cleanOK(a.ID) || strings.ContainsFunc(a.ID, unicode.IsControl) {
+	} else if !cleanOK(a.ID) {
 		add("id", "%q holds control or non-XML characters", a.ID)
 	}
 	if blankReference(a.Title) {
@@ -154,10 +154,8 @@ func validateReference(a *Article) error {
 		} else if err := checkAbsURLReference(s.FeedURL); err != nil {
 			add("source.feed_url", "%v", err)
 		}
-		if s.OriginURL != "" {
-			if err := checkAbsURLReference(s.OriginURL); err != nil {
-				add("source.origin_url", "%v", err)
-			}
+		if s.OriginURL != "" && !cleanOK(s.OriginURL) {
+			add("source.origin_url", "not clean")
 		}
 	}
 	if len(v.Problems) == 0 {
@@ -174,11 +172,6 @@ var (
 func checkLanguageReference(tag string) error {
 	if _, ok := goodLanguagesReference.Load(tag); ok {
 		return nil
-	}
-	if strings.ContainsFunc(tag, func(r rune) bool {
-		return r != '-' && (r > unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r))
-	}) {
-		return errLanguageChars
 	}
 	if _, err := language.Parse(tag); err != nil {
 		return err
