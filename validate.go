@@ -55,9 +55,10 @@ func (e *ValidationError) Error() string {
 // returns nil when a is valid. An article needs an ID, a title, an absolute
 // http(s) URL and a publish date; everything else is optional but, when
 // present, must be well formed (named authors, categories and tags, absolute
-// image, author and source origin URLs, every URL valid UTF-8 holding only
-// characters XML allows, a BCP 47 language tag, no negative counters, an
-// update no earlier than the publication).
+// image and author URLs, every URL valid UTF-8 holding only characters XML
+// allows, a BCP 47 language tag as golang.org/x/text/language reads one
+// (which takes "_" for "-": "hi_IN" passes, as stored articles have it),
+// no negative counters, an update no earlier than the publication).
 //
 // Validate does not allocate for a valid article (every Catalog.Upsert
 // calls it), except once for each author, category or tag that has no
