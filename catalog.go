@@ -45,6 +45,7 @@ type Catalog struct {
 	// lookups and category chains.
 	targets []*node
 	touched []*node
+	labels  map[*node]string // labels before the change of renamed nodes (noteLabel)
 	batch   uint64
 	wants   []want
 	chains  []*Category
@@ -85,18 +86,18 @@ func (c *Catalog) Upsert(a *Article) error {
 	c.mu.Lock()
 	c.begin()
 	changed, metricsOnly := c.put(a)
+	relabeled := c.settleLabels()
 	if !changed {
-		if len(c.touched) == 0 {
+		if !relabeled {
 			c.mu.Unlock()
 			return nil
 		}
-		// The article is as stored, but filing it renamed a category,
-		// whose descendants' labels changed (relabel): their feeds are
-		// stale.
+		// The article is as stored, but filing it renamed a category or
+		// a tag, whose feeds' titles (and their descendants') changed.
 		c.commit(false, func() []string { return nil })
 		return nil
 	}
-	c.commit(metricsOnly, func() []string { return []string{a.ID} })
+	c.commit(metricsOnly && !relabeled, func() []string { return []string{a.ID} })
 	return nil
 }
 
@@ -131,11 +132,12 @@ func (c *Catalog) UpsertAll(as []*Article) error {
 			metricsOnly = metricsOnly && mo
 		}
 	}
-	if len(ids) == 0 && len(c.touched) == 0 {
+	relabeled := c.settleLabels()
+	if len(ids) == 0 && !relabeled {
 		c.mu.Unlock()
 		return errors.Join(errs...)
 	}
-	c.commit(metricsOnly && len(ids) > 0, func() []string { return ids })
+	c.commit(metricsOnly && !relabeled, func() []string { return ids })
 	return errors.Join(errs...)
 }
 

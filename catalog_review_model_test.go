@@ -130,3 +130,41 @@ func TestStoredArticlesStillLoad(t *testing.T) {
 		t.Logf("CatchUp: %v", err)
 	}
 }
+
+// f6d91b1: a batch that renames a parent and renames it back (two
+// articles of one UpsertAll, as a Follower applies a store's changes, or
+// one article whose two chains spell the parent differently) ends with
+// every label as it was, yet relabel has touched every descendant: the
+// KeyVersion of a category no article of the batch is in moves, and its
+// cached feed is thrown away for nothing.
+func TestRenameAndBackKeepsKeyVersion(t *testing.T) {
+	c := NewCatalog()
+	up := &Category{Name: "UP", Slug: "up"}
+	if err := c.Upsert(art("agra", 0, Category{Name: "आगरा", Slug: "agra", Parent: up})); err != nil {
+		t.Fatal(err)
+	}
+	agra := CategoryKey("up/agra")
+	before, label := c.KeyVersion(agra), mustLabel(t, c, "up/agra")
+	err := c.UpsertAll([]*Article{
+		art("x", 1, Category{Name: "कानपुर", Slug: "kanpur", Parent: &Category{Name: "उत्तर प्रदेश", Slug: "up"}}),
+		art("y", 2, Category{Name: "लखनऊ", Slug: "lucknow", Parent: &Category{Name: "UP", Slug: "up"}}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLabel(t, c, "up/agra"); got != label {
+		t.Fatalf("label changed %q -> %q", label, got)
+	}
+	if v := c.KeyVersion(agra); v != before {
+		t.Errorf("KeyVersion(up/agra) moved %d -> %d; its label (%q) and articles did not change", before, v, label)
+	}
+}
+
+func mustLabel(t *testing.T, c *Catalog, path string) string {
+	t.Helper()
+	x, ok := c.Category(path)
+	if !ok {
+		t.Fatalf("Category(%s) missing", path)
+	}
+	return x.Label()
+}

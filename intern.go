@@ -2,6 +2,7 @@ package khabar
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/khabar/khabar/internal/index"
 )
@@ -276,6 +277,9 @@ func room[T any](buf []T, n int) []T {
 func (c *Catalog) tagNode(w *want, name string) *node {
 	n, isNew := c.nodes.FindOrAdd(w)
 	if isNew || n.Data.name != name {
+		if !isNew {
+			c.noteLabel(n) // a rename: the tag's feed title
+		}
 		setTag(n, Tag{Name: name, Slug: w.Slug})
 	}
 	if isNew {
@@ -317,10 +321,53 @@ func (c *Catalog) categoryNode(w *want, cat *Category) *node {
 			c.kids[n.Parent] = append(c.kids[n.Parent], n)
 		}
 	case n.Data.name != name || n.Data.parentCat != parentCat:
+		c.noteLabel(n)
 		setCategory(n, n.Slug, name, n.Data.path)
 		c.relabel(n)
 	}
 	return n
+}
+
+// noteLabel records, the first time in a change, the label n had before
+// it: settleLabels then marks n changed if its label ends the change
+// different (a rename, or a renamed ancestor), and not if it came back.
+func (c *Catalog) noteLabel(n *node) {
+	if c.labels == nil {
+		c.labels = make(map[*node]string)
+	}
+	if _, ok := c.labels[n]; !ok {
+		c.labels[n] = nodeLabel(n)
+	}
+}
+
+// nodeLabel is what a node's feed title is made of: a category's Label
+// (with its ancestors), a tag's name.
+func nodeLabel(n *node) string {
+	if n.Data.cat != nil {
+		return n.Data.cat.Label()
+	}
+	return n.Data.name
+}
+
+// settleLabels marks changed (touch) the nodes whose label the change
+// moved, in key order, and reports whether there were any. Called with
+// c.mu held before commit.
+func (c *Catalog) settleLabels() bool {
+	if len(c.labels) == 0 {
+		return false
+	}
+	var moved []*node
+	for n, before := range c.labels {
+		if nodeLabel(n) != before {
+			moved = append(moved, n)
+		}
+	}
+	clear(c.labels)
+	slices.SortFunc(moved, func(a, b *node) int { return strings.Compare(keyOf(a).String(), keyOf(b).String()) })
+	for _, n := range moved {
+		c.touch(n)
+	}
+	return len(moved) > 0
 }
 
 // relabel gives every descendant of n, whose canonical Category has just
@@ -331,8 +378,8 @@ func (c *Catalog) categoryNode(w *want, cat *Category) *node {
 // an ordinary upsert never gets here.
 func (c *Catalog) relabel(n *node) {
 	for _, k := range c.kids[n] {
+		c.noteLabel(k)
 		setCategory(k, k.Slug, k.Data.name, k.Data.path)
-		c.touch(k)
 		c.relabel(k)
 	}
 }

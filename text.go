@@ -166,15 +166,17 @@ func Truncate(s string, max int) string {
 // trailingCut reports whether Truncate drops r at the end of the kept
 // text: white space, the marks that end a sentence (the danda "।" and
 // "॥", ".", "!", "?", "…"), those that separate (",", ";", ":", "·",
-// "|", "/", dashes) and an opening bracket, which the ellipsis leaves
-// with nothing to open. "%", "#", "&", closing brackets and quotes stay:
-// they belong to what precedes them.
+// "|", "/", dashes) and an opening bracket or quote, which the ellipsis
+// leaves with nothing to open. "%", "#", "&", closing brackets and quotes
+// stay: they belong to what precedes them.
 func trailingCut(r rune) bool {
 	switch r {
 	case '।', '॥', '.', '!', '?', '…', ',', ';', ':', '·', '|', '/', '(', '[', '{', '-', '–', '—', '、', '。', '،', '؛', '؟', '۔':
 		return true
 	}
-	return isSpace(r) || unicode.Is(unicode.Pd, r)
+	// Dashes, and opening brackets and quotes (“ ‘ « and the like), left
+	// with nothing to open.
+	return isSpace(r) || unicode.In(r, unicode.Pd, unicode.Ps, unicode.Pi)
 }
 
 // Excerpt returns the plain text of an HTML fragment on one line,
