@@ -291,6 +291,9 @@ func (c *Catalog) tagNode(w *want, name string) *node {
 func (c *Catalog) authorNode(w *want, au Author) *node {
 	n, isNew := c.nodes.FindOrAdd(w)
 	if d := &n.Data; isNew || d.name != au.Name || d.email != au.Email || d.url != au.URL {
+		if !isNew {
+			c.noteLabel(n) // the author feed's title and <author>
+		}
 		setAuthor(n, au)
 	}
 	if isNew {
@@ -340,11 +343,14 @@ func (c *Catalog) noteLabel(n *node) {
 	}
 }
 
-// nodeLabel is what a node's feed title is made of: a category's Label
-// (with its ancestors), a tag's name.
+// nodeLabel is what a node's feed shows of it: a category's Label (with
+// its ancestors), a tag's name, an author's name, email and URL.
 func nodeLabel(n *node) string {
-	if n.Data.cat != nil {
+	switch {
+	case n.Data.cat != nil:
 		return n.Data.cat.Label()
+	case KeyKind(n.Kind) == KindAuthor:
+		return n.Data.name + "\n" + n.Data.email + "\n" + n.Data.url
 	}
 	return n.Data.name
 }

@@ -117,7 +117,9 @@ func blockElement(a atom.Atom) bool {
 // three clusters), it cuts
 // there rather than inside a word; trailing spaces and the punctuation
 // that separates or ends a sentence or a title's part (trailingCut) are
-// dropped before the ellipsis, while what carries meaning stays ("7.5%",
+// dropped before the ellipsis, with an opening bracket or quote left
+// there (a straight quote after a space or separator opens), while what
+// carries meaning stays ("7.5%",
 // "C#", a closing bracket or quote). Text of max clusters or fewer is
 // returned unchanged; max < 1 gives "".
 func Truncate(s string, max int) string {
@@ -157,6 +159,15 @@ func Truncate(s string, max int) string {
 		end = lastSpace
 	}
 	out := strings.TrimRightFunc(s[:end], trailingCut)
+	// A straight quote opens when what precedes it is a space, a
+	// separator or nothing: left at the cut, it opens nothing.
+	for len(out) > 0 && (out[len(out)-1] == '"' || out[len(out)-1] == '\'') {
+		prev, _ := utf8.DecodeLastRuneInString(out[:len(out)-1])
+		if len(out) > 1 && !trailingCut(prev) {
+			break
+		}
+		out = strings.TrimRightFunc(out[:len(out)-1], trailingCut)
+	}
 	if out == "" {
 		out = s[:end]
 	}
