@@ -2,6 +2,7 @@ package digest
 
 import (
 	"fmt"
+	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -106,13 +107,12 @@ func mailtoURI(addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// net/mail gives a quoted-string's content without its quotes, and
+	// writes it quoted again (RFC 6068 6.1's "not@me" example).
+	a = (&mail.Address{Address: a}).String()
+	a = a[1 : len(a)-1]
 	at := strings.LastIndexByte(a, '@')
 	local := a[:at]
-	if !dotAtom(local) {
-		// net/mail gives a quoted-string's content without its quotes:
-		// quoted again, as RFC 6068 6.1's "not@me" example.
-		local = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(local) + `"`
-	}
 	const hex = "0123456789ABCDEF"
 	b := []byte("mailto:")
 	for i := 0; i < len(local); i++ {
@@ -126,19 +126,4 @@ func mailtoURI(addr string) (string, error) {
 		}
 	}
 	return string(append(b, a[at:]...)), nil
-}
-
-// dotAtom reports whether s is an RFC 5322 dot-atom-text (RFC 6532's,
-// with UTF-8 allowed): atoms of atext joined by single dots.
-func dotAtom(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x80 && !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-/=?^_`{|}~.", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }

@@ -1,13 +1,11 @@
 package deliver
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"net/mail"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	gomail "github.com/wneessen/go-mail"
@@ -23,63 +21,17 @@ func plainSMTP(t *testing.T) (addr string, cmds func() []string) {
 // utf8SMTP is plainSMTP offering SMTPUTF8.
 func utf8SMTP(t *testing.T) (addr string, cmds func() []string) { return recordingSMTP(t, "SMTPUTF8") }
 
-// recordingSMTP is a loopback SMTP server offering 8BITMIME and ext, which
-// records the commands it receives.
+// recordingSMTP is fakeSMTP offering 8BITMIME and ext, its sessions'
+// commands in one list.
 func recordingSMTP(t *testing.T, ext string) (addr string, cmds func() []string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var mu sync.Mutex
-	var got []string
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				say := func(s string) { c.Write([]byte(s + "\r\n")) }
-				say("220 plain ESMTP")
-				inData := false
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					line = strings.TrimRight(line, "\r\n")
-					if inData {
-						if line == "." {
-							inData = false
-							say("250 2.0.0 queued")
-						}
-						continue
-					}
-					mu.Lock()
-					got = append(got, line)
-					mu.Unlock()
-					switch v := strings.ToUpper(strings.SplitN(line, " ", 2)[0]); v {
-					case "EHLO":
-						say("250-plain")
-						say("250-8BITMIME")
-						say("250 " + ext)
-					case "DATA":
-						inData = true
-						say("354 go on")
-					case "QUIT":
-						say("221 bye")
-						return
-					default:
-						say("250 2.0.0 OK")
-					}
-				}
-			}(c)
+	addr, sessions := fakeSMTP(t, "8BITMIME", ext)
+	return addr, func() []string {
+		var all []string
+		for _, s := range sessions() {
+			all = append(all, s...)
 		}
-	}()
-	return ln.Addr().String(), func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), got...) }
+		return all
+	}
 }
 
 // TestMailerRefusesUTF8WithoutSMTPUTF8: the signup form accepts an address with a

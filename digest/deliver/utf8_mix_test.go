@@ -14,10 +14,10 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
-// review4SMTP is a loopback server offering SMTPUTF8 (and PIPELINING when
-// pipe), recording each session's commands apart; RCPT to an address
-// starting "refuse" gets 550, "temp" 451, "hang" hangs up.
-func review4SMTP(t *testing.T, pipe bool) (addr string, sessions func() [][]string) {
+// fakeSMTP is a loopback SMTP server offering the extensions exts,
+// recording each session's commands apart; RCPT to an address starting
+// "refuse" gets 550, "temp" 451, "hang" hangs up.
+func fakeSMTP(t *testing.T, exts ...string) (addr string, sessions func() [][]string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func review4SMTP(t *testing.T, pipe bool) (addr string, sessions func() [][]stri
 				r := bufio.NewReader(c)
 				w := bufio.NewWriter(c)
 				say := func(s string) { w.WriteString(s + "\r\n"); w.Flush() }
-				say("220 r4 ESMTP")
+				say("220 fake ESMTP")
 				inData, bad := false, false
 				for {
 					line, err := r.ReadString('\n')
@@ -66,12 +66,14 @@ func review4SMTP(t *testing.T, pipe bool) (addr string, sessions func() [][]stri
 					u := strings.ToUpper(line)
 					switch v := strings.SplitN(u, " ", 2)[0]; v {
 					case "EHLO":
-						say("250-r4")
-						say("250-8BITMIME")
-						if pipe {
-							say("250-PIPELINING")
+						lines := append([]string{"fake"}, exts...)
+						for i, l := range lines {
+							if i == len(lines)-1 {
+								say("250 " + l)
+							} else {
+								say("250-" + l)
+							}
 						}
-						say("250 SMTPUTF8")
 					case "DATA":
 						inData = true
 						say("354 go on")
@@ -139,7 +141,11 @@ func TestUTF8Mix(t *testing.T) {
 	for _, pipe := range []bool{false, true} {
 		for _, mps := range []int{0, 2, 3} {
 			t.Run(fmt.Sprintf("pipe=%v,mps=%d", pipe, mps), func(t *testing.T) {
-				addr, sessions := review4SMTP(t, pipe)
+				exts := []string{"8BITMIME", "SMTPUTF8"}
+				if pipe {
+					exts = []string{"8BITMIME", "PIPELINING", "SMTPUTF8"}
+				}
+				addr, sessions := fakeSMTP(t, exts...)
 				var rcpts []string
 				for i := range 40 {
 					switch i % 7 {

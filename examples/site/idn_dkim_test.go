@@ -10,7 +10,6 @@ import (
 	"net/mail"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -42,15 +41,7 @@ func TestIDNDKIMDomain(t *testing.T) {
 	if err := m.Send(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(out, "*.eml"))
-	if len(files) != 1 {
-		t.Fatalf("%d .eml files, want 1", len(files))
-	}
-	b, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, _, _ := strings.Cut(string(b), "\r\n\r\n")
+	head := onlyEMLHeader(t, out)
 	puny, _ := idna.Lookup.ToASCII("ख़बर.भारत")
 	d := regexp.MustCompile(`[; \t]d=([^;]*);`).FindStringSubmatch(strings.ReplaceAll(head, "\r\n", ""))
 	if d == nil || strings.TrimSpace(d[1]) != puny {

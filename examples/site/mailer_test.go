@@ -61,15 +61,7 @@ func TestFileMailerSigns(t *testing.T) {
 	if err := m.Send(context.Background(), testNotice()); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(out, "*.eml"))
-	if len(files) != 1 {
-		t.Fatalf("%d .eml files, want 1", len(files))
-	}
-	b, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if head, _, _ := strings.Cut(string(b), "\r\n\r\n"); !strings.Contains(head, "DKIM-Signature:") || !strings.Contains(head, "s=s1") {
+	if head := onlyEMLHeader(t, out); !strings.Contains(head, "DKIM-Signature:") || !strings.Contains(head, "s=s1") {
 		t.Errorf("no DKIM signature in the .eml file:\n%s", head)
 	}
 	o.dkimKey = filepath.Join(out, "missing.pem")
@@ -103,4 +95,19 @@ func testNotice() *digest.Notice {
 		Subject: "पुष्टि करें", Text: []byte("पुष्टि करें\n"), HTML: []byte("<p>पुष्टि करें</p>"),
 		MessageID: "t1.confirm@khabar.example", Date: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), Language: "hi",
 	}
+}
+
+// onlyEMLHeader returns the header of the one .eml file in dir.
+func onlyEMLHeader(t *testing.T, dir string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("%d .eml files, want 1", len(files))
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(string(b), "\r\n\r\n")
+	return head
 }
